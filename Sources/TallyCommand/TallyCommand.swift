@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `tally`: the prepaid credits wallet.
+public struct TallyCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "tally",
+        abstract: "A self-hosted prepaid-credits wallet for pay-per-use features.",
+        subcommands: [Serve.self])
+
+    public init() {}
+}

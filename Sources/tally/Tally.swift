@@ -1,0 +1,4 @@
+import TallyCommand
+
+@main
+extension TallyCommand {}
