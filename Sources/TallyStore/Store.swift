@@ -1,9 +1,71 @@
+import Foundation
 import TallyCore
 
-/// Everything Tally persists, behind one protocol with a SQLite and a PostgreSQL conformance.
+/// Everything Tally persists, behind one protocol with a SQLite and a PostgreSQL
+/// conformance. Both pass the same contract suite.
+///
+/// A store never decides a policy: it applies what the services decided, and
+/// enforces the money invariants itself — a debit is one conditional update in
+/// the same transaction as its ledger entry, so no balance can go negative.
 public protocol Store: Sendable {
+    /// Creates or upgrades the schema.
+    func migrate() async throws
     /// Answers once the database can run a query.
     func ping() async throws
     /// Closes the connections.
     func close() async throws
+
+    // MARK: Accounts and people
+
+    /// Creates an account, its empty wallet and its owner in one transaction.
+    func createAccount(_ account: Account, owner: User) async throws
+    func account(_ id: AccountID) async throws -> Account?
+    /// Sets the US business entity verification; false when there is no such account.
+    func setUSBusinessEntity(_ verified: Bool, account: AccountID) async throws -> Bool
+    /// Throws `StoreError.duplicate(field: "email")` when the email is taken.
+    func createUser(_ user: User) async throws
+    func user(email: String) async throws -> User?
+    func createSession(_ session: Session) async throws
+    /// The user of an unexpired session.
+    func user(sessionTokenHash: String, now: Date) async throws -> User?
+    func createAPIKey(_ key: APIKey) async throws
+    func apiKey(keyHash: String) async throws -> APIKey?
+
+    // MARK: Payment methods and purchases
+
+    func addPaymentMethod(_ method: PaymentMethod) async throws
+    /// The account's saved, undeleted payment methods, oldest first.
+    func paymentMethods(account: AccountID) async throws -> [PaymentMethod]
+    func paymentMethod(_ id: PaymentMethodID, account: AccountID) async throws -> PaymentMethod?
+    /// False when there is no such undeleted method in the account.
+    func deletePaymentMethod(_ id: PaymentMethodID, account: AccountID, at: Date) async throws -> Bool
+    /// Records a purchase that moved no credits (a declined payment).
+    func recordPurchase(_ purchase: Purchase) async throws
+    /// The account's purchases, newest first.
+    func purchases(account: AccountID, limit: Int) async throws -> [Purchase]
+
+    // MARK: Wallet and ledger
+
+    func wallet(account: AccountID) async throws -> WalletBalance?
+    /// Applies every posting of the transaction to the wallet with its ledger
+    /// entry, writes its records and completes its idempotency key, atomically.
+    /// Throws `StoreError.insufficientCredits` (and writes nothing) when a
+    /// posting would take available credits below zero.
+    func commit(_ transaction: WalletTransaction) async throws -> WalletBalance
+    /// Ledger entries newest first, before the sequence `before` when given.
+    func ledger(account: AccountID, limit: Int, before: Int64?) async throws -> [LedgerEntry]
+    /// Recomputes every wallet from its ledger: one mismatch per disagreeing wallet.
+    func verifyWallets() async throws -> [WalletMismatch]
+
+    // MARK: Idempotency
+
+    /// Claims `key` for a request whose canonical form hashes to `requestHash`.
+    /// A claim left in progress longer than `staleAfter` (a crash) is taken over.
+    func claimIdempotencyKey(
+        _ key: String, requestHash: String, account: AccountID, at: Date, staleAfter: TimeInterval
+    ) async throws -> IdempotencyClaim
+    /// Stores the answer of a request that moved nothing.
+    func completeIdempotencyKey(_ response: IdempotentResponse, account: AccountID, at: Date) async throws
+    /// Forgets a claim whose request failed before answering, so it can be retried.
+    func releaseIdempotencyKey(_ key: String, account: AccountID) async throws
 }

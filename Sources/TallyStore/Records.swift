@@ -1,0 +1,251 @@
+import Foundation
+import TallyCore
+
+/// One customer of the platform. It has exactly one wallet.
+public struct Account: Sendable, Hashable {
+    public var id: AccountID
+    public var name: String
+    /// Credit score and DTI checks are only for accounts verified as US business entities.
+    public var usBusinessEntity: Bool
+    public var createdAt: Date
+
+    public init(id: AccountID, name: String, usBusinessEntity: Bool = false, createdAt: Date) {
+        self.id = id
+        self.name = name
+        self.usBusinessEntity = usBusinessEntity
+        self.createdAt = createdAt
+    }
+}
+
+/// A person of an account, who logs in with an email and a password.
+public struct User: Sendable, Hashable {
+    public var id: UserID
+    public var accountID: AccountID
+    /// Lower-cased; unique across the installation, since login is by email.
+    public var email: String
+    public var name: String
+    public var role: Role
+    /// A bcrypt hash; the password itself is never stored.
+    public var passwordHash: String
+    public var createdAt: Date
+
+    public init(
+        id: UserID, accountID: AccountID, email: String, name: String, role: Role, passwordHash: String,
+        createdAt: Date
+    ) {
+        self.id = id
+        self.accountID = accountID
+        self.email = email
+        self.name = name
+        self.role = role
+        self.passwordHash = passwordHash
+        self.createdAt = createdAt
+    }
+}
+
+/// A login session. Only the SHA-256 of its bearer token is stored.
+public struct Session: Sendable, Hashable {
+    public var tokenHash: String
+    public var userID: UserID
+    public var createdAt: Date
+    public var expiresAt: Date
+
+    public init(tokenHash: String, userID: UserID, createdAt: Date, expiresAt: Date) {
+        self.tokenHash = tokenHash
+        self.userID = userID
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+    }
+}
+
+/// An account API key for the platform's backend. Only the SHA-256 of the key is stored.
+public struct APIKey: Sendable, Hashable {
+    public var id: APIKeyID
+    public var accountID: AccountID
+    public var name: String
+    public var keyHash: String
+    public var createdAt: Date
+
+    public init(id: APIKeyID, accountID: AccountID, name: String, keyHash: String, createdAt: Date) {
+        self.id = id
+        self.accountID = accountID
+        self.name = name
+        self.keyHash = keyHash
+        self.createdAt = createdAt
+    }
+}
+
+/// A saved card. The gateway token stands for the card; its number is never stored.
+public struct PaymentMethod: Sendable, Hashable {
+    public var id: PaymentMethodID
+    public var accountID: AccountID
+    public var brand: String
+    public var last4: String
+    public var expMonth: Int
+    public var expYear: Int
+    public var gatewayToken: String
+    public var createdAt: Date
+
+    public init(
+        id: PaymentMethodID, accountID: AccountID, brand: String, last4: String, expMonth: Int, expYear: Int,
+        gatewayToken: String, createdAt: Date
+    ) {
+        self.id = id
+        self.accountID = accountID
+        self.brand = brand
+        self.last4 = last4
+        self.expMonth = expMonth
+        self.expYear = expYear
+        self.gatewayToken = gatewayToken
+        self.createdAt = createdAt
+    }
+}
+
+/// Whether a payment went through.
+public enum PurchaseStatus: String, Sendable, Hashable, Codable {
+    case succeeded, declined
+}
+
+/// Why credits were bought: by a person, or by auto-recharge.
+public enum PurchaseOrigin: String, Sendable, Hashable, Codable {
+    case purchase, recharge
+}
+
+/// One attempt to buy credits, paid or declined.
+public struct Purchase: Sendable, Hashable {
+    public var id: PurchaseID
+    public var accountID: AccountID
+    public var credits: Credits
+    public var amount: Money
+    public var status: PurchaseStatus
+    public var origin: PurchaseOrigin
+    public var paymentMethodID: PaymentMethodID?
+    /// The gateway's reference for the payment.
+    public var paymentReference: String?
+    /// Why a payment was declined.
+    public var failureReason: String?
+    public var createdAt: Date
+
+    public init(
+        id: PurchaseID, accountID: AccountID, credits: Credits, amount: Money, status: PurchaseStatus,
+        origin: PurchaseOrigin, paymentMethodID: PaymentMethodID?, paymentReference: String?,
+        failureReason: String?, createdAt: Date
+    ) {
+        self.id = id
+        self.accountID = accountID
+        self.credits = credits
+        self.amount = amount
+        self.status = status
+        self.origin = origin
+        self.paymentMethodID = paymentMethodID
+        self.paymentReference = paymentReference
+        self.failureReason = failureReason
+        self.createdAt = createdAt
+    }
+}
+
+/// One entry of the append-only ledger.
+public struct LedgerEntry: Sendable, Hashable {
+    /// The order entries were written in; also the pagination cursor.
+    public var sequence: Int64
+    public var id: LedgerEntryID
+    public var accountID: AccountID
+    public var kind: LedgerKind
+    public var change: WalletChange
+    /// Available credits right after this entry.
+    public var availableAfter: Credits
+    /// What the entry is for: a purchase id, a hold id, a log row id.
+    public var reference: String
+    public var createdAt: Date
+}
+
+/// A ledger entry to write: how it moves credits and why.
+public struct Posting: Sendable, Hashable {
+    public var id: LedgerEntryID
+    public var kind: LedgerKind
+    public var change: WalletChange
+    public var reference: String
+
+    public init(id: LedgerEntryID, kind: LedgerKind, change: WalletChange, reference: String) {
+        self.id = id
+        self.kind = kind
+        self.change = change
+        self.reference = reference
+    }
+}
+
+/// A row written in the same transaction as a wallet's postings.
+public enum WalletRecord: Sendable, Hashable {
+    case purchase(Purchase)
+}
+
+/// The first answer to an idempotent request, kept to answer its replays.
+public struct IdempotentResponse: Sendable, Hashable {
+    public var key: String
+    public var status: Int
+    public var body: [UInt8]
+
+    public init(key: String, status: Int, body: [UInt8]) {
+        self.key = key
+        self.status = status
+        self.body = body
+    }
+}
+
+/// One money decision: every posting, every row that goes with them, and the
+/// idempotent answer, committed together or not at all.
+public struct WalletTransaction: Sendable, Hashable {
+    public var accountID: AccountID
+    public var postings: [Posting]
+    public var records: [WalletRecord]
+    public var idempotency: IdempotentResponse?
+    public var at: Date
+
+    public init(
+        accountID: AccountID, postings: [Posting], records: [WalletRecord] = [],
+        idempotency: IdempotentResponse? = nil, at: Date
+    ) {
+        self.accountID = accountID
+        self.postings = postings
+        self.records = records
+        self.idempotency = idempotency
+        self.at = at
+    }
+}
+
+/// What claiming an idempotency key found.
+public enum IdempotencyClaim: Sendable, Hashable {
+    /// The key is new and now belongs to this request.
+    case claimed
+    /// The key was used by the same request, which answered this.
+    case replay(status: Int, body: [UInt8])
+    /// The same request is being answered right now.
+    case inProgress
+    /// The key was used by a different request.
+    case mismatch
+}
+
+/// A wallet whose figures differ from what its ledger adds up to.
+public struct WalletMismatch: Sendable, Hashable, CustomStringConvertible {
+    public var accountID: AccountID
+    public var wallet: WalletBalance
+    public var ledger: WalletBalance
+
+    public var description: String {
+        "account \(accountID): wallet available=\(wallet.available) held=\(wallet.held) used=\(wallet.used) "
+            + "total=\(wallet.total), ledger available=\(ledger.available) held=\(ledger.held) "
+            + "used=\(ledger.used) total=\(ledger.total)"
+    }
+}
+
+/// Why the store refused a write. Nothing was written.
+public enum StoreError: Error, Sendable, Hashable {
+    /// The debit would take available credits below zero.
+    case insufficientCredits(available: Credits)
+    /// A unique value is taken, e.g. `email`.
+    case duplicate(field: String)
+    /// The row the write depends on does not exist.
+    case notFound(String)
+    /// The write conflicts with the row's current state.
+    case conflict(String)
+}

@@ -1,0 +1,110 @@
+import GRDB
+
+/// The SQLite schema, as named migrations applied in order.
+///
+/// Amounts are INTEGER thousandths of a credit or cents; times are INTEGER
+/// milliseconds since 1970 (UTC).
+enum SQLiteMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("1-accounts-wallets-ledger") { db in
+            try db.execute(sql: accountsWalletsLedger)
+        }
+        return migrator
+    }
+
+    static let accountsWalletsLedger = """
+        CREATE TABLE accounts (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            us_business_entity INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE users (
+            id TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            email TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('owner', 'super_admin', 'admin', 'member')),
+            password_hash TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX users_account ON users(account_id);
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users(id),
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL
+        );
+        CREATE TABLE api_keys (
+            id TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            name TEXT NOT NULL,
+            key_hash TEXT NOT NULL UNIQUE,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE wallets (
+            account_id TEXT PRIMARY KEY REFERENCES accounts(id),
+            available INTEGER NOT NULL,
+            held INTEGER NOT NULL,
+            used INTEGER NOT NULL,
+            total INTEGER NOT NULL,
+            CHECK (available >= 0 AND held >= 0 AND used >= 0 AND available + held + used = total)
+        );
+        CREATE TABLE ledger (
+            sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            kind TEXT NOT NULL,
+            available INTEGER NOT NULL,
+            held INTEGER NOT NULL,
+            used INTEGER NOT NULL,
+            total INTEGER NOT NULL,
+            available_after INTEGER NOT NULL,
+            reference TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            CHECK (available + held + used = total)
+        );
+        CREATE INDEX ledger_account ON ledger(account_id, sequence);
+        CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
+            BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+        CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
+            BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+        CREATE TABLE idempotency_keys (
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            key TEXT NOT NULL,
+            request_hash TEXT NOT NULL,
+            status INTEGER,
+            body BLOB,
+            claimed_at INTEGER NOT NULL,
+            completed_at INTEGER,
+            PRIMARY KEY (account_id, key)
+        );
+        CREATE TABLE payment_methods (
+            id TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            brand TEXT NOT NULL,
+            last4 TEXT NOT NULL,
+            exp_month INTEGER NOT NULL,
+            exp_year INTEGER NOT NULL,
+            gateway_token TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            deleted_at INTEGER
+        );
+        CREATE INDEX payment_methods_account ON payment_methods(account_id);
+        CREATE TABLE purchases (
+            id TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            credits INTEGER NOT NULL CHECK (credits > 0),
+            amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+            currency TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('succeeded', 'declined')),
+            origin TEXT NOT NULL CHECK (origin IN ('purchase', 'recharge')),
+            payment_method_id TEXT,
+            payment_reference TEXT,
+            failure_reason TEXT,
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX purchases_account ON purchases(account_id, created_at);
+        """
+}

@@ -1,0 +1,284 @@
+import Foundation
+import GRDB
+import TallyCore
+
+extension SQLiteStore {
+    // MARK: Payment methods and purchases
+
+    public func addPaymentMethod(_ method: PaymentMethod) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO payment_methods
+                        (id, account_id, brand, last4, exp_month, exp_year, gateway_token, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    method.id.rawValue, method.accountID.rawValue, method.brand, method.last4, method.expMonth,
+                    method.expYear, method.gatewayToken, method.createdAt.storedMilliseconds,
+                ])
+        }
+    }
+
+    public func paymentMethods(account: AccountID) async throws -> [PaymentMethod] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM payment_methods WHERE account_id = ? AND deleted_at IS NULL
+                    ORDER BY created_at, id
+                    """,
+                arguments: [account.rawValue]
+            ).map(Self.paymentMethod)
+        }
+    }
+
+    public func paymentMethod(_ id: PaymentMethodID, account: AccountID) async throws -> PaymentMethod? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM payment_methods WHERE id = ? AND account_id = ? AND deleted_at IS NULL",
+                arguments: [id.rawValue, account.rawValue]
+            ).map(Self.paymentMethod)
+        }
+    }
+
+    public func deletePaymentMethod(_ id: PaymentMethodID, account: AccountID, at: Date) async throws -> Bool {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    UPDATE payment_methods SET deleted_at = ?
+                    WHERE id = ? AND account_id = ? AND deleted_at IS NULL
+                    """,
+                arguments: [at.storedMilliseconds, id.rawValue, account.rawValue])
+            return db.changesCount == 1
+        }
+    }
+
+    public func recordPurchase(_ purchase: Purchase) async throws {
+        try await write { db in try Self.insert(purchase, db) }
+    }
+
+    public func purchases(account: AccountID, limit: Int) async throws -> [Purchase] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM purchases WHERE account_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+                arguments: [account.rawValue, limit]
+            ).map(Self.purchase)
+        }
+    }
+
+    static func paymentMethod(_ row: Row) -> PaymentMethod {
+        PaymentMethod(
+            id: PaymentMethodID(row["id"]), accountID: AccountID(row["account_id"]), brand: row["brand"],
+            last4: row["last4"], expMonth: row["exp_month"], expYear: row["exp_year"],
+            gatewayToken: row["gateway_token"], createdAt: Date(storedMilliseconds: row["created_at"]))
+    }
+
+    static func insert(_ purchase: Purchase, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO purchases (id, account_id, credits, amount_cents, currency, status, origin,
+                    payment_method_id, payment_reference, failure_reason, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                purchase.id.rawValue, purchase.accountID.rawValue, purchase.credits.thousandths,
+                purchase.amount.cents, Money.currency, purchase.status.rawValue, purchase.origin.rawValue,
+                purchase.paymentMethodID?.rawValue, purchase.paymentReference, purchase.failureReason,
+                purchase.createdAt.storedMilliseconds,
+            ])
+    }
+
+    static func purchase(_ row: Row) -> Purchase {
+        Purchase(
+            id: PurchaseID(row["id"]), accountID: AccountID(row["account_id"]),
+            credits: Credits(thousandths: row["credits"]), amount: Money(cents: row["amount_cents"]),
+            status: PurchaseStatus(rawValue: row["status"]) ?? .declined,
+            origin: PurchaseOrigin(rawValue: row["origin"]) ?? .purchase,
+            paymentMethodID: (row["payment_method_id"] as String?).map(PaymentMethodID.init),
+            paymentReference: row["payment_reference"], failureReason: row["failure_reason"],
+            createdAt: Date(storedMilliseconds: row["created_at"]))
+    }
+
+    // MARK: Wallet and ledger
+
+    public func wallet(account: AccountID) async throws -> WalletBalance? {
+        try await pool.read { db in try Self.wallet(account, db) }
+    }
+
+    public func commit(_ transaction: WalletTransaction) async throws -> WalletBalance {
+        try await write { db in try Self.apply(transaction, db) }
+    }
+
+    /// Applies a transaction inside an open write transaction; throwing rolls all of it back.
+    static func apply(_ transaction: WalletTransaction, _ db: Database) throws -> WalletBalance {
+        let account = transaction.accountID.rawValue
+        let at = transaction.at.storedMilliseconds
+        guard var balance = try wallet(transaction.accountID, db) else {
+            throw StoreError.notFound("wallet of account \(account)")
+        }
+        // A refusal reports the balance the caller saw, since every posting is rolled back.
+        let before = balance
+        for posting in transaction.postings {
+            let change = posting.change
+            // The balance check is the conditional update itself: no read-then-write race.
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    UPDATE wallets SET available = available + ?, held = held + ?, used = used + ?,
+                        total = total + ?
+                    WHERE account_id = ? AND available + ? >= 0 AND held + ? >= 0 AND used + ? >= 0
+                    RETURNING available, held, used, total
+                    """,
+                arguments: [
+                    change.available.thousandths, change.held.thousandths, change.used.thousandths,
+                    change.total.thousandths, account, change.available.thousandths, change.held.thousandths,
+                    change.used.thousandths,
+                ])
+            guard let row else {
+                let current = try wallet(transaction.accountID, db) ?? .empty
+                if current.available + change.available < .zero {
+                    throw StoreError.insufficientCredits(available: before.available)
+                }
+                throw StoreError.conflict("the \(posting.kind.rawValue) would take held or used credits below zero")
+            }
+            let after = balanceOf(row)
+            precondition(after.isConsistent, "wallet invariant broken for account \(account)")
+            balance = after
+            try db.execute(
+                sql: """
+                    INSERT INTO ledger (id, account_id, kind, available, held, used, total, available_after,
+                        reference, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    posting.id.rawValue, account, posting.kind.rawValue, change.available.thousandths,
+                    change.held.thousandths, change.used.thousandths, change.total.thousandths,
+                    after.available.thousandths, posting.reference, at,
+                ])
+        }
+        for record in transaction.records {
+            switch record {
+            case .purchase(let purchase): try insert(purchase, db)
+            }
+        }
+        if let response = transaction.idempotency {
+            try complete(response, account: transaction.accountID, at: transaction.at, db)
+        }
+        return balance
+    }
+
+    public func ledger(account: AccountID, limit: Int, before: Int64?) async throws -> [LedgerEntry] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM ledger WHERE account_id = ? AND sequence < ?
+                    ORDER BY sequence DESC LIMIT ?
+                    """,
+                arguments: [account.rawValue, before ?? Int64.max, limit]
+            ).map { row in
+                LedgerEntry(
+                    sequence: row["sequence"], id: LedgerEntryID(row["id"]), accountID: AccountID(row["account_id"]),
+                    kind: LedgerKind(rawValue: row["kind"]) ?? .adjustment,
+                    change: WalletChange(
+                        available: Credits(thousandths: row["available"]), held: Credits(thousandths: row["held"]),
+                        used: Credits(thousandths: row["used"]), total: Credits(thousandths: row["total"])),
+                    availableAfter: Credits(thousandths: row["available_after"]), reference: row["reference"],
+                    createdAt: Date(storedMilliseconds: row["created_at"]))
+            }
+        }
+    }
+
+    public func verifyWallets() async throws -> [WalletMismatch] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT w.account_id, w.available, w.held, w.used, w.total,
+                        COALESCE(SUM(l.available), 0) AS l_available, COALESCE(SUM(l.held), 0) AS l_held,
+                        COALESCE(SUM(l.used), 0) AS l_used, COALESCE(SUM(l.total), 0) AS l_total
+                    FROM wallets w LEFT JOIN ledger l ON l.account_id = w.account_id
+                    GROUP BY w.account_id ORDER BY w.account_id
+                    """
+            ).compactMap { row in
+                let wallet = Self.balanceOf(row)
+                let ledger = WalletBalance(
+                    available: Credits(thousandths: row["l_available"]), held: Credits(thousandths: row["l_held"]),
+                    used: Credits(thousandths: row["l_used"]), total: Credits(thousandths: row["l_total"]))
+                guard wallet != ledger || !wallet.isConsistent else { return nil }
+                return WalletMismatch(accountID: AccountID(row["account_id"]), wallet: wallet, ledger: ledger)
+            }
+        }
+    }
+
+    static func wallet(_ account: AccountID, _ db: Database) throws -> WalletBalance? {
+        try Row.fetchOne(
+            db, sql: "SELECT available, held, used, total FROM wallets WHERE account_id = ?",
+            arguments: [account.rawValue]
+        ).map(balanceOf)
+    }
+
+    static func balanceOf(_ row: Row) -> WalletBalance {
+        WalletBalance(
+            available: Credits(thousandths: row["available"]), held: Credits(thousandths: row["held"]),
+            used: Credits(thousandths: row["used"]), total: Credits(thousandths: row["total"]))
+    }
+
+    // MARK: Idempotency
+
+    public func claimIdempotencyKey(
+        _ key: String, requestHash: String, account: AccountID, at: Date, staleAfter: TimeInterval
+    ) async throws -> IdempotencyClaim {
+        try await write { db in
+            let existing = try Row.fetchOne(
+                db, sql: "SELECT * FROM idempotency_keys WHERE account_id = ? AND key = ?",
+                arguments: [account.rawValue, key])
+            guard let existing else {
+                try db.execute(
+                    sql: """
+                        INSERT INTO idempotency_keys (account_id, key, request_hash, claimed_at)
+                        VALUES (?, ?, ?, ?)
+                        """,
+                    arguments: [account.rawValue, key, requestHash, at.storedMilliseconds])
+                return .claimed
+            }
+            guard existing["request_hash"] == requestHash else { return .mismatch }
+            if let status: Int = existing["status"] {
+                return .replay(status: status, body: [UInt8](existing["body"] as Data? ?? Data()))
+            }
+            let claimedAt = Date(storedMilliseconds: existing["claimed_at"])
+            guard at.timeIntervalSince(claimedAt) > staleAfter else { return .inProgress }
+            try db.execute(
+                sql: "UPDATE idempotency_keys SET claimed_at = ? WHERE account_id = ? AND key = ?",
+                arguments: [at.storedMilliseconds, account.rawValue, key])
+            return .claimed
+        }
+    }
+
+    public func completeIdempotencyKey(_ response: IdempotentResponse, account: AccountID, at: Date) async throws {
+        try await write { db in try Self.complete(response, account: account, at: at, db) }
+    }
+
+    public func releaseIdempotencyKey(_ key: String, account: AccountID) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "DELETE FROM idempotency_keys WHERE account_id = ? AND key = ? AND status IS NULL",
+                arguments: [account.rawValue, key])
+        }
+    }
+
+    static func complete(_ response: IdempotentResponse, account: AccountID, at: Date, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                UPDATE idempotency_keys SET status = ?, body = ?, completed_at = ?
+                WHERE account_id = ? AND key = ? AND status IS NULL
+                """,
+            arguments: [response.status, Data(response.body), at.storedMilliseconds, account.rawValue, response.key])
+        guard db.changesCount == 1 else {
+            throw StoreError.conflict("idempotency key \(response.key) is not claimed or already answered")
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import GRDB
+import TallyCore
+
+/// The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, so an
+/// acknowledged charge survives a power cut. All writes go through GRDB's one
+/// serial writer; reads run concurrently beside it.
+public final class SQLiteStore: Store {
+    let pool: DatabasePool
+
+    /// Opens (creating when missing) the SQLite file at `path`.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        // The CLI (`tally verify`) may open the same file while a server runs.
+        configuration.busyMode = .timeout(10)
+        configuration.foreignKeysEnabled = true
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+    }
+
+    public func migrate() async throws {
+        try SQLiteMigrations.migrator.migrate(pool)
+    }
+
+    public func ping() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    public func close() async throws {
+        try pool.close()
+    }
+
+    // MARK: Accounts and people
+
+    public func createAccount(_ account: Account, owner: User) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO accounts (id, name, us_business_entity, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [
+                    account.id.rawValue, account.name, account.usBusinessEntity,
+                    account.createdAt.storedMilliseconds,
+                ])
+            try db.execute(
+                sql: "INSERT INTO wallets (account_id, available, held, used, total) VALUES (?, 0, 0, 0, 0)",
+                arguments: [account.id.rawValue])
+            try Self.insert(owner, db)
+        }
+    }
+
+    public func account(_ id: AccountID) async throws -> Account? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM accounts WHERE id = ?", arguments: [id.rawValue]).map {
+                Account(
+                    id: AccountID($0["id"]), name: $0["name"], usBusinessEntity: $0["us_business_entity"],
+                    createdAt: Date(storedMilliseconds: $0["created_at"]))
+            }
+        }
+    }
+
+    public func setUSBusinessEntity(_ verified: Bool, account: AccountID) async throws -> Bool {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE accounts SET us_business_entity = ? WHERE id = ?",
+                arguments: [verified, account.rawValue])
+            return db.changesCount == 1
+        }
+    }
+
+    public func createUser(_ user: User) async throws {
+        try await write { db in try Self.insert(user, db) }
+    }
+
+    public func user(email: String) async throws -> User? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE email = ?", arguments: [email]).map(Self.user)
+        }
+    }
+
+    public func createSession(_ session: Session) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                arguments: [
+                    session.tokenHash, session.userID.rawValue, session.createdAt.storedMilliseconds,
+                    session.expiresAt.storedMilliseconds,
+                ])
+        }
+    }
+
+    public func user(sessionTokenHash: String, now: Date) async throws -> User? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT users.* FROM sessions JOIN users ON users.id = sessions.user_id
+                    WHERE sessions.token_hash = ? AND sessions.expires_at > ?
+                    """,
+                arguments: [sessionTokenHash, now.storedMilliseconds]
+            ).map(Self.user)
+        }
+    }
+
+    public func createAPIKey(_ key: APIKey) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO api_keys (id, account_id, name, key_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [
+                    key.id.rawValue, key.accountID.rawValue, key.name, key.keyHash, key.createdAt.storedMilliseconds,
+                ])
+        }
+    }
+
+    public func apiKey(keyHash: String) async throws -> APIKey? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE key_hash = ?", arguments: [keyHash]).map {
+                APIKey(
+                    id: APIKeyID($0["id"]), accountID: AccountID($0["account_id"]), name: $0["name"],
+                    keyHash: $0["key_hash"], createdAt: Date(storedMilliseconds: $0["created_at"]))
+            }
+        }
+    }
+
+    static func insert(_ user: User, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO users (id, account_id, email, name, role, password_hash, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                user.id.rawValue, user.accountID.rawValue, user.email, user.name, user.role.rawValue,
+                user.passwordHash, user.createdAt.storedMilliseconds,
+            ])
+    }
+
+    static func user(_ row: Row) -> User {
+        User(
+            id: UserID(row["id"]), accountID: AccountID(row["account_id"]), email: row["email"], name: row["name"],
+            role: Role(rawValue: row["role"]) ?? .member, passwordHash: row["password_hash"],
+            createdAt: Date(storedMilliseconds: row["created_at"]))
+    }
+
+    /// Runs a write transaction, turning unique-constraint failures into `StoreError.duplicate`.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.write(body)
+        } catch let error as DatabaseError
+            where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
+            || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY
+        {
+            let column = error.message?.split(separator: ".").last.map(String.init) ?? "id"
+            throw StoreError.duplicate(field: column)
+        }
+    }
+}

@@ -1,0 +1,247 @@
+import Foundation
+import Testing
+import TallyCore
+import TallyStore
+
+/// The store contract: every conformance of `Store` must pass these, unchanged.
+@Suite("Store contract")
+struct StoreContractTests {
+    let now = Date(timeIntervalSince1970: 1_790_000_000)
+
+    func makeAccount(_ store: any Store, email: String = "owner@example.com") async throws -> AccountID {
+        let id = AccountID("acct_\(UUID().uuidString)")
+        try await store.createAccount(
+            Account(id: id, name: "Acme", createdAt: now),
+            owner: User(
+                id: UserID("usr_\(UUID().uuidString)"), accountID: id, email: email, name: "Olive",
+                role: .owner, passwordHash: "hash", createdAt: now))
+        return id
+    }
+
+    func posting(_ kind: LedgerKind, _ change: WalletChange, reference: String = "test") -> Posting {
+        Posting(id: LedgerEntryID("led_\(UUID().uuidString)"), kind: kind, change: change, reference: reference)
+    }
+
+    func credit(_ store: any Store, _ account: AccountID, _ credits: Credits) async throws {
+        _ = try await store.commit(
+            WalletTransaction(accountID: account, postings: [posting(.purchase, .add(credits))], at: now))
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func anAccountStartsWithAnEmptyWalletAndItsOwner(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        #expect(try await store.wallet(account: account) == .empty)
+        let owner = try #require(try await store.user(email: "owner@example.com"))
+        #expect(owner.role == .owner && owner.accountID == account)
+        #expect(try await store.account(account)?.usBusinessEntity == false)
+        #expect(try await store.setUSBusinessEntity(true, account: account))
+        #expect(try await store.account(account)?.usBusinessEntity == true)
+        #expect(try await store.setUSBusinessEntity(true, account: AccountID("acct_missing")) == false)
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func anEmailBelongsToOnePerson(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        _ = try await makeAccount(store, email: "same@example.com")
+        await #expect(throws: StoreError.duplicate(field: "email")) {
+            _ = try await makeAccount(store, email: "same@example.com")
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func everyPostingIsALedgerEntryThatAddsUpToTheWallet(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        try await credit(store, account, Credits(whole: 100))
+        _ = try await store.commit(
+            WalletTransaction(
+                accountID: account,
+                postings: [
+                    posting(.charge, .charge(Credits(thousandths: 500))),
+                    posting(.hold, .hold(Credits(whole: 17))),
+                    posting(.capture, .capture(Credits(whole: 15))),
+                    posting(.release, .release(Credits(whole: 2))),
+                ], at: now))
+        let wallet = try #require(try await store.wallet(account: account))
+        #expect(wallet.available == Credits(thousandths: 84_500))
+        #expect(wallet.held == .zero)
+        #expect(wallet.used == Credits(thousandths: 15_500))
+        #expect(wallet.total == Credits(whole: 100))
+        let entries = try await store.ledger(account: account, limit: 10, before: nil)
+        #expect(entries.map(\.kind) == [.release, .capture, .hold, .charge, .purchase])
+        #expect(entries.first?.availableAfter == wallet.available)
+        #expect(entries.reduce(Credits.zero) { $0 + $1.change.available } == wallet.available)
+        #expect(try await store.verifyWallets().isEmpty)
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func aDebitPastAvailableWritesNothing(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        try await credit(store, account, Credits(whole: 10))
+        let purchase = Purchase(
+            id: PurchaseID("pur_1"), accountID: account, credits: Credits(whole: 100), amount: Money(cents: 2000),
+            status: .succeeded, origin: .purchase, paymentMethodID: nil, paymentReference: nil,
+            failureReason: nil, createdAt: now)
+        await #expect(throws: StoreError.insufficientCredits(available: Credits(whole: 10))) {
+            _ = try await store.commit(
+                WalletTransaction(
+                    accountID: account,
+                    postings: [
+                        posting(.charge, .charge(Credits(whole: 4))),
+                        posting(.charge, .charge(Credits(whole: 7))),
+                    ], records: [.purchase(purchase)], at: now))
+        }
+        #expect(try await store.wallet(account: account)?.available == Credits(whole: 10))
+        #expect(try await store.ledger(account: account, limit: 10, before: nil).count == 1)
+        #expect(try await store.purchases(account: account, limit: 10).isEmpty)
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func concurrentDebitsNeverOverdraw(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        try await credit(store, account, Credits(whole: 10))
+        let succeeded = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<48 {
+                group.addTask {
+                    do {
+                        _ = try await store.commit(
+                            WalletTransaction(
+                                accountID: account,
+                                postings: [posting(.charge, .charge(Credits(thousandths: 500)))], at: now))
+                        return true
+                    } catch StoreError.insufficientCredits {
+                        return false
+                    }
+                }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(succeeded == 20)
+        let wallet = try #require(try await store.wallet(account: account))
+        #expect(wallet.available == .zero && wallet.used == Credits(whole: 10))
+        #expect(try await store.verifyWallets().isEmpty)
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func heldCreditsCannotGoBelowZero(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        try await credit(store, account, Credits(whole: 10))
+        await #expect(throws: StoreError.self) {
+            _ = try await store.commit(
+                WalletTransaction(accountID: account, postings: [posting(.capture, .capture(Credits(whole: 1)))], at: now))
+        }
+        #expect(try await store.wallet(account: account)?.held == .zero)
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func anIdempotencyKeyAnswersOnce(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        let claim = { (hash: String, at: Date) in
+            try await store.claimIdempotencyKey("k1", requestHash: hash, account: account, at: at, staleAfter: 30)
+        }
+        #expect(try await claim("h1", now) == .claimed)
+        #expect(try await claim("h1", now) == .inProgress)
+        #expect(try await claim("h2", now) == .mismatch)
+        let response = IdempotentResponse(key: "k1", status: 201, body: Array("{}".utf8))
+        _ = try await store.commit(
+            WalletTransaction(
+                accountID: account, postings: [posting(.purchase, .add(Credits(whole: 100)))],
+                idempotency: response, at: now))
+        #expect(try await claim("h1", now) == .replay(status: 201, body: Array("{}".utf8)))
+        // Answering a key twice rolls back the second transaction whole.
+        await #expect(throws: StoreError.self) {
+            _ = try await store.commit(
+                WalletTransaction(
+                    accountID: account, postings: [posting(.purchase, .add(Credits(whole: 100)))],
+                    idempotency: response, at: now))
+        }
+        #expect(try await store.wallet(account: account)?.total == Credits(whole: 100))
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func anAbandonedIdempotencyKeyCanBeClaimedAgain(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        let other = try await makeAccount(store, email: "other@example.com")
+        #expect(try await store.claimIdempotencyKey("k", requestHash: "h", account: account, at: now, staleAfter: 30) == .claimed)
+        // Keys are per account.
+        #expect(try await store.claimIdempotencyKey("k", requestHash: "x", account: other, at: now, staleAfter: 30) == .claimed)
+        // A claim left by a crash is taken over once stale.
+        let later = now.addingTimeInterval(31)
+        #expect(try await store.claimIdempotencyKey("k", requestHash: "h", account: account, at: later, staleAfter: 30) == .claimed)
+        try await store.releaseIdempotencyKey("k", account: account)
+        #expect(try await store.claimIdempotencyKey("k", requestHash: "h2", account: account, at: later, staleAfter: 30) == .claimed)
+        try await store.completeIdempotencyKey(
+            IdempotentResponse(key: "k", status: 402, body: [1, 2]), account: account, at: later)
+        #expect(
+            try await store.claimIdempotencyKey("k", requestHash: "h2", account: account, at: later, staleAfter: 30)
+                == .replay(status: 402, body: [1, 2]))
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func theLedgerPagesNewestFirst(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        for whole in 1...5 { try await credit(store, account, Credits(whole: Int64(whole))) }
+        let first = try await store.ledger(account: account, limit: 2, before: nil)
+        #expect(first.map(\.change.available) == [Credits(whole: 5), Credits(whole: 4)])
+        let second = try await store.ledger(account: account, limit: 10, before: first.last?.sequence)
+        #expect(second.map(\.change.available) == [3, 2, 1].map { Credits(whole: $0) })
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func verifyFindsAWalletEditedBehindTheLedgersBack(backend: StoreBackend) async throws {
+        let test = try await backend.makeStore()
+        let account = try await makeAccount(test.store)
+        try await credit(test.store, account, Credits(whole: 100))
+        try await test.tamper(
+            "UPDATE wallets SET available = available + 1000, total = total + 1000 WHERE account_id = '\(account)'")
+        let mismatches = try await test.store.verifyWallets()
+        #expect(mismatches.map(\.accountID) == [account])
+        #expect(mismatches.first?.ledger.total == Credits(whole: 100))
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func theLedgerIsAppendOnly(backend: StoreBackend) async throws {
+        let test = try await backend.makeStore()
+        let account = try await makeAccount(test.store)
+        try await credit(test.store, account, Credits(whole: 100))
+        await #expect(throws: (any Error).self) { try await test.tamper("UPDATE ledger SET available = 1") }
+        await #expect(throws: (any Error).self) { try await test.tamper("DELETE FROM ledger") }
+        #expect(try await test.store.verifyWallets().isEmpty)
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func paymentMethodsBelongToTheirAccount(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        let other = try await makeAccount(store, email: "other@example.com")
+        let method = PaymentMethod(
+            id: PaymentMethodID("pm_1"), accountID: account, brand: "visa", last4: "4242", expMonth: 12,
+            expYear: 2030, gatewayToken: "tok", createdAt: now)
+        try await store.addPaymentMethod(method)
+        #expect(try await store.paymentMethods(account: account) == [method])
+        #expect(try await store.paymentMethod(method.id, account: other) == nil)
+        #expect(try await store.deletePaymentMethod(method.id, account: other, at: now) == false)
+        #expect(try await store.deletePaymentMethod(method.id, account: account, at: now))
+        #expect(try await store.paymentMethod(method.id, account: account) == nil)
+        #expect(try await store.paymentMethods(account: account).isEmpty)
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func sessionsExpire(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        _ = try await makeAccount(store)
+        let owner = try #require(try await store.user(email: "owner@example.com"))
+        try await store.createSession(
+            Session(tokenHash: "t", userID: owner.id, createdAt: now, expiresAt: now.addingTimeInterval(60)))
+        #expect(try await store.user(sessionTokenHash: "t", now: now)?.id == owner.id)
+        #expect(try await store.user(sessionTokenHash: "t", now: now.addingTimeInterval(61)) == nil)
+        #expect(try await store.user(sessionTokenHash: "nope", now: now) == nil)
+    }
+}
