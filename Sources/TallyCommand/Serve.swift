@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Hummingbird
 import Logging
 import TallyApp
@@ -7,7 +8,12 @@ import TallyStore
 
 /// `tally serve`: runs the HTTP API.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the Tally HTTP service.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run the Tally HTTP service.",
+        discussion: """
+            The operator token is read from the environment variable TALLY_OPERATOR_TOKEN. \
+            The database is created and migrated on first start.
+            """)
 
     @Option(help: "The address to listen on.")
     var host = "127.0.0.1"
@@ -15,13 +21,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The port to listen on.")
     var port = 8080
 
-    @Option(help: "The database: a SQLite path, sqlite:PATH, or postgres://user@host:port/db.")
-    var database = "tally.sqlite"
+    @OptionGroup var database: DatabaseOption
 
     func run() async throws {
-        let logger = Logger(label: "tally")
-        let store = try SQLiteStore(path: database)
-        let app = buildApplication(tally: Tally(store: store, logger: logger), host: host, port: port)
-        try await app.runService()
+        var logger = Logger(label: "tally")
+        logger.logLevel = .info
+        let store = try await database.openStore()
+        let tally = Tally(
+            store: store, logger: logger,
+            operatorToken: ProcessInfo.processInfo.environment["TALLY_OPERATOR_TOKEN"])
+        try await buildApplication(tally: tally, host: host, port: port).runService()
     }
 }

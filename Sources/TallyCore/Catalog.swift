@@ -45,6 +45,15 @@ public enum Catalog {
         }
     }
 
+    /// When a feature's price is charged, as the price list says it.
+    public static func chargedWhen(_ feature: Feature) -> String {
+        switch feature {
+        case .emailValidation, .phoneValidation: "every attempt, valid or invalid result"
+        case .creditScore, .dti: "only when the check completes"
+        case .sms: "per segment at the destination country's price, only when the message is sent"
+        }
+    }
+
     /// The price in dollars of a whole number of credits, or why it cannot be bought.
     public static func purchasePrice(of credits: Credits) -> Result<Money, PurchaseAmountError> {
         guard credits.thousandths % 1000 == 0 else { return .failure(.notWhole) }

@@ -2,20 +2,22 @@ import Hummingbird
 import Logging
 import TallyApp
 
-/// Builds the HTTP application: one router, every route group, the middleware.
-public func buildApplication(
-    tally: Tally, host: String, port: Int
-) -> some ApplicationProtocol {
-    let router = Router()
-    router.get("/health") { _, _ -> Response in
-        try await tally.store.ping()
-        return Response(
-            status: .ok,
-            headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
-    }
-    return Application(
-        router: router,
+/// The router with every route group and middleware: the one place the HTTP API is wired.
+public func buildRouter(tally: Tally) -> Router<TallyRequestContext> {
+    let router = Router(context: TallyRequestContext.self)
+    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: AuthenticationMiddleware(accounts: tally.accounts))
+    OperationsRoutes(tally: tally).add(to: router)
+    AccountRoutes(accounts: tally.accounts).add(to: router)
+    WalletRoutes(wallets: tally.wallets).add(to: router)
+    PurchaseRoutes(purchases: tally.purchases).add(to: router)
+    return router
+}
+
+/// Builds the HTTP application listening on `host:port`.
+public func buildApplication(tally: Tally, host: String, port: Int) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(tally: tally),
         configuration: .init(address: .hostname(host, port: port), serverName: "tally"),
         logger: tally.logger)
 }

@@ -1,0 +1,220 @@
+import Foundation
+import TallyCore
+import TallyStore
+
+/// Accounts, their people and API keys, and who a bearer token belongs to.
+public struct Accounts: Sendable {
+    let store: any Store
+    let time: any TimeSource
+    let ids: any IDSource
+    let passwords: PasswordHasher
+    let operatorToken: String?
+    /// How long a login session lasts.
+    public static let sessionSeconds: TimeInterval = 12 * 3600
+    static let apiKeyPrefix = "tk_"
+    static let sessionPrefix = "ts_"
+
+    // MARK: Requests and answers
+
+    public struct NewPerson: Sendable, Codable {
+        public var email: String
+        public var name: String
+        public var password: String
+
+        public init(email: String, name: String, password: String) {
+            self.email = email
+            self.name = name
+            self.password = password
+        }
+    }
+
+    public struct NewAccount: Sendable, Codable {
+        public var name: String
+        public var owner: NewPerson
+
+        public init(name: String, owner: NewPerson) {
+            self.name = name
+            self.owner = owner
+        }
+    }
+
+    public struct NewUser: Sendable, Codable {
+        public var email: String
+        public var name: String
+        public var role: Role
+        public var password: String
+    }
+
+    public struct PersonView: Sendable, Codable, Equatable {
+        public var id: UserID
+        public var email: String
+        public var name: String
+        public var role: Role
+        public var account: AccountID
+    }
+
+    public struct AccountView: Sendable, Codable, Equatable {
+        public var id: AccountID
+        public var name: String
+        public var usBusinessEntity: Bool
+        public var owner: PersonView?
+    }
+
+    public struct SessionView: Sendable, Codable, Equatable {
+        public var token: String
+        public var expiresAt: Date
+        public var user: PersonView
+    }
+
+    public struct APIKeyView: Sendable, Codable, Equatable {
+        public var id: APIKeyID
+        public var name: String
+        /// Shown once, when the key is created.
+        public var key: String
+    }
+
+    // MARK: Operations
+
+    /// Creates an account with its owner and an empty wallet. Operator only.
+    public func createAccount(_ request: NewAccount, by principal: Principal) async throws -> AccountView {
+        try principal.operatorOnly()
+        var errors = [FieldError]()
+        let name = Self.checkName(request.name, field: "name", errors: &errors)
+        let owner = checkPerson(
+            email: request.owner.email, name: request.owner.name, password: request.owner.password,
+            prefix: "owner.", errors: &errors)
+        guard errors.isEmpty else { throw TallyError.invalid(errors) }
+        let now = time.now()
+        let account = Account(id: AccountID(ids.make("acct")), name: name, createdAt: now)
+        let user = User(
+            id: UserID(ids.make("usr")), accountID: account.id, email: owner.email, name: owner.name, role: .owner,
+            passwordHash: passwords.hash(request.owner.password), createdAt: now)
+        do {
+            try await store.createAccount(account, owner: user)
+        } catch StoreError.duplicate(field: "email") {
+            throw TallyError.invalid("owner.email", "is already used by another person")
+        }
+        return AccountView(id: account.id, name: name, usBusinessEntity: false, owner: view(user))
+    }
+
+    /// Records whether the account is verified as a US business entity. Operator only.
+    public func setVerification(_ verified: Bool, account: AccountID, by principal: Principal) async throws
+        -> AccountView
+    {
+        try principal.operatorOnly()
+        guard try await store.setUSBusinessEntity(verified, account: account),
+            let stored = try await store.account(account)
+        else { throw TallyError.notFound("no account \(account)") }
+        return AccountView(id: stored.id, name: stored.name, usBusinessEntity: stored.usBusinessEntity, owner: nil)
+    }
+
+    /// Logs a person in with email and password: a bearer token for the API and the web pages.
+    public func login(email: String, password: String) async throws -> SessionView {
+        let normalized = email.trimmingCharacters(in: .whitespaces).lowercased()
+        guard let user = try await store.user(email: normalized), passwords.verify(password, hash: user.passwordHash)
+        else {
+            throw TallyError.unauthenticatedLogin
+        }
+        let token = Self.sessionPrefix + Secrets.base32(byteCount: 32)
+        let now = time.now()
+        let expires = now.addingTimeInterval(Self.sessionSeconds)
+        try await store.createSession(
+            Session(tokenHash: token.sha256Hex, userID: user.id, createdAt: now, expiresAt: expires))
+        return SessionView(token: token, expiresAt: expires, user: view(user))
+    }
+
+    /// Adds a person to the account. Owner and super admins only; an account has one owner.
+    public func addUser(_ request: NewUser, by manager: CreditManager) async throws -> PersonView {
+        var errors = [FieldError]()
+        let person = checkPerson(
+            email: request.email, name: request.name, password: request.password, prefix: "", errors: &errors)
+        if request.role == .owner {
+            errors.append(FieldError("role", "an account has exactly one owner; use super_admin, admin or member"))
+        }
+        guard errors.isEmpty else { throw TallyError.invalid(errors) }
+        let user = User(
+            id: UserID(ids.make("usr")), accountID: manager.accountID, email: person.email, name: person.name,
+            role: request.role, passwordHash: passwords.hash(request.password), createdAt: time.now())
+        do {
+            try await store.createUser(user)
+        } catch StoreError.duplicate(field: "email") {
+            throw TallyError.invalid("email", "is already used by another person")
+        }
+        return view(user)
+    }
+
+    /// Creates an API key for the platform's backend; the key is shown once.
+    public func createAPIKey(name: String, by manager: CreditManager) async throws -> APIKeyView {
+        var errors = [FieldError]()
+        let name = Self.checkName(name, field: "name", errors: &errors)
+        guard errors.isEmpty else { throw TallyError.invalid(errors) }
+        let key = Self.apiKeyPrefix + Secrets.base32(byteCount: 32)
+        let record = APIKey(
+            id: APIKeyID(ids.make("key")), accountID: manager.accountID, name: name, keyHash: key.sha256Hex,
+            createdAt: time.now())
+        try await store.createAPIKey(record)
+        return APIKeyView(id: record.id, name: name, key: key)
+    }
+
+    /// Who a bearer token belongs to, or `nil` when it is nobody's.
+    public func authenticate(bearer token: String) async throws -> Principal? {
+        if let operatorToken, !operatorToken.isEmpty, Self.constantTimeEqual(token, operatorToken) {
+            return .operator
+        }
+        if token.hasPrefix(Self.apiKeyPrefix) {
+            return try await store.apiKey(keyHash: token.sha256Hex).map(Principal.apiKey)
+        }
+        if token.hasPrefix(Self.sessionPrefix) {
+            return try await store.user(sessionTokenHash: token.sha256Hex, now: time.now()).map(Principal.user)
+        }
+        return nil
+    }
+
+    // MARK: Checks
+
+    static let maximumNameLength = 200
+
+    static func checkName(_ name: String, field: String, errors: inout [FieldError]) -> String {
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty {
+            errors.append(FieldError(field, "must not be empty"))
+        } else if trimmed.count > maximumNameLength {
+            errors.append(FieldError(field, "must be at most \(maximumNameLength) characters"))
+        }
+        return trimmed
+    }
+
+    func checkPerson(email: String, name: String, password: String, prefix: String, errors: inout [FieldError])
+        -> (email: String, name: String)
+    {
+        let checkedName = Self.checkName(name, field: prefix + "name", errors: &errors)
+        var checkedEmail = email
+        switch EmailAddress.parse(email) {
+        case .success(let address): checkedEmail = address.description.lowercased()
+        case .failure(let error): errors.append(FieldError(prefix + "email", error.reason))
+        }
+        if password.count < 8 {
+            errors.append(FieldError(prefix + "password", "must be at least 8 characters"))
+        } else if password.utf8.count > 72 {
+            // bcrypt reads at most 72 bytes; a longer password would be silently cut.
+            errors.append(FieldError(prefix + "password", "must be at most 72 bytes"))
+        }
+        return (checkedEmail, checkedName)
+    }
+
+    func view(_ user: User) -> PersonView {
+        PersonView(id: user.id, email: user.email, name: user.name, role: user.role, account: user.accountID)
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let left = Array(a.utf8)
+        let right = Array(b.utf8)
+        guard left.count == right.count else { return false }
+        return zip(left, right).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+extension TallyError {
+    /// A login with a wrong email or password; which one is not said.
+    static let unauthenticatedLogin = TallyError.unauthenticated
+}

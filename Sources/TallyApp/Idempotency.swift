@@ -1,0 +1,117 @@
+import Foundation
+import TallyCore
+import TallyStore
+
+/// An answer to an HTTP request, kept byte for byte so a replay returns it unchanged.
+public struct Answer: Sendable, Hashable {
+    public var status: Int
+    public var body: [UInt8]
+
+    public init(status: Int, body: [UInt8]) {
+        self.status = status
+        self.body = body
+    }
+
+    /// Encodes a value the way the API answers.
+    public init(status: Int, _ value: some Encodable) throws {
+        self.status = status
+        self.body = Array(try APIEncoding.encoder.encode(value))
+    }
+
+    /// The problem+json answer of an error.
+    public init(_ error: TallyError) {
+        self.status = error.status
+        self.body = (try? Array(APIEncoding.encoder.encode(error.problem))) ?? []
+    }
+}
+
+/// The JSON encoding every answer uses: RFC 3339 times, stable key order.
+public enum APIEncoding {
+    public static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}
+
+/// An `Idempotency-Key` and the request it was sent with.
+public struct IdempotencyRequest: Sendable, Hashable {
+    public var key: String
+    /// SHA-256 of the method, path and body: the same key with another request is a 409.
+    public var requestHash: String
+    public static let maximumKeyLength = 255
+
+    /// Checks the header's value and fingerprints the request.
+    public init(key: String, method: String, path: String, body: [UInt8]) throws(TallyError) {
+        guard !key.isEmpty, key.count <= Self.maximumKeyLength, key.allSatisfy({ $0.isASCII && !$0.isWhitespace })
+        else {
+            throw .invalid(
+                "Idempotency-Key", "must be 1 to \(Self.maximumKeyLength) visible ASCII characters")
+        }
+        self.key = key
+        self.requestHash = (Array("\(method) \(path)\n".utf8) + body).sha256Hex
+    }
+}
+
+/// Lets a request that moves credits or money run once per idempotency key.
+///
+/// The key is claimed in the database before any work, so concurrent replays
+/// (in this process or another) wait for the first answer instead of running
+/// again. A successful operation stores its answer in the same transaction as
+/// its ledger entries; an operation that fails with a caller-visible error has
+/// that error stored as its answer.
+public struct Idempotency: Sendable {
+    let store: any Store
+    let time: any TimeSource
+    /// A claim older than this is taken as abandoned by a crashed process.
+    public var staleAfterSeconds: TimeInterval = 60
+    /// How long a replay waits for the first request to finish.
+    public var waitSeconds: TimeInterval = 30
+
+    /// Runs `operation` once for `request`'s key; replays get the first answer.
+    /// The operation receives the key to complete inside its own transaction.
+    public func run(
+        account: AccountID, request: IdempotencyRequest?,
+        _ operation: @Sendable (_ key: String?) async throws -> Answer
+    ) async throws -> Answer {
+        guard let request else { return try await operation(nil) }
+        let started = ContinuousClock.now
+        while true {
+            let claim = try await store.claimIdempotencyKey(
+                request.key, requestHash: request.requestHash, account: account, at: time.now(),
+                staleAfter: staleAfterSeconds)
+            switch claim {
+            case .replay(let status, let body):
+                return Answer(status: status, body: body)
+            case .mismatch:
+                throw TallyError.idempotencyKeyReused
+            case .inProgress:
+                guard ContinuousClock.now - started < .seconds(waitSeconds) else {
+                    throw TallyError.conflict("a request with this Idempotency-Key is still being answered")
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            case .claimed:
+                return try await answer(account: account, key: request.key, operation)
+            }
+        }
+    }
+
+    private func answer(
+        account: AccountID, key: String, _ operation: @Sendable (_ key: String?) async throws -> Answer
+    ) async throws -> Answer {
+        do {
+            return try await operation(key)
+        } catch let error as TallyError {
+            let answer = Answer(error)
+            try await store.completeIdempotencyKey(
+                IdempotentResponse(key: key, status: answer.status, body: answer.body), account: account,
+                at: time.now())
+            throw error
+        } catch {
+            // Not an answer: free the key so the request can be retried.
+            try? await store.releaseIdempotencyKey(key, account: account)
+            throw error
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import TallyCore
+import TallyStore
+
+/// Who is calling: the operator, a person of an account, or an account API key.
+public enum Principal: Sendable, Hashable {
+    case `operator`
+    case user(User)
+    case apiKey(APIKey)
+
+    /// The account the principal belongs to; the operator belongs to none.
+    public var accountID: AccountID? {
+        switch self {
+        case .operator: nil
+        case .user(let user): user.accountID
+        case .apiKey(let key): key.accountID
+        }
+    }
+
+    /// Proof that the caller manages the credits of `account`: its owner or a super admin.
+    ///
+    /// Another account's resources are 404, never 403, so their existence does not leak.
+    public func creditManager(of account: AccountID) throws(TallyError) -> CreditManager {
+        guard accountID == account else { throw .notFound("no account \(account)") }
+        guard case .user(let user) = self, user.role.managesCredits else {
+            throw .forbidden("only the owner and super admins of the account manage its credits")
+        }
+        return CreditManager(accountID: account, user: user)
+    }
+
+    /// Proof that the caller may run metered features of `account` and read its wallet:
+    /// its API key, its owner or a super admin.
+    public func featureCaller(of account: AccountID) throws(TallyError) -> FeatureCaller {
+        guard accountID == account else { throw .notFound("no account \(account)") }
+        switch self {
+        case .apiKey: return FeatureCaller(accountID: account)
+        case .user(let user) where user.role.managesCredits: return FeatureCaller(accountID: account)
+        default: throw .forbidden("only the account's API keys, owner and super admins use its credits")
+        }
+    }
+
+    /// Proof that the caller is the operator of this installation.
+    public func operatorOnly() throws(TallyError) {
+        guard self == .operator else { throw .forbidden("only the operator of this installation may do this") }
+    }
+}
+
+/// The owner or a super admin of an account: only they buy credits and change billing.
+public struct CreditManager: Sendable, Hashable {
+    public let accountID: AccountID
+    public let user: User
+}
+
+/// A caller allowed to spend an account's credits on metered features.
+public struct FeatureCaller: Sendable, Hashable {
+    public let accountID: AccountID
+}

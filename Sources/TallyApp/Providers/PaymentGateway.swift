@@ -1,0 +1,70 @@
+import Crypto
+import Foundation
+import TallyCore
+
+/// A card saved at the payment gateway: a token stands for it from then on.
+public struct SavedCard: Sendable, Hashable {
+    public var token: String
+    public var brand: String
+    public var last4: String
+    public var expMonth: Int
+    public var expYear: Int
+}
+
+/// What a payment attempt came to.
+public enum PaymentOutcome: Sendable, Hashable {
+    /// Paid; `reference` is the gateway's id of the payment.
+    case succeeded(reference: String)
+    /// Refused by the card's bank; nothing was paid.
+    case declined(code: String, reason: String)
+}
+
+/// A card processor. The real one is outside; the sandbox ships with Tally.
+public protocol PaymentGateway: Sendable {
+    /// Saves a checked card and returns the token that stands for it.
+    func save(_ card: PaymentCard) async throws -> SavedCard
+    /// Charges a saved card. The same `idempotencyKey` never charges twice:
+    /// it answers the first outcome again.
+    func charge(_ amount: Money, cardToken: String, idempotencyKey: String) async throws -> PaymentOutcome
+}
+
+/// The sandbox card processor: deterministic and documented, like a real processor's test mode.
+///
+/// - `4242 4242 4242 4242` (and any other Luhn-valid number) succeeds;
+/// - `4000 0000 0000 0002` is declined (`card_declined`);
+/// - `4000 0000 0000 9995` fails for insufficient funds (`insufficient_funds`).
+///
+/// Payments are idempotent by key, and the payment reference is derived from the
+/// key, so a retried charge answers the same outcome even after a restart.
+public actor SandboxPaymentGateway: PaymentGateway {
+    public static let declinedCard = "4000000000000002"
+    public static let insufficientFundsCard = "4000000000009995"
+
+    /// Every distinct payment that succeeded, by idempotency key: what the sandbox "collected".
+    public private(set) var payments: [String: Money] = [:]
+
+    public init() {}
+
+    public func save(_ card: PaymentCard) -> SavedCard {
+        let behaviour =
+            switch card.number {
+            case Self.declinedCard: "decline"
+            case Self.insufficientFundsCard: "nofunds"
+            default: "ok"
+            }
+        return SavedCard(
+            token: "tok_sandbox_\(behaviour)_\(card.last4)_\(Secrets.base32(byteCount: 8))", brand: card.brand,
+            last4: card.last4, expMonth: card.expMonth, expYear: card.expYear)
+    }
+
+    public func charge(_ amount: Money, cardToken: String, idempotencyKey: String) -> PaymentOutcome {
+        if cardToken.hasPrefix("tok_sandbox_decline_") {
+            return .declined(code: "card_declined", reason: "the card was declined")
+        }
+        if cardToken.hasPrefix("tok_sandbox_nofunds_") {
+            return .declined(code: "insufficient_funds", reason: "the card has insufficient funds")
+        }
+        payments[idempotencyKey] = amount
+        return .succeeded(reference: "pay_sandbox_" + String(idempotencyKey.sha256Hex.prefix(24)))
+    }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import TallyCore
+import TallyStore
+
+/// Payment methods and buying credits.
+///
+/// Credits are added only after the payment succeeds, in one transaction with
+/// the purchase row, its ledger entry and the idempotent answer.
+public struct Purchases: Sendable {
+    let store: any Store
+    let gateway: any PaymentGateway
+    let time: any TimeSource
+    let ids: any IDSource
+    let idempotency: Idempotency
+
+    // MARK: Requests and answers
+
+    public struct CardInput: Sendable, Codable {
+        public var number: String
+        public var expMonth: Int
+        public var expYear: Int
+        public var cvc: String
+
+        public init(number: String, expMonth: Int, expYear: Int, cvc: String) {
+            self.number = number
+            self.expMonth = expMonth
+            self.expYear = expYear
+            self.cvc = cvc
+        }
+    }
+
+    public struct NewPaymentMethod: Sendable, Codable {
+        public var card: CardInput
+    }
+
+    public struct PaymentMethodView: Sendable, Codable, Equatable {
+        public var id: PaymentMethodID
+        public var brand: String
+        public var last4: String
+        public var expMonth: Int
+        public var expYear: Int
+        public var createdAt: Date
+    }
+
+    public struct NewPurchase: Sendable, Codable {
+        public var credits: Credits
+        public var paymentMethodId: PaymentMethodID?
+        public var card: CardInput?
+
+        public init(credits: Credits, paymentMethodId: PaymentMethodID?, card: CardInput?) {
+            self.credits = credits
+            self.paymentMethodId = paymentMethodId
+            self.card = card
+        }
+    }
+
+    public struct PurchaseView: Sendable, Codable, Equatable {
+        public var id: PurchaseID
+        public var credits: Credits
+        public var amount: String
+        public var currency: String
+        public var status: PurchaseStatus
+        public var origin: PurchaseOrigin
+        public var paymentMethodId: PaymentMethodID?
+        public var failureReason: String?
+        public var createdAt: Date
+    }
+
+    // MARK: Payment methods
+
+    /// Checks a card, saves it at the gateway and keeps its token.
+    public func addPaymentMethod(_ request: NewPaymentMethod, by manager: CreditManager) async throws
+        -> PaymentMethodView
+    {
+        let method = try await save(request.card, account: manager.accountID)
+        return Self.view(method)
+    }
+
+    public func paymentMethods(of manager: CreditManager) async throws -> [PaymentMethodView] {
+        try await store.paymentMethods(account: manager.accountID).map(Self.view)
+    }
+
+    public func paymentMethod(_ id: PaymentMethodID, of manager: CreditManager) async throws -> PaymentMethodView {
+        guard let method = try await store.paymentMethod(id, account: manager.accountID) else {
+            throw TallyError.notFound("no payment method \(id)")
+        }
+        return Self.view(method)
+    }
+
+    public func deletePaymentMethod(_ id: PaymentMethodID, by manager: CreditManager) async throws {
+        guard try await store.deletePaymentMethod(id, account: manager.accountID, at: time.now()) else {
+            throw TallyError.notFound("no payment method \(id)")
+        }
+    }
+
+    // MARK: Purchases
+
+    /// Buys credits with a saved payment method or a new card. Declined payments
+    /// add nothing, are recorded, and answer 402 with the reason.
+    public func buy(_ request: NewPurchase, by manager: CreditManager, idempotency key: IdempotencyRequest?)
+        async throws -> Answer
+    {
+        let account = manager.accountID
+        let amount: Money
+        switch Catalog.purchasePrice(of: request.credits) {
+        case .success(let price): amount = price
+        case .failure(let error): throw TallyError.invalid("credits", error.reason)
+        }
+        switch (request.paymentMethodId, request.card) {
+        case (nil, nil): throw TallyError.invalid("paymentMethodId", "is required unless a card is given")
+        case (.some, .some): throw TallyError.invalid("card", "give either paymentMethodId or card, not both")
+        case (.some(let id), nil):
+            guard try await store.paymentMethod(id, account: account) != nil else {
+                throw TallyError.invalid("paymentMethodId", "is not a payment method of this account")
+            }
+        case (nil, .some(let card)):
+            _ = try checkCard(card)
+        }
+        return try await idempotency.run(account: account, request: key) { completing in
+            let method: PaymentMethod
+            if let id = request.paymentMethodId {
+                guard let saved = try await store.paymentMethod(id, account: account) else {
+                    throw TallyError.invalid("paymentMethodId", "is not a payment method of this account")
+                }
+                method = saved
+            } else {
+                method = try await save(request.card!, account: account)
+            }
+            // Keyed requests get a purchase id derived from their key, so a retry after a
+            // crash asks the gateway with the same payment key and cannot pay twice.
+            let purchaseID = PurchaseID(
+                completing.map { "pur_" + String("\(account)\n\($0)".sha256Hex.prefix(26)) } ?? ids.make("pur"))
+            return try await pay(
+                purchaseID, credits: request.credits, amount: amount, method: method, account: account,
+                origin: .purchase, completing: completing)
+        }
+    }
+
+    /// Charges `method` and, when paid, adds the credits with their ledger entry.
+    func pay(
+        _ id: PurchaseID, credits: Credits, amount: Money, method: PaymentMethod, account: AccountID,
+        origin: PurchaseOrigin, completing key: String?
+    ) async throws -> Answer {
+        let outcome = try await gateway.charge(amount, cardToken: method.gatewayToken, idempotencyKey: id.rawValue)
+        let now = time.now()
+        var purchase = Purchase(
+            id: id, accountID: account, credits: credits, amount: amount, status: .succeeded, origin: origin,
+            paymentMethodID: method.id, paymentReference: nil, failureReason: nil, createdAt: now)
+        switch outcome {
+        case .declined(let code, let reason):
+            purchase.status = .declined
+            purchase.failureReason = reason
+            do {
+                try await store.recordPurchase(purchase)
+            } catch StoreError.duplicate {
+                // Already recorded by an attempt that crashed before answering.
+            }
+            throw TallyError.paymentDeclined(code: code, reason: reason)
+        case .succeeded(let reference):
+            purchase.paymentReference = reference
+            let answer = try Answer(status: 201, Self.view(purchase))
+            let kind: LedgerKind = origin == .recharge ? .recharge : .purchase
+            _ = try await store.commit(
+                WalletTransaction(
+                    accountID: account,
+                    postings: [
+                        Posting(
+                            id: LedgerEntryID(ids.make("led")), kind: kind, change: .add(credits),
+                            reference: id.rawValue)
+                    ],
+                    records: [.purchase(purchase)],
+                    idempotency: key.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
+                    at: now))
+            return answer
+        }
+    }
+
+    public func purchases(of manager: CreditManager, limit: Int = 100) async throws -> [PurchaseView] {
+        try await store.purchases(account: manager.accountID, limit: limit).map(Self.view)
+    }
+
+    // MARK: Cards
+
+    func checkCard(_ input: CardInput) throws -> PaymentCard {
+        let today = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: time.now())
+        switch PaymentCard.parse(
+            number: input.number, expMonth: input.expMonth, expYear: input.expYear, cvc: input.cvc,
+            currentYear: today.year ?? 2026, currentMonth: today.month ?? 1)
+        {
+        case .success(let card): return card
+        case .failure(let error): throw TallyError.invalid(error.field, error.reason)
+        }
+    }
+
+    func save(_ input: CardInput, account: AccountID) async throws -> PaymentMethod {
+        let card = try checkCard(input)
+        let saved = try await gateway.save(card)
+        let method = PaymentMethod(
+            id: PaymentMethodID(ids.make("pm")), accountID: account, brand: saved.brand, last4: saved.last4,
+            expMonth: saved.expMonth, expYear: saved.expYear, gatewayToken: saved.token, createdAt: time.now())
+        try await store.addPaymentMethod(method)
+        return method
+    }
+
+    static func view(_ method: PaymentMethod) -> PaymentMethodView {
+        PaymentMethodView(
+            id: method.id, brand: method.brand, last4: method.last4, expMonth: method.expMonth,
+            expYear: method.expYear, createdAt: method.createdAt)
+    }
+
+    static func view(_ purchase: Purchase) -> PurchaseView {
+        PurchaseView(
+            id: purchase.id, credits: purchase.credits, amount: purchase.amount.description,
+            currency: Money.currency, status: purchase.status, origin: purchase.origin,
+            paymentMethodId: purchase.paymentMethodID, failureReason: purchase.failureReason,
+            createdAt: purchase.createdAt)
+    }
+}

@@ -1,0 +1,120 @@
+import TallyCore
+
+/// A field of a request that is wrong, and why.
+public struct FieldError: Sendable, Hashable, Codable {
+    public var field: String
+    public var reason: String
+
+    public init(_ field: String, _ reason: String) {
+        self.field = field
+        self.reason = reason
+    }
+}
+
+/// Every error a caller of Tally can see. Each maps to one problem+json answer.
+public enum TallyError: Error, Sendable, Hashable {
+    /// 422: one or more fields are wrong.
+    case invalid([FieldError])
+    /// 400: the request cannot be read at all.
+    case badRequest(String)
+    /// 401: no valid credentials.
+    case unauthenticated
+    /// 403: the caller's role may not do this.
+    case forbidden(String)
+    /// 404: no such resource, or not the caller's.
+    case notFound(String)
+    /// 409: the request conflicts with the resource's state.
+    case conflict(String)
+    /// 409: the idempotency key was used for a different request.
+    case idempotencyKeyReused
+    /// 402: not enough available credits.
+    case insufficientCredits(available: Credits, required: Credits)
+    /// 402: the payment gateway declined the payment.
+    case paymentDeclined(code: String, reason: String)
+    /// 413: the body is larger than Tally accepts.
+    case payloadTooLarge(limitBytes: Int)
+
+    public static func invalid(_ field: String, _ reason: String) -> TallyError {
+        .invalid([FieldError(field, reason)])
+    }
+
+    public var status: Int {
+        switch self {
+        case .invalid: 422
+        case .badRequest: 400
+        case .unauthenticated: 401
+        case .forbidden: 403
+        case .notFound: 404
+        case .conflict, .idempotencyKeyReused: 409
+        case .insufficientCredits, .paymentDeclined: 402
+        case .payloadTooLarge: 413
+        }
+    }
+
+    /// The RFC 9457 problem details of this error.
+    public var problem: Problem {
+        switch self {
+        case .invalid(let errors):
+            Problem(
+                type: "invalid-request", title: "The request has invalid fields", status: status,
+                detail: errors.map { "\($0.field) \($0.reason)" }.joined(separator: "; "), errors: errors)
+        case .badRequest(let detail):
+            Problem(type: "bad-request", title: "The request cannot be read", status: status, detail: detail)
+        case .unauthenticated:
+            Problem(
+                type: "unauthenticated", title: "Authentication required", status: status,
+                detail: "send Authorization: Bearer <token> with a valid session token, API key or operator token")
+        case .forbidden(let detail):
+            Problem(type: "forbidden", title: "Not allowed for this role", status: status, detail: detail)
+        case .notFound(let detail):
+            Problem(type: "not-found", title: "Not found", status: status, detail: detail)
+        case .conflict(let detail):
+            Problem(type: "conflict", title: "Conflict", status: status, detail: detail)
+        case .idempotencyKeyReused:
+            Problem(
+                type: "idempotency-key-reused", title: "Idempotency key reused", status: status,
+                detail: "this Idempotency-Key was already used for a different request")
+        case .insufficientCredits(let available, let required):
+            Problem(
+                type: "insufficient-credits", title: "Insufficient credits", status: status,
+                detail: "this needs \(required) credits and \(available) are available; nothing was charged",
+                available: available, required: required)
+        case .paymentDeclined(let code, let reason):
+            Problem(
+                type: "payment-declined", title: "Payment declined", status: status,
+                detail: "\(reason); no credits were added", declineCode: code)
+        case .payloadTooLarge(let limit):
+            Problem(
+                type: "payload-too-large", title: "Request body too large", status: status,
+                detail: "the body must be at most \(limit) bytes")
+        }
+    }
+}
+
+/// An RFC 9457 problem details document.
+public struct Problem: Sendable, Hashable, Codable {
+    public static let typePrefix = "urn:tally:problem:"
+
+    public var type: String
+    public var title: String
+    public var status: Int
+    public var detail: String
+    public var errors: [FieldError]?
+    public var available: Credits?
+    public var required: Credits?
+    public var declineCode: String?
+
+    init(
+        type: String, title: String, status: Int, detail: String, errors: [FieldError]? = nil,
+        available: Credits? = nil, required: Credits? = nil, declineCode: String? = nil
+    ) {
+        self.type = Self.typePrefix + type
+        self.title = title
+        self.status = status
+        self.detail = detail
+        self.errors = errors
+        self.available = available
+        self.required = required
+        self.declineCode = declineCode
+    }
+}

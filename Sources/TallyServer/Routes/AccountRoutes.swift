@@ -1,0 +1,51 @@
+import Hummingbird
+import TallyApp
+import TallyCore
+
+/// Accounts, people, sessions and API keys.
+struct AccountRoutes {
+    let accounts: Accounts
+
+    struct Verification: Decodable, Sendable {
+        var usBusinessEntity: Bool
+    }
+
+    struct Login: Decodable, Sendable {
+        var email: String
+        var password: String
+    }
+
+    struct NewAPIKey: Decodable, Sendable {
+        var name: String
+    }
+
+    func add(to router: some RouterMethods<TallyRequestContext>) {
+        router.post("/v1/accounts") { request, context in
+            let body = try await JSONBody<Accounts.NewAccount>.read(request, context: context)
+            return try Response.json(
+                try await accounts.createAccount(body.value, by: try context.caller()), status: .created)
+        }
+        router.post("/v1/accounts/{account}/verification") { request, context in
+            let body = try await JSONBody<Verification>.read(request, context: context)
+            return try Response.json(
+                try await accounts.setVerification(
+                    body.value.usBusinessEntity, account: try context.accountID(), by: try context.caller()))
+        }
+        router.post("/v1/sessions") { request, context in
+            let body = try await JSONBody<Login>.read(request, context: context)
+            return try Response.json(
+                try await accounts.login(email: body.value.email, password: body.value.password), status: .created)
+        }
+        router.post("/v1/accounts/{account}/users") { request, context in
+            let manager = try context.caller().creditManager(of: try context.accountID())
+            let body = try await JSONBody<Accounts.NewUser>.read(request, context: context)
+            return try Response.json(try await accounts.addUser(body.value, by: manager), status: .created)
+        }
+        router.post("/v1/accounts/{account}/api-keys") { request, context in
+            let manager = try context.caller().creditManager(of: try context.accountID())
+            let body = try await JSONBody<NewAPIKey>.read(request, context: context)
+            return try Response.json(
+                try await accounts.createAPIKey(name: body.value.name, by: manager), status: .created)
+        }
+    }
+}
