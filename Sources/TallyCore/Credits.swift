@@ -1,3 +1,5 @@
+import Foundation
+
 /// An amount of credits, kept as an exact integer number of thousandths.
 ///
 /// Credits have three decimals because SMS prices go to 0.001 credit. Binary
@@ -117,8 +119,9 @@ public struct Credits: Sendable, Hashable, Comparable, Codable, CustomStringConv
         let text: String
         if let string = try? container.decode(String.self) {
             text = string
-        } else if let integer = try? container.decode(Int64.self) {
-            text = String(integer)
+        } else if let number = try? container.decode(Decimal.self) {
+            // Decimal keeps the JSON number's decimal digits exactly; no binary floating point.
+            text = number.description
         } else {
             throw DecodingError.dataCorruptedError(
                 in: container, debugDescription: "credits must be a decimal string or number")

@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+
+/// SPEC "Accounts, people and roles" and API.md's auth conventions.
+@Suite("Accounts, people and roles")
+struct AccountsAndRolesTests {
+    @Test func onlyTheOperatorCreatesAccounts() async throws {
+        try await Harness.run { harness in
+            let body = #"{"name":"A","owner":{"email":"a@example.com","name":"A","password":"password-1"}}"#
+            #expect(try await harness.call(.post, "/v1/accounts", json: body).status == 401)
+            #expect(try await harness.call(.post, "/v1/accounts", token: "wrong", json: body).status == 401)
+            let account = try await harness.makeAccount()
+            let denied = try await harness.call(.post, "/v1/accounts", token: account.ownerToken, json: body)
+            #expect(denied.status == 403)
+            #expect(denied.contentType == "application/problem+json")
+        }
+    }
+
+    @Test func ownerAndSuperAdminsManageCreditsOthersGet403() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            let superAdmin = try await account.person("super_admin")
+            let admin = try await account.person("admin")
+            let member = try await account.person("member")
+            let key = try await account.apiKey()
+            for token in [account.ownerToken, superAdmin] {
+                #expect(try await account.wallet(token: token).status == 200)
+                #expect(try await harness.call(.get, "/v1/accounts/\(account.id)/purchases", token: token).status == 200)
+            }
+            for token in [admin, member] {
+                #expect(try await account.wallet(token: token).status == 403)
+                let purchase = try await harness.call(
+                    .post, "/v1/accounts/\(account.id)/purchases", token: token,
+                    json: #"{"credits":100,"card":{"number":"4242424242424242","expMonth":12,"expYear":2035,"cvc":"123"}}"#)
+                #expect(purchase.status == 403)
+                #expect(try await harness.call(.get, "/v1/accounts/\(account.id)/payment-methods", token: token).status == 403)
+            }
+            // The platform's API key reads the wallet but cannot buy or change billing.
+            #expect(try await account.wallet(token: key).status == 200)
+            #expect(try await harness.call(.get, "/v1/accounts/\(account.id)/purchases", token: key).status == 403)
+            #expect(try await harness.call(.post, "/v1/accounts/\(account.id)/api-keys", token: key, json: #"{"name":"x"}"#).status == 403)
+        }
+    }
+
+    @Test func anotherAccountsResourcesAre404() async throws {
+        try await Harness.run { harness in
+            let mine = try await harness.makeAccount()
+            let theirs = try await harness.makeAccount()
+            let reply = try await mine.wallet(token: theirs.ownerToken)
+            #expect(reply.status == 404)
+            #expect(try await harness.call(.get, "/v1/accounts/\(mine.id)/ledger", token: theirs.ownerToken).status == 404)
+        }
+    }
+
+    @Test func anAccountHasExactlyOneOwner() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            let reply = try await harness.call(
+                .post, "/v1/accounts/\(account.id)/users", token: account.ownerToken,
+                json: #"{"email":"second@example.com","name":"B","role":"owner","password":"password-1"}"#)
+            #expect(reply.status == 422)
+            #expect(try reply.errorFields() == ["role"])
+            let unknownRole = try await harness.call(
+                .post, "/v1/accounts/\(account.id)/users", token: account.ownerToken,
+                json: #"{"email":"second@example.com","name":"B","role":"boss","password":"password-1"}"#)
+            #expect(unknownRole.status == 422)
+            #expect(try unknownRole.errorFields() == ["role"])
+        }
+    }
+
+    @Test func wrongPasswordsAndUnknownPeopleCannotLogIn() async throws {
+        try await Harness.run { harness in
+            _ = try await harness.makeAccount(owner: "olive@example.com")
+            let wrong = try await harness.call(
+                .post, "/v1/sessions", json: #"{"email":"olive@example.com","password":"not it"}"#)
+            #expect(wrong.status == 401)
+            let nobody = try await harness.call(
+                .post, "/v1/sessions", json: #"{"email":"nobody@example.com","password":"correct horse"}"#)
+            #expect(nobody.status == 401)
+            let right = try await harness.call(
+                .post, "/v1/sessions", json: #"{"email":"Olive@Example.com","password":"correct horse"}"#)
+            #expect(right.status == 201)
+        }
+    }
+
+    @Test func theOperatorVerifiesUSBusinessEntities() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            let reply = try await harness.call(
+                .post, "/v1/accounts/\(account.id)/verification", token: Harness.operatorToken,
+                json: #"{"usBusinessEntity":true}"#)
+            #expect(reply.status == 200)
+            #expect(try reply.object["usBusinessEntity"] as? Bool == true)
+            let missing = try await harness.call(
+                .post, "/v1/accounts/acct_missing/verification", token: Harness.operatorToken,
+                json: #"{"usBusinessEntity":true}"#)
+            #expect(missing.status == 404)
+            let byOwner = try await harness.call(
+                .post, "/v1/accounts/\(account.id)/verification", token: account.ownerToken,
+                json: #"{"usBusinessEntity":true}"#)
+            #expect(byOwner.status == 403)
+        }
+    }
+
+    @Test func anEmailBelongsToOnePerson() async throws {
+        try await Harness.run { harness in
+            _ = try await harness.makeAccount(owner: "taken@example.com")
+            let again = try await harness.call(
+                .post, "/v1/accounts", token: Harness.operatorToken,
+                json: #"{"name":"B","owner":{"email":"taken@example.com","name":"B","password":"password-1"}}"#)
+            #expect(again.status == 422)
+            #expect(try again.errorFields() == ["owner.email"])
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+import TallyServer
+
+/// API.md "Errors": every bad request is a problem+json 4xx naming the field, never a 500.
+@Suite("Bad input")
+struct BadInputTests {
+    @Test(arguments: [
+        ("", "body"), ("not json", "body"), ("[]", "body"), (#"{"credits":100"#, "body"),
+        (#"{"card":{"number":"4242424242424242","expMonth":12,"expYear":2035,"cvc":"123"}}"#, "credits"),
+        (#"{"credits":100,"card":{"number":4242,"expMonth":12,"expYear":2035,"cvc":"123"}}"#, "card.number"),
+        (#"{"credits":100,"card":{"number":"4242424242424242","expMonth":13,"expYear":2035,"cvc":"123"}}"#, "card.expMonth"),
+        (#"{"credits":100,"card":{"number":"4242424242424242","expMonth":1,"expYear":2020,"cvc":"123"}}"#, "card.expYear"),
+        (#"{"credits":100,"card":{"number":"4242424242424242","expMonth":1,"expYear":2035,"cvc":"1"}}"#, "card.cvc"),
+        (#"{"credits":100}"#, "paymentMethodId"),
+    ])
+    func aMalformedPurchaseNamesItsField(body: String, field: String) async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            let reply = try await harness.call(
+                .post, "/v1/accounts/\(account.id)/purchases", token: account.ownerToken, json: body)
+            #expect(reply.status == 422, "\(reply)")
+            #expect(reply.contentType == "application/problem+json")
+            #expect(try reply.errorFields() == [field])
+            #expect(try await account.wallet().object["total"] as? String == "0.000")
+        }
+    }
+
+    @Test func anOversizedBodyIs413() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            let huge = #"{"name":""# + String(repeating: "x", count: 100_000) + #""}"#
+            let reply = try await harness.call(
+                .post, "/v1/accounts/\(account.id)/api-keys", token: account.ownerToken, json: huge)
+            #expect(reply.status == 413)
+            #expect(reply.contentType == "application/problem+json")
+        }
+    }
+
+    @Test func unknownRoutesAndIdsAre404ProblemDocuments() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            for path in ["/v1/nothing", "/v1/accounts/\(account.id)/payment-methods/pm_missing"] {
+                let reply = try await harness.call(.get, path, token: account.ownerToken)
+                #expect(reply.status == 404)
+                #expect(reply.contentType == "application/problem+json")
+                #expect(try reply.object["status"] as? Int == 404)
+            }
+        }
+    }
+
+    @Test(arguments: [
+        (#"{"name":"","owner":{"email":"a@example.com","name":"A","password":"password-1"}}"#, ["name"]),
+        (#"{"name":"A","owner":{"email":"not-an-email","name":"A","password":"password-1"}}"#, ["owner.email"]),
+        (#"{"name":"A","owner":{"email":"a@example.com","name":"A","password":"short"}}"#, ["owner.password"]),
+        (#"{"name":"A"}"#, ["owner"]),
+        (#"{"name":"A","owner":{"email":"a@example.com","password":"password-1"}}"#, ["owner.name"]),
+    ])
+    func aMalformedAccountNamesItsFields(body: String, fields: [String]) async throws {
+        try await Harness.run { harness in
+            let reply = try await harness.call(.post, "/v1/accounts", token: Harness.operatorToken, json: body)
+            #expect(reply.status == 422, "\(reply)")
+            #expect(try reply.errorFields() == fields)
+        }
+    }
+
+    @Test func aBadIdempotencyKeyIsNamed() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            let reply = try await account.buy(100, key: String(repeating: "k", count: 300))
+            #expect(reply.status == 422)
+            #expect(try reply.errorFields() == ["Idempotency-Key"])
+            #expect(try await account.wallet().object["total"] as? String == "0.000")
+        }
+    }
+}

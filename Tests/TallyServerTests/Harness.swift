@@ -1,0 +1,161 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Testing
+import TallyApp
+import TallyServer
+import TallyStore
+
+/// A real Tally over loopback, on a new SQLite file, with the sandbox providers.
+struct Harness: Sendable {
+    static let operatorToken = "operator-secret"
+    let tally: Tally
+    let port: Int
+    let client: any TestClientProtocol
+
+    /// Runs `body` against a live server, with its own database.
+    static func run(
+        gateway: SandboxPaymentGateway = SandboxPaymentGateway(),
+        _ body: @Sendable (Harness) async throws -> Void
+    ) async throws {
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("tally-http-\(UUID().uuidString).sqlite").path
+        let store = try SQLiteStore(path: path)
+        try await store.migrate()
+        var logger = Logger(label: "tally-test")
+        logger.logLevel = .warning
+        let tally = Tally(
+            store: store, logger: logger, operatorToken: operatorToken, gateway: gateway,
+            passwords: PasswordHasher(cost: 4))
+        let app = buildApplication(tally: tally, host: "127.0.0.1", port: 0)
+        try await app.test(.live) { client in
+            try await body(Harness(tally: tally, port: client.port ?? 0, client: client))
+        }
+    }
+
+    /// Sends one request and reads the whole answer.
+    func call(
+        _ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: String? = nil,
+        headers extra: [String: String] = [:]
+    ) async throws -> Reply {
+        var headers: HTTPFields = [:]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        if json != nil { headers[.contentType] = "application/json" }
+        for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
+        return try await client.execute(
+            uri: path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }
+        ) { response in
+            Reply(
+                status: Int(response.status.code), contentType: response.headers[.contentType],
+                body: String(buffer: response.body))
+        }
+    }
+
+    /// The same, on a connection of its own: for requests that must really run at once.
+    func callOnNewConnection(
+        _ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: String? = nil,
+        headers extra: [String: String] = [:]
+    ) async throws -> Reply {
+        try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            var headers: HTTPFields = [:]
+            if let token { headers[.authorization] = "Bearer \(token)" }
+            if json != nil { headers[.contentType] = "application/json" }
+            for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
+            let response = try await client.execute(
+                .init(path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) } ?? ByteBuffer()))
+            return Reply(
+                status: Int(response.head.status.code), contentType: response.head.headerFields[.contentType],
+                body: response.body.map { String(buffer: $0) } ?? "")
+        }
+    }
+
+    // MARK: Fixtures
+
+    /// An account with its owner logged in.
+    func makeAccount(owner email: String = "owner-\(UUID().uuidString.prefix(8))@example.com") async throws
+        -> TestAccount
+    {
+        let created = try await call(
+            .post, "/v1/accounts", token: Self.operatorToken,
+            json: #"{"name":"Acme Scheduling","owner":{"email":"\#(email)","name":"Olive Owner","password":"correct horse"}}"#)
+        try #require(created.status == 201, "\(created.body)")
+        let id = try created.string("id")
+        let token = try await login(email, "correct horse")
+        return TestAccount(id: id, ownerToken: token, harness: self)
+    }
+
+    func login(_ email: String, _ password: String) async throws -> String {
+        let session = try await call(
+            .post, "/v1/sessions", json: #"{"email":"\#(email)","password":"\#(password)"}"#)
+        try #require(session.status == 201, "\(session.body)")
+        return try session.string("token")
+    }
+}
+
+/// An account under test and its owner's session.
+struct TestAccount: Sendable {
+    let id: String
+    let ownerToken: String
+    let harness: Harness
+
+    /// Adds a person with `role` and returns their session token.
+    func person(_ role: String) async throws -> String {
+        let email = "\(role)-\(UUID().uuidString.prefix(8))@example.com"
+        let added = try await harness.call(
+            .post, "/v1/accounts/\(id)/users", token: ownerToken,
+            json: #"{"email":"\#(email)","name":"Pat","role":"\#(role)","password":"password-123"}"#)
+        try #require(added.status == 201, "\(added.body)")
+        return try await harness.login(email, "password-123")
+    }
+
+    func apiKey() async throws -> String {
+        let created = try await harness.call(
+            .post, "/v1/accounts/\(id)/api-keys", token: ownerToken, json: #"{"name":"backend"}"#)
+        try #require(created.status == 201, "\(created.body)")
+        return try created.string("key")
+    }
+
+    /// Buys credits with the sandbox's good card.
+    func buy(_ credits: Int, card: String = "4242424242424242", key: String? = nil) async throws -> Reply {
+        try await harness.call(
+            .post, "/v1/accounts/\(id)/purchases", token: ownerToken,
+            json: #"{"credits":\#(credits),"card":{"number":"\#(card)","expMonth":12,"expYear":2035,"cvc":"123"}}"#,
+            headers: key.map { ["Idempotency-Key": $0] } ?? [:])
+    }
+
+    func wallet(token: String? = nil) async throws -> Reply {
+        try await harness.call(.get, "/v1/accounts/\(id)/wallet", token: token ?? ownerToken)
+    }
+}
+
+/// An HTTP answer.
+struct Reply: Sendable, CustomStringConvertible {
+    let status: Int
+    let contentType: String?
+    let body: String
+
+    var description: String { "\(status) \(body)" }
+
+    var object: [String: Any] {
+        get throws {
+            let value = try JSONSerialization.jsonObject(with: Data(body.utf8))
+            return try #require(value as? [String: Any], "not a JSON object: \(body)")
+        }
+    }
+
+    func string(_ key: String) throws -> String {
+        try #require(try object[key] as? String, "no string \(key) in \(body)")
+    }
+
+    func items() throws -> [[String: Any]] {
+        try #require(try object["items"] as? [[String: Any]], "no items in \(body)")
+    }
+
+    /// The `errors[].field` of a problem.
+    func errorFields() throws -> [String] {
+        (try object["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
+    }
+}
