@@ -19,6 +19,7 @@ struct Harness: Sendable {
     /// Runs `body` against a live server, with its own database.
     static func run(
         gateway: SandboxPaymentGateway = SandboxPaymentGateway(),
+        time: any TimeSource = SystemTime(),
         _ body: @Sendable (Harness) async throws -> Void
     ) async throws {
         let path = FileManager.default.temporaryDirectory
@@ -28,9 +29,10 @@ struct Harness: Sendable {
         var logger = Logger(label: "tally-test")
         logger.logLevel = .warning
         let tally = Tally(
-            store: store, logger: logger, operatorToken: operatorToken, gateway: gateway,
-            passwords: PasswordHasher(cost: 4))
-        let app = buildApplication(tally: tally, host: "127.0.0.1", port: 0)
+            store: store, logger: logger, operatorToken: operatorToken, time: time,
+            providers: Providers(payments: gateway), passwords: PasswordHasher(cost: 4))
+        // Background services stay off: tests drive the sweeper themselves, with their own clock.
+        let app = buildApplication(tally: tally, host: "127.0.0.1", port: 0, background: false)
         try await app.test(.live) { client in
             try await body(Harness(tally: tally, port: client.port ?? 0, client: client))
         }
