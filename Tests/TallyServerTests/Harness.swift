@@ -161,3 +161,34 @@ struct Reply: Sendable, CustomStringConvertible {
         (try object["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
     }
 }
+
+extension TestAccount {
+    /// Verifies the account as a US business entity (the operator's call).
+    func verifyUS() async throws {
+        let reply = try await harness.call(
+            .post, "/v1/accounts/\(id)/verification", token: Harness.operatorToken, json: #"{"usBusinessEntity":true}"#)
+        try #require(reply.status == 200)
+    }
+
+    func post(_ path: String, _ json: String, token: String? = nil, key: String? = nil) async throws -> Reply {
+        try await harness.call(
+            .post, "/v1/accounts/\(id)\(path)", token: token ?? ownerToken, json: json,
+            headers: key.map { ["Idempotency-Key": $0] } ?? [:])
+    }
+
+    func get(_ path: String, token: String? = nil) async throws -> Reply {
+        try await harness.call(.get, "/v1/accounts/\(id)\(path)", token: token ?? ownerToken)
+    }
+
+    /// The wallet's figures as strings: available, held, used, total.
+    func figures() async throws -> [String] {
+        let wallet = try await wallet().object
+        return ["available", "held", "used", "total"].map { wallet[$0] as? String ?? "?" }
+    }
+
+    func creditCheck(_ kind: String = "credit_score", phone: String = "+1 201 555 0123", email: String = "lead@example.com", key: String? = nil) async throws -> Reply {
+        try await post(
+            "/credit-checks",
+            #"{"kind":"\#(kind)","contact":{"name":"Lee Lead","email":"\#(email)","phone":"\#(phone)"}}"#, key: key)
+    }
+}
