@@ -32,6 +32,8 @@ extension SQLiteStore {
             try insert(entry, db)
         case .notification(let notification):
             try insert(notification, db)
+        case .recharge(let update):
+            try settle(update, at: at, db)
         }
     }
 
@@ -59,6 +61,8 @@ extension SQLiteStore {
             arguments: [entry.accountID.rawValue, entry.day, entry.feature.rawValue, entry.credits.thousandths])
     }
 
+    /// Writes a notification and, in the same transaction, its delivery to every
+    /// webhook of the account: the outbox a restart resumes from.
     static func insert(_ notification: Notification, _ db: Database) throws {
         try db.execute(
             sql: """
@@ -68,6 +72,16 @@ extension SQLiteStore {
             arguments: [
                 notification.id, notification.accountID.rawValue, notification.kind, notification.message,
                 notification.data, notification.createdAt.storedMilliseconds,
+            ])
+        try db.execute(
+            sql: """
+                INSERT INTO webhook_deliveries (id, webhook_id, notification_id, status, next_attempt_at, created_at)
+                SELECT 'dlv_' || ? || '_' || id, id, ?, 'pending', ?, ? FROM webhooks
+                WHERE account_id = ? AND deleted_at IS NULL
+                """,
+            arguments: [
+                notification.id, notification.id, notification.createdAt.storedMilliseconds,
+                notification.createdAt.storedMilliseconds, notification.accountID.rawValue,
             ])
     }
 
