@@ -4,7 +4,7 @@ import TallyCore
 
 extension SQLiteStore {
     /// Writes one record of a wallet transaction.
-    static func write(_ record: WalletRecord, at: Date, _ db: Database) throws {
+    static func write(_ record: WalletRecord, account: AccountID, at: Date, _ db: Database) throws {
         switch record {
         case .purchase(let purchase):
             try insert(purchase, db)
@@ -24,9 +24,9 @@ extension SQLiteStore {
             try db.execute(
                 sql: """
                     UPDATE holds SET status = ?, captured_credits = ?, settled_at = ?
-                    WHERE id = ? AND status = 'active'
+                    WHERE id = ? AND account_id = ? AND status = 'active'
                     """,
-                arguments: [status.rawValue, captured.thousandths, at.storedMilliseconds, id.rawValue])
+                arguments: [status.rawValue, captured.thousandths, at.storedMilliseconds, id.rawValue, account.rawValue])
             guard db.changesCount == 1 else { throw StoreError.conflict("hold \(id) is no longer active") }
         case .usage(let entry):
             try insert(entry, db)
@@ -174,7 +174,7 @@ extension SQLiteStore {
                 db,
                 sql: """
                     SELECT feature, SUM(uses) AS uses, SUM(credits) AS credits FROM usage_rollups
-                    WHERE account_id = ? AND day >= ? AND day <= ? GROUP BY feature
+                    WHERE account_id = ? AND day >= ? AND day <= ? GROUP BY feature ORDER BY feature
                     """,
                 arguments: [account.rawValue, from, to]
             ).compactMap { row in
