@@ -6,9 +6,11 @@ import TallyApp
 /// The router with every route group and middleware: the one place the HTTP API is wired.
 public func buildRouter(tally: Tally) -> Router<TallyRequestContext> {
     let router = Router(context: TallyRequestContext.self)
+    let metrics = TallyMetrics.registry
+    router.add(middleware: MetricsMiddleware())
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: AuthenticationMiddleware(accounts: tally.accounts))
-    OperationsRoutes(tally: tally).add(to: router)
+    OperationsRoutes(tally: tally, metrics: metrics).add(to: router)
     AccountRoutes(accounts: tally.accounts).add(to: router)
     WalletRoutes(wallets: tally.wallets).add(to: router)
     PurchaseRoutes(purchases: tally.purchases).add(to: router)

@@ -14,6 +14,16 @@ struct OperationsTests {
         }
     }
 
+    @Test func metricsArePrometheusText() async throws {
+        try await Harness.run { harness in
+            _ = try await harness.call(.get, "/health")
+            let reply = try await harness.call(.get, "/metrics")
+            #expect(reply.status == 200)
+            #expect(reply.contentType?.hasPrefix("text/plain") == true)
+            #expect(reply.body.contains("hb_requests"))
+        }
+    }
+
     @Test func theOpenAPIDocumentDescribesEveryRouteAndNoOther() async throws {
         try await Harness.run { harness in
             let reply = try await harness.call(.get, "/openapi.json")

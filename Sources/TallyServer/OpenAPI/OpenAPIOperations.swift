@@ -5,6 +5,9 @@ extension OpenAPIDocument {
             method: "GET", path: "/health", summary: "200 once the database answers", callers: "anyone",
             status: 200, answer: .object([("status", .string())])),
         Operation(
+            method: "GET", path: "/metrics", summary: "Prometheus metrics, as text", callers: "anyone", status: 200,
+            answer: nil),
+        Operation(
             method: "GET", path: "/openapi.json", summary: "This document", callers: "anyone", status: 200,
             answer: nil),
     ]

@@ -1,9 +1,11 @@
 import Hummingbird
+import Prometheus
 import TallyApp
 
-/// Health and the API description.
+/// Health, metrics and the API description.
 struct OperationsRoutes {
     let tally: Tally
+    let metrics: PrometheusCollectorRegistry
 
     func add(to router: some RouterMethods<TallyRequestContext>) {
         router.get("/health") { _, _ -> Response in
@@ -11,6 +13,11 @@ struct OperationsRoutes {
             return Response(
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+        }
+        router.get("/metrics") { _, _ -> Response in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
         }
         router.get("/openapi.json") { _, _ -> Response in
             Response(
