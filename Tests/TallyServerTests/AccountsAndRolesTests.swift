@@ -65,6 +65,7 @@ struct AccountsAndRolesTests {
                 json: #"{"email":"second@example.com","name":"B","role":"boss","password":"password-1"}"#)
             #expect(unknownRole.status == 422)
             #expect(try unknownRole.errorFields() == ["role"])
+            #expect(try unknownRole.string("detail") == "role must be one of: owner, super_admin, admin, member")
         }
     }
 

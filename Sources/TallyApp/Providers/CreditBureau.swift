@@ -9,7 +9,7 @@ public struct BureauReport: Sendable, Hashable {
 }
 
 /// Which check the bureau runs: DTI includes the credit score.
-public enum CreditCheckKind: String, Sendable, Hashable, Codable, CaseIterable {
+public enum CreditCheckKind: String, Sendable, Hashable, APIEnumeration {
     case creditScore = "credit_score"
     case dti
 
