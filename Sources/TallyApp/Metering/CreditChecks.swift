@@ -108,20 +108,10 @@ public struct CreditChecks: Sendable {
             validations: ValidationsView(email: nil, phone: nil), credits: .zero, totalCredits: .zero)
 
         // 1. Admission by the usage guard and the hold of the whole price, together.
-        let holdID = HoldID(meter.ids.make("hold"))
         let now = entry.createdAt
+        let holdID: HoldID
         do {
-            _ = try await meter.store.commit(
-                WalletTransaction(
-                    accountID: account,
-                    postings: [Posting(id: meter.ledgerID(), kind: .hold, change: .hold(total), reference: holdID.rawValue)],
-                    records: [
-                        .hold(
-                            Hold(
-                                id: holdID, accountID: account, feature: kind.feature.rawValue, credits: total,
-                                reference: entry.id, createdAt: now, expiresAt: now.addingTimeInterval(Meter.featureHoldSeconds)))
-                    ],
-                    guardedRequest: true, at: now))
+            holdID = try await meter.hold(total, for: entry, guarded: true)
         } catch let refusal as UsageGuardRefusal {
             if refusal == .limitReached { try await usageGuard.pause(account: account) }
             outcome.reason = "credit checks are paused by the usage guard until a super admin resumes them"

@@ -31,6 +31,26 @@ struct Meter: Sendable {
         throw TallyError.insufficientCredits(available: available, required: price)
     }
 
+    /// Holds `price` for the action logged by `entry`, in one transaction with its
+    /// ledger entry (and, for a credit check, the usage guard's admission).
+    /// Throws `StoreError.insufficientCredits` or `UsageGuardRefusal`, writing nothing.
+    func hold(_ price: Credits, for entry: UsageLogEntry, guarded: Bool = false) async throws -> HoldID {
+        let id = HoldID(ids.make("hold"))
+        let now = entry.createdAt
+        _ = try await store.commit(
+            WalletTransaction(
+                accountID: entry.accountID,
+                postings: [Posting(id: ledgerID(), kind: .hold, change: .hold(price), reference: id.rawValue)],
+                records: [
+                    .hold(
+                        Hold(
+                            id: id, accountID: entry.accountID, feature: entry.feature.rawValue, credits: price,
+                            reference: entry.id, createdAt: now, expiresAt: now.addingTimeInterval(Self.featureHoldSeconds)))
+                ],
+                guardedRequest: guarded, at: now))
+        return id
+    }
+
     /// A log line stamped now, with its Pacific day.
     func logEntry(_ id: String, account: AccountID, feature: Feature, status: String, credits: Credits) -> UsageLogEntry {
         let now = time.now()

@@ -83,19 +83,9 @@ public struct SMSMessages: Sendable {
             entry.encoding = quote.segmentation.encoding.rawValue
             entry.event = event
             let price = quote.credits
-            let holdID = HoldID(meter.ids.make("hold"))
-            let now = entry.createdAt
+            let holdID: HoldID
             do {
-                _ = try await meter.store.commit(
-                    WalletTransaction(
-                        accountID: account,
-                        postings: [Posting(id: meter.ledgerID(), kind: .hold, change: .hold(price), reference: holdID.rawValue)],
-                        records: [
-                            .hold(
-                                Hold(
-                                    id: holdID, accountID: account, feature: Feature.sms.rawValue, credits: price,
-                                    reference: entry.id, createdAt: now, expiresAt: now.addingTimeInterval(Meter.featureHoldSeconds)))
-                        ], at: now))
+                holdID = try await meter.hold(price, for: entry)
             } catch StoreError.insufficientCredits(let available) {
                 try await meter.refuse(entry, available: available, price: price)
             }
