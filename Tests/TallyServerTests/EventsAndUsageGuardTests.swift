@@ -45,6 +45,22 @@ struct EventsAndUsageGuardTests {
         }
     }
 
+    @Test func anUnverifiedAccountsLeadRunsTheValidationsButNotTheCheck() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            _ = try await account.buy(100)
+            _ = try await harness.call(.put, "/v1/accounts/\(account.id)/events/demo", token: account.ownerToken, json: dtiEvent)
+            let answer = try await account.post("/events/demo/leads", #"{"name":"Lee","email":"lee@example.com","phone":"+1 201 555 0123"}"#).object
+            let checks = try #require(answer["checks"] as? [String: Any])
+            #expect((checks["creditCheck"] as? [String: Any])?["status"] as? String == "skipped")
+            #expect((checks["email"] as? [String: Any])?["result"] as? String == "valid")
+            #expect(answer["credits"] as? String == "2.000")
+            // The score rules could not be measured: the lead is not disqualified by them.
+            #expect(answer["qualified"] as? Bool == true)
+            #expect(answer["route"] as? String == "review")
+        }
+    }
+
     @Test func anInvalidEmailDisqualifiesTheLead() async throws {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()

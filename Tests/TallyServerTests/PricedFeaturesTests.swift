@@ -79,8 +79,22 @@ struct PricedFeaturesTests {
         }
     }
 
+    @Test func anUnverifiedAccountsCheckIsSkippedBeforeAnythingRunsAndCostsNothing() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            _ = try await account.buy(100)
+            let outcome = try await account.creditCheck("dti").object
+            #expect(outcome["status"] as? String == "skipped")
+            #expect(outcome["reason"] as? String == "the account is not verified as a US business entity")
+            #expect(outcome["totalCredits"] as? String == "0.000")
+            #expect(try await account.figures() == ["100.000", "0.000", "0.000", "100.000"])
+            let log = try await harness.tally.store.usageLog(account: AccountID(account.id), feature: .dti, limit: 10)
+            #expect(log.map(\.status) == ["skipped"])
+            #expect(try await harness.tally.store.usageLog(account: AccountID(account.id), feature: .emailValidation, limit: 10).isEmpty)
+        }
+    }
+
     @Test(arguments: [
-        (false, "+1 201 555 0123", "the account is not verified as a US business entity"),
         (true, "+33 6 12 34 56 78", "the lead's phone number is not a US number"),
         (true, "+1 416 234 5678", "the lead's phone number is not a US number"),
         (true, "12", "the lead's phone number did not validate"),

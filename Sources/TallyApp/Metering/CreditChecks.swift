@@ -107,6 +107,21 @@ public struct CreditChecks: Sendable {
             id: entry.id, kind: kind, status: "blocked", reason: nil, creditScore: nil, dtiPercent: nil,
             validations: ValidationsView(email: nil, phone: nil), credits: .zero, totalCredits: .zero)
 
+        // 0. An account that is not a verified US business cannot run a check at all:
+        //    skipped before anything runs, so nothing — not even a validation — is charged.
+        let verified = try await meter.store.account(account)?.usBusinessEntity ?? false
+        if case .skip(let reason) = CreditCheckPolicy.eligibility(accountVerifiedUS: verified, phoneValid: true, phoneISO: "US") {
+            outcome.status = "skipped"
+            outcome.reason = reason
+            entry.status = "skipped"
+            entry.reason = reason
+            _ = try await meter.store.commit(
+                WalletTransaction(
+                    accountID: account, postings: [], records: [.usage(entry)],
+                    idempotency: try complete.map { try $0(outcome) }, at: entry.createdAt))
+            return outcome
+        }
+
         // 1. Admission by the usage guard and the hold of the whole price, together.
         let now = entry.createdAt
         let holdID: HoldID
@@ -130,7 +145,6 @@ public struct CreditChecks: Sendable {
         let email = try await validations.checkEmail(lead.email, id: meter.ids.make("ev"))
         let (phone, number) = try await validations.checkPhone(lead.phone, id: meter.ids.make("pv"))
         outcome.validations = ValidationsView(email: email, phone: phone)
-        let verified = try await meter.store.account(account)?.usBusinessEntity ?? false
         switch CreditCheckPolicy.eligibility(accountVerifiedUS: verified, phoneValid: phone.valid, phoneISO: phone.iso) {
         case .skip(let reason):
             outcome.status = "skipped"

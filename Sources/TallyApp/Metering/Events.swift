@@ -87,7 +87,8 @@ public struct Events: Sendable {
             var view = LeadView(
                 event: id, qualified: false, disqualifiedBy: [], route: nil,
                 checks: ChecksView(email: nil, phone: nil, creditCheck: nil), credits: .zero)
-            if let kind = config.creditCheck.kind {
+            let verified = try await meter.store.account(account)?.usBusinessEntity ?? false
+            if let kind = config.creditCheck.kind, verified {
                 let view = view
                 let outcome = try await creditChecks.perform(
                     kind, lead: CreditChecks.Lead(name: name ?? "", email: email ?? "", phone: phone ?? "", event: id),
@@ -131,6 +132,21 @@ public struct Events: Sendable {
                 entry.event = id
                 entries.append(entry)
             }
+            if let kind = config.creditCheck.kind {
+                // Not a verified US business: the check is skipped, free; the validations still run.
+                let reason = "the account is not verified as a US business entity"
+                var skipped = meter.logEntry(meter.ids.make("cc"), account: account, feature: kind.feature, status: "skipped", credits: .zero)
+                skipped.contactName = name
+                skipped.contactEmail = email
+                skipped.phone = phone
+                skipped.event = id
+                skipped.reason = reason
+                records.append(.usage(skipped))
+                view.checks.creditCheck = CreditChecks.Outcome(
+                    id: skipped.id, kind: kind, status: "skipped", reason: reason, creditScore: nil, dtiPercent: nil,
+                    validations: CreditChecks.ValidationsView(email: view.checks.email, phone: view.checks.phone),
+                    credits: .zero, totalCredits: .zero)
+            }
             for entry in entries {
                 postings.append(Posting(id: meter.ledgerID(), kind: .charge, change: .charge(entry.credits), reference: entry.id))
                 records.append(.usage(entry))
@@ -141,7 +157,7 @@ public struct Events: Sendable {
             view.disqualifiedBy = decision.disqualifiedBy
             view.route = decision.route
             let answer = try Answer(status: 200, view)
-            if !postings.isEmpty || completing != nil {
+            if !postings.isEmpty || !records.isEmpty || completing != nil {
                 do {
                     _ = try await meter.store.commit(
                         WalletTransaction(
