@@ -9,9 +9,12 @@ public struct Accounts: Sendable {
     let ids: any IDSource
     let passwords: PasswordHasher
     let operatorToken: String?
+    /// A hash of a random password, checked for unknown emails.
+    let unknownUserHash: String
     /// How long a login session lasts.
     public static let sessionSeconds: TimeInterval = 12 * 3600
     static let apiKeyPrefix = "tk_"
+
     static let sessionPrefix = "ts_"
 
     // MARK: Requests and answers
@@ -111,10 +114,10 @@ public struct Accounts: Sendable {
     /// Logs a person in with email and password: a bearer token for the API and the web pages.
     public func login(email: String, password: String) async throws -> SessionView {
         let normalized = email.trimmingCharacters(in: .whitespaces).lowercased()
-        guard let user = try await store.user(email: normalized), passwords.verify(password, hash: user.passwordHash)
-        else {
-            throw TallyError.unauthenticatedLogin
-        }
+        let user = try await store.user(email: normalized)
+        // An unknown email costs the same bcrypt work, so timing does not tell who has an account.
+        let verified = passwords.verify(password, hash: user?.passwordHash ?? unknownUserHash)
+        guard let user, verified else { throw TallyError.unauthenticatedLogin }
         let token = Self.sessionPrefix + Secrets.base32(byteCount: 32)
         let now = time.now()
         let expires = now.addingTimeInterval(Self.sessionSeconds)

@@ -66,7 +66,9 @@ public struct Tally: Sendable {
         self.time = time
         let idempotency = Idempotency(store: store, time: time)
         self.idempotency = idempotency
-        accounts = Accounts(store: store, time: time, ids: ids, passwords: passwords, operatorToken: operatorToken)
+        accounts = Accounts(
+            store: store, time: time, ids: ids, passwords: passwords, operatorToken: operatorToken,
+            unknownUserHash: passwords.hash(Secrets.base32(byteCount: 16)))
         purchases = Purchases(store: store, gateway: providers.payments, time: time, ids: ids, idempotency: idempotency)
         wallets = Wallets(store: store)
         let meter = Meter(store: store, time: time, ids: ids)
