@@ -1,0 +1,148 @@
+import PostgresNIO
+
+/// One numbered step of the PostgreSQL schema: statements applied together, once.
+struct PostgresMigration: Sendable {
+    /// The order migrations run in; recorded in `schema_migrations` once applied.
+    var version: Int
+    var name: String
+    /// One statement each: the extended query protocol runs a single statement at a time.
+    var statements: [PostgresQuery]
+}
+
+/// The PostgreSQL schema, as numbered migrations applied in order.
+///
+/// The same tables and checks as the SQLite schema. Amounts are BIGINT thousandths
+/// of a credit or cents; times are BIGINT milliseconds since 1970 (UTC).
+enum PostgresMigrations {
+    /// The advisory lock held while migrating, so that processes starting together
+    /// migrate one after the other. Any constant works; this one spells "tally".
+    static let lockKey: Int64 = 0x7461_6C6C_79
+
+    static let all: [PostgresMigration] = [accountsWalletsLedger]
+
+    static let accountsWalletsLedger = PostgresMigration(
+        version: 1, name: "accounts-wallets-ledger",
+        statements: [
+            """
+            CREATE TABLE accounts (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                us_business_entity BOOLEAN NOT NULL DEFAULT FALSE,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE users (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                email TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                role TEXT NOT NULL CHECK (role IN ('owner', 'super_admin', 'admin', 'member')),
+                password_hash TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX users_account ON users(account_id)",
+            """
+            CREATE TABLE sessions (
+                token_hash TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL REFERENCES users(id),
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE api_keys (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                name TEXT NOT NULL,
+                key_hash TEXT NOT NULL UNIQUE,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE wallets (
+                account_id TEXT PRIMARY KEY REFERENCES accounts(id),
+                available BIGINT NOT NULL,
+                held BIGINT NOT NULL,
+                used BIGINT NOT NULL,
+                total BIGINT NOT NULL,
+                CHECK (available >= 0 AND held >= 0 AND used >= 0 AND available + held + used = total)
+            )
+            """,
+            """
+            CREATE TABLE ledger (
+                sequence BIGSERIAL PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                kind TEXT NOT NULL,
+                available BIGINT NOT NULL,
+                held BIGINT NOT NULL,
+                used BIGINT NOT NULL,
+                total BIGINT NOT NULL,
+                available_after BIGINT NOT NULL,
+                reference TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                CHECK (available + held + used = total)
+            )
+            """,
+            "CREATE INDEX ledger_account ON ledger(account_id, sequence)",
+            """
+            CREATE FUNCTION ledger_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'the ledger is append-only' USING ERRCODE = 'restrict_violation';
+            END
+            $$
+            """,
+            """
+            CREATE TRIGGER ledger_no_update_or_delete BEFORE UPDATE OR DELETE ON ledger
+                FOR EACH ROW EXECUTE FUNCTION ledger_is_append_only()
+            """,
+            """
+            CREATE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger
+                FOR EACH STATEMENT EXECUTE FUNCTION ledger_is_append_only()
+            """,
+            """
+            CREATE TABLE idempotency_keys (
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                key TEXT NOT NULL,
+                request_hash TEXT NOT NULL,
+                status INTEGER,
+                body BYTEA,
+                claimed_at BIGINT NOT NULL,
+                completed_at BIGINT,
+                PRIMARY KEY (account_id, key)
+            )
+            """,
+            """
+            CREATE TABLE payment_methods (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                brand TEXT NOT NULL,
+                last4 TEXT NOT NULL,
+                exp_month INTEGER NOT NULL,
+                exp_year INTEGER NOT NULL,
+                gateway_token TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                deleted_at BIGINT
+            )
+            """,
+            "CREATE INDEX payment_methods_account ON payment_methods(account_id)",
+            """
+            CREATE TABLE purchases (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                credits BIGINT NOT NULL CHECK (credits > 0),
+                amount_cents BIGINT NOT NULL CHECK (amount_cents > 0),
+                currency TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('succeeded', 'declined')),
+                origin TEXT NOT NULL CHECK (origin IN ('purchase', 'recharge')),
+                payment_method_id TEXT,
+                payment_reference TEXT,
+                failure_reason TEXT,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX purchases_account ON purchases(account_id, created_at)",
+        ])
+}
