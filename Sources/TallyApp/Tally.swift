@@ -1,6 +1,33 @@
+import Foundation
 import Logging
 import TallyCore
 import TallyStore
+
+/// The providers Tally talks to. Each defaults to its documented sandbox.
+public struct Providers: Sendable {
+    public var payments: any PaymentGateway
+    public var emailVerifier: any EmailVerifier
+    public var phoneVerifier: any PhoneVerifier
+    public var creditBureau: any CreditBureau
+    public var sms: any SMSGateway
+
+    public init(
+        payments: any PaymentGateway = SandboxPaymentGateway(),
+        emailVerifier: any EmailVerifier = SandboxEmailVerifier(),
+        phoneVerifier: any PhoneVerifier = SandboxPhoneVerifier(),
+        creditBureau: any CreditBureau = SandboxCreditBureau(),
+        sms: any SMSGateway = SandboxSMSGateway()
+    ) {
+        self.payments = payments
+        self.emailVerifier = emailVerifier
+        self.phoneVerifier = phoneVerifier
+        self.creditBureau = creditBureau
+        self.sms = sms
+    }
+
+    /// Every sandbox.
+    public static var sandbox: Providers { Providers() }
+}
 
 /// The application: the store, the providers and every service built on them.
 /// Assembled once at start-up; tests assemble it with their own clock and providers.
@@ -12,6 +39,13 @@ public struct Tally: Sendable {
     public let purchases: Purchases
     public let wallets: Wallets
     public let idempotency: Idempotency
+    public let validations: Validations
+    public let creditChecks: CreditChecks
+    public let sms: SMSMessages
+    public let holds: Holds
+    public let events: Events
+    public let usageGuard: UsageGuard
+    public let notifications: Notifications
 
     public init(
         store: any Store,
@@ -19,7 +53,7 @@ public struct Tally: Sendable {
         operatorToken: String?,
         time: any TimeSource = SystemTime(),
         ids: any IDSource = RandomIDs(),
-        gateway: any PaymentGateway = SandboxPaymentGateway(),
+        providers: Providers = .sandbox,
         passwords: PasswordHasher = PasswordHasher()
     ) {
         self.store = store
@@ -28,7 +62,40 @@ public struct Tally: Sendable {
         let idempotency = Idempotency(store: store, time: time)
         self.idempotency = idempotency
         accounts = Accounts(store: store, time: time, ids: ids, passwords: passwords, operatorToken: operatorToken)
-        purchases = Purchases(store: store, gateway: gateway, time: time, ids: ids, idempotency: idempotency)
+        purchases = Purchases(store: store, gateway: providers.payments, time: time, ids: ids, idempotency: idempotency)
         wallets = Wallets(store: store)
+        let meter = Meter(store: store, time: time, ids: ids)
+        let validations = Validations(
+            meter: meter, idempotency: idempotency, emailVerifier: providers.emailVerifier,
+            phoneVerifier: providers.phoneVerifier)
+        self.validations = validations
+        let usageGuard = UsageGuard(store: store, time: time, ids: ids)
+        self.usageGuard = usageGuard
+        let creditChecks = CreditChecks(
+            meter: meter, idempotency: idempotency, validations: validations, bureau: providers.creditBureau,
+            usageGuard: usageGuard)
+        self.creditChecks = creditChecks
+        sms = SMSMessages(meter: meter, idempotency: idempotency, gateway: providers.sms)
+        holds = Holds(meter: meter, idempotency: idempotency)
+        events = Events(meter: meter, idempotency: idempotency, validations: validations, creditChecks: creditChecks)
+        notifications = Notifications(store: store)
+    }
+}
+
+/// What the account's super admins have been told.
+public struct Notifications: Sendable {
+    let store: any Store
+
+    public struct View: Sendable, Codable, Equatable {
+        public var id: String
+        public var kind: String
+        public var message: String
+        public var createdAt: Date
+    }
+
+    public func list(of manager: CreditManager, limit: Int = 100) async throws -> [View] {
+        try await store.notifications(account: manager.accountID, limit: limit).map {
+            View(id: $0.id, kind: $0.kind, message: $0.message, createdAt: $0.createdAt)
+        }
     }
 }

@@ -33,6 +33,8 @@ public enum TallyError: Error, Sendable, Hashable {
     case paymentDeclined(code: String, reason: String)
     /// 413: the body is larger than Tally accepts.
     case payloadTooLarge(limitBytes: Int)
+    /// 502: a provider could not answer; nothing was charged.
+    case providerFailed(String)
 
     public static func invalid(_ field: String, _ reason: String) -> TallyError {
         .invalid([FieldError(field, reason)])
@@ -48,6 +50,7 @@ public enum TallyError: Error, Sendable, Hashable {
         case .conflict, .idempotencyKeyReused: 409
         case .insufficientCredits, .paymentDeclined: 402
         case .payloadTooLarge: 413
+        case .providerFailed: 502
         }
     }
 
@@ -83,6 +86,10 @@ public enum TallyError: Error, Sendable, Hashable {
             Problem(
                 type: "payment-declined", title: "Payment declined", status: status,
                 detail: "\(reason); no credits were added", declineCode: code)
+        case .providerFailed(let reason):
+            Problem(
+                type: "provider-failed", title: "A provider could not answer", status: status,
+                detail: "\(reason); nothing was charged")
         case .payloadTooLarge(let limit):
             Problem(
                 type: "payload-too-large", title: "Request body too large", status: status,

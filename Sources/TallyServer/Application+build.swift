@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import TallyApp
 
 /// The router with every route group and middleware: the one place the HTTP API is wired.
@@ -11,13 +12,21 @@ public func buildRouter(tally: Tally) -> Router<TallyRequestContext> {
     AccountRoutes(accounts: tally.accounts).add(to: router)
     WalletRoutes(wallets: tally.wallets).add(to: router)
     PurchaseRoutes(purchases: tally.purchases).add(to: router)
+    MeteringRoutes(tally: tally).add(to: router)
+    EventRoutes(tally: tally).add(to: router)
     return router
 }
 
-/// Builds the HTTP application listening on `host:port`.
-public func buildApplication(tally: Tally, host: String, port: Int) -> some ApplicationProtocol {
-    Application(
+/// Builds the HTTP application listening on `host:port`, with the background
+/// services (`background: false` leaves them out, for tests that drive them by hand).
+public func buildApplication(tally: Tally, host: String, port: Int, background: Bool = true) -> some ApplicationProtocol {
+    var services: [any Service] = []
+    if background {
+        services.append(HoldSweeper(tally: tally))
+    }
+    return Application(
         router: buildRouter(tally: tally),
         configuration: .init(address: .hostname(host, port: port), serverName: "tally"),
+        services: services,
         logger: tally.logger)
 }

@@ -177,6 +177,13 @@ public struct Posting: Sendable, Hashable {
 /// A row written in the same transaction as a wallet's postings.
 public enum WalletRecord: Sendable, Hashable {
     case purchase(Purchase)
+    /// A new active hold.
+    case hold(Hold)
+    /// Ends an active hold; throws `StoreError.conflict` (rolling back) when it is no longer active.
+    case settleHold(HoldID, status: HoldStatus, capturedCredits: Credits)
+    /// A usage log line; a charged line also adds to the day's usage rollup.
+    case usage(UsageLogEntry)
+    case notification(Notification)
 }
 
 /// The first answer to an idempotent request, kept to answer its replays.
@@ -199,16 +206,20 @@ public struct WalletTransaction: Sendable, Hashable {
     public var postings: [Posting]
     public var records: [WalletRecord]
     public var idempotency: IdempotentResponse?
+    /// When set, the transaction is a credit-check request the usage guard must admit
+    /// first: it throws `UsageGuardRefusal` (writing nothing) when paused or at the limit.
+    public var guardedRequest: Bool
     public var at: Date
 
     public init(
         accountID: AccountID, postings: [Posting], records: [WalletRecord] = [],
-        idempotency: IdempotentResponse? = nil, at: Date
+        idempotency: IdempotentResponse? = nil, guardedRequest: Bool = false, at: Date
     ) {
         self.accountID = accountID
         self.postings = postings
         self.records = records
         self.idempotency = idempotency
+        self.guardedRequest = guardedRequest
         self.at = at
     }
 }

@@ -57,6 +57,28 @@ public protocol Store: Sendable {
     /// Recomputes every wallet from its ledger: one mismatch per disagreeing wallet.
     func verifyWallets() async throws -> [WalletMismatch]
 
+    // MARK: Metering
+
+    func hold(_ id: HoldID, account: AccountID) async throws -> Hold?
+    /// Active holds past their expiry, oldest first.
+    func expiredHolds(at: Date, limit: Int) async throws -> [Hold]
+    /// The account's usage log lines for one feature, newest first.
+    func usageLog(account: AccountID, feature: Feature, limit: Int) async throws -> [UsageLogEntry]
+    /// Uses and credits per feature over Pacific days `from...to` (`YYYY-MM-DD`), from the rollups.
+    func usageRollup(account: AccountID, from: String, to: String) async throws -> [FeatureUsage]
+    /// Stores an event's configuration (JSON) under its id.
+    func putEvent(_ id: String, config: String, account: AccountID, at: Date) async throws
+    func event(_ id: String, account: AccountID) async throws -> String?
+    func usageGuard(account: AccountID) async throws -> UsageGuardSettings
+    /// Saves the limit; pausing and resuming are separate.
+    func setUsageGuard(_ settings: UsageGuardSettings, account: AccountID) async throws
+    /// Pauses credit checks; writes `notification` only when this call paused them.
+    func pauseUsageGuard(account: AccountID, at: Date, notification: Notification) async throws -> Bool
+    /// Resumes credit checks; writes `notification` only when they were paused.
+    func resumeUsageGuard(account: AccountID, at: Date, notification: Notification) async throws -> Bool
+    /// The account's notifications, newest first.
+    func notifications(account: AccountID, limit: Int) async throws -> [Notification]
+
     // MARK: Idempotency
 
     /// Claims `key` for a request whose canonical form hashes to `requestHash`.

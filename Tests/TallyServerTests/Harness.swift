@@ -19,6 +19,7 @@ struct Harness: Sendable {
     /// Runs `body` against a live server, with its own database.
     static func run(
         gateway: SandboxPaymentGateway = SandboxPaymentGateway(),
+        time: any TimeSource = SystemTime(),
         _ body: @Sendable (Harness) async throws -> Void
     ) async throws {
         let path = FileManager.default.temporaryDirectory
@@ -28,9 +29,10 @@ struct Harness: Sendable {
         var logger = Logger(label: "tally-test")
         logger.logLevel = .warning
         let tally = Tally(
-            store: store, logger: logger, operatorToken: operatorToken, gateway: gateway,
-            passwords: PasswordHasher(cost: 4))
-        let app = buildApplication(tally: tally, host: "127.0.0.1", port: 0)
+            store: store, logger: logger, operatorToken: operatorToken, time: time,
+            providers: Providers(payments: gateway), passwords: PasswordHasher(cost: 4))
+        // Background services stay off: tests drive the sweeper themselves, with their own clock.
+        let app = buildApplication(tally: tally, host: "127.0.0.1", port: 0, background: false)
         try await app.test(.live) { client in
             try await body(Harness(tally: tally, port: client.port ?? 0, client: client))
         }
@@ -157,5 +159,36 @@ struct Reply: Sendable, CustomStringConvertible {
     /// The `errors[].field` of a problem.
     func errorFields() throws -> [String] {
         (try object["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
+    }
+}
+
+extension TestAccount {
+    /// Verifies the account as a US business entity (the operator's call).
+    func verifyUS() async throws {
+        let reply = try await harness.call(
+            .post, "/v1/accounts/\(id)/verification", token: Harness.operatorToken, json: #"{"usBusinessEntity":true}"#)
+        try #require(reply.status == 200)
+    }
+
+    func post(_ path: String, _ json: String, token: String? = nil, key: String? = nil) async throws -> Reply {
+        try await harness.call(
+            .post, "/v1/accounts/\(id)\(path)", token: token ?? ownerToken, json: json,
+            headers: key.map { ["Idempotency-Key": $0] } ?? [:])
+    }
+
+    func get(_ path: String, token: String? = nil) async throws -> Reply {
+        try await harness.call(.get, "/v1/accounts/\(id)\(path)", token: token ?? ownerToken)
+    }
+
+    /// The wallet's figures as strings: available, held, used, total.
+    func figures() async throws -> [String] {
+        let wallet = try await wallet().object
+        return ["available", "held", "used", "total"].map { wallet[$0] as? String ?? "?" }
+    }
+
+    func creditCheck(_ kind: String = "credit_score", phone: String = "+1 201 555 0123", email: String = "lead@example.com", key: String? = nil) async throws -> Reply {
+        try await post(
+            "/credit-checks",
+            #"{"kind":"\#(kind)","contact":{"name":"Lee Lead","email":"\#(email)","phone":"\#(phone)"}}"#, key: key)
     }
 }

@@ -4,7 +4,8 @@ import Foundation
 /// A test checks it against the router, so it lists exactly the routes that exist.
 enum OpenAPIDocument {
     static let operations: [Operation] =
-        operationsOperations + accountOperations + walletOperations + purchaseOperations
+        operationsOperations + accountOperations + walletOperations + purchaseOperations + meteringOperations
+        + eventOperations
 
     static let json: [UInt8] = {
         var paths: [String: [String: Any]] = [:]

@@ -10,8 +10,85 @@ enum SQLiteMigrations {
         migrator.registerMigration("1-accounts-wallets-ledger") { db in
             try db.execute(sql: accountsWalletsLedger)
         }
+        migrator.registerMigration("2-metering") { db in
+            try db.execute(sql: metering)
+        }
         return migrator
     }
+
+    static let metering = """
+        CREATE TABLE holds (
+            id TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            feature TEXT NOT NULL,
+            credits INTEGER NOT NULL CHECK (credits > 0),
+            reference TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('active', 'captured', 'released', 'expired')),
+            captured_credits INTEGER NOT NULL DEFAULT 0 CHECK (captured_credits >= 0 AND captured_credits <= credits),
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            settled_at INTEGER
+        );
+        CREATE INDEX holds_active_expiry ON holds(expires_at) WHERE status = 'active';
+        CREATE TABLE usage_log (
+            id TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            feature TEXT NOT NULL,
+            status TEXT NOT NULL,
+            credits INTEGER NOT NULL CHECK (credits >= 0),
+            day TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            contact_name TEXT,
+            contact_email TEXT,
+            phone TEXT,
+            email TEXT,
+            iso TEXT,
+            segments INTEGER,
+            encoding TEXT,
+            event TEXT,
+            credit_score INTEGER,
+            dti_percent INTEGER,
+            reason TEXT
+        );
+        CREATE INDEX usage_log_feature ON usage_log(account_id, feature, created_at);
+        CREATE TABLE usage_rollups (
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            day TEXT NOT NULL,
+            feature TEXT NOT NULL,
+            uses INTEGER NOT NULL,
+            credits INTEGER NOT NULL,
+            PRIMARY KEY (account_id, day, feature)
+        );
+        CREATE TABLE events (
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            id TEXT NOT NULL,
+            config TEXT NOT NULL,
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (account_id, id)
+        );
+        CREATE TABLE usage_guards (
+            account_id TEXT PRIMARY KEY REFERENCES accounts(id),
+            enabled INTEGER NOT NULL,
+            max_requests INTEGER NOT NULL,
+            window_seconds INTEGER NOT NULL,
+            paused INTEGER NOT NULL DEFAULT 0,
+            paused_at INTEGER
+        );
+        CREATE TABLE usage_guard_requests (
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            at INTEGER NOT NULL
+        );
+        CREATE INDEX usage_guard_requests_window ON usage_guard_requests(account_id, at);
+        CREATE TABLE notifications (
+            id TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            kind TEXT NOT NULL,
+            message TEXT NOT NULL,
+            data TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX notifications_account ON notifications(account_id, created_at);
+        """
 
     static let accountsWalletsLedger = """
         CREATE TABLE accounts (

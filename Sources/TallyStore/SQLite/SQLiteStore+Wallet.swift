@@ -121,6 +121,9 @@ extension SQLiteStore {
         }
         // A refusal reports the balance the caller saw, since every posting is rolled back.
         let before = balance
+        if transaction.guardedRequest {
+            try admitGuardedRequest(transaction.accountID, at: transaction.at, db)
+        }
         for posting in transaction.postings {
             let change = posting.change
             // The balance check is the conditional update itself: no read-then-write race.
@@ -160,9 +163,7 @@ extension SQLiteStore {
                 ])
         }
         for record in transaction.records {
-            switch record {
-            case .purchase(let purchase): try insert(purchase, db)
-            }
+            try write(record, at: transaction.at, db)
         }
         if let response = transaction.idempotency {
             try complete(response, account: transaction.accountID, at: transaction.at, db)

@@ -1,0 +1,205 @@
+import Foundation
+import TallyCore
+import TallyStore
+
+/// Credit score and DTI checks.
+///
+/// The whole price (17 or 26 credits) is held up front with the usage guard's
+/// admission, in one transaction; then email and phone validation run (charged),
+/// then the check itself for a verified US account and a US phone. The end is
+/// one transaction that captures what was used and releases the rest.
+public struct CreditChecks: Sendable {
+    let meter: Meter
+    let idempotency: Idempotency
+    let validations: Validations
+    let bureau: any CreditBureau
+    let usageGuard: UsageGuard
+
+    public struct Request: Sendable, Codable {
+        public var kind: CreditCheckKind
+        public var contact: Contact
+    }
+
+    public struct ValidationsView: Sendable, Codable, Hashable {
+        public var email: Validations.EmailCheck?
+        public var phone: Validations.PhoneCheck?
+    }
+
+    public struct Outcome: Sendable, Codable, Hashable {
+        public var id: String
+        public var kind: CreditCheckKind
+        /// `completed`, `skipped`, `blocked` or `failed`.
+        public var status: String
+        public var reason: String?
+        public var creditScore: Int?
+        public var dtiPercent: Int?
+        public var validations: ValidationsView
+        /// What the check itself charged.
+        public var credits: Credits
+        /// The check and the validations it required.
+        public var totalCredits: Credits
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(kind, forKey: .kind)
+            try container.encode(status, forKey: .status)
+            try container.encode(reason, forKey: .reason)
+            try container.encode(creditScore, forKey: .creditScore)
+            try container.encode(dtiPercent, forKey: .dtiPercent)
+            try container.encode(validations, forKey: .validations)
+            try container.encode(credits, forKey: .credits)
+            try container.encode(totalCredits, forKey: .totalCredits)
+        }
+    }
+
+    /// A checked request: what will be sent to the providers.
+    struct Lead: Sendable {
+        var name: String
+        var email: String
+        var phone: String
+        var event: String?
+    }
+
+    public func run(_ request: Request, by caller: FeatureCaller, idempotency key: IdempotencyRequest?) async throws
+        -> Answer
+    {
+        let lead = try Self.check(request.contact)
+        return try await idempotency.run(account: caller.accountID, request: key) { completing in
+            let outcome = try await perform(
+                request.kind, lead: lead, account: caller.accountID, complete: completing.map(Self.answering))
+            return try Answer(status: 200, outcome)
+        }
+    }
+
+    /// Stores the outcome itself as the idempotent answer under `key`.
+    static func answering(_ key: String) -> @Sendable (Outcome) throws -> IdempotentResponse {
+        { outcome in
+            let answer = try Answer(status: 200, outcome)
+            return IdempotentResponse(key: key, status: answer.status, body: answer.body)
+        }
+    }
+
+    static func check(_ contact: Contact) throws -> Lead {
+        var errors = [FieldError]()
+        let name = Limits.text(contact.name, field: "contact.name", maximum: Limits.maximumNameLength, required: true, errors: &errors)
+        let email = Limits.text(contact.email, field: "contact.email", maximum: Limits.maximumEmailLength, required: true, errors: &errors)
+        let phone = Limits.text(contact.phone, field: "contact.phone", maximum: Limits.maximumPhoneLength, required: true, errors: &errors)
+        guard errors.isEmpty, let name, let email, let phone else { throw TallyError.invalid(errors) }
+        return Lead(name: name, email: email, phone: phone)
+    }
+
+    /// Runs one credit check; `complete` makes the idempotent answer stored with its last transaction.
+    func perform(
+        _ kind: CreditCheckKind, lead: Lead, account: AccountID,
+        complete: (@Sendable (Outcome) throws -> IdempotentResponse)?
+    ) async throws -> Outcome {
+        let checkPrice = Catalog.price(of: kind.feature)!
+        let emailPrice = Catalog.price(of: .emailValidation)!
+        let phonePrice = Catalog.price(of: .phoneValidation)!
+        let total = checkPrice + emailPrice + phonePrice
+        var entry = meter.logEntry(meter.ids.make("cc"), account: account, feature: kind.feature, status: "", credits: .zero)
+        entry.contactName = lead.name
+        entry.contactEmail = lead.email
+        entry.phone = lead.phone
+        entry.event = lead.event
+        var outcome = Outcome(
+            id: entry.id, kind: kind, status: "blocked", reason: nil, creditScore: nil, dtiPercent: nil,
+            validations: ValidationsView(email: nil, phone: nil), credits: .zero, totalCredits: .zero)
+
+        // 1. Admission by the usage guard and the hold of the whole price, together.
+        let holdID = HoldID(meter.ids.make("hold"))
+        let now = entry.createdAt
+        do {
+            _ = try await meter.store.commit(
+                WalletTransaction(
+                    accountID: account,
+                    postings: [Posting(id: meter.ledgerID(), kind: .hold, change: .hold(total), reference: holdID.rawValue)],
+                    records: [
+                        .hold(
+                            Hold(
+                                id: holdID, accountID: account, feature: kind.feature.rawValue, credits: total,
+                                reference: entry.id, createdAt: now, expiresAt: now.addingTimeInterval(Meter.featureHoldSeconds)))
+                    ],
+                    guardedRequest: true, at: now))
+        } catch let refusal as UsageGuardRefusal {
+            if refusal == .limitReached { try await usageGuard.pause(account: account) }
+            outcome.reason = "credit checks are paused by the usage guard until a super admin resumes them"
+            entry.status = "blocked"
+            entry.reason = outcome.reason
+            _ = try await meter.store.commit(
+                WalletTransaction(
+                    accountID: account, postings: [], records: [.usage(entry)],
+                    idempotency: try complete.map { try $0(outcome) }, at: now))
+            return outcome
+        } catch StoreError.insufficientCredits(let available) {
+            try await meter.refuse(entry, available: available, price: total)
+        }
+
+        // 2. The validations a credit check requires, then the check where it may run.
+        let email = try await validations.checkEmail(lead.email, id: meter.ids.make("ev"))
+        let (phone, number) = try await validations.checkPhone(lead.phone, id: meter.ids.make("pv"))
+        outcome.validations = ValidationsView(email: email, phone: phone)
+        let verified = try await meter.store.account(account)?.usBusinessEntity ?? false
+        switch CreditCheckPolicy.eligibility(accountVerifiedUS: verified, phoneValid: phone.valid, phoneISO: phone.iso) {
+        case .skip(let reason):
+            outcome.status = "skipped"
+            outcome.reason = reason
+        case .run:
+            do {
+                let report = try await bureau.check(kind, name: lead.name, phone: number!)
+                outcome.status = "completed"
+                outcome.creditScore = report.creditScore
+                outcome.dtiPercent = report.dtiPercent
+                outcome.credits = checkPrice
+            } catch let failure as ProviderFailure {
+                outcome.status = "failed"
+                outcome.reason = failure.reason
+            }
+        }
+        outcome.totalCredits = outcome.credits + emailPrice + phonePrice
+
+        // 3. Capture what was used, release the rest, log every line: one transaction.
+        entry.status = outcome.status
+        entry.reason = outcome.reason
+        entry.credits = outcome.credits
+        entry.creditScore = outcome.creditScore
+        entry.dtiPercent = outcome.dtiPercent
+        var emailEntry = meter.logEntry(email.id, account: account, feature: .emailValidation, status: email.result, credits: emailPrice)
+        emailEntry.contactName = lead.name
+        emailEntry.email = email.email
+        emailEntry.reason = email.reason
+        emailEntry.event = lead.event
+        var phoneEntry = meter.logEntry(phone.id, account: account, feature: .phoneValidation, status: phone.result, credits: phonePrice)
+        phoneEntry.contactName = lead.name
+        phoneEntry.phone = phone.e164 ?? lead.phone
+        phoneEntry.iso = phone.iso
+        phoneEntry.reason = phone.reason
+        phoneEntry.event = lead.event
+        entry.iso = phone.iso
+        var postings = [
+            Posting(id: meter.ledgerID(), kind: .capture, change: .capture(emailPrice), reference: email.id),
+            Posting(id: meter.ledgerID(), kind: .capture, change: .capture(phonePrice), reference: phone.id),
+        ]
+        if outcome.credits.isPositive {
+            postings.append(Posting(id: meter.ledgerID(), kind: .capture, change: .capture(outcome.credits), reference: entry.id))
+        }
+        let rest = total - outcome.totalCredits
+        if rest.isPositive {
+            postings.append(Posting(id: meter.ledgerID(), kind: .release, change: .release(rest), reference: holdID.rawValue))
+        }
+        do {
+            _ = try await meter.store.commit(
+                WalletTransaction(
+                    accountID: account, postings: postings,
+                    records: [
+                        .settleHold(holdID, status: .captured, capturedCredits: outcome.totalCredits),
+                        .usage(emailEntry), .usage(phoneEntry), .usage(entry),
+                    ],
+                    idempotency: try complete.map { try $0(outcome) }, at: meter.time.now()))
+        } catch StoreError.conflict {
+            throw TallyError.conflict("the credit check took longer than its hold; nothing was charged")
+        }
+        return outcome
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import TallyCore
+import TallyStore
+
+/// Scheduler events: each with its own data intelligence configuration, and
+/// leads submitted to them running the enabled checks.
+public struct Events: Sendable {
+    let meter: Meter
+    let idempotency: Idempotency
+    let validations: Validations
+    let creditChecks: CreditChecks
+
+    public struct NewLead: Sendable, Codable {
+        public var name: String?
+        public var email: String?
+        public var phone: String?
+    }
+
+    public struct ChecksView: Sendable, Codable, Equatable {
+        public var email: Validations.EmailCheck?
+        public var phone: Validations.PhoneCheck?
+        public var creditCheck: CreditChecks.Outcome?
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(email, forKey: .email)
+            try container.encode(phone, forKey: .phone)
+            try container.encode(creditCheck, forKey: .creditCheck)
+        }
+    }
+
+    public struct LeadView: Sendable, Codable, Equatable {
+        public var event: String
+        public var qualified: Bool
+        public var disqualifiedBy: [DisqualificationReason]
+        public var route: String?
+        public var checks: ChecksView
+        /// Everything this lead was charged.
+        public var credits: Credits
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(event, forKey: .event)
+            try container.encode(qualified, forKey: .qualified)
+            try container.encode(disqualifiedBy, forKey: .disqualifiedBy)
+            try container.encode(route, forKey: .route)
+            try container.encode(checks, forKey: .checks)
+            try container.encode(credits, forKey: .credits)
+        }
+    }
+
+    static func checkEventID(_ id: String) throws(TallyError) {
+        guard (1...64).contains(id.count),
+            id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == ".") })
+        else { throw .invalid("event", "must be 1 to 64 letters, digits, '_', '-' or '.'") }
+    }
+
+    /// Stores an event's configuration; a credit check turns both validations on.
+    public func configure(_ id: String, _ config: EventConfig, by manager: CreditManager) async throws -> EventConfig {
+        try Self.checkEventID(id)
+        let valid: EventConfig
+        switch config.validated() {
+        case .success(let checked): valid = checked
+        case .failure(let error): throw TallyError.invalid(error.problems.map { FieldError($0.field, $0.reason) })
+        }
+        let json = String(decoding: try APIEncoding.encoder.encode(valid), as: UTF8.self)
+        try await meter.store.putEvent(id, config: json, account: manager.accountID, at: meter.time.now())
+        return valid
+    }
+
+    /// Runs the event's enabled checks on a lead, charges them, and decides qualification and route.
+    public func submit(_ lead: NewLead, event id: String, by caller: FeatureCaller, idempotency key: IdempotencyRequest?)
+        async throws -> Answer
+    {
+        try Self.checkEventID(id)
+        guard let stored = try await meter.store.event(id, account: caller.accountID) else {
+            throw TallyError.notFound("no event \(id)")
+        }
+        let config = try JSONDecoder().decode(EventConfig.self, from: Data(stored.utf8))
+        var errors = [FieldError]()
+        let name = Limits.text(lead.name, field: "name", maximum: Limits.maximumNameLength, required: config.creditCheck != .none, errors: &errors)
+        let email = Limits.text(lead.email, field: "email", maximum: Limits.maximumEmailLength, required: config.emailValidation, errors: &errors)
+        let phone = Limits.text(lead.phone, field: "phone", maximum: Limits.maximumPhoneLength, required: config.phoneValidation, errors: &errors)
+        guard errors.isEmpty else { throw TallyError.invalid(errors) }
+        let account = caller.accountID
+        return try await idempotency.run(account: account, request: key) { completing in
+            var view = LeadView(
+                event: id, qualified: false, disqualifiedBy: [], route: nil,
+                checks: ChecksView(email: nil, phone: nil, creditCheck: nil), credits: .zero)
+            if let kind = config.creditCheck.kind {
+                let view = view
+                let outcome = try await creditChecks.perform(
+                    kind, lead: CreditChecks.Lead(name: name ?? "", email: email ?? "", phone: phone ?? "", event: id),
+                    account: account,
+                    complete: completing.map { key in
+                        { @Sendable outcome in try Self.finish(view, config: config, outcome: outcome).idempotent(key) }
+                    })
+                return try Self.finish(view, config: config, outcome: outcome).answer
+            }
+            var results = LeadCheckResults()
+            var postings = [Posting]()
+            var records = [WalletRecord]()
+            var entries = [UsageLogEntry]()
+            var price = Credits.zero
+            if config.emailValidation { price = price + Catalog.price(of: .emailValidation)! }
+            if config.phoneValidation { price = price + Catalog.price(of: .phoneValidation)! }
+            var refusal = meter.logEntry(meter.ids.make("ev"), account: account, feature: config.emailValidation ? .emailValidation : .phoneValidation, status: "", credits: .zero)
+            refusal.event = id
+            refusal.contactName = name
+            try await meter.requireAvailable(price, account: account, refusal: refusal)
+            if config.emailValidation, let email {
+                let check = try await validations.checkEmail(email, id: meter.ids.make("ev"))
+                view.checks.email = check
+                results.emailValid = check.valid
+                var entry = meter.logEntry(check.id, account: account, feature: .emailValidation, status: check.result, credits: check.credits)
+                entry.contactName = name
+                entry.email = check.email
+                entry.reason = check.reason
+                entry.event = id
+                entries.append(entry)
+            }
+            if config.phoneValidation, let phone {
+                let (check, _) = try await validations.checkPhone(phone, id: meter.ids.make("pv"))
+                view.checks.phone = check
+                results.phoneValid = check.valid
+                var entry = meter.logEntry(check.id, account: account, feature: .phoneValidation, status: check.result, credits: check.credits)
+                entry.contactName = name
+                entry.phone = check.e164 ?? phone
+                entry.iso = check.iso
+                entry.reason = check.reason
+                entry.event = id
+                entries.append(entry)
+            }
+            for entry in entries {
+                postings.append(Posting(id: meter.ledgerID(), kind: .charge, change: .charge(entry.credits), reference: entry.id))
+                records.append(.usage(entry))
+                view.credits = view.credits + entry.credits
+            }
+            let decision = config.decide(results)
+            view.qualified = decision.qualified
+            view.disqualifiedBy = decision.disqualifiedBy
+            view.route = decision.route
+            let answer = try Answer(status: 200, view)
+            if !postings.isEmpty || completing != nil {
+                do {
+                    _ = try await meter.store.commit(
+                        WalletTransaction(
+                            accountID: account, postings: postings, records: records,
+                            idempotency: completing.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
+                            at: meter.time.now()))
+                } catch StoreError.insufficientCredits(let available) {
+                    try await meter.refuse(refusal, available: available, price: price)
+                }
+            }
+            return answer
+        }
+    }
+
+    /// The lead's answer once its credit check (with its validations) is done.
+    static func finish(_ view: LeadView, config: EventConfig, outcome: CreditChecks.Outcome) throws -> LeadAnswer {
+        var view = view
+        view.checks = ChecksView(email: outcome.validations.email, phone: outcome.validations.phone, creditCheck: outcome)
+        let completed = outcome.status == "completed"
+        let decision = config.decide(
+            LeadCheckResults(
+                emailValid: outcome.validations.email.map { $0.result == "valid" },
+                phoneValid: outcome.validations.phone.map { $0.result == "valid" },
+                creditCheckCompleted: completed, creditScore: outcome.creditScore, dtiPercent: outcome.dtiPercent))
+        view.qualified = decision.qualified
+        view.disqualifiedBy = decision.disqualifiedBy
+        view.route = decision.route
+        view.credits = outcome.status == "blocked" ? .zero : outcome.totalCredits
+        return LeadAnswer(answer: try Answer(status: 200, view))
+    }
+
+    struct LeadAnswer {
+        let answer: Answer
+
+        func idempotent(_ key: String) -> IdempotentResponse {
+            IdempotentResponse(key: key, status: answer.status, body: answer.body)
+        }
+    }
+}
+
+extension CreditCheckChoice {
+    /// The check to run, if any.
+    var kind: CreditCheckKind? {
+        switch self {
+        case .none: nil
+        case .creditScore: .creditScore
+        case .dti: .dti
+        }
+    }
+}

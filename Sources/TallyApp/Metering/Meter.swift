@@ -1,0 +1,78 @@
+import Foundation
+import TallyCore
+import TallyStore
+
+/// What every metered feature shares: the clock, ids, the balance pre-check and refusal logging.
+struct Meter: Sendable {
+    let store: any Store
+    let time: any TimeSource
+    let ids: any IDSource
+    /// How long a feature's own hold lives before the sweeper releases it.
+    static let featureHoldSeconds: TimeInterval = 600
+
+    func ledgerID() -> LedgerEntryID { LedgerEntryID(ids.make("led")) }
+
+    /// Refuses early, before a paid provider is called, when the price is clearly not
+    /// available. The conditional update in the charge transaction stays the real check.
+    func requireAvailable(_ price: Credits, account: AccountID, refusal: UsageLogEntry) async throws {
+        let available = try await store.wallet(account: account)?.available ?? .zero
+        guard available >= price else {
+            try await refuse(refusal, available: available, price: price)
+        }
+    }
+
+    /// Logs a refusal for insufficient credits (nothing charged) and throws the 402.
+    func refuse(_ entry: UsageLogEntry, available: Credits, price: Credits) async throws -> Never {
+        var entry = entry
+        entry.status = "refused"
+        entry.credits = .zero
+        entry.reason = "insufficient credits: \(price) needed, \(available) available"
+        _ = try await store.commit(WalletTransaction(accountID: entry.accountID, postings: [], records: [.usage(entry)], at: entry.createdAt))
+        throw TallyError.insufficientCredits(available: available, required: price)
+    }
+
+    /// A log line stamped now, with its Pacific day.
+    func logEntry(_ id: String, account: AccountID, feature: Feature, status: String, credits: Credits) -> UsageLogEntry {
+        let now = time.now()
+        return UsageLogEntry(
+            id: id, accountID: account, feature: feature, status: status, credits: credits,
+            day: PacificDay.of(now), createdAt: now)
+    }
+}
+
+/// A contact as the platform sends it.
+public struct Contact: Sendable, Codable, Hashable {
+    public var name: String?
+    public var email: String?
+    public var phone: String?
+
+    public init(name: String? = nil, email: String? = nil, phone: String? = nil) {
+        self.name = name
+        self.email = email
+        self.phone = phone
+    }
+}
+
+enum Limits {
+    static let maximumNameLength = 200
+    static let maximumEmailLength = 320
+    static let maximumPhoneLength = 64
+    static let maximumReferenceLength = 200
+
+    /// A free-text field: trimmed, at most `maximum` characters.
+    static func text(_ value: String?, field: String, maximum: Int, required: Bool, errors: inout [FieldError])
+        -> String?
+    {
+        guard let value else {
+            if required { errors.append(FieldError(field, "is required")) }
+            return nil
+        }
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty && required {
+            errors.append(FieldError(field, "must not be empty"))
+        } else if trimmed.count > maximum {
+            errors.append(FieldError(field, "must be at most \(maximum) characters"))
+        }
+        return trimmed.isEmpty ? nil : trimmed
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import TallyCore
+import TallyStore
+
+/// Email and phone validation: charged on every attempt, valid or invalid.
+public struct Validations: Sendable {
+    let meter: Meter
+    let idempotency: Idempotency
+    let emailVerifier: any EmailVerifier
+    let phoneVerifier: any PhoneVerifier
+
+    public struct EmailRequest: Sendable, Codable {
+        public var email: String
+        public var contact: Contact?
+    }
+
+    public struct PhoneRequest: Sendable, Codable {
+        public var phone: String
+        public var contact: Contact?
+    }
+
+    /// One email check's result.
+    public struct EmailCheck: Sendable, Codable, Hashable {
+        public var id: String
+        public var result: String
+        public var reason: String?
+        public var email: String
+        public var roleAccount: Bool
+        public var credits: Credits
+
+        var valid: Bool { result == "valid" }
+    }
+
+    /// One phone check's result; `number` is kept for the checks that follow.
+    public struct PhoneCheck: Sendable, Codable, Hashable {
+        public var id: String
+        public var result: String
+        public var reason: String?
+        public var iso: String?
+        public var e164: String?
+        public var credits: Credits
+
+        var valid: Bool { result == "valid" }
+    }
+
+    // MARK: Charged requests
+
+    public func validateEmail(_ request: EmailRequest, by caller: FeatureCaller, idempotency key: IdempotencyRequest?)
+        async throws -> Answer
+    {
+        var errors = [FieldError]()
+        let email = Limits.text(request.email, field: "email", maximum: Limits.maximumEmailLength, required: false, errors: &errors) ?? ""
+        let name = Limits.text(request.contact?.name, field: "contact.name", maximum: Limits.maximumNameLength, required: false, errors: &errors)
+        guard errors.isEmpty else { throw TallyError.invalid(errors) }
+        let price = Catalog.price(of: .emailValidation)!
+        return try await idempotency.run(account: caller.accountID, request: key) { completing in
+            var entry = meter.logEntry(meter.ids.make("ev"), account: caller.accountID, feature: .emailValidation, status: "", credits: price)
+            entry.contactName = name
+            entry.email = email
+            try await meter.requireAvailable(price, account: caller.accountID, refusal: entry)
+            let check = try await checkEmail(email, id: entry.id)
+            entry.status = check.result
+            entry.reason = check.reason
+            let answer = try Answer(status: 200, check)
+            try await charge(price, entry: entry, answer: answer, completing: completing)
+            return answer
+        }
+    }
+
+    public func validatePhone(_ request: PhoneRequest, by caller: FeatureCaller, idempotency key: IdempotencyRequest?)
+        async throws -> Answer
+    {
+        var errors = [FieldError]()
+        let phone = Limits.text(request.phone, field: "phone", maximum: Limits.maximumPhoneLength, required: false, errors: &errors) ?? ""
+        let name = Limits.text(request.contact?.name, field: "contact.name", maximum: Limits.maximumNameLength, required: false, errors: &errors)
+        guard errors.isEmpty else { throw TallyError.invalid(errors) }
+        let price = Catalog.price(of: .phoneValidation)!
+        return try await idempotency.run(account: caller.accountID, request: key) { completing in
+            var entry = meter.logEntry(meter.ids.make("pv"), account: caller.accountID, feature: .phoneValidation, status: "", credits: price)
+            entry.contactName = name
+            entry.phone = phone
+            try await meter.requireAvailable(price, account: caller.accountID, refusal: entry)
+            let (check, _) = try await checkPhone(phone, id: entry.id)
+            entry.status = check.result
+            entry.reason = check.reason
+            entry.iso = check.iso
+            entry.phone = check.e164 ?? phone
+            let answer = try Answer(status: 200, check)
+            try await charge(price, entry: entry, answer: answer, completing: completing)
+            return answer
+        }
+    }
+
+    private func charge(_ price: Credits, entry: UsageLogEntry, answer: Answer, completing: String?) async throws {
+        do {
+            _ = try await meter.store.commit(
+                WalletTransaction(
+                    accountID: entry.accountID,
+                    postings: [Posting(id: meter.ledgerID(), kind: .charge, change: .charge(price), reference: entry.id)],
+                    records: [.usage(entry)],
+                    idempotency: completing.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
+                    at: entry.createdAt))
+        } catch StoreError.insufficientCredits(let available) {
+            try await meter.refuse(entry, available: available, price: price)
+        }
+    }
+
+    // MARK: Checks, uncharged: the callers charge
+
+    /// The offline syntax layer first, then the verifier for a well-formed address.
+    func checkEmail(_ text: String, id: String) async throws -> EmailCheck {
+        let price = Catalog.price(of: .emailValidation)!
+        switch EmailAddress.parse(text) {
+        case .failure(let error):
+            return EmailCheck(id: id, result: "invalid", reason: error.reason, email: text, roleAccount: false, credits: price)
+        case .success(let address):
+            let verdict: EmailVerdict
+            do {
+                verdict = try await emailVerifier.verify(address)
+            } catch let failure as ProviderFailure {
+                throw TallyError.providerFailed(failure.reason)
+            }
+            return EmailCheck(
+                id: id, result: verdict.deliverable ? "valid" : "invalid", reason: verdict.reason,
+                email: address.description, roleAccount: address.isRoleAccount, credits: price)
+        }
+    }
+
+    /// The offline number plan first, then the verifier for a well-formed number.
+    func checkPhone(_ text: String, id: String) async throws -> (PhoneCheck, PhoneNumber?) {
+        let price = Catalog.price(of: .phoneValidation)!
+        switch PhoneNumber.parse(text) {
+        case .failure(let error):
+            return (PhoneCheck(id: id, result: "invalid", reason: error.reason, iso: nil, e164: nil, credits: price), nil)
+        case .success(let number):
+            let verdict: PhoneVerdict
+            do {
+                verdict = try await phoneVerifier.verify(number)
+            } catch let failure as ProviderFailure {
+                throw TallyError.providerFailed(failure.reason)
+            }
+            return (
+                PhoneCheck(
+                    id: id, result: verdict.valid ? "valid" : "invalid", reason: verdict.reason, iso: number.regionCode,
+                    e164: number.e164, credits: price),
+                verdict.valid ? number : nil
+            )
+        }
+    }
+}

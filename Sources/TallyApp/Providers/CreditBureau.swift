@@ -1,0 +1,45 @@
+import TallyCore
+
+/// A credit bureau's answer for one person.
+public struct BureauReport: Sendable, Hashable {
+    /// 300–850.
+    public var creditScore: Int
+    /// Debt-to-income in whole percent; only for a DTI check.
+    public var dtiPercent: Int?
+}
+
+/// Which check the bureau runs: DTI includes the credit score.
+public enum CreditCheckKind: String, Sendable, Hashable, Codable, CaseIterable {
+    case creditScore = "credit_score"
+    case dti
+
+    public var feature: Feature { self == .dti ? .dti : .creditScore }
+}
+
+/// A credit bureau. Throws `ProviderFailure` when it cannot complete a check.
+public protocol CreditBureau: Sendable {
+    func check(_ kind: CreditCheckKind, name: String, phone: PhoneNumber) async throws -> BureauReport
+}
+
+/// The sandbox bureau: score and DTI derived deterministically from the phone
+/// number; a number ending in `9999` makes the bureau fail.
+public struct SandboxCreditBureau: CreditBureau {
+    public static let failingLastFour = "9999"
+
+    public init() {}
+
+    public func check(_ kind: CreditCheckKind, name: String, phone: PhoneNumber) async throws -> BureauReport {
+        if phone.lastFourDigits == Self.failingLastFour {
+            throw ProviderFailure("the credit bureau could not complete the check")
+        }
+        let seed = Self.fnv1a(phone.e164)
+        let score = 300 + Int(seed % 551)
+        let dti = 5 + Int((seed / 551) % 56)
+        return BureauReport(creditScore: score, dtiPercent: kind == .dti ? dti : nil)
+    }
+
+    /// FNV-1a: stable across runs and platforms, unlike `Hasher`.
+    static func fnv1a(_ text: String) -> UInt64 {
+        text.utf8.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+    }
+}

@@ -1,0 +1,64 @@
+import Hummingbird
+import TallyApp
+import TallyCore
+
+/// Metered features: validations, credit checks, SMS and holds. API key, owner, super admins.
+struct MeteringRoutes {
+    let tally: Tally
+
+    func add(to router: some RouterMethods<TallyRequestContext>) {
+        router.post("/v1/accounts/{account}/validations/email") { request, context in
+            let caller = try context.caller().featureCaller(of: try context.accountID())
+            let body = try await JSONBody<Validations.EmailRequest>.read(request, context: context)
+            return Response(
+                answer: try await tally.validations.validateEmail(
+                    body.value, by: caller, idempotency: try request.idempotency(body: body.bytes)))
+        }
+        router.post("/v1/accounts/{account}/validations/phone") { request, context in
+            let caller = try context.caller().featureCaller(of: try context.accountID())
+            let body = try await JSONBody<Validations.PhoneRequest>.read(request, context: context)
+            return Response(
+                answer: try await tally.validations.validatePhone(
+                    body.value, by: caller, idempotency: try request.idempotency(body: body.bytes)))
+        }
+        router.post("/v1/accounts/{account}/credit-checks") { request, context in
+            let caller = try context.caller().featureCaller(of: try context.accountID())
+            let body = try await JSONBody<CreditChecks.Request>.read(request, context: context)
+            return Response(
+                answer: try await tally.creditChecks.run(
+                    body.value, by: caller, idempotency: try request.idempotency(body: body.bytes)))
+        }
+        router.post("/v1/accounts/{account}/sms") { request, context in
+            let caller = try context.caller().featureCaller(of: try context.accountID())
+            let body = try await JSONBody<SMSMessages.SendRequest>.read(request, context: context)
+            return Response(
+                answer: try await tally.sms.send(body.value, by: caller, idempotency: try request.idempotency(body: body.bytes)))
+        }
+        router.post("/v1/sms/quote") { request, context in
+            _ = try context.caller()
+            let body = try await JSONBody<SMSMessages.QuoteRequest>.read(request, context: context)
+            return try Response.json(try tally.sms.quote(body.value))
+        }
+        router.post("/v1/accounts/{account}/holds") { request, context in
+            let caller = try context.caller().featureCaller(of: try context.accountID())
+            let body = try await JSONBody<Holds.NewHold>.read(request, context: context)
+            return Response(
+                answer: try await tally.holds.hold(body.value, by: caller, idempotency: try request.idempotency(body: body.bytes)))
+        }
+        router.post("/v1/accounts/{account}/holds/{id}/capture") { request, context in
+            let caller = try context.caller().featureCaller(of: try context.accountID())
+            let id = HoldID(try context.parameters.require("id"))
+            var request = request
+            let buffer = try await request.collectBody(upTo: context.maxUploadSize)
+            let bytes = Array(buffer.readableBytesView)
+            let capture = bytes.isEmpty ? Holds.Capture(credits: nil) : try JSONBody<Holds.Capture>.decode(Holds.Capture.self, from: bytes)
+            return Response(
+                answer: try await tally.holds.capture(id, capture, by: caller, idempotency: try request.idempotency(body: bytes)))
+        }
+        router.post("/v1/accounts/{account}/holds/{id}/release") { request, context in
+            let caller = try context.caller().featureCaller(of: try context.accountID())
+            let id = HoldID(try context.parameters.require("id"))
+            return Response(answer: try await tally.holds.release(id, by: caller, idempotency: try request.idempotency(body: [])))
+        }
+    }
+}

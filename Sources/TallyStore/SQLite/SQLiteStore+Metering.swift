@@ -1,0 +1,246 @@
+import Foundation
+import GRDB
+import TallyCore
+
+extension SQLiteStore {
+    /// Writes one record of a wallet transaction.
+    static func write(_ record: WalletRecord, at: Date, _ db: Database) throws {
+        switch record {
+        case .purchase(let purchase):
+            try insert(purchase, db)
+        case .hold(let hold):
+            try db.execute(
+                sql: """
+                    INSERT INTO holds (id, account_id, feature, credits, reference, status, captured_credits,
+                        created_at, expires_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    hold.id.rawValue, hold.accountID.rawValue, hold.feature, hold.credits.thousandths, hold.reference,
+                    hold.status.rawValue, hold.capturedCredits.thousandths, hold.createdAt.storedMilliseconds,
+                    hold.expiresAt.storedMilliseconds,
+                ])
+        case .settleHold(let id, let status, let captured):
+            try db.execute(
+                sql: """
+                    UPDATE holds SET status = ?, captured_credits = ?, settled_at = ?
+                    WHERE id = ? AND status = 'active'
+                    """,
+                arguments: [status.rawValue, captured.thousandths, at.storedMilliseconds, id.rawValue])
+            guard db.changesCount == 1 else { throw StoreError.conflict("hold \(id) is no longer active") }
+        case .usage(let entry):
+            try insert(entry, db)
+        case .notification(let notification):
+            try insert(notification, db)
+        }
+    }
+
+    static func insert(_ entry: UsageLogEntry, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO usage_log (id, account_id, feature, status, credits, day, created_at, contact_name,
+                    contact_email, phone, email, iso, segments, encoding, event, credit_score, dti_percent, reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                entry.id, entry.accountID.rawValue, entry.feature.rawValue, entry.status, entry.credits.thousandths,
+                entry.day, entry.createdAt.storedMilliseconds, entry.contactName, entry.contactEmail, entry.phone,
+                entry.email, entry.iso, entry.segments, entry.encoding, entry.event, entry.creditScore,
+                entry.dtiPercent, entry.reason,
+            ])
+        // Reports read only the rollups, kept in the same transaction as the charge.
+        guard entry.credits.isPositive else { return }
+        try db.execute(
+            sql: """
+                INSERT INTO usage_rollups (account_id, day, feature, uses, credits) VALUES (?, ?, ?, 1, ?)
+                ON CONFLICT (account_id, day, feature)
+                DO UPDATE SET uses = uses + 1, credits = credits + excluded.credits
+                """,
+            arguments: [entry.accountID.rawValue, entry.day, entry.feature.rawValue, entry.credits.thousandths])
+    }
+
+    static func insert(_ notification: Notification, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO notifications (id, account_id, kind, message, data, created_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                notification.id, notification.accountID.rawValue, notification.kind, notification.message,
+                notification.data, notification.createdAt.storedMilliseconds,
+            ])
+    }
+
+    /// Counts the request against the usage guard's sliding window, inside the
+    /// transaction that holds its price: exact, since SQLite has one writer.
+    static func admitGuardedRequest(_ account: AccountID, at: Date, _ db: Database) throws {
+        guard let settings = try usageGuard(account, db), settings.enabled else { return }
+        if settings.paused { throw UsageGuardRefusal.paused }
+        let windowStart = at.addingTimeInterval(-TimeInterval(settings.windowSeconds)).storedMilliseconds
+        try db.execute(
+            sql: "DELETE FROM usage_guard_requests WHERE account_id = ? AND at <= ?",
+            arguments: [account.rawValue, windowStart])
+        let count =
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM usage_guard_requests WHERE account_id = ? AND at > ?",
+                arguments: [account.rawValue, windowStart]) ?? 0
+        guard count < settings.maxRequests else { throw UsageGuardRefusal.limitReached }
+        try db.execute(
+            sql: "INSERT INTO usage_guard_requests (account_id, at) VALUES (?, ?)",
+            arguments: [account.rawValue, at.storedMilliseconds])
+    }
+
+    static func usageGuard(_ account: AccountID, _ db: Database) throws -> UsageGuardSettings? {
+        try Row.fetchOne(db, sql: "SELECT * FROM usage_guards WHERE account_id = ?", arguments: [account.rawValue])
+            .map {
+                UsageGuardSettings(
+                    enabled: $0["enabled"], maxRequests: $0["max_requests"], windowSeconds: $0["window_seconds"],
+                    paused: $0["paused"], pausedAt: ($0["paused_at"] as Int64?).map(Date.init(storedMilliseconds:)))
+            }
+    }
+
+    // MARK: Reads and settings
+
+    public func hold(_ id: HoldID, account: AccountID) async throws -> Hold? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM holds WHERE id = ? AND account_id = ?",
+                arguments: [id.rawValue, account.rawValue]
+            ).map(Self.hold)
+        }
+    }
+
+    public func expiredHolds(at: Date, limit: Int) async throws -> [Hold] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM holds WHERE status = 'active' AND expires_at <= ?
+                    ORDER BY expires_at LIMIT ?
+                    """,
+                arguments: [at.storedMilliseconds, limit]
+            ).map(Self.hold)
+        }
+    }
+
+    static func hold(_ row: Row) -> Hold {
+        Hold(
+            id: HoldID(row["id"]), accountID: AccountID(row["account_id"]), feature: row["feature"],
+            credits: Credits(thousandths: row["credits"]), reference: row["reference"],
+            status: HoldStatus(rawValue: row["status"]) ?? .active,
+            capturedCredits: Credits(thousandths: row["captured_credits"]),
+            createdAt: Date(storedMilliseconds: row["created_at"]), expiresAt: Date(storedMilliseconds: row["expires_at"]))
+    }
+
+    public func usageLog(account: AccountID, feature: Feature, limit: Int) async throws -> [UsageLogEntry] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM usage_log WHERE account_id = ? AND feature = ?
+                    ORDER BY created_at DESC, rowid DESC LIMIT ?
+                    """,
+                arguments: [account.rawValue, feature.rawValue, limit]
+            ).map { row in
+                UsageLogEntry(
+                    id: row["id"], accountID: AccountID(row["account_id"]),
+                    feature: Feature(rawValue: row["feature"]) ?? feature, status: row["status"],
+                    credits: Credits(thousandths: row["credits"]), day: row["day"],
+                    createdAt: Date(storedMilliseconds: row["created_at"]), contactName: row["contact_name"],
+                    contactEmail: row["contact_email"], phone: row["phone"], email: row["email"], iso: row["iso"],
+                    segments: row["segments"], encoding: row["encoding"], event: row["event"],
+                    creditScore: row["credit_score"], dtiPercent: row["dti_percent"], reason: row["reason"])
+            }
+        }
+    }
+
+    public func usageRollup(account: AccountID, from: String, to: String) async throws -> [FeatureUsage] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT feature, SUM(uses) AS uses, SUM(credits) AS credits FROM usage_rollups
+                    WHERE account_id = ? AND day >= ? AND day <= ? GROUP BY feature
+                    """,
+                arguments: [account.rawValue, from, to]
+            ).compactMap { row in
+                Feature(rawValue: row["feature"]).map {
+                    FeatureUsage(feature: $0, uses: row["uses"], credits: Credits(thousandths: row["credits"]))
+                }
+            }
+        }
+    }
+
+    public func putEvent(_ id: String, config: String, account: AccountID, at: Date) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO events (account_id, id, config, updated_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (account_id, id) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at
+                    """,
+                arguments: [account.rawValue, id, config, at.storedMilliseconds])
+        }
+    }
+
+    public func event(_ id: String, account: AccountID) async throws -> String? {
+        try await pool.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT config FROM events WHERE account_id = ? AND id = ?", arguments: [account.rawValue, id])
+        }
+    }
+
+    public func usageGuard(account: AccountID) async throws -> UsageGuardSettings {
+        try await pool.read { db in try Self.usageGuard(account, db) ?? .off }
+    }
+
+    public func setUsageGuard(_ settings: UsageGuardSettings, account: AccountID) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO usage_guards (account_id, enabled, max_requests, window_seconds) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (account_id) DO UPDATE SET enabled = excluded.enabled,
+                        max_requests = excluded.max_requests, window_seconds = excluded.window_seconds
+                    """,
+                arguments: [account.rawValue, settings.enabled, settings.maxRequests, settings.windowSeconds])
+        }
+    }
+
+    public func pauseUsageGuard(account: AccountID, at: Date, notification: Notification) async throws -> Bool {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE usage_guards SET paused = 1, paused_at = ? WHERE account_id = ? AND paused = 0",
+                arguments: [at.storedMilliseconds, account.rawValue])
+            guard db.changesCount == 1 else { return false }
+            try Self.insert(notification, db)
+            return true
+        }
+    }
+
+    public func resumeUsageGuard(account: AccountID, at: Date, notification: Notification) async throws -> Bool {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE usage_guards SET paused = 0, paused_at = NULL WHERE account_id = ? AND paused = 1",
+                arguments: [account.rawValue])
+            guard db.changesCount == 1 else { return false }
+            // The window starts afresh: requests before the pause no longer count.
+            try db.execute(
+                sql: "DELETE FROM usage_guard_requests WHERE account_id = ?", arguments: [account.rawValue])
+            try Self.insert(notification, db)
+            return true
+        }
+    }
+
+    public func notifications(account: AccountID, limit: Int) async throws -> [Notification] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM notifications WHERE account_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
+                arguments: [account.rawValue, limit]
+            ).map { row in
+                Notification(
+                    id: row["id"], accountID: AccountID(row["account_id"]), kind: row["kind"], message: row["message"],
+                    data: row["data"], createdAt: Date(storedMilliseconds: row["created_at"]))
+            }
+        }
+    }
+}

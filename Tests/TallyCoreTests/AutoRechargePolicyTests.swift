@@ -1,0 +1,39 @@
+import Testing
+import TallyCore
+
+@Suite("Auto-recharge policy")
+struct AutoRechargePolicyTests {
+    let settings = AutoRechargeSettings(
+        enabled: true, thresholdCredits: Credits(whole: 50), rechargeCredits: Credits(whole: 100),
+        paymentMethodID: "pm", maxRechargesPerDay: 2, maxSpendPerMonth: Money(cents: 5_000))
+
+    @Test(arguments: [
+        (Int64(60), Int64(40), true, true, false), (60, 50, false, false, false), (50, 49, true, true, false),
+        (40, 30, false, false, false), (60, 0, true, true, true), (1, 0, false, false, true), (40, 60, false, false, false),
+    ])
+    func onlyTheDebitThatCrossesTheThresholdTriggers(before: Int64, after: Int64, low: Bool, recharge: Bool, depleted: Bool) {
+        let effects = AutoRechargePolicy.effects(
+            before: Credits(whole: before), after: Credits(whole: after), settings: settings)
+        #expect(effects == BalanceEffects(lowBalance: low, depleted: depleted, recharge: recharge))
+    }
+
+    @Test func aDisabledRechargeStillWarnsOfLowBalance() {
+        var off = settings
+        off.enabled = false
+        let effects = AutoRechargePolicy.effects(before: Credits(whole: 60), after: Credits(whole: 40), settings: off)
+        #expect(effects == BalanceEffects(lowBalance: true, depleted: false, recharge: false))
+        #expect(AutoRechargePolicy.effects(before: Credits(whole: 60), after: .zero, settings: nil).depleted)
+    }
+
+    @Test func capsStopARunaway() {
+        let price = Money(cents: 2_000)
+        #expect(AutoRechargePolicy.cap(rechargesToday: 1, spentThisMonth: Money(cents: 2_000), price: price, settings: settings) == nil)
+        #expect(AutoRechargePolicy.cap(rechargesToday: 2, spentThisMonth: .init(cents: 0), price: price, settings: settings) == .daily)
+        #expect(AutoRechargePolicy.cap(rechargesToday: 0, spentThisMonth: Money(cents: 3_001), price: price, settings: settings) == .monthly)
+        #expect(AutoRechargePolicy.cap(rechargesToday: 0, spentThisMonth: Money(cents: 3_000), price: price, settings: settings) == nil)
+    }
+
+    @Test func retriesBackOffExponentially() {
+        #expect((1...3).map(AutoRechargePolicy.retryDelaySeconds(afterAttempt:)) == [60, 240, 960])
+    }
+}
