@@ -18,7 +18,7 @@ enum PostgresMigrations {
     /// migrate one after the other. Any constant works; this one spells "tally".
     static let lockKey: Int64 = 0x7461_6C6C_79
 
-    static let all: [PostgresMigration] = [accountsWalletsLedger]
+    static let all: [PostgresMigration] = [accountsWalletsLedger, metering]
 
     static let accountsWalletsLedger = PostgresMigration(
         version: 1, name: "accounts-wallets-ledger",
@@ -144,5 +144,103 @@ enum PostgresMigrations {
             )
             """,
             "CREATE INDEX purchases_account ON purchases(account_id, created_at)",
+        ])
+
+    /// SQLite's "2-metering". Rows of `holds`, `usage_log` and `notifications` carry a
+    /// `sequence` (BIGSERIAL), PostgreSQL's stand-in for SQLite's rowid: it breaks ties
+    /// in insertion order, and ends their indexes as the rowid ends SQLite's. Days
+    /// (`YYYY-MM-DD`) collate by bytes, as SQLite compares them, whatever the locale.
+    static let metering = PostgresMigration(
+        version: 2, name: "metering",
+        statements: [
+            """
+            CREATE TABLE holds (
+                id TEXT PRIMARY KEY,
+                sequence BIGSERIAL NOT NULL,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                feature TEXT NOT NULL,
+                credits BIGINT NOT NULL CHECK (credits > 0),
+                reference TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('active', 'captured', 'released', 'expired')),
+                captured_credits BIGINT NOT NULL DEFAULT 0,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                settled_at BIGINT,
+                CHECK (captured_credits >= 0 AND captured_credits <= credits)
+            )
+            """,
+            "CREATE INDEX holds_active_expiry ON holds(expires_at, sequence) WHERE status = 'active'",
+            """
+            CREATE TABLE usage_log (
+                id TEXT PRIMARY KEY,
+                sequence BIGSERIAL NOT NULL,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                feature TEXT NOT NULL,
+                status TEXT NOT NULL,
+                credits BIGINT NOT NULL CHECK (credits >= 0),
+                day TEXT COLLATE "C" NOT NULL,
+                created_at BIGINT NOT NULL,
+                contact_name TEXT,
+                contact_email TEXT,
+                phone TEXT,
+                email TEXT,
+                iso TEXT,
+                segments INTEGER,
+                encoding TEXT,
+                event TEXT,
+                credit_score INTEGER,
+                dti_percent INTEGER,
+                reason TEXT
+            )
+            """,
+            "CREATE INDEX usage_log_feature ON usage_log(account_id, feature, created_at, sequence)",
+            """
+            CREATE TABLE usage_rollups (
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                day TEXT COLLATE "C" NOT NULL,
+                feature TEXT NOT NULL,
+                uses BIGINT NOT NULL,
+                credits BIGINT NOT NULL,
+                PRIMARY KEY (account_id, day, feature)
+            )
+            """,
+            """
+            CREATE TABLE events (
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                id TEXT NOT NULL,
+                config TEXT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (account_id, id)
+            )
+            """,
+            """
+            CREATE TABLE usage_guards (
+                account_id TEXT PRIMARY KEY REFERENCES accounts(id),
+                enabled BOOLEAN NOT NULL,
+                max_requests INTEGER NOT NULL,
+                window_seconds INTEGER NOT NULL,
+                paused BOOLEAN NOT NULL DEFAULT FALSE,
+                paused_at BIGINT
+            )
+            """,
+            """
+            CREATE TABLE usage_guard_requests (
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX usage_guard_requests_window ON usage_guard_requests(account_id, at)",
+            """
+            CREATE TABLE notifications (
+                id TEXT PRIMARY KEY,
+                sequence BIGSERIAL NOT NULL,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                kind TEXT NOT NULL,
+                message TEXT NOT NULL,
+                data TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX notifications_account ON notifications(account_id, created_at, sequence)",
         ])
 }

@@ -86,6 +86,10 @@ extension PostgresStore {
     ) async throws -> WalletBalance {
         let account = transaction.accountID
         let at = transaction.at.storedMilliseconds
+        // First, as SQLite does: a refused request writes nothing and waits on no wallet lock.
+        if transaction.guardedRequest {
+            try await admitGuardedRequest(account, at: transaction.at, connection, logger)
+        }
         guard !transaction.postings.isEmpty else {
             guard let balance = try await wallet(account, connection, logger, lock: false) else {
                 throw StoreError.notFound("wallet of account \(account)")
@@ -155,9 +159,7 @@ extension PostgresStore {
         of transaction: WalletTransaction, _ connection: PostgresConnection, _ logger: Logger
     ) async throws {
         for record in transaction.records {
-            switch record {
-            case .purchase(let purchase): try await connection.run(insert(purchase), logger)
-            }
+            try await write(record, at: transaction.at, connection, logger)
         }
         if let response = transaction.idempotency {
             try await complete(response, account: transaction.accountID, at: transaction.at, connection, logger)
