@@ -139,7 +139,7 @@ public struct Purchases: Sendable {
     /// Charges `method` and, when paid, adds the credits with their ledger entry.
     func pay(
         _ id: PurchaseID, credits: Credits, amount: Money, method: PaymentMethod, account: AccountID,
-        origin: PurchaseOrigin, completing key: String?
+        origin: PurchaseOrigin, completing key: String?, with extra: [WalletRecord] = []
     ) async throws -> Answer {
         let outcome = try await gateway.charge(amount, cardToken: method.gatewayToken, idempotencyKey: id.rawValue)
         let now = time.now()
@@ -168,7 +168,7 @@ public struct Purchases: Sendable {
                             id: LedgerEntryID(ids.make("led")), kind: kind, change: .add(credits),
                             reference: id.rawValue)
                     ],
-                    records: [.purchase(purchase)],
+                    records: [.purchase(purchase)] + extra,
                     idempotency: key.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
                     at: now))
             return answer

@@ -10,19 +10,22 @@ public struct Providers: Sendable {
     public var phoneVerifier: any PhoneVerifier
     public var creditBureau: any CreditBureau
     public var sms: any SMSGateway
+    public var webhooks: any WebhookTransport
 
     public init(
         payments: any PaymentGateway = SandboxPaymentGateway(),
         emailVerifier: any EmailVerifier = SandboxEmailVerifier(),
         phoneVerifier: any PhoneVerifier = SandboxPhoneVerifier(),
         creditBureau: any CreditBureau = SandboxCreditBureau(),
-        sms: any SMSGateway = SandboxSMSGateway()
+        sms: any SMSGateway = SandboxSMSGateway(),
+        webhooks: any WebhookTransport = URLSessionWebhookTransport()
     ) {
         self.payments = payments
         self.emailVerifier = emailVerifier
         self.phoneVerifier = phoneVerifier
         self.creditBureau = creditBureau
         self.sms = sms
+        self.webhooks = webhooks
     }
 
     /// Every sandbox.
@@ -46,6 +49,8 @@ public struct Tally: Sendable {
     public let events: Events
     public let usageGuard: UsageGuard
     public let notifications: Notifications
+    public let autoRecharges: AutoRecharges
+    public let webhooks: Webhooks
 
     public init(
         store: any Store,
@@ -79,6 +84,8 @@ public struct Tally: Sendable {
         holds = Holds(meter: meter, idempotency: idempotency)
         events = Events(meter: meter, idempotency: idempotency, validations: validations, creditChecks: creditChecks)
         notifications = Notifications(store: store)
+        autoRecharges = AutoRecharges(store: store, time: time, ids: ids, purchases: purchases)
+        webhooks = Webhooks(store: store, time: time, ids: ids, transport: providers.webhooks)
     }
 }
 

@@ -13,6 +13,10 @@ public struct Wallets: Sendable {
         public var paymentMethodId: PaymentMethodID?
         public var status: String
         public var lastResult: String?
+        public var lastReason: String?
+        public var lastResultAt: Date?
+        public var maxRechargesPerDay: Int?
+        public var maxSpendPerMonth: String?
 
         // Unset settings are explicit nulls, so a reader sees every field.
         public func encode(to encoder: any Encoder) throws {
@@ -23,6 +27,10 @@ public struct Wallets: Sendable {
             try container.encode(paymentMethodId, forKey: .paymentMethodId)
             try container.encode(status, forKey: .status)
             try container.encode(lastResult, forKey: .lastResult)
+            try container.encode(lastReason, forKey: .lastReason)
+            try container.encode(lastResultAt, forKey: .lastResultAt)
+            try container.encode(maxRechargesPerDay, forKey: .maxRechargesPerDay)
+            try container.encode(maxSpendPerMonth, forKey: .maxSpendPerMonth)
         }
     }
 
@@ -67,10 +75,22 @@ public struct Wallets: Sendable {
         }
         return WalletView(
             account: caller.accountID, available: balance.available, held: balance.held, used: balance.used,
-            total: balance.total,
-            autoRecharge: AutoRechargeView(
+            total: balance.total, autoRecharge: Self.view(try await store.autoRecharge(account: caller.accountID)))
+    }
+
+    /// The auto-recharge part of the wallet view.
+    static func view(_ state: AutoRechargeState?) -> AutoRechargeView {
+        guard let state else {
+            return AutoRechargeView(
                 enabled: false, thresholdCredits: nil, rechargeCredits: nil, paymentMethodId: nil, status: "off",
-                lastResult: nil))
+                lastResult: nil)
+        }
+        let settings = state.settings
+        return AutoRechargeView(
+            enabled: settings.enabled, thresholdCredits: settings.thresholdCredits, rechargeCredits: settings.rechargeCredits,
+            paymentMethodId: PaymentMethodID(settings.paymentMethodID), status: settings.enabled ? "on" : "off",
+            lastResult: state.lastResult, lastReason: state.lastReason, lastResultAt: state.lastResultAt,
+            maxRechargesPerDay: settings.maxRechargesPerDay, maxSpendPerMonth: settings.maxSpendPerMonth.description)
     }
 
     /// The ledger newest first, `limit` entries a page; `cursor` comes from the previous page.

@@ -14,16 +14,14 @@ public func buildRouter(tally: Tally) -> Router<TallyRequestContext> {
     PurchaseRoutes(purchases: tally.purchases).add(to: router)
     MeteringRoutes(tally: tally).add(to: router)
     EventRoutes(tally: tally).add(to: router)
+    RechargeRoutes(tally: tally).add(to: router)
     return router
 }
 
 /// Builds the HTTP application listening on `host:port`, with the background
 /// services (`background: false` leaves them out, for tests that drive them by hand).
 public func buildApplication(tally: Tally, host: String, port: Int, background: Bool = true) -> some ApplicationProtocol {
-    var services: [any Service] = []
-    if background {
-        services.append(HoldSweeper(tally: tally))
-    }
+    let services: [any Service] = background ? BackgroundWorker.all(for: tally) : []
     return Application(
         router: buildRouter(tally: tally),
         configuration: .init(address: .hostname(host, port: port), serverName: "tally"),

@@ -184,6 +184,8 @@ public enum WalletRecord: Sendable, Hashable {
     /// A usage log line; a charged line also adds to the day's usage rollup.
     case usage(UsageLogEntry)
     case notification(Notification)
+    /// Settles a recharge (paid and credited) in the same transaction as its credits.
+    case recharge(RechargeUpdate)
 }
 
 /// The first answer to an idempotent request, kept to answer its replays.

@@ -79,6 +79,29 @@ public protocol Store: Sendable {
     /// The account's notifications, newest first.
     func notifications(account: AccountID, limit: Int) async throws -> [Notification]
 
+    // MARK: Auto-recharge and webhooks
+
+    func autoRecharge(account: AccountID) async throws -> AutoRechargeState?
+    /// Saves the settings; with `recharge`, also records that recharge as due (at most one pending per wallet).
+    func setAutoRecharge(_ settings: AutoRechargeSettings, account: AccountID, recharge: Recharge?) async throws
+    /// Pending recharges due at `at`, each leased for `leaseSeconds` so no other worker takes it meanwhile.
+    func claimDueRecharges(at: Date, leaseSeconds: Int, limit: Int) async throws -> [Recharge]
+    /// Recharges bought on Pacific day `day` and spent in its month (`day`'s first 7 characters).
+    func rechargeSpend(account: AccountID, day: String) async throws -> RechargeSpend
+    /// Ends or reschedules a recharge attempt that added no credits, with its notification.
+    func updateRecharge(_ update: RechargeUpdate, account: AccountID, notifications: [Notification], at: Date) async throws
+    func recharges(account: AccountID, limit: Int) async throws -> [Recharge]
+    func addWebhook(_ webhook: Webhook) async throws
+    func webhooks(account: AccountID) async throws -> [Webhook]
+    func deleteWebhook(_ id: String, account: AccountID) async throws -> Bool
+    func deliveries(webhook: String, account: AccountID, limit: Int) async throws -> [WebhookDelivery]
+    /// Deliveries due at `at`, leased for `leaseSeconds`.
+    func claimDueDeliveries(at: Date, leaseSeconds: Int, limit: Int) async throws -> [DeliveryJob]
+    /// Records one delivery attempt: delivered, to be retried at `nextAttemptAt`, or failed for good.
+    func recordDeliveryAttempt(
+        _ id: String, status: DeliveryStatus, statusCode: Int?, nextAttemptAt: Date?, at: Date
+    ) async throws
+
     // MARK: Idempotency
 
     /// Claims `key` for a request whose canonical form hashes to `requestHash`.

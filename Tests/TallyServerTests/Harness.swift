@@ -20,6 +20,7 @@ struct Harness: Sendable {
     static func run(
         gateway: SandboxPaymentGateway = SandboxPaymentGateway(),
         time: any TimeSource = SystemTime(),
+        providers: Providers? = nil,
         _ body: @Sendable (Harness) async throws -> Void
     ) async throws {
         let path = FileManager.default.temporaryDirectory
@@ -30,7 +31,7 @@ struct Harness: Sendable {
         logger.logLevel = .warning
         let tally = Tally(
             store: store, logger: logger, operatorToken: operatorToken, time: time,
-            providers: Providers(payments: gateway), passwords: PasswordHasher(cost: 4))
+            providers: providers ?? Providers(payments: gateway), passwords: PasswordHasher(cost: 4))
         // Background services stay off: tests drive the sweeper themselves, with their own clock.
         let app = buildApplication(tally: tally, host: "127.0.0.1", port: 0, background: false)
         try await app.test(.live) { client in
@@ -118,6 +119,29 @@ struct TestAccount: Sendable {
             .post, "/v1/accounts/\(id)/api-keys", token: ownerToken, json: #"{"name":"backend"}"#)
         try #require(created.status == 201, "\(created.body)")
         return try created.string("key")
+    }
+
+    /// Saves a card and returns its payment method id.
+    func saveCard(_ number: String = "4242424242424242") async throws -> String {
+        let saved = try await harness.call(
+            .post, "/v1/accounts/\(id)/payment-methods", token: ownerToken,
+            json: #"{"card":{"number":"\#(number)","expMonth":12,"expYear":2035,"cvc":"123"}}"#)
+        try #require(saved.status == 201, "\(saved)")
+        return try saved.string("id")
+    }
+
+    /// Turns auto-recharge on.
+    func autoRecharge(
+        threshold: Int = 50, credits: Int = 100, method: String, perDay: Int = 5, perMonth: String = "5000.00"
+    ) async throws -> Reply {
+        try await harness.call(
+            .put, "/v1/accounts/\(id)/auto-recharge", token: ownerToken,
+            json: #"{"enabled":true,"thresholdCredits":\#(threshold),"rechargeCredits":\#(credits),"paymentMethodId":"\#(method)","maxRechargesPerDay":\#(perDay),"maxSpendPerMonth":"\#(perMonth)"}"#)
+    }
+
+    func notificationKinds() async throws -> [String] {
+        let reply = try await get("/notifications")
+        return try #require(try? reply.items(), "\(reply)").compactMap { $0["kind"] as? String }
     }
 
     /// Buys credits with the sandbox's good card.

@@ -13,8 +13,65 @@ enum SQLiteMigrations {
         migrator.registerMigration("2-metering") { db in
             try db.execute(sql: metering)
         }
+        migrator.registerMigration("3-recharges-webhooks") { db in
+            try db.execute(sql: rechargesWebhooks)
+        }
         return migrator
     }
+
+    static let rechargesWebhooks = """
+        CREATE TABLE auto_recharges (
+            account_id TEXT PRIMARY KEY REFERENCES accounts(id),
+            enabled INTEGER NOT NULL,
+            threshold INTEGER NOT NULL CHECK (threshold > 0),
+            credits INTEGER NOT NULL CHECK (credits > 0),
+            payment_method_id TEXT NOT NULL,
+            max_per_day INTEGER NOT NULL CHECK (max_per_day >= 0),
+            max_spend_month_cents INTEGER NOT NULL CHECK (max_spend_month_cents >= 0),
+            last_result TEXT,
+            last_reason TEXT,
+            last_result_at INTEGER
+        );
+        CREATE TABLE recharges (
+            id TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            status TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed', 'capped')),
+            credits INTEGER NOT NULL CHECK (credits > 0),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,
+            lease_until INTEGER,
+            reason TEXT,
+            settled_day TEXT,
+            amount_cents INTEGER,
+            created_at INTEGER NOT NULL
+        );
+        -- One recharge in flight per wallet, whatever runs concurrently.
+        CREATE UNIQUE INDEX recharges_one_pending ON recharges(account_id) WHERE status = 'pending';
+        CREATE INDEX recharges_due ON recharges(next_attempt_at) WHERE status = 'pending';
+        CREATE INDEX recharges_spend ON recharges(account_id, settled_day) WHERE status = 'succeeded';
+        CREATE TABLE webhooks (
+            id TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            url TEXT NOT NULL,
+            secret TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            deleted_at INTEGER
+        );
+        CREATE TABLE webhook_deliveries (
+            id TEXT PRIMARY KEY,
+            webhook_id TEXT NOT NULL REFERENCES webhooks(id),
+            notification_id TEXT NOT NULL REFERENCES notifications(id),
+            status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_status_code INTEGER,
+            next_attempt_at INTEGER,
+            lease_until INTEGER,
+            delivered_at INTEGER,
+            created_at INTEGER NOT NULL,
+            UNIQUE (webhook_id, notification_id)
+        );
+        CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status = 'pending';
+        """
 
     static let metering = """
         CREATE TABLE holds (

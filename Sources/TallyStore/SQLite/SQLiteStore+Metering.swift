@@ -4,7 +4,7 @@ import TallyCore
 
 extension SQLiteStore {
     /// Writes one record of a wallet transaction.
-    static func write(_ record: WalletRecord, at: Date, _ db: Database) throws {
+    static func write(_ record: WalletRecord, account: AccountID, at: Date, _ db: Database) throws {
         switch record {
         case .purchase(let purchase):
             try insert(purchase, db)
@@ -24,14 +24,16 @@ extension SQLiteStore {
             try db.execute(
                 sql: """
                     UPDATE holds SET status = ?, captured_credits = ?, settled_at = ?
-                    WHERE id = ? AND status = 'active'
+                    WHERE id = ? AND account_id = ? AND status = 'active'
                     """,
-                arguments: [status.rawValue, captured.thousandths, at.storedMilliseconds, id.rawValue])
+                arguments: [status.rawValue, captured.thousandths, at.storedMilliseconds, id.rawValue, account.rawValue])
             guard db.changesCount == 1 else { throw StoreError.conflict("hold \(id) is no longer active") }
         case .usage(let entry):
             try insert(entry, db)
         case .notification(let notification):
             try insert(notification, db)
+        case .recharge(let update):
+            try settle(update, at: at, db)
         }
     }
 
@@ -59,6 +61,8 @@ extension SQLiteStore {
             arguments: [entry.accountID.rawValue, entry.day, entry.feature.rawValue, entry.credits.thousandths])
     }
 
+    /// Writes a notification and, in the same transaction, its delivery to every
+    /// webhook of the account: the outbox a restart resumes from.
     static func insert(_ notification: Notification, _ db: Database) throws {
         try db.execute(
             sql: """
@@ -68,6 +72,16 @@ extension SQLiteStore {
             arguments: [
                 notification.id, notification.accountID.rawValue, notification.kind, notification.message,
                 notification.data, notification.createdAt.storedMilliseconds,
+            ])
+        try db.execute(
+            sql: """
+                INSERT INTO webhook_deliveries (id, webhook_id, notification_id, status, next_attempt_at, created_at)
+                SELECT 'dlv_' || ? || '_' || id, id, ?, 'pending', ?, ? FROM webhooks
+                WHERE account_id = ? AND deleted_at IS NULL
+                """,
+            arguments: [
+                notification.id, notification.id, notification.createdAt.storedMilliseconds,
+                notification.createdAt.storedMilliseconds, notification.accountID.rawValue,
             ])
     }
 
@@ -160,7 +174,7 @@ extension SQLiteStore {
                 db,
                 sql: """
                     SELECT feature, SUM(uses) AS uses, SUM(credits) AS credits FROM usage_rollups
-                    WHERE account_id = ? AND day >= ? AND day <= ? GROUP BY feature
+                    WHERE account_id = ? AND day >= ? AND day <= ? GROUP BY feature ORDER BY feature
                     """,
                 arguments: [account.rawValue, from, to]
             ).compactMap { row in

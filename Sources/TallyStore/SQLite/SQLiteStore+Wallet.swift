@@ -163,7 +163,10 @@ extension SQLiteStore {
                 ])
         }
         for record in transaction.records {
-            try write(record, at: transaction.at, db)
+            try write(record, account: transaction.accountID, at: transaction.at, db)
+        }
+        if balance.available < before.available {
+            try applyBalanceEffects(transaction, before: before.available, after: balance.available, db)
         }
         if let response = transaction.idempotency {
             try complete(response, account: transaction.accountID, at: transaction.at, db)

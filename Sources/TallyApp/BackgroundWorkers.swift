@@ -1,0 +1,40 @@
+import Logging
+import ServiceLifecycle
+
+/// Runs one kind of background work on a fixed interval until shutdown:
+/// hold expiry, auto-recharges, webhook deliveries. Driven by rows in the
+/// database, so a restart resumes where the last process stopped.
+public struct BackgroundWorker: Service {
+    let name: String
+    let logger: Logger
+    let intervalSeconds: Int
+    let work: @Sendable () async throws -> Int
+
+    public init(name: String, logger: Logger, intervalSeconds: Int = 1, work: @escaping @Sendable () async throws -> Int) {
+        self.name = name
+        self.logger = logger
+        self.intervalSeconds = intervalSeconds
+        self.work = work
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let done = try await work()
+                if done > 0 { logger.debug("\(name) ran", metadata: ["count": "\(done)"]) }
+            } catch {
+                logger.error("\(name) failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .seconds(intervalSeconds))
+        }
+    }
+
+    /// Every worker of an installation.
+    public static func all(for tally: Tally) -> [BackgroundWorker] {
+        [
+            BackgroundWorker(name: "hold sweeper", logger: tally.logger) { try await tally.holds.expire() },
+            BackgroundWorker(name: "auto-recharge", logger: tally.logger) { try await tally.autoRecharges.runDue() },
+            BackgroundWorker(name: "webhook delivery", logger: tally.logger) { try await tally.webhooks.deliverDue() },
+        ]
+    }
+}

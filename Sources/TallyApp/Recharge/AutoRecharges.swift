@@ -1,0 +1,172 @@
+import Foundation
+import TallyCore
+import TallyStore
+
+/// Auto-recharge: settings, and the worker that buys due recharges.
+///
+/// The debit that crosses the threshold records the recharge as due in its own
+/// transaction (one pending per wallet, by a unique index). The worker pays for
+/// it with a payment key derived from the recharge and attempt, then credits the
+/// wallet, settles the recharge and notifies in one transaction — so a restart
+/// between payment and credit pays again with the same key and never twice.
+public struct AutoRecharges: Sendable {
+    let store: any Store
+    let time: any TimeSource
+    let ids: any IDSource
+    let purchases: Purchases
+    public static let defaultMaxRechargesPerDay = 5
+    public static let defaultMaxSpendPerMonth = Money(cents: 500_000)
+    /// How long a worker owns a claimed recharge before another may retry it.
+    public static let leaseSeconds = 60
+
+    public struct Settings: Sendable, Codable {
+        public var enabled: Bool
+        public var thresholdCredits: Credits
+        public var rechargeCredits: Credits
+        public var paymentMethodId: PaymentMethodID
+        public var maxRechargesPerDay: Int?
+        public var maxSpendPerMonth: MoneyInput?
+    }
+
+    public func configure(_ request: Settings, by manager: CreditManager) async throws -> Wallets.AutoRechargeView {
+        var errors = [FieldError]()
+        if !request.thresholdCredits.isPositive {
+            errors.append(FieldError("thresholdCredits", "must be more than zero"))
+        } else if request.thresholdCredits > Catalog.maximumPurchase {
+            errors.append(FieldError("thresholdCredits", "must be at most \(Catalog.maximumPurchase)"))
+        }
+        if case .failure(let error) = Catalog.purchasePrice(of: request.rechargeCredits) {
+            errors.append(FieldError("rechargeCredits", error.reason))
+        }
+        let perDay = request.maxRechargesPerDay ?? Self.defaultMaxRechargesPerDay
+        if !(0...1_000).contains(perDay) {
+            errors.append(FieldError("maxRechargesPerDay", "must be from 0 to 1000"))
+        }
+        let perMonth = request.maxSpendPerMonth?.money ?? Self.defaultMaxSpendPerMonth
+        if perMonth.cents < 0 {
+            errors.append(FieldError("maxSpendPerMonth", "must not be negative"))
+        }
+        if try await store.paymentMethod(request.paymentMethodId, account: manager.accountID) == nil {
+            errors.append(FieldError("paymentMethodId", "is not a saved payment method of this account"))
+        }
+        guard errors.isEmpty else { throw TallyError.invalid(errors) }
+        let settings = AutoRechargeSettings(
+            enabled: request.enabled, thresholdCredits: request.thresholdCredits, rechargeCredits: request.rechargeCredits,
+            paymentMethodID: request.paymentMethodId.rawValue, maxRechargesPerDay: perDay, maxSpendPerMonth: perMonth)
+        let available = try await store.wallet(account: manager.accountID)?.available ?? .zero
+        let now = time.now()
+        let due = AutoRechargePolicy.rechargeOnSave(available: available, settings: settings)
+            ? Recharge(id: ids.make("rch"), accountID: manager.accountID, credits: settings.rechargeCredits, nextAttemptAt: now, createdAt: now)
+            : nil
+        try await store.setAutoRecharge(settings, account: manager.accountID, recharge: due)
+        return Wallets.view(try await store.autoRecharge(account: manager.accountID))
+    }
+
+    /// Buys every due recharge once; what the background worker runs.
+    @discardableResult
+    public func runDue(limit: Int = 50) async throws -> Int {
+        let due = try await store.claimDueRecharges(at: time.now(), leaseSeconds: Self.leaseSeconds, limit: limit)
+        for recharge in due {
+            try await process(recharge)
+        }
+        return due.count
+    }
+
+    func process(_ recharge: Recharge) async throws {
+        let account = recharge.accountID
+        let now = time.now()
+        let day = PacificDay.of(now)
+        func end(_ status: RechargeStatus, result: String, reason: String, disable: Bool = false, notify kinds: [(String, String)]) async throws {
+            let update = RechargeUpdate(
+                rechargeID: recharge.id, status: status, attempts: recharge.attempts, nextAttemptAt: now, reason: reason,
+                lastResult: result, disable: disable)
+            try await store.updateRecharge(update, account: account, notifications: kinds.map { notification($0.0, $0.1, account: account) }, at: now)
+        }
+        guard let state = try await store.autoRecharge(account: account), state.settings.enabled else {
+            return try await end(.failed, result: "disabled", reason: "auto-recharge was turned off", notify: [])
+        }
+        let settings = state.settings
+        guard let method = try await store.paymentMethod(PaymentMethodID(settings.paymentMethodID), account: account) else {
+            let reason = "the payment method was removed"
+            return try await end(
+                .failed, result: "disabled", reason: reason, disable: true,
+                notify: [("recharge_disabled", "Auto-recharge was switched off: \(reason).")])
+        }
+        guard case .success(let price) = Catalog.purchasePrice(of: recharge.credits) else {
+            return try await end(.failed, result: "failed", reason: "the recharge amount cannot be bought", notify: [])
+        }
+        let spend = try await store.rechargeSpend(account: account, day: day)
+        if let cap = AutoRechargePolicy.cap(
+            rechargesToday: spend.rechargesToday, spentThisMonth: spend.spentThisMonth, price: price, settings: settings)
+        {
+            let reason = cap == .daily
+                ? "the limit of \(settings.maxRechargesPerDay) recharges a day was reached"
+                : "USD \(price) more would pass the limit of USD \(settings.maxSpendPerMonth) a month"
+            return try await end(
+                .capped, result: "capped", reason: reason,
+                notify: [("recharge_capped", "An automatic recharge of \(recharge.credits) credits was not bought: \(reason).")])
+        }
+        let attempt = recharge.attempts + 1
+        let purchaseID = PurchaseID("pur_\(recharge.id)_\(attempt)")
+        let succeeded = RechargeUpdate(
+            rechargeID: recharge.id, status: .succeeded, attempts: attempt, nextAttemptAt: now, reason: nil, settledDay: day,
+            amount: price, lastResult: "succeeded")
+        do {
+            _ = try await purchases.pay(
+                purchaseID, credits: recharge.credits, amount: price, method: method, account: account, origin: .recharge,
+                completing: nil,
+                with: [
+                    .recharge(succeeded),
+                    .notification(
+                        notification(
+                            "recharge_succeeded",
+                            "Auto-recharge added \(recharge.credits) credits for USD \(price) (card ending \(method.last4)).",
+                            account: account)),
+                ])
+        } catch TallyError.paymentDeclined(_, let reason) {
+            var kinds = [("recharge_failed", "An automatic recharge of \(recharge.credits) credits failed: \(reason).")]
+            let final = attempt >= AutoRechargePolicy.maximumAttempts
+            if final {
+                kinds.append(("recharge_disabled", "Auto-recharge was switched off after \(attempt) failed payments."))
+            }
+            let update = RechargeUpdate(
+                rechargeID: recharge.id, status: final ? .failed : .pending, attempts: attempt,
+                nextAttemptAt: now.addingTimeInterval(TimeInterval(AutoRechargePolicy.retryDelaySeconds(afterAttempt: attempt))),
+                reason: reason, lastResult: final ? "disabled" : "failed", disable: final)
+            try await store.updateRecharge(update, account: account, notifications: kinds.map { notification($0.0, $0.1, account: account) }, at: now)
+        } catch StoreError.conflict {
+            // Settled meanwhile by another worker: nothing more to do.
+        }
+    }
+
+    func notification(_ kind: String, _ message: String, account: AccountID) -> TallyStore.Notification {
+        Notification(id: ids.make("ntf"), accountID: account, kind: kind, message: message, createdAt: time.now())
+    }
+}
+
+/// An amount of dollars as a request gives it: `"500.00"`, `"500"` or `500`.
+public struct MoneyInput: Sendable, Codable, Hashable {
+    public var money: Money
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text: String
+        if let string = try? container.decode(String.self) {
+            text = string
+        } else if let number = try? container.decode(Decimal.self) {
+            text = number.description
+        } else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "must be an amount of dollars such as \"500.00\"")
+        }
+        guard let money = Money.parse(text) else {
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "must be a non-negative amount of dollars with at most two decimals")
+        }
+        self.money = money
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(money.description)
+    }
+}

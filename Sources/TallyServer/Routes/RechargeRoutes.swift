@@ -1,0 +1,35 @@
+import Hummingbird
+import TallyApp
+import TallyCore
+
+/// Auto-recharge settings and webhook endpoints. Owner and super admins only.
+struct RechargeRoutes {
+    let tally: Tally
+
+    func add(to router: some RouterMethods<TallyRequestContext>) {
+        router.put("/v1/accounts/{account}/auto-recharge") { request, context in
+            let manager = try context.caller().creditManager(of: try context.accountID())
+            let body = try await JSONBody<AutoRecharges.Settings>.read(request, context: context)
+            return try Response.json(try await tally.autoRecharges.configure(body.value, by: manager))
+        }
+        router.post("/v1/accounts/{account}/webhooks") { request, context in
+            let manager = try context.caller().creditManager(of: try context.accountID())
+            let body = try await JSONBody<Webhooks.NewWebhook>.read(request, context: context)
+            return try Response.json(try await tally.webhooks.add(body.value, by: manager), status: .created)
+        }
+        router.get("/v1/accounts/{account}/webhooks") { _, context in
+            let manager = try context.caller().creditManager(of: try context.accountID())
+            return try Response.json(WalletRoutes.Items(items: try await tally.webhooks.list(of: manager)))
+        }
+        router.delete("/v1/accounts/{account}/webhooks/{id}") { _, context in
+            let manager = try context.caller().creditManager(of: try context.accountID())
+            try await tally.webhooks.delete(try context.parameters.require("id"), by: manager)
+            return Response(status: .noContent)
+        }
+        router.get("/v1/accounts/{account}/webhooks/{id}/deliveries") { _, context in
+            let manager = try context.caller().creditManager(of: try context.accountID())
+            let items = try await tally.webhooks.deliveries(of: try context.parameters.require("id"), by: manager)
+            return try Response.json(WalletRoutes.Items(items: items))
+        }
+    }
+}

@@ -1,0 +1,264 @@
+import Foundation
+import GRDB
+import TallyCore
+
+extension SQLiteStore {
+    /// After a transaction lowered available credits: the low-balance and depleted
+    /// notifications and the due recharge that the auto-recharge policy calls for,
+    /// written in the same transaction as the debit that set them off.
+    static func applyBalanceEffects(_ transaction: WalletTransaction, before: Credits, after: Credits, _ db: Database) throws {
+        let state = try autoRecharge(transaction.accountID, db)
+        let effects = AutoRechargePolicy.effects(before: before, after: after, settings: state?.settings)
+        guard !effects.isEmpty else { return }
+        // Ids derive from the debit's first ledger entry: unique, and stable for this transaction.
+        let origin = transaction.postings.first?.id.rawValue ?? "t\(transaction.at.storedMilliseconds)"
+        let account = transaction.accountID
+        for notification in BalanceNotifications.make(effects, origin: origin, account: account, available: after, state: state, at: transaction.at) {
+            try insert(notification, db)
+        }
+        if effects.recharge, let settings = state?.settings {
+            try insertPending(
+                Recharge(
+                    id: "rch_" + origin, accountID: account, credits: settings.rechargeCredits,
+                    nextAttemptAt: transaction.at, createdAt: transaction.at), db)
+        }
+    }
+
+    static func insertPending(_ recharge: Recharge, _ db: Database) throws {
+        // A recharge already in flight makes this one redundant: one per wallet.
+        try db.execute(
+            sql: """
+                INSERT OR IGNORE INTO recharges (id, account_id, status, credits, attempts, next_attempt_at, created_at)
+                VALUES (?, ?, 'pending', ?, 0, ?, ?)
+                """,
+            arguments: [
+                recharge.id, recharge.accountID.rawValue, recharge.credits.thousandths,
+                recharge.nextAttemptAt.storedMilliseconds, recharge.createdAt.storedMilliseconds,
+            ])
+    }
+
+    static func autoRecharge(_ account: AccountID, _ db: Database) throws -> AutoRechargeState? {
+        try Row.fetchOne(db, sql: "SELECT * FROM auto_recharges WHERE account_id = ?", arguments: [account.rawValue]).map { row in
+            AutoRechargeState(
+                settings: AutoRechargeSettings(
+                    enabled: row["enabled"], thresholdCredits: Credits(thousandths: row["threshold"]),
+                    rechargeCredits: Credits(thousandths: row["credits"]), paymentMethodID: row["payment_method_id"],
+                    maxRechargesPerDay: row["max_per_day"], maxSpendPerMonth: Money(cents: row["max_spend_month_cents"])),
+                lastResult: row["last_result"], lastReason: row["last_reason"],
+                lastResultAt: (row["last_result_at"] as Int64?).map(Date.init(storedMilliseconds:)))
+        }
+    }
+
+    static func settle(_ update: RechargeUpdate, at: Date, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                UPDATE recharges SET status = ?, attempts = ?, next_attempt_at = ?, reason = ?, settled_day = ?,
+                    amount_cents = ?, lease_until = NULL
+                WHERE id = ? AND status = 'pending'
+                """,
+            arguments: [
+                update.status.rawValue, update.attempts, update.nextAttemptAt.storedMilliseconds, update.reason,
+                update.settledDay, update.amount?.cents, update.rechargeID,
+            ])
+        guard db.changesCount == 1 else { throw StoreError.conflict("recharge \(update.rechargeID) is not pending") }
+        try db.execute(
+            sql: """
+                UPDATE auto_recharges SET last_result = ?, last_reason = ?, last_result_at = ?,
+                    enabled = CASE WHEN ? THEN 0 ELSE enabled END
+                WHERE account_id = (SELECT account_id FROM recharges WHERE id = ?)
+                """,
+            arguments: [update.lastResult, update.reason, at.storedMilliseconds, update.disable, update.rechargeID])
+    }
+
+    // MARK: Store
+
+    public func autoRecharge(account: AccountID) async throws -> AutoRechargeState? {
+        try await pool.read { db in try Self.autoRecharge(account, db) }
+    }
+
+    public func setAutoRecharge(_ settings: AutoRechargeSettings, account: AccountID, recharge: Recharge?) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO auto_recharges (account_id, enabled, threshold, credits, payment_method_id, max_per_day,
+                        max_spend_month_cents)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (account_id) DO UPDATE SET enabled = excluded.enabled, threshold = excluded.threshold,
+                        credits = excluded.credits, payment_method_id = excluded.payment_method_id,
+                        max_per_day = excluded.max_per_day, max_spend_month_cents = excluded.max_spend_month_cents
+                    """,
+                arguments: [
+                    account.rawValue, settings.enabled, settings.thresholdCredits.thousandths,
+                    settings.rechargeCredits.thousandths, settings.paymentMethodID, settings.maxRechargesPerDay,
+                    settings.maxSpendPerMonth.cents,
+                ])
+            if let recharge { try Self.insertPending(recharge, db) }
+        }
+    }
+
+    public func claimDueRecharges(at: Date, leaseSeconds: Int, limit: Int) async throws -> [Recharge] {
+        try await write { db in
+            let now = at.storedMilliseconds
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    UPDATE recharges SET lease_until = ?
+                    WHERE id IN (
+                        SELECT id FROM recharges WHERE status = 'pending' AND next_attempt_at <= ?
+                            AND (lease_until IS NULL OR lease_until <= ?)
+                        ORDER BY next_attempt_at LIMIT ?)
+                    RETURNING *
+                    """,
+                arguments: [now + Int64(leaseSeconds) * 1000, now, now, limit])
+            return rows.map(Self.recharge)
+        }
+    }
+
+    static func recharge(_ row: Row) -> Recharge {
+        Recharge(
+            id: row["id"], accountID: AccountID(row["account_id"]),
+            status: RechargeStatus(rawValue: row["status"]) ?? .pending, credits: Credits(thousandths: row["credits"]),
+            attempts: row["attempts"], nextAttemptAt: Date(storedMilliseconds: row["next_attempt_at"]),
+            reason: row["reason"], createdAt: Date(storedMilliseconds: row["created_at"]))
+    }
+
+    public func rechargeSpend(account: AccountID, day: String) async throws -> RechargeSpend {
+        try await pool.read { db in
+            let today = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM recharges WHERE account_id = ? AND status = 'succeeded' AND settled_day = ?",
+                arguments: [account.rawValue, day]) ?? 0
+            let month = try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT COALESCE(SUM(amount_cents), 0) FROM recharges
+                    WHERE account_id = ? AND status = 'succeeded' AND substr(settled_day, 1, 7) = ?
+                    """,
+                arguments: [account.rawValue, String(day.prefix(7))]) ?? 0
+            return RechargeSpend(rechargesToday: today, spentThisMonth: Money(cents: month))
+        }
+    }
+
+    public func updateRecharge(_ update: RechargeUpdate, account: AccountID, notifications: [Notification], at: Date) async throws {
+        try await write { db in
+            try Self.settle(update, at: at, db)
+            for notification in notifications { try Self.insert(notification, db) }
+        }
+    }
+
+    public func recharges(account: AccountID, limit: Int) async throws -> [Recharge] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM recharges WHERE account_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
+                arguments: [account.rawValue, limit]
+            ).map(Self.recharge)
+        }
+    }
+
+    // MARK: Webhooks
+
+    public func addWebhook(_ webhook: Webhook) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO webhooks (id, account_id, url, secret, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [
+                    webhook.id, webhook.accountID.rawValue, webhook.url, webhook.secret, webhook.createdAt.storedMilliseconds,
+                ])
+        }
+    }
+
+    public func webhooks(account: AccountID) async throws -> [Webhook] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM webhooks WHERE account_id = ? AND deleted_at IS NULL ORDER BY created_at, id",
+                arguments: [account.rawValue]
+            ).map {
+                Webhook(
+                    id: $0["id"], accountID: AccountID($0["account_id"]), url: $0["url"], secret: $0["secret"],
+                    createdAt: Date(storedMilliseconds: $0["created_at"]))
+            }
+        }
+    }
+
+    public func deleteWebhook(_ id: String, account: AccountID) async throws -> Bool {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE webhooks SET deleted_at = ? WHERE id = ? AND account_id = ? AND deleted_at IS NULL",
+                arguments: [Date().storedMilliseconds, id, account.rawValue])
+            return db.changesCount == 1
+        }
+    }
+
+    public func deliveries(webhook: String, account: AccountID, limit: Int) async throws -> [WebhookDelivery] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.* FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+                    WHERE d.webhook_id = ? AND w.account_id = ? ORDER BY d.created_at DESC, d.id DESC LIMIT ?
+                    """,
+                arguments: [webhook, account.rawValue, limit]
+            ).map(Self.delivery)
+        }
+    }
+
+    static func delivery(_ row: Row) -> WebhookDelivery {
+        WebhookDelivery(
+            id: row["id"], webhookID: row["webhook_id"], notificationID: row["notification_id"],
+            status: DeliveryStatus(rawValue: row["status"]) ?? .pending, attempts: row["attempts"],
+            lastStatusCode: row["last_status_code"],
+            nextAttemptAt: (row["next_attempt_at"] as Int64?).map(Date.init(storedMilliseconds:)),
+            deliveredAt: (row["delivered_at"] as Int64?).map(Date.init(storedMilliseconds:)))
+    }
+
+    public func claimDueDeliveries(at: Date, leaseSeconds: Int, limit: Int) async throws -> [DeliveryJob] {
+        try await write { db in
+            let now = at.storedMilliseconds
+            let ids = try String.fetchAll(
+                db,
+                sql: """
+                    UPDATE webhook_deliveries SET lease_until = ?
+                    WHERE id IN (
+                        SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ?
+                            AND (lease_until IS NULL OR lease_until <= ?)
+                        ORDER BY next_attempt_at LIMIT ?)
+                    RETURNING id
+                    """,
+                arguments: [now + Int64(leaseSeconds) * 1000, now, now, limit])
+            guard !ids.isEmpty else { return [] }
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.*, w.url, w.secret, n.account_id, n.kind, n.message, n.data, n.created_at AS n_created_at
+                    FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+                    JOIN notifications n ON n.id = d.notification_id
+                    WHERE d.id IN (\(ids.map { _ in "?" }.joined(separator: ",")))
+                    ORDER BY d.next_attempt_at
+                    """,
+                arguments: StatementArguments(ids)
+            ).map { row in
+                DeliveryJob(
+                    delivery: Self.delivery(row), url: row["url"], secret: row["secret"],
+                    notification: Notification(
+                        id: row["notification_id"], accountID: AccountID(row["account_id"]), kind: row["kind"],
+                        message: row["message"], data: row["data"], createdAt: Date(storedMilliseconds: row["n_created_at"])))
+            }
+        }
+    }
+
+    public func recordDeliveryAttempt(
+        _ id: String, status: DeliveryStatus, statusCode: Int?, nextAttemptAt: Date?, at: Date
+    ) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, last_status_code = ?,
+                        next_attempt_at = ?, lease_until = NULL,
+                        delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END
+                    WHERE id = ? AND status = 'pending'
+                    """,
+                arguments: [
+                    status.rawValue, statusCode, nextAttemptAt?.storedMilliseconds, status.rawValue, at.storedMilliseconds, id,
+                ])
+        }
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import Testing
+import TallyApp
+import TallyCore
+import TallyStore
+
+/// A gateway whose process "dies" right after the first payment went through:
+/// the payment is taken, the answer never arrives.
+struct DiesAfterPaying: PaymentGateway {
+    let base: SandboxPaymentGateway
+    let died = Flag()
+
+    func save(_ card: PaymentCard) async throws -> SavedCard { await base.save(card) }
+
+    func charge(_ amount: Money, cardToken: String, idempotencyKey: String) async throws -> PaymentOutcome {
+        let outcome = await base.charge(amount, cardToken: cardToken, idempotencyKey: idempotencyKey)
+        if died.setOnce() { throw ProviderFailure("the process stopped before the answer arrived") }
+        return outcome
+    }
+}
+
+/// Set once, read by anyone.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    /// True the first time only.
+    func setOnce() -> Bool {
+        lock.withLock {
+            defer { value = true }
+            return !value
+        }
+    }
+}
+
+/// SPEC "Auto-recharge".
+@Suite("Auto-recharge")
+struct AutoRechargeTests {
+    @Test func fortyConcurrentDebitsCrossingTheThresholdBuyExactlyOneRecharge() async throws {
+        let gateway = SandboxPaymentGateway()
+        try await Harness.run(gateway: gateway) { harness in
+            let account = try await harness.makeAccount()
+            let method = try await account.saveCard()
+            _ = try await account.buy(100)
+            #expect(try await account.autoRecharge(method: method).status == 200)
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<40 {
+                    group.addTask {
+                        try await harness.callOnNewConnection(
+                            .post, "/v1/accounts/\(account.id)/validations/phone", token: account.ownerToken,
+                            json: #"{"phone":"+3361234\#(String(format: "%04d", index))"}"#
+                        ).status
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == 200 })
+            #expect(try await account.figures() == ["40.000", "0.000", "60.000", "100.000"])
+            #expect(try await harness.tally.autoRecharges.runDue() == 1)
+            #expect(try await harness.tally.autoRecharges.runDue() == 0)
+            #expect(try await account.figures() == ["140.000", "0.000", "60.000", "200.000"])
+            #expect(try await harness.tally.store.recharges(account: AccountID(account.id), limit: 10).map(\.status) == [.succeeded])
+            #expect(await gateway.payments.count == 2)
+            #expect(try await account.notificationKinds() == ["recharge_succeeded", "low_balance"])
+            let wallet = try await account.wallet().object
+            let autoRecharge = try #require(wallet["autoRecharge"] as? [String: Any])
+            #expect(autoRecharge["status"] as? String == "on")
+            #expect(autoRecharge["lastResult"] as? String == "succeeded")
+            let purchases = try await account.get("/purchases").items()
+            #expect(purchases.first?["origin"] as? String == "recharge")
+            #expect(try await harness.tally.store.verifyWallets().isEmpty)
+        }
+    }
+
+    @Test func aDeclinedRechargeIsRetriedWithBackOffThenSwitchedOff() async throws {
+        let clock = ManualTime(Date(timeIntervalSince1970: 1_790_000_000))
+        try await Harness.run(time: clock) { harness in
+            let account = try await harness.makeAccount()
+            _ = try await account.buy(100)
+            let method = try await account.saveCard(SandboxPaymentGateway.declinedCard)
+            // Already below the threshold: turning it on makes a recharge due at once.
+            #expect(try await account.autoRecharge(threshold: 150, method: method).status == 200)
+            #expect(try await harness.tally.autoRecharges.runDue() == 1)
+            #expect(try await account.notificationKinds() == ["recharge_failed"])
+            // Not due again before its back-off.
+            #expect(try await harness.tally.autoRecharges.runDue() == 0)
+            clock.advance(seconds: 60)
+            #expect(try await harness.tally.autoRecharges.runDue() == 1)
+            clock.advance(seconds: 240)
+            #expect(try await harness.tally.autoRecharges.runDue() == 1)
+            clock.advance(seconds: 5_000)
+            #expect(try await harness.tally.autoRecharges.runDue() == 0)
+            #expect(
+                try await account.notificationKinds()
+                    == ["recharge_disabled", "recharge_failed", "recharge_failed", "recharge_failed"])
+            #expect(try await account.figures()[3] == "100.000")
+            let autoRecharge = try #require(try await account.wallet().object["autoRecharge"] as? [String: Any])
+            #expect(autoRecharge["enabled"] as? Bool == false)
+            #expect(autoRecharge["lastResult"] as? String == "disabled")
+            #expect(autoRecharge["lastReason"] as? String == "the card was declined")
+            let declined = try await account.get("/purchases").items().filter { $0["status"] as? String == "declined" }
+            #expect(declined.count == 3)
+        }
+    }
+
+    @Test func theDailyCapRefusesTheNextRecharge() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            let method = try await account.saveCard()
+            _ = try await account.buy(100)
+            #expect(try await account.autoRecharge(threshold: 90, credits: 100, method: method, perDay: 1).status == 200)
+            _ = try await account.post("/holds", #"{"feature":"calls","credits":20}"#)
+            #expect(try await harness.tally.autoRecharges.runDue() == 1)
+            #expect(try await account.figures()[0] == "180.000")
+            _ = try await account.post("/holds", #"{"feature":"calls","credits":100}"#)
+            #expect(try await harness.tally.autoRecharges.runDue() == 1)
+            #expect(try await account.figures() == ["80.000", "120.000", "0.000", "200.000"])
+            let kinds = try await account.notificationKinds()
+            #expect(kinds.first == "recharge_capped")
+            #expect(kinds.filter { $0 == "recharge_succeeded" }.count == 1)
+            let states = try await harness.tally.store.recharges(account: AccountID(account.id), limit: 10).map(\.status)
+            #expect(states == [.capped, .succeeded])
+        }
+    }
+
+    @Test func theMonthlySpendCapRefusesARecharge() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            let method = try await account.saveCard()
+            _ = try await account.buy(100)
+            #expect(try await account.autoRecharge(threshold: 150, credits: 100, method: method, perMonth: "19.99").status == 200)
+            #expect(try await harness.tally.autoRecharges.runDue() == 1)
+            #expect(try await account.notificationKinds() == ["recharge_capped"])
+            #expect(try await account.figures()[3] == "100.000")
+        }
+    }
+
+    @Test func aRestartBetweenPaymentAndCreditPaysOnceAndCreditsOnce() async throws {
+        let clock = ManualTime(Date(timeIntervalSince1970: 1_790_000_000))
+        let sandbox = SandboxPaymentGateway()
+        try await Harness.run(time: clock, providers: Providers(payments: DiesAfterPaying(base: sandbox))) { harness in
+            let account = try await harness.makeAccount()
+            let method = try await account.saveCard()
+            #expect(try await account.autoRecharge(threshold: 50, credits: 100, method: method).status == 200)
+            await #expect(throws: (any Error).self) { try await harness.tally.autoRecharges.runDue() }
+            #expect(await sandbox.payments.count == 1)
+            #expect(try await account.figures()[3] == "0.000")
+            // The claim is leased: nobody retries it until the lease runs out.
+            #expect(try await harness.tally.autoRecharges.runDue() == 0)
+            clock.advance(seconds: 61)
+            #expect(try await harness.tally.autoRecharges.runDue() == 1)
+            #expect(await sandbox.payments.count == 1)
+            #expect(try await account.figures() == ["100.000", "0.000", "0.000", "100.000"])
+            #expect(try await harness.tally.store.verifyWallets().isEmpty)
+        }
+    }
+
+    @Test(arguments: [
+        (#"{"enabled":true,"thresholdCredits":0,"rechargeCredits":100,"paymentMethodId":"PM"}"#, ["thresholdCredits"]),
+        (#"{"enabled":true,"thresholdCredits":10,"rechargeCredits":99,"paymentMethodId":"PM"}"#, ["rechargeCredits"]),
+        (#"{"enabled":true,"thresholdCredits":10,"rechargeCredits":100,"paymentMethodId":"pm_other"}"#, ["paymentMethodId"]),
+        (#"{"enabled":true,"thresholdCredits":10,"rechargeCredits":100,"paymentMethodId":"PM","maxRechargesPerDay":-1}"#, ["maxRechargesPerDay"]),
+        (#"{"enabled":true,"thresholdCredits":10,"rechargeCredits":100,"paymentMethodId":"PM","maxSpendPerMonth":"-5"}"#, ["maxSpendPerMonth"]),
+        (#"{"enabled":true,"thresholdCredits":-3,"rechargeCredits":100,"paymentMethodId":"PM"}"#, ["thresholdCredits"]),
+    ])
+    func badSettingsAre422(body: String, fields: [String]) async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            let method = try await account.saveCard()
+            let reply = try await harness.call(
+                .put, "/v1/accounts/\(account.id)/auto-recharge", token: account.ownerToken,
+                json: body.replacingOccurrences(of: "\"PM\"", with: "\"\(method)\""))
+            #expect(reply.status == 422, "\(reply)")
+            #expect(try reply.errorFields() == fields)
+        }
+    }
+
+    @Test func aDeletedPaymentMethodCannotRecharge() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            let method = try await account.saveCard()
+            _ = try await harness.call(.delete, "/v1/accounts/\(account.id)/payment-methods/\(method)", token: account.ownerToken)
+            let reply = try await account.autoRecharge(method: method)
+            #expect(reply.status == 422)
+            #expect(try reply.errorFields() == ["paymentMethodId"])
+        }
+    }
+}
