@@ -18,7 +18,7 @@ enum PostgresMigrations {
     /// migrate one after the other. Any constant works; this one spells "tally".
     static let lockKey: Int64 = 0x7461_6C6C_79
 
-    static let all: [PostgresMigration] = [accountsWalletsLedger, metering]
+    static let all: [PostgresMigration] = [accountsWalletsLedger, metering, rechargesWebhooks]
 
     static let accountsWalletsLedger = PostgresMigration(
         version: 1, name: "accounts-wallets-ledger",
@@ -242,5 +242,76 @@ enum PostgresMigrations {
             )
             """,
             "CREATE INDEX notifications_account ON notifications(account_id, created_at, sequence)",
+        ])
+
+    /// SQLite's "3-recharges-webhooks". `recharges` and `webhook_deliveries` carry a
+    /// `sequence` as the metering tables do, so claims and listings break ties in
+    /// insertion order as SQLite's rowid does.
+    static let rechargesWebhooks = PostgresMigration(
+        version: 3, name: "recharges-webhooks",
+        statements: [
+            """
+            CREATE TABLE auto_recharges (
+                account_id TEXT PRIMARY KEY REFERENCES accounts(id),
+                enabled BOOLEAN NOT NULL,
+                threshold BIGINT NOT NULL CHECK (threshold > 0),
+                credits BIGINT NOT NULL CHECK (credits > 0),
+                payment_method_id TEXT NOT NULL,
+                max_per_day INTEGER NOT NULL CHECK (max_per_day >= 0),
+                max_spend_month_cents BIGINT NOT NULL CHECK (max_spend_month_cents >= 0),
+                last_result TEXT,
+                last_reason TEXT,
+                last_result_at BIGINT
+            )
+            """,
+            """
+            CREATE TABLE recharges (
+                id TEXT PRIMARY KEY,
+                sequence BIGSERIAL NOT NULL,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                status TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed', 'capped')),
+                credits BIGINT NOT NULL CHECK (credits > 0),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at BIGINT NOT NULL,
+                lease_until BIGINT,
+                reason TEXT,
+                settled_day TEXT COLLATE "C",
+                amount_cents BIGINT,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            // One recharge in flight per wallet, whatever runs concurrently, in any process.
+            "CREATE UNIQUE INDEX recharges_one_pending ON recharges(account_id) WHERE status = 'pending'",
+            "CREATE INDEX recharges_due ON recharges(next_attempt_at, sequence) WHERE status = 'pending'",
+            "CREATE INDEX recharges_spend ON recharges(account_id, settled_day) WHERE status = 'succeeded'",
+            "CREATE INDEX recharges_account ON recharges(account_id, created_at, sequence)",
+            """
+            CREATE TABLE webhooks (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                url TEXT NOT NULL,
+                secret TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                deleted_at BIGINT
+            )
+            """,
+            "CREATE INDEX webhooks_account ON webhooks(account_id) WHERE deleted_at IS NULL",
+            """
+            CREATE TABLE webhook_deliveries (
+                id TEXT PRIMARY KEY,
+                sequence BIGSERIAL NOT NULL,
+                webhook_id TEXT NOT NULL REFERENCES webhooks(id),
+                notification_id TEXT NOT NULL REFERENCES notifications(id),
+                status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                last_status_code INTEGER,
+                next_attempt_at BIGINT,
+                lease_until BIGINT,
+                delivered_at BIGINT,
+                created_at BIGINT NOT NULL,
+                UNIQUE (webhook_id, notification_id)
+            )
+            """,
+            "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at, sequence) WHERE status = 'pending'",
         ])
 }

@@ -8,7 +8,7 @@ extension PostgresStore {
 
     /// Writes one record of a wallet transaction, inside its open transaction.
     static func write(
-        _ record: WalletRecord, at: Date, _ connection: PostgresConnection, _ logger: Logger
+        _ record: WalletRecord, account: AccountID, at: Date, _ connection: PostgresConnection, _ logger: Logger
     ) async throws {
         switch record {
         case .purchase(let purchase):
@@ -29,7 +29,7 @@ extension PostgresStore {
                 """
                 UPDATE holds SET status = \(status.rawValue), captured_credits = \(captured.thousandths),
                     settled_at = \(at.storedMilliseconds)
-                WHERE id = \(id.rawValue) AND status = 'active'
+                WHERE id = \(id.rawValue) AND account_id = \(account.rawValue) AND status = 'active'
                 RETURNING id
                 """, logger)
             guard settled.count == 1 else { throw StoreError.conflict("hold \(id) is no longer active") }
@@ -37,6 +37,8 @@ extension PostgresStore {
             try await insert(entry, connection, logger)
         case .notification(let notification):
             try await connection.run(insert(notification), logger)
+        case .recharge(let update):
+            try await settle(update, at: at, connection, logger)
         }
     }
 
@@ -62,11 +64,21 @@ extension PostgresStore {
             """, logger)
     }
 
+    /// Writes a notification and, in the same statement, its delivery to every live
+    /// webhook of the account: the outbox a restart resumes from. (The deliveries'
+    /// foreign key is checked at the end of the statement, after the notification.)
     static func insert(_ notification: Notification) -> PostgresQuery {
         """
-        INSERT INTO notifications (id, account_id, kind, message, data, created_at)
-        VALUES (\(notification.id), \(notification.accountID.rawValue), \(notification.kind), \(notification.message),
-            \(notification.data), \(notification.createdAt.storedMilliseconds))
+        WITH notification AS (
+            INSERT INTO notifications (id, account_id, kind, message, data, created_at)
+            VALUES (\(notification.id), \(notification.accountID.rawValue), \(notification.kind),
+                \(notification.message), \(notification.data), \(notification.createdAt.storedMilliseconds))
+            RETURNING id, account_id, created_at
+        )
+        INSERT INTO webhook_deliveries (id, webhook_id, notification_id, status, next_attempt_at, created_at)
+        SELECT 'dlv_' || n.id || '_' || w.id, w.id, n.id, 'pending', n.created_at, n.created_at
+        FROM notification n JOIN webhooks w ON w.account_id = n.account_id AND w.deleted_at IS NULL
+        ORDER BY w.created_at, w.id COLLATE "C"
         """
     }
 

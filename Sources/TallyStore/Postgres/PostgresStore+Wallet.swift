@@ -94,10 +94,14 @@ extension PostgresStore {
             guard let balance = try await wallet(account, connection, logger, lock: false) else {
                 throw StoreError.notFound("wallet of account \(account)")
             }
-            try await writeRecords(of: transaction, connection, logger)
+            try await writeRecords(of: transaction, before: balance.available, after: balance.available, connection, logger)
             return balance
         }
         var balance = WalletBalance.empty
+        // Available before this transaction, learnt from its first posting: from then on the
+        // wallet row stays locked until commit, so concurrent debits see each other in turn
+        // and exactly one of them crosses a threshold.
+        var before: Credits?
         // What this transaction's postings moved so far, to report the balance its caller saw.
         var applied = Credits.zero
         for posting in transaction.postings {
@@ -122,6 +126,7 @@ extension PostgresStore {
             }
             precondition(after.isConsistent, "wallet invariant broken for account \(account)")
             balance = after
+            if before == nil { before = after.available - change.available }
             applied = applied + change.available
             try await connection.run(
                 """
@@ -132,7 +137,8 @@ extension PostgresStore {
                     \(change.total.thousandths), \(after.available.thousandths), \(posting.reference), \(at))
                 """, logger)
         }
-        try await writeRecords(of: transaction, connection, logger)
+        try await writeRecords(
+            of: transaction, before: before ?? balance.available, after: balance.available, connection, logger)
         return balance
     }
 
@@ -154,12 +160,17 @@ extension PostgresStore {
         ).first.map(balance)
     }
 
-    /// Writes the rows that go with a transaction's postings and its idempotent answer.
+    /// Writes the rows that go with a transaction's postings, what lowering available from
+    /// `before` to `after` sets off, and its idempotent answer.
     static func writeRecords(
-        of transaction: WalletTransaction, _ connection: PostgresConnection, _ logger: Logger
+        of transaction: WalletTransaction, before: Credits, after: Credits, _ connection: PostgresConnection,
+        _ logger: Logger
     ) async throws {
         for record in transaction.records {
-            try await write(record, at: transaction.at, connection, logger)
+            try await write(record, account: transaction.accountID, at: transaction.at, connection, logger)
+        }
+        if after < before {
+            try await applyBalanceEffects(transaction, before: before, after: after, connection, logger)
         }
         if let response = transaction.idempotency {
             try await complete(response, account: transaction.accountID, at: transaction.at, connection, logger)
