@@ -12,12 +12,17 @@ struct DatabaseOption: ParsableArguments {
     func openStore() async throws -> any Store {
         let store: any Store
         if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
-            throw ValidationError("PostgreSQL is not supported by this build yet")
+            store = try PostgresStore(url: database)
         } else {
             let path = database.hasPrefix("sqlite:") ? String(database.dropFirst("sqlite:".count)) : database
             store = try SQLiteStore(path: path)
         }
-        try await store.migrate()
+        do {
+            try await store.migrate()
+        } catch {
+            try? await store.close()
+            throw error
+        }
         return store
     }
 }

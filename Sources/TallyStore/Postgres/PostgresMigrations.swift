@@ -1,0 +1,317 @@
+import PostgresNIO
+
+/// One numbered step of the PostgreSQL schema: statements applied together, once.
+struct PostgresMigration: Sendable {
+    /// The order migrations run in; recorded in `schema_migrations` once applied.
+    var version: Int
+    var name: String
+    /// One statement each: the extended query protocol runs a single statement at a time.
+    var statements: [PostgresQuery]
+}
+
+/// The PostgreSQL schema, as numbered migrations applied in order.
+///
+/// The same tables and checks as the SQLite schema. Amounts are BIGINT thousandths
+/// of a credit or cents; times are BIGINT milliseconds since 1970 (UTC).
+enum PostgresMigrations {
+    /// The advisory lock held while migrating, so that processes starting together
+    /// migrate one after the other. Any constant works; this one spells "tally".
+    static let lockKey: Int64 = 0x7461_6C6C_79
+
+    static let all: [PostgresMigration] = [accountsWalletsLedger, metering, rechargesWebhooks]
+
+    static let accountsWalletsLedger = PostgresMigration(
+        version: 1, name: "accounts-wallets-ledger",
+        statements: [
+            """
+            CREATE TABLE accounts (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                us_business_entity BOOLEAN NOT NULL DEFAULT FALSE,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE users (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                email TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                role TEXT NOT NULL CHECK (role IN ('owner', 'super_admin', 'admin', 'member')),
+                password_hash TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX users_account ON users(account_id)",
+            """
+            CREATE TABLE sessions (
+                token_hash TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL REFERENCES users(id),
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE api_keys (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                name TEXT NOT NULL,
+                key_hash TEXT NOT NULL UNIQUE,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE wallets (
+                account_id TEXT PRIMARY KEY REFERENCES accounts(id),
+                available BIGINT NOT NULL,
+                held BIGINT NOT NULL,
+                used BIGINT NOT NULL,
+                total BIGINT NOT NULL,
+                CHECK (available >= 0 AND held >= 0 AND used >= 0 AND available + held + used = total)
+            )
+            """,
+            """
+            CREATE TABLE ledger (
+                sequence BIGSERIAL PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                kind TEXT NOT NULL,
+                available BIGINT NOT NULL,
+                held BIGINT NOT NULL,
+                used BIGINT NOT NULL,
+                total BIGINT NOT NULL,
+                available_after BIGINT NOT NULL,
+                reference TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                CHECK (available + held + used = total)
+            )
+            """,
+            "CREATE INDEX ledger_account ON ledger(account_id, sequence)",
+            """
+            CREATE FUNCTION ledger_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'the ledger is append-only' USING ERRCODE = 'restrict_violation';
+            END
+            $$
+            """,
+            """
+            CREATE TRIGGER ledger_no_update_or_delete BEFORE UPDATE OR DELETE ON ledger
+                FOR EACH ROW EXECUTE FUNCTION ledger_is_append_only()
+            """,
+            """
+            CREATE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger
+                FOR EACH STATEMENT EXECUTE FUNCTION ledger_is_append_only()
+            """,
+            """
+            CREATE TABLE idempotency_keys (
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                key TEXT NOT NULL,
+                request_hash TEXT NOT NULL,
+                status INTEGER,
+                body BYTEA,
+                claimed_at BIGINT NOT NULL,
+                completed_at BIGINT,
+                PRIMARY KEY (account_id, key)
+            )
+            """,
+            """
+            CREATE TABLE payment_methods (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                brand TEXT NOT NULL,
+                last4 TEXT NOT NULL,
+                exp_month INTEGER NOT NULL,
+                exp_year INTEGER NOT NULL,
+                gateway_token TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                deleted_at BIGINT
+            )
+            """,
+            "CREATE INDEX payment_methods_account ON payment_methods(account_id)",
+            """
+            CREATE TABLE purchases (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                credits BIGINT NOT NULL CHECK (credits > 0),
+                amount_cents BIGINT NOT NULL CHECK (amount_cents > 0),
+                currency TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('succeeded', 'declined')),
+                origin TEXT NOT NULL CHECK (origin IN ('purchase', 'recharge')),
+                payment_method_id TEXT,
+                payment_reference TEXT,
+                failure_reason TEXT,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX purchases_account ON purchases(account_id, created_at)",
+        ])
+
+    /// SQLite's "2-metering". Rows of `holds`, `usage_log` and `notifications` carry a
+    /// `sequence` (BIGSERIAL), PostgreSQL's stand-in for SQLite's rowid: it breaks ties
+    /// in insertion order, and ends their indexes as the rowid ends SQLite's. Days
+    /// (`YYYY-MM-DD`) collate by bytes, as SQLite compares them, whatever the locale.
+    static let metering = PostgresMigration(
+        version: 2, name: "metering",
+        statements: [
+            """
+            CREATE TABLE holds (
+                id TEXT PRIMARY KEY,
+                sequence BIGSERIAL NOT NULL,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                feature TEXT NOT NULL,
+                credits BIGINT NOT NULL CHECK (credits > 0),
+                reference TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('active', 'captured', 'released', 'expired')),
+                captured_credits BIGINT NOT NULL DEFAULT 0,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                settled_at BIGINT,
+                CHECK (captured_credits >= 0 AND captured_credits <= credits)
+            )
+            """,
+            "CREATE INDEX holds_active_expiry ON holds(expires_at, sequence) WHERE status = 'active'",
+            """
+            CREATE TABLE usage_log (
+                id TEXT PRIMARY KEY,
+                sequence BIGSERIAL NOT NULL,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                feature TEXT NOT NULL,
+                status TEXT NOT NULL,
+                credits BIGINT NOT NULL CHECK (credits >= 0),
+                day TEXT COLLATE "C" NOT NULL,
+                created_at BIGINT NOT NULL,
+                contact_name TEXT,
+                contact_email TEXT,
+                phone TEXT,
+                email TEXT,
+                iso TEXT,
+                segments INTEGER,
+                encoding TEXT,
+                event TEXT,
+                credit_score INTEGER,
+                dti_percent INTEGER,
+                reason TEXT
+            )
+            """,
+            "CREATE INDEX usage_log_feature ON usage_log(account_id, feature, created_at, sequence)",
+            """
+            CREATE TABLE usage_rollups (
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                day TEXT COLLATE "C" NOT NULL,
+                feature TEXT NOT NULL,
+                uses BIGINT NOT NULL,
+                credits BIGINT NOT NULL,
+                PRIMARY KEY (account_id, day, feature)
+            )
+            """,
+            """
+            CREATE TABLE events (
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                id TEXT NOT NULL,
+                config TEXT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (account_id, id)
+            )
+            """,
+            """
+            CREATE TABLE usage_guards (
+                account_id TEXT PRIMARY KEY REFERENCES accounts(id),
+                enabled BOOLEAN NOT NULL,
+                max_requests INTEGER NOT NULL,
+                window_seconds INTEGER NOT NULL,
+                paused BOOLEAN NOT NULL DEFAULT FALSE,
+                paused_at BIGINT
+            )
+            """,
+            """
+            CREATE TABLE usage_guard_requests (
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX usage_guard_requests_window ON usage_guard_requests(account_id, at)",
+            """
+            CREATE TABLE notifications (
+                id TEXT PRIMARY KEY,
+                sequence BIGSERIAL NOT NULL,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                kind TEXT NOT NULL,
+                message TEXT NOT NULL,
+                data TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX notifications_account ON notifications(account_id, created_at, sequence)",
+        ])
+
+    /// SQLite's "3-recharges-webhooks". `recharges` and `webhook_deliveries` carry a
+    /// `sequence` as the metering tables do, so claims and listings break ties in
+    /// insertion order as SQLite's rowid does.
+    static let rechargesWebhooks = PostgresMigration(
+        version: 3, name: "recharges-webhooks",
+        statements: [
+            """
+            CREATE TABLE auto_recharges (
+                account_id TEXT PRIMARY KEY REFERENCES accounts(id),
+                enabled BOOLEAN NOT NULL,
+                threshold BIGINT NOT NULL CHECK (threshold > 0),
+                credits BIGINT NOT NULL CHECK (credits > 0),
+                payment_method_id TEXT NOT NULL,
+                max_per_day INTEGER NOT NULL CHECK (max_per_day >= 0),
+                max_spend_month_cents BIGINT NOT NULL CHECK (max_spend_month_cents >= 0),
+                last_result TEXT,
+                last_reason TEXT,
+                last_result_at BIGINT
+            )
+            """,
+            """
+            CREATE TABLE recharges (
+                id TEXT PRIMARY KEY,
+                sequence BIGSERIAL NOT NULL,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                status TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed', 'capped')),
+                credits BIGINT NOT NULL CHECK (credits > 0),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at BIGINT NOT NULL,
+                lease_until BIGINT,
+                reason TEXT,
+                settled_day TEXT COLLATE "C",
+                amount_cents BIGINT,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            // One recharge in flight per wallet, whatever runs concurrently, in any process.
+            "CREATE UNIQUE INDEX recharges_one_pending ON recharges(account_id) WHERE status = 'pending'",
+            "CREATE INDEX recharges_due ON recharges(next_attempt_at, sequence) WHERE status = 'pending'",
+            "CREATE INDEX recharges_spend ON recharges(account_id, settled_day) WHERE status = 'succeeded'",
+            "CREATE INDEX recharges_account ON recharges(account_id, created_at, sequence)",
+            """
+            CREATE TABLE webhooks (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                url TEXT NOT NULL,
+                secret TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                deleted_at BIGINT
+            )
+            """,
+            "CREATE INDEX webhooks_account ON webhooks(account_id) WHERE deleted_at IS NULL",
+            """
+            CREATE TABLE webhook_deliveries (
+                id TEXT PRIMARY KEY,
+                sequence BIGSERIAL NOT NULL,
+                webhook_id TEXT NOT NULL REFERENCES webhooks(id),
+                notification_id TEXT NOT NULL REFERENCES notifications(id),
+                status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                last_status_code INTEGER,
+                next_attempt_at BIGINT,
+                lease_until BIGINT,
+                delivered_at BIGINT,
+                created_at BIGINT NOT NULL,
+                UNIQUE (webhook_id, notification_id)
+            )
+            """,
+            "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at, sequence) WHERE status = 'pending'",
+        ])
+}

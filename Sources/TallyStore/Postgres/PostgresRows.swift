@@ -1,0 +1,93 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TallyCore
+
+/// Records read back from PostgreSQL rows, by column name.
+extension PostgresStore {
+    static func account(_ row: PostgresRow) throws -> Account {
+        let row = row.makeRandomAccess()
+        return try Account(
+            id: AccountID(row["id"].decode(String.self)), name: row["name"].decode(String.self),
+            usBusinessEntity: row["us_business_entity"].decode(Bool.self),
+            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)))
+    }
+
+    static func user(_ row: PostgresRow) throws -> User {
+        let row = row.makeRandomAccess()
+        return try User(
+            id: UserID(row["id"].decode(String.self)), accountID: AccountID(row["account_id"].decode(String.self)),
+            email: row["email"].decode(String.self), name: row["name"].decode(String.self),
+            role: Role(rawValue: row["role"].decode(String.self)) ?? .member,
+            passwordHash: row["password_hash"].decode(String.self),
+            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)))
+    }
+
+    static func apiKey(_ row: PostgresRow) throws -> APIKey {
+        let row = row.makeRandomAccess()
+        return try APIKey(
+            id: APIKeyID(row["id"].decode(String.self)), accountID: AccountID(row["account_id"].decode(String.self)),
+            name: row["name"].decode(String.self), keyHash: row["key_hash"].decode(String.self),
+            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)))
+    }
+
+    static func paymentMethod(_ row: PostgresRow) throws -> PaymentMethod {
+        let row = row.makeRandomAccess()
+        return try PaymentMethod(
+            id: PaymentMethodID(row["id"].decode(String.self)),
+            accountID: AccountID(row["account_id"].decode(String.self)), brand: row["brand"].decode(String.self),
+            last4: row["last4"].decode(String.self), expMonth: row["exp_month"].decode(Int.self),
+            expYear: row["exp_year"].decode(Int.self), gatewayToken: row["gateway_token"].decode(String.self),
+            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)))
+    }
+
+    static func purchase(_ row: PostgresRow) throws -> Purchase {
+        let row = row.makeRandomAccess()
+        return try Purchase(
+            id: PurchaseID(row["id"].decode(String.self)), accountID: AccountID(row["account_id"].decode(String.self)),
+            credits: Credits(thousandths: row["credits"].decode(Int64.self)),
+            amount: Money(cents: row["amount_cents"].decode(Int64.self)),
+            status: PurchaseStatus(rawValue: row["status"].decode(String.self)) ?? .declined,
+            origin: PurchaseOrigin(rawValue: row["origin"].decode(String.self)) ?? .purchase,
+            paymentMethodID: row["payment_method_id"].decode(String?.self).map(PaymentMethodID.init),
+            paymentReference: row["payment_reference"].decode(String?.self),
+            failureReason: row["failure_reason"].decode(String?.self),
+            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)))
+    }
+
+    /// A wallet's figures from the columns `available, held, used, total`.
+    static func balance(_ row: PostgresRow) throws -> WalletBalance {
+        let row = row.makeRandomAccess()
+        return try WalletBalance(
+            available: Credits(thousandths: row["available"].decode(Int64.self)),
+            held: Credits(thousandths: row["held"].decode(Int64.self)),
+            used: Credits(thousandths: row["used"].decode(Int64.self)),
+            total: Credits(thousandths: row["total"].decode(Int64.self)))
+    }
+
+    static func ledgerEntry(_ row: PostgresRow) throws -> LedgerEntry {
+        let change = try balance(row)
+        let row = row.makeRandomAccess()
+        return try LedgerEntry(
+            sequence: row["sequence"].decode(Int64.self), id: LedgerEntryID(row["id"].decode(String.self)),
+            accountID: AccountID(row["account_id"].decode(String.self)),
+            kind: LedgerKind(rawValue: row["kind"].decode(String.self)) ?? .adjustment,
+            change: WalletChange(
+                available: change.available, held: change.held, used: change.used, total: change.total),
+            availableAfter: Credits(thousandths: row["available_after"].decode(Int64.self)),
+            reference: row["reference"].decode(String.self),
+            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)))
+    }
+}
+
+extension PostgresConnection {
+    /// Runs one statement inside the caller's transaction and collects its rows.
+    func rows(_ query: PostgresQuery, _ logger: Logger) async throws -> [PostgresRow] {
+        try await self.query(query, logger: logger).collect()
+    }
+
+    /// Runs one statement inside the caller's transaction, ignoring any rows.
+    func run(_ query: PostgresQuery, _ logger: Logger) async throws {
+        _ = try await rows(query, logger)
+    }
+}

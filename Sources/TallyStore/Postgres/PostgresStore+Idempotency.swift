@@ -1,0 +1,82 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import TallyCore
+
+extension PostgresStore {
+    // MARK: Idempotency
+
+    /// How many times a claim looks again when the key changes under it (released,
+    /// answered or taken over by another process between two statements).
+    static let claimAttempts = 4
+
+    public func claimIdempotencyKey(
+        _ key: String, requestHash: String, account: AccountID, at: Date, staleAfter: TimeInterval
+    ) async throws -> IdempotencyClaim {
+        for _ in 0..<Self.claimAttempts {
+            // The primary key picks exactly one winner among concurrent claims, in any process.
+            let inserted = try await rows(
+                """
+                INSERT INTO idempotency_keys (account_id, key, request_hash, claimed_at)
+                VALUES (\(account.rawValue), \(key), \(requestHash), \(at.storedMilliseconds))
+                ON CONFLICT (account_id, key) DO NOTHING
+                RETURNING key
+                """)
+            if !inserted.isEmpty { return .claimed }
+            let existing = try await rows(
+                """
+                SELECT request_hash, status, body, claimed_at FROM idempotency_keys
+                WHERE account_id = \(account.rawValue) AND key = \(key)
+                """
+            ).first?.makeRandomAccess()
+            // Released since the insert: claim it again.
+            guard let existing else { continue }
+            guard try existing["request_hash"].decode(String.self) == requestHash else { return .mismatch }
+            if let status = try existing["status"].decode(Int?.self) {
+                let body = try existing["body"].decode(ByteBuffer?.self)
+                return .replay(status: status, body: body.map { Array($0.readableBytesView) } ?? [])
+            }
+            let claimedAt = try existing["claimed_at"].decode(Int64.self)
+            guard at.timeIntervalSince(Date(storedMilliseconds: claimedAt)) > staleAfter else { return .inProgress }
+            // A claim left by a crash: only the request that still finds it stale takes it over.
+            let takenOver = try await rows(
+                """
+                UPDATE idempotency_keys SET claimed_at = \(at.storedMilliseconds)
+                WHERE account_id = \(account.rawValue) AND key = \(key) AND status IS NULL
+                    AND claimed_at = \(claimedAt)
+                RETURNING key
+                """)
+            if !takenOver.isEmpty { return .claimed }
+        }
+        throw StoreError.conflict("idempotency key \(key) keeps changing while being claimed")
+    }
+
+    public func completeIdempotencyKey(_ response: IdempotentResponse, account: AccountID, at: Date) async throws {
+        try await transaction { connection in
+            try await Self.complete(response, account: account, at: at, connection, logger)
+        }
+    }
+
+    public func releaseIdempotencyKey(_ key: String, account: AccountID) async throws {
+        _ = try await rows(
+            "DELETE FROM idempotency_keys WHERE account_id = \(account.rawValue) AND key = \(key) AND status IS NULL")
+    }
+
+    static func complete(
+        _ response: IdempotentResponse, account: AccountID, at: Date, _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
+        let answered = try await connection.rows(
+            """
+            UPDATE idempotency_keys
+            SET status = \(response.status), body = \(ByteBuffer(bytes: response.body)),
+                completed_at = \(at.storedMilliseconds)
+            WHERE account_id = \(account.rawValue) AND key = \(response.key) AND status IS NULL
+            RETURNING key
+            """, logger)
+        guard answered.count == 1 else {
+            throw StoreError.conflict("idempotency key \(response.key) is not claimed or already answered")
+        }
+    }
+}

@@ -1,0 +1,266 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TallyCore
+
+extension PostgresStore {
+    // MARK: Records of a wallet transaction
+
+    /// Writes one record of a wallet transaction, inside its open transaction.
+    static func write(
+        _ record: WalletRecord, account: AccountID, at: Date, _ connection: PostgresConnection, _ logger: Logger
+    ) async throws {
+        switch record {
+        case .purchase(let purchase):
+            try await connection.run(insert(purchase), logger)
+        case .hold(let hold):
+            try await connection.run(
+                """
+                INSERT INTO holds (id, account_id, feature, credits, reference, status, captured_credits,
+                    created_at, expires_at)
+                VALUES (\(hold.id.rawValue), \(hold.accountID.rawValue), \(hold.feature), \(hold.credits.thousandths),
+                    \(hold.reference), \(hold.status.rawValue), \(hold.capturedCredits.thousandths),
+                    \(hold.createdAt.storedMilliseconds), \(hold.expiresAt.storedMilliseconds))
+                """, logger)
+        case .settleHold(let id, let status, let captured):
+            // Conditional on the row still being active: of two settlements racing, in any
+            // process, the second waits on the row lock and then finds it settled.
+            let settled = try await connection.rows(
+                """
+                UPDATE holds SET status = \(status.rawValue), captured_credits = \(captured.thousandths),
+                    settled_at = \(at.storedMilliseconds)
+                WHERE id = \(id.rawValue) AND account_id = \(account.rawValue) AND status = 'active'
+                RETURNING id
+                """, logger)
+            guard settled.count == 1 else { throw StoreError.conflict("hold \(id) is no longer active") }
+        case .usage(let entry):
+            try await insert(entry, connection, logger)
+        case .notification(let notification):
+            try await connection.run(insert(notification), logger)
+        case .recharge(let update):
+            try await settle(update, at: at, connection, logger)
+        }
+    }
+
+    static func insert(_ entry: UsageLogEntry, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.run(
+            """
+            INSERT INTO usage_log (id, account_id, feature, status, credits, day, created_at, contact_name,
+                contact_email, phone, email, iso, segments, encoding, event, credit_score, dti_percent, reason)
+            VALUES (\(entry.id), \(entry.accountID.rawValue), \(entry.feature.rawValue), \(entry.status),
+                \(entry.credits.thousandths), \(entry.day), \(entry.createdAt.storedMilliseconds), \(entry.contactName),
+                \(entry.contactEmail), \(entry.phone), \(entry.email), \(entry.iso), \(entry.segments),
+                \(entry.encoding), \(entry.event), \(entry.creditScore), \(entry.dtiPercent), \(entry.reason))
+            """, logger)
+        // Reports read only the rollups, kept in the same transaction as the charge.
+        guard entry.credits.isPositive else { return }
+        try await connection.run(
+            """
+            INSERT INTO usage_rollups (account_id, day, feature, uses, credits)
+            VALUES (\(entry.accountID.rawValue), \(entry.day), \(entry.feature.rawValue), 1,
+                \(entry.credits.thousandths))
+            ON CONFLICT (account_id, day, feature)
+            DO UPDATE SET uses = usage_rollups.uses + 1, credits = usage_rollups.credits + excluded.credits
+            """, logger)
+    }
+
+    /// Writes a notification and, in the same statement, its delivery to every live
+    /// webhook of the account: the outbox a restart resumes from. (The deliveries'
+    /// foreign key is checked at the end of the statement, after the notification.)
+    static func insert(_ notification: Notification) -> PostgresQuery {
+        """
+        WITH notification AS (
+            INSERT INTO notifications (id, account_id, kind, message, data, created_at)
+            VALUES (\(notification.id), \(notification.accountID.rawValue), \(notification.kind),
+                \(notification.message), \(notification.data), \(notification.createdAt.storedMilliseconds))
+            RETURNING id, account_id, created_at
+        )
+        INSERT INTO webhook_deliveries (id, webhook_id, notification_id, status, next_attempt_at, created_at)
+        SELECT 'dlv_' || n.id || '_' || w.id, w.id, n.id, 'pending', n.created_at, n.created_at
+        FROM notification n JOIN webhooks w ON w.account_id = n.account_id AND w.deleted_at IS NULL
+        ORDER BY w.created_at, w.id COLLATE "C"
+        """
+    }
+
+    /// Counts the request against the usage guard's sliding window, inside the
+    /// transaction that holds its price. Exact across processes: the guard row's lock
+    /// makes concurrent requests of the account take turns until each commits or rolls
+    /// back, and under READ COMMITTED each statement after the lock sees the requests
+    /// of the turns before.
+    static func admitGuardedRequest(
+        _ account: AccountID, at: Date, _ connection: PostgresConnection, _ logger: Logger
+    ) async throws {
+        let row = try await connection.rows(
+            "SELECT * FROM usage_guards WHERE account_id = \(account.rawValue) FOR UPDATE", logger
+        ).first
+        guard let settings = try row.map(usageGuard), settings.enabled else { return }
+        if settings.paused { throw UsageGuardRefusal.paused }
+        let windowStart = at.addingTimeInterval(-TimeInterval(settings.windowSeconds)).storedMilliseconds
+        try await connection.run(
+            "DELETE FROM usage_guard_requests WHERE account_id = \(account.rawValue) AND at <= \(windowStart)", logger)
+        let count = try await connection.rows(
+            "SELECT COUNT(*) FROM usage_guard_requests WHERE account_id = \(account.rawValue) AND at > \(windowStart)",
+            logger
+        ).first?.decode(Int64.self) ?? 0
+        guard count < settings.maxRequests else { throw UsageGuardRefusal.limitReached }
+        try await connection.run(
+            "INSERT INTO usage_guard_requests (account_id, at) VALUES (\(account.rawValue), \(at.storedMilliseconds))",
+            logger)
+    }
+
+    // MARK: Reads and settings
+
+    public func hold(_ id: HoldID, account: AccountID) async throws -> Hold? {
+        try await rows("SELECT * FROM holds WHERE id = \(id.rawValue) AND account_id = \(account.rawValue)")
+            .first.map(Self.hold)
+    }
+
+    public func expiredHolds(at: Date, limit: Int) async throws -> [Hold] {
+        try await rows(
+            """
+            SELECT * FROM holds WHERE status = 'active' AND expires_at <= \(at.storedMilliseconds)
+            ORDER BY expires_at, sequence LIMIT \(limit)
+            """
+        ).map(Self.hold)
+    }
+
+    public func usageLog(account: AccountID, feature: Feature, limit: Int) async throws -> [UsageLogEntry] {
+        try await rows(
+            """
+            SELECT * FROM usage_log WHERE account_id = \(account.rawValue) AND feature = \(feature.rawValue)
+            ORDER BY created_at DESC, sequence DESC LIMIT \(limit)
+            """
+        ).map { try Self.usageLogEntry($0, feature: feature) }
+    }
+
+    public func usageRollup(account: AccountID, from: String, to: String) async throws -> [FeatureUsage] {
+        // SUM of BIGINT is NUMERIC in PostgreSQL: cast back. `day` collates by bytes, as in SQLite.
+        try await rows(
+            """
+            SELECT feature, SUM(uses)::BIGINT AS uses, SUM(credits)::BIGINT AS credits FROM usage_rollups
+            WHERE account_id = \(account.rawValue) AND day >= \(from) AND day <= \(to)
+            GROUP BY feature ORDER BY feature COLLATE "C"
+            """
+        ).compactMap { row in
+            let (feature, uses, credits) = try row.decode((String, Int64, Int64).self)
+            return Feature(rawValue: feature).map {
+                FeatureUsage(feature: $0, uses: uses, credits: Credits(thousandths: credits))
+            }
+        }
+    }
+
+    public func putEvent(_ id: String, config: String, account: AccountID, at: Date) async throws {
+        _ = try await rows(
+            """
+            INSERT INTO events (account_id, id, config, updated_at)
+            VALUES (\(account.rawValue), \(id), \(config), \(at.storedMilliseconds))
+            ON CONFLICT (account_id, id) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at
+            """)
+    }
+
+    public func event(_ id: String, account: AccountID) async throws -> String? {
+        try await rows("SELECT config FROM events WHERE account_id = \(account.rawValue) AND id = \(id)")
+            .first?.decode(String.self)
+    }
+
+    public func usageGuard(account: AccountID) async throws -> UsageGuardSettings {
+        try await rows("SELECT * FROM usage_guards WHERE account_id = \(account.rawValue)")
+            .first.map(Self.usageGuard) ?? .off
+    }
+
+    public func setUsageGuard(_ settings: UsageGuardSettings, account: AccountID) async throws {
+        _ = try await rows(
+            """
+            INSERT INTO usage_guards (account_id, enabled, max_requests, window_seconds)
+            VALUES (\(account.rawValue), \(settings.enabled), \(settings.maxRequests), \(settings.windowSeconds))
+            ON CONFLICT (account_id) DO UPDATE SET enabled = excluded.enabled,
+                max_requests = excluded.max_requests, window_seconds = excluded.window_seconds
+            """)
+    }
+
+    public func pauseUsageGuard(account: AccountID, at: Date, notification: Notification) async throws -> Bool {
+        try await transaction { connection in
+            let paused = try await connection.rows(
+                """
+                UPDATE usage_guards SET paused = TRUE, paused_at = \(at.storedMilliseconds)
+                WHERE account_id = \(account.rawValue) AND NOT paused
+                RETURNING account_id
+                """, logger)
+            guard paused.count == 1 else { return false }
+            try await connection.run(Self.insert(notification), logger)
+            return true
+        }
+    }
+
+    public func resumeUsageGuard(account: AccountID, at: Date, notification: Notification) async throws -> Bool {
+        try await transaction { connection in
+            let resumed = try await connection.rows(
+                """
+                UPDATE usage_guards SET paused = FALSE, paused_at = NULL
+                WHERE account_id = \(account.rawValue) AND paused
+                RETURNING account_id
+                """, logger)
+            guard resumed.count == 1 else { return false }
+            // The window starts afresh: requests before the pause no longer count.
+            try await connection.run(
+                "DELETE FROM usage_guard_requests WHERE account_id = \(account.rawValue)", logger)
+            try await connection.run(Self.insert(notification), logger)
+            return true
+        }
+    }
+
+    public func notifications(account: AccountID, limit: Int) async throws -> [Notification] {
+        try await rows(
+            """
+            SELECT * FROM notifications WHERE account_id = \(account.rawValue)
+            ORDER BY created_at DESC, sequence DESC LIMIT \(limit)
+            """
+        ).map(Self.notification)
+    }
+
+    // MARK: Rows
+
+    static func hold(_ row: PostgresRow) throws -> Hold {
+        let row = row.makeRandomAccess()
+        return try Hold(
+            id: HoldID(row["id"].decode(String.self)), accountID: AccountID(row["account_id"].decode(String.self)),
+            feature: row["feature"].decode(String.self), credits: Credits(thousandths: row["credits"].decode(Int64.self)),
+            reference: row["reference"].decode(String.self),
+            status: HoldStatus(rawValue: row["status"].decode(String.self)) ?? .active,
+            capturedCredits: Credits(thousandths: row["captured_credits"].decode(Int64.self)),
+            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)),
+            expiresAt: Date(storedMilliseconds: row["expires_at"].decode(Int64.self)))
+    }
+
+    static func usageLogEntry(_ row: PostgresRow, feature: Feature) throws -> UsageLogEntry {
+        let row = row.makeRandomAccess()
+        return try UsageLogEntry(
+            id: row["id"].decode(String.self), accountID: AccountID(row["account_id"].decode(String.self)),
+            feature: Feature(rawValue: row["feature"].decode(String.self)) ?? feature,
+            status: row["status"].decode(String.self), credits: Credits(thousandths: row["credits"].decode(Int64.self)),
+            day: row["day"].decode(String.self), createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)),
+            contactName: row["contact_name"].decode(String?.self), contactEmail: row["contact_email"].decode(String?.self),
+            phone: row["phone"].decode(String?.self), email: row["email"].decode(String?.self),
+            iso: row["iso"].decode(String?.self), segments: row["segments"].decode(Int?.self),
+            encoding: row["encoding"].decode(String?.self), event: row["event"].decode(String?.self),
+            creditScore: row["credit_score"].decode(Int?.self), dtiPercent: row["dti_percent"].decode(Int?.self),
+            reason: row["reason"].decode(String?.self))
+    }
+
+    static func usageGuard(_ row: PostgresRow) throws -> UsageGuardSettings {
+        let row = row.makeRandomAccess()
+        return try UsageGuardSettings(
+            enabled: row["enabled"].decode(Bool.self), maxRequests: row["max_requests"].decode(Int.self),
+            windowSeconds: row["window_seconds"].decode(Int.self), paused: row["paused"].decode(Bool.self),
+            pausedAt: row["paused_at"].decode(Int64?.self).map(Date.init(storedMilliseconds:)))
+    }
+
+    static func notification(_ row: PostgresRow) throws -> Notification {
+        let row = row.makeRandomAccess()
+        return try Notification(
+            id: row["id"].decode(String.self), accountID: AccountID(row["account_id"].decode(String.self)),
+            kind: row["kind"].decode(String.self), message: row["message"].decode(String.self),
+            data: row["data"].decode(String.self),
+            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)))
+    }
+}

@@ -1,0 +1,294 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TallyCore
+
+extension PostgresStore {
+    // MARK: Balance effects
+
+    /// After a transaction lowered available credits: the low-balance and depleted
+    /// notifications and the due recharge that the auto-recharge policy calls for,
+    /// written in the same transaction as the debit that set them off.
+    ///
+    /// `before` and `after` are exact across processes: the debit holds the wallet's
+    /// row lock until commit, so of concurrent debits only one crosses the threshold —
+    /// and should two recharges ever be due at once, the partial unique index keeps one.
+    static func applyBalanceEffects(
+        _ transaction: WalletTransaction, before: Credits, after: Credits, _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
+        let account = transaction.accountID
+        let state = try await autoRecharge(account, connection, logger)
+        let effects = AutoRechargePolicy.effects(before: before, after: after, settings: state?.settings)
+        guard !effects.isEmpty else { return }
+        // Ids derive from the debit's first ledger entry: unique, and stable for this transaction.
+        let origin = transaction.postings.first?.id.rawValue ?? "t\(transaction.at.storedMilliseconds)"
+        let notifications = BalanceNotifications.make(
+            effects, origin: origin, account: account, available: after, state: state, at: transaction.at)
+        for notification in notifications {
+            try await connection.run(insert(notification), logger)
+        }
+        if effects.recharge, let settings = state?.settings {
+            try await connection.run(
+                insertPending(
+                    Recharge(
+                        id: "rch_" + origin, accountID: account, credits: settings.rechargeCredits,
+                        nextAttemptAt: transaction.at, createdAt: transaction.at)), logger)
+        }
+    }
+
+    /// Records a due recharge unless one is already in flight: one per wallet. Without a
+    /// conflict target, DO NOTHING covers the partial unique index "one pending per account"
+    /// (and a repeated id), waiting for a concurrent insert to commit or roll back first.
+    static func insertPending(_ recharge: Recharge) -> PostgresQuery {
+        """
+        INSERT INTO recharges (id, account_id, status, credits, attempts, next_attempt_at, created_at)
+        VALUES (\(recharge.id), \(recharge.accountID.rawValue), 'pending', \(recharge.credits.thousandths), 0,
+            \(recharge.nextAttemptAt.storedMilliseconds), \(recharge.createdAt.storedMilliseconds))
+        ON CONFLICT DO NOTHING
+        """
+    }
+
+    static func autoRecharge(
+        _ account: AccountID, _ connection: PostgresConnection, _ logger: Logger
+    ) async throws -> AutoRechargeState? {
+        try await connection.rows("SELECT * FROM auto_recharges WHERE account_id = \(account.rawValue)", logger)
+            .first.map(autoRechargeState)
+    }
+
+    /// Ends or reschedules a pending recharge and shows the outcome in the settings.
+    static func settle(
+        _ update: RechargeUpdate, at: Date, _ connection: PostgresConnection, _ logger: Logger
+    ) async throws {
+        // Conditional on the row still being pending: of two settlements racing, in any
+        // process, the second waits on the row lock and then finds it settled.
+        let settled = try await connection.rows(
+            """
+            UPDATE recharges SET status = \(update.status.rawValue), attempts = \(update.attempts),
+                next_attempt_at = \(update.nextAttemptAt.storedMilliseconds), reason = \(update.reason),
+                settled_day = \(update.settledDay), amount_cents = \(update.amount?.cents), lease_until = NULL
+            WHERE id = \(update.rechargeID) AND status = 'pending'
+            RETURNING account_id
+            """, logger)
+        guard let row = settled.first else { throw StoreError.conflict("recharge \(update.rechargeID) is not pending") }
+        let account = try row.decode(String.self)
+        try await connection.run(
+            """
+            UPDATE auto_recharges SET last_result = \(update.lastResult), last_reason = \(update.reason),
+                last_result_at = \(at.storedMilliseconds), enabled = enabled AND NOT \(update.disable)
+            WHERE account_id = \(account)
+            """, logger)
+    }
+
+    // MARK: Store
+
+    public func autoRecharge(account: AccountID) async throws -> AutoRechargeState? {
+        try await rows("SELECT * FROM auto_recharges WHERE account_id = \(account.rawValue)")
+            .first.map(Self.autoRechargeState)
+    }
+
+    public func setAutoRecharge(_ settings: AutoRechargeSettings, account: AccountID, recharge: Recharge?) async throws {
+        try await transaction { connection in
+            try await connection.run(
+                """
+                INSERT INTO auto_recharges (account_id, enabled, threshold, credits, payment_method_id, max_per_day,
+                    max_spend_month_cents)
+                VALUES (\(account.rawValue), \(settings.enabled), \(settings.thresholdCredits.thousandths),
+                    \(settings.rechargeCredits.thousandths), \(settings.paymentMethodID), \(settings.maxRechargesPerDay),
+                    \(settings.maxSpendPerMonth.cents))
+                ON CONFLICT (account_id) DO UPDATE SET enabled = excluded.enabled, threshold = excluded.threshold,
+                    credits = excluded.credits, payment_method_id = excluded.payment_method_id,
+                    max_per_day = excluded.max_per_day, max_spend_month_cents = excluded.max_spend_month_cents
+                """, logger)
+            if let recharge { try await connection.run(Self.insertPending(recharge), logger) }
+        }
+    }
+
+    /// Leases due recharges. Claims in other processes skip the rows this one has locked
+    /// (SKIP LOCKED), and one that reaches a row just leased re-checks it against the new
+    /// lease and passes it by: no row goes to two workers within its lease.
+    public func claimDueRecharges(at: Date, leaseSeconds: Int, limit: Int) async throws -> [Recharge] {
+        let now = at.storedMilliseconds
+        let leaseUntil = now + Int64(leaseSeconds) * 1000
+        return try await rows(
+            """
+            WITH claimed AS (
+                UPDATE recharges SET lease_until = \(leaseUntil)
+                WHERE id IN (
+                    SELECT id FROM recharges WHERE status = 'pending' AND next_attempt_at <= \(now)
+                        AND (lease_until IS NULL OR lease_until <= \(now))
+                    ORDER BY next_attempt_at, sequence LIMIT \(limit)
+                    FOR UPDATE SKIP LOCKED)
+                RETURNING *
+            )
+            SELECT * FROM claimed ORDER BY next_attempt_at, sequence
+            """
+        ).map(Self.recharge)
+    }
+
+    public func rechargeSpend(account: AccountID, day: String) async throws -> RechargeSpend {
+        // COUNT and SUM are BIGINT and NUMERIC in PostgreSQL: cast back.
+        let row = try await rows(
+            """
+            SELECT COUNT(*) FILTER (WHERE settled_day = \(day))::BIGINT AS today,
+                COALESCE(SUM(amount_cents), 0)::BIGINT AS month
+            FROM recharges
+            WHERE account_id = \(account.rawValue) AND status = 'succeeded'
+                AND substr(settled_day, 1, 7) = \(String(day.prefix(7)))
+            """
+        ).first
+        // An aggregate without GROUP BY answers one row, even over no recharges.
+        guard let row else { return RechargeSpend(rechargesToday: 0, spentThisMonth: Money(cents: 0)) }
+        let (today, month) = try row.decode((Int64, Int64).self)
+        return RechargeSpend(rechargesToday: Int(today), spentThisMonth: Money(cents: month))
+    }
+
+    public func updateRecharge(
+        _ update: RechargeUpdate, account: AccountID, notifications: [Notification], at: Date
+    ) async throws {
+        try await transaction { connection in
+            try await Self.settle(update, at: at, connection, logger)
+            for notification in notifications { try await connection.run(Self.insert(notification), logger) }
+        }
+    }
+
+    public func recharges(account: AccountID, limit: Int) async throws -> [Recharge] {
+        try await rows(
+            """
+            SELECT * FROM recharges WHERE account_id = \(account.rawValue)
+            ORDER BY created_at DESC, sequence DESC LIMIT \(limit)
+            """
+        ).map(Self.recharge)
+    }
+
+    // MARK: Webhooks
+
+    public func addWebhook(_ webhook: Webhook) async throws {
+        _ = try await rows(
+            """
+            INSERT INTO webhooks (id, account_id, url, secret, created_at)
+            VALUES (\(webhook.id), \(webhook.accountID.rawValue), \(webhook.url), \(webhook.secret),
+                \(webhook.createdAt.storedMilliseconds))
+            """)
+    }
+
+    public func webhooks(account: AccountID) async throws -> [Webhook] {
+        try await rows(
+            """
+            SELECT * FROM webhooks WHERE account_id = \(account.rawValue) AND deleted_at IS NULL
+            ORDER BY created_at, id COLLATE "C"
+            """
+        ).map(Self.webhook)
+    }
+
+    public func deleteWebhook(_ id: String, account: AccountID) async throws -> Bool {
+        try await rows(
+            """
+            UPDATE webhooks SET deleted_at = \(Date().storedMilliseconds)
+            WHERE id = \(id) AND account_id = \(account.rawValue) AND deleted_at IS NULL
+            RETURNING id
+            """
+        ).count == 1
+    }
+
+    public func deliveries(webhook: String, account: AccountID, limit: Int) async throws -> [WebhookDelivery] {
+        try await rows(
+            """
+            SELECT d.* FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+            WHERE d.webhook_id = \(webhook) AND w.account_id = \(account.rawValue)
+            ORDER BY d.created_at DESC, d.id COLLATE "C" DESC LIMIT \(limit)
+            """
+        ).map(Self.delivery)
+    }
+
+    /// Leases due deliveries, as `claimDueRecharges` leases recharges.
+    public func claimDueDeliveries(at: Date, leaseSeconds: Int, limit: Int) async throws -> [DeliveryJob] {
+        let now = at.storedMilliseconds
+        let leaseUntil = now + Int64(leaseSeconds) * 1000
+        return try await rows(
+            """
+            WITH claimed AS (
+                UPDATE webhook_deliveries SET lease_until = \(leaseUntil)
+                WHERE id IN (
+                    SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= \(now)
+                        AND (lease_until IS NULL OR lease_until <= \(now))
+                    ORDER BY next_attempt_at, sequence LIMIT \(limit)
+                    FOR UPDATE SKIP LOCKED)
+                RETURNING *
+            )
+            SELECT d.*, w.url, w.secret, n.account_id, n.kind, n.message, n.data, n.created_at AS n_created_at
+            FROM claimed d JOIN webhooks w ON w.id = d.webhook_id JOIN notifications n ON n.id = d.notification_id
+            ORDER BY d.next_attempt_at, d.sequence
+            """
+        ).map { row in
+            let delivery = try Self.delivery(row)
+            let columns = row.makeRandomAccess()
+            return try DeliveryJob(
+                delivery: delivery, url: columns["url"].decode(String.self), secret: columns["secret"].decode(String.self),
+                notification: Notification(
+                    id: delivery.notificationID, accountID: AccountID(columns["account_id"].decode(String.self)),
+                    kind: columns["kind"].decode(String.self), message: columns["message"].decode(String.self),
+                    data: columns["data"].decode(String.self),
+                    createdAt: Date(storedMilliseconds: columns["n_created_at"].decode(Int64.self))))
+        }
+    }
+
+    public func recordDeliveryAttempt(
+        _ id: String, status: DeliveryStatus, statusCode: Int?, nextAttemptAt: Date?, at: Date
+    ) async throws {
+        let deliveredAt: Int64? = status == .delivered ? at.storedMilliseconds : nil
+        _ = try await rows(
+            """
+            UPDATE webhook_deliveries SET status = \(status.rawValue), attempts = attempts + 1,
+                last_status_code = \(statusCode), next_attempt_at = \(nextAttemptAt?.storedMilliseconds),
+                lease_until = NULL, delivered_at = COALESCE(\(deliveredAt), delivered_at)
+            WHERE id = \(id) AND status = 'pending'
+            """)
+    }
+
+    // MARK: Rows
+
+    static func autoRechargeState(_ row: PostgresRow) throws -> AutoRechargeState {
+        let row = row.makeRandomAccess()
+        return try AutoRechargeState(
+            settings: AutoRechargeSettings(
+                enabled: row["enabled"].decode(Bool.self),
+                thresholdCredits: Credits(thousandths: row["threshold"].decode(Int64.self)),
+                rechargeCredits: Credits(thousandths: row["credits"].decode(Int64.self)),
+                paymentMethodID: row["payment_method_id"].decode(String.self),
+                maxRechargesPerDay: row["max_per_day"].decode(Int.self),
+                maxSpendPerMonth: Money(cents: row["max_spend_month_cents"].decode(Int64.self))),
+            lastResult: row["last_result"].decode(String?.self), lastReason: row["last_reason"].decode(String?.self),
+            lastResultAt: row["last_result_at"].decode(Int64?.self).map(Date.init(storedMilliseconds:)))
+    }
+
+    static func recharge(_ row: PostgresRow) throws -> Recharge {
+        let row = row.makeRandomAccess()
+        return try Recharge(
+            id: row["id"].decode(String.self), accountID: AccountID(row["account_id"].decode(String.self)),
+            status: RechargeStatus(rawValue: row["status"].decode(String.self)) ?? .pending,
+            credits: Credits(thousandths: row["credits"].decode(Int64.self)), attempts: row["attempts"].decode(Int.self),
+            nextAttemptAt: Date(storedMilliseconds: row["next_attempt_at"].decode(Int64.self)),
+            reason: row["reason"].decode(String?.self),
+            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)))
+    }
+
+    static func webhook(_ row: PostgresRow) throws -> Webhook {
+        let row = row.makeRandomAccess()
+        return try Webhook(
+            id: row["id"].decode(String.self), accountID: AccountID(row["account_id"].decode(String.self)),
+            url: row["url"].decode(String.self), secret: row["secret"].decode(String.self),
+            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)))
+    }
+
+    static func delivery(_ row: PostgresRow) throws -> WebhookDelivery {
+        let row = row.makeRandomAccess()
+        return try WebhookDelivery(
+            id: row["id"].decode(String.self), webhookID: row["webhook_id"].decode(String.self),
+            notificationID: row["notification_id"].decode(String.self),
+            status: DeliveryStatus(rawValue: row["status"].decode(String.self)) ?? .pending,
+            attempts: row["attempts"].decode(Int.self), lastStatusCode: row["last_status_code"].decode(Int?.self),
+            nextAttemptAt: row["next_attempt_at"].decode(Int64?.self).map(Date.init(storedMilliseconds:)),
+            deliveredAt: row["delivered_at"].decode(Int64?.self).map(Date.init(storedMilliseconds:)))
+    }
+}

@@ -1,0 +1,222 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TallyCore
+
+extension PostgresStore {
+    // MARK: Payment methods and purchases
+
+    public func addPaymentMethod(_ method: PaymentMethod) async throws {
+        _ = try await rows(
+            """
+            INSERT INTO payment_methods
+                (id, account_id, brand, last4, exp_month, exp_year, gateway_token, created_at)
+            VALUES (\(method.id.rawValue), \(method.accountID.rawValue), \(method.brand), \(method.last4),
+                \(method.expMonth), \(method.expYear), \(method.gatewayToken), \(method.createdAt.storedMilliseconds))
+            """)
+    }
+
+    public func paymentMethods(account: AccountID) async throws -> [PaymentMethod] {
+        // COLLATE "C": ties order by bytes, as SQLite orders them, whatever the database's locale.
+        try await rows(
+            """
+            SELECT * FROM payment_methods WHERE account_id = \(account.rawValue) AND deleted_at IS NULL
+            ORDER BY created_at, id COLLATE "C"
+            """
+        ).map(Self.paymentMethod)
+    }
+
+    public func paymentMethod(_ id: PaymentMethodID, account: AccountID) async throws -> PaymentMethod? {
+        try await rows(
+            """
+            SELECT * FROM payment_methods
+            WHERE id = \(id.rawValue) AND account_id = \(account.rawValue) AND deleted_at IS NULL
+            """
+        ).first.map(Self.paymentMethod)
+    }
+
+    public func deletePaymentMethod(_ id: PaymentMethodID, account: AccountID, at: Date) async throws -> Bool {
+        try await rows(
+            """
+            UPDATE payment_methods SET deleted_at = \(at.storedMilliseconds)
+            WHERE id = \(id.rawValue) AND account_id = \(account.rawValue) AND deleted_at IS NULL
+            RETURNING id
+            """
+        ).count == 1
+    }
+
+    public func recordPurchase(_ purchase: Purchase) async throws {
+        _ = try await rows(Self.insert(purchase))
+    }
+
+    public func purchases(account: AccountID, limit: Int) async throws -> [Purchase] {
+        try await rows(
+            """
+            SELECT * FROM purchases WHERE account_id = \(account.rawValue)
+            ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT \(limit)
+            """
+        ).map(Self.purchase)
+    }
+
+    static func insert(_ purchase: Purchase) -> PostgresQuery {
+        """
+        INSERT INTO purchases (id, account_id, credits, amount_cents, currency, status, origin,
+            payment_method_id, payment_reference, failure_reason, created_at)
+        VALUES (\(purchase.id.rawValue), \(purchase.accountID.rawValue), \(purchase.credits.thousandths),
+            \(purchase.amount.cents), \(Money.currency), \(purchase.status.rawValue), \(purchase.origin.rawValue),
+            \(purchase.paymentMethodID?.rawValue), \(purchase.paymentReference), \(purchase.failureReason),
+            \(purchase.createdAt.storedMilliseconds))
+        """
+    }
+
+    // MARK: Wallet and ledger
+
+    public func wallet(account: AccountID) async throws -> WalletBalance? {
+        try await rows("SELECT available, held, used, total FROM wallets WHERE account_id = \(account.rawValue)")
+            .first.map(Self.balance)
+    }
+
+    public func commit(_ transaction: WalletTransaction) async throws -> WalletBalance {
+        try await self.transaction { connection in try await Self.apply(transaction, connection, logger) }
+    }
+
+    /// Applies a transaction inside an open transaction; throwing rolls all of it back.
+    static func apply(
+        _ transaction: WalletTransaction, _ connection: PostgresConnection, _ logger: Logger
+    ) async throws -> WalletBalance {
+        let account = transaction.accountID
+        let at = transaction.at.storedMilliseconds
+        // First, as SQLite does: a refused request writes nothing and waits on no wallet lock.
+        if transaction.guardedRequest {
+            try await admitGuardedRequest(account, at: transaction.at, connection, logger)
+        }
+        guard !transaction.postings.isEmpty else {
+            guard let balance = try await wallet(account, connection, logger, lock: false) else {
+                throw StoreError.notFound("wallet of account \(account)")
+            }
+            try await writeRecords(of: transaction, before: balance.available, after: balance.available, connection, logger)
+            return balance
+        }
+        var balance = WalletBalance.empty
+        // Available before this transaction, learnt from its first posting: from then on the
+        // wallet row stays locked until commit, so concurrent debits see each other in turn
+        // and exactly one of them crosses a threshold.
+        var before: Credits?
+        // What this transaction's postings moved so far, to report the balance its caller saw.
+        var applied = Credits.zero
+        for posting in transaction.postings {
+            let change = posting.change
+            // The balance check is the conditional update itself: no read-then-write race.
+            var after = try await post(change, account, connection, logger)
+            if after == nil {
+                // Lock the row to learn why, against figures nobody can change until we finish.
+                guard let current = try await wallet(account, connection, logger, lock: true) else {
+                    throw StoreError.notFound("wallet of account \(account)")
+                }
+                if current.applying(change) != nil {
+                    // Credits arrived between the check and the lock: the posting fits now.
+                    after = try await post(change, account, connection, logger)
+                } else if current.available + change.available < .zero {
+                    // A refusal reports the balance before this transaction, since all of it is rolled back.
+                    throw StoreError.insufficientCredits(available: current.available - applied)
+                }
+            }
+            guard let after else {
+                throw StoreError.conflict("the \(posting.kind.rawValue) would take held or used credits below zero")
+            }
+            precondition(after.isConsistent, "wallet invariant broken for account \(account)")
+            balance = after
+            if before == nil { before = after.available - change.available }
+            applied = applied + change.available
+            try await connection.run(
+                """
+                INSERT INTO ledger (id, account_id, kind, available, held, used, total, available_after,
+                    reference, created_at)
+                VALUES (\(posting.id.rawValue), \(account.rawValue), \(posting.kind.rawValue),
+                    \(change.available.thousandths), \(change.held.thousandths), \(change.used.thousandths),
+                    \(change.total.thousandths), \(after.available.thousandths), \(posting.reference), \(at))
+                """, logger)
+        }
+        try await writeRecords(
+            of: transaction, before: before ?? balance.available, after: balance.available, connection, logger)
+        return balance
+    }
+
+    /// Moves credits when no figure would go below zero: the wallet after, or `nil` when refused.
+    static func post(
+        _ change: WalletChange, _ account: AccountID, _ connection: PostgresConnection, _ logger: Logger
+    ) async throws -> WalletBalance? {
+        let available = change.available.thousandths
+        let held = change.held.thousandths
+        let used = change.used.thousandths
+        return try await connection.rows(
+            """
+            UPDATE wallets SET available = available + \(available), held = held + \(held), used = used + \(used),
+                total = total + \(change.total.thousandths)
+            WHERE account_id = \(account.rawValue)
+                AND available + \(available) >= 0 AND held + \(held) >= 0 AND used + \(used) >= 0
+            RETURNING available, held, used, total
+            """, logger
+        ).first.map(balance)
+    }
+
+    /// Writes the rows that go with a transaction's postings, what lowering available from
+    /// `before` to `after` sets off, and its idempotent answer.
+    static func writeRecords(
+        of transaction: WalletTransaction, before: Credits, after: Credits, _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
+        for record in transaction.records {
+            try await write(record, account: transaction.accountID, at: transaction.at, connection, logger)
+        }
+        if after < before {
+            try await applyBalanceEffects(transaction, before: before, after: after, connection, logger)
+        }
+        if let response = transaction.idempotency {
+            try await complete(response, account: transaction.accountID, at: transaction.at, connection, logger)
+        }
+    }
+
+    static func wallet(
+        _ account: AccountID, _ connection: PostgresConnection, _ logger: Logger, lock: Bool
+    ) async throws -> WalletBalance? {
+        let query: PostgresQuery =
+            lock
+            ? "SELECT available, held, used, total FROM wallets WHERE account_id = \(account.rawValue) FOR UPDATE"
+            : "SELECT available, held, used, total FROM wallets WHERE account_id = \(account.rawValue)"
+        return try await connection.rows(query, logger).first.map(balance)
+    }
+
+    public func ledger(account: AccountID, limit: Int, before: Int64?) async throws -> [LedgerEntry] {
+        try await rows(
+            """
+            SELECT * FROM ledger WHERE account_id = \(account.rawValue) AND sequence < \(before ?? Int64.max)
+            ORDER BY sequence DESC LIMIT \(limit)
+            """
+        ).map(Self.ledgerEntry)
+    }
+
+    public func verifyWallets() async throws -> [WalletMismatch] {
+        // SUM of BIGINT is NUMERIC in PostgreSQL: cast back, the sums fit as the wallet figures do.
+        try await rows(
+            """
+            SELECT w.account_id, w.available, w.held, w.used, w.total,
+                COALESCE(SUM(l.available), 0)::BIGINT AS l_available, COALESCE(SUM(l.held), 0)::BIGINT AS l_held,
+                COALESCE(SUM(l.used), 0)::BIGINT AS l_used, COALESCE(SUM(l.total), 0)::BIGINT AS l_total
+            FROM wallets w LEFT JOIN ledger l ON l.account_id = w.account_id
+            GROUP BY w.account_id ORDER BY w.account_id COLLATE "C"
+            """
+        ).compactMap { row in
+            let wallet = try Self.balance(row)
+            let columns = row.makeRandomAccess()
+            let ledger = try WalletBalance(
+                available: Credits(thousandths: columns["l_available"].decode(Int64.self)),
+                held: Credits(thousandths: columns["l_held"].decode(Int64.self)),
+                used: Credits(thousandths: columns["l_used"].decode(Int64.self)),
+                total: Credits(thousandths: columns["l_total"].decode(Int64.self)))
+            guard wallet != ledger || !wallet.isConsistent else { return nil }
+            return try WalletMismatch(
+                accountID: AccountID(columns["account_id"].decode(String.self)), wallet: wallet, ledger: ledger)
+        }
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TallyCore
+
+/// The production store: PostgreSQL through PostgresNIO's connection pool. Several
+/// Tally processes may share one database.
+///
+/// A debit is one conditional `UPDATE … RETURNING` in the same transaction as its
+/// ledger entry, so concurrent requests — in this process or another — never
+/// overdraw a wallet: the row lock serialises them and the condition is
+/// re-checked against the row each one finds.
+public final class PostgresStore: Store {
+    let client: PostgresClient
+    let logger: Logger
+    /// Runs the pool's background work until `close()` cancels it.
+    private let running: Task<Void, Never>
+
+    /// Connects to `url`, `postgres://user[:password]@host[:port]/database`.
+    public convenience init(url: String, logger: Logger = Logger(label: "tally.postgres")) throws {
+        try self.init(configuration: PostgresClient.Configuration(url: url), logger: logger)
+    }
+
+    public init(configuration: PostgresClient.Configuration, logger: Logger = Logger(label: "tally.postgres")) {
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.logger = logger
+        // Started immediately, so the pool runs before the first query asks for a connection.
+        if #available(macOS 26, *) {
+            running = Task.immediate { await client.run() }
+        } else {
+            running = Task { await client.run() }
+        }
+    }
+
+    public func migrate() async throws {
+        try await transaction { connection in
+            // Two processes starting together: the second waits here, then finds nothing to do.
+            try await connection.run("SELECT pg_advisory_xact_lock(\(PostgresMigrations.lockKey))", logger)
+            try await connection.run(
+                """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    applied_at BIGINT NOT NULL
+                )
+                """, logger)
+            let applied = try await connection.rows("SELECT version FROM schema_migrations", logger)
+                .map { try $0.decode(Int.self) }
+            for migration in PostgresMigrations.all where !applied.contains(migration.version) {
+                for statement in migration.statements {
+                    try await connection.run(statement, logger)
+                }
+                try await connection.run(
+                    """
+                    INSERT INTO schema_migrations (version, name, applied_at)
+                    VALUES (\(migration.version), \(migration.name), \(Date().storedMilliseconds))
+                    """, logger)
+            }
+        }
+    }
+
+    public func ping() async throws {
+        _ = try await rows("SELECT 1")
+    }
+
+    public func close() async throws {
+        running.cancel()
+        await running.value
+    }
+
+    // MARK: Accounts and people
+
+    public func createAccount(_ account: Account, owner: User) async throws {
+        try await transaction { connection in
+            try await connection.run(
+                """
+                INSERT INTO accounts (id, name, us_business_entity, created_at)
+                VALUES (\(account.id.rawValue), \(account.name), \(account.usBusinessEntity),
+                    \(account.createdAt.storedMilliseconds))
+                """, logger)
+            try await connection.run(
+                """
+                INSERT INTO wallets (account_id, available, held, used, total)
+                VALUES (\(account.id.rawValue), 0, 0, 0, 0)
+                """, logger)
+            try await connection.run(Self.insert(owner), logger)
+        }
+    }
+
+    public func account(_ id: AccountID) async throws -> Account? {
+        try await rows("SELECT * FROM accounts WHERE id = \(id.rawValue)").first.map(Self.account)
+    }
+
+    public func setUSBusinessEntity(_ verified: Bool, account: AccountID) async throws -> Bool {
+        try await rows(
+            "UPDATE accounts SET us_business_entity = \(verified) WHERE id = \(account.rawValue) RETURNING id"
+        ).count == 1
+    }
+
+    public func createUser(_ user: User) async throws {
+        _ = try await rows(Self.insert(user))
+    }
+
+    public func user(email: String) async throws -> User? {
+        try await rows("SELECT * FROM users WHERE email = \(email)").first.map(Self.user)
+    }
+
+    public func createSession(_ session: Session) async throws {
+        _ = try await rows(
+            """
+            INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
+            VALUES (\(session.tokenHash), \(session.userID.rawValue), \(session.createdAt.storedMilliseconds),
+                \(session.expiresAt.storedMilliseconds))
+            """)
+    }
+
+    public func user(sessionTokenHash: String, now: Date) async throws -> User? {
+        try await rows(
+            """
+            SELECT users.* FROM sessions JOIN users ON users.id = sessions.user_id
+            WHERE sessions.token_hash = \(sessionTokenHash) AND sessions.expires_at > \(now.storedMilliseconds)
+            """
+        ).first.map(Self.user)
+    }
+
+    public func createAPIKey(_ key: APIKey) async throws {
+        _ = try await rows(
+            """
+            INSERT INTO api_keys (id, account_id, name, key_hash, created_at)
+            VALUES (\(key.id.rawValue), \(key.accountID.rawValue), \(key.name), \(key.keyHash),
+                \(key.createdAt.storedMilliseconds))
+            """)
+    }
+
+    public func apiKey(keyHash: String) async throws -> APIKey? {
+        try await rows("SELECT * FROM api_keys WHERE key_hash = \(keyHash)").first.map(Self.apiKey)
+    }
+
+    static func insert(_ user: User) -> PostgresQuery {
+        """
+        INSERT INTO users (id, account_id, email, name, role, password_hash, created_at)
+        VALUES (\(user.id.rawValue), \(user.accountID.rawValue), \(user.email), \(user.name), \(user.role.rawValue),
+            \(user.passwordHash), \(user.createdAt.storedMilliseconds))
+        """
+    }
+
+    // MARK: Running statements
+
+    /// Runs one statement on a pooled connection and collects its rows.
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        do {
+            return try await client.query(query, logger: logger).collect()
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    /// Runs `body` in one transaction on one pooled connection: committed when it
+    /// returns, rolled back whole when it throws.
+    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    /// The error callers see: the store's own errors as thrown, PostgresNIO's transaction
+    /// wrapper removed, and unique violations (SQLSTATE 23505) as `StoreError.duplicate`.
+    static func storeError(_ error: any Error) -> any Error {
+        if let wrapper = error as? PostgresTransactionError {
+            return storeError(wrapper.closureError ?? wrapper.commitError ?? wrapper.beginError ?? error)
+        }
+        guard let error = error as? PSQLError, error.serverInfo?[.sqlState] == "23505" else { return error }
+        return StoreError.duplicate(field: duplicateColumn(detail: error.serverInfo?[.detail]))
+    }
+
+    /// The column of a unique violation, from its detail `Key (email)=(…) already exists.`;
+    /// the last one for a key of several columns, as SQLite names it.
+    static func duplicateColumn(detail: String?) -> String {
+        guard let detail, detail.hasPrefix("Key ("), let end = detail.firstIndex(of: ")") else { return "id" }
+        let columns = detail[detail.index(detail.startIndex, offsetBy: 5)..<end]
+        return columns.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "id"
+    }
+}
