@@ -87,6 +87,17 @@ let package = Package(
             dependencies: ["TallyCommand"],
             swiftSettings: swiftSettings
         ),
+        // Test databases shared by the test targets: PostgreSQL copies of a migrated
+        // template, and the backend TALLY_TEST_BACKEND picks for the HTTP suite.
+        .target(
+            name: "TallyTestSupport",
+            dependencies: [
+                "TallyStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/TallyTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "TallyCoreTests",
             dependencies: ["TallyCore"],
@@ -96,6 +107,7 @@ let package = Package(
             name: "TallyStoreTests",
             dependencies: [
                 "TallyStore",
+                "TallyTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
@@ -105,6 +117,7 @@ let package = Package(
             name: "TallyCommandTests",
             dependencies: [
                 "TallyCommand",
+                "TallyTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
@@ -113,6 +126,7 @@ let package = Package(
             name: "TallyServerTests",
             dependencies: [
                 "TallyServer",
+                "TallyTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

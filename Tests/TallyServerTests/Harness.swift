@@ -8,8 +8,9 @@ import Testing
 import TallyApp
 import TallyServer
 import TallyStore
+import TallyTestSupport
 
-/// A real Tally over loopback, on a new SQLite file, with the sandbox providers.
+/// A real Tally over loopback, on a new database (TALLY_TEST_BACKEND), with the sandbox providers.
 struct Harness: Sendable {
     static let operatorToken = "operator-secret"
     let tally: Tally
@@ -23,10 +24,8 @@ struct Harness: Sendable {
         providers: Providers? = nil,
         _ body: @Sendable (Harness) async throws -> Void
     ) async throws {
-        let path = FileManager.default.temporaryDirectory
-            .appendingPathComponent("tally-http-\(UUID().uuidString).sqlite").path
-        let store = try SQLiteStore(path: path)
-        try await store.migrate()
+        // SQLite, or a PostgreSQL copy of the migrated template: TALLY_TEST_BACKEND picks.
+        let store = try await TestBackend.selected().makeStore(name: "tally-http")
         var logger = Logger(label: "tally-test")
         logger.logLevel = .warning
         let tally = Tally(
@@ -34,9 +33,15 @@ struct Harness: Sendable {
             providers: providers ?? Providers(payments: gateway), passwords: PasswordHasher(cost: 4))
         // Background services stay off: tests drive the sweeper themselves, with their own clock.
         let app = buildApplication(tally: tally, host: "127.0.0.1", port: 0, background: false)
-        try await app.test(.live) { client in
-            try await body(Harness(tally: tally, port: client.port ?? 0, client: client))
+        do {
+            try await app.test(.live) { client in
+                try await body(Harness(tally: tally, port: client.port ?? 0, client: client))
+            }
+        } catch {
+            try? await store.close()
+            throw error
         }
+        try await store.close()
     }
 
     /// Sends one request and reads the whole answer.

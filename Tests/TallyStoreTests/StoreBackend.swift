@@ -3,6 +3,7 @@ import GRDB
 import PostgresNIO
 import TallyCore
 import TallyStore
+import TallyTestSupport
 
 /// A database the contract suite runs against. Each test gets a new, migrated, empty one.
 enum StoreBackend: String, CaseIterable, Sendable {
@@ -46,78 +47,4 @@ enum StoreBackend: String, CaseIterable, Sendable {
 struct TestStore: Sendable {
     let store: any Store
     let tamper: @Sendable (String) async throws -> Void
-}
-
-/// PostgreSQL databases for the contract suite, the way SwiftPackageIndex-Server makes
-/// them: the migrations run once per test run into a template, and every test gets
-/// its own copy (`CREATE DATABASE … TEMPLATE`), so tests run in parallel and never
-/// see each other's rows.
-enum PostgresTestDatabase {
-    static let serverURL = ProcessInfo.processInfo.environment["TALLY_TEST_POSTGRES_URL"]
-    static let templateName = "tally_template"
-    static let testPrefix = "tally_test_"
-
-    /// The server's configuration once the template is ready; built on first use.
-    private static let template = Task<PostgresClient.Configuration, any Error> { try await makeTemplate() }
-
-    /// A new database cloned from the migrated template.
-    static func make() async throws -> PostgresClient.Configuration {
-        var configuration = try await template.value
-        let name = testPrefix + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        try await withClient(configuration) { client in
-            _ = try await client.query(
-                PostgresQuery(unsafeSQL: "CREATE DATABASE \(quoted(name)) TEMPLATE \(quoted(templateName))")
-            ).collect()
-        }
-        configuration.database = name
-        return configuration
-    }
-
-    /// Rebuilds the template from the current migrations, and drops the copies an
-    /// earlier run left behind. One test run per server at a time: a second would
-    /// rebuild the template under the first.
-    private static func makeTemplate() async throws -> PostgresClient.Configuration {
-        guard let serverURL else { throw PostgresURLError(reason: "TALLY_TEST_POSTGRES_URL is not set") }
-        let server = try PostgresClient.Configuration(url: serverURL)
-        try await withClient(server) { client in
-            let leftovers = try await client.query(
-                "SELECT datname FROM pg_database WHERE starts_with(datname, \(testPrefix))"
-            ).collect().map { try $0.decode(String.self) }
-            for name in leftovers {
-                // One still in use belongs to someone else: leave it.
-                _ = try? await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(quoted(name))")).collect()
-            }
-            _ = try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(quoted(templateName))"))
-                .collect()
-            _ = try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(quoted(templateName))")).collect()
-        }
-        var template = server
-        template.database = templateName
-        let store = PostgresStore(configuration: template)
-        do {
-            try await store.migrate()
-        } catch {
-            try await store.close()
-            throw error
-        }
-        try await store.close()
-        return server
-    }
-
-    /// A database name as SQL: names cannot be bound parameters.
-    static func quoted(_ name: String) -> String {
-        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    /// Runs `body` with a client of its own, closed when `body` returns.
-    static func withClient<T: Sendable>(
-        _ configuration: PostgresClient.Configuration, _ body: (PostgresClient) async throws -> T
-    ) async throws -> T {
-        let client = PostgresClient(configuration: configuration)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            return try await body(client)
-        }
-    }
 }
