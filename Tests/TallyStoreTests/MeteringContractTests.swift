@@ -6,27 +6,11 @@ import TallyStore
 /// The store contract for metered features: holds, usage logs and rollups, events,
 /// the usage guard and notifications. Every conformance of `Store` must pass these.
 @Suite("Metering contract")
-struct MeteringContractTests {
+struct MeteringContractTests: ContractFixtures {
     let now = Date(timeIntervalSince1970: 1_790_000_000)
 
-    func makeAccount(_ store: any Store, email: String = "owner@example.com") async throws -> AccountID {
-        let id = AccountID("acct_\(UUID().uuidString)")
-        try await store.createAccount(
-            Account(id: id, name: "Acme", createdAt: now),
-            owner: User(
-                id: UserID("usr_\(UUID().uuidString)"), accountID: id, email: email, name: "Olive",
-                role: .owner, passwordHash: "hash", createdAt: now))
-        return id
-    }
 
-    func posting(_ kind: LedgerKind, _ change: WalletChange, reference: String = "test") -> Posting {
-        Posting(id: LedgerEntryID("led_\(UUID().uuidString)"), kind: kind, change: change, reference: reference)
-    }
 
-    func credit(_ store: any Store, _ account: AccountID, _ credits: Credits) async throws {
-        _ = try await store.commit(
-            WalletTransaction(accountID: account, postings: [posting(.purchase, .add(credits))], at: now))
-    }
 
     func makeHold(
         _ account: AccountID, _ credits: Credits, id: String = "hld_\(UUID().uuidString)", expiresIn: TimeInterval = 300
