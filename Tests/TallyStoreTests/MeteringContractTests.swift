@@ -330,4 +330,23 @@ struct MeteringContractTests: ContractFixtures {
         #expect(try await store.notifications(account: account, limit: 2).map(\.id) == ["ntf_a", "ntf_c"])
         #expect(try await store.notifications(account: other, limit: 10).map(\.id) == ["ntf_other"])
     }
+
+    @Test(arguments: StoreBackend.enabled)
+    func verifyFindsHeldCreditsWithoutTheirHold(backend: StoreBackend) async throws {
+        let test = try await backend.makeStore()
+        let account = try await makeAccount(test.store)
+        try await credit(test.store, account, Credits(whole: 100))
+        let hold = Hold(
+            id: HoldID("hold_verify"), accountID: account, feature: "calls", credits: Credits(whole: 10), reference: "r",
+            createdAt: now, expiresAt: now.addingTimeInterval(60))
+        _ = try await test.store.commit(
+            WalletTransaction(
+                accountID: account, postings: [posting(.hold, .hold(hold.credits))], records: [.hold(hold)], at: now))
+        #expect(try await test.store.verifyWallets().isEmpty)
+        // A hold marked settled behind the ledger's back leaves held credits nobody can release.
+        try await test.tamper("UPDATE holds SET status = 'released' WHERE id = 'hold_verify'")
+        let mismatches = try await test.store.verifyWallets()
+        #expect(mismatches.map(\.accountID) == [account])
+        #expect(mismatches.first?.activeHolds == .zero)
+    }
 }
