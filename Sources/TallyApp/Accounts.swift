@@ -11,6 +11,7 @@ public struct Accounts: Sendable {
     let operatorToken: String?
     /// A hash of a random password, checked for unknown emails.
     let unknownUserHash: String
+    let throttle: LoginThrottle
     /// How long a login session lasts.
     public static let sessionSeconds: TimeInterval = 12 * 3600
     static let apiKeyPrefix = "tk_"
@@ -114,12 +115,19 @@ public struct Accounts: Sendable {
     /// Logs a person in with email and password: a bearer token for the API and the web pages.
     public func login(email: String, password: String) async throws -> SessionView {
         let normalized = email.trimmingCharacters(in: .whitespaces).lowercased()
+        let now = time.now()
+        guard throttle.allows(normalized, at: now) else {
+            throw TallyError.rateLimited("too many wrong passwords for this email; try again in 15 minutes")
+        }
         let user = try await store.user(email: normalized)
         // An unknown email costs the same bcrypt work, so timing does not tell who has an account.
         let verified = passwords.verify(password, hash: user?.passwordHash ?? unknownUserHash)
-        guard let user, verified else { throw TallyError.unauthenticatedLogin }
+        guard let user, verified else {
+            throttle.recordFailure(normalized, at: now)
+            throw TallyError.unauthenticatedLogin
+        }
+        throttle.recordSuccess(normalized)
         let token = Self.sessionPrefix + Secrets.base32(byteCount: 32)
-        let now = time.now()
         let expires = now.addingTimeInterval(Self.sessionSeconds)
         try await store.createSession(
             Session(tokenHash: token.sha256Hex, userID: user.id, createdAt: now, expiresAt: expires))

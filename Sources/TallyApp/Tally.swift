@@ -68,7 +68,7 @@ public struct Tally: Sendable {
         self.idempotency = idempotency
         accounts = Accounts(
             store: store, time: time, ids: ids, passwords: passwords, operatorToken: operatorToken,
-            unknownUserHash: passwords.hash(Secrets.base32(byteCount: 16)))
+            unknownUserHash: passwords.hash(Secrets.base32(byteCount: 16)), throttle: LoginThrottle())
         purchases = Purchases(store: store, gateway: providers.payments, time: time, ids: ids, idempotency: idempotency)
         wallets = Wallets(store: store)
         let meter = Meter(store: store, time: time, ids: ids)

@@ -33,6 +33,8 @@ public enum TallyError: Error, Sendable, Hashable {
     case paymentDeclined(code: String, reason: String)
     /// 413: the body is larger than Tally accepts.
     case payloadTooLarge(limitBytes: Int)
+    /// 429: too many attempts; try again later.
+    case rateLimited(String)
     /// 502: a provider could not answer; nothing was charged.
     case providerFailed(String)
 
@@ -51,6 +53,7 @@ public enum TallyError: Error, Sendable, Hashable {
         case .insufficientCredits, .paymentDeclined: 402
         case .payloadTooLarge: 413
         case .providerFailed: 502
+        case .rateLimited: 429
         }
     }
 
@@ -86,6 +89,8 @@ public enum TallyError: Error, Sendable, Hashable {
             Problem(
                 type: "payment-declined", title: "Payment declined", status: status,
                 detail: "\(reason); no credits were added", declineCode: code)
+        case .rateLimited(let detail):
+            Problem(type: "rate-limited", title: "Too many requests", status: status, detail: detail)
         case .providerFailed(let reason):
             Problem(
                 type: "provider-failed", title: "A provider could not answer", status: status,

@@ -243,11 +243,29 @@ public struct WalletMismatch: Sendable, Hashable, CustomStringConvertible {
     public var accountID: AccountID
     public var wallet: WalletBalance
     public var ledger: WalletBalance
+    /// What the account's active holds add up to: the wallet's `held` must equal it.
+    public var activeHolds: Credits
+
+    public init(accountID: AccountID, wallet: WalletBalance, ledger: WalletBalance, activeHolds: Credits) {
+        self.accountID = accountID
+        self.wallet = wallet
+        self.ledger = ledger
+        self.activeHolds = activeHolds
+    }
+
+    /// A wallet agrees when its figures are consistent, equal its ledger, and its held
+    /// credits are exactly its active holds.
+    public static func check(
+        _ accountID: AccountID, wallet: WalletBalance, ledger: WalletBalance, activeHolds: Credits
+    ) -> WalletMismatch? {
+        guard wallet != ledger || !wallet.isConsistent || wallet.held != activeHolds else { return nil }
+        return WalletMismatch(accountID: accountID, wallet: wallet, ledger: ledger, activeHolds: activeHolds)
+    }
 
     public var description: String {
         "account \(accountID): wallet available=\(wallet.available) held=\(wallet.held) used=\(wallet.used) "
             + "total=\(wallet.total), ledger available=\(ledger.available) held=\(ledger.held) "
-            + "used=\(ledger.used) total=\(ledger.total)"
+            + "used=\(ledger.used) total=\(ledger.total), active holds=\(activeHolds)"
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TallyApp
 
 /// SPEC "Accounts, people and roles" and API.md's auth conventions.
 @Suite("Accounts, people and roles")
@@ -81,6 +82,23 @@ struct AccountsAndRolesTests {
             let right = try await harness.call(
                 .post, "/v1/sessions", json: #"{"email":"Olive@Example.com","password":"correct horse"}"#)
             #expect(right.status == 201)
+        }
+    }
+
+    @Test func tenWrongPasswordsLockTheEmailForAWhile() async throws {
+        let clock = ManualTime(Date(timeIntervalSince1970: 1_790_000_000))
+        try await Harness.run(time: clock) { harness in
+            _ = try await harness.makeAccount(owner: "olive@example.com")
+            for _ in 0..<10 {
+                let wrong = try await harness.call(.post, "/v1/sessions", json: #"{"email":"olive@example.com","password":"guess"}"#)
+                #expect(wrong.status == 401)
+            }
+            let right = #"{"email":"olive@example.com","password":"correct horse"}"#
+            let locked = try await harness.call(.post, "/v1/sessions", json: right)
+            #expect(locked.status == 429)
+            #expect(locked.contentType == "application/problem+json")
+            clock.advance(seconds: 901)
+            #expect(try await harness.call(.post, "/v1/sessions", json: right).status == 201)
         }
     }
 

@@ -168,6 +168,35 @@ struct PricedFeaturesTests {
         }
     }
 
+    @Test func fortyEightConcurrentHalfCreditDebitsAgainstTenCreditsExactlyTwentySucceed() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            _ = try await account.buy(100)
+            // Spend down to exactly 10 credits available.
+            let hold = try await account.post("/holds", #"{"feature":"calls","credits":90}"#)
+            _ = try await account.post("/holds/\(try hold.string("id"))/capture", "")
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<48 {
+                    group.addTask {
+                        try await harness.callOnNewConnection(
+                            .post, "/v1/accounts/\(account.id)/validations/email", token: account.ownerToken,
+                            json: #"{"email":"lead\#(index)@example.com"}"#
+                        ).status
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 200 }.count == 20)
+            #expect(statuses.filter { $0 == 402 }.count == 28)
+            #expect(try await account.figures() == ["0.000", "0.000", "100.000", "100.000"])
+            // Every refusal is logged; reaching zero tells the super admins once.
+            let log = try await harness.tally.store.usageLog(account: AccountID(account.id), feature: .emailValidation, limit: 100)
+            #expect(log.filter { $0.status == "refused" }.count == 28)
+            #expect(try await account.notificationKinds() == ["balance_depleted"])
+            #expect(try await harness.tally.store.verifyWallets().isEmpty)
+        }
+    }
+
     @Test func atZeroEveryFeatureStopsAndChargesNothing() async throws {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()

@@ -89,6 +89,26 @@ struct SMSAndHoldsTests {
         }
     }
 
+    @Test func retriedRequestsAreAnsweredOnceAndChargedOnce() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            _ = try await account.buy(100)
+            let sms = #"{"to":"+33612345678","body":"Your call is at 3pm"}"#
+            let sent = try await account.post("/sms", sms, key: "sms-1")
+            let again = try await account.post("/sms", sms, key: "sms-1")
+            #expect(sent.status == 200 && again.body == sent.body)
+            let id = try await account.post("/holds", #"{"feature":"calls","credits":10}"#, key: "hold-1").string("id")
+            #expect(try await account.post("/holds", #"{"feature":"calls","credits":10}"#, key: "hold-1").string("id") == id)
+            let captured = try await account.post("/holds/\(id)/capture", #"{"credits":4}"#, key: "cap-1")
+            let recaptured = try await account.post("/holds/\(id)/capture", #"{"credits":4}"#, key: "cap-1")
+            #expect(captured.status == 200 && recaptured.status == 200 && recaptured.body == captured.body)
+            let validation = try await account.post("/validations/email", #"{"email":"a@example.com"}"#, key: "ev-1")
+            #expect(try await account.post("/validations/email", #"{"email":"a@example.com"}"#, key: "ev-1").body == validation.body)
+            // 0.450 for the SMS, 4 captured, 0.5 for one validation.
+            #expect(try await account.figures() == ["95.050", "0.000", "4.950", "100.000"])
+        }
+    }
+
     @Test func aReleasedHoldGivesEverythingBack() async throws {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()

@@ -105,8 +105,18 @@ struct WebhookTests {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()
             let id = try await account.post("/webhooks", #"{"url":"http://127.0.0.1:9/none"}"#).string("id")
+            // A notification is waiting for it when it is removed.
+            try await account.verifyUS()
+            _ = try await account.buy(100)
+            _ = try await harness.call(
+                .put, "/v1/accounts/\(account.id)/usage-guard", token: account.ownerToken,
+                json: #"{"enabled":true,"maxRequests":1,"windowSeconds":60}"#)
+            _ = try await account.creditCheck()
+            _ = try await account.creditCheck()
+            #expect(try await account.get("/webhooks/\(id)/deliveries").items().count == 1)
             #expect(try await harness.call(.delete, "/v1/accounts/\(account.id)/webhooks/\(id)", token: account.ownerToken).status == 204)
             #expect(try await account.get("/webhooks").items().isEmpty)
+            #expect(try await harness.tally.webhooks.deliverDue() == 0)
             #expect(try await account.get("/webhooks/\(id)/deliveries").status == 404)
             let admin = try await account.person("admin")
             #expect(try await account.get("/webhooks", token: admin).status == 403)

@@ -6,27 +6,11 @@ import TallyStore
 /// The store contract for metered features: holds, usage logs and rollups, events,
 /// the usage guard and notifications. Every conformance of `Store` must pass these.
 @Suite("Metering contract")
-struct MeteringContractTests {
+struct MeteringContractTests: ContractFixtures {
     let now = Date(timeIntervalSince1970: 1_790_000_000)
 
-    func makeAccount(_ store: any Store, email: String = "owner@example.com") async throws -> AccountID {
-        let id = AccountID("acct_\(UUID().uuidString)")
-        try await store.createAccount(
-            Account(id: id, name: "Acme", createdAt: now),
-            owner: User(
-                id: UserID("usr_\(UUID().uuidString)"), accountID: id, email: email, name: "Olive",
-                role: .owner, passwordHash: "hash", createdAt: now))
-        return id
-    }
 
-    func posting(_ kind: LedgerKind, _ change: WalletChange, reference: String = "test") -> Posting {
-        Posting(id: LedgerEntryID("led_\(UUID().uuidString)"), kind: kind, change: change, reference: reference)
-    }
 
-    func credit(_ store: any Store, _ account: AccountID, _ credits: Credits) async throws {
-        _ = try await store.commit(
-            WalletTransaction(accountID: account, postings: [posting(.purchase, .add(credits))], at: now))
-    }
 
     func makeHold(
         _ account: AccountID, _ credits: Credits, id: String = "hld_\(UUID().uuidString)", expiresIn: TimeInterval = 300
@@ -345,5 +329,24 @@ struct MeteringContractTests {
         #expect(notes.last == charged)
         #expect(try await store.notifications(account: account, limit: 2).map(\.id) == ["ntf_a", "ntf_c"])
         #expect(try await store.notifications(account: other, limit: 10).map(\.id) == ["ntf_other"])
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func verifyFindsHeldCreditsWithoutTheirHold(backend: StoreBackend) async throws {
+        let test = try await backend.makeStore()
+        let account = try await makeAccount(test.store)
+        try await credit(test.store, account, Credits(whole: 100))
+        let hold = Hold(
+            id: HoldID("hold_verify"), accountID: account, feature: "calls", credits: Credits(whole: 10), reference: "r",
+            createdAt: now, expiresAt: now.addingTimeInterval(60))
+        _ = try await test.store.commit(
+            WalletTransaction(
+                accountID: account, postings: [posting(.hold, .hold(hold.credits))], records: [.hold(hold)], at: now))
+        #expect(try await test.store.verifyWallets().isEmpty)
+        // A hold marked settled behind the ledger's back leaves held credits nobody can release.
+        try await test.tamper("UPDATE holds SET status = 'released' WHERE id = 'hold_verify'")
+        let mismatches = try await test.store.verifyWallets()
+        #expect(mismatches.map(\.accountID) == [account])
+        #expect(mismatches.first?.activeHolds == .zero)
     }
 }

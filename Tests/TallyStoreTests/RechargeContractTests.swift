@@ -8,29 +8,11 @@ import TallyStore
 /// hand a row to two workers, recharge caps and the webhook outbox. Every conformance
 /// of `Store` must pass these.
 @Suite("Recharge contract")
-struct RechargeContractTests {
+struct RechargeContractTests: ContractFixtures {
     let now = Date(timeIntervalSince1970: 1_790_000_000)
 
-    func makeAccount(_ store: any Store, email: String = "owner-\(UUID().uuidString)@example.com") async throws
-        -> AccountID
-    {
-        let id = AccountID("acct_\(UUID().uuidString)")
-        try await store.createAccount(
-            Account(id: id, name: "Acme", createdAt: now),
-            owner: User(
-                id: UserID("usr_\(UUID().uuidString)"), accountID: id, email: email, name: "Olive",
-                role: .owner, passwordHash: "hash", createdAt: now))
-        return id
-    }
 
-    func posting(_ kind: LedgerKind, _ change: WalletChange, id: String = "led_\(UUID().uuidString)") -> Posting {
-        Posting(id: LedgerEntryID(id), kind: kind, change: change, reference: "test")
-    }
 
-    func credit(_ store: any Store, _ account: AccountID, _ credits: Credits) async throws {
-        _ = try await store.commit(
-            WalletTransaction(accountID: account, postings: [posting(.purchase, .add(credits))], at: now))
-    }
 
     /// Charges `credits`; the posting's id is `id`, which the effects' ids derive from.
     @discardableResult

@@ -5,32 +5,16 @@ import TallyStore
 
 /// The store contract: every conformance of `Store` must pass these, unchanged.
 @Suite("Store contract")
-struct StoreContractTests {
+struct StoreContractTests: ContractFixtures {
     let now = Date(timeIntervalSince1970: 1_790_000_000)
 
-    func makeAccount(_ store: any Store, email: String = "owner@example.com") async throws -> AccountID {
-        let id = AccountID("acct_\(UUID().uuidString)")
-        try await store.createAccount(
-            Account(id: id, name: "Acme", createdAt: now),
-            owner: User(
-                id: UserID("usr_\(UUID().uuidString)"), accountID: id, email: email, name: "Olive",
-                role: .owner, passwordHash: "hash", createdAt: now))
-        return id
-    }
 
-    func posting(_ kind: LedgerKind, _ change: WalletChange, reference: String = "test") -> Posting {
-        Posting(id: LedgerEntryID("led_\(UUID().uuidString)"), kind: kind, change: change, reference: reference)
-    }
 
-    func credit(_ store: any Store, _ account: AccountID, _ credits: Credits) async throws {
-        _ = try await store.commit(
-            WalletTransaction(accountID: account, postings: [posting(.purchase, .add(credits))], at: now))
-    }
 
     @Test(arguments: StoreBackend.enabled)
     func anAccountStartsWithAnEmptyWalletAndItsOwner(backend: StoreBackend) async throws {
         let store = try await backend.makeStore().store
-        let account = try await makeAccount(store)
+        let account = try await makeAccount(store, email: "owner@example.com")
         #expect(try await store.wallet(account: account) == .empty)
         let owner = try #require(try await store.user(email: "owner@example.com"))
         #expect(owner.role == .owner && owner.accountID == account)
@@ -236,7 +220,7 @@ struct StoreContractTests {
     @Test(arguments: StoreBackend.enabled)
     func sessionsExpire(backend: StoreBackend) async throws {
         let store = try await backend.makeStore().store
-        _ = try await makeAccount(store)
+        _ = try await makeAccount(store, email: "owner@example.com")
         let owner = try #require(try await store.user(email: "owner@example.com"))
         try await store.createSession(
             Session(tokenHash: "t", userID: owner.id, createdAt: now, expiresAt: now.addingTimeInterval(60)))

@@ -64,3 +64,8 @@ enum OpenAPIDocument {
         ]),
     ]
 }
+
+/// The OpenAPI 3.1 document of the HTTP API, as served at `/openapi.json`.
+public func openAPIDocumentJSON() -> [UInt8] {
+    OpenAPIDocument.json
+}

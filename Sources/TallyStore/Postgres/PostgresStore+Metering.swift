@@ -38,7 +38,7 @@ extension PostgresStore {
         case .notification(let notification):
             try await connection.run(insert(notification), logger)
         case .recharge(let update):
-            try await settle(update, at: at, connection, logger)
+            try await settle(update, account: account, at: at, connection, logger)
         }
     }
 

@@ -58,7 +58,7 @@ extension PostgresStore {
 
     /// Ends or reschedules a pending recharge and shows the outcome in the settings.
     static func settle(
-        _ update: RechargeUpdate, at: Date, _ connection: PostgresConnection, _ logger: Logger
+        _ update: RechargeUpdate, account: AccountID, at: Date, _ connection: PostgresConnection, _ logger: Logger
     ) async throws {
         // Conditional on the row still being pending: of two settlements racing, in any
         // process, the second waits on the row lock and then finds it settled.
@@ -67,16 +67,15 @@ extension PostgresStore {
             UPDATE recharges SET status = \(update.status.rawValue), attempts = \(update.attempts),
                 next_attempt_at = \(update.nextAttemptAt.storedMilliseconds), reason = \(update.reason),
                 settled_day = \(update.settledDay), amount_cents = \(update.amount?.cents), lease_until = NULL
-            WHERE id = \(update.rechargeID) AND status = 'pending'
+            WHERE id = \(update.rechargeID) AND account_id = \(account.rawValue) AND status = 'pending'
             RETURNING account_id
             """, logger)
-        guard let row = settled.first else { throw StoreError.conflict("recharge \(update.rechargeID) is not pending") }
-        let account = try row.decode(String.self)
+        guard settled.first != nil else { throw StoreError.conflict("recharge \(update.rechargeID) is not pending") }
         try await connection.run(
             """
             UPDATE auto_recharges SET last_result = \(update.lastResult), last_reason = \(update.reason),
                 last_result_at = \(at.storedMilliseconds), enabled = enabled AND NOT \(update.disable)
-            WHERE account_id = \(account)
+            WHERE account_id = \(account.rawValue)
             """, logger)
     }
 
@@ -147,7 +146,7 @@ extension PostgresStore {
         _ update: RechargeUpdate, account: AccountID, notifications: [Notification], at: Date
     ) async throws {
         try await transaction { connection in
-            try await Self.settle(update, at: at, connection, logger)
+            try await Self.settle(update, account: account, at: at, connection, logger)
             for notification in notifications { try await connection.run(Self.insert(notification), logger) }
         }
     }
@@ -182,13 +181,22 @@ extension PostgresStore {
     }
 
     public func deleteWebhook(_ id: String, account: AccountID) async throws -> Bool {
-        try await rows(
-            """
-            UPDATE webhooks SET deleted_at = \(Date().storedMilliseconds)
-            WHERE id = \(id) AND account_id = \(account.rawValue) AND deleted_at IS NULL
-            RETURNING id
-            """
-        ).count == 1
+        try await transaction { connection in
+            let deleted = try await connection.rows(
+                """
+                UPDATE webhooks SET deleted_at = \(Date().storedMilliseconds)
+                WHERE id = \(id) AND account_id = \(account.rawValue) AND deleted_at IS NULL
+                RETURNING id
+                """, logger)
+            guard deleted.count == 1 else { return false }
+            // A removed endpoint is not called again, not even for what was still pending.
+            try await connection.run(
+                """
+                UPDATE webhook_deliveries SET status = 'failed', lease_until = NULL
+                WHERE webhook_id = \(id) AND status = 'pending'
+                """, logger)
+            return true
+        }
     }
 
     public func deliveries(webhook: String, account: AccountID, limit: Int) async throws -> [WebhookDelivery] {

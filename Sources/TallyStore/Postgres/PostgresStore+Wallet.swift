@@ -202,7 +202,9 @@ extension PostgresStore {
             """
             SELECT w.account_id, w.available, w.held, w.used, w.total,
                 COALESCE(SUM(l.available), 0)::BIGINT AS l_available, COALESCE(SUM(l.held), 0)::BIGINT AS l_held,
-                COALESCE(SUM(l.used), 0)::BIGINT AS l_used, COALESCE(SUM(l.total), 0)::BIGINT AS l_total
+                COALESCE(SUM(l.used), 0)::BIGINT AS l_used, COALESCE(SUM(l.total), 0)::BIGINT AS l_total,
+                (SELECT COALESCE(SUM(h.credits), 0)::BIGINT FROM holds h
+                    WHERE h.account_id = w.account_id AND h.status = 'active') AS active_holds
             FROM wallets w LEFT JOIN ledger l ON l.account_id = w.account_id
             GROUP BY w.account_id ORDER BY w.account_id COLLATE "C"
             """
@@ -214,9 +216,9 @@ extension PostgresStore {
                 held: Credits(thousandths: columns["l_held"].decode(Int64.self)),
                 used: Credits(thousandths: columns["l_used"].decode(Int64.self)),
                 total: Credits(thousandths: columns["l_total"].decode(Int64.self)))
-            guard wallet != ledger || !wallet.isConsistent else { return nil }
-            return try WalletMismatch(
-                accountID: AccountID(columns["account_id"].decode(String.self)), wallet: wallet, ledger: ledger)
+            return try WalletMismatch.check(
+                AccountID(columns["account_id"].decode(String.self)), wallet: wallet, ledger: ledger,
+                activeHolds: Credits(thousandths: columns["active_holds"].decode(Int64.self)))
         }
     }
 }

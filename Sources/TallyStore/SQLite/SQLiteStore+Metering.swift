@@ -33,7 +33,7 @@ extension SQLiteStore {
         case .notification(let notification):
             try insert(notification, db)
         case .recharge(let update):
-            try settle(update, at: at, db)
+            try settle(update, account: account, at: at, db)
         }
     }
 

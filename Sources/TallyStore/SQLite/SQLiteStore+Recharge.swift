@@ -49,25 +49,25 @@ extension SQLiteStore {
         }
     }
 
-    static func settle(_ update: RechargeUpdate, at: Date, _ db: Database) throws {
+    static func settle(_ update: RechargeUpdate, account: AccountID, at: Date, _ db: Database) throws {
         try db.execute(
             sql: """
                 UPDATE recharges SET status = ?, attempts = ?, next_attempt_at = ?, reason = ?, settled_day = ?,
                     amount_cents = ?, lease_until = NULL
-                WHERE id = ? AND status = 'pending'
+                WHERE id = ? AND account_id = ? AND status = 'pending'
                 """,
             arguments: [
                 update.status.rawValue, update.attempts, update.nextAttemptAt.storedMilliseconds, update.reason,
-                update.settledDay, update.amount?.cents, update.rechargeID,
+                update.settledDay, update.amount?.cents, update.rechargeID, account.rawValue,
             ])
         guard db.changesCount == 1 else { throw StoreError.conflict("recharge \(update.rechargeID) is not pending") }
         try db.execute(
             sql: """
                 UPDATE auto_recharges SET last_result = ?, last_reason = ?, last_result_at = ?,
                     enabled = CASE WHEN ? THEN 0 ELSE enabled END
-                WHERE account_id = (SELECT account_id FROM recharges WHERE id = ?)
+                WHERE account_id = ?
                 """,
-            arguments: [update.lastResult, update.reason, at.storedMilliseconds, update.disable, update.rechargeID])
+            arguments: [update.lastResult, update.reason, at.storedMilliseconds, update.disable, account.rawValue])
     }
 
     // MARK: Store
@@ -140,7 +140,7 @@ extension SQLiteStore {
 
     public func updateRecharge(_ update: RechargeUpdate, account: AccountID, notifications: [Notification], at: Date) async throws {
         try await write { db in
-            try Self.settle(update, at: at, db)
+            try Self.settle(update, account: account, at: at, db)
             for notification in notifications { try Self.insert(notification, db) }
         }
     }
@@ -184,7 +184,12 @@ extension SQLiteStore {
             try db.execute(
                 sql: "UPDATE webhooks SET deleted_at = ? WHERE id = ? AND account_id = ? AND deleted_at IS NULL",
                 arguments: [Date().storedMilliseconds, id, account.rawValue])
-            return db.changesCount == 1
+            guard db.changesCount == 1 else { return false }
+            // A removed endpoint is not called again, not even for what was still pending.
+            try db.execute(
+                sql: "UPDATE webhook_deliveries SET status = 'failed', lease_until = NULL WHERE webhook_id = ? AND status = 'pending'",
+                arguments: [id])
+            return true
         }
     }
 

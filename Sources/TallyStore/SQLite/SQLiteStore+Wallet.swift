@@ -203,7 +203,9 @@ extension SQLiteStore {
                 sql: """
                     SELECT w.account_id, w.available, w.held, w.used, w.total,
                         COALESCE(SUM(l.available), 0) AS l_available, COALESCE(SUM(l.held), 0) AS l_held,
-                        COALESCE(SUM(l.used), 0) AS l_used, COALESCE(SUM(l.total), 0) AS l_total
+                        COALESCE(SUM(l.used), 0) AS l_used, COALESCE(SUM(l.total), 0) AS l_total,
+                        (SELECT COALESCE(SUM(h.credits), 0) FROM holds h
+                            WHERE h.account_id = w.account_id AND h.status = 'active') AS active_holds
                     FROM wallets w LEFT JOIN ledger l ON l.account_id = w.account_id
                     GROUP BY w.account_id ORDER BY w.account_id
                     """
@@ -212,8 +214,9 @@ extension SQLiteStore {
                 let ledger = WalletBalance(
                     available: Credits(thousandths: row["l_available"]), held: Credits(thousandths: row["l_held"]),
                     used: Credits(thousandths: row["l_used"]), total: Credits(thousandths: row["l_total"]))
-                guard wallet != ledger || !wallet.isConsistent else { return nil }
-                return WalletMismatch(accountID: AccountID(row["account_id"]), wallet: wallet, ledger: ledger)
+                return WalletMismatch.check(
+                    AccountID(row["account_id"]), wallet: wallet, ledger: ledger,
+                    activeHolds: Credits(thousandths: row["active_holds"]))
             }
         }
     }
