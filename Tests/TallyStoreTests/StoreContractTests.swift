@@ -148,6 +148,22 @@ struct StoreContractTests: ContractFixtures {
     }
 
     @Test(arguments: StoreBackend.enabled)
+    func concurrentClaimsOfOneKeyHaveOneWinner(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        let claims = try await withThrowingTaskGroup(of: IdempotencyClaim.self) { group in
+            for _ in 0..<16 {
+                group.addTask {
+                    try await store.claimIdempotencyKey("once", requestHash: "h", account: account, at: now, staleAfter: 30)
+                }
+            }
+            return try await group.reduce(into: [IdempotencyClaim]()) { $0.append($1) }
+        }
+        #expect(claims.filter { $0 == .claimed }.count == 1)
+        #expect(claims.filter { $0 == .inProgress }.count == 15)
+    }
+
+    @Test(arguments: StoreBackend.enabled)
     func anAbandonedIdempotencyKeyCanBeClaimedAgain(backend: StoreBackend) async throws {
         let store = try await backend.makeStore().store
         let account = try await makeAccount(store)
