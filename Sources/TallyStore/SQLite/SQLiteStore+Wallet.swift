@@ -109,7 +109,7 @@ extension SQLiteStore {
     }
 
     public func commit(_ transaction: WalletTransaction) async throws -> WalletBalance {
-        try await write { db in try Self.apply(transaction, db) }
+        try await writer.commit(transaction)
     }
 
     /// Applies a transaction inside an open write transaction; throwing rolls all of it back.

@@ -7,6 +7,7 @@ import TallyCore
 /// serial writer; reads run concurrently beside it.
 public final class SQLiteStore: Store {
     let pool: DatabasePool
+    let writer: SQLiteWriter
 
     /// Opens (creating when missing) the SQLite file at `path`.
     public init(path: String) throws {
@@ -18,6 +19,7 @@ public final class SQLiteStore: Store {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
+        writer = SQLiteWriter(pool: pool)
     }
 
     public func migrate() async throws {
@@ -145,12 +147,18 @@ public final class SQLiteStore: Store {
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await pool.write(body)
-        } catch let error as DatabaseError
-            where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
-            || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY
-        {
-            let column = error.message?.split(separator: ".").last.map(String.init) ?? "id"
-            throw StoreError.duplicate(field: column)
+        } catch {
+            throw Self.storeError(error)
         }
+    }
+
+    /// A unique-constraint failure as `StoreError.duplicate` naming its column; other errors unchanged.
+    static func storeError(_ error: any Error) -> any Error {
+        guard let error = error as? DatabaseError,
+            error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
+                || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY
+        else { return error }
+        let column = error.message?.split(separator: ".").last.map(String.init) ?? "id"
+        return StoreError.duplicate(field: column)
     }
 }
