@@ -85,14 +85,24 @@ public struct Accounts: Sendable {
         var errors = [FieldError]()
         let name = Self.checkName(request.name, field: "name", errors: &errors)
         let owner = checkPerson(
-            email: request.owner.email, name: request.owner.name, password: request.owner.password,
-            prefix: "owner.", errors: &errors)
+            email: request.owner.email,
+            name: request.owner.name,
+            password: request.owner.password,
+            prefix: "owner.",
+            errors: &errors
+        )
         guard errors.isEmpty else { throw TallyError.invalid(errors) }
         let now = time.now()
         let account = Account(id: AccountID(ids.make("acct")), name: name, createdAt: now)
         let user = User(
-            id: UserID(ids.make("usr")), accountID: account.id, email: owner.email, name: owner.name, role: .owner,
-            passwordHash: passwords.hash(request.owner.password), createdAt: now)
+            id: UserID(ids.make("usr")),
+            accountID: account.id,
+            email: owner.email,
+            name: owner.name,
+            role: .owner,
+            passwordHash: passwords.hash(request.owner.password),
+            createdAt: now
+        )
         do {
             try await store.createAccount(account, owner: user)
         } catch StoreError.duplicate(field: "email") {
@@ -102,7 +112,11 @@ public struct Accounts: Sendable {
     }
 
     /// Records whether the account is verified as a US business entity. Operator only.
-    public func setVerification(_ verified: Bool, account: AccountID, by principal: Principal) async throws
+    public func setVerification(
+        _ verified: Bool,
+        account: AccountID,
+        by principal: Principal
+    ) async throws
         -> AccountView
     {
         try principal.operatorOnly()
@@ -130,7 +144,8 @@ public struct Accounts: Sendable {
         let token = Self.sessionPrefix + Secrets.base32(byteCount: 32)
         let expires = now.addingTimeInterval(Self.sessionSeconds)
         try await store.createSession(
-            Session(tokenHash: token.sha256Hex, userID: user.id, createdAt: now, expiresAt: expires))
+            Session(tokenHash: token.sha256Hex, userID: user.id, createdAt: now, expiresAt: expires)
+        )
         return SessionView(token: token, expiresAt: expires, user: view(user))
     }
 
@@ -138,14 +153,25 @@ public struct Accounts: Sendable {
     public func addUser(_ request: NewUser, by manager: CreditManager) async throws -> PersonView {
         var errors = [FieldError]()
         let person = checkPerson(
-            email: request.email, name: request.name, password: request.password, prefix: "", errors: &errors)
+            email: request.email,
+            name: request.name,
+            password: request.password,
+            prefix: "",
+            errors: &errors
+        )
         if request.role == .owner {
             errors.append(FieldError("role", "an account has exactly one owner; use super_admin, admin or member"))
         }
         guard errors.isEmpty else { throw TallyError.invalid(errors) }
         let user = User(
-            id: UserID(ids.make("usr")), accountID: manager.accountID, email: person.email, name: person.name,
-            role: request.role, passwordHash: passwords.hash(request.password), createdAt: time.now())
+            id: UserID(ids.make("usr")),
+            accountID: manager.accountID,
+            email: person.email,
+            name: person.name,
+            role: request.role,
+            passwordHash: passwords.hash(request.password),
+            createdAt: time.now()
+        )
         do {
             try await store.createUser(user)
         } catch StoreError.duplicate(field: "email") {
@@ -161,8 +187,12 @@ public struct Accounts: Sendable {
         guard errors.isEmpty else { throw TallyError.invalid(errors) }
         let key = Self.apiKeyPrefix + Secrets.base32(byteCount: 32)
         let record = APIKey(
-            id: APIKeyID(ids.make("key")), accountID: manager.accountID, name: name, keyHash: key.sha256Hex,
-            createdAt: time.now())
+            id: APIKeyID(ids.make("key")),
+            accountID: manager.accountID,
+            name: name,
+            keyHash: key.sha256Hex,
+            createdAt: time.now()
+        )
         try await store.createAPIKey(record)
         return APIKeyView(id: record.id, name: name, key: key)
     }
@@ -195,7 +225,13 @@ public struct Accounts: Sendable {
         return trimmed
     }
 
-    func checkPerson(email: String, name: String, password: String, prefix: String, errors: inout [FieldError])
+    func checkPerson(
+        email: String,
+        name: String,
+        password: String,
+        prefix: String,
+        errors: inout [FieldError]
+    )
         -> (email: String, name: String)
     {
         let checkedName = Self.checkName(name, field: prefix + "name", errors: &errors)

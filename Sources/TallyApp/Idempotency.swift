@@ -47,7 +47,9 @@ public struct IdempotencyRequest: Sendable, Hashable {
         guard !key.isEmpty, key.count <= Self.maximumKeyLength, key.allSatisfy({ $0.isASCII && !$0.isWhitespace })
         else {
             throw .invalid(
-                "Idempotency-Key", "must be 1 to \(Self.maximumKeyLength) visible ASCII characters")
+                "Idempotency-Key",
+                "must be 1 to \(Self.maximumKeyLength) visible ASCII characters"
+            )
         }
         self.key = key
         self.requestHash = (Array("\(method) \(path)\n".utf8) + body).sha256Hex
@@ -72,15 +74,20 @@ public struct Idempotency: Sendable {
     /// Runs `operation` once for `request`'s key; replays get the first answer.
     /// The operation receives the key to complete inside its own transaction.
     public func run(
-        account: AccountID, request: IdempotencyRequest?,
+        account: AccountID,
+        request: IdempotencyRequest?,
         _ operation: @Sendable (_ key: String?) async throws -> Answer
     ) async throws -> Answer {
         guard let request else { return try await operation(nil) }
         let started = ContinuousClock.now
         while true {
             let claim = try await store.claimIdempotencyKey(
-                request.key, requestHash: request.requestHash, account: account, at: time.now(),
-                staleAfter: staleAfterSeconds)
+                request.key,
+                requestHash: request.requestHash,
+                account: account,
+                at: time.now(),
+                staleAfter: staleAfterSeconds
+            )
             switch claim {
             case .replay(let status, let body):
                 return Answer(status: status, body: body)
@@ -98,15 +105,19 @@ public struct Idempotency: Sendable {
     }
 
     private func answer(
-        account: AccountID, key: String, _ operation: @Sendable (_ key: String?) async throws -> Answer
+        account: AccountID,
+        key: String,
+        _ operation: @Sendable (_ key: String?) async throws -> Answer
     ) async throws -> Answer {
         do {
             return try await operation(key)
         } catch let error as TallyError {
             let answer = Answer(error)
             try await store.completeIdempotencyKey(
-                IdempotentResponse(key: key, status: answer.status, body: answer.body), account: account,
-                at: time.now())
+                IdempotentResponse(key: key, status: answer.status, body: answer.body),
+                account: account,
+                at: time.now()
+            )
             throw error
         } catch {
             // Not an answer: free the key so the request can be retried.

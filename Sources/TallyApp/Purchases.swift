@@ -82,7 +82,10 @@ public struct Purchases: Sendable {
     // MARK: Payment methods
 
     /// Checks a card, saves it at the gateway and keeps its token.
-    public func addPaymentMethod(_ request: NewPaymentMethod, by manager: CreditManager) async throws
+    public func addPaymentMethod(
+        _ request: NewPaymentMethod,
+        by manager: CreditManager
+    ) async throws
         -> PaymentMethodView
     {
         let method = try await save(request.card, account: manager.accountID)
@@ -110,7 +113,11 @@ public struct Purchases: Sendable {
 
     /// Buys credits with a saved payment method or a new card. Declined payments
     /// add nothing, are recorded, and answer 402 with the reason.
-    public func buy(_ request: NewPurchase, by manager: CreditManager, idempotency key: IdempotencyRequest?)
+    public func buy(
+        _ request: NewPurchase,
+        by manager: CreditManager,
+        idempotency key: IdempotencyRequest?
+    )
         async throws -> Answer
     {
         let account = manager.accountID
@@ -142,23 +149,45 @@ public struct Purchases: Sendable {
             // Keyed requests get a purchase id derived from their key, so a retry after a
             // crash asks the gateway with the same payment key and cannot pay twice.
             let purchaseID = PurchaseID(
-                completing.map { "pur_" + String("\(account)\n\($0)".sha256Hex.prefix(26)) } ?? ids.make("pur"))
+                completing.map { "pur_" + String("\(account)\n\($0)".sha256Hex.prefix(26)) } ?? ids.make("pur")
+            )
             return try await pay(
-                purchaseID, credits: request.credits, amount: amount, method: method, account: account,
-                origin: .purchase, completing: completing)
+                purchaseID,
+                credits: request.credits,
+                amount: amount,
+                method: method,
+                account: account,
+                origin: .purchase,
+                completing: completing
+            )
         }
     }
 
     /// Charges `method` and, when paid, adds the credits with their ledger entry.
     func pay(
-        _ id: PurchaseID, credits: Credits, amount: Money, method: PaymentMethod, account: AccountID,
-        origin: PurchaseOrigin, completing key: String?, with extra: [WalletRecord] = []
+        _ id: PurchaseID,
+        credits: Credits,
+        amount: Money,
+        method: PaymentMethod,
+        account: AccountID,
+        origin: PurchaseOrigin,
+        completing key: String?,
+        with extra: [WalletRecord] = []
     ) async throws -> Answer {
         let outcome = try await gateway.charge(amount, cardToken: method.gatewayToken, idempotencyKey: id.rawValue)
         let now = time.now()
         var purchase = Purchase(
-            id: id, accountID: account, credits: credits, amount: amount, status: .succeeded, origin: origin,
-            paymentMethodID: method.id, paymentReference: nil, failureReason: nil, createdAt: now)
+            id: id,
+            accountID: account,
+            credits: credits,
+            amount: amount,
+            status: .succeeded,
+            origin: origin,
+            paymentMethodID: method.id,
+            paymentReference: nil,
+            failureReason: nil,
+            createdAt: now
+        )
         switch outcome {
         case .declined(let code, let reason):
             purchase.status = .declined
@@ -178,12 +207,17 @@ public struct Purchases: Sendable {
                     accountID: account,
                     postings: [
                         Posting(
-                            id: LedgerEntryID(ids.make("led")), kind: kind, change: .add(credits),
-                            reference: id.rawValue)
+                            id: LedgerEntryID(ids.make("led")),
+                            kind: kind,
+                            change: .add(credits),
+                            reference: id.rawValue
+                        )
                     ],
                     records: [.purchase(purchase)] + extra,
                     idempotency: key.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
-                    at: now))
+                    at: now
+                )
+            )
             return answer
         }
     }
@@ -197,8 +231,13 @@ public struct Purchases: Sendable {
     func checkCard(_ input: CardInput) throws -> PaymentCard {
         let today = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: time.now())
         switch PaymentCard.parse(
-            number: input.number, expMonth: input.expMonth, expYear: input.expYear, cvc: input.cvc,
-            currentYear: today.year ?? 2026, currentMonth: today.month ?? 1)
+            number: input.number,
+            expMonth: input.expMonth,
+            expYear: input.expYear,
+            cvc: input.cvc,
+            currentYear: today.year ?? 2026,
+            currentMonth: today.month ?? 1
+        )
         {
         case .success(let card): return card
         case .failure(let error): throw TallyError.invalid(error.field, error.reason)
@@ -209,23 +248,41 @@ public struct Purchases: Sendable {
         let card = try checkCard(input)
         let saved = try await gateway.save(card)
         let method = PaymentMethod(
-            id: PaymentMethodID(ids.make("pm")), accountID: account, brand: saved.brand, last4: saved.last4,
-            expMonth: saved.expMonth, expYear: saved.expYear, gatewayToken: saved.token, createdAt: time.now())
+            id: PaymentMethodID(ids.make("pm")),
+            accountID: account,
+            brand: saved.brand,
+            last4: saved.last4,
+            expMonth: saved.expMonth,
+            expYear: saved.expYear,
+            gatewayToken: saved.token,
+            createdAt: time.now()
+        )
         try await store.addPaymentMethod(method)
         return method
     }
 
     static func view(_ method: PaymentMethod) -> PaymentMethodView {
         PaymentMethodView(
-            id: method.id, brand: method.brand, last4: method.last4, expMonth: method.expMonth,
-            expYear: method.expYear, createdAt: method.createdAt)
+            id: method.id,
+            brand: method.brand,
+            last4: method.last4,
+            expMonth: method.expMonth,
+            expYear: method.expYear,
+            createdAt: method.createdAt
+        )
     }
 
     static func view(_ purchase: Purchase) -> PurchaseView {
         PurchaseView(
-            id: purchase.id, credits: purchase.credits, amount: purchase.amount.description,
-            currency: Money.currency, status: purchase.status, origin: purchase.origin,
-            paymentMethodId: purchase.paymentMethodID, failureReason: purchase.failureReason,
-            createdAt: purchase.createdAt)
+            id: purchase.id,
+            credits: purchase.credits,
+            amount: purchase.amount.description,
+            currency: Money.currency,
+            status: purchase.status,
+            origin: purchase.origin,
+            paymentMethodId: purchase.paymentMethodID,
+            failureReason: purchase.failureReason,
+            createdAt: purchase.createdAt
+        )
     }
 }

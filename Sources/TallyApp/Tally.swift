@@ -67,20 +67,33 @@ public struct Tally: Sendable {
         let idempotency = Idempotency(store: store, time: time)
         self.idempotency = idempotency
         accounts = Accounts(
-            store: store, time: time, ids: ids, passwords: passwords, operatorToken: operatorToken,
-            unknownUserHash: passwords.hash(Secrets.base32(byteCount: 16)), throttle: LoginThrottle())
+            store: store,
+            time: time,
+            ids: ids,
+            passwords: passwords,
+            operatorToken: operatorToken,
+            unknownUserHash: passwords.hash(Secrets.base32(byteCount: 16)),
+            throttle: LoginThrottle()
+        )
         purchases = Purchases(store: store, gateway: providers.payments, time: time, ids: ids, idempotency: idempotency)
         wallets = Wallets(store: store)
         let meter = Meter(store: store, time: time, ids: ids)
         let validations = Validations(
-            meter: meter, idempotency: idempotency, emailVerifier: providers.emailVerifier,
-            phoneVerifier: providers.phoneVerifier)
+            meter: meter,
+            idempotency: idempotency,
+            emailVerifier: providers.emailVerifier,
+            phoneVerifier: providers.phoneVerifier
+        )
         self.validations = validations
         let usageGuard = UsageGuard(store: store, time: time, ids: ids)
         self.usageGuard = usageGuard
         let creditChecks = CreditChecks(
-            meter: meter, idempotency: idempotency, validations: validations, bureau: providers.creditBureau,
-            usageGuard: usageGuard)
+            meter: meter,
+            idempotency: idempotency,
+            validations: validations,
+            bureau: providers.creditBureau,
+            usageGuard: usageGuard
+        )
         self.creditChecks = creditChecks
         sms = SMSMessages(meter: meter, idempotency: idempotency, gateway: providers.sms)
         holds = Holds(meter: meter, idempotency: idempotency)

@@ -62,14 +62,21 @@ public enum TallyError: Error, Sendable, Hashable {
         switch self {
         case .invalid(let errors):
             Problem(
-                type: "invalid-request", title: "The request has invalid fields", status: status,
-                detail: errors.map { "\($0.field) \($0.reason)" }.joined(separator: "; "), errors: errors)
+                type: "invalid-request",
+                title: "The request has invalid fields",
+                status: status,
+                detail: errors.map { "\($0.field) \($0.reason)" }.joined(separator: "; "),
+                errors: errors
+            )
         case .badRequest(let detail):
             Problem(type: "bad-request", title: "The request cannot be read", status: status, detail: detail)
         case .unauthenticated:
             Problem(
-                type: "unauthenticated", title: "Authentication required", status: status,
-                detail: "send Authorization: Bearer <token> with a valid session token, API key or operator token")
+                type: "unauthenticated",
+                title: "Authentication required",
+                status: status,
+                detail: "send Authorization: Bearer <token> with a valid session token, API key or operator token"
+            )
         case .forbidden(let detail):
             Problem(type: "forbidden", title: "Not allowed for this role", status: status, detail: detail)
         case .notFound(let detail):
@@ -78,27 +85,44 @@ public enum TallyError: Error, Sendable, Hashable {
             Problem(type: "conflict", title: "Conflict", status: status, detail: detail)
         case .idempotencyKeyReused:
             Problem(
-                type: "idempotency-key-reused", title: "Idempotency key reused", status: status,
-                detail: "this Idempotency-Key was already used for a different request")
+                type: "idempotency-key-reused",
+                title: "Idempotency key reused",
+                status: status,
+                detail: "this Idempotency-Key was already used for a different request"
+            )
         case .insufficientCredits(let available, let required):
             Problem(
-                type: "insufficient-credits", title: "Insufficient credits", status: status,
+                type: "insufficient-credits",
+                title: "Insufficient credits",
+                status: status,
                 detail: "this needs \(required) credits and \(available) are available; nothing was charged",
-                available: available, required: required)
+                available: available,
+                required: required
+            )
         case .paymentDeclined(let code, let reason):
             Problem(
-                type: "payment-declined", title: "Payment declined", status: status,
-                detail: "\(reason); no credits were added", declineCode: code)
+                type: "payment-declined",
+                title: "Payment declined",
+                status: status,
+                detail: "\(reason); no credits were added",
+                declineCode: code
+            )
         case .rateLimited(let detail):
             Problem(type: "rate-limited", title: "Too many requests", status: status, detail: detail)
         case .providerFailed(let reason):
             Problem(
-                type: "provider-failed", title: "A provider could not answer", status: status,
-                detail: "\(reason); nothing was charged")
+                type: "provider-failed",
+                title: "A provider could not answer",
+                status: status,
+                detail: "\(reason); nothing was charged"
+            )
         case .payloadTooLarge(let limit):
             Problem(
-                type: "payload-too-large", title: "Request body too large", status: status,
-                detail: "the body must be at most \(limit) bytes")
+                type: "payload-too-large",
+                title: "Request body too large",
+                status: status,
+                detail: "the body must be at most \(limit) bytes"
+            )
         }
     }
 }
@@ -117,8 +141,14 @@ public struct Problem: Sendable, Hashable, Codable {
     public var declineCode: String?
 
     init(
-        type: String, title: String, status: Int, detail: String, errors: [FieldError]? = nil,
-        available: Credits? = nil, required: Credits? = nil, declineCode: String? = nil
+        type: String,
+        title: String,
+        status: Int,
+        detail: String,
+        errors: [FieldError]? = nil,
+        available: Credits? = nil,
+        required: Credits? = nil,
+        declineCode: String? = nil
     ) {
         self.type = Self.typePrefix + type
         self.title = title

@@ -74,23 +74,40 @@ public struct Wallets: Sendable {
             throw TallyError.notFound("no account \(caller.accountID)")
         }
         return WalletView(
-            account: caller.accountID, available: balance.available, held: balance.held, used: balance.used,
-            total: balance.total, autoRecharge: Self.view(try await store.autoRecharge(account: caller.accountID)))
+            account: caller.accountID,
+            available: balance.available,
+            held: balance.held,
+            used: balance.used,
+            total: balance.total,
+            autoRecharge: Self.view(try await store.autoRecharge(account: caller.accountID))
+        )
     }
 
     /// The auto-recharge part of the wallet view.
     static func view(_ state: AutoRechargeState?) -> AutoRechargeView {
         guard let state else {
             return AutoRechargeView(
-                enabled: false, thresholdCredits: nil, rechargeCredits: nil, paymentMethodId: nil, status: "off",
-                lastResult: nil)
+                enabled: false,
+                thresholdCredits: nil,
+                rechargeCredits: nil,
+                paymentMethodId: nil,
+                status: "off",
+                lastResult: nil
+            )
         }
         let settings = state.settings
         return AutoRechargeView(
-            enabled: settings.enabled, thresholdCredits: settings.thresholdCredits, rechargeCredits: settings.rechargeCredits,
-            paymentMethodId: PaymentMethodID(settings.paymentMethodID), status: settings.enabled ? "on" : "off",
-            lastResult: state.lastResult, lastReason: state.lastReason, lastResultAt: state.lastResultAt,
-            maxRechargesPerDay: settings.maxRechargesPerDay, maxSpendPerMonth: settings.maxSpendPerMonth.description)
+            enabled: settings.enabled,
+            thresholdCredits: settings.thresholdCredits,
+            rechargeCredits: settings.rechargeCredits,
+            paymentMethodId: PaymentMethodID(settings.paymentMethodID),
+            status: settings.enabled ? "on" : "off",
+            lastResult: state.lastResult,
+            lastReason: state.lastReason,
+            lastResultAt: state.lastResultAt,
+            maxRechargesPerDay: settings.maxRechargesPerDay,
+            maxSpendPerMonth: settings.maxSpendPerMonth.description
+        )
     }
 
     /// The ledger newest first, `limit` entries a page; `cursor` comes from the previous page.
@@ -111,11 +128,19 @@ public struct Wallets: Sendable {
         return LedgerPage(
             items: page.map {
                 LedgerEntryView(
-                    id: $0.id, kind: $0.kind, credits: $0.change.available, held: $0.change.held,
-                    used: $0.change.used, total: $0.change.total, balanceAfter: $0.availableAfter,
-                    reference: $0.reference, createdAt: $0.createdAt)
+                    id: $0.id,
+                    kind: $0.kind,
+                    credits: $0.change.available,
+                    held: $0.change.held,
+                    used: $0.change.used,
+                    total: $0.change.total,
+                    balanceAfter: $0.availableAfter,
+                    reference: $0.reference,
+                    createdAt: $0.createdAt
+                )
             },
-            nextCursor: entries.count > size ? page.last.map { String($0.sequence) } : nil)
+            nextCursor: entries.count > size ? page.last.map { String($0.sequence) } : nil
+        )
     }
 }
 
@@ -150,7 +175,8 @@ public enum Pricing {
 
     public static var priceList: PriceList {
         PriceList(
-            creditPrice: Money(cents: Catalog.centsPerCredit).description, currency: Money.currency,
+            creditPrice: Money(cents: Catalog.centsPerCredit).description,
+            currency: Money.currency,
             minimumPurchase: Catalog.minimumPurchase.thousandths / 1000,
             bundles: Catalog.bundles.map { BundleView(credits: $0.credits, price: $0.price.description) },
             features: Feature.allCases.map {
@@ -158,8 +184,12 @@ public enum Pricing {
             },
             sms: Catalog.smsRates.map {
                 SMSRateView(
-                    iso: $0.iso, country: $0.country, callingCode: "+\($0.callingCode)",
-                    creditsPerSegment: $0.creditsPerSegment)
-            })
+                    iso: $0.iso,
+                    country: $0.country,
+                    callingCode: "+\($0.callingCode)",
+                    creditsPerSegment: $0.creditsPerSegment
+                )
+            }
+        )
     }
 }

@@ -12,7 +12,8 @@ struct Bench: AsyncParsableCommand {
             Creates a throwaway account, then commits --charges charges of 0.5 credits to its wallet \
             from --concurrency tasks at once, each one transaction with its ledger entry, and prints \
             charges per second and latency percentiles.
-            """)
+            """
+    )
 
     @OptionGroup var database: DatabaseOption
 
@@ -34,15 +35,30 @@ struct Bench: AsyncParsableCommand {
         try await store.createAccount(
             Account(id: account, name: "Benchmark", createdAt: now),
             owner: User(
-                id: UserID("usr_bench_" + UUID().uuidString.lowercased()), accountID: account,
-                email: "bench-\(UUID().uuidString.lowercased())@example.com", name: "Bench", role: .owner,
-                passwordHash: "-", createdAt: now))
+                id: UserID("usr_bench_" + UUID().uuidString.lowercased()),
+                accountID: account,
+                email: "bench-\(UUID().uuidString.lowercased())@example.com",
+                name: "Bench",
+                role: .owner,
+                passwordHash: "-",
+                createdAt: now
+            )
+        )
         let price = Credits(thousandths: 500)
         _ = try await store.commit(
             WalletTransaction(
                 accountID: account,
-                postings: [Posting(id: LedgerEntryID("led_" + UUID().uuidString), kind: .purchase, change: .add(price.times(Int64(charges))!), reference: "bench")],
-                at: now))
+                postings: [
+                    Posting(
+                        id: LedgerEntryID("led_" + UUID().uuidString),
+                        kind: .purchase,
+                        change: .add(price.times(Int64(charges))!),
+                        reference: "bench"
+                    )
+                ],
+                at: now
+            )
+        )
         let started = ContinuousClock.now
         let perTask = (charges + concurrency - 1) / concurrency
         let histogram = try await withThrowingTaskGroup(of: Histogram<UInt64>.self) { group in
@@ -55,8 +71,12 @@ struct Bench: AsyncParsableCommand {
                         _ = try await store.commit(
                             WalletTransaction(
                                 accountID: account,
-                                postings: [Posting(id: LedgerEntryID("led_" + UUID().uuidString), kind: .charge, change: .charge(price), reference: "bench")],
-                                at: Date()))
+                                postings: [
+                                    Posting(id: LedgerEntryID("led_" + UUID().uuidString), kind: .charge, change: .charge(price), reference: "bench")
+                                ],
+                                at: Date()
+                            )
+                        )
                         let elapsed = ContinuousClock.now - begin
                         _ = latencies.record(UInt64(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000))
                     }

@@ -5,7 +5,8 @@ import TallyStore
 struct DatabaseOption: ParsableArguments {
     @Option(
         name: .long,
-        help: "The database: a SQLite file path, sqlite:PATH, or postgres://user@host:port/db.")
+        help: "The database: a SQLite file path, sqlite:PATH, or postgres://user@host:port/db."
+    )
     var database = "tally.sqlite"
 
     /// Opens and migrates the database.

@@ -6,7 +6,8 @@ import TallyApp
 /// `tally demo`: seeds a demo account and prints how to log in.
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create a demo account with an owner and 1,000 credits, and print how to log in.")
+        abstract: "Create a demo account with an owner and 1,000 credits, and print how to log in."
+    )
 
     @OptionGroup var database: DatabaseOption
 
@@ -22,8 +23,10 @@ struct Demo: AsyncParsableCommand {
         let account = try await tally.accounts.createAccount(
             Accounts.NewAccount(
                 name: "Demo Scheduling Co.",
-                owner: Accounts.NewPerson(email: email, name: "Demo Owner", password: password)),
-            by: .operator)
+                owner: Accounts.NewPerson(email: email, name: "Demo Owner", password: password)
+            ),
+            by: .operator
+        )
         let session = try await tally.accounts.login(email: email, password: password)
         guard case .user(let user)? = try await tally.accounts.authenticate(bearer: session.token) else {
             throw ValidationError("the demo owner cannot log in")
@@ -31,9 +34,13 @@ struct Demo: AsyncParsableCommand {
         let manager = try Principal.user(user).creditManager(of: account.id)
         _ = try await tally.purchases.buy(
             Purchases.NewPurchase(
-                credits: .init(whole: 1_000), paymentMethodId: nil,
-                card: Purchases.CardInput(number: "4242424242424242", expMonth: 12, expYear: 2035, cvc: "123")),
-            by: manager, idempotency: nil)
+                credits: .init(whole: 1_000),
+                paymentMethodId: nil,
+                card: Purchases.CardInput(number: "4242424242424242", expMonth: 12, expYear: 2035, cvc: "123")
+            ),
+            by: manager,
+            idempotency: nil
+        )
         try await store.close()
         print(
             """
@@ -43,6 +50,7 @@ struct Demo: AsyncParsableCommand {
                 -d '{"email":"\(email)","password":"\(password)"}'
             Then read the wallet with the token it returns:
               curl -s http://127.0.0.1:8080/v1/accounts/\(account.id)/wallet -H 'Authorization: Bearer <token>'
-            """)
+            """
+        )
     }
 }

@@ -13,7 +13,8 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             The operator token is read from the environment variable TALLY_OPERATOR_TOKEN. \
             The database is created and migrated on first start.
-            """)
+            """
+    )
 
     @Option(help: "The address to listen on.")
     var host = "127.0.0.1"
@@ -28,8 +29,10 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = .info
         let store = try await database.openStore()
         let tally = Tally(
-            store: store, logger: logger,
-            operatorToken: ProcessInfo.processInfo.environment["TALLY_OPERATOR_TOKEN"])
+            store: store,
+            logger: logger,
+            operatorToken: ProcessInfo.processInfo.environment["TALLY_OPERATOR_TOKEN"]
+        )
         try await buildApplication(tally: tally, host: host, port: port).runService()
     }
 }

@@ -4,7 +4,8 @@ import ArgumentParser
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Recompute every wallet from its ledger.",
-        discussion: "Prints one line per wallet that disagrees with its ledger and exits 1 on any; 0 when all agree.")
+        discussion: "Prints one line per wallet that disagrees with its ledger and exits 1 on any; 0 when all agree."
+    )
 
     @OptionGroup var database: DatabaseOption
 

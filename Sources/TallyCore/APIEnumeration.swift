@@ -9,7 +9,8 @@ extension APIEnumeration {
         guard let value = Self(rawValue: text) else {
             throw DecodingError.dataCorruptedError(
                 in: container,
-                debugDescription: "must be one of: " + Self.allCases.map(\.rawValue).joined(separator: ", "))
+                debugDescription: "must be one of: " + Self.allCases.map(\.rawValue).joined(separator: ", ")
+            )
         }
         self = value
     }

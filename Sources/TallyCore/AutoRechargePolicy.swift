@@ -12,8 +12,12 @@ public struct AutoRechargeSettings: Sendable, Hashable {
     public var maxSpendPerMonth: Money
 
     public init(
-        enabled: Bool, thresholdCredits: Credits, rechargeCredits: Credits, paymentMethodID: String,
-        maxRechargesPerDay: Int, maxSpendPerMonth: Money
+        enabled: Bool,
+        thresholdCredits: Credits,
+        rechargeCredits: Credits,
+        paymentMethodID: String,
+        maxRechargesPerDay: Int,
+        maxSpendPerMonth: Money
     ) {
         self.enabled = enabled
         self.thresholdCredits = thresholdCredits
@@ -74,7 +78,10 @@ public enum AutoRechargePolicy {
 
     /// The cap a recharge of `price` would break, if any.
     public static func cap(
-        rechargesToday: Int, spentThisMonth: Money, price: Money, settings: AutoRechargeSettings
+        rechargesToday: Int,
+        spentThisMonth: Money,
+        price: Money,
+        settings: AutoRechargeSettings
     ) -> RechargeCap? {
         if rechargesToday >= settings.maxRechargesPerDay { return .daily }
         if spentThisMonth + price > settings.maxSpendPerMonth { return .monthly }

@@ -71,7 +71,8 @@ public enum Catalog {
     }
 
     private static let ratesByISO: [String: SMSRate] = Dictionary(
-        uniqueKeysWithValues: smsRates.map { ($0.iso, $0) })
+        uniqueKeysWithValues: smsRates.map { ($0.iso, $0) }
+    )
 
     private static func parseRates(_ csv: String) -> [SMSRate] {
         csv.split(whereSeparator: \.isNewline).dropFirst().map { line in

@@ -46,8 +46,9 @@ public struct Credits: Sendable, Hashable, Comparable, Codable, CustomStringConv
                 seenPoint = true
                 continue
             }
-            guard let digit = scalar.properties.numericType == .decimal && scalar.isASCII
-                ? Int64(scalar.value - 48) : nil
+            guard
+                let digit = scalar.properties.numericType == .decimal && scalar.isASCII
+                    ? Int64(scalar.value - 48) : nil
             else { return .failure(.notANumber) }
             if seenPoint {
                 fractionDigits += 1
@@ -124,7 +125,9 @@ public struct Credits: Sendable, Hashable, Comparable, Codable, CustomStringConv
             text = number.description
         } else {
             throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "credits must be a decimal string or number")
+                in: container,
+                debugDescription: "credits must be a decimal string or number"
+            )
         }
         switch Credits.parse(text) {
         case .success(let value): self = value

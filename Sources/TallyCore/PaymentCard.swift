@@ -9,7 +9,12 @@ public struct PaymentCard: Sendable, Hashable {
     /// Checks a typed card; spaces and dashes in the number are allowed.
     /// `currentYear`/`currentMonth` decide whether the card has expired.
     public static func parse(
-        number: String, expMonth: Int, expYear: Int, cvc: String, currentYear: Int, currentMonth: Int
+        number: String,
+        expMonth: Int,
+        expYear: Int,
+        cvc: String,
+        currentYear: Int,
+        currentMonth: Int
     ) -> Result<PaymentCard, PaymentCardError> {
         let digits = number.filter { $0 != " " && $0 != "-" }
         guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit) else { return .failure(.numberNotDigits) }

@@ -8,7 +8,11 @@ public struct SMSQuote: Sendable, Equatable {
     }
 
     /// Prices a message to a parsed number, or says which field makes it unsendable.
-    public static func quote(to number: PhoneNumber, body: String, segmenter: SMSSegmenter = SMSSegmenter())
+    public static func quote(
+        to number: PhoneNumber,
+        body: String,
+        segmenter: SMSSegmenter = SMSSegmenter()
+    )
         -> Result<SMSQuote, SMSQuoteError>
     {
         guard let rate = Catalog.smsRate(iso: number.regionCode) else {

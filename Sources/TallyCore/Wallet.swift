@@ -29,8 +29,11 @@ public struct WalletBalance: Sendable, Hashable, Codable {
     /// The balance after a change, or `nil` when the change would overdraw it.
     public func applying(_ change: WalletChange) -> WalletBalance? {
         let next = WalletBalance(
-            available: available + change.available, held: held + change.held,
-            used: used + change.used, total: total + change.total)
+            available: available + change.available,
+            held: held + change.held,
+            used: used + change.used,
+            total: total + change.total
+        )
         return next.isConsistent ? next : nil
     }
 }

@@ -28,5 +28,6 @@ public func buildApplication(tally: Tally, host: String, port: Int, background: 
         router: buildRouter(tally: tally),
         configuration: .init(address: .hostname(host, port: port), serverName: "tally"),
         services: services,
-        logger: tally.logger)
+        logger: tally.logger
+    )
 }

@@ -21,8 +21,15 @@ public struct Hold: Sendable, Hashable {
     public var expiresAt: Date
 
     public init(
-        id: HoldID, accountID: AccountID, feature: String, credits: Credits, reference: String,
-        status: HoldStatus = .active, capturedCredits: Credits = .zero, createdAt: Date, expiresAt: Date
+        id: HoldID,
+        accountID: AccountID,
+        feature: String,
+        credits: Credits,
+        reference: String,
+        status: HoldStatus = .active,
+        capturedCredits: Credits = .zero,
+        createdAt: Date,
+        expiresAt: Date
     ) {
         self.id = id
         self.accountID = accountID
@@ -61,10 +68,24 @@ public struct UsageLogEntry: Sendable, Hashable {
     public var reason: String?
 
     public init(
-        id: String, accountID: AccountID, feature: Feature, status: String, credits: Credits, day: String,
-        createdAt: Date, contactName: String? = nil, contactEmail: String? = nil, phone: String? = nil,
-        email: String? = nil, iso: String? = nil, segments: Int? = nil, encoding: String? = nil,
-        event: String? = nil, creditScore: Int? = nil, dtiPercent: Int? = nil, reason: String? = nil
+        id: String,
+        accountID: AccountID,
+        feature: Feature,
+        status: String,
+        credits: Credits,
+        day: String,
+        createdAt: Date,
+        contactName: String? = nil,
+        contactEmail: String? = nil,
+        phone: String? = nil,
+        email: String? = nil,
+        iso: String? = nil,
+        segments: Int? = nil,
+        encoding: String? = nil,
+        event: String? = nil,
+        creditScore: Int? = nil,
+        dtiPercent: Int? = nil,
+        reason: String? = nil
     ) {
         self.id = id
         self.accountID = accountID

@@ -34,8 +34,14 @@ public struct Recharge: Sendable, Hashable {
     public var createdAt: Date
 
     public init(
-        id: String, accountID: AccountID, status: RechargeStatus = .pending, credits: Credits, attempts: Int = 0,
-        nextAttemptAt: Date, reason: String? = nil, createdAt: Date
+        id: String,
+        accountID: AccountID,
+        status: RechargeStatus = .pending,
+        credits: Credits,
+        attempts: Int = 0,
+        nextAttemptAt: Date,
+        reason: String? = nil,
+        createdAt: Date
     ) {
         self.id = id
         self.accountID = accountID
@@ -64,8 +70,15 @@ public struct RechargeUpdate: Sendable, Hashable {
     public var disable: Bool
 
     public init(
-        rechargeID: String, status: RechargeStatus, attempts: Int, nextAttemptAt: Date, reason: String?,
-        settledDay: String? = nil, amount: Money? = nil, lastResult: String, disable: Bool = false
+        rechargeID: String,
+        status: RechargeStatus,
+        attempts: Int,
+        nextAttemptAt: Date,
+        reason: String?,
+        settledDay: String? = nil,
+        amount: Money? = nil,
+        lastResult: String,
+        disable: Bool = false
     ) {
         self.rechargeID = rechargeID
         self.status = status
@@ -136,23 +149,38 @@ public struct DeliveryJob: Sendable, Hashable {
 /// The notifications a lowered balance sets off, worded for the super admins.
 enum BalanceNotifications {
     static func make(
-        _ effects: BalanceEffects, origin: String, account: AccountID, available: Credits, state: AutoRechargeState?, at: Date
+        _ effects: BalanceEffects,
+        origin: String,
+        account: AccountID,
+        available: Credits,
+        state: AutoRechargeState?,
+        at: Date
     ) -> [Notification] {
         var notifications = [Notification]()
         if effects.lowBalance, let settings = state?.settings {
             let action = effects.recharge ? " An automatic recharge of \(settings.rechargeCredits) credits is on its way." : ""
             notifications.append(
                 Notification(
-                    id: "ntf_low_" + origin, accountID: account, kind: "low_balance",
+                    id: "ntf_low_" + origin,
+                    accountID: account,
+                    kind: "low_balance",
                     message: "Available credits fell to \(available), below the threshold of \(settings.thresholdCredits).\(action)",
-                    data: #"{"available":"\#(available)","thresholdCredits":"\#(settings.thresholdCredits)"}"#, createdAt: at))
+                    data: #"{"available":"\#(available)","thresholdCredits":"\#(settings.thresholdCredits)"}"#,
+                    createdAt: at
+                )
+            )
         }
         if effects.depleted {
             notifications.append(
                 Notification(
-                    id: "ntf_depleted_" + origin, accountID: account, kind: "balance_depleted",
+                    id: "ntf_depleted_" + origin,
+                    accountID: account,
+                    kind: "balance_depleted",
                     message: "No credits are available: every metered feature is stopped until credits are added.",
-                    data: #"{"available":"\#(available)"}"#, createdAt: at))
+                    data: #"{"available":"\#(available)"}"#,
+                    createdAt: at
+                )
+            )
         }
         return notifications
     }

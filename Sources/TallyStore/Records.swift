@@ -30,7 +30,12 @@ public struct User: Sendable, Hashable {
     public var createdAt: Date
 
     public init(
-        id: UserID, accountID: AccountID, email: String, name: String, role: Role, passwordHash: String,
+        id: UserID,
+        accountID: AccountID,
+        email: String,
+        name: String,
+        role: Role,
+        passwordHash: String,
         createdAt: Date
     ) {
         self.id = id
@@ -87,8 +92,14 @@ public struct PaymentMethod: Sendable, Hashable {
     public var createdAt: Date
 
     public init(
-        id: PaymentMethodID, accountID: AccountID, brand: String, last4: String, expMonth: Int, expYear: Int,
-        gatewayToken: String, createdAt: Date
+        id: PaymentMethodID,
+        accountID: AccountID,
+        brand: String,
+        last4: String,
+        expMonth: Int,
+        expYear: Int,
+        gatewayToken: String,
+        createdAt: Date
     ) {
         self.id = id
         self.accountID = accountID
@@ -127,9 +138,16 @@ public struct Purchase: Sendable, Hashable {
     public var createdAt: Date
 
     public init(
-        id: PurchaseID, accountID: AccountID, credits: Credits, amount: Money, status: PurchaseStatus,
-        origin: PurchaseOrigin, paymentMethodID: PaymentMethodID?, paymentReference: String?,
-        failureReason: String?, createdAt: Date
+        id: PurchaseID,
+        accountID: AccountID,
+        credits: Credits,
+        amount: Money,
+        status: PurchaseStatus,
+        origin: PurchaseOrigin,
+        paymentMethodID: PaymentMethodID?,
+        paymentReference: String?,
+        failureReason: String?,
+        createdAt: Date
     ) {
         self.id = id
         self.accountID = accountID
@@ -214,8 +232,12 @@ public struct WalletTransaction: Sendable, Hashable {
     public var at: Date
 
     public init(
-        accountID: AccountID, postings: [Posting], records: [WalletRecord] = [],
-        idempotency: IdempotentResponse? = nil, guardedRequest: Bool = false, at: Date
+        accountID: AccountID,
+        postings: [Posting],
+        records: [WalletRecord] = [],
+        idempotency: IdempotentResponse? = nil,
+        guardedRequest: Bool = false,
+        at: Date
     ) {
         self.accountID = accountID
         self.postings = postings
@@ -256,7 +278,10 @@ public struct WalletMismatch: Sendable, Hashable, CustomStringConvertible {
     /// A wallet agrees when its figures are consistent, equal its ledger, and its held
     /// credits are exactly its active holds.
     public static func check(
-        _ accountID: AccountID, wallet: WalletBalance, ledger: WalletBalance, activeHolds: Credits
+        _ accountID: AccountID,
+        wallet: WalletBalance,
+        ledger: WalletBalance,
+        activeHolds: Credits
     ) -> WalletMismatch? {
         guard wallet != ledger || !wallet.isConsistent || wallet.held != activeHolds else { return nil }
         return WalletMismatch(accountID: accountID, wallet: wallet, ledger: ledger, activeHolds: activeHolds)

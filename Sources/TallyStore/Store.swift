@@ -99,7 +99,11 @@ public protocol Store: Sendable {
     func claimDueDeliveries(at: Date, leaseSeconds: Int, limit: Int) async throws -> [DeliveryJob]
     /// Records one delivery attempt: delivered, to be retried at `nextAttemptAt`, or failed for good.
     func recordDeliveryAttempt(
-        _ id: String, status: DeliveryStatus, statusCode: Int?, nextAttemptAt: Date?, at: Date
+        _ id: String,
+        status: DeliveryStatus,
+        statusCode: Int?,
+        nextAttemptAt: Date?,
+        at: Date
     ) async throws
 
     // MARK: Idempotency
@@ -107,7 +111,11 @@ public protocol Store: Sendable {
     /// Claims `key` for a request whose canonical form hashes to `requestHash`.
     /// A claim left in progress longer than `staleAfter` (a crash) is taken over.
     func claimIdempotencyKey(
-        _ key: String, requestHash: String, account: AccountID, at: Date, staleAfter: TimeInterval
+        _ key: String,
+        requestHash: String,
+        account: AccountID,
+        at: Date,
+        staleAfter: TimeInterval
     ) async throws -> IdempotencyClaim
     /// Stores the answer of a request that moved nothing.
     func completeIdempotencyKey(_ response: IdempotentResponse, account: AccountID, at: Date) async throws

@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import GRDB
 import Logging
-import Testing
 import TallyApp
 import TallyCommand
 import TallyCore
 import TallyStore
+import Testing
 
 /// `tally verify`: every wallet recomputed from its ledger.
 @Suite("tally verify")
@@ -27,26 +27,39 @@ struct VerifyCommandTests {
         try await run(["migrate", "--database", path])
         let store = try SQLiteStore(path: path)
         let tally = Tally(
-            store: store, logger: Logger(label: "test"), operatorToken: nil, passwords: PasswordHasher(cost: 4))
+            store: store,
+            logger: Logger(label: "test"),
+            operatorToken: nil,
+            passwords: PasswordHasher(cost: 4)
+        )
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<4 {
                 group.addTask {
                     let account = try await tally.accounts.createAccount(
                         .init(
                             name: "Account \(index)",
-                            owner: .init(email: "owner\(index)@example.com", name: "O", password: "password-1")),
-                        by: .operator)
-                    guard case .user(let owner)? = try await tally.accounts.authenticate(
-                        bearer: try await tally.accounts.login(email: "owner\(index)@example.com", password: "password-1").token)
+                            owner: .init(email: "owner\(index)@example.com", name: "O", password: "password-1")
+                        ),
+                        by: .operator
+                    )
+                    guard
+                        case .user(let owner)? = try await tally.accounts.authenticate(
+                            bearer: try await tally.accounts.login(email: "owner\(index)@example.com", password: "password-1").token
+                        )
                     else { return }
                     let manager = try Principal.user(owner).creditManager(of: account.id)
                     for purchase in 0..<10 {
                         let card = purchase % 3 == 0 ? SandboxPaymentGateway.declinedCard : "4242424242424242"
                         let key = try IdempotencyRequest(key: "k\(purchase % 5)", method: "POST", path: "/p", body: Array("\(purchase)".utf8))
                         _ = try? await tally.purchases.buy(
-                            .init(credits: Credits(whole: 100 + Int64(purchase)), paymentMethodId: nil,
-                                card: .init(number: card, expMonth: 12, expYear: 2035, cvc: "123")),
-                            by: manager, idempotency: purchase % 2 == 0 ? key : nil)
+                            .init(
+                                credits: Credits(whole: 100 + Int64(purchase)),
+                                paymentMethodId: nil,
+                                card: .init(number: card, expMonth: 12, expYear: 2035, cvc: "123")
+                            ),
+                            by: manager,
+                            idempotency: purchase % 2 == 0 ? key : nil
+                        )
                     }
                 }
             }

@@ -1,11 +1,16 @@
-import Testing
 import TallyCore
+import Testing
 
 @Suite("Auto-recharge policy")
 struct AutoRechargePolicyTests {
     let settings = AutoRechargeSettings(
-        enabled: true, thresholdCredits: Credits(whole: 50), rechargeCredits: Credits(whole: 100),
-        paymentMethodID: "pm", maxRechargesPerDay: 2, maxSpendPerMonth: Money(cents: 5_000))
+        enabled: true,
+        thresholdCredits: Credits(whole: 50),
+        rechargeCredits: Credits(whole: 100),
+        paymentMethodID: "pm",
+        maxRechargesPerDay: 2,
+        maxSpendPerMonth: Money(cents: 5_000)
+    )
 
     @Test(arguments: [
         (Int64(60), Int64(40), true, true, false), (60, 50, false, false, false), (50, 49, true, true, false),
@@ -13,7 +18,10 @@ struct AutoRechargePolicyTests {
     ])
     func onlyTheDebitThatCrossesTheThresholdTriggers(before: Int64, after: Int64, low: Bool, recharge: Bool, depleted: Bool) {
         let effects = AutoRechargePolicy.effects(
-            before: Credits(whole: before), after: Credits(whole: after), settings: settings)
+            before: Credits(whole: before),
+            after: Credits(whole: after),
+            settings: settings
+        )
         #expect(effects == BalanceEffects(lowBalance: low, depleted: depleted, recharge: recharge))
     }
 

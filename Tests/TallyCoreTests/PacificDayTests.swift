@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TallyCore
+import Testing
 
 @Suite("Pacific days")
 struct PacificDayTests {

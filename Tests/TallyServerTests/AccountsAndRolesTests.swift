@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TallyApp
+import Testing
 
 /// SPEC "Accounts, people and roles" and API.md's auth conventions.
 @Suite("Accounts, people and roles")
@@ -31,8 +31,11 @@ struct AccountsAndRolesTests {
             for token in [admin, member] {
                 #expect(try await account.wallet(token: token).status == 403)
                 let purchase = try await harness.call(
-                    .post, "/v1/accounts/\(account.id)/purchases", token: token,
-                    json: #"{"credits":100,"card":{"number":"4242424242424242","expMonth":12,"expYear":2035,"cvc":"123"}}"#)
+                    .post,
+                    "/v1/accounts/\(account.id)/purchases",
+                    token: token,
+                    json: #"{"credits":100,"card":{"number":"4242424242424242","expMonth":12,"expYear":2035,"cvc":"123"}}"#
+                )
                 #expect(purchase.status == 403)
                 #expect(try await harness.call(.get, "/v1/accounts/\(account.id)/payment-methods", token: token).status == 403)
             }
@@ -57,13 +60,19 @@ struct AccountsAndRolesTests {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()
             let reply = try await harness.call(
-                .post, "/v1/accounts/\(account.id)/users", token: account.ownerToken,
-                json: #"{"email":"second@example.com","name":"B","role":"owner","password":"password-1"}"#)
+                .post,
+                "/v1/accounts/\(account.id)/users",
+                token: account.ownerToken,
+                json: #"{"email":"second@example.com","name":"B","role":"owner","password":"password-1"}"#
+            )
             #expect(reply.status == 422)
             #expect(try reply.errorFields() == ["role"])
             let unknownRole = try await harness.call(
-                .post, "/v1/accounts/\(account.id)/users", token: account.ownerToken,
-                json: #"{"email":"second@example.com","name":"B","role":"boss","password":"password-1"}"#)
+                .post,
+                "/v1/accounts/\(account.id)/users",
+                token: account.ownerToken,
+                json: #"{"email":"second@example.com","name":"B","role":"boss","password":"password-1"}"#
+            )
             #expect(unknownRole.status == 422)
             #expect(try unknownRole.errorFields() == ["role"])
             #expect(try unknownRole.string("detail") == "role must be one of: owner, super_admin, admin, member")
@@ -74,13 +83,22 @@ struct AccountsAndRolesTests {
         try await Harness.run { harness in
             _ = try await harness.makeAccount(owner: "olive@example.com")
             let wrong = try await harness.call(
-                .post, "/v1/sessions", json: #"{"email":"olive@example.com","password":"not it"}"#)
+                .post,
+                "/v1/sessions",
+                json: #"{"email":"olive@example.com","password":"not it"}"#
+            )
             #expect(wrong.status == 401)
             let nobody = try await harness.call(
-                .post, "/v1/sessions", json: #"{"email":"nobody@example.com","password":"correct horse"}"#)
+                .post,
+                "/v1/sessions",
+                json: #"{"email":"nobody@example.com","password":"correct horse"}"#
+            )
             #expect(nobody.status == 401)
             let right = try await harness.call(
-                .post, "/v1/sessions", json: #"{"email":"Olive@Example.com","password":"correct horse"}"#)
+                .post,
+                "/v1/sessions",
+                json: #"{"email":"Olive@Example.com","password":"correct horse"}"#
+            )
             #expect(right.status == 201)
         }
     }
@@ -106,17 +124,26 @@ struct AccountsAndRolesTests {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()
             let reply = try await harness.call(
-                .post, "/v1/accounts/\(account.id)/verification", token: Harness.operatorToken,
-                json: #"{"usBusinessEntity":true}"#)
+                .post,
+                "/v1/accounts/\(account.id)/verification",
+                token: Harness.operatorToken,
+                json: #"{"usBusinessEntity":true}"#
+            )
             #expect(reply.status == 200)
             #expect(try reply.object["usBusinessEntity"] as? Bool == true)
             let missing = try await harness.call(
-                .post, "/v1/accounts/acct_missing/verification", token: Harness.operatorToken,
-                json: #"{"usBusinessEntity":true}"#)
+                .post,
+                "/v1/accounts/acct_missing/verification",
+                token: Harness.operatorToken,
+                json: #"{"usBusinessEntity":true}"#
+            )
             #expect(missing.status == 404)
             let byOwner = try await harness.call(
-                .post, "/v1/accounts/\(account.id)/verification", token: account.ownerToken,
-                json: #"{"usBusinessEntity":true}"#)
+                .post,
+                "/v1/accounts/\(account.id)/verification",
+                token: account.ownerToken,
+                json: #"{"usBusinessEntity":true}"#
+            )
             #expect(byOwner.status == 403)
         }
     }
@@ -125,8 +152,11 @@ struct AccountsAndRolesTests {
         try await Harness.run { harness in
             _ = try await harness.makeAccount(owner: "taken@example.com")
             let again = try await harness.call(
-                .post, "/v1/accounts", token: Harness.operatorToken,
-                json: #"{"name":"B","owner":{"email":"taken@example.com","name":"B","password":"password-1"}}"#)
+                .post,
+                "/v1/accounts",
+                token: Harness.operatorToken,
+                json: #"{"name":"B","owner":{"email":"taken@example.com","name":"B","password":"password-1"}}"#
+            )
             #expect(again.status == 422)
             #expect(try again.errorFields() == ["owner.email"])
         }

@@ -1,8 +1,8 @@
 import Foundation
-import Testing
 import TallyApp
 import TallyCore
 import TallyStore
+import Testing
 
 /// A gateway whose process "dies" right after the first payment went through:
 /// the payment is taken, the answer never arrives.
@@ -47,7 +47,9 @@ struct AutoRechargeTests {
                 for index in 0..<40 {
                     group.addTask {
                         try await harness.callOnNewConnection(
-                            .post, "/v1/accounts/\(account.id)/validations/phone", token: account.ownerToken,
+                            .post,
+                            "/v1/accounts/\(account.id)/validations/phone",
+                            token: account.ownerToken,
                             json: #"{"phone":"+3361234\#(String(format: "%04d", index))"}"#
                         ).status
                     }
@@ -92,7 +94,8 @@ struct AutoRechargeTests {
             #expect(try await harness.tally.autoRecharges.runDue() == 0)
             #expect(
                 try await account.notificationKinds()
-                    == ["recharge_disabled", "recharge_failed", "recharge_failed", "recharge_failed"])
+                    == ["recharge_disabled", "recharge_failed", "recharge_failed", "recharge_failed"]
+            )
             #expect(try await account.figures()[3] == "100.000")
             let autoRecharge = try #require(try await account.wallet().object["autoRecharge"] as? [String: Any])
             #expect(autoRecharge["enabled"] as? Bool == false)
@@ -168,8 +171,11 @@ struct AutoRechargeTests {
             let account = try await harness.makeAccount()
             let method = try await account.saveCard()
             let reply = try await harness.call(
-                .put, "/v1/accounts/\(account.id)/auto-recharge", token: account.ownerToken,
-                json: body.replacingOccurrences(of: "\"PM\"", with: "\"\(method)\""))
+                .put,
+                "/v1/accounts/\(account.id)/auto-recharge",
+                token: account.ownerToken,
+                json: body.replacingOccurrences(of: "\"PM\"", with: "\"\(method)\"")
+            )
             #expect(reply.status == 422, "\(reply)")
             #expect(try reply.errorFields() == fields)
         }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TallyServer
+import Testing
 
 /// API.md "Errors": every bad request is a problem+json 4xx naming the field, never a 500.
 @Suite("Bad input")
@@ -18,7 +18,11 @@ struct BadInputTests {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()
             let reply = try await harness.call(
-                .post, "/v1/accounts/\(account.id)/purchases", token: account.ownerToken, json: body)
+                .post,
+                "/v1/accounts/\(account.id)/purchases",
+                token: account.ownerToken,
+                json: body
+            )
             #expect(reply.status == 422, "\(reply)")
             #expect(reply.contentType == "application/problem+json")
             #expect(try reply.errorFields() == [field])
@@ -31,7 +35,11 @@ struct BadInputTests {
             let account = try await harness.makeAccount()
             let huge = #"{"name":""# + String(repeating: "x", count: 100_000) + #""}"#
             let reply = try await harness.call(
-                .post, "/v1/accounts/\(account.id)/api-keys", token: account.ownerToken, json: huge)
+                .post,
+                "/v1/accounts/\(account.id)/api-keys",
+                token: account.ownerToken,
+                json: huge
+            )
             #expect(reply.status == 413)
             #expect(reply.contentType == "application/problem+json")
         }

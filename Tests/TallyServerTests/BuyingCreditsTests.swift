@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TallyApp
+import Testing
 
 /// SPEC "Buying credits".
 @Suite("Buying credits")
@@ -28,8 +28,11 @@ struct BuyingCreditsTests {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()
             let reply = try await harness.call(
-                .post, "/v1/accounts/\(account.id)/purchases", token: account.ownerToken,
-                json: #"{"credits":\#(credits),"card":{"number":"4242424242424242","expMonth":12,"expYear":2035,"cvc":"123"}}"#)
+                .post,
+                "/v1/accounts/\(account.id)/purchases",
+                token: account.ownerToken,
+                json: #"{"credits":\#(credits),"card":{"number":"4242424242424242","expMonth":12,"expYear":2035,"cvc":"123"}}"#
+            )
             #expect(reply.status == 422, "\(reply)")
             #expect(try reply.errorFields() == [field])
             #expect(try await account.wallet().object["total"] as? String == "0.000")
@@ -74,8 +77,11 @@ struct BuyingCreditsTests {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()
             let reply = try await harness.call(
-                .post, "/v1/accounts/\(account.id)/purchases", token: account.ownerToken,
-                json: #"{"credits":\#(credits),"card":{"number":"4242424242424242","expMonth":12,"expYear":2035,"cvc":"123"}}"#)
+                .post,
+                "/v1/accounts/\(account.id)/purchases",
+                token: account.ownerToken,
+                json: #"{"credits":\#(credits),"card":{"number":"4242424242424242","expMonth":12,"expYear":2035,"cvc":"123"}}"#
+            )
             #expect(reply.status == 201, "\(reply)")
             #expect(try reply.string("credits") == "250.000")
             #expect(try reply.string("amount") == "50.00")
@@ -86,32 +92,48 @@ struct BuyingCreditsTests {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()
             let saved = try await harness.call(
-                .post, "/v1/accounts/\(account.id)/payment-methods", token: account.ownerToken,
-                json: #"{"card":{"number":"4242 4242 4242 4242","expMonth":12,"expYear":2035,"cvc":"123"}}"#)
+                .post,
+                "/v1/accounts/\(account.id)/payment-methods",
+                token: account.ownerToken,
+                json: #"{"card":{"number":"4242 4242 4242 4242","expMonth":12,"expYear":2035,"cvc":"123"}}"#
+            )
             #expect(saved.status == 201)
             #expect(try saved.string("last4") == "4242")
             #expect(try saved.string("brand") == "visa")
             let methodID = try saved.string("id")
             let bought = try await harness.call(
-                .post, "/v1/accounts/\(account.id)/purchases", token: account.ownerToken,
-                json: #"{"credits":"1000","paymentMethodId":"\#(methodID)"}"#)
+                .post,
+                "/v1/accounts/\(account.id)/purchases",
+                token: account.ownerToken,
+                json: #"{"credits":"1000","paymentMethodId":"\#(methodID)"}"#
+            )
             #expect(bought.status == 201)
             #expect(try await account.wallet().object["available"] as? String == "1000.000")
             // Another account's method cannot be used or seen.
             let other = try await harness.makeAccount()
             let stolen = try await harness.call(
-                .post, "/v1/accounts/\(other.id)/purchases", token: other.ownerToken,
-                json: #"{"credits":100,"paymentMethodId":"\#(methodID)"}"#)
+                .post,
+                "/v1/accounts/\(other.id)/purchases",
+                token: other.ownerToken,
+                json: #"{"credits":100,"paymentMethodId":"\#(methodID)"}"#
+            )
             #expect(stolen.status == 422)
             #expect(try stolen.errorFields() == ["paymentMethodId"])
             #expect(try await harness.call(.get, "/v1/accounts/\(other.id)/payment-methods/\(methodID)", token: other.ownerToken).status == 404)
             // A deleted method pays no more.
-            #expect(try await harness.call(.delete, "/v1/accounts/\(account.id)/payment-methods/\(methodID)", token: account.ownerToken).status == 204)
+            #expect(
+                try await harness.call(.delete, "/v1/accounts/\(account.id)/payment-methods/\(methodID)", token: account.ownerToken).status == 204
+            )
             let afterDelete = try await harness.call(
-                .post, "/v1/accounts/\(account.id)/purchases", token: account.ownerToken,
-                json: #"{"credits":100,"paymentMethodId":"\#(methodID)"}"#)
+                .post,
+                "/v1/accounts/\(account.id)/purchases",
+                token: account.ownerToken,
+                json: #"{"credits":100,"paymentMethodId":"\#(methodID)"}"#
+            )
             #expect(afterDelete.status == 422)
-            #expect(try await harness.call(.delete, "/v1/accounts/\(account.id)/payment-methods/\(methodID)", token: account.ownerToken).status == 404)
+            #expect(
+                try await harness.call(.delete, "/v1/accounts/\(account.id)/payment-methods/\(methodID)", token: account.ownerToken).status == 404
+            )
         }
     }
 
@@ -124,8 +146,12 @@ struct BuyingCreditsTests {
                 for _ in 0..<16 {
                     group.addTask {
                         try await harness.callOnNewConnection(
-                            .post, "/v1/accounts/\(account.id)/purchases", token: account.ownerToken, json: body,
-                            headers: ["Idempotency-Key": "buy-500-once"])
+                            .post,
+                            "/v1/accounts/\(account.id)/purchases",
+                            token: account.ownerToken,
+                            json: body,
+                            headers: ["Idempotency-Key": "buy-500-once"]
+                        )
                     }
                 }
                 return try await group.reduce(into: [Reply]()) { $0.append($1) }
@@ -166,7 +192,10 @@ struct BuyingCreditsTests {
             #expect(firstItems.first?["balanceAfter"] as? String == "600.000")
             let cursor = try first.string("nextCursor")
             let second = try await harness.call(
-                .get, "/v1/accounts/\(account.id)/ledger?limit=2&cursor=\(cursor)", token: account.ownerToken)
+                .get,
+                "/v1/accounts/\(account.id)/ledger?limit=2&cursor=\(cursor)",
+                token: account.ownerToken
+            )
             #expect(try second.items().map { $0["credits"] as? String } == ["100.000"])
             #expect(try second.object["nextCursor"] is NSNull)
             let bad = try await harness.call(.get, "/v1/accounts/\(account.id)/ledger?limit=0", token: account.ownerToken)

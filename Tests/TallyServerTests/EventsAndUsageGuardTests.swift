@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TallyCore
+import Testing
 
 /// SPEC "Data intelligence on events" and "Usage guard".
 @Suite("Events, leads and the usage guard")
@@ -14,8 +14,11 @@ struct EventsAndUsageGuardTests {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()
             let reply = try await harness.call(
-                .put, "/v1/accounts/\(account.id)/events/demo", token: account.ownerToken,
-                json: #"{"name":"Demo","creditCheck":"credit_score"}"#)
+                .put,
+                "/v1/accounts/\(account.id)/events/demo",
+                token: account.ownerToken,
+                json: #"{"name":"Demo","creditCheck":"credit_score"}"#
+            )
             #expect(reply.status == 200, "\(reply)")
             let config = try reply.object
             #expect(config["emailValidation"] as? Bool == true)
@@ -66,8 +69,11 @@ struct EventsAndUsageGuardTests {
             let account = try await harness.makeAccount()
             _ = try await account.buy(100)
             _ = try await harness.call(
-                .put, "/v1/accounts/\(account.id)/events/webinar", token: account.ownerToken,
-                json: #"{"name":"Webinar","emailValidation":true,"phoneValidation":true,"disqualify":{"invalidEmail":true},"defaultRoute":"sales"}"#)
+                .put,
+                "/v1/accounts/\(account.id)/events/webinar",
+                token: account.ownerToken,
+                json: #"{"name":"Webinar","emailValidation":true,"phoneValidation":true,"disqualify":{"invalidEmail":true},"defaultRoute":"sales"}"#
+            )
             let lead = try await account.post("/events/webinar/leads", #"{"name":"Lee","email":"lee@nowhere.invalid","phone":"+33612345678"}"#)
             let answer = try lead.object
             #expect(answer["qualified"] as? Bool == false)
@@ -106,15 +112,21 @@ struct EventsAndUsageGuardTests {
             try await account.verifyUS()
             _ = try await account.buy(1_000)
             let put = try await harness.call(
-                .put, "/v1/accounts/\(account.id)/usage-guard", token: account.ownerToken,
-                json: #"{"enabled":true,"maxRequests":5,"windowSeconds":3600}"#)
+                .put,
+                "/v1/accounts/\(account.id)/usage-guard",
+                token: account.ownerToken,
+                json: #"{"enabled":true,"maxRequests":5,"windowSeconds":3600}"#
+            )
             #expect(put.status == 200, "\(put)")
             let statuses = try await withThrowingTaskGroup(of: String.self) { group in
                 for index in 0..<12 {
                     group.addTask {
                         let reply = try await harness.callOnNewConnection(
-                            .post, "/v1/accounts/\(account.id)/credit-checks", token: account.ownerToken,
-                            json: #"{"kind":"credit_score","contact":{"name":"L\#(index)","email":"l@example.com","phone":"+12015550123"}}"#)
+                            .post,
+                            "/v1/accounts/\(account.id)/credit-checks",
+                            token: account.ownerToken,
+                            json: #"{"kind":"credit_score","contact":{"name":"L\#(index)","email":"l@example.com","phone":"+12015550123"}}"#
+                        )
                         return try reply.string("status")
                     }
                 }
@@ -143,15 +155,25 @@ struct EventsAndUsageGuardTests {
             try await account.verifyUS()
             _ = try await account.buy(100)
             _ = try await harness.call(
-                .put, "/v1/accounts/\(account.id)/usage-guard", token: account.ownerToken,
-                json: #"{"enabled":true,"maxRequests":1,"windowSeconds":3600}"#)
+                .put,
+                "/v1/accounts/\(account.id)/usage-guard",
+                token: account.ownerToken,
+                json: #"{"enabled":true,"maxRequests":1,"windowSeconds":3600}"#
+            )
             #expect(try await account.creditCheck().string("status") == "completed")
             #expect(try await account.creditCheck().string("status") == "blocked")
             let key = try await account.apiKey()
             let admin = try await account.person("admin")
             #expect(try await account.post("/usage-guard/resume", "", token: key).status == 403)
             #expect(try await account.post("/usage-guard/resume", "", token: admin).status == 403)
-            #expect(try await harness.call(.put, "/v1/accounts/\(account.id)/usage-guard", token: key, json: #"{"enabled":false,"maxRequests":1,"windowSeconds":1}"#).status == 403)
+            #expect(
+                try await harness.call(
+                    .put,
+                    "/v1/accounts/\(account.id)/usage-guard",
+                    token: key,
+                    json: #"{"enabled":false,"maxRequests":1,"windowSeconds":1}"#
+                ).status == 403
+            )
             let superAdmin = try await account.person("super_admin")
             let resumed = try await account.post("/usage-guard/resume", "", token: superAdmin)
             #expect(try resumed.object["paused"] as? Bool == false)

@@ -4,11 +4,11 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
-import Testing
 import TallyApp
 import TallyServer
 import TallyStore
 import TallyTestSupport
+import Testing
 
 /// A real Tally over loopback, on a new database (TALLY_TEST_BACKEND), with the sandbox providers.
 struct Harness: Sendable {
@@ -29,8 +29,13 @@ struct Harness: Sendable {
         var logger = Logger(label: "tally-test")
         logger.logLevel = .warning
         let tally = Tally(
-            store: store, logger: logger, operatorToken: operatorToken, time: time,
-            providers: providers ?? Providers(payments: gateway), passwords: PasswordHasher(cost: 4))
+            store: store,
+            logger: logger,
+            operatorToken: operatorToken,
+            time: time,
+            providers: providers ?? Providers(payments: gateway),
+            passwords: PasswordHasher(cost: 4)
+        )
         // Background services stay off: tests drive the sweeper themselves, with their own clock.
         let app = buildApplication(tally: tally, host: "127.0.0.1", port: 0, background: false)
         do {
@@ -46,7 +51,10 @@ struct Harness: Sendable {
 
     /// Sends one request and reads the whole answer.
     func call(
-        _ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: String? = nil,
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        token: String? = nil,
+        json: String? = nil,
         headers extra: [String: String] = [:]
     ) async throws -> Reply {
         var headers: HTTPFields = [:]
@@ -54,17 +62,25 @@ struct Harness: Sendable {
         if json != nil { headers[.contentType] = "application/json" }
         for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
         return try await client.execute(
-            uri: path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }
+            uri: path,
+            method: method,
+            headers: headers,
+            body: json.map { ByteBuffer(string: $0) }
         ) { response in
             Reply(
-                status: Int(response.status.code), contentType: response.headers[.contentType],
-                body: String(buffer: response.body))
+                status: Int(response.status.code),
+                contentType: response.headers[.contentType],
+                body: String(buffer: response.body)
+            )
         }
     }
 
     /// The same, on a connection of its own: for requests that must really run at once.
     func callOnNewConnection(
-        _ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: String? = nil,
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        token: String? = nil,
+        json: String? = nil,
         headers extra: [String: String] = [:]
     ) async throws -> Reply {
         try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
@@ -73,22 +89,30 @@ struct Harness: Sendable {
             if json != nil { headers[.contentType] = "application/json" }
             for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
             let response = try await client.execute(
-                .init(path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) } ?? ByteBuffer()))
+                .init(path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) } ?? ByteBuffer())
+            )
             return Reply(
-                status: Int(response.head.status.code), contentType: response.head.headerFields[.contentType],
-                body: response.body.map { String(buffer: $0) } ?? "")
+                status: Int(response.head.status.code),
+                contentType: response.head.headerFields[.contentType],
+                body: response.body.map { String(buffer: $0) } ?? ""
+            )
         }
     }
 
     // MARK: Fixtures
 
     /// An account with its owner logged in.
-    func makeAccount(owner email: String = "owner-\(UUID().uuidString.prefix(8))@example.com") async throws
+    func makeAccount(
+        owner email: String = "owner-\(UUID().uuidString.prefix(8))@example.com"
+    ) async throws
         -> TestAccount
     {
         let created = try await call(
-            .post, "/v1/accounts", token: Self.operatorToken,
-            json: #"{"name":"Acme Scheduling","owner":{"email":"\#(email)","name":"Olive Owner","password":"correct horse"}}"#)
+            .post,
+            "/v1/accounts",
+            token: Self.operatorToken,
+            json: #"{"name":"Acme Scheduling","owner":{"email":"\#(email)","name":"Olive Owner","password":"correct horse"}}"#
+        )
         try #require(created.status == 201, "\(created.body)")
         let id = try created.string("id")
         let token = try await login(email, "correct horse")
@@ -97,7 +121,10 @@ struct Harness: Sendable {
 
     func login(_ email: String, _ password: String) async throws -> String {
         let session = try await call(
-            .post, "/v1/sessions", json: #"{"email":"\#(email)","password":"\#(password)"}"#)
+            .post,
+            "/v1/sessions",
+            json: #"{"email":"\#(email)","password":"\#(password)"}"#
+        )
         try #require(session.status == 201, "\(session.body)")
         return try session.string("token")
     }
@@ -113,15 +140,22 @@ struct TestAccount: Sendable {
     func person(_ role: String) async throws -> String {
         let email = "\(role)-\(UUID().uuidString.prefix(8))@example.com"
         let added = try await harness.call(
-            .post, "/v1/accounts/\(id)/users", token: ownerToken,
-            json: #"{"email":"\#(email)","name":"Pat","role":"\#(role)","password":"password-123"}"#)
+            .post,
+            "/v1/accounts/\(id)/users",
+            token: ownerToken,
+            json: #"{"email":"\#(email)","name":"Pat","role":"\#(role)","password":"password-123"}"#
+        )
         try #require(added.status == 201, "\(added.body)")
         return try await harness.login(email, "password-123")
     }
 
     func apiKey() async throws -> String {
         let created = try await harness.call(
-            .post, "/v1/accounts/\(id)/api-keys", token: ownerToken, json: #"{"name":"backend"}"#)
+            .post,
+            "/v1/accounts/\(id)/api-keys",
+            token: ownerToken,
+            json: #"{"name":"backend"}"#
+        )
         try #require(created.status == 201, "\(created.body)")
         return try created.string("key")
     }
@@ -129,19 +163,30 @@ struct TestAccount: Sendable {
     /// Saves a card and returns its payment method id.
     func saveCard(_ number: String = "4242424242424242") async throws -> String {
         let saved = try await harness.call(
-            .post, "/v1/accounts/\(id)/payment-methods", token: ownerToken,
-            json: #"{"card":{"number":"\#(number)","expMonth":12,"expYear":2035,"cvc":"123"}}"#)
+            .post,
+            "/v1/accounts/\(id)/payment-methods",
+            token: ownerToken,
+            json: #"{"card":{"number":"\#(number)","expMonth":12,"expYear":2035,"cvc":"123"}}"#
+        )
         try #require(saved.status == 201, "\(saved)")
         return try saved.string("id")
     }
 
     /// Turns auto-recharge on.
     func autoRecharge(
-        threshold: Int = 50, credits: Int = 100, method: String, perDay: Int = 5, perMonth: String = "5000.00"
+        threshold: Int = 50,
+        credits: Int = 100,
+        method: String,
+        perDay: Int = 5,
+        perMonth: String = "5000.00"
     ) async throws -> Reply {
         try await harness.call(
-            .put, "/v1/accounts/\(id)/auto-recharge", token: ownerToken,
-            json: #"{"enabled":true,"thresholdCredits":\#(threshold),"rechargeCredits":\#(credits),"paymentMethodId":"\#(method)","maxRechargesPerDay":\#(perDay),"maxSpendPerMonth":"\#(perMonth)"}"#)
+            .put,
+            "/v1/accounts/\(id)/auto-recharge",
+            token: ownerToken,
+            json:
+                #"{"enabled":true,"thresholdCredits":\#(threshold),"rechargeCredits":\#(credits),"paymentMethodId":"\#(method)","maxRechargesPerDay":\#(perDay),"maxSpendPerMonth":"\#(perMonth)"}"#
+        )
     }
 
     func notificationKinds() async throws -> [String] {
@@ -152,9 +197,12 @@ struct TestAccount: Sendable {
     /// Buys credits with the sandbox's good card.
     func buy(_ credits: Int, card: String = "4242424242424242", key: String? = nil) async throws -> Reply {
         try await harness.call(
-            .post, "/v1/accounts/\(id)/purchases", token: ownerToken,
+            .post,
+            "/v1/accounts/\(id)/purchases",
+            token: ownerToken,
             json: #"{"credits":\#(credits),"card":{"number":"\#(card)","expMonth":12,"expYear":2035,"cvc":"123"}}"#,
-            headers: key.map { ["Idempotency-Key": $0] } ?? [:])
+            headers: key.map { ["Idempotency-Key": $0] } ?? [:]
+        )
     }
 
     func wallet(token: String? = nil) async throws -> Reply {
@@ -195,14 +243,22 @@ extension TestAccount {
     /// Verifies the account as a US business entity (the operator's call).
     func verifyUS() async throws {
         let reply = try await harness.call(
-            .post, "/v1/accounts/\(id)/verification", token: Harness.operatorToken, json: #"{"usBusinessEntity":true}"#)
+            .post,
+            "/v1/accounts/\(id)/verification",
+            token: Harness.operatorToken,
+            json: #"{"usBusinessEntity":true}"#
+        )
         try #require(reply.status == 200)
     }
 
     func post(_ path: String, _ json: String, token: String? = nil, key: String? = nil) async throws -> Reply {
         try await harness.call(
-            .post, "/v1/accounts/\(id)\(path)", token: token ?? ownerToken, json: json,
-            headers: key.map { ["Idempotency-Key": $0] } ?? [:])
+            .post,
+            "/v1/accounts/\(id)\(path)",
+            token: token ?? ownerToken,
+            json: json,
+            headers: key.map { ["Idempotency-Key": $0] } ?? [:]
+        )
     }
 
     func get(_ path: String, token: String? = nil) async throws -> Reply {
@@ -215,9 +271,16 @@ extension TestAccount {
         return ["available", "held", "used", "total"].map { wallet[$0] as? String ?? "?" }
     }
 
-    func creditCheck(_ kind: String = "credit_score", phone: String = "+1 201 555 0123", email: String = "lead@example.com", key: String? = nil) async throws -> Reply {
+    func creditCheck(
+        _ kind: String = "credit_score",
+        phone: String = "+1 201 555 0123",
+        email: String = "lead@example.com",
+        key: String? = nil
+    ) async throws -> Reply {
         try await post(
             "/credit-checks",
-            #"{"kind":"\#(kind)","contact":{"name":"Lee Lead","email":"\#(email)","phone":"\#(phone)"}}"#, key: key)
+            #"{"kind":"\#(kind)","contact":{"name":"Lee Lead","email":"\#(email)","phone":"\#(phone)"}}"#,
+            key: key
+        )
     }
 }

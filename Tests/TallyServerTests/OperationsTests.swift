@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import TallyApp
 import TallyServer
+import Testing
 
 /// API.md "Operations", the price list and the OpenAPI document.
 @Suite("Operations")
@@ -37,9 +37,14 @@ struct OperationsTests {
             }
             let routed = Set(
                 buildRouter(tally: harness.tally).routes.map { route in
-                    "\(route.method.rawValue) " + route.path.description.replacingOccurrences(
-                        of: #":([A-Za-z]+)"#, with: "{$1}", options: .regularExpression)
-                })
+                    "\(route.method.rawValue) "
+                        + route.path.description.replacingOccurrences(
+                            of: #":([A-Za-z]+)"#,
+                            with: "{$1}",
+                            options: .regularExpression
+                        )
+                }
+            )
             #expect(routed.subtracting(documented).sorted() == [], "routes missing from /openapi.json")
             #expect(documented.subtracting(routed).sorted() == [], "documented routes that do not exist")
         }

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import TallyCore
 import TallyStore
+import Testing
 
 /// SPEC "Priced features": every row of the price and charge table.
 @Suite("Priced features")
@@ -59,7 +59,9 @@ struct PricedFeaturesTests {
             #expect(try await account.figures() == [left, "0.000", total, "100.000"])
             // Every charge is explained by a ledger entry; the entries add up to available.
             let ledger = try await account.get("/ledger").items()
-            #expect(ledger.map { $0["kind"] as? String } == ["release", "capture", "capture", "capture", "hold", "purchase"].filter { $0 != "release" })
+            #expect(
+                ledger.map { $0["kind"] as? String } == ["release", "capture", "capture", "capture", "hold", "purchase"].filter { $0 != "release" }
+            )
             #expect(try await harness.tally.store.verifyWallets().isEmpty)
         }
     }
@@ -154,7 +156,9 @@ struct PricedFeaturesTests {
                 for index in 0..<10 {
                     group.addTask {
                         try await harness.callOnNewConnection(
-                            .post, "/v1/accounts/\(account.id)/credit-checks", token: account.ownerToken,
+                            .post,
+                            "/v1/accounts/\(account.id)/credit-checks",
+                            token: account.ownerToken,
                             json: #"{"kind":"dti","contact":{"name":"L\#(index)","email":"l\#(index)@example.com","phone":"+12015550123"}}"#
                         ).status
                     }
@@ -179,7 +183,9 @@ struct PricedFeaturesTests {
                 for index in 0..<48 {
                     group.addTask {
                         try await harness.callOnNewConnection(
-                            .post, "/v1/accounts/\(account.id)/validations/email", token: account.ownerToken,
+                            .post,
+                            "/v1/accounts/\(account.id)/validations/email",
+                            token: account.ownerToken,
                             json: #"{"email":"lead\#(index)@example.com"}"#
                         ).status
                     }

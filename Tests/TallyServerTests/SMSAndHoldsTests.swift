@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import TallyApp
 import TallyCore
+import Testing
 
 /// SPEC "SMS pricing" and the holds of API.md.
 @Suite("SMS and holds")
@@ -13,7 +13,8 @@ struct SMSAndHoldsTests {
         ("+7 912 345-67-89", "привет", "RU", "UCS-2", 1, "2.610"),
         ("+90 501 234 56 78", String(repeating: "€", count: 81), "TR", "GSM-7", 2, "0.040"),
     ])
-    func anSMSCostsItsCountrysPriceTimesSegments(to: String, body: String, iso: String, encoding: String, segments: Int, credits: String) async throws {
+    func anSMSCostsItsCountrysPriceTimesSegments(to: String, body: String, iso: String, encoding: String, segments: Int, credits: String) async throws
+    {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()
             _ = try await account.buy(100)

@@ -3,8 +3,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Testing
 import TallyApp
+import Testing
 
 /// What a local webhook receiver got, and whether it is up.
 actor Receiver {
@@ -29,10 +29,13 @@ struct WebhookTests {
             uniqueKeysWithValues: header.split(separator: ",").compactMap { part -> (String, String)? in
                 let pair = part.split(separator: "=", maxSplits: 1)
                 return pair.count == 2 ? (String(pair[0]), String(pair[1])) : nil
-            })
+            }
+        )
         guard let t = parts["t"], let v1 = parts["v1"] else { return false }
         let mac = HMAC<SHA256>.authenticationCode(
-            for: Data("\(t).".utf8) + body, using: SymmetricKey(data: Data(secret.utf8)))
+            for: Data("\(t).".utf8) + body,
+            using: SymmetricKey(data: Data(secret.utf8))
+        )
         return Data(mac).map { String(format: "%02x", $0) }.joined() == v1
     }
 
@@ -43,7 +46,9 @@ struct WebhookTests {
             var request = request
             let body = try await request.collectBody(upTo: 1 << 20)
             let accepted = await receiver.receive(
-                signature: request.headers[HTTPField.Name("Tally-Signature")!] ?? "", body: Data(buffer: body))
+                signature: request.headers[HTTPField.Name("Tally-Signature")!] ?? "",
+                body: Data(buffer: body)
+            )
             return Response(status: accepted ? .ok : .serviceUnavailable)
         }
         let clock = ManualTime(Date())
@@ -60,8 +65,11 @@ struct WebhookTests {
                 try await account.verifyUS()
                 _ = try await account.buy(100)
                 _ = try await harness.call(
-                    .put, "/v1/accounts/\(account.id)/usage-guard", token: account.ownerToken,
-                    json: #"{"enabled":true,"maxRequests":1,"windowSeconds":60}"#)
+                    .put,
+                    "/v1/accounts/\(account.id)/usage-guard",
+                    token: account.ownerToken,
+                    json: #"{"enabled":true,"maxRequests":1,"windowSeconds":60}"#
+                )
                 _ = try await account.creditCheck()
                 _ = try await account.creditCheck()
                 _ = try await account.post("/usage-guard/resume", "")
@@ -109,8 +117,11 @@ struct WebhookTests {
             try await account.verifyUS()
             _ = try await account.buy(100)
             _ = try await harness.call(
-                .put, "/v1/accounts/\(account.id)/usage-guard", token: account.ownerToken,
-                json: #"{"enabled":true,"maxRequests":1,"windowSeconds":60}"#)
+                .put,
+                "/v1/accounts/\(account.id)/usage-guard",
+                token: account.ownerToken,
+                json: #"{"enabled":true,"maxRequests":1,"windowSeconds":60}"#
+            )
             _ = try await account.creditCheck()
             _ = try await account.creditCheck()
             #expect(try await account.get("/webhooks/\(id)/deliveries").items().count == 1)

@@ -8,20 +8,33 @@ protocol ContractFixtures {
 }
 
 extension ContractFixtures {
-    func makeAccount(_ store: any Store, email: String = "owner-\(UUID().uuidString)@example.com") async throws
+    func makeAccount(
+        _ store: any Store,
+        email: String = "owner-\(UUID().uuidString)@example.com"
+    ) async throws
         -> AccountID
     {
         let id = AccountID("acct_\(UUID().uuidString)")
         try await store.createAccount(
             Account(id: id, name: "Acme", createdAt: now),
             owner: User(
-                id: UserID("usr_\(UUID().uuidString)"), accountID: id, email: email, name: "Olive",
-                role: .owner, passwordHash: "hash", createdAt: now))
+                id: UserID("usr_\(UUID().uuidString)"),
+                accountID: id,
+                email: email,
+                name: "Olive",
+                role: .owner,
+                passwordHash: "hash",
+                createdAt: now
+            )
+        )
         return id
     }
 
     func posting(
-        _ kind: LedgerKind, _ change: WalletChange, id: String = "led_\(UUID().uuidString)", reference: String = "test"
+        _ kind: LedgerKind,
+        _ change: WalletChange,
+        id: String = "led_\(UUID().uuidString)",
+        reference: String = "test"
     ) -> Posting {
         Posting(id: LedgerEntryID(id), kind: kind, change: change, reference: reference)
     }
@@ -29,6 +42,7 @@ extension ContractFixtures {
     /// Adds credits as a purchase would.
     func credit(_ store: any Store, _ account: AccountID, _ credits: Credits) async throws {
         _ = try await store.commit(
-            WalletTransaction(accountID: account, postings: [posting(.purchase, .add(credits))], at: now))
+            WalletTransaction(accountID: account, postings: [posting(.purchase, .add(credits))], at: now)
+        )
     }
 }

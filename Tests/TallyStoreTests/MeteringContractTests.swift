@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import TallyCore
 import TallyStore
+import Testing
 
 /// The store contract for metered features: holds, usage logs and rollups, events,
 /// the usage guard and notifications. Every conformance of `Store` must pass these.
@@ -9,40 +9,71 @@ import TallyStore
 struct MeteringContractTests: ContractFixtures {
     let now = Date(timeIntervalSince1970: 1_790_000_000)
 
-
-
-
     func makeHold(
-        _ account: AccountID, _ credits: Credits, id: String = "hld_\(UUID().uuidString)", expiresIn: TimeInterval = 300
+        _ account: AccountID,
+        _ credits: Credits,
+        id: String = "hld_\(UUID().uuidString)",
+        expiresIn: TimeInterval = 300
     ) -> Hold {
         Hold(
-            id: HoldID(id), accountID: account, feature: Feature.sms.rawValue, credits: credits, reference: "ref_\(id)",
-            createdAt: now, expiresAt: now.addingTimeInterval(expiresIn))
+            id: HoldID(id),
+            accountID: account,
+            feature: Feature.sms.rawValue,
+            credits: credits,
+            reference: "ref_\(id)",
+            createdAt: now,
+            expiresAt: now.addingTimeInterval(expiresIn)
+        )
     }
 
     /// Holds `hold.credits` and writes the hold, in one transaction.
     func place(_ store: any Store, _ hold: Hold, guarded: Bool = false, at: Date? = nil) async throws {
         _ = try await store.commit(
             WalletTransaction(
-                accountID: hold.accountID, postings: [posting(.hold, .hold(hold.credits), reference: hold.id.rawValue)],
-                records: [.hold(hold)], guardedRequest: guarded, at: at ?? now))
+                accountID: hold.accountID,
+                postings: [posting(.hold, .hold(hold.credits), reference: hold.id.rawValue)],
+                records: [.hold(hold)],
+                guardedRequest: guarded,
+                at: at ?? now
+            )
+        )
     }
 
     func usage(
-        _ account: AccountID, _ feature: Feature, _ credits: Credits, day: String, at offset: TimeInterval = 0,
+        _ account: AccountID,
+        _ feature: Feature,
+        _ credits: Credits,
+        day: String,
+        at offset: TimeInterval = 0,
         status: String = "completed"
     ) -> UsageLogEntry {
         UsageLogEntry(
-            id: "use_\(UUID().uuidString)", accountID: account, feature: feature, status: status, credits: credits,
-            day: day, createdAt: now.addingTimeInterval(offset))
+            id: "use_\(UUID().uuidString)",
+            accountID: account,
+            feature: feature,
+            status: status,
+            credits: credits,
+            day: day,
+            createdAt: now.addingTimeInterval(offset)
+        )
     }
 
-    func notification(_ account: AccountID, _ id: String, kind: String = "test", at offset: TimeInterval = 0)
+    func notification(
+        _ account: AccountID,
+        _ id: String,
+        kind: String = "test",
+        at offset: TimeInterval = 0
+    )
         -> TallyStore.Notification
     {
         TallyStore.Notification(
-            id: id, accountID: account, kind: kind, message: "message \(id)", data: #"{"id":"\#(id)"}"#,
-            createdAt: now.addingTimeInterval(offset))
+            id: id,
+            accountID: account,
+            kind: kind,
+            message: "message \(id)",
+            data: #"{"id":"\#(id)"}"#,
+            createdAt: now.addingTimeInterval(offset)
+        )
     }
 
     @Test(arguments: StoreBackend.enabled)
@@ -59,13 +90,17 @@ struct MeteringContractTests: ContractFixtures {
         #expect(try await store.hold(first.id, account: other) == nil)
         #expect(
             try await store.wallet(account: account)
-                == WalletBalance(available: Credits(whole: 5), held: Credits(whole: 5), used: .zero, total: Credits(whole: 10)))
+                == WalletBalance(available: Credits(whole: 5), held: Credits(whole: 5), used: .zero, total: Credits(whole: 10))
+        )
 
         let captured = try await store.commit(
             WalletTransaction(
-                accountID: account, postings: [posting(.capture, .capture(first.credits), reference: "hld_first")],
+                accountID: account,
+                postings: [posting(.capture, .capture(first.credits), reference: "hld_first")],
                 records: [.settleHold(first.id, status: .captured, capturedCredits: first.credits)],
-                at: now.addingTimeInterval(1)))
+                at: now.addingTimeInterval(1)
+            )
+        )
         #expect(captured == WalletBalance(available: Credits(whole: 5), held: Credits(whole: 2), used: Credits(whole: 3), total: Credits(whole: 10)))
         let settled = try #require(try await store.hold(first.id, account: account))
         #expect(settled.status == .captured && settled.capturedCredits == first.credits)
@@ -75,12 +110,15 @@ struct MeteringContractTests: ContractFixtures {
         let error = await #expect(throws: StoreError.self) {
             _ = try await store.commit(
                 WalletTransaction(
-                    accountID: account, postings: [posting(.capture, .capture(Credits(whole: 2)), reference: "hld_first")],
+                    accountID: account,
+                    postings: [posting(.capture, .capture(Credits(whole: 2)), reference: "hld_first")],
                     records: [
                         .settleHold(first.id, status: .captured, capturedCredits: Credits(whole: 2)),
                         .notification(notification(account, "ntf_rolled_back")),
                     ],
-                    at: now.addingTimeInterval(2)))
+                    at: now.addingTimeInterval(2)
+                )
+            )
         }
         guard case .conflict = error else {
             Issue.record("expected a conflict, got \(String(describing: error))")
@@ -95,8 +133,12 @@ struct MeteringContractTests: ContractFixtures {
         // Releasing the other hold settles it once too.
         _ = try await store.commit(
             WalletTransaction(
-                accountID: account, postings: [posting(.release, .release(second.credits), reference: "hld_second")],
-                records: [.settleHold(second.id, status: .released, capturedCredits: .zero)], at: now))
+                accountID: account,
+                postings: [posting(.release, .release(second.credits), reference: "hld_second")],
+                records: [.settleHold(second.id, status: .released, capturedCredits: .zero)],
+                at: now
+            )
+        )
         #expect(try await store.hold(second.id, account: account)?.status == .released)
         #expect(try await store.wallet(account: account)?.held == .zero)
         #expect(try await store.verifyWallets().isEmpty)
@@ -117,8 +159,12 @@ struct MeteringContractTests: ContractFixtures {
         for hold in [late, settled, live, oldest, due] { try await place(store, hold) }
         _ = try await store.commit(
             WalletTransaction(
-                accountID: account, postings: [posting(.release, .release(settled.credits))],
-                records: [.settleHold(settled.id, status: .released, capturedCredits: .zero)], at: now))
+                accountID: account,
+                postings: [posting(.release, .release(settled.credits))],
+                records: [.settleHold(settled.id, status: .released, capturedCredits: .zero)],
+                at: now
+            )
+        )
 
         let expired = try await store.expiredHolds(at: now, limit: 10)
         #expect(expired.map(\.id) == [oldest.id, late.id, due.id])
@@ -135,10 +181,25 @@ struct MeteringContractTests: ContractFixtures {
         try await credit(store, account, Credits(whole: 100))
         try await credit(store, other, Credits(whole: 100))
         let detailed = UsageLogEntry(
-            id: "use_detailed", accountID: account, feature: .sms, status: "sent", credits: Credits(thousandths: 2_500),
-            day: "2026-09-21", createdAt: now.addingTimeInterval(5), contactName: "Ada", contactEmail: "ada@example.com",
-            phone: "+14155550100", email: "ada@example.com", iso: "US", segments: 2, encoding: "GSM-7",
-            event: "evt_1", creditScore: 720, dtiPercent: 35, reason: "because")
+            id: "use_detailed",
+            accountID: account,
+            feature: .sms,
+            status: "sent",
+            credits: Credits(thousandths: 2_500),
+            day: "2026-09-21",
+            createdAt: now.addingTimeInterval(5),
+            contactName: "Ada",
+            contactEmail: "ada@example.com",
+            phone: "+14155550100",
+            email: "ada@example.com",
+            iso: "US",
+            segments: 2,
+            encoding: "GSM-7",
+            event: "evt_1",
+            creditScore: 720,
+            dtiPercent: 35,
+            reason: "because"
+        )
         let lines: [UsageLogEntry] = [
             usage(account, .sms, Credits(whole: 1), day: "2026-09-21", at: 1),
             detailed,
@@ -153,7 +214,8 @@ struct MeteringContractTests: ContractFixtures {
             // A charged line with its charge; a refused one on its own.
             let postings = line.credits.isPositive ? [posting(.charge, .charge(line.credits), reference: line.id)] : []
             _ = try await store.commit(
-                WalletTransaction(accountID: line.accountID, postings: postings, records: [.usage(line)], at: now))
+                WalletTransaction(accountID: line.accountID, postings: postings, records: [.usage(line)], at: now)
+            )
         }
 
         let day = try await store.usageRollup(account: account, from: "2026-09-21", to: "2026-09-21")
@@ -164,11 +226,13 @@ struct MeteringContractTests: ContractFixtures {
             range == [
                 FeatureUsage(feature: .emailValidation, uses: 1, credits: Credits(thousandths: 10)),
                 FeatureUsage(feature: .sms, uses: 3, credits: Credits(thousandths: 3_625)),
-            ])
+            ]
+        )
         #expect(try await store.usageRollup(account: account, from: "2026-09-23", to: "2026-09-24").isEmpty)
         #expect(
             try await store.usageRollup(account: account, from: "2026-09-25", to: "2026-09-30")
-                == [FeatureUsage(feature: .dti, uses: 1, credits: Credits(whole: 3))])
+                == [FeatureUsage(feature: .dti, uses: 1, credits: Credits(whole: 3))]
+        )
 
         // Every line is in the log, charged or not, newest first.
         let log = try await store.usageLog(account: account, feature: .sms, limit: 10)
@@ -257,32 +321,51 @@ struct MeteringContractTests: ContractFixtures {
         let pausedAt = now.addingTimeInterval(10)
         #expect(
             try await store.pauseUsageGuard(
-                account: account, at: pausedAt, notification: notification(account, "ntf_p1", at: 10)))
+                account: account,
+                at: pausedAt,
+                notification: notification(account, "ntf_p1", at: 10)
+            )
+        )
         #expect(
             try await store.pauseUsageGuard(
-                account: account, at: pausedAt.addingTimeInterval(5), notification: notification(account, "ntf_p2", at: 15))
-                == false)
+                account: account,
+                at: pausedAt.addingTimeInterval(5),
+                notification: notification(account, "ntf_p2", at: 15)
+            )
+                == false
+        )
         #expect(try await store.notifications(account: account, limit: 10).map(\.id) == ["ntf_p1"])
         #expect(
             try await store.usageGuard(account: account)
-                == UsageGuardSettings(enabled: true, maxRequests: 10, windowSeconds: 30, paused: true, pausedAt: pausedAt))
+                == UsageGuardSettings(enabled: true, maxRequests: 10, windowSeconds: 30, paused: true, pausedAt: pausedAt)
+        )
 
         // Saving the limit keeps checks paused.
         try await store.setUsageGuard(UsageGuardSettings(enabled: true, maxRequests: 20, windowSeconds: 60), account: account)
         #expect(
             try await store.usageGuard(account: account)
-                == UsageGuardSettings(enabled: true, maxRequests: 20, windowSeconds: 60, paused: true, pausedAt: pausedAt))
+                == UsageGuardSettings(enabled: true, maxRequests: 20, windowSeconds: 60, paused: true, pausedAt: pausedAt)
+        )
 
         #expect(
             try await store.resumeUsageGuard(
-                account: account, at: now.addingTimeInterval(20), notification: notification(account, "ntf_r1", at: 20)))
+                account: account,
+                at: now.addingTimeInterval(20),
+                notification: notification(account, "ntf_r1", at: 20)
+            )
+        )
         #expect(
             try await store.resumeUsageGuard(
-                account: account, at: now.addingTimeInterval(25), notification: notification(account, "ntf_r2", at: 25))
-                == false)
+                account: account,
+                at: now.addingTimeInterval(25),
+                notification: notification(account, "ntf_r2", at: 25)
+            )
+                == false
+        )
         #expect(
             try await store.usageGuard(account: account)
-                == UsageGuardSettings(enabled: true, maxRequests: 20, windowSeconds: 60))
+                == UsageGuardSettings(enabled: true, maxRequests: 20, windowSeconds: 60)
+        )
         #expect(try await store.notifications(account: account, limit: 10).map(\.id) == ["ntf_r1", "ntf_p1"])
     }
 
@@ -315,14 +398,19 @@ struct MeteringContractTests: ContractFixtures {
         ]
         for note in written {
             _ = try await store.commit(
-                WalletTransaction(accountID: note.accountID, postings: [], records: [.notification(note)], at: now))
+                WalletTransaction(accountID: note.accountID, postings: [], records: [.notification(note)], at: now)
+            )
         }
         // With a charge, in the same transaction.
         let charged = notification(account, "ntf_charged", kind: "low_balance", at: -5)
         _ = try await store.commit(
             WalletTransaction(
-                accountID: account, postings: [posting(.charge, .charge(Credits(whole: 1)))],
-                records: [.notification(charged)], at: now))
+                accountID: account,
+                postings: [posting(.charge, .charge(Credits(whole: 1)))],
+                records: [.notification(charged)],
+                at: now
+            )
+        )
 
         let notes = try await store.notifications(account: account, limit: 10)
         #expect(notes.map(\.id) == ["ntf_a", "ntf_c", "ntf_b", "ntf_charged"])
@@ -337,11 +425,22 @@ struct MeteringContractTests: ContractFixtures {
         let account = try await makeAccount(test.store)
         try await credit(test.store, account, Credits(whole: 100))
         let hold = Hold(
-            id: HoldID("hold_verify"), accountID: account, feature: "calls", credits: Credits(whole: 10), reference: "r",
-            createdAt: now, expiresAt: now.addingTimeInterval(60))
+            id: HoldID("hold_verify"),
+            accountID: account,
+            feature: "calls",
+            credits: Credits(whole: 10),
+            reference: "r",
+            createdAt: now,
+            expiresAt: now.addingTimeInterval(60)
+        )
         _ = try await test.store.commit(
             WalletTransaction(
-                accountID: account, postings: [posting(.hold, .hold(hold.credits))], records: [.hold(hold)], at: now))
+                accountID: account,
+                postings: [posting(.hold, .hold(hold.credits))],
+                records: [.hold(hold)],
+                at: now
+            )
+        )
         #expect(try await test.store.verifyWallets().isEmpty)
         // A hold marked settled behind the ledger's back leaves held credits nobody can release.
         try await test.tamper("UPDATE holds SET status = 'released' WHERE id = 'hold_verify'")

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import TallyCore
 import TallyStore
+import Testing
 
 /// The store contract for auto-recharge and webhooks: balance effects written with the
 /// debit that sets them off, one pending recharge per wallet, leased claims that never
@@ -11,33 +11,51 @@ import TallyStore
 struct RechargeContractTests: ContractFixtures {
     let now = Date(timeIntervalSince1970: 1_790_000_000)
 
-
-
-
     /// Charges `credits`; the posting's id is `id`, which the effects' ids derive from.
     @discardableResult
-    func charge(_ store: any Store, _ account: AccountID, _ credits: Credits, id: String = "led_\(UUID().uuidString)")
+    func charge(
+        _ store: any Store,
+        _ account: AccountID,
+        _ credits: Credits,
+        id: String = "led_\(UUID().uuidString)"
+    )
         async throws -> WalletBalance
     {
         try await store.commit(
-            WalletTransaction(accountID: account, postings: [posting(.charge, .charge(credits), id: id)], at: now))
+            WalletTransaction(accountID: account, postings: [posting(.charge, .charge(credits), id: id)], at: now)
+        )
     }
 
     func settings(enabled: Bool = true, threshold: Int64 = 10, recharge: Int64 = 50) -> AutoRechargeSettings {
         AutoRechargeSettings(
-            enabled: enabled, thresholdCredits: Credits(whole: threshold), rechargeCredits: Credits(whole: recharge),
-            paymentMethodID: "pm_card", maxRechargesPerDay: 3, maxSpendPerMonth: Money(cents: 100_000))
+            enabled: enabled,
+            thresholdCredits: Credits(whole: threshold),
+            rechargeCredits: Credits(whole: recharge),
+            paymentMethodID: "pm_card",
+            maxRechargesPerDay: 3,
+            maxSpendPerMonth: Money(cents: 100_000)
+        )
     }
 
     func recharge(_ account: AccountID, id: String = "rch_\(UUID().uuidString)", at offset: TimeInterval = 0) -> Recharge {
         Recharge(
-            id: id, accountID: account, credits: Credits(whole: 50), nextAttemptAt: now.addingTimeInterval(offset),
-            createdAt: now.addingTimeInterval(offset))
+            id: id,
+            accountID: account,
+            credits: Credits(whole: 50),
+            nextAttemptAt: now.addingTimeInterval(offset),
+            createdAt: now.addingTimeInterval(offset)
+        )
     }
 
     func notification(_ account: AccountID, _ id: String, kind: String = "test") -> TallyStore.Notification {
         TallyStore.Notification(
-            id: id, accountID: account, kind: kind, message: "message \(id)", data: #"{"id":"\#(id)"}"#, createdAt: now)
+            id: id,
+            accountID: account,
+            kind: kind,
+            message: "message \(id)",
+            data: #"{"id":"\#(id)"}"#,
+            createdAt: now
+        )
     }
 
     func pending(_ store: any Store, _ account: AccountID) async throws -> [Recharge] {
@@ -69,9 +87,16 @@ struct RechargeContractTests: ContractFixtures {
         #expect(
             recharges == [
                 Recharge(
-                    id: "rch_led_crossing", accountID: account, status: .pending, credits: Credits(whole: 50), attempts: 0,
-                    nextAttemptAt: now, createdAt: now)
-            ])
+                    id: "rch_led_crossing",
+                    accountID: account,
+                    status: .pending,
+                    credits: Credits(whole: 50),
+                    attempts: 0,
+                    nextAttemptAt: now,
+                    createdAt: now
+                )
+            ]
+        )
         let notifications = try await store.notifications(account: account, limit: 10)
         #expect(notifications.map(\.id) == ["ntf_low_led_crossing"])
         #expect(notifications.first?.kind == "low_balance")
@@ -144,7 +169,11 @@ struct RechargeContractTests: ContractFixtures {
         // A hold lowers available as a charge does.
         _ = try await store.commit(
             WalletTransaction(
-                accountID: account, postings: [posting(.hold, .hold(Credits(whole: 20)), id: "led_all")], at: now))
+                accountID: account,
+                postings: [posting(.hold, .hold(Credits(whole: 20)), id: "led_all")],
+                at: now
+            )
+        )
         #expect(try await kinds(store, account) == ["balance_depleted", "low_balance"])
         #expect(try await store.recharges(account: account, limit: 10).map(\.id) == ["rch_led_all"])
     }
@@ -161,7 +190,9 @@ struct RechargeContractTests: ContractFixtures {
                 WalletTransaction(
                     accountID: account,
                     postings: [posting(.charge, .charge(Credits(whole: 10))), posting(.charge, .charge(Credits(whole: 10)))],
-                    at: now))
+                    at: now
+                )
+            )
         }
         #expect(try await store.wallet(account: account)?.available == Credits(whole: 15))
         #expect(try await store.recharges(account: account, limit: 10).isEmpty)
@@ -208,24 +239,36 @@ struct RechargeContractTests: ContractFixtures {
         #expect(try await store.claimDueRecharges(at: now.addingTimeInterval(59), leaseSeconds: 60, limit: 10).isEmpty)
         #expect(
             try await store.claimDueRecharges(at: now.addingTimeInterval(60), leaseSeconds: 60, limit: 10).map(\.id)
-                == ["rch_due"])
+                == ["rch_due"]
+        )
         // Oldest due first; the limit holds.
         #expect(
             try await store.claimDueRecharges(at: now.addingTimeInterval(1000), leaseSeconds: 60, limit: 1).map(\.id)
-                == ["rch_due"])
+                == ["rch_due"]
+        )
         #expect(
             try await store.claimDueRecharges(at: now.addingTimeInterval(1000), leaseSeconds: 60, limit: 10).map(\.id)
-                == ["rch_later"])
+                == ["rch_later"]
+        )
 
         // Settled, it is never claimed again.
         try await store.updateRecharge(
             RechargeUpdate(
-                rechargeID: "rch_due", status: .failed, attempts: 1, nextAttemptAt: now, reason: "declined",
-                lastResult: "failed"),
-            account: account, notifications: [], at: now)
+                rechargeID: "rch_due",
+                status: .failed,
+                attempts: 1,
+                nextAttemptAt: now,
+                reason: "declined",
+                lastResult: "failed"
+            ),
+            account: account,
+            notifications: [],
+            at: now
+        )
         #expect(
             try await store.claimDueRecharges(at: now.addingTimeInterval(5000), leaseSeconds: 60, limit: 10).map(\.id)
-                == ["rch_later"])
+                == ["rch_later"]
+        )
     }
 
     @Test(arguments: StoreBackend.enabled)
@@ -261,9 +304,17 @@ struct RechargeContractTests: ContractFixtures {
         let retryAt = now.addingTimeInterval(60)
         try await store.updateRecharge(
             RechargeUpdate(
-                rechargeID: "rch_failing", status: .pending, attempts: 1, nextAttemptAt: retryAt, reason: "declined",
-                lastResult: "failed"),
-            account: account, notifications: [notification(account, "ntf_retry", kind: "recharge_failed")], at: now)
+                rechargeID: "rch_failing",
+                status: .pending,
+                attempts: 1,
+                nextAttemptAt: retryAt,
+                reason: "declined",
+                lastResult: "failed"
+            ),
+            account: account,
+            notifications: [notification(account, "ntf_retry", kind: "recharge_failed")],
+            at: now
+        )
         let retried = try #require(try await store.recharges(account: account, limit: 10).first)
         #expect(retried.status == .pending && retried.attempts == 1 && retried.nextAttemptAt == retryAt)
         #expect(retried.reason == "declined")
@@ -273,14 +324,21 @@ struct RechargeContractTests: ContractFixtures {
         let end = now.addingTimeInterval(120)
         try await store.updateRecharge(
             RechargeUpdate(
-                rechargeID: "rch_failing", status: .failed, attempts: 3, nextAttemptAt: end, reason: "declined",
-                lastResult: "failed", disable: true),
+                rechargeID: "rch_failing",
+                status: .failed,
+                attempts: 3,
+                nextAttemptAt: end,
+                reason: "declined",
+                lastResult: "failed",
+                disable: true
+            ),
             account: account,
             notifications: [
                 notification(account, "ntf_failed", kind: "recharge_failed"),
                 notification(account, "ntf_disabled", kind: "auto_recharge_disabled"),
             ],
-            at: end)
+            at: end
+        )
         let state = try #require(try await store.autoRecharge(account: account))
         #expect(state.settings.enabled == false)
         #expect(state.settings.thresholdCredits == Credits(whole: 10))
@@ -288,15 +346,24 @@ struct RechargeContractTests: ContractFixtures {
         #expect(try await store.recharges(account: account, limit: 10).first?.status == .failed)
         #expect(
             try await store.notifications(account: account, limit: 10).map(\.id).sorted()
-                == ["ntf_disabled", "ntf_failed", "ntf_retry"])
+                == ["ntf_disabled", "ntf_failed", "ntf_retry"]
+        )
 
         // No longer pending: a second update conflicts and writes nothing.
         await #expect(throws: StoreError.self) {
             try await store.updateRecharge(
                 RechargeUpdate(
-                    rechargeID: "rch_failing", status: .failed, attempts: 4, nextAttemptAt: end, reason: "again",
-                    lastResult: "failed"),
-                account: account, notifications: [notification(account, "ntf_again")], at: end)
+                    rechargeID: "rch_failing",
+                    status: .failed,
+                    attempts: 4,
+                    nextAttemptAt: end,
+                    reason: "again",
+                    lastResult: "failed"
+                ),
+                account: account,
+                notifications: [notification(account, "ntf_again")],
+                at: end
+            )
         }
         #expect(try await store.notifications(account: account, limit: 10).count == 3)
         #expect(try await store.autoRecharge(account: account)?.lastReason == "declined")
@@ -317,14 +384,25 @@ struct RechargeContractTests: ContractFixtures {
             try await store.setAutoRecharge(settings(), account: account, recharge: recharge(account, id: id))
             _ = try await store.commit(
                 WalletTransaction(
-                    accountID: account, postings: [posting(.recharge, .add(Credits(whole: 50)))],
+                    accountID: account,
+                    postings: [posting(.recharge, .add(Credits(whole: 50)))],
                     records: [
                         .recharge(
                             RechargeUpdate(
-                                rechargeID: id, status: .succeeded, attempts: 1, nextAttemptAt: now, reason: nil,
-                                settledDay: day, amount: Money(cents: cents), lastResult: "succeeded"))
+                                rechargeID: id,
+                                status: .succeeded,
+                                attempts: 1,
+                                nextAttemptAt: now,
+                                reason: nil,
+                                settledDay: day,
+                                amount: Money(cents: cents),
+                                lastResult: "succeeded"
+                            )
+                        )
                     ],
-                    at: now))
+                    at: now
+                )
+            )
         }
         try await buy(account, day: "2026-09-14", cents: 1_000)
         try await buy(account, day: "2026-09-14", cents: 2_000)
@@ -335,23 +413,37 @@ struct RechargeContractTests: ContractFixtures {
         try await store.setAutoRecharge(settings(), account: account, recharge: recharge(account, id: "rch_declined"))
         try await store.updateRecharge(
             RechargeUpdate(
-                rechargeID: "rch_declined", status: .failed, attempts: 3, nextAttemptAt: now, reason: "declined",
-                settledDay: "2026-09-14", amount: Money(cents: 32_000), lastResult: "failed"),
-            account: account, notifications: [], at: now)
+                rechargeID: "rch_declined",
+                status: .failed,
+                attempts: 3,
+                nextAttemptAt: now,
+                reason: "declined",
+                settledDay: "2026-09-14",
+                amount: Money(cents: 32_000),
+                lastResult: "failed"
+            ),
+            account: account,
+            notifications: [],
+            at: now
+        )
 
         #expect(try await store.wallet(account: account)?.available == Credits(whole: 200))
         #expect(
             try await store.rechargeSpend(account: account, day: "2026-09-14")
-                == RechargeSpend(rechargesToday: 2, spentThisMonth: Money(cents: 7_000)))
+                == RechargeSpend(rechargesToday: 2, spentThisMonth: Money(cents: 7_000))
+        )
         #expect(
             try await store.rechargeSpend(account: account, day: "2026-09-01")
-                == RechargeSpend(rechargesToday: 0, spentThisMonth: Money(cents: 7_000)))
+                == RechargeSpend(rechargesToday: 0, spentThisMonth: Money(cents: 7_000))
+        )
         #expect(
             try await store.rechargeSpend(account: account, day: "2026-08-31")
-                == RechargeSpend(rechargesToday: 1, spentThisMonth: Money(cents: 8_000)))
+                == RechargeSpend(rechargesToday: 1, spentThisMonth: Money(cents: 8_000))
+        )
         #expect(
             try await store.rechargeSpend(account: account, day: "2026-10-01")
-                == RechargeSpend(rechargesToday: 0, spentThisMonth: Money(cents: 0)))
+                == RechargeSpend(rechargesToday: 0, spentThisMonth: Money(cents: 0))
+        )
         let state = try #require(try await store.autoRecharge(account: account))
         #expect(state.lastResult == "failed" && state.settings.enabled)
 
@@ -361,14 +453,25 @@ struct RechargeContractTests: ContractFixtures {
         await #expect(throws: StoreError.self) {
             _ = try await store.commit(
                 WalletTransaction(
-                    accountID: other, postings: [posting(.recharge, .add(Credits(whole: 50)))],
+                    accountID: other,
+                    postings: [posting(.recharge, .add(Credits(whole: 50)))],
                     records: [
                         .recharge(
                             RechargeUpdate(
-                                rechargeID: settled.id, status: .succeeded, attempts: 2, nextAttemptAt: now, reason: nil,
-                                settledDay: "2026-09-14", amount: Money(cents: 1), lastResult: "succeeded"))
+                                rechargeID: settled.id,
+                                status: .succeeded,
+                                attempts: 2,
+                                nextAttemptAt: now,
+                                reason: nil,
+                                settledDay: "2026-09-14",
+                                amount: Money(cents: 1),
+                                lastResult: "succeeded"
+                            )
+                        )
                     ],
-                    at: now))
+                    at: now
+                )
+            )
         }
         #expect(try await store.wallet(account: other)?.available == Credits(whole: 50))
         #expect(try await store.verifyWallets().isEmpty)
@@ -382,19 +485,35 @@ struct RechargeContractTests: ContractFixtures {
         try await credit(store, account, Credits(whole: 10))
         try await credit(store, other, Credits(whole: 10))
         let hold = Hold(
-            id: HoldID("hld_theirs"), accountID: account, feature: Feature.sms.rawValue, credits: Credits(whole: 2),
-            reference: "ref", createdAt: now, expiresAt: now.addingTimeInterval(300))
+            id: HoldID("hld_theirs"),
+            accountID: account,
+            feature: Feature.sms.rawValue,
+            credits: Credits(whole: 2),
+            reference: "ref",
+            createdAt: now,
+            expiresAt: now.addingTimeInterval(300)
+        )
         _ = try await store.commit(
             WalletTransaction(
-                accountID: account, postings: [posting(.hold, .hold(hold.credits))], records: [.hold(hold)], at: now))
+                accountID: account,
+                postings: [posting(.hold, .hold(hold.credits))],
+                records: [.hold(hold)],
+                at: now
+            )
+        )
         // Another account cannot settle it, even with held credits of its own to release.
         _ = try await store.commit(
-            WalletTransaction(accountID: other, postings: [posting(.hold, .hold(Credits(whole: 2)))], at: now))
+            WalletTransaction(accountID: other, postings: [posting(.hold, .hold(Credits(whole: 2)))], at: now)
+        )
         await #expect(throws: StoreError.self) {
             _ = try await store.commit(
                 WalletTransaction(
-                    accountID: other, postings: [posting(.release, .release(Credits(whole: 2)))],
-                    records: [.settleHold(hold.id, status: .released, capturedCredits: .zero)], at: now))
+                    accountID: other,
+                    postings: [posting(.release, .release(Credits(whole: 2)))],
+                    records: [.settleHold(hold.id, status: .released, capturedCredits: .zero)],
+                    at: now
+                )
+            )
         }
         #expect(try await store.hold(hold.id, account: account)?.status == .active)
         #expect(try await store.wallet(account: other)?.held == Credits(whole: 2))
@@ -409,7 +528,8 @@ struct RechargeContractTests: ContractFixtures {
         let other = try await makeAccount(store)
         for (id, owner) in [("whk_a", account), ("whk_b", account), ("whk_gone", account), ("whk_other", other)] {
             try await store.addWebhook(
-                Webhook(id: id, accountID: owner, url: "https://example.com/\(id)", secret: "secret_\(id)", createdAt: now))
+                Webhook(id: id, accountID: owner, url: "https://example.com/\(id)", secret: "secret_\(id)", createdAt: now)
+            )
         }
         #expect(try await store.deleteWebhook("whk_gone", account: account))
         #expect(try await store.deleteWebhook("whk_gone", account: account) == false)
@@ -417,7 +537,8 @@ struct RechargeContractTests: ContractFixtures {
         #expect(try await store.webhooks(account: account).map(\.id) == ["whk_a", "whk_b"])
         #expect(
             try await store.webhooks(account: other)
-                == [Webhook(id: "whk_other", accountID: other, url: "https://example.com/whk_other", secret: "secret_whk_other", createdAt: now)])
+                == [Webhook(id: "whk_other", accountID: other, url: "https://example.com/whk_other", secret: "secret_whk_other", createdAt: now)]
+        )
 
         // A low-balance notice, written with its debit, goes out through the outbox.
         try await store.setAutoRecharge(settings(enabled: false), account: account, recharge: nil)
@@ -445,10 +566,19 @@ struct RechargeContractTests: ContractFixtures {
         let delivered = try #require(jobs.first { $0.delivery.webhookID == "whk_a" })
         let retried = try #require(jobs.first { $0.delivery.webhookID == "whk_b" })
         try await store.recordDeliveryAttempt(
-            delivered.delivery.id, status: .delivered, statusCode: 204, nextAttemptAt: nil, at: now.addingTimeInterval(1))
+            delivered.delivery.id,
+            status: .delivered,
+            statusCode: 204,
+            nextAttemptAt: nil,
+            at: now.addingTimeInterval(1)
+        )
         try await store.recordDeliveryAttempt(
-            retried.delivery.id, status: .pending, statusCode: 500, nextAttemptAt: now.addingTimeInterval(60),
-            at: now.addingTimeInterval(1))
+            retried.delivery.id,
+            status: .pending,
+            statusCode: 500,
+            nextAttemptAt: now.addingTimeInterval(60),
+            at: now.addingTimeInterval(1)
+        )
         let done = try #require(try await store.deliveries(webhook: "whk_a", account: account, limit: 10).first)
         #expect(done.status == .delivered && done.attempts == 1 && done.lastStatusCode == 204)
         #expect(done.deliveredAt == now.addingTimeInterval(1))
@@ -461,23 +591,36 @@ struct RechargeContractTests: ContractFixtures {
         let again = try await store.claimDueDeliveries(at: now.addingTimeInterval(60), leaseSeconds: 30, limit: 10)
         #expect(again.map(\.delivery.id) == [retried.delivery.id])
         try await store.recordDeliveryAttempt(
-            retried.delivery.id, status: .delivered, statusCode: 200, nextAttemptAt: nil, at: now.addingTimeInterval(61))
+            retried.delivery.id,
+            status: .delivered,
+            statusCode: 200,
+            nextAttemptAt: nil,
+            at: now.addingTimeInterval(61)
+        )
         // An attempt recorded after the delivery ended changes nothing.
         try await store.recordDeliveryAttempt(
-            retried.delivery.id, status: .failed, statusCode: 500, nextAttemptAt: nil, at: now.addingTimeInterval(62))
+            retried.delivery.id,
+            status: .failed,
+            statusCode: 500,
+            nextAttemptAt: nil,
+            at: now.addingTimeInterval(62)
+        )
         let finished = try #require(try await store.deliveries(webhook: "whk_b", account: account, limit: 10).first)
         #expect(finished.status == .delivered && finished.attempts == 2 && finished.lastStatusCode == 200)
         #expect(try await store.claimDueDeliveries(at: now.addingTimeInterval(1000), leaseSeconds: 30, limit: 10).isEmpty)
 
         // Notifications written any other way fan out too; a webhook added later gets only later ones.
         try await store.addWebhook(
-            Webhook(id: "whk_new", accountID: account, url: "https://example.com/new", secret: "s", createdAt: now))
+            Webhook(id: "whk_new", accountID: account, url: "https://example.com/new", secret: "s", createdAt: now)
+        )
         _ = try await store.commit(
-            WalletTransaction(accountID: account, postings: [], records: [.notification(notification(account, "ntf_plain"))], at: now))
+            WalletTransaction(accountID: account, postings: [], records: [.notification(notification(account, "ntf_plain"))], at: now)
+        )
         #expect(try await store.deliveries(webhook: "whk_new", account: account, limit: 10).map(\.notificationID) == ["ntf_plain"])
         #expect(
             try await store.deliveries(webhook: "whk_a", account: account, limit: 10).map(\.notificationID).sorted()
-                == ["ntf_low_led_low", "ntf_plain"])
+                == ["ntf_low_led_low", "ntf_plain"]
+        )
     }
 
     @Test(arguments: StoreBackend.enabled)
@@ -486,13 +629,18 @@ struct RechargeContractTests: ContractFixtures {
         let account = try await makeAccount(store)
         for index in 0..<3 {
             try await store.addWebhook(
-                Webhook(id: "whk_\(index)", accountID: account, url: "https://example.com/\(index)", secret: "s", createdAt: now))
+                Webhook(id: "whk_\(index)", accountID: account, url: "https://example.com/\(index)", secret: "s", createdAt: now)
+            )
         }
         for index in 0..<10 {
             _ = try await store.commit(
                 WalletTransaction(
-                    accountID: account, postings: [], records: [.notification(notification(account, "ntf_\(index)"))],
-                    at: now))
+                    accountID: account,
+                    postings: [],
+                    records: [.notification(notification(account, "ntf_\(index)"))],
+                    at: now
+                )
+            )
         }
         let claimed = try await withThrowingTaskGroup(of: [String].self) { group in
             for _ in 0..<16 {

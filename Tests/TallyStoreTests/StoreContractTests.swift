@@ -1,15 +1,12 @@
 import Foundation
-import Testing
 import TallyCore
 import TallyStore
+import Testing
 
 /// The store contract: every conformance of `Store` must pass these, unchanged.
 @Suite("Store contract")
 struct StoreContractTests: ContractFixtures {
     let now = Date(timeIntervalSince1970: 1_790_000_000)
-
-
-
 
     @Test(arguments: StoreBackend.enabled)
     func anAccountStartsWithAnEmptyWalletAndItsOwner(backend: StoreBackend) async throws {
@@ -46,7 +43,10 @@ struct StoreContractTests: ContractFixtures {
                     posting(.hold, .hold(Credits(whole: 17))),
                     posting(.capture, .capture(Credits(whole: 15))),
                     posting(.release, .release(Credits(whole: 2))),
-                ], at: now))
+                ],
+                at: now
+            )
+        )
         let wallet = try #require(try await store.wallet(account: account))
         #expect(wallet.available == Credits(thousandths: 84_500))
         #expect(wallet.held == .zero)
@@ -65,9 +65,17 @@ struct StoreContractTests: ContractFixtures {
         let account = try await makeAccount(store)
         try await credit(store, account, Credits(whole: 10))
         let purchase = Purchase(
-            id: PurchaseID("pur_1"), accountID: account, credits: Credits(whole: 100), amount: Money(cents: 2000),
-            status: .succeeded, origin: .purchase, paymentMethodID: nil, paymentReference: nil,
-            failureReason: nil, createdAt: now)
+            id: PurchaseID("pur_1"),
+            accountID: account,
+            credits: Credits(whole: 100),
+            amount: Money(cents: 2000),
+            status: .succeeded,
+            origin: .purchase,
+            paymentMethodID: nil,
+            paymentReference: nil,
+            failureReason: nil,
+            createdAt: now
+        )
         await #expect(throws: StoreError.insufficientCredits(available: Credits(whole: 10))) {
             _ = try await store.commit(
                 WalletTransaction(
@@ -75,7 +83,11 @@ struct StoreContractTests: ContractFixtures {
                     postings: [
                         posting(.charge, .charge(Credits(whole: 4))),
                         posting(.charge, .charge(Credits(whole: 7))),
-                    ], records: [.purchase(purchase)], at: now))
+                    ],
+                    records: [.purchase(purchase)],
+                    at: now
+                )
+            )
         }
         #expect(try await store.wallet(account: account)?.available == Credits(whole: 10))
         #expect(try await store.ledger(account: account, limit: 10, before: nil).count == 1)
@@ -94,7 +106,10 @@ struct StoreContractTests: ContractFixtures {
                         _ = try await store.commit(
                             WalletTransaction(
                                 accountID: account,
-                                postings: [posting(.charge, .charge(Credits(thousandths: 500)))], at: now))
+                                postings: [posting(.charge, .charge(Credits(thousandths: 500)))],
+                                at: now
+                            )
+                        )
                         return true
                     } catch StoreError.insufficientCredits {
                         return false
@@ -116,7 +131,8 @@ struct StoreContractTests: ContractFixtures {
         try await credit(store, account, Credits(whole: 10))
         await #expect(throws: StoreError.self) {
             _ = try await store.commit(
-                WalletTransaction(accountID: account, postings: [posting(.capture, .capture(Credits(whole: 1)))], at: now))
+                WalletTransaction(accountID: account, postings: [posting(.capture, .capture(Credits(whole: 1)))], at: now)
+            )
         }
         #expect(try await store.wallet(account: account)?.held == .zero)
     }
@@ -134,15 +150,23 @@ struct StoreContractTests: ContractFixtures {
         let response = IdempotentResponse(key: "k1", status: 201, body: Array("{}".utf8))
         _ = try await store.commit(
             WalletTransaction(
-                accountID: account, postings: [posting(.purchase, .add(Credits(whole: 100)))],
-                idempotency: response, at: now))
+                accountID: account,
+                postings: [posting(.purchase, .add(Credits(whole: 100)))],
+                idempotency: response,
+                at: now
+            )
+        )
         #expect(try await claim("h1", now) == .replay(status: 201, body: Array("{}".utf8)))
         // Answering a key twice rolls back the second transaction whole.
         await #expect(throws: StoreError.self) {
             _ = try await store.commit(
                 WalletTransaction(
-                    accountID: account, postings: [posting(.purchase, .add(Credits(whole: 100)))],
-                    idempotency: response, at: now))
+                    accountID: account,
+                    postings: [posting(.purchase, .add(Credits(whole: 100)))],
+                    idempotency: response,
+                    at: now
+                )
+            )
         }
         #expect(try await store.wallet(account: account)?.total == Credits(whole: 100))
     }
@@ -177,10 +201,14 @@ struct StoreContractTests: ContractFixtures {
         try await store.releaseIdempotencyKey("k", account: account)
         #expect(try await store.claimIdempotencyKey("k", requestHash: "h2", account: account, at: later, staleAfter: 30) == .claimed)
         try await store.completeIdempotencyKey(
-            IdempotentResponse(key: "k", status: 402, body: [1, 2]), account: account, at: later)
+            IdempotentResponse(key: "k", status: 402, body: [1, 2]),
+            account: account,
+            at: later
+        )
         #expect(
             try await store.claimIdempotencyKey("k", requestHash: "h2", account: account, at: later, staleAfter: 30)
-                == .replay(status: 402, body: [1, 2]))
+                == .replay(status: 402, body: [1, 2])
+        )
     }
 
     @Test(arguments: StoreBackend.enabled)
@@ -200,7 +228,8 @@ struct StoreContractTests: ContractFixtures {
         let account = try await makeAccount(test.store)
         try await credit(test.store, account, Credits(whole: 100))
         try await test.tamper(
-            "UPDATE wallets SET available = available + 1000, total = total + 1000 WHERE account_id = '\(account)'")
+            "UPDATE wallets SET available = available + 1000, total = total + 1000 WHERE account_id = '\(account)'"
+        )
         let mismatches = try await test.store.verifyWallets()
         #expect(mismatches.map(\.accountID) == [account])
         #expect(mismatches.first?.ledger.total == Credits(whole: 100))
@@ -222,8 +251,15 @@ struct StoreContractTests: ContractFixtures {
         let account = try await makeAccount(store)
         let other = try await makeAccount(store, email: "other@example.com")
         let method = PaymentMethod(
-            id: PaymentMethodID("pm_1"), accountID: account, brand: "visa", last4: "4242", expMonth: 12,
-            expYear: 2030, gatewayToken: "tok", createdAt: now)
+            id: PaymentMethodID("pm_1"),
+            accountID: account,
+            brand: "visa",
+            last4: "4242",
+            expMonth: 12,
+            expYear: 2030,
+            gatewayToken: "tok",
+            createdAt: now
+        )
         try await store.addPaymentMethod(method)
         #expect(try await store.paymentMethods(account: account) == [method])
         #expect(try await store.paymentMethod(method.id, account: other) == nil)
@@ -239,7 +275,8 @@ struct StoreContractTests: ContractFixtures {
         _ = try await makeAccount(store, email: "owner@example.com")
         let owner = try #require(try await store.user(email: "owner@example.com"))
         try await store.createSession(
-            Session(tokenHash: "t", userID: owner.id, createdAt: now, expiresAt: now.addingTimeInterval(60)))
+            Session(tokenHash: "t", userID: owner.id, createdAt: now, expiresAt: now.addingTimeInterval(60))
+        )
         #expect(try await store.user(sessionTokenHash: "t", now: now)?.id == owner.id)
         #expect(try await store.user(sessionTokenHash: "t", now: now.addingTimeInterval(61)) == nil)
         #expect(try await store.user(sessionTokenHash: "nope", now: now) == nil)

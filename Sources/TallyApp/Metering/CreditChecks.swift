@@ -61,13 +61,21 @@ public struct CreditChecks: Sendable {
         var event: String?
     }
 
-    public func run(_ request: Request, by caller: FeatureCaller, idempotency key: IdempotencyRequest?) async throws
+    public func run(
+        _ request: Request,
+        by caller: FeatureCaller,
+        idempotency key: IdempotencyRequest?
+    ) async throws
         -> Answer
     {
         let lead = try Self.check(request.contact)
         return try await idempotency.run(account: caller.accountID, request: key) { completing in
             let outcome = try await perform(
-                request.kind, lead: lead, account: caller.accountID, complete: completing.map(Self.answering))
+                request.kind,
+                lead: lead,
+                account: caller.accountID,
+                complete: completing.map(Self.answering)
+            )
             return try Answer(status: 200, outcome)
         }
     }
@@ -91,7 +99,9 @@ public struct CreditChecks: Sendable {
 
     /// Runs one credit check; `complete` makes the idempotent answer stored with its last transaction.
     func perform(
-        _ kind: CreditCheckKind, lead: Lead, account: AccountID,
+        _ kind: CreditCheckKind,
+        lead: Lead,
+        account: AccountID,
         complete: (@Sendable (Outcome) throws -> IdempotentResponse)?
     ) async throws -> Outcome {
         let checkPrice = Catalog.price(of: kind.feature)!
@@ -104,8 +114,16 @@ public struct CreditChecks: Sendable {
         entry.phone = lead.phone
         entry.event = lead.event
         var outcome = Outcome(
-            id: entry.id, kind: kind, status: "blocked", reason: nil, creditScore: nil, dtiPercent: nil,
-            validations: ValidationsView(email: nil, phone: nil), credits: .zero, totalCredits: .zero)
+            id: entry.id,
+            kind: kind,
+            status: "blocked",
+            reason: nil,
+            creditScore: nil,
+            dtiPercent: nil,
+            validations: ValidationsView(email: nil, phone: nil),
+            credits: .zero,
+            totalCredits: .zero
+        )
 
         // 0. An account that is not a verified US business cannot run a check at all:
         //    skipped before anything runs, so nothing — not even a validation — is charged.
@@ -117,8 +135,13 @@ public struct CreditChecks: Sendable {
             entry.reason = reason
             _ = try await meter.store.commit(
                 WalletTransaction(
-                    accountID: account, postings: [], records: [.usage(entry)],
-                    idempotency: try complete.map { try $0(outcome) }, at: entry.createdAt))
+                    accountID: account,
+                    postings: [],
+                    records: [.usage(entry)],
+                    idempotency: try complete.map { try $0(outcome) },
+                    at: entry.createdAt
+                )
+            )
             return outcome
         }
 
@@ -134,8 +157,13 @@ public struct CreditChecks: Sendable {
             entry.reason = outcome.reason
             _ = try await meter.store.commit(
                 WalletTransaction(
-                    accountID: account, postings: [], records: [.usage(entry)],
-                    idempotency: try complete.map { try $0(outcome) }, at: now))
+                    accountID: account,
+                    postings: [],
+                    records: [.usage(entry)],
+                    idempotency: try complete.map { try $0(outcome) },
+                    at: now
+                )
+            )
             return outcome
         } catch StoreError.insufficientCredits(let available) {
             try await meter.refuse(entry, available: available, price: total)
@@ -195,12 +223,16 @@ public struct CreditChecks: Sendable {
         do {
             _ = try await meter.store.commit(
                 WalletTransaction(
-                    accountID: account, postings: postings,
+                    accountID: account,
+                    postings: postings,
                     records: [
                         .settleHold(holdID, status: .captured, capturedCredits: outcome.totalCredits),
                         .usage(emailEntry), .usage(phoneEntry), .usage(entry),
                     ],
-                    idempotency: try complete.map { try $0(outcome) }, at: meter.time.now()))
+                    idempotency: try complete.map { try $0(outcome) },
+                    at: meter.time.now()
+                )
+            )
         } catch StoreError.conflict {
             throw TallyError.conflict("the credit check took longer than its hold; nothing was charged")
         }

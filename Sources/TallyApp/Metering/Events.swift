@@ -69,7 +69,12 @@ public struct Events: Sendable {
     }
 
     /// Runs the event's enabled checks on a lead, charges them, and decides qualification and route.
-    public func submit(_ lead: NewLead, event id: String, by caller: FeatureCaller, idempotency key: IdempotencyRequest?)
+    public func submit(
+        _ lead: NewLead,
+        event id: String,
+        by caller: FeatureCaller,
+        idempotency key: IdempotencyRequest?
+    )
         async throws -> Answer
     {
         try Self.checkEventID(id)
@@ -85,17 +90,24 @@ public struct Events: Sendable {
         let account = caller.accountID
         return try await idempotency.run(account: account, request: key) { completing in
             var view = LeadView(
-                event: id, qualified: false, disqualifiedBy: [], route: nil,
-                checks: ChecksView(email: nil, phone: nil, creditCheck: nil), credits: .zero)
+                event: id,
+                qualified: false,
+                disqualifiedBy: [],
+                route: nil,
+                checks: ChecksView(email: nil, phone: nil, creditCheck: nil),
+                credits: .zero
+            )
             let verified = try await meter.store.account(account)?.usBusinessEntity ?? false
             if let kind = config.creditCheck.kind, verified {
                 let view = view
                 let outcome = try await creditChecks.perform(
-                    kind, lead: CreditChecks.Lead(name: name ?? "", email: email ?? "", phone: phone ?? "", event: id),
+                    kind,
+                    lead: CreditChecks.Lead(name: name ?? "", email: email ?? "", phone: phone ?? "", event: id),
                     account: account,
                     complete: completing.map { key in
                         { @Sendable outcome in try Self.finish(view, config: config, outcome: outcome).idempotent(key) }
-                    })
+                    }
+                )
                 return try Self.finish(view, config: config, outcome: outcome).answer
             }
             var results = LeadCheckResults()
@@ -105,7 +117,13 @@ public struct Events: Sendable {
             var price = Credits.zero
             if config.emailValidation { price = price + Catalog.price(of: .emailValidation)! }
             if config.phoneValidation { price = price + Catalog.price(of: .phoneValidation)! }
-            var refusal = meter.logEntry(meter.ids.make("ev"), account: account, feature: config.emailValidation ? .emailValidation : .phoneValidation, status: "", credits: .zero)
+            var refusal = meter.logEntry(
+                meter.ids.make("ev"),
+                account: account,
+                feature: config.emailValidation ? .emailValidation : .phoneValidation,
+                status: "",
+                credits: .zero
+            )
             refusal.event = id
             refusal.contactName = name
             try await meter.requireAvailable(price, account: account, refusal: refusal)
@@ -143,9 +161,16 @@ public struct Events: Sendable {
                 skipped.reason = reason
                 records.append(.usage(skipped))
                 view.checks.creditCheck = CreditChecks.Outcome(
-                    id: skipped.id, kind: kind, status: "skipped", reason: reason, creditScore: nil, dtiPercent: nil,
+                    id: skipped.id,
+                    kind: kind,
+                    status: "skipped",
+                    reason: reason,
+                    creditScore: nil,
+                    dtiPercent: nil,
                     validations: CreditChecks.ValidationsView(email: view.checks.email, phone: view.checks.phone),
-                    credits: .zero, totalCredits: .zero)
+                    credits: .zero,
+                    totalCredits: .zero
+                )
             }
             for entry in entries {
                 postings.append(Posting(id: meter.ledgerID(), kind: .charge, change: .charge(entry.credits), reference: entry.id))
@@ -161,9 +186,13 @@ public struct Events: Sendable {
                 do {
                     _ = try await meter.store.commit(
                         WalletTransaction(
-                            accountID: account, postings: postings, records: records,
+                            accountID: account,
+                            postings: postings,
+                            records: records,
                             idempotency: completing.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
-                            at: meter.time.now()))
+                            at: meter.time.now()
+                        )
+                    )
                 } catch StoreError.insufficientCredits(let available) {
                     try await meter.refuse(refusal, available: available, price: price)
                 }
@@ -181,7 +210,11 @@ public struct Events: Sendable {
             LeadCheckResults(
                 emailValid: outcome.validations.email.map { $0.result == "valid" },
                 phoneValid: outcome.validations.phone.map { $0.result == "valid" },
-                creditCheckCompleted: completed, creditScore: outcome.creditScore, dtiPercent: outcome.dtiPercent))
+                creditCheckCompleted: completed,
+                creditScore: outcome.creditScore,
+                dtiPercent: outcome.dtiPercent
+            )
+        )
         view.qualified = decision.qualified
         view.disqualifiedBy = decision.disqualifiedBy
         view.route = decision.route

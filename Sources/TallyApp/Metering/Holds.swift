@@ -40,7 +40,9 @@ public struct Holds: Sendable {
     public func hold(_ request: NewHold, by caller: FeatureCaller, idempotency key: IdempotencyRequest?) async throws -> Answer {
         var errors = [FieldError]()
         let feature = request.feature.trimmingCharacters(in: .whitespaces)
-        if feature.isEmpty || feature.count > 64 || !feature.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == ".") }) {
+        if feature.isEmpty || feature.count > 64
+            || !feature.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == ".") })
+        {
             errors.append(FieldError("feature", "must be 1 to 64 letters, digits, '_', '-' or '.'"))
         }
         if !request.credits.isPositive {
@@ -48,7 +50,8 @@ public struct Holds: Sendable {
         } else if request.credits > Credits.maximumPerRequest {
             errors.append(FieldError("credits", "must be at most \(Credits.maximumPerRequest)"))
         }
-        let reference = Limits.text(request.reference, field: "reference", maximum: Limits.maximumReferenceLength, required: false, errors: &errors) ?? ""
+        let reference =
+            Limits.text(request.reference, field: "reference", maximum: Limits.maximumReferenceLength, required: false, errors: &errors) ?? ""
         let ttl = request.ttlSeconds ?? Self.defaultTTLSeconds
         if !(1...Self.maximumTTLSeconds).contains(ttl) {
             errors.append(FieldError("ttlSeconds", "must be from 1 to \(Self.maximumTTLSeconds)"))
@@ -57,8 +60,14 @@ public struct Holds: Sendable {
         return try await idempotency.run(account: caller.accountID, request: key) { completing in
             let now = meter.time.now()
             let hold = Hold(
-                id: HoldID(meter.ids.make("hold")), accountID: caller.accountID, feature: feature, credits: request.credits,
-                reference: reference, createdAt: now, expiresAt: now.addingTimeInterval(TimeInterval(ttl)))
+                id: HoldID(meter.ids.make("hold")),
+                accountID: caller.accountID,
+                feature: feature,
+                credits: request.credits,
+                reference: reference,
+                createdAt: now,
+                expiresAt: now.addingTimeInterval(TimeInterval(ttl))
+            )
             let answer = try Answer(status: 201, Self.view(hold))
             do {
                 _ = try await meter.store.commit(
@@ -67,7 +76,9 @@ public struct Holds: Sendable {
                         postings: [Posting(id: meter.ledgerID(), kind: .hold, change: .hold(hold.credits), reference: hold.id.rawValue)],
                         records: [.hold(hold)],
                         idempotency: completing.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
-                        at: now))
+                        at: now
+                    )
+                )
             } catch StoreError.insufficientCredits(let available) {
                 throw TallyError.insufficientCredits(available: available, required: hold.credits)
             }
@@ -108,10 +119,13 @@ public struct Holds: Sendable {
             do {
                 _ = try await meter.store.commit(
                     WalletTransaction(
-                        accountID: caller.accountID, postings: Self.postings(for: hold, ids: meter),
+                        accountID: caller.accountID,
+                        postings: Self.postings(for: hold, ids: meter),
                         records: [.settleHold(id, status: hold.status, capturedCredits: captured)],
                         idempotency: completing.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
-                        at: now))
+                        at: now
+                    )
+                )
             } catch StoreError.conflict {
                 throw TallyError.conflict("hold \(id) is no longer active; nothing was captured")
             }
@@ -129,7 +143,10 @@ public struct Holds: Sendable {
                     WalletTransaction(
                         accountID: hold.accountID,
                         postings: [Posting(id: meter.ledgerID(), kind: .release, change: .release(hold.credits), reference: hold.id.rawValue)],
-                        records: [.settleHold(hold.id, status: .expired, capturedCredits: .zero)], at: now))
+                        records: [.settleHold(hold.id, status: .expired, capturedCredits: .zero)],
+                        at: now
+                    )
+                )
                 released += 1
             } catch StoreError.conflict {
                 // Settled meanwhile by its owner or another process: nothing to release.
@@ -152,7 +169,13 @@ public struct Holds: Sendable {
 
     static func view(_ hold: Hold) -> HoldView {
         HoldView(
-            id: hold.id, feature: hold.feature, credits: hold.credits, capturedCredits: hold.capturedCredits,
-            reference: hold.reference, status: hold.status, expiresAt: hold.expiresAt)
+            id: hold.id,
+            feature: hold.feature,
+            credits: hold.credits,
+            capturedCredits: hold.capturedCredits,
+            reference: hold.reference,
+            status: hold.status,
+            expiresAt: hold.expiresAt
+        )
     }
 }

@@ -44,10 +44,20 @@ struct Meter: Sendable {
                 records: [
                     .hold(
                         Hold(
-                            id: id, accountID: entry.accountID, feature: entry.feature.rawValue, credits: price,
-                            reference: entry.id, createdAt: now, expiresAt: now.addingTimeInterval(Self.featureHoldSeconds)))
+                            id: id,
+                            accountID: entry.accountID,
+                            feature: entry.feature.rawValue,
+                            credits: price,
+                            reference: entry.id,
+                            createdAt: now,
+                            expiresAt: now.addingTimeInterval(Self.featureHoldSeconds)
+                        )
+                    )
                 ],
-                guardedRequest: guarded, at: now))
+                guardedRequest: guarded,
+                at: now
+            )
+        )
         return id
     }
 
@@ -55,8 +65,14 @@ struct Meter: Sendable {
     func logEntry(_ id: String, account: AccountID, feature: Feature, status: String, credits: Credits) -> UsageLogEntry {
         let now = time.now()
         return UsageLogEntry(
-            id: id, accountID: account, feature: feature, status: status, credits: credits,
-            day: PacificDay.of(now), createdAt: now)
+            id: id,
+            accountID: account,
+            feature: feature,
+            status: status,
+            credits: credits,
+            day: PacificDay.of(now),
+            createdAt: now
+        )
     }
 }
 
@@ -80,7 +96,13 @@ enum Limits {
     static let maximumReferenceLength = 200
 
     /// A free-text field: trimmed, at most `maximum` characters.
-    static func text(_ value: String?, field: String, maximum: Int, required: Bool, errors: inout [FieldError])
+    static func text(
+        _ value: String?,
+        field: String,
+        maximum: Int,
+        required: Bool,
+        errors: inout [FieldError]
+    )
         -> String?
     {
         guard let value else {

@@ -57,9 +57,14 @@ public struct SMSMessages: Sendable {
     public func quote(_ request: QuoteRequest) throws -> QuoteView {
         let (number, quote) = try Self.price(to: request.to, body: request.body)
         return QuoteView(
-            iso: quote.rate.iso, country: quote.rate.country, e164: number.e164,
-            encoding: quote.segmentation.encoding, segments: quote.segmentation.segments,
-            creditsPerSegment: quote.rate.creditsPerSegment, credits: quote.credits)
+            iso: quote.rate.iso,
+            country: quote.rate.country,
+            e164: number.e164,
+            encoding: quote.segmentation.encoding,
+            segments: quote.segmentation.segments,
+            creditsPerSegment: quote.rate.creditsPerSegment,
+            credits: quote.credits
+        )
     }
 
     static func price(to: String, body: String) throws(TallyError) -> (PhoneNumber, SMSQuote) {
@@ -77,7 +82,11 @@ public struct SMSMessages: Sendable {
         }
     }
 
-    public func send(_ request: SendRequest, by caller: FeatureCaller, idempotency key: IdempotencyRequest?) async throws
+    public func send(
+        _ request: SendRequest,
+        by caller: FeatureCaller,
+        idempotency key: IdempotencyRequest?
+    ) async throws
         -> Answer
     {
         var errors = [FieldError]()
@@ -108,8 +117,15 @@ public struct SMSMessages: Sendable {
                 delivery = .failed(reason: "the carrier did not answer")
             }
             var view = MessageView(
-                id: entry.id, status: "sent", reason: nil, iso: quote.rate.iso, e164: number.e164,
-                encoding: quote.segmentation.encoding, segments: quote.segmentation.segments, credits: price)
+                id: entry.id,
+                status: "sent",
+                reason: nil,
+                iso: quote.rate.iso,
+                e164: number.e164,
+                encoding: quote.segmentation.encoding,
+                segments: quote.segmentation.segments,
+                credits: price
+            )
             let posting: Posting
             switch delivery {
             case .sent:
@@ -127,10 +143,15 @@ public struct SMSMessages: Sendable {
             do {
                 _ = try await meter.store.commit(
                     WalletTransaction(
-                        accountID: account, postings: [posting],
-                        records: [.settleHold(holdID, status: view.status == "sent" ? .captured : .released, capturedCredits: view.credits), .usage(entry)],
+                        accountID: account,
+                        postings: [posting],
+                        records: [
+                            .settleHold(holdID, status: view.status == "sent" ? .captured : .released, capturedCredits: view.credits), .usage(entry),
+                        ],
                         idempotency: completing.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
-                        at: meter.time.now()))
+                        at: meter.time.now()
+                    )
+                )
             } catch StoreError.conflict {
                 throw TallyError.conflict("the message took longer than its hold; nothing was charged")
             }

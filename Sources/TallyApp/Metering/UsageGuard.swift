@@ -51,17 +51,24 @@ public struct UsageGuard: Sendable {
         guard errors.isEmpty else { throw TallyError.invalid(errors) }
         try await store.setUsageGuard(
             UsageGuardSettings(enabled: settings.enabled, maxRequests: settings.maxRequests, windowSeconds: settings.windowSeconds),
-            account: manager.accountID)
+            account: manager.accountID
+        )
         return Self.view(try await store.usageGuard(account: manager.accountID))
     }
 
     public func resume(by manager: CreditManager) async throws -> View {
         let now = time.now()
         _ = try await store.resumeUsageGuard(
-            account: manager.accountID, at: now,
+            account: manager.accountID,
+            at: now,
             notification: Notification(
-                id: ids.make("ntf"), accountID: manager.accountID, kind: "usage_guard_resumed",
-                message: "Credit checks were resumed by \(manager.user.email).", createdAt: now))
+                id: ids.make("ntf"),
+                accountID: manager.accountID,
+                kind: "usage_guard_resumed",
+                message: "Credit checks were resumed by \(manager.user.email).",
+                createdAt: now
+            )
+        )
         return Self.view(try await store.usageGuard(account: manager.accountID))
     }
 
@@ -70,17 +77,27 @@ public struct UsageGuard: Sendable {
         let now = time.now()
         let settings = try await store.usageGuard(account: account)
         _ = try await store.pauseUsageGuard(
-            account: account, at: now,
+            account: account,
+            at: now,
             notification: Notification(
-                id: ids.make("ntf"), accountID: account, kind: "usage_guard_paused",
-                message: "Credit checks are paused: more than \(settings.maxRequests) requests in \(settings.windowSeconds) seconds. A super admin must resume them.",
+                id: ids.make("ntf"),
+                accountID: account,
+                kind: "usage_guard_paused",
+                message:
+                    "Credit checks are paused: more than \(settings.maxRequests) requests in \(settings.windowSeconds) seconds. A super admin must resume them.",
                 data: #"{"maxRequests":\#(settings.maxRequests),"windowSeconds":\#(settings.windowSeconds)}"#,
-                createdAt: now))
+                createdAt: now
+            )
+        )
     }
 
     static func view(_ settings: UsageGuardSettings) -> View {
         View(
-            enabled: settings.enabled, maxRequests: settings.maxRequests, windowSeconds: settings.windowSeconds,
-            paused: settings.paused, pausedAt: settings.pausedAt)
+            enabled: settings.enabled,
+            maxRequests: settings.maxRequests,
+            windowSeconds: settings.windowSeconds,
+            paused: settings.paused,
+            pausedAt: settings.pausedAt
+        )
     }
 }

@@ -65,7 +65,11 @@ public struct Validations: Sendable {
 
     // MARK: Charged requests
 
-    public func validateEmail(_ request: EmailRequest, by caller: FeatureCaller, idempotency key: IdempotencyRequest?)
+    public func validateEmail(
+        _ request: EmailRequest,
+        by caller: FeatureCaller,
+        idempotency key: IdempotencyRequest?
+    )
         async throws -> Answer
     {
         var errors = [FieldError]()
@@ -87,7 +91,11 @@ public struct Validations: Sendable {
         }
     }
 
-    public func validatePhone(_ request: PhoneRequest, by caller: FeatureCaller, idempotency key: IdempotencyRequest?)
+    public func validatePhone(
+        _ request: PhoneRequest,
+        by caller: FeatureCaller,
+        idempotency key: IdempotencyRequest?
+    )
         async throws -> Answer
     {
         var errors = [FieldError]()
@@ -119,7 +127,9 @@ public struct Validations: Sendable {
                     postings: [Posting(id: meter.ledgerID(), kind: .charge, change: .charge(price), reference: entry.id)],
                     records: [.usage(entry)],
                     idempotency: completing.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
-                    at: entry.createdAt))
+                    at: entry.createdAt
+                )
+            )
         } catch StoreError.insufficientCredits(let available) {
             try await meter.refuse(entry, available: available, price: price)
         }
@@ -141,8 +151,13 @@ public struct Validations: Sendable {
                 throw TallyError.providerFailed(failure.reason)
             }
             return EmailCheck(
-                id: id, result: verdict.deliverable ? "valid" : "invalid", reason: verdict.reason,
-                email: address.description, roleAccount: address.isRoleAccount, credits: price)
+                id: id,
+                result: verdict.deliverable ? "valid" : "invalid",
+                reason: verdict.reason,
+                email: address.description,
+                roleAccount: address.isRoleAccount,
+                credits: price
+            )
         }
     }
 
@@ -161,8 +176,13 @@ public struct Validations: Sendable {
             }
             return (
                 PhoneCheck(
-                    id: id, result: verdict.valid ? "valid" : "invalid", reason: verdict.reason, iso: number.regionCode,
-                    e164: number.e164, credits: price),
+                    id: id,
+                    result: verdict.valid ? "valid" : "invalid",
+                    reason: verdict.reason,
+                    iso: number.regionCode,
+                    e164: number.e164,
+                    credits: price
+                ),
                 verdict.valid ? number : nil
             )
         }

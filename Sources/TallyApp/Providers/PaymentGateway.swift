@@ -53,8 +53,12 @@ public actor SandboxPaymentGateway: PaymentGateway {
             default: "ok"
             }
         return SavedCard(
-            token: "tok_sandbox_\(behaviour)_\(card.last4)_\(Secrets.base32(byteCount: 8))", brand: card.brand,
-            last4: card.last4, expMonth: card.expMonth, expYear: card.expYear)
+            token: "tok_sandbox_\(behaviour)_\(card.last4)_\(Secrets.base32(byteCount: 8))",
+            brand: card.brand,
+            last4: card.last4,
+            expMonth: card.expMonth,
+            expYear: card.expYear
+        )
     }
 
     public func charge(_ amount: Money, cardToken: String, idempotencyKey: String) -> PaymentOutcome {

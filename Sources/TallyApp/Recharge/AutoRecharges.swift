@@ -51,11 +51,17 @@ public struct AutoRecharges: Sendable {
         }
         guard errors.isEmpty else { throw TallyError.invalid(errors) }
         let settings = AutoRechargeSettings(
-            enabled: request.enabled, thresholdCredits: request.thresholdCredits, rechargeCredits: request.rechargeCredits,
-            paymentMethodID: request.paymentMethodId.rawValue, maxRechargesPerDay: perDay, maxSpendPerMonth: perMonth)
+            enabled: request.enabled,
+            thresholdCredits: request.thresholdCredits,
+            rechargeCredits: request.rechargeCredits,
+            paymentMethodID: request.paymentMethodId.rawValue,
+            maxRechargesPerDay: perDay,
+            maxSpendPerMonth: perMonth
+        )
         let available = try await store.wallet(account: manager.accountID)?.available ?? .zero
         let now = time.now()
-        let due = AutoRechargePolicy.rechargeOnSave(available: available, settings: settings)
+        let due =
+            AutoRechargePolicy.rechargeOnSave(available: available, settings: settings)
             ? Recharge(id: ids.make("rch"), accountID: manager.accountID, credits: settings.rechargeCredits, nextAttemptAt: now, createdAt: now)
             : nil
         try await store.setAutoRecharge(settings, account: manager.accountID, recharge: due)
@@ -78,8 +84,14 @@ public struct AutoRecharges: Sendable {
         let day = PacificDay.of(now)
         func end(_ status: RechargeStatus, result: String, reason: String, disable: Bool = false, notify kinds: [(String, String)]) async throws {
             let update = RechargeUpdate(
-                rechargeID: recharge.id, status: status, attempts: recharge.attempts, nextAttemptAt: now, reason: reason,
-                lastResult: result, disable: disable)
+                rechargeID: recharge.id,
+                status: status,
+                attempts: recharge.attempts,
+                nextAttemptAt: now,
+                reason: reason,
+                lastResult: result,
+                disable: disable
+            )
             try await store.updateRecharge(update, account: account, notifications: kinds.map { notification($0.0, $0.1, account: account) }, at: now)
         }
         guard let state = try await store.autoRecharge(account: account), state.settings.enabled else {
@@ -89,31 +101,54 @@ public struct AutoRecharges: Sendable {
         guard let method = try await store.paymentMethod(PaymentMethodID(settings.paymentMethodID), account: account) else {
             let reason = "the payment method was removed"
             return try await end(
-                .failed, result: "disabled", reason: reason, disable: true,
-                notify: [("recharge_disabled", "Auto-recharge was switched off: \(reason).")])
+                .failed,
+                result: "disabled",
+                reason: reason,
+                disable: true,
+                notify: [("recharge_disabled", "Auto-recharge was switched off: \(reason).")]
+            )
         }
         guard case .success(let price) = Catalog.purchasePrice(of: recharge.credits) else {
             return try await end(.failed, result: "failed", reason: "the recharge amount cannot be bought", notify: [])
         }
         let spend = try await store.rechargeSpend(account: account, day: day)
         if let cap = AutoRechargePolicy.cap(
-            rechargesToday: spend.rechargesToday, spentThisMonth: spend.spentThisMonth, price: price, settings: settings)
-        {
-            let reason = cap == .daily
+            rechargesToday: spend.rechargesToday,
+            spentThisMonth: spend.spentThisMonth,
+            price: price,
+            settings: settings
+        ) {
+            let reason =
+                cap == .daily
                 ? "the limit of \(settings.maxRechargesPerDay) recharges a day was reached"
                 : "USD \(price) more would pass the limit of USD \(settings.maxSpendPerMonth) a month"
             return try await end(
-                .capped, result: "capped", reason: reason,
-                notify: [("recharge_capped", "An automatic recharge of \(recharge.credits) credits was not bought: \(reason).")])
+                .capped,
+                result: "capped",
+                reason: reason,
+                notify: [("recharge_capped", "An automatic recharge of \(recharge.credits) credits was not bought: \(reason).")]
+            )
         }
         let attempt = recharge.attempts + 1
         let purchaseID = PurchaseID("pur_\(recharge.id)_\(attempt)")
         let succeeded = RechargeUpdate(
-            rechargeID: recharge.id, status: .succeeded, attempts: attempt, nextAttemptAt: now, reason: nil, settledDay: day,
-            amount: price, lastResult: "succeeded")
+            rechargeID: recharge.id,
+            status: .succeeded,
+            attempts: attempt,
+            nextAttemptAt: now,
+            reason: nil,
+            settledDay: day,
+            amount: price,
+            lastResult: "succeeded"
+        )
         do {
             _ = try await purchases.pay(
-                purchaseID, credits: recharge.credits, amount: price, method: method, account: account, origin: .recharge,
+                purchaseID,
+                credits: recharge.credits,
+                amount: price,
+                method: method,
+                account: account,
+                origin: .recharge,
                 completing: nil,
                 with: [
                     .recharge(succeeded),
@@ -121,8 +156,11 @@ public struct AutoRecharges: Sendable {
                         notification(
                             "recharge_succeeded",
                             "Auto-recharge added \(recharge.credits) credits for USD \(price) (card ending \(method.last4)).",
-                            account: account)),
-                ])
+                            account: account
+                        )
+                    ),
+                ]
+            )
         } catch TallyError.paymentDeclined(_, let reason) {
             var kinds = [("recharge_failed", "An automatic recharge of \(recharge.credits) credits failed: \(reason).")]
             let final = attempt >= AutoRechargePolicy.maximumAttempts
@@ -130,9 +168,14 @@ public struct AutoRecharges: Sendable {
                 kinds.append(("recharge_disabled", "Auto-recharge was switched off after \(attempt) failed payments."))
             }
             let update = RechargeUpdate(
-                rechargeID: recharge.id, status: final ? .failed : .pending, attempts: attempt,
+                rechargeID: recharge.id,
+                status: final ? .failed : .pending,
+                attempts: attempt,
                 nextAttemptAt: now.addingTimeInterval(TimeInterval(AutoRechargePolicy.retryDelaySeconds(afterAttempt: attempt))),
-                reason: reason, lastResult: final ? "disabled" : "failed", disable: final)
+                reason: reason,
+                lastResult: final ? "disabled" : "failed",
+                disable: final
+            )
             try await store.updateRecharge(update, account: account, notifications: kinds.map { notification($0.0, $0.1, account: account) }, at: now)
         } catch StoreError.conflict {
             // Settled meanwhile by another worker: nothing more to do.
@@ -160,7 +203,9 @@ public struct MoneyInput: Sendable, Codable, Hashable {
         }
         guard let money = Money.parse(text) else {
             throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "must be a non-negative amount of dollars with at most two decimals")
+                in: container,
+                debugDescription: "must be a non-negative amount of dollars with at most two decimals"
+            )
         }
         self.money = money
     }

@@ -89,8 +89,12 @@ public struct Webhooks: Sendable {
             throw TallyError.invalid("url", "an account has at most \(Self.maximumEndpoints) webhook endpoints")
         }
         let webhook = Webhook(
-            id: ids.make("wh"), accountID: manager.accountID, url: text, secret: "whsec_" + Secrets.base32(byteCount: 32),
-            createdAt: time.now())
+            id: ids.make("wh"),
+            accountID: manager.accountID,
+            url: text,
+            secret: "whsec_" + Secrets.base32(byteCount: 32),
+            createdAt: time.now()
+        )
         try await store.addWebhook(webhook)
         return Created(id: webhook.id, url: webhook.url, secret: webhook.secret, createdAt: webhook.createdAt)
     }
@@ -111,9 +115,14 @@ public struct Webhooks: Sendable {
         }
         return try await store.deliveries(webhook: id, account: manager.accountID, limit: 200).map {
             DeliveryView(
-                id: $0.id, notificationId: $0.notificationID, attempts: $0.attempts, status: $0.status,
-                lastStatusCode: $0.lastStatusCode, nextAttemptAt: $0.status == .pending ? $0.nextAttemptAt : nil,
-                deliveredAt: $0.deliveredAt)
+                id: $0.id,
+                notificationId: $0.notificationID,
+                attempts: $0.attempts,
+                status: $0.status,
+                lastStatusCode: $0.lastStatusCode,
+                nextAttemptAt: $0.status == .pending ? $0.nextAttemptAt : nil,
+                deliveredAt: $0.deliveredAt
+            )
         }
     }
 
@@ -134,12 +143,14 @@ public struct Webhooks: Sendable {
         var status: Int?
         if let url = URL(string: job.url) {
             status = try? await transport.post(
-                url: url, body: body,
+                url: url,
+                body: body,
                 headers: [
                     "Content-Type": "application/json",
                     "Tally-Signature": Self.signature(body: body, secret: job.secret, timestamp: timestamp),
                     "Tally-Delivery": job.delivery.id,
-                ])
+                ]
+            )
         }
         let attempts = job.delivery.attempts + 1
         if let status, (200..<300).contains(status) {

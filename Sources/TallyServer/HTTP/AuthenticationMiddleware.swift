@@ -10,7 +10,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
     let accounts: Accounts
 
     func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         guard let header = request.headers[.authorization] else {
             return try await next(request, context)

@@ -11,7 +11,9 @@ struct ProblemMiddleware: RouterMiddleware {
     typealias Context = TallyRequestContext
 
     func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         do {
             return try await next(request, context)
@@ -43,7 +45,8 @@ extension Response {
         self.init(
             status: HTTPResponse.Status(code: answer.status),
             headers: [.contentType: type],
-            body: answer.status == 204 ? .init() : .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+            body: answer.status == 204 ? .init() : .init(byteBuffer: ByteBuffer(bytes: answer.body))
+        )
     }
 
     /// A value encoded as the API's JSON.

@@ -33,14 +33,17 @@ enum OpenAPIDocument {
             [
                 ("type", .string()), ("title", .string()), ("status", .integer), ("detail", .string()),
                 ("errors", .array(.object([("field", .string()), ("reason", .string())]))),
-            ], required: ["type", "title", "status", "detail"]),
+            ],
+            required: ["type", "title", "status", "detail"]
+        ),
         "Person": .object([
             ("id", .string()), ("email", .string()), ("name", .string()),
             ("role", .oneOf(["owner", "super_admin", "admin", "member"])), ("account", .string()),
         ]),
         "Card": .object(
             [("number", .string()), ("expMonth", .integer), ("expYear", .integer), ("cvc", .string())],
-            required: ["number", "expMonth", "expYear", "cvc"]),
+            required: ["number", "expMonth", "expYear", "cvc"]
+        ),
         "PaymentMethod": .object([
             ("id", .string()), ("brand", .string()), ("last4", .string()), ("expMonth", .integer),
             ("expYear", .integer), ("createdAt", .dateTime),

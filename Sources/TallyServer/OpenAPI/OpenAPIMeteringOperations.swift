@@ -38,10 +38,13 @@ extension OpenAPIDocument {
                     .object([
                         ("name", .string()), ("minCreditScore", .nullable(.integer)),
                         ("maxCreditScore", .nullable(.integer)), ("maxDtiPercent", .nullable(.integer)),
-                    ]))
+                    ])
+                )
             ),
             ("defaultRoute", .nullable(.string())),
-        ], required: ["name"])
+        ],
+        required: ["name"]
+    )
     static let usageGuard = Schema.object([
         ("enabled", .boolean), ("maxRequests", .integer), ("windowSeconds", .integer), ("paused", .boolean),
         ("pausedAt", .nullable(.dateTime)),
@@ -50,94 +53,167 @@ extension OpenAPIDocument {
 
     static let meteringOperations: [Operation] = [
         Operation(
-            method: "POST", path: "/v1/accounts/{account}/validations/email",
-            summary: "Validate an email address: 0.5 credits, charged valid or invalid", callers: callers,
-            request: .object([("email", .string()), ("contact", contact)], required: ["email"]), status: 200,
-            answer: emailCheck, idempotent: true),
+            method: "POST",
+            path: "/v1/accounts/{account}/validations/email",
+            summary: "Validate an email address: 0.5 credits, charged valid or invalid",
+            callers: callers,
+            request: .object([("email", .string()), ("contact", contact)], required: ["email"]),
+            status: 200,
+            answer: emailCheck,
+            idempotent: true
+        ),
         Operation(
-            method: "POST", path: "/v1/accounts/{account}/validations/phone",
-            summary: "Validate a phone number: 1.5 credits, charged valid or invalid", callers: callers,
-            request: .object([("phone", .string()), ("contact", contact)], required: ["phone"]), status: 200,
-            answer: phoneCheck, idempotent: true),
+            method: "POST",
+            path: "/v1/accounts/{account}/validations/phone",
+            summary: "Validate a phone number: 1.5 credits, charged valid or invalid",
+            callers: callers,
+            request: .object([("phone", .string()), ("contact", contact)], required: ["phone"]),
+            status: 200,
+            answer: phoneCheck,
+            idempotent: true
+        ),
         Operation(
-            method: "POST", path: "/v1/accounts/{account}/credit-checks",
+            method: "POST",
+            path: "/v1/accounts/{account}/credit-checks",
             summary: "Credit score (17 credits with its validations) or DTI (26), charged only when completed",
             callers: callers,
             request: .object([("kind", .oneOf(["credit_score", "dti"])), ("contact", contact)], required: ["kind", "contact"]),
-            status: 200, answer: creditCheckOutcome, idempotent: true),
+            status: 200,
+            answer: creditCheckOutcome,
+            idempotent: true
+        ),
         Operation(
-            method: "POST", path: "/v1/accounts/{account}/sms",
-            summary: "Send an SMS: country price × segments, charged only when sent", callers: callers,
+            method: "POST",
+            path: "/v1/accounts/{account}/sms",
+            summary: "Send an SMS: country price × segments, charged only when sent",
+            callers: callers,
             request: .object(
                 [("to", .string()), ("body", .string()), ("contact", contact), ("event", .string())],
-                required: ["to", "body"]),
+                required: ["to", "body"]
+            ),
             status: 200,
             answer: .object([
                 ("id", .string()), ("status", .oneOf(["sent", "failed"])), ("reason", .nullable(.string())),
                 ("iso", .string()), ("e164", .string()), ("encoding", .oneOf(["GSM-7", "UCS-2"])),
                 ("segments", .integer), ("credits", .credits),
-            ]), idempotent: true),
+            ]),
+            idempotent: true
+        ),
         Operation(
-            method: "POST", path: "/v1/sms/quote", summary: "Price an SMS without sending it", callers: "any principal",
-            request: .object([("to", .string()), ("body", .string())], required: ["to", "body"]), status: 200,
+            method: "POST",
+            path: "/v1/sms/quote",
+            summary: "Price an SMS without sending it",
+            callers: "any principal",
+            request: .object([("to", .string()), ("body", .string())], required: ["to", "body"]),
+            status: 200,
             answer: .object([
                 ("iso", .string()), ("country", .string()), ("e164", .string()),
                 ("encoding", .oneOf(["GSM-7", "UCS-2"])), ("segments", .integer), ("creditsPerSegment", .credits),
                 ("credits", .credits),
-            ])),
+            ])
+        ),
         Operation(
-            method: "POST", path: "/v1/accounts/{account}/holds", summary: "Hold credits for an action in flight",
+            method: "POST",
+            path: "/v1/accounts/{account}/holds",
+            summary: "Hold credits for an action in flight",
             callers: callers,
             request: .object(
                 [("feature", .string()), ("credits", .credits), ("reference", .string()), ("ttlSeconds", .integer)],
-                required: ["feature", "credits"]),
-            status: 201, answer: hold, idempotent: true),
+                required: ["feature", "credits"]
+            ),
+            status: 201,
+            answer: hold,
+            idempotent: true
+        ),
         Operation(
-            method: "POST", path: "/v1/accounts/{account}/holds/{id}/capture",
+            method: "POST",
+            path: "/v1/accounts/{account}/holds/{id}/capture",
             summary: "Capture up to the held credits; the rest is released. 409 after release or expiry",
-            callers: callers, request: .object([("credits", .credits)]), status: 200, answer: hold, idempotent: true),
+            callers: callers,
+            request: .object([("credits", .credits)]),
+            status: 200,
+            answer: hold,
+            idempotent: true
+        ),
         Operation(
-            method: "POST", path: "/v1/accounts/{account}/holds/{id}/release", summary: "Release a hold",
-            callers: callers, status: 200, answer: hold, idempotent: true),
+            method: "POST",
+            path: "/v1/accounts/{account}/holds/{id}/release",
+            summary: "Release a hold",
+            callers: callers,
+            status: 200,
+            answer: hold,
+            idempotent: true
+        ),
     ]
 
     static let eventOperations: [Operation] = [
         Operation(
-            method: "PUT", path: "/v1/accounts/{account}/events/{event}",
-            summary: "Configure an event's checks, disqualification rules and routes", callers: "owner, super_admin",
-            request: eventConfig, status: 200, answer: eventConfig),
+            method: "PUT",
+            path: "/v1/accounts/{account}/events/{event}",
+            summary: "Configure an event's checks, disqualification rules and routes",
+            callers: "owner, super_admin",
+            request: eventConfig,
+            status: 200,
+            answer: eventConfig
+        ),
         Operation(
-            method: "POST", path: "/v1/accounts/{account}/events/{event}/leads",
+            method: "POST",
+            path: "/v1/accounts/{account}/events/{event}/leads",
             summary: "Run the event's checks on a lead: qualified or not, the route, each check and its cost",
             callers: callers,
-            request: .object([("name", .string()), ("email", .string()), ("phone", .string())]), status: 200,
+            request: .object([("name", .string()), ("email", .string()), ("phone", .string())]),
+            status: 200,
             answer: .object([
                 ("event", .string()), ("qualified", .boolean), ("disqualifiedBy", .array(.string())),
                 ("route", .nullable(.string())),
-                ("checks", .object([("email", .nullable(emailCheck)), ("phone", .nullable(phoneCheck)), ("creditCheck", .nullable(creditCheckOutcome))])),
+                (
+                    "checks",
+                    .object([("email", .nullable(emailCheck)), ("phone", .nullable(phoneCheck)), ("creditCheck", .nullable(creditCheckOutcome))])
+                ),
                 ("credits", .credits),
-            ]), idempotent: true),
+            ]),
+            idempotent: true
+        ),
         Operation(
-            method: "GET", path: "/v1/accounts/{account}/usage-guard", summary: "The usage guard", callers: callers,
-            status: 200, answer: usageGuard),
+            method: "GET",
+            path: "/v1/accounts/{account}/usage-guard",
+            summary: "The usage guard",
+            callers: callers,
+            status: 200,
+            answer: usageGuard
+        ),
         Operation(
-            method: "PUT", path: "/v1/accounts/{account}/usage-guard",
-            summary: "Limit credit-check requests per sliding window", callers: "owner, super_admin",
+            method: "PUT",
+            path: "/v1/accounts/{account}/usage-guard",
+            summary: "Limit credit-check requests per sliding window",
+            callers: "owner, super_admin",
             request: .object(
                 [("enabled", .boolean), ("maxRequests", .integer), ("windowSeconds", .integer)],
-                required: ["enabled", "maxRequests", "windowSeconds"]),
-            status: 200, answer: usageGuard),
+                required: ["enabled", "maxRequests", "windowSeconds"]
+            ),
+            status: 200,
+            answer: usageGuard
+        ),
         Operation(
-            method: "POST", path: "/v1/accounts/{account}/usage-guard/resume", summary: "Resume paused credit checks",
-            callers: "owner, super_admin", status: 200, answer: usageGuard),
+            method: "POST",
+            path: "/v1/accounts/{account}/usage-guard/resume",
+            summary: "Resume paused credit checks",
+            callers: "owner, super_admin",
+            status: 200,
+            answer: usageGuard
+        ),
         Operation(
-            method: "GET", path: "/v1/accounts/{account}/notifications", summary: "Notifications, newest first",
-            callers: "owner, super_admin", status: 200,
+            method: "GET",
+            path: "/v1/accounts/{account}/notifications",
+            summary: "Notifications, newest first",
+            callers: "owner, super_admin",
+            status: 200,
             answer: .object([
                 (
                     "items",
                     .array(.object([("id", .string()), ("kind", .string()), ("message", .string()), ("createdAt", .dateTime)]))
                 )
-            ])),
+            ])
+        ),
     ]
 }

@@ -23,18 +23,26 @@ struct AccountRoutes {
         router.post("/v1/accounts") { request, context in
             let body = try await JSONBody<Accounts.NewAccount>.read(request, context: context)
             return try Response.json(
-                try await accounts.createAccount(body.value, by: try context.caller()), status: .created)
+                try await accounts.createAccount(body.value, by: try context.caller()),
+                status: .created
+            )
         }
         router.post("/v1/accounts/{account}/verification") { request, context in
             let body = try await JSONBody<Verification>.read(request, context: context)
             return try Response.json(
                 try await accounts.setVerification(
-                    body.value.usBusinessEntity, account: try context.accountID(), by: try context.caller()))
+                    body.value.usBusinessEntity,
+                    account: try context.accountID(),
+                    by: try context.caller()
+                )
+            )
         }
         router.post("/v1/sessions") { request, context in
             let body = try await JSONBody<Login>.read(request, context: context)
             return try Response.json(
-                try await accounts.login(email: body.value.email, password: body.value.password), status: .created)
+                try await accounts.login(email: body.value.email, password: body.value.password),
+                status: .created
+            )
         }
         router.post("/v1/accounts/{account}/users") { request, context in
             let manager = try context.caller().creditManager(of: try context.accountID())
@@ -45,7 +53,9 @@ struct AccountRoutes {
             let manager = try context.caller().creditManager(of: try context.accountID())
             let body = try await JSONBody<NewAPIKey>.read(request, context: context)
             return try Response.json(
-                try await accounts.createAPIKey(name: body.value.name, by: manager), status: .created)
+                try await accounts.createAPIKey(name: body.value.name, by: manager),
+                status: .created
+            )
         }
     }
 }

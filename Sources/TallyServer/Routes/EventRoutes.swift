@@ -19,7 +19,12 @@ struct EventRoutes {
             let event = try context.parameters.require("event")
             return Response(
                 answer: try await tally.events.submit(
-                    body.value, event: event, by: caller, idempotency: try request.idempotency(body: body.bytes)))
+                    body.value,
+                    event: event,
+                    by: caller,
+                    idempotency: try request.idempotency(body: body.bytes)
+                )
+            )
         }
         router.get("/v1/accounts/{account}/usage-guard") { _, context in
             let caller = try context.caller().featureCaller(of: try context.accountID())

@@ -12,27 +12,40 @@ struct MeteringRoutes {
             let body = try await JSONBody<Validations.EmailRequest>.read(request, context: context)
             return Response(
                 answer: try await tally.validations.validateEmail(
-                    body.value, by: caller, idempotency: try request.idempotency(body: body.bytes)))
+                    body.value,
+                    by: caller,
+                    idempotency: try request.idempotency(body: body.bytes)
+                )
+            )
         }
         router.post("/v1/accounts/{account}/validations/phone") { request, context in
             let caller = try context.caller().featureCaller(of: try context.accountID())
             let body = try await JSONBody<Validations.PhoneRequest>.read(request, context: context)
             return Response(
                 answer: try await tally.validations.validatePhone(
-                    body.value, by: caller, idempotency: try request.idempotency(body: body.bytes)))
+                    body.value,
+                    by: caller,
+                    idempotency: try request.idempotency(body: body.bytes)
+                )
+            )
         }
         router.post("/v1/accounts/{account}/credit-checks") { request, context in
             let caller = try context.caller().featureCaller(of: try context.accountID())
             let body = try await JSONBody<CreditChecks.Request>.read(request, context: context)
             return Response(
                 answer: try await tally.creditChecks.run(
-                    body.value, by: caller, idempotency: try request.idempotency(body: body.bytes)))
+                    body.value,
+                    by: caller,
+                    idempotency: try request.idempotency(body: body.bytes)
+                )
+            )
         }
         router.post("/v1/accounts/{account}/sms") { request, context in
             let caller = try context.caller().featureCaller(of: try context.accountID())
             let body = try await JSONBody<SMSMessages.SendRequest>.read(request, context: context)
             return Response(
-                answer: try await tally.sms.send(body.value, by: caller, idempotency: try request.idempotency(body: body.bytes)))
+                answer: try await tally.sms.send(body.value, by: caller, idempotency: try request.idempotency(body: body.bytes))
+            )
         }
         router.post("/v1/sms/quote") { request, context in
             _ = try context.caller()
@@ -43,7 +56,8 @@ struct MeteringRoutes {
             let caller = try context.caller().featureCaller(of: try context.accountID())
             let body = try await JSONBody<Holds.NewHold>.read(request, context: context)
             return Response(
-                answer: try await tally.holds.hold(body.value, by: caller, idempotency: try request.idempotency(body: body.bytes)))
+                answer: try await tally.holds.hold(body.value, by: caller, idempotency: try request.idempotency(body: body.bytes))
+            )
         }
         router.post("/v1/accounts/{account}/holds/{id}/capture") { request, context in
             let caller = try context.caller().featureCaller(of: try context.accountID())
@@ -53,7 +67,8 @@ struct MeteringRoutes {
             let bytes = Array(buffer.readableBytesView)
             let capture = bytes.isEmpty ? Holds.Capture(credits: nil) : try JSONBody<Holds.Capture>.decode(Holds.Capture.self, from: bytes)
             return Response(
-                answer: try await tally.holds.capture(id, capture, by: caller, idempotency: try request.idempotency(body: bytes)))
+                answer: try await tally.holds.capture(id, capture, by: caller, idempotency: try request.idempotency(body: bytes))
+            )
         }
         router.post("/v1/accounts/{account}/holds/{id}/release") { request, context in
             let caller = try context.caller().featureCaller(of: try context.accountID())

@@ -11,7 +11,9 @@ struct PurchaseRoutes {
             let manager = try context.caller().creditManager(of: try context.accountID())
             let body = try await JSONBody<Purchases.NewPaymentMethod>.read(request, context: context)
             return try Response.json(
-                try await purchases.addPaymentMethod(body.value, by: manager), status: .created)
+                try await purchases.addPaymentMethod(body.value, by: manager),
+                status: .created
+            )
         }
         router.get("/v1/accounts/{account}/payment-methods") { _, context in
             let manager = try context.caller().creditManager(of: try context.accountID())
@@ -32,7 +34,10 @@ struct PurchaseRoutes {
             let manager = try context.caller().creditManager(of: try context.accountID())
             let body = try await JSONBody<Purchases.NewPurchase>.read(request, context: context)
             let answer = try await purchases.buy(
-                body.value, by: manager, idempotency: try request.idempotency(body: body.bytes))
+                body.value,
+                by: manager,
+                idempotency: try request.idempotency(body: body.bytes)
+            )
             return Response(answer: answer)
         }
         router.get("/v1/accounts/{account}/purchases") { _, context in

@@ -21,7 +21,8 @@ enum PostgresMigrations {
     static let all: [PostgresMigration] = [accountsWalletsLedger, metering, rechargesWebhooks]
 
     static let accountsWalletsLedger = PostgresMigration(
-        version: 1, name: "accounts-wallets-ledger",
+        version: 1,
+        name: "accounts-wallets-ledger",
         statements: [
             """
             CREATE TABLE accounts (
@@ -144,14 +145,16 @@ enum PostgresMigrations {
             )
             """,
             "CREATE INDEX purchases_account ON purchases(account_id, created_at)",
-        ])
+        ]
+    )
 
     /// SQLite's "2-metering". Rows of `holds`, `usage_log` and `notifications` carry a
     /// `sequence` (BIGSERIAL), PostgreSQL's stand-in for SQLite's rowid: it breaks ties
     /// in insertion order, and ends their indexes as the rowid ends SQLite's. Days
     /// (`YYYY-MM-DD`) collate by bytes, as SQLite compares them, whatever the locale.
     static let metering = PostgresMigration(
-        version: 2, name: "metering",
+        version: 2,
+        name: "metering",
         statements: [
             """
             CREATE TABLE holds (
@@ -242,13 +245,15 @@ enum PostgresMigrations {
             )
             """,
             "CREATE INDEX notifications_account ON notifications(account_id, created_at, sequence)",
-        ])
+        ]
+    )
 
     /// SQLite's "3-recharges-webhooks". `recharges` and `webhook_deliveries` carry a
     /// `sequence` as the metering tables do, so claims and listings break ties in
     /// insertion order as SQLite's rowid does.
     static let rechargesWebhooks = PostgresMigration(
-        version: 3, name: "recharges-webhooks",
+        version: 3,
+        name: "recharges-webhooks",
         statements: [
             """
             CREATE TABLE auto_recharges (
@@ -313,5 +318,6 @@ enum PostgresMigrations {
             )
             """,
             "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at, sequence) WHERE status = 'pending'",
-        ])
+        ]
+    )
 }

@@ -8,43 +8,56 @@ extension PostgresStore {
     static func account(_ row: PostgresRow) throws -> Account {
         let row = row.makeRandomAccess()
         return try Account(
-            id: AccountID(row["id"].decode(String.self)), name: row["name"].decode(String.self),
+            id: AccountID(row["id"].decode(String.self)),
+            name: row["name"].decode(String.self),
             usBusinessEntity: row["us_business_entity"].decode(Bool.self),
-            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)))
+            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self))
+        )
     }
 
     static func user(_ row: PostgresRow) throws -> User {
         let row = row.makeRandomAccess()
         return try User(
-            id: UserID(row["id"].decode(String.self)), accountID: AccountID(row["account_id"].decode(String.self)),
-            email: row["email"].decode(String.self), name: row["name"].decode(String.self),
+            id: UserID(row["id"].decode(String.self)),
+            accountID: AccountID(row["account_id"].decode(String.self)),
+            email: row["email"].decode(String.self),
+            name: row["name"].decode(String.self),
             role: Role(rawValue: row["role"].decode(String.self)) ?? .member,
             passwordHash: row["password_hash"].decode(String.self),
-            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)))
+            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self))
+        )
     }
 
     static func apiKey(_ row: PostgresRow) throws -> APIKey {
         let row = row.makeRandomAccess()
         return try APIKey(
-            id: APIKeyID(row["id"].decode(String.self)), accountID: AccountID(row["account_id"].decode(String.self)),
-            name: row["name"].decode(String.self), keyHash: row["key_hash"].decode(String.self),
-            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)))
+            id: APIKeyID(row["id"].decode(String.self)),
+            accountID: AccountID(row["account_id"].decode(String.self)),
+            name: row["name"].decode(String.self),
+            keyHash: row["key_hash"].decode(String.self),
+            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self))
+        )
     }
 
     static func paymentMethod(_ row: PostgresRow) throws -> PaymentMethod {
         let row = row.makeRandomAccess()
         return try PaymentMethod(
             id: PaymentMethodID(row["id"].decode(String.self)),
-            accountID: AccountID(row["account_id"].decode(String.self)), brand: row["brand"].decode(String.self),
-            last4: row["last4"].decode(String.self), expMonth: row["exp_month"].decode(Int.self),
-            expYear: row["exp_year"].decode(Int.self), gatewayToken: row["gateway_token"].decode(String.self),
-            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)))
+            accountID: AccountID(row["account_id"].decode(String.self)),
+            brand: row["brand"].decode(String.self),
+            last4: row["last4"].decode(String.self),
+            expMonth: row["exp_month"].decode(Int.self),
+            expYear: row["exp_year"].decode(Int.self),
+            gatewayToken: row["gateway_token"].decode(String.self),
+            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self))
+        )
     }
 
     static func purchase(_ row: PostgresRow) throws -> Purchase {
         let row = row.makeRandomAccess()
         return try Purchase(
-            id: PurchaseID(row["id"].decode(String.self)), accountID: AccountID(row["account_id"].decode(String.self)),
+            id: PurchaseID(row["id"].decode(String.self)),
+            accountID: AccountID(row["account_id"].decode(String.self)),
             credits: Credits(thousandths: row["credits"].decode(Int64.self)),
             amount: Money(cents: row["amount_cents"].decode(Int64.self)),
             status: PurchaseStatus(rawValue: row["status"].decode(String.self)) ?? .declined,
@@ -52,7 +65,8 @@ extension PostgresStore {
             paymentMethodID: row["payment_method_id"].decode(String?.self).map(PaymentMethodID.init),
             paymentReference: row["payment_reference"].decode(String?.self),
             failureReason: row["failure_reason"].decode(String?.self),
-            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)))
+            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self))
+        )
     }
 
     /// A wallet's figures from the columns `available, held, used, total`.
@@ -62,21 +76,28 @@ extension PostgresStore {
             available: Credits(thousandths: row["available"].decode(Int64.self)),
             held: Credits(thousandths: row["held"].decode(Int64.self)),
             used: Credits(thousandths: row["used"].decode(Int64.self)),
-            total: Credits(thousandths: row["total"].decode(Int64.self)))
+            total: Credits(thousandths: row["total"].decode(Int64.self))
+        )
     }
 
     static func ledgerEntry(_ row: PostgresRow) throws -> LedgerEntry {
         let change = try balance(row)
         let row = row.makeRandomAccess()
         return try LedgerEntry(
-            sequence: row["sequence"].decode(Int64.self), id: LedgerEntryID(row["id"].decode(String.self)),
+            sequence: row["sequence"].decode(Int64.self),
+            id: LedgerEntryID(row["id"].decode(String.self)),
             accountID: AccountID(row["account_id"].decode(String.self)),
             kind: LedgerKind(rawValue: row["kind"].decode(String.self)) ?? .adjustment,
             change: WalletChange(
-                available: change.available, held: change.held, used: change.used, total: change.total),
+                available: change.available,
+                held: change.held,
+                used: change.used,
+                total: change.total
+            ),
             availableAfter: Credits(thousandths: row["available_after"].decode(Int64.self)),
             reference: row["reference"].decode(String.self),
-            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)))
+            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self))
+        )
     }
 }
 

@@ -12,7 +12,11 @@ extension PostgresStore {
     static let claimAttempts = 4
 
     public func claimIdempotencyKey(
-        _ key: String, requestHash: String, account: AccountID, at: Date, staleAfter: TimeInterval
+        _ key: String,
+        requestHash: String,
+        account: AccountID,
+        at: Date,
+        staleAfter: TimeInterval
     ) async throws -> IdempotencyClaim {
         for _ in 0..<Self.claimAttempts {
             // The primary key picks exactly one winner among concurrent claims, in any process.
@@ -22,7 +26,8 @@ extension PostgresStore {
                 VALUES (\(account.rawValue), \(key), \(requestHash), \(at.storedMilliseconds))
                 ON CONFLICT (account_id, key) DO NOTHING
                 RETURNING key
-                """)
+                """
+            )
             if !inserted.isEmpty { return .claimed }
             let existing = try await rows(
                 """
@@ -46,7 +51,8 @@ extension PostgresStore {
                 WHERE account_id = \(account.rawValue) AND key = \(key) AND status IS NULL
                     AND claimed_at = \(claimedAt)
                 RETURNING key
-                """)
+                """
+            )
             if !takenOver.isEmpty { return .claimed }
         }
         throw StoreError.conflict("idempotency key \(key) keeps changing while being claimed")
@@ -60,11 +66,15 @@ extension PostgresStore {
 
     public func releaseIdempotencyKey(_ key: String, account: AccountID) async throws {
         _ = try await rows(
-            "DELETE FROM idempotency_keys WHERE account_id = \(account.rawValue) AND key = \(key) AND status IS NULL")
+            "DELETE FROM idempotency_keys WHERE account_id = \(account.rawValue) AND key = \(key) AND status IS NULL"
+        )
     }
 
     static func complete(
-        _ response: IdempotentResponse, account: AccountID, at: Date, _ connection: PostgresConnection,
+        _ response: IdempotentResponse,
+        account: AccountID,
+        at: Date,
+        _ connection: PostgresConnection,
         _ logger: Logger
     ) async throws {
         let answered = try await connection.rows(
@@ -74,7 +84,9 @@ extension PostgresStore {
                 completed_at = \(at.storedMilliseconds)
             WHERE account_id = \(account.rawValue) AND key = \(response.key) AND status IS NULL
             RETURNING key
-            """, logger)
+            """,
+            logger
+        )
         guard answered.count == 1 else {
             throw StoreError.conflict("idempotency key \(response.key) is not claimed or already answered")
         }

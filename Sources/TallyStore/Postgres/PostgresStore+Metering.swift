@@ -8,7 +8,11 @@ extension PostgresStore {
 
     /// Writes one record of a wallet transaction, inside its open transaction.
     static func write(
-        _ record: WalletRecord, account: AccountID, at: Date, _ connection: PostgresConnection, _ logger: Logger
+        _ record: WalletRecord,
+        account: AccountID,
+        at: Date,
+        _ connection: PostgresConnection,
+        _ logger: Logger
     ) async throws {
         switch record {
         case .purchase(let purchase):
@@ -21,7 +25,9 @@ extension PostgresStore {
                 VALUES (\(hold.id.rawValue), \(hold.accountID.rawValue), \(hold.feature), \(hold.credits.thousandths),
                     \(hold.reference), \(hold.status.rawValue), \(hold.capturedCredits.thousandths),
                     \(hold.createdAt.storedMilliseconds), \(hold.expiresAt.storedMilliseconds))
-                """, logger)
+                """,
+                logger
+            )
         case .settleHold(let id, let status, let captured):
             // Conditional on the row still being active: of two settlements racing, in any
             // process, the second waits on the row lock and then finds it settled.
@@ -31,7 +37,9 @@ extension PostgresStore {
                     settled_at = \(at.storedMilliseconds)
                 WHERE id = \(id.rawValue) AND account_id = \(account.rawValue) AND status = 'active'
                 RETURNING id
-                """, logger)
+                """,
+                logger
+            )
             guard settled.count == 1 else { throw StoreError.conflict("hold \(id) is no longer active") }
         case .usage(let entry):
             try await insert(entry, connection, logger)
@@ -51,7 +59,9 @@ extension PostgresStore {
                 \(entry.credits.thousandths), \(entry.day), \(entry.createdAt.storedMilliseconds), \(entry.contactName),
                 \(entry.contactEmail), \(entry.phone), \(entry.email), \(entry.iso), \(entry.segments),
                 \(entry.encoding), \(entry.event), \(entry.creditScore), \(entry.dtiPercent), \(entry.reason))
-            """, logger)
+            """,
+            logger
+        )
         // Reports read only the rollups, kept in the same transaction as the charge.
         guard entry.credits.isPositive else { return }
         try await connection.run(
@@ -61,7 +71,9 @@ extension PostgresStore {
                 \(entry.credits.thousandths))
             ON CONFLICT (account_id, day, feature)
             DO UPDATE SET uses = usage_rollups.uses + 1, credits = usage_rollups.credits + excluded.credits
-            """, logger)
+            """,
+            logger
+        )
     }
 
     /// Writes a notification and, in the same statement, its delivery to every live
@@ -88,24 +100,32 @@ extension PostgresStore {
     /// back, and under READ COMMITTED each statement after the lock sees the requests
     /// of the turns before.
     static func admitGuardedRequest(
-        _ account: AccountID, at: Date, _ connection: PostgresConnection, _ logger: Logger
+        _ account: AccountID,
+        at: Date,
+        _ connection: PostgresConnection,
+        _ logger: Logger
     ) async throws {
         let row = try await connection.rows(
-            "SELECT * FROM usage_guards WHERE account_id = \(account.rawValue) FOR UPDATE", logger
+            "SELECT * FROM usage_guards WHERE account_id = \(account.rawValue) FOR UPDATE",
+            logger
         ).first
         guard let settings = try row.map(usageGuard), settings.enabled else { return }
         if settings.paused { throw UsageGuardRefusal.paused }
         let windowStart = at.addingTimeInterval(-TimeInterval(settings.windowSeconds)).storedMilliseconds
         try await connection.run(
-            "DELETE FROM usage_guard_requests WHERE account_id = \(account.rawValue) AND at <= \(windowStart)", logger)
-        let count = try await connection.rows(
-            "SELECT COUNT(*) FROM usage_guard_requests WHERE account_id = \(account.rawValue) AND at > \(windowStart)",
+            "DELETE FROM usage_guard_requests WHERE account_id = \(account.rawValue) AND at <= \(windowStart)",
             logger
-        ).first?.decode(Int64.self) ?? 0
+        )
+        let count =
+            try await connection.rows(
+                "SELECT COUNT(*) FROM usage_guard_requests WHERE account_id = \(account.rawValue) AND at > \(windowStart)",
+                logger
+            ).first?.decode(Int64.self) ?? 0
         guard count < settings.maxRequests else { throw UsageGuardRefusal.limitReached }
         try await connection.run(
             "INSERT INTO usage_guard_requests (account_id, at) VALUES (\(account.rawValue), \(at.storedMilliseconds))",
-            logger)
+            logger
+        )
     }
 
     // MARK: Reads and settings
@@ -155,7 +175,8 @@ extension PostgresStore {
             INSERT INTO events (account_id, id, config, updated_at)
             VALUES (\(account.rawValue), \(id), \(config), \(at.storedMilliseconds))
             ON CONFLICT (account_id, id) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at
-            """)
+            """
+        )
     }
 
     public func event(_ id: String, account: AccountID) async throws -> String? {
@@ -175,7 +196,8 @@ extension PostgresStore {
             VALUES (\(account.rawValue), \(settings.enabled), \(settings.maxRequests), \(settings.windowSeconds))
             ON CONFLICT (account_id) DO UPDATE SET enabled = excluded.enabled,
                 max_requests = excluded.max_requests, window_seconds = excluded.window_seconds
-            """)
+            """
+        )
     }
 
     public func pauseUsageGuard(account: AccountID, at: Date, notification: Notification) async throws -> Bool {
@@ -185,7 +207,9 @@ extension PostgresStore {
                 UPDATE usage_guards SET paused = TRUE, paused_at = \(at.storedMilliseconds)
                 WHERE account_id = \(account.rawValue) AND NOT paused
                 RETURNING account_id
-                """, logger)
+                """,
+                logger
+            )
             guard paused.count == 1 else { return false }
             try await connection.run(Self.insert(notification), logger)
             return true
@@ -199,11 +223,15 @@ extension PostgresStore {
                 UPDATE usage_guards SET paused = FALSE, paused_at = NULL
                 WHERE account_id = \(account.rawValue) AND paused
                 RETURNING account_id
-                """, logger)
+                """,
+                logger
+            )
             guard resumed.count == 1 else { return false }
             // The window starts afresh: requests before the pause no longer count.
             try await connection.run(
-                "DELETE FROM usage_guard_requests WHERE account_id = \(account.rawValue)", logger)
+                "DELETE FROM usage_guard_requests WHERE account_id = \(account.rawValue)",
+                logger
+            )
             try await connection.run(Self.insert(notification), logger)
             return true
         }
@@ -223,44 +251,62 @@ extension PostgresStore {
     static func hold(_ row: PostgresRow) throws -> Hold {
         let row = row.makeRandomAccess()
         return try Hold(
-            id: HoldID(row["id"].decode(String.self)), accountID: AccountID(row["account_id"].decode(String.self)),
-            feature: row["feature"].decode(String.self), credits: Credits(thousandths: row["credits"].decode(Int64.self)),
+            id: HoldID(row["id"].decode(String.self)),
+            accountID: AccountID(row["account_id"].decode(String.self)),
+            feature: row["feature"].decode(String.self),
+            credits: Credits(thousandths: row["credits"].decode(Int64.self)),
             reference: row["reference"].decode(String.self),
             status: HoldStatus(rawValue: row["status"].decode(String.self)) ?? .active,
             capturedCredits: Credits(thousandths: row["captured_credits"].decode(Int64.self)),
             createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)),
-            expiresAt: Date(storedMilliseconds: row["expires_at"].decode(Int64.self)))
+            expiresAt: Date(storedMilliseconds: row["expires_at"].decode(Int64.self))
+        )
     }
 
     static func usageLogEntry(_ row: PostgresRow, feature: Feature) throws -> UsageLogEntry {
         let row = row.makeRandomAccess()
         return try UsageLogEntry(
-            id: row["id"].decode(String.self), accountID: AccountID(row["account_id"].decode(String.self)),
+            id: row["id"].decode(String.self),
+            accountID: AccountID(row["account_id"].decode(String.self)),
             feature: Feature(rawValue: row["feature"].decode(String.self)) ?? feature,
-            status: row["status"].decode(String.self), credits: Credits(thousandths: row["credits"].decode(Int64.self)),
-            day: row["day"].decode(String.self), createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)),
-            contactName: row["contact_name"].decode(String?.self), contactEmail: row["contact_email"].decode(String?.self),
-            phone: row["phone"].decode(String?.self), email: row["email"].decode(String?.self),
-            iso: row["iso"].decode(String?.self), segments: row["segments"].decode(Int?.self),
-            encoding: row["encoding"].decode(String?.self), event: row["event"].decode(String?.self),
-            creditScore: row["credit_score"].decode(Int?.self), dtiPercent: row["dti_percent"].decode(Int?.self),
-            reason: row["reason"].decode(String?.self))
+            status: row["status"].decode(String.self),
+            credits: Credits(thousandths: row["credits"].decode(Int64.self)),
+            day: row["day"].decode(String.self),
+            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)),
+            contactName: row["contact_name"].decode(String?.self),
+            contactEmail: row["contact_email"].decode(String?.self),
+            phone: row["phone"].decode(String?.self),
+            email: row["email"].decode(String?.self),
+            iso: row["iso"].decode(String?.self),
+            segments: row["segments"].decode(Int?.self),
+            encoding: row["encoding"].decode(String?.self),
+            event: row["event"].decode(String?.self),
+            creditScore: row["credit_score"].decode(Int?.self),
+            dtiPercent: row["dti_percent"].decode(Int?.self),
+            reason: row["reason"].decode(String?.self)
+        )
     }
 
     static func usageGuard(_ row: PostgresRow) throws -> UsageGuardSettings {
         let row = row.makeRandomAccess()
         return try UsageGuardSettings(
-            enabled: row["enabled"].decode(Bool.self), maxRequests: row["max_requests"].decode(Int.self),
-            windowSeconds: row["window_seconds"].decode(Int.self), paused: row["paused"].decode(Bool.self),
-            pausedAt: row["paused_at"].decode(Int64?.self).map(Date.init(storedMilliseconds:)))
+            enabled: row["enabled"].decode(Bool.self),
+            maxRequests: row["max_requests"].decode(Int.self),
+            windowSeconds: row["window_seconds"].decode(Int.self),
+            paused: row["paused"].decode(Bool.self),
+            pausedAt: row["paused_at"].decode(Int64?.self).map(Date.init(storedMilliseconds:))
+        )
     }
 
     static func notification(_ row: PostgresRow) throws -> Notification {
         let row = row.makeRandomAccess()
         return try Notification(
-            id: row["id"].decode(String.self), accountID: AccountID(row["account_id"].decode(String.self)),
-            kind: row["kind"].decode(String.self), message: row["message"].decode(String.self),
+            id: row["id"].decode(String.self),
+            accountID: AccountID(row["account_id"].decode(String.self)),
+            kind: row["kind"].decode(String.self),
+            message: row["message"].decode(String.self),
             data: row["data"].decode(String.self),
-            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)))
+            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self))
+        )
     }
 }

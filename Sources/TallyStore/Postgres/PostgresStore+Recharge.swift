@@ -14,7 +14,10 @@ extension PostgresStore {
     /// row lock until commit, so of concurrent debits only one crosses the threshold —
     /// and should two recharges ever be due at once, the partial unique index keeps one.
     static func applyBalanceEffects(
-        _ transaction: WalletTransaction, before: Credits, after: Credits, _ connection: PostgresConnection,
+        _ transaction: WalletTransaction,
+        before: Credits,
+        after: Credits,
+        _ connection: PostgresConnection,
         _ logger: Logger
     ) async throws {
         let account = transaction.accountID
@@ -24,7 +27,13 @@ extension PostgresStore {
         // Ids derive from the debit's first ledger entry: unique, and stable for this transaction.
         let origin = transaction.postings.first?.id.rawValue ?? "t\(transaction.at.storedMilliseconds)"
         let notifications = BalanceNotifications.make(
-            effects, origin: origin, account: account, available: after, state: state, at: transaction.at)
+            effects,
+            origin: origin,
+            account: account,
+            available: after,
+            state: state,
+            at: transaction.at
+        )
         for notification in notifications {
             try await connection.run(insert(notification), logger)
         }
@@ -32,8 +41,15 @@ extension PostgresStore {
             try await connection.run(
                 insertPending(
                     Recharge(
-                        id: "rch_" + origin, accountID: account, credits: settings.rechargeCredits,
-                        nextAttemptAt: transaction.at, createdAt: transaction.at)), logger)
+                        id: "rch_" + origin,
+                        accountID: account,
+                        credits: settings.rechargeCredits,
+                        nextAttemptAt: transaction.at,
+                        createdAt: transaction.at
+                    )
+                ),
+                logger
+            )
         }
     }
 
@@ -50,7 +66,9 @@ extension PostgresStore {
     }
 
     static func autoRecharge(
-        _ account: AccountID, _ connection: PostgresConnection, _ logger: Logger
+        _ account: AccountID,
+        _ connection: PostgresConnection,
+        _ logger: Logger
     ) async throws -> AutoRechargeState? {
         try await connection.rows("SELECT * FROM auto_recharges WHERE account_id = \(account.rawValue)", logger)
             .first.map(autoRechargeState)
@@ -58,7 +76,11 @@ extension PostgresStore {
 
     /// Ends or reschedules a pending recharge and shows the outcome in the settings.
     static func settle(
-        _ update: RechargeUpdate, account: AccountID, at: Date, _ connection: PostgresConnection, _ logger: Logger
+        _ update: RechargeUpdate,
+        account: AccountID,
+        at: Date,
+        _ connection: PostgresConnection,
+        _ logger: Logger
     ) async throws {
         // Conditional on the row still being pending: of two settlements racing, in any
         // process, the second waits on the row lock and then finds it settled.
@@ -69,14 +91,18 @@ extension PostgresStore {
                 settled_day = \(update.settledDay), amount_cents = \(update.amount?.cents), lease_until = NULL
             WHERE id = \(update.rechargeID) AND account_id = \(account.rawValue) AND status = 'pending'
             RETURNING account_id
-            """, logger)
+            """,
+            logger
+        )
         guard settled.first != nil else { throw StoreError.conflict("recharge \(update.rechargeID) is not pending") }
         try await connection.run(
             """
             UPDATE auto_recharges SET last_result = \(update.lastResult), last_reason = \(update.reason),
                 last_result_at = \(at.storedMilliseconds), enabled = enabled AND NOT \(update.disable)
             WHERE account_id = \(account.rawValue)
-            """, logger)
+            """,
+            logger
+        )
     }
 
     // MARK: Store
@@ -98,7 +124,9 @@ extension PostgresStore {
                 ON CONFLICT (account_id) DO UPDATE SET enabled = excluded.enabled, threshold = excluded.threshold,
                     credits = excluded.credits, payment_method_id = excluded.payment_method_id,
                     max_per_day = excluded.max_per_day, max_spend_month_cents = excluded.max_spend_month_cents
-                """, logger)
+                """,
+                logger
+            )
             if let recharge { try await connection.run(Self.insertPending(recharge), logger) }
         }
     }
@@ -143,7 +171,10 @@ extension PostgresStore {
     }
 
     public func updateRecharge(
-        _ update: RechargeUpdate, account: AccountID, notifications: [Notification], at: Date
+        _ update: RechargeUpdate,
+        account: AccountID,
+        notifications: [Notification],
+        at: Date
     ) async throws {
         try await transaction { connection in
             try await Self.settle(update, account: account, at: at, connection, logger)
@@ -168,7 +199,8 @@ extension PostgresStore {
             INSERT INTO webhooks (id, account_id, url, secret, created_at)
             VALUES (\(webhook.id), \(webhook.accountID.rawValue), \(webhook.url), \(webhook.secret),
                 \(webhook.createdAt.storedMilliseconds))
-            """)
+            """
+        )
     }
 
     public func webhooks(account: AccountID) async throws -> [Webhook] {
@@ -187,14 +219,18 @@ extension PostgresStore {
                 UPDATE webhooks SET deleted_at = \(Date().storedMilliseconds)
                 WHERE id = \(id) AND account_id = \(account.rawValue) AND deleted_at IS NULL
                 RETURNING id
-                """, logger)
+                """,
+                logger
+            )
             guard deleted.count == 1 else { return false }
             // A removed endpoint is not called again, not even for what was still pending.
             try await connection.run(
                 """
                 UPDATE webhook_deliveries SET status = 'failed', lease_until = NULL
                 WHERE webhook_id = \(id) AND status = 'pending'
-                """, logger)
+                """,
+                logger
+            )
             return true
         }
     }
@@ -232,17 +268,27 @@ extension PostgresStore {
             let delivery = try Self.delivery(row)
             let columns = row.makeRandomAccess()
             return try DeliveryJob(
-                delivery: delivery, url: columns["url"].decode(String.self), secret: columns["secret"].decode(String.self),
+                delivery: delivery,
+                url: columns["url"].decode(String.self),
+                secret: columns["secret"].decode(String.self),
                 notification: Notification(
-                    id: delivery.notificationID, accountID: AccountID(columns["account_id"].decode(String.self)),
-                    kind: columns["kind"].decode(String.self), message: columns["message"].decode(String.self),
+                    id: delivery.notificationID,
+                    accountID: AccountID(columns["account_id"].decode(String.self)),
+                    kind: columns["kind"].decode(String.self),
+                    message: columns["message"].decode(String.self),
                     data: columns["data"].decode(String.self),
-                    createdAt: Date(storedMilliseconds: columns["n_created_at"].decode(Int64.self))))
+                    createdAt: Date(storedMilliseconds: columns["n_created_at"].decode(Int64.self))
+                )
+            )
         }
     }
 
     public func recordDeliveryAttempt(
-        _ id: String, status: DeliveryStatus, statusCode: Int?, nextAttemptAt: Date?, at: Date
+        _ id: String,
+        status: DeliveryStatus,
+        statusCode: Int?,
+        nextAttemptAt: Date?,
+        at: Date
     ) async throws {
         let deliveredAt: Int64? = status == .delivered ? at.storedMilliseconds : nil
         _ = try await rows(
@@ -251,7 +297,8 @@ extension PostgresStore {
                 last_status_code = \(statusCode), next_attempt_at = \(nextAttemptAt?.storedMilliseconds),
                 lease_until = NULL, delivered_at = COALESCE(\(deliveredAt), delivered_at)
             WHERE id = \(id) AND status = 'pending'
-            """)
+            """
+        )
     }
 
     // MARK: Rows
@@ -265,38 +312,50 @@ extension PostgresStore {
                 rechargeCredits: Credits(thousandths: row["credits"].decode(Int64.self)),
                 paymentMethodID: row["payment_method_id"].decode(String.self),
                 maxRechargesPerDay: row["max_per_day"].decode(Int.self),
-                maxSpendPerMonth: Money(cents: row["max_spend_month_cents"].decode(Int64.self))),
-            lastResult: row["last_result"].decode(String?.self), lastReason: row["last_reason"].decode(String?.self),
-            lastResultAt: row["last_result_at"].decode(Int64?.self).map(Date.init(storedMilliseconds:)))
+                maxSpendPerMonth: Money(cents: row["max_spend_month_cents"].decode(Int64.self))
+            ),
+            lastResult: row["last_result"].decode(String?.self),
+            lastReason: row["last_reason"].decode(String?.self),
+            lastResultAt: row["last_result_at"].decode(Int64?.self).map(Date.init(storedMilliseconds:))
+        )
     }
 
     static func recharge(_ row: PostgresRow) throws -> Recharge {
         let row = row.makeRandomAccess()
         return try Recharge(
-            id: row["id"].decode(String.self), accountID: AccountID(row["account_id"].decode(String.self)),
+            id: row["id"].decode(String.self),
+            accountID: AccountID(row["account_id"].decode(String.self)),
             status: RechargeStatus(rawValue: row["status"].decode(String.self)) ?? .pending,
-            credits: Credits(thousandths: row["credits"].decode(Int64.self)), attempts: row["attempts"].decode(Int.self),
+            credits: Credits(thousandths: row["credits"].decode(Int64.self)),
+            attempts: row["attempts"].decode(Int.self),
             nextAttemptAt: Date(storedMilliseconds: row["next_attempt_at"].decode(Int64.self)),
             reason: row["reason"].decode(String?.self),
-            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)))
+            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self))
+        )
     }
 
     static func webhook(_ row: PostgresRow) throws -> Webhook {
         let row = row.makeRandomAccess()
         return try Webhook(
-            id: row["id"].decode(String.self), accountID: AccountID(row["account_id"].decode(String.self)),
-            url: row["url"].decode(String.self), secret: row["secret"].decode(String.self),
-            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)))
+            id: row["id"].decode(String.self),
+            accountID: AccountID(row["account_id"].decode(String.self)),
+            url: row["url"].decode(String.self),
+            secret: row["secret"].decode(String.self),
+            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self))
+        )
     }
 
     static func delivery(_ row: PostgresRow) throws -> WebhookDelivery {
         let row = row.makeRandomAccess()
         return try WebhookDelivery(
-            id: row["id"].decode(String.self), webhookID: row["webhook_id"].decode(String.self),
+            id: row["id"].decode(String.self),
+            webhookID: row["webhook_id"].decode(String.self),
             notificationID: row["notification_id"].decode(String.self),
             status: DeliveryStatus(rawValue: row["status"].decode(String.self)) ?? .pending,
-            attempts: row["attempts"].decode(Int.self), lastStatusCode: row["last_status_code"].decode(Int?.self),
+            attempts: row["attempts"].decode(Int.self),
+            lastStatusCode: row["last_status_code"].decode(Int?.self),
             nextAttemptAt: row["next_attempt_at"].decode(Int64?.self).map(Date.init(storedMilliseconds:)),
-            deliveredAt: row["delivered_at"].decode(Int64?.self).map(Date.init(storedMilliseconds:)))
+            deliveredAt: row["delivered_at"].decode(Int64?.self).map(Date.init(storedMilliseconds:))
+        )
     }
 }

@@ -13,7 +13,8 @@ extension PostgresStore {
                 (id, account_id, brand, last4, exp_month, exp_year, gateway_token, created_at)
             VALUES (\(method.id.rawValue), \(method.accountID.rawValue), \(method.brand), \(method.last4),
                 \(method.expMonth), \(method.expYear), \(method.gatewayToken), \(method.createdAt.storedMilliseconds))
-            """)
+            """
+        )
     }
 
     public func paymentMethods(account: AccountID) async throws -> [PaymentMethod] {
@@ -82,7 +83,9 @@ extension PostgresStore {
 
     /// Applies a transaction inside an open transaction; throwing rolls all of it back.
     static func apply(
-        _ transaction: WalletTransaction, _ connection: PostgresConnection, _ logger: Logger
+        _ transaction: WalletTransaction,
+        _ connection: PostgresConnection,
+        _ logger: Logger
     ) async throws -> WalletBalance {
         let account = transaction.accountID
         let at = transaction.at.storedMilliseconds
@@ -135,16 +138,26 @@ extension PostgresStore {
                 VALUES (\(posting.id.rawValue), \(account.rawValue), \(posting.kind.rawValue),
                     \(change.available.thousandths), \(change.held.thousandths), \(change.used.thousandths),
                     \(change.total.thousandths), \(after.available.thousandths), \(posting.reference), \(at))
-                """, logger)
+                """,
+                logger
+            )
         }
         try await writeRecords(
-            of: transaction, before: before ?? balance.available, after: balance.available, connection, logger)
+            of: transaction,
+            before: before ?? balance.available,
+            after: balance.available,
+            connection,
+            logger
+        )
         return balance
     }
 
     /// Moves credits when no figure would go below zero: the wallet after, or `nil` when refused.
     static func post(
-        _ change: WalletChange, _ account: AccountID, _ connection: PostgresConnection, _ logger: Logger
+        _ change: WalletChange,
+        _ account: AccountID,
+        _ connection: PostgresConnection,
+        _ logger: Logger
     ) async throws -> WalletBalance? {
         let available = change.available.thousandths
         let held = change.held.thousandths
@@ -156,14 +169,18 @@ extension PostgresStore {
             WHERE account_id = \(account.rawValue)
                 AND available + \(available) >= 0 AND held + \(held) >= 0 AND used + \(used) >= 0
             RETURNING available, held, used, total
-            """, logger
+            """,
+            logger
         ).first.map(balance)
     }
 
     /// Writes the rows that go with a transaction's postings, what lowering available from
     /// `before` to `after` sets off, and its idempotent answer.
     static func writeRecords(
-        of transaction: WalletTransaction, before: Credits, after: Credits, _ connection: PostgresConnection,
+        of transaction: WalletTransaction,
+        before: Credits,
+        after: Credits,
+        _ connection: PostgresConnection,
         _ logger: Logger
     ) async throws {
         for record in transaction.records {
@@ -178,7 +195,10 @@ extension PostgresStore {
     }
 
     static func wallet(
-        _ account: AccountID, _ connection: PostgresConnection, _ logger: Logger, lock: Bool
+        _ account: AccountID,
+        _ connection: PostgresConnection,
+        _ logger: Logger,
+        lock: Bool
     ) async throws -> WalletBalance? {
         let query: PostgresQuery =
             lock
@@ -215,10 +235,14 @@ extension PostgresStore {
                 available: Credits(thousandths: columns["l_available"].decode(Int64.self)),
                 held: Credits(thousandths: columns["l_held"].decode(Int64.self)),
                 used: Credits(thousandths: columns["l_used"].decode(Int64.self)),
-                total: Credits(thousandths: columns["l_total"].decode(Int64.self)))
+                total: Credits(thousandths: columns["l_total"].decode(Int64.self))
+            )
             return try WalletMismatch.check(
-                AccountID(columns["account_id"].decode(String.self)), wallet: wallet, ledger: ledger,
-                activeHolds: Credits(thousandths: columns["active_holds"].decode(Int64.self)))
+                AccountID(columns["account_id"].decode(String.self)),
+                wallet: wallet,
+                ledger: ledger,
+                activeHolds: Credits(thousandths: columns["active_holds"].decode(Int64.self))
+            )
         }
     }
 }

@@ -44,7 +44,9 @@ public final class PostgresStore: Store {
                     name TEXT NOT NULL,
                     applied_at BIGINT NOT NULL
                 )
-                """, logger)
+                """,
+                logger
+            )
             let applied = try await connection.rows("SELECT version FROM schema_migrations", logger)
                 .map { try $0.decode(Int.self) }
             for migration in PostgresMigrations.all where !applied.contains(migration.version) {
@@ -55,7 +57,9 @@ public final class PostgresStore: Store {
                     """
                     INSERT INTO schema_migrations (version, name, applied_at)
                     VALUES (\(migration.version), \(migration.name), \(Date().storedMilliseconds))
-                    """, logger)
+                    """,
+                    logger
+                )
             }
         }
     }
@@ -78,12 +82,16 @@ public final class PostgresStore: Store {
                 INSERT INTO accounts (id, name, us_business_entity, created_at)
                 VALUES (\(account.id.rawValue), \(account.name), \(account.usBusinessEntity),
                     \(account.createdAt.storedMilliseconds))
-                """, logger)
+                """,
+                logger
+            )
             try await connection.run(
                 """
                 INSERT INTO wallets (account_id, available, held, used, total)
                 VALUES (\(account.id.rawValue), 0, 0, 0, 0)
-                """, logger)
+                """,
+                logger
+            )
             try await connection.run(Self.insert(owner), logger)
         }
     }
@@ -112,7 +120,8 @@ public final class PostgresStore: Store {
             INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
             VALUES (\(session.tokenHash), \(session.userID.rawValue), \(session.createdAt.storedMilliseconds),
                 \(session.expiresAt.storedMilliseconds))
-            """)
+            """
+        )
     }
 
     public func user(sessionTokenHash: String, now: Date) async throws -> User? {
@@ -130,7 +139,8 @@ public final class PostgresStore: Store {
             INSERT INTO api_keys (id, account_id, name, key_hash, created_at)
             VALUES (\(key.id.rawValue), \(key.accountID.rawValue), \(key.name), \(key.keyHash),
                 \(key.createdAt.storedMilliseconds))
-            """)
+            """
+        )
     }
 
     public func apiKey(keyHash: String) async throws -> APIKey? {

@@ -48,8 +48,11 @@ extension PostgresClient.Configuration {
         }
         if let directory = parameters["host"], directory.hasPrefix("/") {
             self.init(
-                unixSocketPath: "\(directory)/.s.PGSQL.\(port)", username: username, password: password,
-                database: database)
+                unixSocketPath: "\(directory)/.s.PGSQL.\(port)",
+                username: username,
+                password: password,
+                database: database
+            )
             return
         }
         guard let host = components.host, !host.isEmpty else {

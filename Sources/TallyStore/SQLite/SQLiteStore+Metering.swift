@@ -19,14 +19,16 @@ extension SQLiteStore {
                     hold.id.rawValue, hold.accountID.rawValue, hold.feature, hold.credits.thousandths, hold.reference,
                     hold.status.rawValue, hold.capturedCredits.thousandths, hold.createdAt.storedMilliseconds,
                     hold.expiresAt.storedMilliseconds,
-                ])
+                ]
+            )
         case .settleHold(let id, let status, let captured):
             try db.execute(
                 sql: """
                     UPDATE holds SET status = ?, captured_credits = ?, settled_at = ?
                     WHERE id = ? AND account_id = ? AND status = 'active'
                     """,
-                arguments: [status.rawValue, captured.thousandths, at.storedMilliseconds, id.rawValue, account.rawValue])
+                arguments: [status.rawValue, captured.thousandths, at.storedMilliseconds, id.rawValue, account.rawValue]
+            )
             guard db.changesCount == 1 else { throw StoreError.conflict("hold \(id) is no longer active") }
         case .usage(let entry):
             try insert(entry, db)
@@ -49,7 +51,8 @@ extension SQLiteStore {
                 entry.day, entry.createdAt.storedMilliseconds, entry.contactName, entry.contactEmail, entry.phone,
                 entry.email, entry.iso, entry.segments, entry.encoding, entry.event, entry.creditScore,
                 entry.dtiPercent, entry.reason,
-            ])
+            ]
+        )
         // Reports read only the rollups, kept in the same transaction as the charge.
         guard entry.credits.isPositive else { return }
         try db.execute(
@@ -58,7 +61,8 @@ extension SQLiteStore {
                 ON CONFLICT (account_id, day, feature)
                 DO UPDATE SET uses = uses + 1, credits = credits + excluded.credits
                 """,
-            arguments: [entry.accountID.rawValue, entry.day, entry.feature.rawValue, entry.credits.thousandths])
+            arguments: [entry.accountID.rawValue, entry.day, entry.feature.rawValue, entry.credits.thousandths]
+        )
     }
 
     /// Writes a notification and, in the same transaction, its delivery to every
@@ -72,7 +76,8 @@ extension SQLiteStore {
             arguments: [
                 notification.id, notification.accountID.rawValue, notification.kind, notification.message,
                 notification.data, notification.createdAt.storedMilliseconds,
-            ])
+            ]
+        )
         try db.execute(
             sql: """
                 INSERT INTO webhook_deliveries (id, webhook_id, notification_id, status, next_attempt_at, created_at)
@@ -82,7 +87,8 @@ extension SQLiteStore {
             arguments: [
                 notification.id, notification.id, notification.createdAt.storedMilliseconds,
                 notification.createdAt.storedMilliseconds, notification.accountID.rawValue,
-            ])
+            ]
+        )
     }
 
     /// Counts the request against the usage guard's sliding window, inside the
@@ -93,23 +99,31 @@ extension SQLiteStore {
         let windowStart = at.addingTimeInterval(-TimeInterval(settings.windowSeconds)).storedMilliseconds
         try db.execute(
             sql: "DELETE FROM usage_guard_requests WHERE account_id = ? AND at <= ?",
-            arguments: [account.rawValue, windowStart])
+            arguments: [account.rawValue, windowStart]
+        )
         let count =
             try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM usage_guard_requests WHERE account_id = ? AND at > ?",
-                arguments: [account.rawValue, windowStart]) ?? 0
+                db,
+                sql: "SELECT COUNT(*) FROM usage_guard_requests WHERE account_id = ? AND at > ?",
+                arguments: [account.rawValue, windowStart]
+            ) ?? 0
         guard count < settings.maxRequests else { throw UsageGuardRefusal.limitReached }
         try db.execute(
             sql: "INSERT INTO usage_guard_requests (account_id, at) VALUES (?, ?)",
-            arguments: [account.rawValue, at.storedMilliseconds])
+            arguments: [account.rawValue, at.storedMilliseconds]
+        )
     }
 
     static func usageGuard(_ account: AccountID, _ db: Database) throws -> UsageGuardSettings? {
         try Row.fetchOne(db, sql: "SELECT * FROM usage_guards WHERE account_id = ?", arguments: [account.rawValue])
             .map {
                 UsageGuardSettings(
-                    enabled: $0["enabled"], maxRequests: $0["max_requests"], windowSeconds: $0["window_seconds"],
-                    paused: $0["paused"], pausedAt: ($0["paused_at"] as Int64?).map(Date.init(storedMilliseconds:)))
+                    enabled: $0["enabled"],
+                    maxRequests: $0["max_requests"],
+                    windowSeconds: $0["window_seconds"],
+                    paused: $0["paused"],
+                    pausedAt: ($0["paused_at"] as Int64?).map(Date.init(storedMilliseconds:))
+                )
             }
     }
 
@@ -118,7 +132,8 @@ extension SQLiteStore {
     public func hold(_ id: HoldID, account: AccountID) async throws -> Hold? {
         try await pool.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT * FROM holds WHERE id = ? AND account_id = ?",
+                db,
+                sql: "SELECT * FROM holds WHERE id = ? AND account_id = ?",
                 arguments: [id.rawValue, account.rawValue]
             ).map(Self.hold)
         }
@@ -139,11 +154,16 @@ extension SQLiteStore {
 
     static func hold(_ row: Row) -> Hold {
         Hold(
-            id: HoldID(row["id"]), accountID: AccountID(row["account_id"]), feature: row["feature"],
-            credits: Credits(thousandths: row["credits"]), reference: row["reference"],
+            id: HoldID(row["id"]),
+            accountID: AccountID(row["account_id"]),
+            feature: row["feature"],
+            credits: Credits(thousandths: row["credits"]),
+            reference: row["reference"],
             status: HoldStatus(rawValue: row["status"]) ?? .active,
             capturedCredits: Credits(thousandths: row["captured_credits"]),
-            createdAt: Date(storedMilliseconds: row["created_at"]), expiresAt: Date(storedMilliseconds: row["expires_at"]))
+            createdAt: Date(storedMilliseconds: row["created_at"]),
+            expiresAt: Date(storedMilliseconds: row["expires_at"])
+        )
     }
 
     public func usageLog(account: AccountID, feature: Feature, limit: Int) async throws -> [UsageLogEntry] {
@@ -157,13 +177,25 @@ extension SQLiteStore {
                 arguments: [account.rawValue, feature.rawValue, limit]
             ).map { row in
                 UsageLogEntry(
-                    id: row["id"], accountID: AccountID(row["account_id"]),
-                    feature: Feature(rawValue: row["feature"]) ?? feature, status: row["status"],
-                    credits: Credits(thousandths: row["credits"]), day: row["day"],
-                    createdAt: Date(storedMilliseconds: row["created_at"]), contactName: row["contact_name"],
-                    contactEmail: row["contact_email"], phone: row["phone"], email: row["email"], iso: row["iso"],
-                    segments: row["segments"], encoding: row["encoding"], event: row["event"],
-                    creditScore: row["credit_score"], dtiPercent: row["dti_percent"], reason: row["reason"])
+                    id: row["id"],
+                    accountID: AccountID(row["account_id"]),
+                    feature: Feature(rawValue: row["feature"]) ?? feature,
+                    status: row["status"],
+                    credits: Credits(thousandths: row["credits"]),
+                    day: row["day"],
+                    createdAt: Date(storedMilliseconds: row["created_at"]),
+                    contactName: row["contact_name"],
+                    contactEmail: row["contact_email"],
+                    phone: row["phone"],
+                    email: row["email"],
+                    iso: row["iso"],
+                    segments: row["segments"],
+                    encoding: row["encoding"],
+                    event: row["event"],
+                    creditScore: row["credit_score"],
+                    dtiPercent: row["dti_percent"],
+                    reason: row["reason"]
+                )
             }
         }
     }
@@ -192,14 +224,18 @@ extension SQLiteStore {
                     INSERT INTO events (account_id, id, config, updated_at) VALUES (?, ?, ?, ?)
                     ON CONFLICT (account_id, id) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at
                     """,
-                arguments: [account.rawValue, id, config, at.storedMilliseconds])
+                arguments: [account.rawValue, id, config, at.storedMilliseconds]
+            )
         }
     }
 
     public func event(_ id: String, account: AccountID) async throws -> String? {
         try await pool.read { db in
             try String.fetchOne(
-                db, sql: "SELECT config FROM events WHERE account_id = ? AND id = ?", arguments: [account.rawValue, id])
+                db,
+                sql: "SELECT config FROM events WHERE account_id = ? AND id = ?",
+                arguments: [account.rawValue, id]
+            )
         }
     }
 
@@ -215,7 +251,8 @@ extension SQLiteStore {
                     ON CONFLICT (account_id) DO UPDATE SET enabled = excluded.enabled,
                         max_requests = excluded.max_requests, window_seconds = excluded.window_seconds
                     """,
-                arguments: [account.rawValue, settings.enabled, settings.maxRequests, settings.windowSeconds])
+                arguments: [account.rawValue, settings.enabled, settings.maxRequests, settings.windowSeconds]
+            )
         }
     }
 
@@ -223,7 +260,8 @@ extension SQLiteStore {
         try await write { db in
             try db.execute(
                 sql: "UPDATE usage_guards SET paused = 1, paused_at = ? WHERE account_id = ? AND paused = 0",
-                arguments: [at.storedMilliseconds, account.rawValue])
+                arguments: [at.storedMilliseconds, account.rawValue]
+            )
             guard db.changesCount == 1 else { return false }
             try Self.insert(notification, db)
             return true
@@ -234,11 +272,14 @@ extension SQLiteStore {
         try await write { db in
             try db.execute(
                 sql: "UPDATE usage_guards SET paused = 0, paused_at = NULL WHERE account_id = ? AND paused = 1",
-                arguments: [account.rawValue])
+                arguments: [account.rawValue]
+            )
             guard db.changesCount == 1 else { return false }
             // The window starts afresh: requests before the pause no longer count.
             try db.execute(
-                sql: "DELETE FROM usage_guard_requests WHERE account_id = ?", arguments: [account.rawValue])
+                sql: "DELETE FROM usage_guard_requests WHERE account_id = ?",
+                arguments: [account.rawValue]
+            )
             try Self.insert(notification, db)
             return true
         }
@@ -252,8 +293,13 @@ extension SQLiteStore {
                 arguments: [account.rawValue, limit]
             ).map { row in
                 Notification(
-                    id: row["id"], accountID: AccountID(row["account_id"]), kind: row["kind"], message: row["message"],
-                    data: row["data"], createdAt: Date(storedMilliseconds: row["created_at"]))
+                    id: row["id"],
+                    accountID: AccountID(row["account_id"]),
+                    kind: row["kind"],
+                    message: row["message"],
+                    data: row["data"],
+                    createdAt: Date(storedMilliseconds: row["created_at"])
+                )
             }
         }
     }

@@ -19,8 +19,14 @@ extension SQLiteStore {
         if effects.recharge, let settings = state?.settings {
             try insertPending(
                 Recharge(
-                    id: "rch_" + origin, accountID: account, credits: settings.rechargeCredits,
-                    nextAttemptAt: transaction.at, createdAt: transaction.at), db)
+                    id: "rch_" + origin,
+                    accountID: account,
+                    credits: settings.rechargeCredits,
+                    nextAttemptAt: transaction.at,
+                    createdAt: transaction.at
+                ),
+                db
+            )
         }
     }
 
@@ -34,18 +40,25 @@ extension SQLiteStore {
             arguments: [
                 recharge.id, recharge.accountID.rawValue, recharge.credits.thousandths,
                 recharge.nextAttemptAt.storedMilliseconds, recharge.createdAt.storedMilliseconds,
-            ])
+            ]
+        )
     }
 
     static func autoRecharge(_ account: AccountID, _ db: Database) throws -> AutoRechargeState? {
         try Row.fetchOne(db, sql: "SELECT * FROM auto_recharges WHERE account_id = ?", arguments: [account.rawValue]).map { row in
             AutoRechargeState(
                 settings: AutoRechargeSettings(
-                    enabled: row["enabled"], thresholdCredits: Credits(thousandths: row["threshold"]),
-                    rechargeCredits: Credits(thousandths: row["credits"]), paymentMethodID: row["payment_method_id"],
-                    maxRechargesPerDay: row["max_per_day"], maxSpendPerMonth: Money(cents: row["max_spend_month_cents"])),
-                lastResult: row["last_result"], lastReason: row["last_reason"],
-                lastResultAt: (row["last_result_at"] as Int64?).map(Date.init(storedMilliseconds:)))
+                    enabled: row["enabled"],
+                    thresholdCredits: Credits(thousandths: row["threshold"]),
+                    rechargeCredits: Credits(thousandths: row["credits"]),
+                    paymentMethodID: row["payment_method_id"],
+                    maxRechargesPerDay: row["max_per_day"],
+                    maxSpendPerMonth: Money(cents: row["max_spend_month_cents"])
+                ),
+                lastResult: row["last_result"],
+                lastReason: row["last_reason"],
+                lastResultAt: (row["last_result_at"] as Int64?).map(Date.init(storedMilliseconds:))
+            )
         }
     }
 
@@ -59,7 +72,8 @@ extension SQLiteStore {
             arguments: [
                 update.status.rawValue, update.attempts, update.nextAttemptAt.storedMilliseconds, update.reason,
                 update.settledDay, update.amount?.cents, update.rechargeID, account.rawValue,
-            ])
+            ]
+        )
         guard db.changesCount == 1 else { throw StoreError.conflict("recharge \(update.rechargeID) is not pending") }
         try db.execute(
             sql: """
@@ -67,7 +81,8 @@ extension SQLiteStore {
                     enabled = CASE WHEN ? THEN 0 ELSE enabled END
                 WHERE account_id = ?
                 """,
-            arguments: [update.lastResult, update.reason, at.storedMilliseconds, update.disable, account.rawValue])
+            arguments: [update.lastResult, update.reason, at.storedMilliseconds, update.disable, account.rawValue]
+        )
     }
 
     // MARK: Store
@@ -91,7 +106,8 @@ extension SQLiteStore {
                     account.rawValue, settings.enabled, settings.thresholdCredits.thousandths,
                     settings.rechargeCredits.thousandths, settings.paymentMethodID, settings.maxRechargesPerDay,
                     settings.maxSpendPerMonth.cents,
-                ])
+                ]
+            )
             if let recharge { try Self.insertPending(recharge, db) }
         }
     }
@@ -109,31 +125,42 @@ extension SQLiteStore {
                         ORDER BY next_attempt_at LIMIT ?)
                     RETURNING *
                     """,
-                arguments: [now + Int64(leaseSeconds) * 1000, now, now, limit])
+                arguments: [now + Int64(leaseSeconds) * 1000, now, now, limit]
+            )
             return rows.map(Self.recharge)
         }
     }
 
     static func recharge(_ row: Row) -> Recharge {
         Recharge(
-            id: row["id"], accountID: AccountID(row["account_id"]),
-            status: RechargeStatus(rawValue: row["status"]) ?? .pending, credits: Credits(thousandths: row["credits"]),
-            attempts: row["attempts"], nextAttemptAt: Date(storedMilliseconds: row["next_attempt_at"]),
-            reason: row["reason"], createdAt: Date(storedMilliseconds: row["created_at"]))
+            id: row["id"],
+            accountID: AccountID(row["account_id"]),
+            status: RechargeStatus(rawValue: row["status"]) ?? .pending,
+            credits: Credits(thousandths: row["credits"]),
+            attempts: row["attempts"],
+            nextAttemptAt: Date(storedMilliseconds: row["next_attempt_at"]),
+            reason: row["reason"],
+            createdAt: Date(storedMilliseconds: row["created_at"])
+        )
     }
 
     public func rechargeSpend(account: AccountID, day: String) async throws -> RechargeSpend {
         try await pool.read { db in
-            let today = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM recharges WHERE account_id = ? AND status = 'succeeded' AND settled_day = ?",
-                arguments: [account.rawValue, day]) ?? 0
-            let month = try Int64.fetchOne(
-                db,
-                sql: """
-                    SELECT COALESCE(SUM(amount_cents), 0) FROM recharges
-                    WHERE account_id = ? AND status = 'succeeded' AND substr(settled_day, 1, 7) = ?
-                    """,
-                arguments: [account.rawValue, String(day.prefix(7))]) ?? 0
+            let today =
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM recharges WHERE account_id = ? AND status = 'succeeded' AND settled_day = ?",
+                    arguments: [account.rawValue, day]
+                ) ?? 0
+            let month =
+                try Int64.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COALESCE(SUM(amount_cents), 0) FROM recharges
+                        WHERE account_id = ? AND status = 'succeeded' AND substr(settled_day, 1, 7) = ?
+                        """,
+                    arguments: [account.rawValue, String(day.prefix(7))]
+                ) ?? 0
             return RechargeSpend(rechargesToday: today, spentThisMonth: Money(cents: month))
         }
     }
@@ -148,7 +175,8 @@ extension SQLiteStore {
     public func recharges(account: AccountID, limit: Int) async throws -> [Recharge] {
         try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM recharges WHERE account_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
+                db,
+                sql: "SELECT * FROM recharges WHERE account_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
                 arguments: [account.rawValue, limit]
             ).map(Self.recharge)
         }
@@ -162,19 +190,25 @@ extension SQLiteStore {
                 sql: "INSERT INTO webhooks (id, account_id, url, secret, created_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [
                     webhook.id, webhook.accountID.rawValue, webhook.url, webhook.secret, webhook.createdAt.storedMilliseconds,
-                ])
+                ]
+            )
         }
     }
 
     public func webhooks(account: AccountID) async throws -> [Webhook] {
         try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM webhooks WHERE account_id = ? AND deleted_at IS NULL ORDER BY created_at, id",
+                db,
+                sql: "SELECT * FROM webhooks WHERE account_id = ? AND deleted_at IS NULL ORDER BY created_at, id",
                 arguments: [account.rawValue]
             ).map {
                 Webhook(
-                    id: $0["id"], accountID: AccountID($0["account_id"]), url: $0["url"], secret: $0["secret"],
-                    createdAt: Date(storedMilliseconds: $0["created_at"]))
+                    id: $0["id"],
+                    accountID: AccountID($0["account_id"]),
+                    url: $0["url"],
+                    secret: $0["secret"],
+                    createdAt: Date(storedMilliseconds: $0["created_at"])
+                )
             }
         }
     }
@@ -183,12 +217,14 @@ extension SQLiteStore {
         try await write { db in
             try db.execute(
                 sql: "UPDATE webhooks SET deleted_at = ? WHERE id = ? AND account_id = ? AND deleted_at IS NULL",
-                arguments: [Date().storedMilliseconds, id, account.rawValue])
+                arguments: [Date().storedMilliseconds, id, account.rawValue]
+            )
             guard db.changesCount == 1 else { return false }
             // A removed endpoint is not called again, not even for what was still pending.
             try db.execute(
                 sql: "UPDATE webhook_deliveries SET status = 'failed', lease_until = NULL WHERE webhook_id = ? AND status = 'pending'",
-                arguments: [id])
+                arguments: [id]
+            )
             return true
         }
     }
@@ -208,11 +244,15 @@ extension SQLiteStore {
 
     static func delivery(_ row: Row) -> WebhookDelivery {
         WebhookDelivery(
-            id: row["id"], webhookID: row["webhook_id"], notificationID: row["notification_id"],
-            status: DeliveryStatus(rawValue: row["status"]) ?? .pending, attempts: row["attempts"],
+            id: row["id"],
+            webhookID: row["webhook_id"],
+            notificationID: row["notification_id"],
+            status: DeliveryStatus(rawValue: row["status"]) ?? .pending,
+            attempts: row["attempts"],
             lastStatusCode: row["last_status_code"],
             nextAttemptAt: (row["next_attempt_at"] as Int64?).map(Date.init(storedMilliseconds:)),
-            deliveredAt: (row["delivered_at"] as Int64?).map(Date.init(storedMilliseconds:)))
+            deliveredAt: (row["delivered_at"] as Int64?).map(Date.init(storedMilliseconds:))
+        )
     }
 
     public func claimDueDeliveries(at: Date, leaseSeconds: Int, limit: Int) async throws -> [DeliveryJob] {
@@ -228,7 +268,8 @@ extension SQLiteStore {
                         ORDER BY next_attempt_at LIMIT ?)
                     RETURNING id
                     """,
-                arguments: [now + Int64(leaseSeconds) * 1000, now, now, limit])
+                arguments: [now + Int64(leaseSeconds) * 1000, now, now, limit]
+            )
             guard !ids.isEmpty else { return [] }
             return try Row.fetchAll(
                 db,
@@ -242,16 +283,28 @@ extension SQLiteStore {
                 arguments: StatementArguments(ids)
             ).map { row in
                 DeliveryJob(
-                    delivery: Self.delivery(row), url: row["url"], secret: row["secret"],
+                    delivery: Self.delivery(row),
+                    url: row["url"],
+                    secret: row["secret"],
                     notification: Notification(
-                        id: row["notification_id"], accountID: AccountID(row["account_id"]), kind: row["kind"],
-                        message: row["message"], data: row["data"], createdAt: Date(storedMilliseconds: row["n_created_at"])))
+                        id: row["notification_id"],
+                        accountID: AccountID(row["account_id"]),
+                        kind: row["kind"],
+                        message: row["message"],
+                        data: row["data"],
+                        createdAt: Date(storedMilliseconds: row["n_created_at"])
+                    )
+                )
             }
         }
     }
 
     public func recordDeliveryAttempt(
-        _ id: String, status: DeliveryStatus, statusCode: Int?, nextAttemptAt: Date?, at: Date
+        _ id: String,
+        status: DeliveryStatus,
+        statusCode: Int?,
+        nextAttemptAt: Date?,
+        at: Date
     ) async throws {
         try await write { db in
             try db.execute(
@@ -263,7 +316,8 @@ extension SQLiteStore {
                     """,
                 arguments: [
                     status.rawValue, statusCode, nextAttemptAt?.storedMilliseconds, status.rawValue, at.storedMilliseconds, id,
-                ])
+                ]
+            )
         }
     }
 }

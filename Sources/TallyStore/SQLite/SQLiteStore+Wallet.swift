@@ -16,7 +16,8 @@ extension SQLiteStore {
                 arguments: [
                     method.id.rawValue, method.accountID.rawValue, method.brand, method.last4, method.expMonth,
                     method.expYear, method.gatewayToken, method.createdAt.storedMilliseconds,
-                ])
+                ]
+            )
         }
     }
 
@@ -50,7 +51,8 @@ extension SQLiteStore {
                     UPDATE payment_methods SET deleted_at = ?
                     WHERE id = ? AND account_id = ? AND deleted_at IS NULL
                     """,
-                arguments: [at.storedMilliseconds, id.rawValue, account.rawValue])
+                arguments: [at.storedMilliseconds, id.rawValue, account.rawValue]
+            )
             return db.changesCount == 1
         }
     }
@@ -71,9 +73,15 @@ extension SQLiteStore {
 
     static func paymentMethod(_ row: Row) -> PaymentMethod {
         PaymentMethod(
-            id: PaymentMethodID(row["id"]), accountID: AccountID(row["account_id"]), brand: row["brand"],
-            last4: row["last4"], expMonth: row["exp_month"], expYear: row["exp_year"],
-            gatewayToken: row["gateway_token"], createdAt: Date(storedMilliseconds: row["created_at"]))
+            id: PaymentMethodID(row["id"]),
+            accountID: AccountID(row["account_id"]),
+            brand: row["brand"],
+            last4: row["last4"],
+            expMonth: row["exp_month"],
+            expYear: row["exp_year"],
+            gatewayToken: row["gateway_token"],
+            createdAt: Date(storedMilliseconds: row["created_at"])
+        )
     }
 
     static func insert(_ purchase: Purchase, _ db: Database) throws {
@@ -88,18 +96,23 @@ extension SQLiteStore {
                 purchase.amount.cents, Money.currency, purchase.status.rawValue, purchase.origin.rawValue,
                 purchase.paymentMethodID?.rawValue, purchase.paymentReference, purchase.failureReason,
                 purchase.createdAt.storedMilliseconds,
-            ])
+            ]
+        )
     }
 
     static func purchase(_ row: Row) -> Purchase {
         Purchase(
-            id: PurchaseID(row["id"]), accountID: AccountID(row["account_id"]),
-            credits: Credits(thousandths: row["credits"]), amount: Money(cents: row["amount_cents"]),
+            id: PurchaseID(row["id"]),
+            accountID: AccountID(row["account_id"]),
+            credits: Credits(thousandths: row["credits"]),
+            amount: Money(cents: row["amount_cents"]),
             status: PurchaseStatus(rawValue: row["status"]) ?? .declined,
             origin: PurchaseOrigin(rawValue: row["origin"]) ?? .purchase,
             paymentMethodID: (row["payment_method_id"] as String?).map(PaymentMethodID.init),
-            paymentReference: row["payment_reference"], failureReason: row["failure_reason"],
-            createdAt: Date(storedMilliseconds: row["created_at"]))
+            paymentReference: row["payment_reference"],
+            failureReason: row["failure_reason"],
+            createdAt: Date(storedMilliseconds: row["created_at"])
+        )
     }
 
     // MARK: Wallet and ledger
@@ -139,7 +152,8 @@ extension SQLiteStore {
                     change.available.thousandths, change.held.thousandths, change.used.thousandths,
                     change.total.thousandths, account, change.available.thousandths, change.held.thousandths,
                     change.used.thousandths,
-                ])
+                ]
+            )
             guard let row else {
                 let current = try wallet(transaction.accountID, db) ?? .empty
                 if current.available + change.available < .zero {
@@ -160,7 +174,8 @@ extension SQLiteStore {
                     posting.id.rawValue, account, posting.kind.rawValue, change.available.thousandths,
                     change.held.thousandths, change.used.thousandths, change.total.thousandths,
                     after.available.thousandths, posting.reference, at,
-                ])
+                ]
+            )
         }
         for record in transaction.records {
             try write(record, account: transaction.accountID, at: transaction.at, db)
@@ -185,13 +200,20 @@ extension SQLiteStore {
                 arguments: [account.rawValue, before ?? Int64.max, limit]
             ).map { row in
                 LedgerEntry(
-                    sequence: row["sequence"], id: LedgerEntryID(row["id"]), accountID: AccountID(row["account_id"]),
+                    sequence: row["sequence"],
+                    id: LedgerEntryID(row["id"]),
+                    accountID: AccountID(row["account_id"]),
                     kind: LedgerKind(rawValue: row["kind"]) ?? .adjustment,
                     change: WalletChange(
-                        available: Credits(thousandths: row["available"]), held: Credits(thousandths: row["held"]),
-                        used: Credits(thousandths: row["used"]), total: Credits(thousandths: row["total"])),
-                    availableAfter: Credits(thousandths: row["available_after"]), reference: row["reference"],
-                    createdAt: Date(storedMilliseconds: row["created_at"]))
+                        available: Credits(thousandths: row["available"]),
+                        held: Credits(thousandths: row["held"]),
+                        used: Credits(thousandths: row["used"]),
+                        total: Credits(thousandths: row["total"])
+                    ),
+                    availableAfter: Credits(thousandths: row["available_after"]),
+                    reference: row["reference"],
+                    createdAt: Date(storedMilliseconds: row["created_at"])
+                )
             }
         }
     }
@@ -212,44 +234,61 @@ extension SQLiteStore {
             ).compactMap { row in
                 let wallet = Self.balanceOf(row)
                 let ledger = WalletBalance(
-                    available: Credits(thousandths: row["l_available"]), held: Credits(thousandths: row["l_held"]),
-                    used: Credits(thousandths: row["l_used"]), total: Credits(thousandths: row["l_total"]))
+                    available: Credits(thousandths: row["l_available"]),
+                    held: Credits(thousandths: row["l_held"]),
+                    used: Credits(thousandths: row["l_used"]),
+                    total: Credits(thousandths: row["l_total"])
+                )
                 return WalletMismatch.check(
-                    AccountID(row["account_id"]), wallet: wallet, ledger: ledger,
-                    activeHolds: Credits(thousandths: row["active_holds"]))
+                    AccountID(row["account_id"]),
+                    wallet: wallet,
+                    ledger: ledger,
+                    activeHolds: Credits(thousandths: row["active_holds"])
+                )
             }
         }
     }
 
     static func wallet(_ account: AccountID, _ db: Database) throws -> WalletBalance? {
         try Row.fetchOne(
-            db, sql: "SELECT available, held, used, total FROM wallets WHERE account_id = ?",
+            db,
+            sql: "SELECT available, held, used, total FROM wallets WHERE account_id = ?",
             arguments: [account.rawValue]
         ).map(balanceOf)
     }
 
     static func balanceOf(_ row: Row) -> WalletBalance {
         WalletBalance(
-            available: Credits(thousandths: row["available"]), held: Credits(thousandths: row["held"]),
-            used: Credits(thousandths: row["used"]), total: Credits(thousandths: row["total"]))
+            available: Credits(thousandths: row["available"]),
+            held: Credits(thousandths: row["held"]),
+            used: Credits(thousandths: row["used"]),
+            total: Credits(thousandths: row["total"])
+        )
     }
 
     // MARK: Idempotency
 
     public func claimIdempotencyKey(
-        _ key: String, requestHash: String, account: AccountID, at: Date, staleAfter: TimeInterval
+        _ key: String,
+        requestHash: String,
+        account: AccountID,
+        at: Date,
+        staleAfter: TimeInterval
     ) async throws -> IdempotencyClaim {
         try await write { db in
             let existing = try Row.fetchOne(
-                db, sql: "SELECT * FROM idempotency_keys WHERE account_id = ? AND key = ?",
-                arguments: [account.rawValue, key])
+                db,
+                sql: "SELECT * FROM idempotency_keys WHERE account_id = ? AND key = ?",
+                arguments: [account.rawValue, key]
+            )
             guard let existing else {
                 try db.execute(
                     sql: """
                         INSERT INTO idempotency_keys (account_id, key, request_hash, claimed_at)
                         VALUES (?, ?, ?, ?)
                         """,
-                    arguments: [account.rawValue, key, requestHash, at.storedMilliseconds])
+                    arguments: [account.rawValue, key, requestHash, at.storedMilliseconds]
+                )
                 return .claimed
             }
             guard existing["request_hash"] == requestHash else { return .mismatch }
@@ -260,7 +299,8 @@ extension SQLiteStore {
             guard at.timeIntervalSince(claimedAt) > staleAfter else { return .inProgress }
             try db.execute(
                 sql: "UPDATE idempotency_keys SET claimed_at = ? WHERE account_id = ? AND key = ?",
-                arguments: [at.storedMilliseconds, account.rawValue, key])
+                arguments: [at.storedMilliseconds, account.rawValue, key]
+            )
             return .claimed
         }
     }
@@ -273,7 +313,8 @@ extension SQLiteStore {
         try await write { db in
             try db.execute(
                 sql: "DELETE FROM idempotency_keys WHERE account_id = ? AND key = ? AND status IS NULL",
-                arguments: [account.rawValue, key])
+                arguments: [account.rawValue, key]
+            )
         }
     }
 
@@ -283,7 +324,8 @@ extension SQLiteStore {
                 UPDATE idempotency_keys SET status = ?, body = ?, completed_at = ?
                 WHERE account_id = ? AND key = ? AND status IS NULL
                 """,
-            arguments: [response.status, Data(response.body), at.storedMilliseconds, account.rawValue, response.key])
+            arguments: [response.status, Data(response.body), at.storedMilliseconds, account.rawValue, response.key]
+        )
         guard db.changesCount == 1 else {
             throw StoreError.conflict("idempotency key \(response.key) is not claimed or already answered")
         }

@@ -43,10 +43,12 @@ public final class SQLiteStore: Store {
                 arguments: [
                     account.id.rawValue, account.name, account.usBusinessEntity,
                     account.createdAt.storedMilliseconds,
-                ])
+                ]
+            )
             try db.execute(
                 sql: "INSERT INTO wallets (account_id, available, held, used, total) VALUES (?, 0, 0, 0, 0)",
-                arguments: [account.id.rawValue])
+                arguments: [account.id.rawValue]
+            )
             try Self.insert(owner, db)
         }
     }
@@ -55,8 +57,11 @@ public final class SQLiteStore: Store {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM accounts WHERE id = ?", arguments: [id.rawValue]).map {
                 Account(
-                    id: AccountID($0["id"]), name: $0["name"], usBusinessEntity: $0["us_business_entity"],
-                    createdAt: Date(storedMilliseconds: $0["created_at"]))
+                    id: AccountID($0["id"]),
+                    name: $0["name"],
+                    usBusinessEntity: $0["us_business_entity"],
+                    createdAt: Date(storedMilliseconds: $0["created_at"])
+                )
             }
         }
     }
@@ -65,7 +70,8 @@ public final class SQLiteStore: Store {
         try await write { db in
             try db.execute(
                 sql: "UPDATE accounts SET us_business_entity = ? WHERE id = ?",
-                arguments: [verified, account.rawValue])
+                arguments: [verified, account.rawValue]
+            )
             return db.changesCount == 1
         }
     }
@@ -87,7 +93,8 @@ public final class SQLiteStore: Store {
                 arguments: [
                     session.tokenHash, session.userID.rawValue, session.createdAt.storedMilliseconds,
                     session.expiresAt.storedMilliseconds,
-                ])
+                ]
+            )
         }
     }
 
@@ -110,7 +117,8 @@ public final class SQLiteStore: Store {
                 sql: "INSERT INTO api_keys (id, account_id, name, key_hash, created_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [
                     key.id.rawValue, key.accountID.rawValue, key.name, key.keyHash, key.createdAt.storedMilliseconds,
-                ])
+                ]
+            )
         }
     }
 
@@ -118,8 +126,12 @@ public final class SQLiteStore: Store {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE key_hash = ?", arguments: [keyHash]).map {
                 APIKey(
-                    id: APIKeyID($0["id"]), accountID: AccountID($0["account_id"]), name: $0["name"],
-                    keyHash: $0["key_hash"], createdAt: Date(storedMilliseconds: $0["created_at"]))
+                    id: APIKeyID($0["id"]),
+                    accountID: AccountID($0["account_id"]),
+                    name: $0["name"],
+                    keyHash: $0["key_hash"],
+                    createdAt: Date(storedMilliseconds: $0["created_at"])
+                )
             }
         }
     }
@@ -133,14 +145,20 @@ public final class SQLiteStore: Store {
             arguments: [
                 user.id.rawValue, user.accountID.rawValue, user.email, user.name, user.role.rawValue,
                 user.passwordHash, user.createdAt.storedMilliseconds,
-            ])
+            ]
+        )
     }
 
     static func user(_ row: Row) -> User {
         User(
-            id: UserID(row["id"]), accountID: AccountID(row["account_id"]), email: row["email"], name: row["name"],
-            role: Role(rawValue: row["role"]) ?? .member, passwordHash: row["password_hash"],
-            createdAt: Date(storedMilliseconds: row["created_at"]))
+            id: UserID(row["id"]),
+            accountID: AccountID(row["account_id"]),
+            email: row["email"],
+            name: row["name"],
+            role: Role(rawValue: row["role"]) ?? .member,
+            passwordHash: row["password_hash"],
+            createdAt: Date(storedMilliseconds: row["created_at"])
+        )
     }
 
     /// Runs a write transaction, turning unique-constraint failures into `StoreError.duplicate`.
