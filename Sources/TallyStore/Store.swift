@@ -93,7 +93,7 @@ public protocol Store: Sendable {
     func recharges(account: AccountID, limit: Int) async throws -> [Recharge]
     func addWebhook(_ webhook: Webhook) async throws
     func webhooks(account: AccountID) async throws -> [Webhook]
-    func deleteWebhook(_ id: String, account: AccountID) async throws -> Bool
+    func deleteWebhook(_ id: String, account: AccountID, at: Date) async throws -> Bool
     func deliveries(webhook: String, account: AccountID, limit: Int) async throws -> [WebhookDelivery]
     /// Deliveries due at `at`, leased for `leaseSeconds`.
     func claimDueDeliveries(at: Date, leaseSeconds: Int, limit: Int) async throws -> [DeliveryJob]

@@ -531,9 +531,9 @@ struct RechargeContractTests: ContractFixtures {
                 Webhook(id: id, accountID: owner, url: "https://example.com/\(id)", secret: "secret_\(id)", createdAt: now)
             )
         }
-        #expect(try await store.deleteWebhook("whk_gone", account: account))
-        #expect(try await store.deleteWebhook("whk_gone", account: account) == false)
-        #expect(try await store.deleteWebhook("whk_other", account: account) == false)
+        #expect(try await store.deleteWebhook("whk_gone", account: account, at: now))
+        #expect(try await store.deleteWebhook("whk_gone", account: account, at: now) == false)
+        #expect(try await store.deleteWebhook("whk_other", account: account, at: now) == false)
         #expect(try await store.webhooks(account: account).map(\.id) == ["whk_a", "whk_b"])
         #expect(
             try await store.webhooks(account: other)

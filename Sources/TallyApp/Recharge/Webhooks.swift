@@ -104,7 +104,7 @@ public struct Webhooks: Sendable {
     }
 
     public func delete(_ id: String, by manager: CreditManager) async throws {
-        guard try await store.deleteWebhook(id, account: manager.accountID) else {
+        guard try await store.deleteWebhook(id, account: manager.accountID, at: time.now()) else {
             throw TallyError.notFound("no webhook \(id)")
         }
     }

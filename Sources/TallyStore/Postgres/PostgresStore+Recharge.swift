@@ -212,11 +212,11 @@ extension PostgresStore {
         ).map(Self.webhook)
     }
 
-    public func deleteWebhook(_ id: String, account: AccountID) async throws -> Bool {
+    public func deleteWebhook(_ id: String, account: AccountID, at: Date) async throws -> Bool {
         try await transaction { connection in
             let deleted = try await connection.rows(
                 """
-                UPDATE webhooks SET deleted_at = \(Date().storedMilliseconds)
+                UPDATE webhooks SET deleted_at = \(at.storedMilliseconds)
                 WHERE id = \(id) AND account_id = \(account.rawValue) AND deleted_at IS NULL
                 RETURNING id
                 """,

@@ -213,11 +213,11 @@ extension SQLiteStore {
         }
     }
 
-    public func deleteWebhook(_ id: String, account: AccountID) async throws -> Bool {
+    public func deleteWebhook(_ id: String, account: AccountID, at: Date) async throws -> Bool {
         try await write { db in
             try db.execute(
                 sql: "UPDATE webhooks SET deleted_at = ? WHERE id = ? AND account_id = ? AND deleted_at IS NULL",
-                arguments: [Date().storedMilliseconds, id, account.rawValue]
+                arguments: [at.storedMilliseconds, id, account.rawValue]
             )
             guard db.changesCount == 1 else { return false }
             // A removed endpoint is not called again, not even for what was still pending.
