@@ -34,6 +34,9 @@ public struct BackgroundWorker: Service {
         [
             BackgroundWorker(name: "hold sweeper", logger: tally.logger) { try await tally.holds.expire() },
             BackgroundWorker(name: "auto-recharge", logger: tally.logger) { try await tally.autoRecharges.runDue() },
+            BackgroundWorker(name: "payment reconciler", logger: tally.logger, intervalSeconds: 10) {
+                try await tally.purchases.reconcile()
+            },
             BackgroundWorker(name: "webhook delivery", logger: tally.logger) { try await tally.webhooks.deliverDue() },
         ]
     }

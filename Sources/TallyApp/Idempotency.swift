@@ -111,7 +111,7 @@ public struct Idempotency: Sendable {
     ) async throws -> Answer {
         do {
             return try await operation(key)
-        } catch let error as TallyError {
+        } catch let error as TallyError where error.isFinalAnswer {
             let answer = Answer(error)
             try await store.completeIdempotencyKey(
                 IdempotentResponse(key: key, status: answer.status, body: answer.body),

@@ -174,52 +174,112 @@ public struct Purchases: Sendable {
         completing key: String?,
         with extra: [WalletRecord] = []
     ) async throws -> Answer {
-        let outcome = try await gateway.charge(amount, cardToken: method.gatewayToken, idempotencyKey: id.rawValue)
+        // A person's purchase is written down before the gateway is asked, so that a
+        // crash between payment and credit is settled by the reconciler. (A recharge's
+        // own row plays that part.)
+        let intent = origin == .purchase
+        if intent {
+            do {
+                try await store.recordPaymentIntent(
+                    PaymentIntent(
+                        purchaseID: id, accountID: account, credits: credits, amount: amount, paymentMethodID: method.id,
+                        gatewayToken: method.gatewayToken, createdAt: time.now()))
+            } catch StoreError.duplicate {
+                // A retry of the same keyed purchase: the intent is already written.
+            }
+        }
+        let outcome: PaymentOutcome
+        do {
+            outcome = try await gateway.charge(amount, cardToken: method.gatewayToken, idempotencyKey: id.rawValue)
+        } catch {
+            guard intent else { throw error }
+            throw TallyError.paymentUnsettled(id)
+        }
+        return try await settle(
+            id, outcome: outcome, credits: credits, amount: amount, methodID: method.id, account: account, origin: origin,
+            intent: intent, completing: key, with: extra)
+    }
+
+    /// Records what the gateway answered: credits and the purchase in one transaction, or the decline.
+    func settle(
+        _ id: PurchaseID,
+        outcome: PaymentOutcome,
+        credits: Credits,
+        amount: Money,
+        methodID: PaymentMethodID,
+        account: AccountID,
+        origin: PurchaseOrigin,
+        intent: Bool,
+        completing key: String?,
+        with extra: [WalletRecord] = []
+    ) async throws -> Answer {
         let now = time.now()
         var purchase = Purchase(
-            id: id,
-            accountID: account,
-            credits: credits,
-            amount: amount,
-            status: .succeeded,
-            origin: origin,
-            paymentMethodID: method.id,
-            paymentReference: nil,
-            failureReason: nil,
-            createdAt: now
-        )
+            id: id, accountID: account, credits: credits, amount: amount, status: .succeeded, origin: origin,
+            paymentMethodID: methodID, paymentReference: nil, failureReason: nil, createdAt: now)
+        let settling: [WalletRecord] = intent ? [.settlePaymentIntent(id)] : []
         switch outcome {
         case .declined(let code, let reason):
             purchase.status = .declined
             purchase.failureReason = reason
             do {
-                try await store.recordPurchase(purchase)
+                _ = try await store.commit(
+                    WalletTransaction(accountID: account, postings: [], records: [.purchase(purchase)] + settling, at: now))
             } catch StoreError.duplicate {
                 // Already recorded by an attempt that crashed before answering.
+            } catch StoreError.conflict {
+                // Settled meanwhile by the reconciler.
             }
             throw TallyError.paymentDeclined(code: code, reason: reason)
         case .succeeded(let reference):
             purchase.paymentReference = reference
             let answer = try Answer(status: 201, Self.view(purchase))
             let kind: LedgerKind = origin == .recharge ? .recharge : .purchase
-            _ = try await store.commit(
-                WalletTransaction(
-                    accountID: account,
-                    postings: [
-                        Posting(
-                            id: LedgerEntryID(ids.make("led")),
-                            kind: kind,
-                            change: .add(credits),
-                            reference: id.rawValue
-                        )
-                    ],
-                    records: [.purchase(purchase)] + extra,
-                    idempotency: key.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
-                    at: now
-                )
-            )
+            do {
+                _ = try await store.commit(
+                    WalletTransaction(
+                        accountID: account,
+                        postings: [
+                            Posting(id: LedgerEntryID(ids.make("led")), kind: kind, change: .add(credits), reference: id.rawValue)
+                        ],
+                        records: [.purchase(purchase)] + extra + settling,
+                        idempotency: key.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
+                        at: now))
+            } catch StoreError.conflict where intent {
+                // The reconciler credited it first: answer with what it recorded.
+                guard let settled = try await store.purchase(id, account: account) else { throw StoreError.conflict("payment \(id)") }
+                let answer = try Answer(status: 201, Self.view(settled))
+                if let key {
+                    try? await store.completeIdempotencyKey(
+                        IdempotentResponse(key: key, status: answer.status, body: answer.body), account: account, at: now)
+                }
+                return answer
+            }
             return answer
         }
+    }
+
+    /// Settles purchases whose request died between asking the gateway and crediting:
+    /// the gateway is asked again with the same key (it never charges twice) and the
+    /// outcome recorded. What the background reconciler runs.
+    @discardableResult
+    public func reconcile(olderThanSeconds: TimeInterval = 60, limit: Int = 50) async throws -> Int {
+        let now = time.now()
+        let intents = try await store.claimStalePaymentIntents(
+            createdBefore: now.addingTimeInterval(-olderThanSeconds), at: now, leaseSeconds: 60, limit: limit)
+        for intent in intents {
+            let outcome = try await gateway.charge(
+                intent.amount, cardToken: intent.gatewayToken, idempotencyKey: intent.purchaseID.rawValue)
+            do {
+                _ = try await settle(
+                    intent.purchaseID, outcome: outcome, credits: intent.credits, amount: intent.amount,
+                    methodID: intent.paymentMethodID, account: intent.accountID, origin: .purchase, intent: true,
+                    completing: nil)
+            } catch TallyError.paymentDeclined {
+                // Recorded as declined: nothing to credit.
+            }
+        }
+        return intents.count
     }
 
     public func purchases(of manager: CreditManager, limit: Int = 100) async throws -> [PurchaseView] {

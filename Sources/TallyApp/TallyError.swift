@@ -33,6 +33,8 @@ public enum TallyError: Error, Sendable, Hashable {
     case paymentDeclined(code: String, reason: String)
     /// 413: the body is larger than Tally accepts.
     case payloadTooLarge(limitBytes: Int)
+    /// 502: the card processor did not confirm a payment; Tally settles it by itself.
+    case paymentUnsettled(PurchaseID)
     /// 429: too many attempts; try again later.
     case rateLimited(String)
     /// 502: a provider could not answer; nothing was charged.
@@ -40,6 +42,13 @@ public enum TallyError: Error, Sendable, Hashable {
 
     public static func invalid(_ field: String, _ reason: String) -> TallyError {
         .invalid([FieldError(field, reason)])
+    }
+
+    /// Whether this error is the request's final answer, kept for its idempotent replays.
+    /// An unsettled payment is not: a retry with the same key must learn the outcome.
+    public var isFinalAnswer: Bool {
+        if case .paymentUnsettled = self { return false }
+        return true
     }
 
     public var status: Int {
@@ -52,7 +61,7 @@ public enum TallyError: Error, Sendable, Hashable {
         case .conflict, .idempotencyKeyReused: 409
         case .insufficientCredits, .paymentDeclined: 402
         case .payloadTooLarge: 413
-        case .providerFailed: 502
+        case .providerFailed, .paymentUnsettled: 502
         case .rateLimited: 429
         }
     }
@@ -107,6 +116,12 @@ public enum TallyError: Error, Sendable, Hashable {
                 detail: "\(reason); no credits were added",
                 declineCode: code
             )
+        case .paymentUnsettled(let id):
+            Problem(
+                type: "payment-unsettled", title: "Payment not confirmed yet", status: status,
+                detail: "the card processor did not confirm purchase \(id); Tally settles it by itself: the credits are "
+                    + "added if the payment went through, and the card is never charged twice. Retrying with the same "
+                    + "Idempotency-Key answers the outcome")
         case .rateLimited(let detail):
             Problem(type: "rate-limited", title: "Too many requests", status: status, detail: detail)
         case .providerFailed(let reason):

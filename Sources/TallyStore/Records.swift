@@ -162,6 +162,34 @@ public struct Purchase: Sendable, Hashable {
     }
 }
 
+/// A payment about to be asked of the gateway, written before the gateway is
+/// called: if the process dies between payment and credit, the reconciler asks
+/// the gateway again with the same key and settles it — credits added once, or
+/// the decline recorded — so no paid credit is ever lost.
+public struct PaymentIntent: Sendable, Hashable {
+    /// The purchase it becomes; also the gateway's payment key.
+    public var purchaseID: PurchaseID
+    public var accountID: AccountID
+    public var credits: Credits
+    public var amount: Money
+    public var paymentMethodID: PaymentMethodID
+    public var gatewayToken: String
+    public var createdAt: Date
+
+    public init(
+        purchaseID: PurchaseID, accountID: AccountID, credits: Credits, amount: Money, paymentMethodID: PaymentMethodID,
+        gatewayToken: String, createdAt: Date
+    ) {
+        self.purchaseID = purchaseID
+        self.accountID = accountID
+        self.credits = credits
+        self.amount = amount
+        self.paymentMethodID = paymentMethodID
+        self.gatewayToken = gatewayToken
+        self.createdAt = createdAt
+    }
+}
+
 /// One entry of the append-only ledger.
 public struct LedgerEntry: Sendable, Hashable {
     /// The order entries were written in; also the pagination cursor.
@@ -204,6 +232,8 @@ public enum WalletRecord: Sendable, Hashable {
     case notification(Notification)
     /// Settles a recharge (paid and credited) in the same transaction as its credits.
     case recharge(RechargeUpdate)
+    /// Settles a payment intent; throws `StoreError.conflict` (rolling back) when it was settled already.
+    case settlePaymentIntent(PurchaseID)
 }
 
 /// The first answer to an idempotent request, kept to answer its replays.

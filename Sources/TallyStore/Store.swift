@@ -43,6 +43,13 @@ public protocol Store: Sendable {
     func recordPurchase(_ purchase: Purchase) async throws
     /// The account's purchases, newest first.
     func purchases(account: AccountID, limit: Int) async throws -> [Purchase]
+    func purchase(_ id: PurchaseID, account: AccountID) async throws -> Purchase?
+    /// Writes a payment intent before the gateway is asked; `StoreError.duplicate` when it exists.
+    func recordPaymentIntent(_ intent: PaymentIntent) async throws
+    /// Unsettled intents created before `createdBefore` (their request died), each leased
+    /// for `leaseSeconds` so no other worker takes it meanwhile.
+    func claimStalePaymentIntents(createdBefore: Date, at: Date, leaseSeconds: Int, limit: Int) async throws
+        -> [PaymentIntent]
 
     // MARK: Wallet and ledger
 

@@ -281,4 +281,29 @@ struct StoreContractTests: ContractFixtures {
         #expect(try await store.user(sessionTokenHash: "t", now: now.addingTimeInterval(61)) == nil)
         #expect(try await store.user(sessionTokenHash: "nope", now: now) == nil)
     }
+
+    @Test(arguments: StoreBackend.enabled)
+    func aPaymentIntentIsSettledOnceAndLeasedToOneReconciler(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        let intent = PaymentIntent(
+            purchaseID: PurchaseID("pur_intent"), accountID: account, credits: Credits(whole: 100),
+            amount: Money(cents: 2_000), paymentMethodID: PaymentMethodID("pm_1"), gatewayToken: "tok", createdAt: now)
+        try await store.recordPaymentIntent(intent)
+        await #expect(throws: StoreError.duplicate(field: "id")) { try await store.recordPaymentIntent(intent) }
+        // Not stale yet; then leased to one claimer until the lease runs out.
+        #expect(try await store.claimStalePaymentIntents(createdBefore: now, at: now, leaseSeconds: 60, limit: 10).isEmpty)
+        let later = now.addingTimeInterval(61)
+        #expect(try await store.claimStalePaymentIntents(createdBefore: later, at: later, leaseSeconds: 60, limit: 10) == [intent])
+        #expect(try await store.claimStalePaymentIntents(createdBefore: later, at: later, leaseSeconds: 60, limit: 10).isEmpty)
+        let settle = WalletTransaction(
+            accountID: account, postings: [posting(.purchase, .add(intent.credits))], records: [.settlePaymentIntent(intent.purchaseID)],
+            at: later)
+        _ = try await store.commit(settle)
+        await #expect(throws: StoreError.self) { _ = try await store.commit(settle) }
+        #expect(try await store.wallet(account: account)?.total == Credits(whole: 100))
+        let muchLater = later.addingTimeInterval(600)
+        #expect(
+            try await store.claimStalePaymentIntents(createdBefore: muchLater, at: muchLater, leaseSeconds: 60, limit: 10).isEmpty)
+    }
 }

@@ -18,7 +18,7 @@ enum PostgresMigrations {
     /// migrate one after the other. Any constant works; this one spells "tally".
     static let lockKey: Int64 = 0x7461_6C6C_79
 
-    static let all: [PostgresMigration] = [accountsWalletsLedger, metering, rechargesWebhooks]
+    static let all: [PostgresMigration] = [accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents]
 
     static let accountsWalletsLedger = PostgresMigration(
         version: 1,
@@ -318,6 +318,28 @@ enum PostgresMigrations {
             )
             """,
             "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at, sequence) WHERE status = 'pending'",
+        ]
+    )
+
+    /// SQLite's "4-payment-intents": payments written before the gateway is asked.
+    static let paymentIntents = PostgresMigration(
+        version: 4,
+        name: "payment-intents",
+        statements: [
+            """
+            CREATE TABLE payment_intents (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                credits BIGINT NOT NULL CHECK (credits > 0),
+                amount_cents BIGINT NOT NULL CHECK (amount_cents > 0),
+                payment_method_id TEXT NOT NULL,
+                gateway_token TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                lease_until BIGINT,
+                settled_at BIGINT
+            )
+            """,
+            "CREATE INDEX payment_intents_unsettled ON payment_intents(created_at) WHERE settled_at IS NULL",
         ]
     )
 }

@@ -47,6 +47,17 @@ extension PostgresStore {
             try await connection.run(insert(notification), logger)
         case .recharge(let update):
             try await settle(update, account: account, at: at, connection, logger)
+        case .settlePaymentIntent(let id):
+            // Conditional: of the request and the reconciler racing, in any process, one settles it.
+            let settled = try await connection.rows(
+                """
+                UPDATE payment_intents SET settled_at = \(at.storedMilliseconds), lease_until = NULL
+                WHERE id = \(id.rawValue) AND account_id = \(account.rawValue) AND settled_at IS NULL
+                RETURNING id
+                """,
+                logger
+            )
+            guard settled.count == 1 else { throw StoreError.conflict("payment \(id) is settled already") }
         }
     }
 

@@ -59,6 +59,51 @@ extension PostgresStore {
         ).map(Self.purchase)
     }
 
+    public func purchase(_ id: PurchaseID, account: AccountID) async throws -> Purchase? {
+        try await rows("SELECT * FROM purchases WHERE id = \(id.rawValue) AND account_id = \(account.rawValue)")
+            .first.map(Self.purchase)
+    }
+
+    public func recordPaymentIntent(_ intent: PaymentIntent) async throws {
+        _ = try await rows(
+            """
+            INSERT INTO payment_intents (id, account_id, credits, amount_cents, payment_method_id, gateway_token, created_at)
+            VALUES (\(intent.purchaseID.rawValue), \(intent.accountID.rawValue), \(intent.credits.thousandths),
+                \(intent.amount.cents), \(intent.paymentMethodID.rawValue), \(intent.gatewayToken),
+                \(intent.createdAt.storedMilliseconds))
+            """
+        )
+    }
+
+    public func claimStalePaymentIntents(createdBefore: Date, at: Date, leaseSeconds: Int, limit: Int) async throws
+        -> [PaymentIntent]
+    {
+        let now = at.storedMilliseconds
+        let leaseUntil = now + Int64(leaseSeconds) * 1000
+        return try await rows(
+            """
+            UPDATE payment_intents SET lease_until = \(leaseUntil)
+            WHERE id IN (
+                SELECT id FROM payment_intents WHERE settled_at IS NULL AND created_at < \(createdBefore.storedMilliseconds)
+                    AND (lease_until IS NULL OR lease_until <= \(now))
+                ORDER BY created_at LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED)
+            RETURNING *
+            """
+        ).map { row in
+            let row = row.makeRandomAccess()
+            return try PaymentIntent(
+                purchaseID: PurchaseID(row["id"].decode(String.self)),
+                accountID: AccountID(row["account_id"].decode(String.self)),
+                credits: Credits(thousandths: row["credits"].decode(Int64.self)),
+                amount: Money(cents: row["amount_cents"].decode(Int64.self)),
+                paymentMethodID: PaymentMethodID(row["payment_method_id"].decode(String.self)),
+                gatewayToken: row["gateway_token"].decode(String.self),
+                createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self))
+            )
+        }
+    }
+
     static func insert(_ purchase: Purchase) -> PostgresQuery {
         """
         INSERT INTO purchases (id, account_id, credits, amount_cents, currency, status, origin,

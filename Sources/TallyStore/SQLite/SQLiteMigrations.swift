@@ -16,8 +16,26 @@ enum SQLiteMigrations {
         migrator.registerMigration("3-recharges-webhooks") { db in
             try db.execute(sql: rechargesWebhooks)
         }
+        migrator.registerMigration("4-payment-intents") { db in
+            try db.execute(sql: paymentIntents)
+        }
         return migrator
     }
+
+    static let paymentIntents = """
+        CREATE TABLE payment_intents (
+            id TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            credits INTEGER NOT NULL CHECK (credits > 0),
+            amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+            payment_method_id TEXT NOT NULL,
+            gateway_token TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            lease_until INTEGER,
+            settled_at INTEGER
+        );
+        CREATE INDEX payment_intents_unsettled ON payment_intents(created_at) WHERE settled_at IS NULL;
+        """
 
     static let rechargesWebhooks = """
         CREATE TABLE auto_recharges (

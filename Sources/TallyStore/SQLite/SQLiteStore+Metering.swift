@@ -36,6 +36,14 @@ extension SQLiteStore {
             try insert(notification, db)
         case .recharge(let update):
             try settle(update, account: account, at: at, db)
+        case .settlePaymentIntent(let id):
+            try db.execute(
+                sql: """
+                    UPDATE payment_intents SET settled_at = ?, lease_until = NULL
+                    WHERE id = ? AND account_id = ? AND settled_at IS NULL
+                    """,
+                arguments: [at.storedMilliseconds, id.rawValue, account.rawValue])
+            guard db.changesCount == 1 else { throw StoreError.conflict("payment \(id) is settled already") }
         }
     }
 

@@ -71,6 +71,55 @@ extension SQLiteStore {
         }
     }
 
+    public func purchase(_ id: PurchaseID, account: AccountID) async throws -> Purchase? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM purchases WHERE id = ? AND account_id = ?", arguments: [id.rawValue, account.rawValue]
+            ).map(Self.purchase)
+        }
+    }
+
+    public func recordPaymentIntent(_ intent: PaymentIntent) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO payment_intents (id, account_id, credits, amount_cents, payment_method_id, gateway_token,
+                        created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    intent.purchaseID.rawValue, intent.accountID.rawValue, intent.credits.thousandths, intent.amount.cents,
+                    intent.paymentMethodID.rawValue, intent.gatewayToken, intent.createdAt.storedMilliseconds,
+                ])
+        }
+    }
+
+    public func claimStalePaymentIntents(createdBefore: Date, at: Date, leaseSeconds: Int, limit: Int) async throws
+        -> [PaymentIntent]
+    {
+        try await write { db in
+            let now = at.storedMilliseconds
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    UPDATE payment_intents SET lease_until = ?
+                    WHERE id IN (
+                        SELECT id FROM payment_intents WHERE settled_at IS NULL AND created_at < ?
+                            AND (lease_until IS NULL OR lease_until <= ?)
+                        ORDER BY created_at LIMIT ?)
+                    RETURNING *
+                    """,
+                arguments: [now + Int64(leaseSeconds) * 1000, createdBefore.storedMilliseconds, now, limit]
+            ).map { row in
+                PaymentIntent(
+                    purchaseID: PurchaseID(row["id"]), accountID: AccountID(row["account_id"]),
+                    credits: Credits(thousandths: row["credits"]), amount: Money(cents: row["amount_cents"]),
+                    paymentMethodID: PaymentMethodID(row["payment_method_id"]), gatewayToken: row["gateway_token"],
+                    createdAt: Date(storedMilliseconds: row["created_at"]))
+            }
+        }
+    }
+
     static func paymentMethod(_ row: Row) -> PaymentMethod {
         PaymentMethod(
             id: PaymentMethodID(row["id"]),
