@@ -76,18 +76,12 @@ public struct Validations: Sendable {
         let email = Limits.text(request.email, field: "email", maximum: Limits.maximumEmailLength, required: false, errors: &errors) ?? ""
         let name = Limits.text(request.contact?.name, field: "contact.name", maximum: Limits.maximumNameLength, required: false, errors: &errors)
         guard errors.isEmpty else { throw TallyError.invalid(errors) }
-        let price = Catalog.price(of: .emailValidation)!
-        return try await idempotency.run(account: caller.accountID, request: key) { completing in
-            var entry = meter.logEntry(meter.ids.make("ev"), account: caller.accountID, feature: .emailValidation, status: "", credits: price)
-            entry.contactName = name
-            entry.email = email
-            try await meter.requireAvailable(price, account: caller.accountID, refusal: entry)
+        return try await attempt(.emailValidation, prefix: "ev", contactName: name, typed: email, by: caller, idempotency: key) { entry in
             let check = try await checkEmail(email, id: entry.id)
+            entry.email = email
             entry.status = check.result
             entry.reason = check.reason
-            let answer = try Answer(status: 200, check)
-            try await charge(price, entry: entry, answer: answer, completing: completing)
-            return answer
+            return try Answer(status: 200, check)
         }
     }
 
@@ -102,18 +96,34 @@ public struct Validations: Sendable {
         let phone = Limits.text(request.phone, field: "phone", maximum: Limits.maximumPhoneLength, required: false, errors: &errors) ?? ""
         let name = Limits.text(request.contact?.name, field: "contact.name", maximum: Limits.maximumNameLength, required: false, errors: &errors)
         guard errors.isEmpty else { throw TallyError.invalid(errors) }
-        let price = Catalog.price(of: .phoneValidation)!
-        return try await idempotency.run(account: caller.accountID, request: key) { completing in
-            var entry = meter.logEntry(meter.ids.make("pv"), account: caller.accountID, feature: .phoneValidation, status: "", credits: price)
-            entry.contactName = name
-            entry.phone = phone
-            try await meter.requireAvailable(price, account: caller.accountID, refusal: entry)
+        return try await attempt(.phoneValidation, prefix: "pv", contactName: name, typed: phone, by: caller, idempotency: key) { entry in
             let (check, _) = try await checkPhone(phone, id: entry.id)
             entry.status = check.result
             entry.reason = check.reason
             entry.iso = check.iso
             entry.phone = check.e164 ?? phone
-            let answer = try Answer(status: 200, check)
+            return try Answer(status: 200, check)
+        }
+    }
+
+    /// One charged validation: refused early when its price is clearly not available,
+    /// then checked, then charged with its log line and answer in one transaction.
+    private func attempt(
+        _ feature: Feature,
+        prefix: String,
+        contactName: String?,
+        typed: String,
+        by caller: FeatureCaller,
+        idempotency key: IdempotencyRequest?,
+        check: @escaping @Sendable (inout UsageLogEntry) async throws -> Answer
+    ) async throws -> Answer {
+        let price = Catalog.price(of: feature)!
+        return try await idempotency.run(account: caller.accountID, request: key) { completing in
+            var entry = meter.logEntry(meter.ids.make(prefix), account: caller.accountID, feature: feature, status: "", credits: price)
+            entry.contactName = contactName
+            if feature == .emailValidation { entry.email = typed } else { entry.phone = typed }
+            try await meter.requireAvailable(price, account: caller.accountID, refusal: entry)
+            let answer = try await check(&entry)
             try await charge(price, entry: entry, answer: answer, completing: completing)
             return answer
         }
