@@ -197,6 +197,32 @@ public struct Accounts: Sendable {
         return APIKeyView(id: record.id, name: name, key: key)
     }
 
+    public struct APIKeySummary: Sendable, Codable, Equatable {
+        public var id: APIKeyID
+        public var name: String
+        public var createdAt: Date
+    }
+
+    /// The account's live API keys; the keys themselves are never shown again.
+    public func apiKeys(of manager: CreditManager) async throws -> [APIKeySummary] {
+        try await store.apiKeys(account: manager.accountID).map { APIKeySummary(id: $0.id, name: $0.name, createdAt: $0.createdAt) }
+    }
+
+    /// Revokes an API key at once, for good: a leaked key stops working.
+    public func revokeAPIKey(_ id: APIKeyID, by manager: CreditManager) async throws {
+        guard try await store.revokeAPIKey(id, account: manager.accountID, at: time.now()) else {
+            throw TallyError.notFound("no API key \(id)")
+        }
+    }
+
+    /// Ends the session of a bearer token (logging out).
+    public func logout(bearer token: String) async throws {
+        guard token.hasPrefix(Self.sessionPrefix) else {
+            throw TallyError.invalid("Authorization", "must carry a session token to log out")
+        }
+        try await store.deleteSession(tokenHash: token.sha256Hex)
+    }
+
     /// Who a bearer token belongs to, or `nil` when it is nobody's.
     public func authenticate(bearer token: String) async throws -> Principal? {
         if let operatorToken, !operatorToken.isEmpty, Self.constantTimeEqual(token, operatorToken) {

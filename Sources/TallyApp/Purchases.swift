@@ -182,8 +182,15 @@ public struct Purchases: Sendable {
             do {
                 try await store.recordPaymentIntent(
                     PaymentIntent(
-                        purchaseID: id, accountID: account, credits: credits, amount: amount, paymentMethodID: method.id,
-                        gatewayToken: method.gatewayToken, createdAt: time.now()))
+                        purchaseID: id,
+                        accountID: account,
+                        credits: credits,
+                        amount: amount,
+                        paymentMethodID: method.id,
+                        gatewayToken: method.gatewayToken,
+                        createdAt: time.now()
+                    )
+                )
             } catch StoreError.duplicate {
                 // A retry of the same keyed purchase: the intent is already written.
             }
@@ -196,8 +203,17 @@ public struct Purchases: Sendable {
             throw TallyError.paymentUnsettled(id)
         }
         return try await settle(
-            id, outcome: outcome, credits: credits, amount: amount, methodID: method.id, account: account, origin: origin,
-            intent: intent, completing: key, with: extra)
+            id,
+            outcome: outcome,
+            credits: credits,
+            amount: amount,
+            methodID: method.id,
+            account: account,
+            origin: origin,
+            intent: intent,
+            completing: key,
+            with: extra
+        )
     }
 
     /// Records what the gateway answered: credits and the purchase in one transaction, or the decline.
@@ -215,8 +231,17 @@ public struct Purchases: Sendable {
     ) async throws -> Answer {
         let now = time.now()
         var purchase = Purchase(
-            id: id, accountID: account, credits: credits, amount: amount, status: .succeeded, origin: origin,
-            paymentMethodID: methodID, paymentReference: nil, failureReason: nil, createdAt: now)
+            id: id,
+            accountID: account,
+            credits: credits,
+            amount: amount,
+            status: .succeeded,
+            origin: origin,
+            paymentMethodID: methodID,
+            paymentReference: nil,
+            failureReason: nil,
+            createdAt: now
+        )
         let settling: [WalletRecord] = intent ? [.settlePaymentIntent(id)] : []
         switch outcome {
         case .declined(let code, let reason):
@@ -224,7 +249,8 @@ public struct Purchases: Sendable {
             purchase.failureReason = reason
             do {
                 _ = try await store.commit(
-                    WalletTransaction(accountID: account, postings: [], records: [.purchase(purchase)] + settling, at: now))
+                    WalletTransaction(accountID: account, postings: [], records: [.purchase(purchase)] + settling, at: now)
+                )
             } catch StoreError.duplicate {
                 // Already recorded by an attempt that crashed before answering.
             } catch StoreError.conflict {
@@ -244,14 +270,19 @@ public struct Purchases: Sendable {
                         ],
                         records: [.purchase(purchase)] + extra + settling,
                         idempotency: key.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
-                        at: now))
+                        at: now
+                    )
+                )
             } catch StoreError.conflict where intent {
                 // The reconciler credited it first: answer with what it recorded.
                 guard let settled = try await store.purchase(id, account: account) else { throw StoreError.conflict("payment \(id)") }
                 let answer = try Answer(status: 201, Self.view(settled))
                 if let key {
                     try? await store.completeIdempotencyKey(
-                        IdempotentResponse(key: key, status: answer.status, body: answer.body), account: account, at: now)
+                        IdempotentResponse(key: key, status: answer.status, body: answer.body),
+                        account: account,
+                        at: now
+                    )
                 }
                 return answer
             }
@@ -266,15 +297,29 @@ public struct Purchases: Sendable {
     public func reconcile(olderThanSeconds: TimeInterval = 60, limit: Int = 50) async throws -> Int {
         let now = time.now()
         let intents = try await store.claimStalePaymentIntents(
-            createdBefore: now.addingTimeInterval(-olderThanSeconds), at: now, leaseSeconds: 60, limit: limit)
+            createdBefore: now.addingTimeInterval(-olderThanSeconds),
+            at: now,
+            leaseSeconds: 60,
+            limit: limit
+        )
         for intent in intents {
             let outcome = try await gateway.charge(
-                intent.amount, cardToken: intent.gatewayToken, idempotencyKey: intent.purchaseID.rawValue)
+                intent.amount,
+                cardToken: intent.gatewayToken,
+                idempotencyKey: intent.purchaseID.rawValue
+            )
             do {
                 _ = try await settle(
-                    intent.purchaseID, outcome: outcome, credits: intent.credits, amount: intent.amount,
-                    methodID: intent.paymentMethodID, account: intent.accountID, origin: .purchase, intent: true,
-                    completing: nil)
+                    intent.purchaseID,
+                    outcome: outcome,
+                    credits: intent.credits,
+                    amount: intent.amount,
+                    methodID: intent.paymentMethodID,
+                    account: intent.accountID,
+                    origin: .purchase,
+                    intent: true,
+                    completing: nil
+                )
             } catch TallyError.paymentDeclined {
                 // Recorded as declined: nothing to credit.
             }

@@ -118,10 +118,13 @@ public enum TallyError: Error, Sendable, Hashable {
             )
         case .paymentUnsettled(let id):
             Problem(
-                type: "payment-unsettled", title: "Payment not confirmed yet", status: status,
+                type: "payment-unsettled",
+                title: "Payment not confirmed yet",
+                status: status,
                 detail: "the card processor did not confirm purchase \(id); Tally settles it by itself: the credits are "
                     + "added if the payment went through, and the card is never charged twice. Retrying with the same "
-                    + "Idempotency-Key answers the outcome")
+                    + "Idempotency-Key answers the outcome"
+            )
         case .rateLimited(let detail):
             Problem(type: "rate-limited", title: "Too many requests", status: status, detail: detail)
         case .providerFailed(let reason):

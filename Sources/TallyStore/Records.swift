@@ -177,8 +177,13 @@ public struct PaymentIntent: Sendable, Hashable {
     public var createdAt: Date
 
     public init(
-        purchaseID: PurchaseID, accountID: AccountID, credits: Credits, amount: Money, paymentMethodID: PaymentMethodID,
-        gatewayToken: String, createdAt: Date
+        purchaseID: PurchaseID,
+        accountID: AccountID,
+        credits: Credits,
+        amount: Money,
+        paymentMethodID: PaymentMethodID,
+        gatewayToken: String,
+        createdAt: Date
     ) {
         self.purchaseID = purchaseID
         self.accountID = accountID

@@ -28,8 +28,15 @@ public protocol Store: Sendable {
     func createSession(_ session: Session) async throws
     /// The user of an unexpired session.
     func user(sessionTokenHash: String, now: Date) async throws -> User?
+    /// Ends a login session.
+    func deleteSession(tokenHash: String) async throws
     func createAPIKey(_ key: APIKey) async throws
+    /// The key with this hash, unless it was revoked.
     func apiKey(keyHash: String) async throws -> APIKey?
+    /// The account's unrevoked API keys, oldest first.
+    func apiKeys(account: AccountID) async throws -> [APIKey]
+    /// Revokes a key for good; false when there is no such live key in the account.
+    func revokeAPIKey(_ id: APIKeyID, account: AccountID, at: Date) async throws -> Bool
 
     // MARK: Payment methods and purchases
 
@@ -48,7 +55,12 @@ public protocol Store: Sendable {
     func recordPaymentIntent(_ intent: PaymentIntent) async throws
     /// Unsettled intents created before `createdBefore` (their request died), each leased
     /// for `leaseSeconds` so no other worker takes it meanwhile.
-    func claimStalePaymentIntents(createdBefore: Date, at: Date, leaseSeconds: Int, limit: Int) async throws
+    func claimStalePaymentIntents(
+        createdBefore: Date,
+        at: Date,
+        leaseSeconds: Int,
+        limit: Int
+    ) async throws
         -> [PaymentIntent]
 
     // MARK: Wallet and ledger

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TallyCore
+import Testing
 
 /// SPEC "Units", "Buying credits", "Priced features" and "SMS pricing": the catalog.
 @Suite("Catalog")

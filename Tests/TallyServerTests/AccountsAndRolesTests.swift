@@ -120,6 +120,32 @@ struct AccountsAndRolesTests {
         }
     }
 
+    @Test func aRevokedAPIKeyStopsWorkingAtOnce() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            let key = try await account.apiKey()
+            #expect(try await account.wallet(token: key).status == 200)
+            let keys = try await account.get("/api-keys").items()
+            #expect(keys.count == 1 && keys.first?["key"] == nil)
+            let id = try #require(keys.first?["id"] as? String)
+            let admin = try await account.person("admin")
+            #expect(try await harness.call(.delete, "/v1/accounts/\(account.id)/api-keys/\(id)", token: admin).status == 403)
+            #expect(try await harness.call(.delete, "/v1/accounts/\(account.id)/api-keys/\(id)", token: account.ownerToken).status == 204)
+            #expect(try await account.wallet(token: key).status == 401)
+            #expect(try await account.get("/api-keys").items().isEmpty)
+            #expect(try await harness.call(.delete, "/v1/accounts/\(account.id)/api-keys/\(id)", token: account.ownerToken).status == 404)
+        }
+    }
+
+    @Test func loggingOutEndsTheSession() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            #expect(try await account.wallet().status == 200)
+            #expect(try await harness.call(.delete, "/v1/sessions", token: account.ownerToken).status == 204)
+            #expect(try await account.wallet().status == 401)
+        }
+    }
+
     @Test func theOperatorVerifiesUSBusinessEntities() async throws {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import TallyApp
 import TallyCore
+import Testing
 
 /// SPEC "Buying credits": a purchase whose request dies between payment and credit
 /// is settled later — credits added once, the card charged once.

@@ -287,8 +287,14 @@ struct StoreContractTests: ContractFixtures {
         let store = try await backend.makeStore().store
         let account = try await makeAccount(store)
         let intent = PaymentIntent(
-            purchaseID: PurchaseID("pur_intent"), accountID: account, credits: Credits(whole: 100),
-            amount: Money(cents: 2_000), paymentMethodID: PaymentMethodID("pm_1"), gatewayToken: "tok", createdAt: now)
+            purchaseID: PurchaseID("pur_intent"),
+            accountID: account,
+            credits: Credits(whole: 100),
+            amount: Money(cents: 2_000),
+            paymentMethodID: PaymentMethodID("pm_1"),
+            gatewayToken: "tok",
+            createdAt: now
+        )
         try await store.recordPaymentIntent(intent)
         await #expect(throws: StoreError.duplicate(field: "id")) { try await store.recordPaymentIntent(intent) }
         // Not stale yet; then leased to one claimer until the lease runs out.
@@ -297,13 +303,17 @@ struct StoreContractTests: ContractFixtures {
         #expect(try await store.claimStalePaymentIntents(createdBefore: later, at: later, leaseSeconds: 60, limit: 10) == [intent])
         #expect(try await store.claimStalePaymentIntents(createdBefore: later, at: later, leaseSeconds: 60, limit: 10).isEmpty)
         let settle = WalletTransaction(
-            accountID: account, postings: [posting(.purchase, .add(intent.credits))], records: [.settlePaymentIntent(intent.purchaseID)],
-            at: later)
+            accountID: account,
+            postings: [posting(.purchase, .add(intent.credits))],
+            records: [.settlePaymentIntent(intent.purchaseID)],
+            at: later
+        )
         _ = try await store.commit(settle)
         await #expect(throws: StoreError.self) { _ = try await store.commit(settle) }
         #expect(try await store.wallet(account: account)?.total == Credits(whole: 100))
         let muchLater = later.addingTimeInterval(600)
         #expect(
-            try await store.claimStalePaymentIntents(createdBefore: muchLater, at: muchLater, leaseSeconds: 60, limit: 10).isEmpty)
+            try await store.claimStalePaymentIntents(createdBefore: muchLater, at: muchLater, leaseSeconds: 60, limit: 10).isEmpty
+        )
     }
 }

@@ -83,6 +83,30 @@ extension OpenAPIDocument {
             answer: .reference("Person")
         ),
         Operation(
+            method: "DELETE",
+            path: "/v1/sessions",
+            summary: "Log out: end the session of the bearer token",
+            callers: "a person with a session",
+            status: 204,
+            answer: nil
+        ),
+        Operation(
+            method: "GET",
+            path: "/v1/accounts/{account}/api-keys",
+            summary: "The account's live API keys (never the keys)",
+            callers: "owner, super_admin",
+            status: 200,
+            answer: .object([("items", .array(.object([("id", .string()), ("name", .string()), ("createdAt", .dateTime)])))])
+        ),
+        Operation(
+            method: "DELETE",
+            path: "/v1/accounts/{account}/api-keys/{id}",
+            summary: "Revoke an API key at once, for good",
+            callers: "owner, super_admin",
+            status: 204,
+            answer: nil
+        ),
+        Operation(
             method: "POST",
             path: "/v1/accounts/{account}/api-keys",
             summary: "Create an API key for the platform's backend (the key is shown once)",

@@ -49,6 +49,21 @@ struct AccountRoutes {
             let body = try await JSONBody<Accounts.NewUser>.read(request, context: context)
             return try Response.json(try await accounts.addUser(body.value, by: manager), status: .created)
         }
+        router.delete("/v1/sessions") { request, context in
+            _ = try context.caller()
+            let header = request.headers[.authorization] ?? ""
+            try await accounts.logout(bearer: String(header.dropFirst("Bearer ".count)))
+            return Response(status: .noContent)
+        }
+        router.get("/v1/accounts/{account}/api-keys") { _, context in
+            let manager = try context.caller().creditManager(of: try context.accountID())
+            return try Response.json(WalletRoutes.Items(items: try await accounts.apiKeys(of: manager)))
+        }
+        router.delete("/v1/accounts/{account}/api-keys/{id}") { _, context in
+            let manager = try context.caller().creditManager(of: try context.accountID())
+            try await accounts.revokeAPIKey(APIKeyID(try context.parameters.require("id")), by: manager)
+            return Response(status: .noContent)
+        }
         router.post("/v1/accounts/{account}/api-keys") { request, context in
             let manager = try context.caller().creditManager(of: try context.accountID())
             let body = try await JSONBody<NewAPIKey>.read(request, context: context)

@@ -18,7 +18,7 @@ enum PostgresMigrations {
     /// migrate one after the other. Any constant works; this one spells "tally".
     static let lockKey: Int64 = 0x7461_6C6C_79
 
-    static let all: [PostgresMigration] = [accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents]
+    static let all: [PostgresMigration] = [accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents, apiKeyRevocation]
 
     static let accountsWalletsLedger = PostgresMigration(
         version: 1,
@@ -341,5 +341,12 @@ enum PostgresMigrations {
             """,
             "CREATE INDEX payment_intents_unsettled ON payment_intents(created_at) WHERE settled_at IS NULL",
         ]
+    )
+
+    /// SQLite's "5-api-key-revocation".
+    static let apiKeyRevocation = PostgresMigration(
+        version: 5,
+        name: "api-key-revocation",
+        statements: ["ALTER TABLE api_keys ADD COLUMN revoked_at BIGINT"]
     )
 }

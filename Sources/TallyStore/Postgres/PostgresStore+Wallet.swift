@@ -75,7 +75,12 @@ extension PostgresStore {
         )
     }
 
-    public func claimStalePaymentIntents(createdBefore: Date, at: Date, leaseSeconds: Int, limit: Int) async throws
+    public func claimStalePaymentIntents(
+        createdBefore: Date,
+        at: Date,
+        leaseSeconds: Int,
+        limit: Int
+    ) async throws
         -> [PaymentIntent]
     {
         let now = at.storedMilliseconds

@@ -144,7 +144,30 @@ public final class PostgresStore: Store {
     }
 
     public func apiKey(keyHash: String) async throws -> APIKey? {
-        try await rows("SELECT * FROM api_keys WHERE key_hash = \(keyHash)").first.map(Self.apiKey)
+        try await rows("SELECT * FROM api_keys WHERE key_hash = \(keyHash) AND revoked_at IS NULL").first.map(Self.apiKey)
+    }
+
+    public func apiKeys(account: AccountID) async throws -> [APIKey] {
+        try await rows(
+            """
+            SELECT * FROM api_keys WHERE account_id = \(account.rawValue) AND revoked_at IS NULL
+            ORDER BY created_at, id COLLATE "C"
+            """
+        ).map(Self.apiKey)
+    }
+
+    public func revokeAPIKey(_ id: APIKeyID, account: AccountID, at: Date) async throws -> Bool {
+        try await rows(
+            """
+            UPDATE api_keys SET revoked_at = \(at.storedMilliseconds)
+            WHERE id = \(id.rawValue) AND account_id = \(account.rawValue) AND revoked_at IS NULL
+            RETURNING id
+            """
+        ).count == 1
+    }
+
+    public func deleteSession(tokenHash: String) async throws {
+        _ = try await rows("DELETE FROM sessions WHERE token_hash = \(tokenHash)")
     }
 
     static func insert(_ user: User) -> PostgresQuery {

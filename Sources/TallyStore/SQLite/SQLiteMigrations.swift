@@ -19,6 +19,9 @@ enum SQLiteMigrations {
         migrator.registerMigration("4-payment-intents") { db in
             try db.execute(sql: paymentIntents)
         }
+        migrator.registerMigration("5-api-key-revocation") { db in
+            try db.execute(sql: "ALTER TABLE api_keys ADD COLUMN revoked_at INTEGER")
+        }
         return migrator
     }
 

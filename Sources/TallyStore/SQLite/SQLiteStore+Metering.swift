@@ -42,7 +42,8 @@ extension SQLiteStore {
                     UPDATE payment_intents SET settled_at = ?, lease_until = NULL
                     WHERE id = ? AND account_id = ? AND settled_at IS NULL
                     """,
-                arguments: [at.storedMilliseconds, id.rawValue, account.rawValue])
+                arguments: [at.storedMilliseconds, id.rawValue, account.rawValue]
+            )
             guard db.changesCount == 1 else { throw StoreError.conflict("payment \(id) is settled already") }
         }
     }

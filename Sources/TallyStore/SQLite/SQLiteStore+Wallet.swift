@@ -74,7 +74,9 @@ extension SQLiteStore {
     public func purchase(_ id: PurchaseID, account: AccountID) async throws -> Purchase? {
         try await pool.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT * FROM purchases WHERE id = ? AND account_id = ?", arguments: [id.rawValue, account.rawValue]
+                db,
+                sql: "SELECT * FROM purchases WHERE id = ? AND account_id = ?",
+                arguments: [id.rawValue, account.rawValue]
             ).map(Self.purchase)
         }
     }
@@ -90,11 +92,17 @@ extension SQLiteStore {
                 arguments: [
                     intent.purchaseID.rawValue, intent.accountID.rawValue, intent.credits.thousandths, intent.amount.cents,
                     intent.paymentMethodID.rawValue, intent.gatewayToken, intent.createdAt.storedMilliseconds,
-                ])
+                ]
+            )
         }
     }
 
-    public func claimStalePaymentIntents(createdBefore: Date, at: Date, leaseSeconds: Int, limit: Int) async throws
+    public func claimStalePaymentIntents(
+        createdBefore: Date,
+        at: Date,
+        leaseSeconds: Int,
+        limit: Int
+    ) async throws
         -> [PaymentIntent]
     {
         try await write { db in
@@ -112,10 +120,14 @@ extension SQLiteStore {
                 arguments: [now + Int64(leaseSeconds) * 1000, createdBefore.storedMilliseconds, now, limit]
             ).map { row in
                 PaymentIntent(
-                    purchaseID: PurchaseID(row["id"]), accountID: AccountID(row["account_id"]),
-                    credits: Credits(thousandths: row["credits"]), amount: Money(cents: row["amount_cents"]),
-                    paymentMethodID: PaymentMethodID(row["payment_method_id"]), gatewayToken: row["gateway_token"],
-                    createdAt: Date(storedMilliseconds: row["created_at"]))
+                    purchaseID: PurchaseID(row["id"]),
+                    accountID: AccountID(row["account_id"]),
+                    credits: Credits(thousandths: row["credits"]),
+                    amount: Money(cents: row["amount_cents"]),
+                    paymentMethodID: PaymentMethodID(row["payment_method_id"]),
+                    gatewayToken: row["gateway_token"],
+                    createdAt: Date(storedMilliseconds: row["created_at"])
+                )
             }
         }
     }

@@ -124,16 +124,48 @@ public final class SQLiteStore: Store {
 
     public func apiKey(keyHash: String) async throws -> APIKey? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE key_hash = ?", arguments: [keyHash]).map {
-                APIKey(
-                    id: APIKeyID($0["id"]),
-                    accountID: AccountID($0["account_id"]),
-                    name: $0["name"],
-                    keyHash: $0["key_hash"],
-                    createdAt: Date(storedMilliseconds: $0["created_at"])
-                )
-            }
+            try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
+                arguments: [keyHash]
+            ).map(Self.apiKey)
         }
+    }
+
+    public func apiKeys(account: AccountID) async throws -> [APIKey] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM api_keys WHERE account_id = ? AND revoked_at IS NULL ORDER BY created_at, id",
+                arguments: [account.rawValue]
+            ).map(Self.apiKey)
+        }
+    }
+
+    public func revokeAPIKey(_ id: APIKeyID, account: AccountID, at: Date) async throws -> Bool {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL",
+                arguments: [at.storedMilliseconds, id.rawValue, account.rawValue]
+            )
+            return db.changesCount == 1
+        }
+    }
+
+    public func deleteSession(tokenHash: String) async throws {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM sessions WHERE token_hash = ?", arguments: [tokenHash])
+        }
+    }
+
+    static func apiKey(_ row: Row) -> APIKey {
+        APIKey(
+            id: APIKeyID(row["id"]),
+            accountID: AccountID(row["account_id"]),
+            name: row["name"],
+            keyHash: row["key_hash"],
+            createdAt: Date(storedMilliseconds: row["created_at"])
+        )
     }
 
     static func insert(_ user: User, _ db: Database) throws {
