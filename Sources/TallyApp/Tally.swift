@@ -59,7 +59,8 @@ public struct Tally: Sendable {
         time: any TimeSource = SystemTime(),
         ids: any IDSource = RandomIDs(),
         providers: Providers = .sandbox,
-        passwords: PasswordHasher = PasswordHasher()
+        passwords: PasswordHasher = PasswordHasher(),
+        webhookAddresses: WebhookAddressPolicy = .allowPrivate
     ) {
         self.store = store
         self.logger = logger
@@ -100,7 +101,8 @@ public struct Tally: Sendable {
         events = Events(meter: meter, idempotency: idempotency, validations: validations, creditChecks: creditChecks)
         notifications = Notifications(store: store)
         autoRecharges = AutoRecharges(store: store, time: time, ids: ids, purchases: purchases)
-        webhooks = Webhooks(store: store, time: time, ids: ids, transport: providers.webhooks)
+        webhooks = Webhooks(
+            store: store, time: time, ids: ids, transport: providers.webhooks, addressPolicy: webhookAddresses)
     }
 }
 

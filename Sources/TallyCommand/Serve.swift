@@ -11,7 +11,8 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the Tally HTTP service.",
         discussion: """
-            The operator token is read from the environment variable TALLY_OPERATOR_TOKEN. \
+            The operator token is read from the environment variable TALLY_OPERATOR_TOKEN; \
+            TALLY_WEBHOOK_PRIVATE_ADDRESSES=deny refuses webhook URLs on loopback or private addresses. \
             The database is created and migrated on first start.
             """
     )
@@ -27,11 +28,16 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "tally")
         logger.logLevel = .info
+        let environment = ProcessInfo.processInfo.environment
+        guard let webhookAddresses = WebhookAddressPolicy.fromEnvironment(environment) else {
+            throw ValidationError("TALLY_WEBHOOK_PRIVATE_ADDRESSES must be allow or deny")
+        }
         let store = try await database.openStore()
         let tally = Tally(
             store: store,
             logger: logger,
-            operatorToken: ProcessInfo.processInfo.environment["TALLY_OPERATOR_TOKEN"]
+            operatorToken: environment["TALLY_OPERATOR_TOKEN"],
+            webhookAddresses: webhookAddresses
         )
         try await buildApplication(tally: tally, host: host, port: port).runService()
     }

@@ -22,6 +22,7 @@ struct Harness: Sendable {
         gateway: SandboxPaymentGateway = SandboxPaymentGateway(),
         time: any TimeSource = SystemTime(),
         providers: Providers? = nil,
+        webhookAddresses: WebhookAddressPolicy = .allowPrivate,
         _ body: @Sendable (Harness) async throws -> Void
     ) async throws {
         // SQLite, or a PostgreSQL copy of the migrated template: TALLY_TEST_BACKEND picks.
@@ -34,7 +35,8 @@ struct Harness: Sendable {
             operatorToken: operatorToken,
             time: time,
             providers: providers ?? Providers(payments: gateway),
-            passwords: PasswordHasher(cost: 4)
+            passwords: PasswordHasher(cost: 4),
+            webhookAddresses: webhookAddresses
         )
         // Background services stay off: tests drive the sweeper themselves, with their own clock.
         let app = buildApplication(tally: tally, host: "127.0.0.1", port: 0, background: false)

@@ -37,6 +37,7 @@ public struct Webhooks: Sendable {
     let time: any TimeSource
     let ids: any IDSource
     let transport: any WebhookTransport
+    let addressPolicy: WebhookAddressPolicy
     public static let maximumAttempts = 10
     public static let maximumEndpoints = 10
     public static let leaseSeconds = 60
@@ -85,6 +86,9 @@ public struct Webhooks: Sendable {
         guard text.count <= 2_048, let url = URL(string: text), let scheme = url.scheme?.lowercased(),
             scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty
         else { throw TallyError.invalid("url", "must be an http or https URL") }
+        guard addressPolicy.allows(host: host) else {
+            throw TallyError.invalid("url", "must not point at a loopback or private address on this installation")
+        }
         guard try await store.webhooks(account: manager.accountID).count < Self.maximumEndpoints else {
             throw TallyError.invalid("url", "an account has at most \(Self.maximumEndpoints) webhook endpoints")
         }
