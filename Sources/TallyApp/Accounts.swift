@@ -15,6 +15,8 @@ public struct Accounts: Sendable {
     /// How long a login session lasts.
     public static let sessionSeconds: TimeInterval = 12 * 3600
     static let apiKeyPrefix = "tk_"
+    /// Live API keys an account may have at once.
+    public static let maximumAPIKeys = 50
 
     static let sessionPrefix = "ts_"
 
@@ -184,6 +186,9 @@ public struct Accounts: Sendable {
     public func createAPIKey(name: String, by manager: CreditManager) async throws -> APIKeyView {
         var errors = [FieldError]()
         let name = Self.checkName(name, field: "name", errors: &errors)
+        if try await store.apiKeys(account: manager.accountID).count >= Self.maximumAPIKeys {
+            errors.append(FieldError("name", "an account has at most \(Self.maximumAPIKeys) live API keys; revoke one first"))
+        }
         guard errors.isEmpty else { throw TallyError.invalid(errors) }
         let key = Self.apiKeyPrefix + Secrets.base32(byteCount: 32)
         let record = APIKey(

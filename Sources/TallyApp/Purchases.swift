@@ -349,8 +349,14 @@ public struct Purchases: Sendable {
         }
     }
 
+    /// Saved cards an account may keep at once.
+    public static let maximumPaymentMethods = 20
+
     func save(_ input: CardInput, account: AccountID) async throws -> PaymentMethod {
         let card = try checkCard(input)
+        guard try await store.paymentMethods(account: account).count < Self.maximumPaymentMethods else {
+            throw TallyError.invalid("card", "an account keeps at most \(Self.maximumPaymentMethods) saved cards; remove one first")
+        }
         let saved = try await gateway.save(card)
         let method = PaymentMethod(
             id: PaymentMethodID(ids.make("pm")),
