@@ -7,6 +7,7 @@ import TallyApp
 public func buildRouter(tally: Tally) -> Router<TallyRequestContext> {
     let router = Router(context: TallyRequestContext.self)
     let metrics = TallyMetrics.registry
+    router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: AuthenticationMiddleware(accounts: tally.accounts))
