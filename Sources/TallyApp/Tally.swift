@@ -102,7 +102,12 @@ public struct Tally: Sendable {
         notifications = Notifications(store: store)
         autoRecharges = AutoRecharges(store: store, time: time, ids: ids, purchases: purchases)
         webhooks = Webhooks(
-            store: store, time: time, ids: ids, transport: providers.webhooks, addressPolicy: webhookAddresses)
+            store: store,
+            time: time,
+            ids: ids,
+            transport: providers.webhooks,
+            addressPolicy: webhookAddresses
+        )
     }
 }
 

@@ -142,8 +142,11 @@ struct BuyingCreditsTests {
             let account = try await harness.makeAccount()
             for _ in 0..<Purchases.maximumPaymentMethods { _ = try await account.saveCard() }
             let refused = try await harness.call(
-                .post, "/v1/accounts/\(account.id)/payment-methods", token: account.ownerToken,
-                json: #"{"card":{"number":"4242424242424242","expMonth":12,"expYear":2035,"cvc":"123"}}"#)
+                .post,
+                "/v1/accounts/\(account.id)/payment-methods",
+                token: account.ownerToken,
+                json: #"{"card":{"number":"4242424242424242","expMonth":12,"expYear":2035,"cvc":"123"}}"#
+            )
             #expect(refused.status == 422)
             #expect(try refused.errorFields() == ["card"])
         }

@@ -23,6 +23,10 @@ struct EventsAndUsageGuardTests {
             let config = try reply.object
             #expect(config["emailValidation"] as? Bool == true)
             #expect(config["phoneValidation"] as? Bool == true)
+            let stored = try await account.get("/events/demo")
+            #expect(stored.status == 200)
+            #expect(try stored.object["creditCheck"] as? String == "credit_score")
+            #expect(try await account.get("/events/nope").status == 404)
         }
     }
 

@@ -119,6 +119,10 @@ struct SMSAndHoldsTests {
             #expect(try await account.figures() == ["100.000", "0.000", "0.000", "100.000"])
             #expect(try await account.post("/holds/\(id)/capture", "").status == 409)
             #expect(try await account.post("/holds/hold_missing/capture", "").status == 404)
+            let state = try await account.get("/holds/\(id)").object
+            #expect(state["status"] as? String == "released")
+            #expect(state["capturedCredits"] as? String == "0.000")
+            #expect(try await account.get("/holds/hold_missing").status == 404)
         }
     }
 

@@ -1,5 +1,5 @@
-import Testing
 import TallyApp
+import Testing
 
 /// API.md "Webhooks": any http(s) URL by default; an operator setting may restrict private addresses.
 @Suite("Webhook address policy")

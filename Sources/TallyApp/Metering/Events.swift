@@ -56,6 +56,15 @@ public struct Events: Sendable {
     }
 
     /// Stores an event's configuration; a credit check turns both validations on.
+    /// An event's stored configuration.
+    public func configuration(_ id: String, of caller: FeatureCaller) async throws -> EventConfig {
+        try Self.checkEventID(id)
+        guard let stored = try await meter.store.event(id, account: caller.accountID) else {
+            throw TallyError.notFound("no event \(id)")
+        }
+        return try JSONDecoder().decode(EventConfig.self, from: Data(stored.utf8))
+    }
+
     public func configure(_ id: String, _ config: EventConfig, by manager: CreditManager) async throws -> EventConfig {
         try Self.checkEventID(id)
         let valid: EventConfig

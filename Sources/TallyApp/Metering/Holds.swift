@@ -86,6 +86,14 @@ public struct Holds: Sendable {
         }
     }
 
+    /// A hold as it stands: active, captured, released or expired.
+    public func hold(_ id: HoldID, of caller: FeatureCaller) async throws -> HoldView {
+        guard let hold = try await meter.store.hold(id, account: caller.accountID) else {
+            throw TallyError.notFound("no hold \(id)")
+        }
+        return Self.view(hold)
+    }
+
     /// Captures `credits` (default: all) of an active hold and releases the rest.
     public func capture(_ id: HoldID, _ request: Capture, by caller: FeatureCaller, idempotency key: IdempotencyRequest?) async throws -> Answer {
         try await settle(id, capture: request.credits, by: caller, idempotency: key)

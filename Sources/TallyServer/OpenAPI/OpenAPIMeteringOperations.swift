@@ -126,6 +126,14 @@ extension OpenAPIDocument {
             idempotent: true
         ),
         Operation(
+            method: "GET",
+            path: "/v1/accounts/{account}/holds/{id}",
+            summary: "A hold as it stands: active, captured, released or expired",
+            callers: callers,
+            status: 200,
+            answer: hold
+        ),
+        Operation(
             method: "POST",
             path: "/v1/accounts/{account}/holds/{id}/capture",
             summary: "Capture up to the held credits; the rest is released. 409 after release or expiry",
@@ -147,6 +155,14 @@ extension OpenAPIDocument {
     ]
 
     static let eventOperations: [Operation] = [
+        Operation(
+            method: "GET",
+            path: "/v1/accounts/{account}/events/{event}",
+            summary: "An event's stored configuration",
+            callers: callers,
+            status: 200,
+            answer: eventConfig
+        ),
         Operation(
             method: "PUT",
             path: "/v1/accounts/{account}/events/{event}",

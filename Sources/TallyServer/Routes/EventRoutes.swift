@@ -7,6 +7,10 @@ struct EventRoutes {
     let tally: Tally
 
     func add(to router: some RouterMethods<TallyRequestContext>) {
+        router.get("/v1/accounts/{account}/events/{event}") { _, context in
+            let caller = try context.caller().featureCaller(of: try context.accountID())
+            return try Response.json(try await tally.events.configuration(try context.parameters.require("event"), of: caller))
+        }
         router.put("/v1/accounts/{account}/events/{event}") { request, context in
             let manager = try context.caller().creditManager(of: try context.accountID())
             let body = try await JSONBody<EventConfig>.read(request, context: context)

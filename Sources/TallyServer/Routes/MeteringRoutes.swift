@@ -59,6 +59,10 @@ struct MeteringRoutes {
                 answer: try await tally.holds.hold(body.value, by: caller, idempotency: try request.idempotency(body: body.bytes))
             )
         }
+        router.get("/v1/accounts/{account}/holds/{id}") { _, context in
+            let caller = try context.caller().featureCaller(of: try context.accountID())
+            return try Response.json(try await tally.holds.hold(HoldID(try context.parameters.require("id")), of: caller))
+        }
         router.post("/v1/accounts/{account}/holds/{id}/capture") { request, context in
             let caller = try context.caller().featureCaller(of: try context.accountID())
             let id = HoldID(try context.parameters.require("id"))
