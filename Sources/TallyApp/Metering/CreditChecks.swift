@@ -197,17 +197,8 @@ public struct CreditChecks: Sendable {
         entry.credits = outcome.credits
         entry.creditScore = outcome.creditScore
         entry.dtiPercent = outcome.dtiPercent
-        var emailEntry = meter.logEntry(email.id, account: account, feature: .emailValidation, status: email.result, credits: emailPrice)
-        emailEntry.contactName = lead.name
-        emailEntry.email = email.email
-        emailEntry.reason = email.reason
-        emailEntry.event = lead.event
-        var phoneEntry = meter.logEntry(phone.id, account: account, feature: .phoneValidation, status: phone.result, credits: phonePrice)
-        phoneEntry.contactName = lead.name
-        phoneEntry.phone = phone.e164 ?? lead.phone
-        phoneEntry.iso = phone.iso
-        phoneEntry.reason = phone.reason
-        phoneEntry.event = lead.event
+        let emailEntry = email.logLine(meter, account: account, contactName: lead.name, event: lead.event)
+        let phoneEntry = phone.logLine(meter, account: account, contactName: lead.name, typed: lead.phone, event: lead.event)
         entry.iso = phone.iso
         var postings = [
             Posting(id: meter.ledgerID(), kind: .capture, change: .capture(emailPrice), reference: email.id),

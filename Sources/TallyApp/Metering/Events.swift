@@ -140,24 +140,13 @@ public struct Events: Sendable {
                 let check = try await validations.checkEmail(email, id: meter.ids.make("ev"))
                 view.checks.email = check
                 results.emailValid = check.valid
-                var entry = meter.logEntry(check.id, account: account, feature: .emailValidation, status: check.result, credits: check.credits)
-                entry.contactName = name
-                entry.email = check.email
-                entry.reason = check.reason
-                entry.event = id
-                entries.append(entry)
+                entries.append(check.logLine(meter, account: account, contactName: name, event: id))
             }
             if config.phoneValidation, let phone {
                 let (check, _) = try await validations.checkPhone(phone, id: meter.ids.make("pv"))
                 view.checks.phone = check
                 results.phoneValid = check.valid
-                var entry = meter.logEntry(check.id, account: account, feature: .phoneValidation, status: check.result, credits: check.credits)
-                entry.contactName = name
-                entry.phone = check.e164 ?? phone
-                entry.iso = check.iso
-                entry.reason = check.reason
-                entry.event = id
-                entries.append(entry)
+                entries.append(check.logLine(meter, account: account, contactName: name, typed: phone, event: id))
             }
             if let kind = config.creditCheck.kind {
                 // Not a verified US business: the check is skipped, free; the validations still run.

@@ -198,3 +198,28 @@ public struct Validations: Sendable {
         }
     }
 }
+
+extension Validations.EmailCheck {
+    /// The email validation log line of this check, charged at its price.
+    func logLine(_ meter: Meter, account: AccountID, contactName: String?, event: String?) -> UsageLogEntry {
+        var entry = meter.logEntry(id, account: account, feature: .emailValidation, status: result, credits: credits)
+        entry.contactName = contactName
+        entry.email = email
+        entry.reason = reason
+        entry.event = event
+        return entry
+    }
+}
+
+extension Validations.PhoneCheck {
+    /// The phone validation log line of this check; `typed` stands for a number that did not parse.
+    func logLine(_ meter: Meter, account: AccountID, contactName: String?, typed: String, event: String?) -> UsageLogEntry {
+        var entry = meter.logEntry(id, account: account, feature: .phoneValidation, status: result, credits: credits)
+        entry.contactName = contactName
+        entry.phone = e164 ?? typed
+        entry.iso = iso
+        entry.reason = reason
+        entry.event = event
+        return entry
+    }
+}
