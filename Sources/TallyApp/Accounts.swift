@@ -11,7 +11,10 @@ public struct Accounts: Sendable {
     let operatorToken: String?
     /// A hash of a random password, checked for unknown emails.
     let unknownUserHash: String
-    let throttle: LoginThrottle
+
+    /// Ten wrong passwords for one email lock its logins until 15 minutes after the first.
+    public static let maximumLoginFailures = 10
+    public static let loginWindowSeconds = 900
     /// How long a login session lasts.
     public static let sessionSeconds: TimeInterval = 12 * 3600
     static let apiKeyPrefix = "tk_"
@@ -102,7 +105,7 @@ public struct Accounts: Sendable {
             email: owner.email,
             name: owner.name,
             role: .owner,
-            passwordHash: passwords.hash(request.owner.password),
+            passwordHash: try await passwords.hash(request.owner.password),
             createdAt: now
         )
         do {
@@ -132,17 +135,23 @@ public struct Accounts: Sendable {
     public func login(email: String, password: String) async throws -> SessionView {
         let normalized = email.trimmingCharacters(in: .whitespaces).lowercased()
         let now = time.now()
-        guard throttle.allows(normalized, at: now) else {
-            throw TallyError.rateLimited("too many wrong passwords for this email; try again in 15 minutes")
+        let user = try await passwords.admitted {
+            // The attempt is counted in the database before the password is checked, so
+            // concurrent guesses (from any number of Tally processes) cannot outrun the limit.
+            let attempt = try await store.countLoginAttempt(
+                email: normalized,
+                at: now,
+                windowSeconds: Self.loginWindowSeconds,
+                maximum: Self.maximumLoginFailures
+            )
+            if case .locked(let seconds) = attempt { throw TallyError.loginLocked(retryAfterSeconds: seconds) }
+            let user = try await store.user(email: normalized)
+            // An unknown email costs the same bcrypt work, so timing does not tell who has an account.
+            let verified = try await passwords.verifyAdmitted(password, hash: user?.passwordHash ?? unknownUserHash)
+            guard let user, verified else { throw TallyError.wrongCredentials }
+            try await store.clearLoginAttempts(email: normalized)
+            return user
         }
-        let user = try await store.user(email: normalized)
-        // An unknown email costs the same bcrypt work, so timing does not tell who has an account.
-        let verified = passwords.verify(password, hash: user?.passwordHash ?? unknownUserHash)
-        guard let user, verified else {
-            throttle.recordFailure(normalized, at: now)
-            throw TallyError.unauthenticatedLogin
-        }
-        throttle.recordSuccess(normalized)
         let token = Self.sessionPrefix + Secrets.base32(byteCount: 32)
         let expires = now.addingTimeInterval(Self.sessionSeconds)
         try await store.createSession(
@@ -171,7 +180,7 @@ public struct Accounts: Sendable {
             email: person.email,
             name: person.name,
             role: request.role,
-            passwordHash: passwords.hash(request.password),
+            passwordHash: try await passwords.hash(request.password),
             createdAt: time.now()
         )
         do {
@@ -294,5 +303,4 @@ public struct Accounts: Sendable {
 
 extension TallyError {
     /// A login with a wrong email or password; which one is not said.
-    static let unauthenticatedLogin = TallyError.unauthenticated
 }

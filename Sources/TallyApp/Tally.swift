@@ -74,8 +74,7 @@ public struct Tally: Sendable {
             ids: ids,
             passwords: passwords,
             operatorToken: operatorToken,
-            unknownUserHash: passwords.hash(Secrets.base32(byteCount: 16)),
-            throttle: LoginThrottle()
+            unknownUserHash: passwords.hashNow(Secrets.base32(byteCount: 16))
         )
         purchases = Purchases(store: store, gateway: providers.payments, time: time, ids: ids, idempotency: idempotency)
         wallets = Wallets(store: store)

@@ -37,6 +37,12 @@ public enum TallyError: Error, Sendable, Hashable {
     case paymentUnsettled(PurchaseID)
     /// 429: too many attempts; try again later.
     case rateLimited(String)
+    /// 429: this email's logins are locked after too many wrong passwords.
+    case loginLocked(retryAfterSeconds: Int)
+    /// 429: Tally is doing as much of this work as it allows at once.
+    case busy(String, retryAfterSeconds: Int)
+    /// 401: a login with a wrong email or password (which one is not said).
+    case wrongCredentials
     /// 502: a provider could not answer; nothing was charged.
     case providerFailed(String)
 
@@ -47,22 +53,32 @@ public enum TallyError: Error, Sendable, Hashable {
     /// Whether this error is the request's final answer, kept for its idempotent replays.
     /// An unsettled payment is not: a retry with the same key must learn the outcome.
     public var isFinalAnswer: Bool {
-        if case .paymentUnsettled = self { return false }
-        return true
+        switch self {
+        case .paymentUnsettled, .busy: false
+        default: true
+        }
     }
 
     public var status: Int {
         switch self {
         case .invalid: 422
         case .badRequest: 400
-        case .unauthenticated: 401
+        case .unauthenticated, .wrongCredentials: 401
         case .forbidden: 403
         case .notFound: 404
         case .conflict, .idempotencyKeyReused: 409
         case .insufficientCredits, .paymentDeclined: 402
         case .payloadTooLarge: 413
         case .providerFailed, .paymentUnsettled: 502
-        case .rateLimited: 429
+        case .rateLimited, .loginLocked, .busy: 429
+        }
+    }
+
+    /// Seconds a client should wait before trying again (`Retry-After`), for a 429.
+    public var retryAfterSeconds: Int? {
+        switch self {
+        case .loginLocked(let seconds), .busy(_, let seconds): seconds
+        default: nil
         }
     }
 
@@ -125,8 +141,17 @@ public enum TallyError: Error, Sendable, Hashable {
                     + "added if the payment went through, and the card is never charged twice. Retrying with the same "
                     + "Idempotency-Key answers the outcome"
             )
-        case .rateLimited(let detail):
+        case .rateLimited(let detail), .busy(let detail, _):
             Problem(type: "rate-limited", title: "Too many requests", status: status, detail: detail)
+        case .loginLocked(let seconds):
+            Problem(
+                type: "login-locked",
+                title: "Too many wrong passwords",
+                status: status,
+                detail: "too many wrong passwords for this email; try again in \((seconds + 59) / 60) minutes"
+            )
+        case .wrongCredentials:
+            Problem(type: "wrong-credentials", title: "Wrong email or password", status: status, detail: "wrong email or password")
         case .providerFailed(let reason):
             Problem(
                 type: "provider-failed",

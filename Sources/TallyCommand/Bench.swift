@@ -29,7 +29,7 @@ struct Bench: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try await database.openStore()
+        let store = try await database.openStore(creating: false)
         let now = Date()
         let account = try await Self.makeAccount(store, name: "Benchmark", now: now)
         let price = Credits(thousandths: 500)

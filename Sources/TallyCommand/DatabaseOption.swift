@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import TallyStore
 
 /// `--database`: which database a command works on.
@@ -9,13 +10,28 @@ struct DatabaseOption: ParsableArguments {
     )
     var database = "tally.sqlite"
 
-    /// Opens and migrates the database.
-    func openStore() async throws -> any Store {
+    /// The database as it may be printed or logged: a URL's password replaced by `***`.
+    var redacted: String {
+        guard isPostgres, var components = URLComponents(string: database), components.password != nil else {
+            return database
+        }
+        components.password = "***"
+        return components.string ?? "postgres://***"
+    }
+
+    var isPostgres: Bool { database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") }
+
+    /// Opens and migrates the database. A command that only reads (`creating: false`)
+    /// refuses a SQLite file that does not exist rather than making an empty one.
+    func openStore(creating: Bool = true) async throws -> any Store {
         let store: any Store
-        if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
+        if isPostgres {
             store = try PostgresStore(url: database)
         } else {
             let path = database.hasPrefix("sqlite:") ? String(database.dropFirst("sqlite:".count)) : database
+            guard creating || FileManager.default.fileExists(atPath: path) else {
+                throw ValidationError("no database at \(path): give the path of an existing Tally database")
+            }
             store = try SQLiteStore(path: path)
         }
         do {

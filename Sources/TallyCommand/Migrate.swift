@@ -9,6 +9,6 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let store = try await database.openStore()
         try await store.close()
-        print("migrated \(database.database)")
+        print("migrated \(database.redacted)")
     }
 }

@@ -10,7 +10,7 @@ struct Verify: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOption
 
     func run() async throws {
-        let store = try await database.openStore()
+        let store = try await database.openStore(creating: false)
         let mismatches = try await store.verifyWallets()
         try await store.close()
         for mismatch in mismatches {

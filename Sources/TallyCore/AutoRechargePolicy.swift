@@ -63,7 +63,8 @@ public enum AutoRechargePolicy {
     public static func effects(before: Credits, after: Credits, settings: AutoRechargeSettings?) -> BalanceEffects {
         var effects = BalanceEffects()
         guard after < before else { return effects }
-        effects.depleted = after == .zero
+        // Depleted: the change that leaves less than the cheapest use of any feature.
+        effects.depleted = before >= Catalog.cheapestUse && after < Catalog.cheapestUse
         if let settings, before >= settings.thresholdCredits, after < settings.thresholdCredits {
             effects.lowBalance = true
             effects.recharge = settings.enabled

@@ -65,6 +65,10 @@ public enum Catalog {
     /// The SMS price table, one row per destination country, in the order it was published.
     public static let smsRates: [SMSRate] = parseRates(SMSRateTable.csv)
 
+    /// The price of the cheapest use of any feature (one SMS segment to the cheapest
+    /// country): below it, every usage-based feature has stopped.
+    public static let cheapestUse: Credits = (Feature.allCases.compactMap(price(of:)) + smsRates.map(\.creditsPerSegment)).min()!
+
     /// The SMS rate of a destination country, by ISO code.
     public static func smsRate(iso: String) -> SMSRate? {
         ratesByISO[iso]

@@ -10,6 +10,7 @@ public func buildRouter(tally: Tally) -> Router<TallyRequestContext> {
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ProblemMiddleware())
+    router.add(middleware: BodyLimitMiddleware())
     router.add(middleware: AuthenticationMiddleware(accounts: tally.accounts))
     OperationsRoutes(tally: tally, metrics: metrics).add(to: router)
     AccountRoutes(accounts: tally.accounts).add(to: router)

@@ -134,6 +134,15 @@ public protocol Store: Sendable {
         at: Date
     ) async throws
 
+    // MARK: Login attempts
+
+    /// Counts a login attempt for `email` before its password is checked, atomically:
+    /// `.locked` once more than `maximum` attempts were counted since the window began
+    /// (`windowSeconds` from the first of them), with the seconds until it ends.
+    func countLoginAttempt(email: String, at: Date, windowSeconds: Int, maximum: Int) async throws -> LoginAttempt
+    /// Forgets an email's counted attempts: its password was right.
+    func clearLoginAttempts(email: String) async throws
+
     // MARK: Idempotency
 
     /// Claims `key` for a request whose canonical form hashes to `requestHash`.
@@ -155,5 +164,18 @@ extension Store {
     /// Ledger entries newest first, before the sequence `before` when given.
     public func ledger(account: AccountID, limit: Int, before: Int64?) async throws -> [LedgerEntry] {
         try await ledger(account: account, limit: limit, before: before, window: nil)
+    }
+}
+
+/// Whether a login attempt may check its password.
+public enum LoginAttempt: Sendable, Hashable {
+    case allowed
+    case locked(retryAfterSeconds: Int)
+
+    /// Reads the counter a store returned after counting this attempt.
+    static func after(attempts: Int64, windowStart: Date, at: Date, windowSeconds: Int, maximum: Int) -> LoginAttempt {
+        guard attempts > Int64(maximum) else { return .allowed }
+        let ends = windowStart.addingTimeInterval(TimeInterval(windowSeconds))
+        return .locked(retryAfterSeconds: max(1, Int(ends.timeIntervalSince(at).rounded(.up))))
     }
 }

@@ -82,4 +82,12 @@ struct VerifyCommandTests {
         }
         await #expect(throws: ExitCode(1)) { try await run(["verify", "--database", "sqlite:\(path)"]) }
     }
+
+    /// Reading a database that is not there is an error, not an empty database that "verifies".
+    @Test func verifyRefusesADatabaseThatDoesNotExist() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("missing-\(UUID().uuidString).sqlite").path
+        await #expect(throws: ValidationError.self) { try await run(["verify", "--database", path]) }
+        await #expect(throws: ValidationError.self) { try await run(["bench", "--database", "sqlite:\(path)", "--charges", "1"]) }
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
 }

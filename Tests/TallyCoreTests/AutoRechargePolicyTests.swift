@@ -33,6 +33,22 @@ struct AutoRechargePolicyTests {
         #expect(AutoRechargePolicy.effects(before: Credits(whole: 60), after: .zero, settings: nil).depleted)
     }
 
+    /// Below the cheapest use of any feature (one SMS segment to Turkey, 0.020) nothing
+    /// usage-based can run: that is depleted, whether or not it is exactly zero.
+    @Test(arguments: [
+        (Int64(1_000), Int64(19), true), (1_000, 20, false), (20, 19, true), (19, 0, false), (500, 0, true),
+        (19, 10, false),
+    ])
+    func depletedIsBelowTheCheapestUse(before: Int64, after: Int64, depleted: Bool) {
+        #expect(Catalog.cheapestUse == Credits(thousandths: 20))
+        let effects = AutoRechargePolicy.effects(
+            before: Credits(thousandths: before),
+            after: Credits(thousandths: after),
+            settings: nil
+        )
+        #expect(effects.depleted == depleted)
+    }
+
     @Test func capsStopARunaway() {
         let price = Money(cents: 2_000)
         #expect(AutoRechargePolicy.cap(rechargesToday: 1, spentThisMonth: Money(cents: 2_000), price: price, settings: settings) == nil)

@@ -88,12 +88,14 @@ struct AccountsAndRolesTests {
                 json: #"{"email":"olive@example.com","password":"not it"}"#
             )
             #expect(wrong.status == 401)
+            #expect(try wrong.string("detail") == "wrong email or password")
             let nobody = try await harness.call(
                 .post,
                 "/v1/sessions",
                 json: #"{"email":"nobody@example.com","password":"correct horse"}"#
             )
             #expect(nobody.status == 401)
+            #expect(try nobody.string("detail") == "wrong email or password")
             let right = try await harness.call(
                 .post,
                 "/v1/sessions",
@@ -115,8 +117,59 @@ struct AccountsAndRolesTests {
             let locked = try await harness.call(.post, "/v1/sessions", json: right)
             #expect(locked.status == 429)
             #expect(locked.contentType == "application/problem+json")
+            #expect(locked.retryAfter == "900")
             clock.advance(seconds: 901)
             #expect(try await harness.call(.post, "/v1/sessions", json: right).status == 201)
+        }
+    }
+
+    /// The attempt is counted before the password is checked: guesses sent all at once
+    /// cannot outrun the limit, and the right password is then locked out too.
+    @Test func thirtyOneConcurrentWrongPasswordsGetAtMostTenTries() async throws {
+        try await Harness.run(passwords: PasswordHasher(cost: 4, maximumConcurrent: 64)) { harness in
+            _ = try await harness.makeAccount(owner: "olive@example.com")
+            let replies = try await withThrowingTaskGroup(of: Reply.self) { group in
+                for _ in 0..<31 {
+                    group.addTask {
+                        try await harness.callOnNewConnection(
+                            .post,
+                            "/v1/sessions",
+                            json: #"{"email":"olive@example.com","password":"guess"}"#
+                        )
+                    }
+                }
+                return try await group.reduce(into: [Reply]()) { $0.append($1) }
+            }
+            #expect(replies.filter { $0.status == 401 }.count == 10)
+            let locked = replies.filter { $0.status == 429 }
+            #expect(locked.count == 21)
+            #expect(locked.allSatisfy { $0.retryAfter.flatMap(Int.init).map { (1...900).contains($0) } == true })
+            let right = try await harness.call(.post, "/v1/sessions", json: #"{"email":"olive@example.com","password":"correct horse"}"#)
+            #expect(right.status == 429)
+        }
+    }
+
+    /// bcrypt runs on a pool of its own, a few at a time: a flood of logins is answered
+    /// 429 rather than queued on the threads that serve every other request.
+    @Test func aFloodOfLoginsIsRefusedNotQueued() async throws {
+        try await Harness.run(passwords: PasswordHasher(cost: 12, maximumConcurrent: 1)) { harness in
+            let replies = try await withThrowingTaskGroup(of: Reply.self) { group in
+                for index in 0..<6 {
+                    group.addTask {
+                        try await harness.callOnNewConnection(
+                            .post,
+                            "/v1/sessions",
+                            json: #"{"email":"nobody\#(index)@example.com","password":"guess"}"#
+                        )
+                    }
+                }
+                return try await group.reduce(into: [Reply]()) { $0.append($1) }
+            }
+            #expect(replies.allSatisfy { $0.status == 401 || $0.status == 429 })
+            let busy = replies.filter { $0.status == 429 }
+            #expect(!busy.isEmpty)
+            #expect(busy.allSatisfy { $0.retryAfter == "1" })
+            #expect(try await harness.call(.get, "/health").status == 200)
         }
     }
 

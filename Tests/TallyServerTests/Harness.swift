@@ -23,6 +23,7 @@ struct Harness: Sendable {
         time: any TimeSource = SystemTime(),
         providers: Providers? = nil,
         webhookAddresses: WebhookAddressPolicy = .allowPrivate,
+        passwords: PasswordHasher = PasswordHasher(cost: 4),
         _ body: @Sendable (Harness) async throws -> Void
     ) async throws {
         // SQLite, or a PostgreSQL copy of the migrated template: TALLY_TEST_BACKEND picks.
@@ -35,7 +36,7 @@ struct Harness: Sendable {
             operatorToken: operatorToken,
             time: time,
             providers: providers ?? Providers(payments: gateway),
-            passwords: PasswordHasher(cost: 4),
+            passwords: passwords,
             webhookAddresses: webhookAddresses
         )
         // Background services stay off: tests drive the sweeper themselves, with their own clock.
@@ -72,7 +73,8 @@ struct Harness: Sendable {
             Reply(
                 status: Int(response.status.code),
                 contentType: response.headers[.contentType],
-                body: String(buffer: response.body)
+                body: String(buffer: response.body),
+                retryAfter: response.headers[.retryAfter]
             )
         }
     }
@@ -96,7 +98,8 @@ struct Harness: Sendable {
             return Reply(
                 status: Int(response.head.status.code),
                 contentType: response.head.headerFields[.contentType],
-                body: response.body.map { String(buffer: $0) } ?? ""
+                body: response.body.map { String(buffer: $0) } ?? "",
+                retryAfter: response.head.headerFields[.retryAfter]
             )
         }
     }
@@ -217,6 +220,7 @@ struct Reply: Sendable, CustomStringConvertible {
     let status: Int
     let contentType: String?
     let body: String
+    var retryAfter: String? = nil
 
     var description: String { "\(status) \(body)" }
 

@@ -17,6 +17,7 @@ struct JSONBody<Value: Decodable & Sendable>: Sendable {
 
     static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(TallyError) -> T {
         guard !bytes.isEmpty else { throw .invalid("body", "must be a JSON object") }
+        if let key = DuplicateKeys.first(in: bytes) { throw .invalid(key, "appears more than once") }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         do {

@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import TallyApp
+import TallyStore
 
 /// Turns every error into an RFC 9457 problem+json answer, in one place.
 ///
@@ -18,7 +19,9 @@ struct ProblemMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as TallyError {
-            return Response(answer: Answer(error))
+            var response = Response(answer: Answer(error))
+            if let seconds = error.retryAfterSeconds { response.headers[.retryAfter] = String(seconds) }
+            return response
         } catch let error as any HTTPResponseError {
             let status = error.status
             let tally: TallyError =
@@ -31,7 +34,8 @@ struct ProblemMiddleware: RouterMiddleware {
                 }
             return Response(answer: Answer(tally))
         } catch {
-            context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+            // Only the error's kind and code: a database error may quote bound values or rows.
+            context.logger.error("unexpected error", metadata: ["error": "\(LoggableError.describe(error))"])
             let body = #"{"type":"urn:tally:problem:internal","title":"Internal error","status":500,"detail":"the error was logged"}"#
             return Response(answer: Answer(status: 500, body: Array(body.utf8)))
         }

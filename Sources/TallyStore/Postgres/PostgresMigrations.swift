@@ -18,7 +18,9 @@ enum PostgresMigrations {
     /// migrate one after the other. Any constant works; this one spells "tally".
     static let lockKey: Int64 = 0x7461_6C6C_79
 
-    static let all: [PostgresMigration] = [accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents, apiKeyRevocation, usageLogs]
+    static let all: [PostgresMigration] = [
+        accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents, apiKeyRevocation, usageLogs, loginAttempts,
+    ]
 
     static let accountsWalletsLedger = PostgresMigration(
         version: 1,
@@ -379,6 +381,21 @@ enum PostgresMigrations {
             SELECT account_id, log, day, status, COUNT(*), SUM(credits) FROM usage_log
             GROUP BY account_id, log, day, status
             """,
+        ]
+    )
+
+    /// SQLite's "7-login-attempts".
+    static let loginAttempts = PostgresMigration(
+        version: 7,
+        name: "login-attempts",
+        statements: [
+            """
+            CREATE TABLE login_attempts (
+                email TEXT PRIMARY KEY,
+                attempts BIGINT NOT NULL,
+                window_start BIGINT NOT NULL
+            )
+            """
         ]
     )
 }

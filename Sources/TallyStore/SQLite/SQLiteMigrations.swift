@@ -25,6 +25,9 @@ enum SQLiteMigrations {
         migrator.registerMigration("6-usage-logs") { db in
             try db.execute(sql: usageLogs)
         }
+        migrator.registerMigration("7-login-attempts") { db in
+            try db.execute(sql: loginAttempts)
+        }
         return migrator
     }
 
@@ -50,6 +53,15 @@ enum SQLiteMigrations {
         INSERT INTO usage_log_days (account_id, log, day, status, lines, credits)
             SELECT account_id, log, day, status, COUNT(*), SUM(credits) FROM usage_log
             GROUP BY account_id, log, day, status;
+        """
+
+    /// Login attempts counted per email, shared by every process on the database.
+    static let loginAttempts = """
+        CREATE TABLE login_attempts (
+            email TEXT PRIMARY KEY,
+            attempts INTEGER NOT NULL,
+            window_start INTEGER NOT NULL
+        );
         """
 
     static let paymentIntents = """

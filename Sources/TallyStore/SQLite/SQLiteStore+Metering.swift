@@ -197,7 +197,7 @@ extension SQLiteStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM usage_log WHERE account_id = ? AND log = ? AND feature = ?
+                    SELECT \(Self.usageLogColumns) FROM usage_log WHERE account_id = ? AND log = ? AND feature = ?
                     ORDER BY created_at DESC, id DESC LIMIT ?
                     """,
                 arguments: [account.rawValue, FeatureLog(of: feature).rawValue, feature.rawValue, limit]
@@ -205,27 +205,34 @@ extension SQLiteStore {
         }
     }
 
+    /// The columns `usageLogEntry` reads, in its order: rows are read by position,
+    /// since a log export reads millions of them.
+    static let usageLogColumns = """
+        id, account_id, feature, status, credits, day, created_at, contact_name, contact_email, phone, email, iso,
+        segments, encoding, event, credit_score, dti_percent, reason, total_credits
+        """
+
     static func usageLogEntry(_ row: Row, feature: Feature) -> UsageLogEntry {
         UsageLogEntry(
-            id: row["id"],
-            accountID: AccountID(row["account_id"]),
-            feature: Feature(rawValue: row["feature"]) ?? feature,
-            status: row["status"],
-            credits: Credits(thousandths: row["credits"]),
-            day: row["day"],
-            createdAt: Date(storedMilliseconds: row["created_at"]),
-            contactName: row["contact_name"],
-            contactEmail: row["contact_email"],
-            phone: row["phone"],
-            email: row["email"],
-            iso: row["iso"],
-            segments: row["segments"],
-            encoding: row["encoding"],
-            event: row["event"],
-            creditScore: row["credit_score"],
-            dtiPercent: row["dti_percent"],
-            reason: row["reason"],
-            totalCredits: (row["total_credits"] as Int64?).map(Credits.init(thousandths:))
+            id: row[0],
+            accountID: AccountID(row[1]),
+            feature: Feature(rawValue: row[2]) ?? feature,
+            status: row[3],
+            credits: Credits(thousandths: row[4]),
+            day: row[5],
+            createdAt: Date(storedMilliseconds: row[6]),
+            contactName: row[7],
+            contactEmail: row[8],
+            phone: row[9],
+            email: row[10],
+            iso: row[11],
+            segments: row[12],
+            encoding: row[13],
+            event: row[14],
+            creditScore: row[15],
+            dtiPercent: row[16],
+            reason: row[17],
+            totalCredits: (row[18] as Int64?).map(Credits.init(thousandths:))
         )
     }
 

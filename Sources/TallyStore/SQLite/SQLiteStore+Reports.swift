@@ -22,7 +22,7 @@ extension SQLiteStore {
     }
 
     public func logLines(account: AccountID, query: LogQuery) async throws -> [UsageLogEntry] {
-        var sql: SQL = "SELECT * FROM usage_log WHERE "
+        var sql = SQL(sql: "SELECT \(Self.usageLogColumns) FROM usage_log WHERE ")
         sql += Self.logFilter(account: account, query: query)
         if let after = query.after {
             // Keyset: strictly after the cursor in (created_at DESC, id DESC) order.
