@@ -1,0 +1,357 @@
+"""The billing web app, driven in headless Chromium the way an account's owner uses it.
+
+Run by scripts/browser-test, which starts Tally and exports TALLY_URL, TALLY_ACCOUNT,
+TALLY_OWNER_EMAIL, TALLY_MEMBER_EMAIL, TALLY_PASSWORD and TALLY_OPERATOR_TOKEN.
+The tests run in order (one owner's session through the whole product).
+"""
+import json
+import os
+import re
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+URL = os.environ["TALLY_URL"]
+ACCOUNT = os.environ["TALLY_ACCOUNT"]
+OWNER = os.environ["TALLY_OWNER_EMAIL"]
+MEMBER = os.environ["TALLY_MEMBER_EMAIL"]
+PASSWORD = os.environ["TALLY_PASSWORD"]
+SHOTS = os.path.join(os.path.dirname(__file__), "screenshots")
+
+
+def api(method, path, token, body=None):
+    """Calls Tally's JSON API; answers (status, decoded body)."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(URL + path, data=data, method=method)
+    request.add_header("Authorization", "Bearer " + token)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request) as response:
+            text = response.read().decode()
+            return response.status, (json.loads(text) if text else None)
+    except urllib.error.HTTPError as error:
+        text = error.read().decode()
+        return error.code, (json.loads(text) if text else None)
+
+
+def make_driver():
+    options = webdriver.ChromeOptions()
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900"):
+        options.add_argument(argument)
+    options.binary_location = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
+    service = Service(executable_path=os.environ.get("CHROMEDRIVER_BIN", "/usr/bin/chromedriver"))
+    driver = webdriver.Chrome(options=options, service=service)
+    driver.implicitly_wait(0)
+    return driver
+
+
+class WebApp(unittest.TestCase):
+    driver = None
+
+    @classmethod
+    def setUpClass(cls):
+        os.makedirs(SHOTS, exist_ok=True)
+        cls.driver = make_driver()
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.driver:
+            cls.driver.quit()
+
+    # -- helpers ---------------------------------------------------------------
+
+    def go(self, path):
+        self.driver.get(URL + path)
+
+    def find(self, test, within=None):
+        return (within or self.driver).find_element(By.CSS_SELECTOR, f'[data-test="{test}"]')
+
+    def all(self, test):
+        return self.driver.find_elements(By.CSS_SELECTOR, f'[data-test="{test}"]')
+
+    def wait_for(self, test, timeout=10):
+        return WebDriverWait(self.driver, timeout).until(
+            lambda d: next((e for e in d.find_elements(By.CSS_SELECTOR, f'[data-test="{test}"]') if e.is_displayed()), None)
+        )
+
+    def text(self, test):
+        return self.find(test).text.strip()
+
+    def field(self, name, within=None):
+        return (within or self.driver).find_element(By.NAME, name)
+
+    def type_into(self, element, value):
+        element.clear()
+        element.send_keys(value)
+
+    def shoot(self, name):
+        """A full-page screenshot at desktop and phone width."""
+        for width in (1280, 390):
+            self.driver.set_window_size(width, 900)
+            height = self.driver.execute_script("return Math.max(document.body.scrollHeight, 900)")
+            self.driver.set_window_size(width, min(height + 120, 6000))
+            self.driver.save_screenshot(os.path.join(SHOTS, f"{name}-{width}.png"))
+        self.driver.set_window_size(1280, 900)
+
+    def login(self, email, password):
+        self.type_into(self.field("email"), email)
+        self.type_into(self.field("password"), password)
+        self.find("login-submit").click()
+
+    def open_buy_dialog(self):
+        self.go("/app/billing")
+        self.find("buy-credits").click()
+        dialog = self.driver.find_element(By.ID, "buy-dialog")
+        WebDriverWait(self.driver, 5).until(lambda d: dialog.is_displayed())
+        return dialog
+
+    def fill_card(self, dialog, number):
+        self.type_into(self.field("cardNumber", dialog), number)
+        self.type_into(self.field("expMonth", dialog), "12")
+        self.type_into(self.field("expYear", dialog), "2031")
+        self.type_into(self.field("cvc", dialog), "123")
+
+    # -- the owner ---------------------------------------------------------------
+
+    def test_01_login_sends_back_to_the_page_asked_for(self):
+        self.go("/app/billing")
+        self.assertIn("/app/login", self.driver.current_url)
+        self.assertIn("next=", self.driver.current_url)
+        self.shoot("login")
+        self.login(OWNER, "not the password")
+        self.assertIn("match", self.wait_for("login-error").text)
+        self.assertEqual(self.field("email").get_attribute("value"), OWNER)
+        self.login(OWNER, PASSWORD)
+        self.wait_for("available")
+        self.assertTrue(self.driver.current_url.endswith("/app/billing"))
+        self.assertEqual(self.text("available"), "0.000")
+        self.assertTrue(self.find("depleted-banner").is_displayed())
+        self.assertEqual(len(self.find("nav").find_elements(By.TAG_NAME, "a")), 7)
+        self.shoot("billing-empty")
+
+    def test_02_buy_a_bundle_with_a_new_card(self):
+        dialog = self.open_buy_dialog()
+        self.assertTrue(self.field("cardNumber", dialog).is_displayed(), "with no saved card the card fields show at once")
+        self.find("bundle-500", dialog).click()
+        self.assertEqual(self.field("credits", dialog).get_attribute("value"), "500")
+        self.assertEqual(self.find("price", dialog).text, "$100.00")
+        self.fill_card(dialog, "4242424242424242")
+        self.shoot("buy-dialog")
+        self.find("confirm-buy", dialog).click()
+        self.assertIn("500.000", self.wait_for("flash").text)
+        self.assertEqual(self.text("available"), "500.000")
+        self.assertEqual(self.text("total"), "500.000")
+        self.assertEqual(len(self.all("purchase-row")), 1)
+        self.assertEqual(len(self.all("card-row")), 1)
+        self.assertEqual(self.all("depleted-banner"), [])
+
+    def test_03_buy_a_custom_amount_with_the_saved_card(self):
+        dialog = self.open_buy_dialog()
+        method = Select(self.field("paymentMethodId", dialog))
+        self.assertNotEqual(method.first_selected_option.get_attribute("value"), "new", "the saved card is preselected")
+        self.assertFalse(self.field("cardNumber", dialog).is_displayed())
+        credits = self.field("credits", dialog)
+        self.type_into(credits, "250")
+        self.assertEqual(self.find("price", dialog).text, "$50.00")
+        self.find("confirm-buy", dialog).click()
+        self.wait_for("flash")
+        self.assertEqual(self.text("available"), "750.000")
+        self.assertEqual(len(self.all("purchase-row")), 2)
+
+    def test_04_a_declined_card_adds_nothing(self):
+        dialog = self.open_buy_dialog()
+        self.find("new-card", dialog).click()
+        self.assertTrue(self.field("cardNumber", dialog).is_displayed())
+        self.find("bundle-1000", dialog).click()
+        self.fill_card(dialog, "4000000000000002")
+        self.find("confirm-buy", dialog).click()
+        error = self.wait_for("purchase-error")
+        self.assertIn("declined", error.text.lower())
+        self.assertEqual(self.field("credits").get_attribute("value"), "1000", "the input is kept")
+        self.shoot("buy-declined")
+        self.go("/app/billing")
+        self.assertEqual(self.text("available"), "750.000")
+
+    def test_05_a_bad_amount_shows_beside_its_field(self):
+        dialog = self.open_buy_dialog()
+        self.type_into(self.field("credits", dialog), "50")
+        self.assertEqual(self.find("price", dialog).text, "—")
+        self.find("confirm-buy", dialog).click()
+        error = self.wait_for("field-error")
+        self.assertIn("at least 100", error.text)
+        self.assertEqual(self.field("credits").get_attribute("value"), "50")
+        self.go("/app/billing")
+        self.assertEqual(self.text("available"), "750.000")
+
+    def test_06_a_resubmitted_form_buys_once(self):
+        dialog = self.open_buy_dialog()
+        self.find("bundle-500", dialog).click()
+        form = dialog.find_element(By.TAG_NAME, "form")
+        sent = self.driver.execute_script("return new URLSearchParams(new FormData(arguments[0])).toString()", form)
+        self.find("confirm-buy", dialog).click()
+        self.wait_for("flash")
+        self.assertEqual(self.text("available"), "1250.000")
+        # The same form again, with the same idempotency key: a double click or a resubmit.
+        status = self.driver.execute_async_script(
+            """
+            const done = arguments[arguments.length - 1];
+            fetch('/app/billing/purchases', {method: 'POST', body: new URLSearchParams(arguments[0])})
+              .then(r => done(r.status)).catch(e => done(String(e)));
+            """,
+            sent,
+        )
+        self.assertEqual(status, 200)
+        self.go("/app/billing")
+        self.assertEqual(self.text("available"), "1250.000")
+        self.assertEqual(len(self.all("purchase-row")), 4)
+
+    def test_07_turn_on_auto_recharge(self):
+        self.go("/app/billing")
+        form = self.find("auto-recharge-form")
+        box = self.field("enabled", form)
+        if not box.is_selected():
+            box.click()
+        self.type_into(self.field("thresholdCredits", form), "0")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        self.assertIn("must be more than zero", self.wait_for("field-error").text)
+        self.assertIn("Off", self.text("auto-recharge-status"), "a rejected form changes nothing")
+        form = self.find("auto-recharge-form")
+        self.type_into(self.field("thresholdCredits", form), "200")
+        self.type_into(self.field("rechargeCredits", form), "1000")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        self.assertIn("Auto-recharge is on", self.wait_for("flash").text)
+        self.assertIn("On", self.text("auto-recharge-status"))
+        self.shoot("billing")
+
+    def test_08_a_post_without_the_csrf_token_changes_nothing(self):
+        self.go("/app/billing")
+        status = self.driver.execute_async_script(
+            """
+            const done = arguments[arguments.length - 1];
+            fetch('/app/billing/purchases', {method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'},
+              body: 'credits=500&paymentMethodId=new&cardNumber=4242424242424242&expMonth=12&expYear=2031&cvc=123'})
+              .then(r => done(r.status)).catch(e => done(String(e)));
+            """
+        )
+        self.assertEqual(status, 403)
+        self.go("/app/billing")
+        self.assertEqual(self.text("available"), "1250.000")
+        self.assertEqual(len(self.all("purchase-row")), 4)
+
+    def test_09_usage_guard_pauses_and_resumes(self):
+        self.go("/app/usage-guard")
+        form = self.find("usage-guard-form")
+        box = self.field("enabled", form)
+        if not box.is_selected():
+            box.click()
+        self.type_into(self.field("maxRequests", form), "1")
+        self.type_into(self.field("windowSeconds", form), "3600")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        self.assertIn("at most 1 credit checks per hour", self.wait_for("flash").text)
+        # The platform's backend exceeds the limit.
+        token = os.environ["TALLY_OPERATOR_TOKEN"]
+        api("POST", f"/v1/accounts/{ACCOUNT}/verification", token, {"usBusinessEntity": True})
+        key = os.environ["TALLY_API_KEY"]
+        lead = {"kind": "credit_score", "contact": {"name": "Lee Lead", "email": "lee@example.com", "phone": "+1 201 555 0123"}}
+        api("POST", f"/v1/accounts/{ACCOUNT}/credit-checks", key, lead)
+        api("POST", f"/v1/accounts/{ACCOUNT}/credit-checks", key, lead)
+        self.go("/app/usage-guard")
+        self.assertTrue(self.wait_for("guard-paused").is_displayed())
+        self.shoot("usage-guard")
+        self.find("resume").click()
+        self.assertIn("running again", self.wait_for("flash").text)
+        self.assertEqual(self.all("guard-paused"), [])
+
+    def test_10_notifications_newest_first(self):
+        self.go("/app/notifications")
+        rows = self.all("notification-row")
+        self.assertGreaterEqual(len(rows), 2)
+        self.assertIn("resumed", rows[0].text.lower())
+        self.assertTrue(re.search(r"P[SD]T", rows[0].text), rows[0].text)
+        self.shoot("notifications")
+
+    def test_11_event_editor_couples_credit_checks_to_validations(self):
+        self.go("/app/events")
+        self.type_into(self.driver.find_element(By.ID, "new-event"), "open-house")
+        self.driver.find_element(By.ID, "new-event").send_keys(Keys.ENTER)
+        WebDriverWait(self.driver, 5).until(lambda d: d.current_url.endswith("/app/events/open-house"))
+        self.type_into(self.field("name"), "Spring open house")
+        self.assertFalse(self.field("emailValidation").is_selected())
+        Select(self.field("creditCheck")).select_by_value("dti")
+        self.assertTrue(self.field("emailValidation").is_selected())
+        self.assertTrue(self.field("phoneValidation").is_selected())
+        self.assertTrue(self.find("coupling-note").is_displayed())
+        self.type_into(self.field("minCreditScore"), "900")
+        self.field("routeName").send_keys("Prime")
+        self.find("save-event").click()
+        self.assertIn("300", self.wait_for("field-error").text)
+        self.assertEqual(self.field("name").get_attribute("value"), "Spring open house")
+        self.type_into(self.field("minCreditScore"), "600")
+        self.type_into(self.field("maxDtiPercent"), "45")
+        self.find("save-event").click()
+        self.assertIn("Saved Spring open house", self.wait_for("flash").text)
+        self.shoot("event")
+        self.go("/app/events")
+        self.assertEqual(len(self.all("event-row")), 1)
+        self.assertIn("DTI", self.all("event-row")[0].text)
+        self.shoot("events")
+
+    def test_12_developers_keys_and_webhooks(self):
+        self.go("/app/developers")
+        before = len(self.all("api-key-row"))
+        self.type_into(self.field("name", self.find("api-key-form")), "Production backend")
+        self.find("create-key").click()
+        self.assertTrue(self.wait_for("secret").text.startswith("tk_"))
+        self.assertEqual(len(self.all("api-key-row")), before + 1)
+        self.go("/app/developers")
+        self.assertEqual(self.all("secret"), [], "the key is shown once")
+        self.type_into(self.field("url", self.find("webhook-form")), "https://example.com/tally-hooks")
+        self.find("add-webhook").click()
+        self.assertTrue(self.wait_for("secret").text.startswith("whsec_"))
+        self.assertEqual(len(self.all("webhook-row")), 1)
+        self.shoot("developers")
+        rows = self.all("api-key-row")
+        rows[-1].find_element(By.CSS_SELECTOR, '[data-test="revoke-key"]').click()
+        self.wait_for("flash")
+        self.assertEqual(len(self.all("api-key-row")), before)
+        self.find("remove-webhook").click()
+        self.wait_for("flash")
+        self.assertEqual(self.all("webhook-row"), [])
+
+    def test_13_usage_and_logs_pages_answer(self):
+        self.go("/app/usage")
+        self.assertTrue(self.find("nav").is_displayed())
+        self.shoot("usage")
+        self.go("/app/logs/sms")
+        self.assertTrue(self.find("nav").is_displayed())
+
+    def test_14_log_out(self):
+        self.go("/app/billing")
+        self.find("logout").click()
+        WebDriverWait(self.driver, 5).until(lambda d: "/app/login" in d.current_url)
+        self.go("/app/billing")
+        self.assertIn("/app/login", self.driver.current_url)
+
+    # -- a member ----------------------------------------------------------------
+
+    def test_15_a_member_sees_the_forbidden_page(self):
+        self.driver.delete_all_cookies()
+        self.go("/app/login")
+        self.login(MEMBER, PASSWORD)
+        self.assertIn("owner and super admins", self.wait_for("forbidden").text)
+        for path in ("/app/billing", "/app/usage-guard", "/app/developers"):
+            self.go(path)
+            self.assertTrue(self.find("forbidden").is_displayed(), path)
+        self.shoot("forbidden")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
