@@ -14,6 +14,7 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -78,9 +79,14 @@ class WebApp(unittest.TestCase):
         return self.driver.find_elements(By.CSS_SELECTOR, f'[data-test="{test}"]')
 
     def wait_for(self, test, timeout=10):
-        return WebDriverWait(self.driver, timeout).until(
-            lambda d: next((e for e in d.find_elements(By.CSS_SELECTOR, f'[data-test="{test}"]') if e.is_displayed()), None)
-        )
+        try:
+            return WebDriverWait(self.driver, timeout).until(
+                lambda d: next((e for e in d.find_elements(By.CSS_SELECTOR, f'[data-test="{test}"]') if e.is_displayed()), None)
+            )
+        except TimeoutException:
+            self.driver.save_screenshot(os.path.join(SHOTS, f"failed-{self._testMethodName}.png"))
+            body = self.driver.find_element(By.TAG_NAME, "body").text
+            raise AssertionError(f"no visible data-test={test} on {self.driver.current_url}:\n{body[:1500]}") from None
 
     def text(self, test):
         return self.find(test).text.strip()
@@ -194,6 +200,9 @@ class WebApp(unittest.TestCase):
     def test_06_a_resubmitted_form_buys_once(self):
         dialog = self.open_buy_dialog()
         self.find("bundle-500", dialog).click()
+        # The declined card was saved too (and is now the newest): pay with the good one.
+        method = Select(self.field("paymentMethodId", dialog))
+        method.select_by_visible_text(next(o.text for o in method.options if "4242" in o.text))
         form = dialog.find_element(By.TAG_NAME, "form")
         sent = self.driver.execute_script("return new URLSearchParams(new FormData(arguments[0])).toString()", form)
         self.find("confirm-buy", dialog).click()

@@ -125,3 +125,10 @@ struct MessageModel {
     /// The session's token, for a Log out button on the forbidden page; empty elsewhere.
     var csrf: String = ""
 }
+
+/// An empty text is "nothing" to a template, as in most Mustache implementations:
+/// `{{#flash}}…{{/flash}}` renders only when there is a flash.
+extension String: @retroactive MustacheCustomRenderable {
+    public var renderText: String { self }
+    public var isNull: Bool { isEmpty }
+}
