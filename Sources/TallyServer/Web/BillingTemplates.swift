@@ -39,7 +39,7 @@ enum BillingTemplates {
             <p class="label">{{label}}</p>
             <p class="mid"><span data-test="{{test}}">{{credits}}</span></p>
             <p class="money">{{money}}</p>
-            <p class="muted small">{{hint}}</p>
+            <p class="muted small hint-text">{{hint}}</p>
           </div>
           {{/figures}}
         </section>

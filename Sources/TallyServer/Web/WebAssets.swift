@@ -182,7 +182,7 @@ enum WebAssets {
         .message h1 { font-size: 22px; }
 
         @media (max-width: 900px) {
-          .balance-grid { grid-template-columns: 1fr 1fr; }
+          .balance-grid { grid-template-columns: 1fr 1fr 1fr; }
           .balance-main { grid-column: 1 / -1; }
           .columns { grid-template-columns: 1fr; }
           .columns > .card { margin-bottom: 0; }
@@ -194,10 +194,13 @@ enum WebAssets {
           .page-head .button { width: 100%; }
           h1 { font-size: 24px; }
           .big { font-size: 34px; }
-          .mid { font-size: 19px; }
+          .mid { font-size: 16px; overflow-wrap: anywhere; }
           .card { padding: 16px; }
           .balance-grid { gap: 10px; }
-          .balance-grid .figure { padding: 12px; }
+          .balance-grid .figure { padding: 10px; }
+          .balance-grid .figure .hint-text { display: none; }
+          td { white-space: nowrap; }
+          td.wrap { white-space: normal; min-width: 220px; }
           .toggles { grid-template-columns: 1fr; }
           .bundles { grid-template-columns: repeat(2, 1fr); }
           .form-grid .field { grid-column: 1 / -1; }
