@@ -63,18 +63,36 @@ struct WebAppTests {
             let login = try await send(harness, .get, "/app/login?next=/app/events")
             let token = try #require(login.cookie("tally_login_csrf"))
             let cookies = ["tally_login_csrf": token]
-            let wrong = try await send(harness, .post, "/app/login", cookies: cookies, form: "csrf=\(token)&next=%2Fapp%2Fevents&email=\(email)&password=nope")
+            let wrong = try await send(
+                harness,
+                .post,
+                "/app/login",
+                cookies: cookies,
+                form: "csrf=\(token)&next=%2Fapp%2Fevents&email=\(email)&password=nope"
+            )
             #expect(wrong.status == 401)
             #expect(wrong.body.contains(#"data-test="login-error""#))
             let forged = try await send(harness, .post, "/app/login", form: "csrf=\(token)&email=\(email)&password=correct+horse")
             #expect(forged.status == 403)
-            let right = try await send(harness, .post, "/app/login", cookies: cookies, form: "csrf=\(token)&next=%2Fapp%2Fevents&email=\(email)&password=correct+horse")
+            let right = try await send(
+                harness,
+                .post,
+                "/app/login",
+                cookies: cookies,
+                form: "csrf=\(token)&next=%2Fapp%2Fevents&email=\(email)&password=correct+horse"
+            )
             #expect(right.status == 303)
             #expect(right.location == "/app/events")
             let session = try #require(right.headers[values: .setCookie].first { $0.hasPrefix("tally_session=") })
             #expect(session.contains("HttpOnly"))
             #expect(session.contains("SameSite=Lax"))
-            let offsite = try await send(harness, .post, "/app/login", cookies: cookies, form: "csrf=\(token)&next=https%3A%2F%2Fevil.example&email=\(email)&password=correct+horse")
+            let offsite = try await send(
+                harness,
+                .post,
+                "/app/login",
+                cookies: cookies,
+                form: "csrf=\(token)&next=https%3A%2F%2Fevil.example&email=\(email)&password=correct+horse"
+            )
             #expect(offsite.location == "/app/billing")
         }
     }

@@ -51,7 +51,9 @@ extension WebRoutes {
 
     // MARK: Buying credits
 
-    static let cardFields = ["card.number": "cardNumber", "card.expMonth": "expMonth", "card.expYear": "expYear", "card.cvc": "cvc", "card": "cardNumber"]
+    static let cardFields = [
+        "card.number": "cardNumber", "card.expMonth": "expMonth", "card.expYear": "expYear", "card.cvc": "cvc", "card": "cardNumber",
+    ]
 
     func buy(_ form: WebForm, _ visit: Visit) async throws -> Response {
         var state = BillingState(buyOpen: true)
@@ -139,7 +141,10 @@ extension WebRoutes {
         json.number("rechargeCredits", form["rechargeCredits"])
         json.string("paymentMethodId", form["paymentMethodId"])
         json.number("maxRechargesPerDay", form["maxRechargesPerDay"])
-        json.string("maxSpendPerMonth", form["maxSpendPerMonth"].map { $0.replacingOccurrences(of: "$", with: "").replacingOccurrences(of: ",", with: "") })
+        json.string(
+            "maxSpendPerMonth",
+            form["maxSpendPerMonth"].map { $0.replacingOccurrences(of: "$", with: "").replacingOccurrences(of: ",", with: "") }
+        )
         do {
             let settings = try JSONBody<AutoRecharges.Settings>.decode(AutoRecharges.Settings.self, from: json.bytes)
             let saved = try await tally.autoRecharges.configure(settings, by: visit.manager)

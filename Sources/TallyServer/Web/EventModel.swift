@@ -69,7 +69,10 @@ struct EventEditorModel {
             minCreditScore = config.disqualify.minCreditScore.map(String.init) ?? ""
             maxDtiPercent = config.disqualify.maxDtiPercent.map(String.init) ?? ""
             rows = config.routes.map {
-                [$0.name, $0.minCreditScore.map(String.init) ?? "", $0.maxCreditScore.map(String.init) ?? "", $0.maxDtiPercent.map(String.init) ?? ""]
+                [
+                    $0.name, $0.minCreditScore.map(String.init) ?? "", $0.maxCreditScore.map(String.init) ?? "",
+                    $0.maxDtiPercent.map(String.init) ?? "",
+                ]
             }
             defaultRoute = config.defaultRoute ?? ""
             errors = [:]

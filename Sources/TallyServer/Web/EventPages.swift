@@ -84,8 +84,10 @@ extension WebRoutes {
         let maxes = form.all("routeMaxCreditScore")
         let dtis = form.all("routeMaxDtiPercent")
         return names.indices.map { index in
-            [names[index], mins.indices.contains(index) ? mins[index] : "", maxes.indices.contains(index) ? maxes[index] : "",
-             dtis.indices.contains(index) ? dtis[index] : ""]
+            [
+                names[index], mins.indices.contains(index) ? mins[index] : "", maxes.indices.contains(index) ? maxes[index] : "",
+                dtis.indices.contains(index) ? dtis[index] : "",
+            ]
         }
     }
 

@@ -13,7 +13,8 @@ extension WebRoutes {
             use: page { _, visit, _ in
                 let model = MessageModel(
                     heading: "Credit usage is coming",
-                    text: "A per-feature breakdown and a daily chart of your credits will show here. Your balance and history are on the Billing page.",
+                    text:
+                        "A per-feature breakdown and a daily chart of your credits will show here. Your balance and history are on the Billing page.",
                     test: "usage-coming",
                     link: "/app/billing",
                     linkLabel: "Go to Billing"

@@ -106,7 +106,10 @@ public struct WebRoutes: Sendable {
         } catch let error as TallyError {
             let problem = error.problem
             let model = MessageModel(heading: problem.title, text: problem.detail, test: "error", link: "/app/billing", linkLabel: "Back to Billing")
-            return WebResponse.html(views.page("message", model, title: problem.title, section: .billing, visit: visit), status: .init(code: error.status))
+            return WebResponse.html(
+                views.page("message", model, title: problem.title, section: .billing, visit: visit),
+                status: .init(code: error.status)
+            )
         } catch {
             context.logger.error("web page failed", metadata: ["error": "\(String(reflecting: error))"])
             let model = MessageModel(
@@ -123,7 +126,8 @@ public struct WebRoutes: Sendable {
     func forbidden(csrf: String) -> Response {
         let model = MessageModel(
             heading: "Only the owner and super admins manage credits",
-            text: "Your role in this account cannot see or change its billing, usage or settings. Ask your account's owner or a super admin if you need access.",
+            text:
+                "Your role in this account cannot see or change its billing, usage or settings. Ask your account's owner or a super admin if you need access.",
             test: "forbidden",
             link: "",
             linkLabel: "",
