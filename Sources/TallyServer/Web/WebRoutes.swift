@@ -21,6 +21,11 @@ public struct WebRoutes: Sendable {
         self.views = WebViews()
     }
 
+    /// Whether a route path belongs to the web app rather than the JSON API.
+    public static func isWebPath(_ path: String) -> Bool {
+        path == "/" || path == "/app" || path.hasPrefix("/app/")
+    }
+
     public func add(to router: Router<TallyRequestContext>) {
         router.get("/") { _, _ in WebResponse.redirect("/app/billing") }
         router.get("/app") { _, _ in WebResponse.redirect("/app/billing") }
