@@ -175,6 +175,34 @@ enum WebAssets {
         .new-card { border-top: 1px dashed var(--line); padding-top: 12px; margin-top: 8px; }
         .dialog-actions { display: flex; justify-content: flex-end; gap: 8px; border-top: 1px solid var(--line); padding-top: 14px; }
 
+        .range-bar { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: flex-end; gap: 12px; margin-bottom: 16px; }
+        .presets, .tabs { display: flex; flex-wrap: wrap; gap: 6px; }
+        .preset { padding: 6px 12px; border: 1px solid var(--line); border-radius: 999px; color: var(--ink-2); font-weight: 600; font-size: 13px; }
+        .preset.active { background: var(--brand); border-color: var(--brand); color: #fff; }
+        .preset:hover { text-decoration: none; border-color: #cbd5e1; }
+        .range-form, .filters { display: flex; flex-wrap: wrap; align-items: flex-end; gap: 8px; }
+        .range-form input, .filters input, .filters select { width: auto; }
+        .filters { margin-bottom: 14px; }
+        .filters .grow { flex: 1 1 180px; }
+        .filters .grow input { width: 100%; }
+        .tabs { margin-bottom: 14px; border-bottom: 1px solid var(--line); }
+        .tabs a { padding: 8px 12px; color: var(--ink-2); font-weight: 600; border-bottom: 2px solid transparent; margin-bottom: -1px; }
+        .tabs a.active { color: var(--brand); border-bottom-color: var(--brand); }
+        .tabs a:hover { text-decoration: none; }
+        .chart-wrap { width: 100%; }
+        svg.chart { width: 100%; height: 240px; display: block; }
+        svg.chart .grid { stroke: var(--line); stroke-width: 1; }
+        svg.chart .axis { fill: var(--muted); font-size: 13px; }
+        .legend { list-style: none; display: flex; flex-wrap: wrap; gap: 14px; padding: 0; margin: 10px 0; font-size: 13px; color: var(--ink-2); }
+        .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 3px; margin-right: 6px; vertical-align: middle; }
+        tfoot th { color: var(--ink); font-size: 14px; text-transform: none; letter-spacing: 0; border-top: 1px solid var(--line); border-bottom: 0; }
+        td.result { text-transform: capitalize; font-weight: 600; }
+        td.result.valid, td.result.sent, td.result.completed { color: var(--ok); }
+        td.result.invalid, td.result.failed, td.result.blocked, td.result.refused { color: var(--bad); }
+        .stat { font-size: 15px; margin: 4px 0 0; }
+        .stat strong { font-size: 22px; }
+        .pager { margin: 14px 0 0; text-align: right; }
+
         .login { max-width: 400px; margin: 48px auto; padding: 28px; }
         .login h1 { font-size: 24px; }
         .stack input { margin-bottom: 14px; }

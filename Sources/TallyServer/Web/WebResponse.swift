@@ -50,6 +50,33 @@ enum WebFormat {
         date.map { pacific($0) } ?? ""
     }
 
+    /// `Nov 3, 2026` for the Pacific day `2026-11-03`.
+    static func day(_ text: String) -> String {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, (1...12).contains(parts[1]) else { return text }
+        return "\(monthNames[parts[1] - 1]) \(parts[2]), \(parts[0])"
+    }
+
+    /// `Nov 3` for the Pacific day `2026-11-03`.
+    static func shortDay(_ text: String) -> String {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, (1...12).contains(parts[1]) else { return text }
+        return "\(monthNames[parts[1] - 1]) \(parts[2])"
+    }
+
+    static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// `12,345`.
+    static func count(_ value: Int64) -> String {
+        let digits = String(value.magnitude)
+        var grouped = ""
+        for (index, digit) in digits.reversed().enumerated() {
+            if index > 0 && index % 3 == 0 { grouped.append(",") }
+            grouped.append(digit)
+        }
+        return (value < 0 ? "-" : "") + String(grouped.reversed())
+    }
+
     /// `$1,234.50`.
     static func dollars(_ money: Money) -> String {
         let text = money.description
