@@ -27,6 +27,11 @@ public final class ManualTime: TimeSource, @unchecked Sendable {
     public func advance(seconds: TimeInterval) {
         lock.withLock { current = current.addingTimeInterval(seconds) }
     }
+
+    /// Moves the clock to `date`, earlier or later.
+    public func set(_ date: Date) {
+        lock.withLock { current = date }
+    }
 }
 
 /// Where new identifiers come from: `prefix_` followed by 26 random base-32 characters.

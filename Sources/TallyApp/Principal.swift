@@ -38,6 +38,17 @@ public enum Principal: Sendable, Hashable {
         }
     }
 
+    /// Proof that the caller may read the account's usage, logs and ledger: its owner,
+    /// a super admin, or one of its API keys.
+    public func reportReader(of account: AccountID) throws(TallyError) -> ReportReader {
+        guard accountID == account else { throw .notFound("no account \(account)") }
+        switch self {
+        case .apiKey: return ReportReader(accountID: account)
+        case .user(let user) where user.role.managesCredits: return ReportReader(accountID: account)
+        default: throw .forbidden("only the account's owner, super admins and API keys read its usage")
+        }
+    }
+
     /// Proof that the caller is the operator of this installation.
     public func operatorOnly() throws(TallyError) {
         guard self == .operator else { throw .forbidden("only the operator of this installation may do this") }
@@ -53,4 +64,20 @@ public struct CreditManager: Sendable, Hashable {
 /// A caller allowed to spend an account's credits on metered features.
 public struct FeatureCaller: Sendable, Hashable {
     public let accountID: AccountID
+}
+
+/// A caller allowed to read an account's usage, logs and ledger.
+public struct ReportReader: Sendable, Hashable {
+    public let accountID: AccountID
+
+    /// A credit manager reads everything a report reader does.
+    public init(_ manager: CreditManager) {
+        accountID = manager.accountID
+    }
+
+    /// For in-process tools that read on the account's behalf (the report benchmark);
+    /// requests get theirs from `Principal.reportReader(of:)`.
+    public init(accountID: AccountID) {
+        self.accountID = accountID
+    }
 }

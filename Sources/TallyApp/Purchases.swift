@@ -61,22 +61,9 @@ public struct Purchases: Sendable {
         public var currency: String
         public var status: PurchaseStatus
         public var origin: PurchaseOrigin
-        public var paymentMethodId: PaymentMethodID?
-        public var failureReason: String?
+        @Nullable public var paymentMethodId: PaymentMethodID?
+        @Nullable public var failureReason: String?
         public var createdAt: Date
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id, forKey: .id)
-            try container.encode(credits, forKey: .credits)
-            try container.encode(amount, forKey: .amount)
-            try container.encode(currency, forKey: .currency)
-            try container.encode(status, forKey: .status)
-            try container.encode(origin, forKey: .origin)
-            try container.encode(paymentMethodId, forKey: .paymentMethodId)
-            try container.encode(failureReason, forKey: .failureReason)
-            try container.encode(createdAt, forKey: .createdAt)
-        }
     }
 
     // MARK: Payment methods

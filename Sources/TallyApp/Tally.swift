@@ -41,6 +41,7 @@ public struct Tally: Sendable {
     public let accounts: Accounts
     public let purchases: Purchases
     public let wallets: Wallets
+    public let reports: Reports
     public let idempotency: Idempotency
     public let validations: Validations
     public let creditChecks: CreditChecks
@@ -78,6 +79,7 @@ public struct Tally: Sendable {
         )
         purchases = Purchases(store: store, gateway: providers.payments, time: time, ids: ids, idempotency: idempotency)
         wallets = Wallets(store: store)
+        reports = Reports(store: store, time: time)
         let meter = Meter(store: store, time: time, ids: ids)
         let validations = Validations(
             meter: meter,

@@ -8,30 +8,15 @@ public struct Wallets: Sendable {
 
     public struct AutoRechargeView: Sendable, Codable, Equatable {
         public var enabled: Bool
-        public var thresholdCredits: Credits?
-        public var rechargeCredits: Credits?
-        public var paymentMethodId: PaymentMethodID?
+        @Nullable public var thresholdCredits: Credits?
+        @Nullable public var rechargeCredits: Credits?
+        @Nullable public var paymentMethodId: PaymentMethodID?
         public var status: String
-        public var lastResult: String?
-        public var lastReason: String?
-        public var lastResultAt: Date?
-        public var maxRechargesPerDay: Int?
-        public var maxSpendPerMonth: String?
-
-        // Unset settings are explicit nulls, so a reader sees every field.
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(enabled, forKey: .enabled)
-            try container.encode(thresholdCredits, forKey: .thresholdCredits)
-            try container.encode(rechargeCredits, forKey: .rechargeCredits)
-            try container.encode(paymentMethodId, forKey: .paymentMethodId)
-            try container.encode(status, forKey: .status)
-            try container.encode(lastResult, forKey: .lastResult)
-            try container.encode(lastReason, forKey: .lastReason)
-            try container.encode(lastResultAt, forKey: .lastResultAt)
-            try container.encode(maxRechargesPerDay, forKey: .maxRechargesPerDay)
-            try container.encode(maxSpendPerMonth, forKey: .maxSpendPerMonth)
-        }
+        @Nullable public var lastResult: String?
+        @Nullable public var lastReason: String?
+        @Nullable public var lastResultAt: Date?
+        @Nullable public var maxRechargesPerDay: Int?
+        @Nullable public var maxSpendPerMonth: String?
     }
 
     public struct WalletView: Sendable, Codable, Equatable {
@@ -58,13 +43,7 @@ public struct Wallets: Sendable {
 
     public struct LedgerPage: Sendable, Codable, Equatable {
         public var items: [LedgerEntryView]
-        public var nextCursor: String?
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(items, forKey: .items)
-            try container.encode(nextCursor, forKey: .nextCursor)
-        }
+        @Nullable public var nextCursor: String?
     }
 
     public static let maximumPageSize = 500
@@ -112,6 +91,11 @@ public struct Wallets: Sendable {
 
     /// The ledger newest first, `limit` entries a page; `cursor` comes from the previous page.
     public func ledger(of manager: CreditManager, limit: Int?, cursor: String?) async throws -> LedgerPage {
+        try await ledger(of: ReportReader(manager), limit: limit, cursor: cursor, window: nil)
+    }
+
+    /// The ledger newest first, `limit` entries a page, entries created within `window` only when given.
+    public func ledger(of reader: ReportReader, limit: Int?, cursor: String?, window: Range<Date>?) async throws -> LedgerPage {
         let size = limit ?? 100
         guard (1...Self.maximumPageSize).contains(size) else {
             throw TallyError.invalid("limit", "must be from 1 to \(Self.maximumPageSize)")
@@ -123,23 +107,42 @@ public struct Wallets: Sendable {
             }
             before = sequence
         }
-        let entries = try await store.ledger(account: manager.accountID, limit: size + 1, before: before)
+        let entries = try await store.ledger(account: reader.accountID, limit: size + 1, before: before, window: window)
         let page = entries.prefix(size)
         return LedgerPage(
-            items: page.map {
-                LedgerEntryView(
-                    id: $0.id,
-                    kind: $0.kind,
-                    credits: $0.change.available,
-                    held: $0.change.held,
-                    used: $0.change.used,
-                    total: $0.change.total,
-                    balanceAfter: $0.availableAfter,
-                    reference: $0.reference,
-                    createdAt: $0.createdAt
-                )
-            },
+            items: page.map(Self.view),
             nextCursor: entries.count > size ? page.last.map { String($0.sequence) } : nil
+        )
+    }
+
+    /// Every ledger entry created within `window` (all when nil), newest first, handed to
+    /// `write` a page at a time.
+    public func exportLedger(
+        of reader: ReportReader,
+        window: Range<Date>?,
+        write: ([LedgerEntryView]) async throws -> Void
+    ) async throws {
+        var before: Int64?
+        while true {
+            let entries = try await store.ledger(account: reader.accountID, limit: 1_000, before: before, window: window)
+            guard !entries.isEmpty else { return }
+            try await write(entries.map(Self.view))
+            guard entries.count == 1_000 else { return }
+            before = entries.last?.sequence
+        }
+    }
+
+    static func view(_ entry: LedgerEntry) -> LedgerEntryView {
+        LedgerEntryView(
+            id: entry.id,
+            kind: entry.kind,
+            credits: entry.change.available,
+            held: entry.change.held,
+            used: entry.change.used,
+            total: entry.change.total,
+            balanceAfter: entry.availableAfter,
+            reference: entry.reference,
+            createdAt: entry.createdAt
         )
     }
 }

@@ -31,19 +31,7 @@ struct Bench: AsyncParsableCommand {
     func run() async throws {
         let store = try await database.openStore()
         let now = Date()
-        let account = AccountID("acct_bench_" + UUID().uuidString.lowercased())
-        try await store.createAccount(
-            Account(id: account, name: "Benchmark", createdAt: now),
-            owner: User(
-                id: UserID("usr_bench_" + UUID().uuidString.lowercased()),
-                accountID: account,
-                email: "bench-\(UUID().uuidString.lowercased())@example.com",
-                name: "Bench",
-                role: .owner,
-                passwordHash: "-",
-                createdAt: now
-            )
-        )
+        let account = try await Self.makeAccount(store, name: "Benchmark", now: now)
         let price = Credits(thousandths: 500)
         _ = try await store.commit(
             WalletTransaction(
@@ -97,5 +85,23 @@ struct Bench: AsyncParsableCommand {
             print("latency p\(percentile): \(histogram.valueAtPercentile(percentile)) µs")
         }
         print(mismatches.isEmpty ? "verify: the wallet equals its ledger" : "verify: MISMATCH \(mismatches)")
+    }
+
+    /// A new account with an owner no one can log in as, for a benchmark's own data.
+    static func makeAccount(_ store: any Store, name: String, now: Date) async throws -> AccountID {
+        let account = AccountID("acct_bench_" + UUID().uuidString.lowercased())
+        try await store.createAccount(
+            Account(id: account, name: name, createdAt: now),
+            owner: User(
+                id: UserID("usr_bench_" + UUID().uuidString.lowercased()),
+                accountID: account,
+                email: "bench-\(UUID().uuidString.lowercased())@example.com",
+                name: "Bench",
+                role: .owner,
+                passwordHash: "-",
+                createdAt: now
+            )
+        )
+        return account
     }
 }

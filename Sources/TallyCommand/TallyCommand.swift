@@ -5,7 +5,7 @@ public struct TallyCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "tally",
         abstract: "A self-hosted prepaid-credits wallet for pay-per-use features.",
-        subcommands: [Serve.self, Migrate.self, Verify.self, Demo.self, OpenAPI.self, Bench.self]
+        subcommands: [Serve.self, Migrate.self, Verify.self, Demo.self, OpenAPI.self, Bench.self, ReportBench.self]
     )
 
     public init() {}

@@ -95,6 +95,10 @@ public struct Credits: Sendable, Hashable, Comparable, Codable, CustomStringConv
         return Credits(thousandths: value)
     }
 
+    public static func += (lhs: inout Credits, rhs: Credits) {
+        lhs = lhs + rhs
+    }
+
     public static func - (lhs: Credits, rhs: Credits) -> Credits {
         let (value, overflow) = lhs.thousandths.subtractingReportingOverflow(rhs.thousandths)
         precondition(!overflow, "credits overflow")

@@ -4,14 +4,195 @@ import Foundation
 public enum PacificDay {
     public static let timeZone = TimeZone(identifier: "America/Los_Angeles")!
 
-    /// The Pacific calendar day of an instant, as `YYYY-MM-DD`.
-    public static func of(_ date: Date) -> String {
+    static let calendar: Calendar = {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        let year = parts.year ?? 1970
-        let month = parts.month ?? 1
-        let day = parts.day ?? 1
-        return "\(year)-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)"
+        return calendar
+    }()
+
+    /// The Pacific calendar day of an instant, as `YYYY-MM-DD`.
+    public static func of(_ date: Date) -> String {
+        PacificDate(containing: date).description
     }
+
+    /// An instant as a person in Los Angeles reads it, with the zone named:
+    /// `2026-11-25 09:14:03 PST`.
+    public static func timestamp(_ date: Date) -> String {
+        let (local, offset) = localSeconds(date)
+        let day = PacificDate(ordinal: Int(local.floorDivided(by: 86_400)))
+        let second = Int(local - Int64(day.ordinal) * 86_400)
+        // Named by hand: Foundation on Linux abbreviates the zone as "GMT-8".
+        let zone = offset == -7 * 3_600 ? "PDT" : "PST"
+        return "\(day) \(twoDigits(second / 3_600)):\(twoDigits(second / 60 % 60)):\(twoDigits(second % 60)) \(zone)"
+    }
+
+    /// Whole seconds since 1970 on the Los Angeles wall clock, and the zone's offset then.
+    /// Plain arithmetic on the zone's offset: reports and exports call this per line.
+    static func localSeconds(_ date: Date) -> (local: Int64, offset: Int) {
+        let offset = timeZone.secondsFromGMT(for: date)
+        let utc = Int64(date.timeIntervalSince1970.rounded(.down))
+        return (utc + Int64(offset), offset)
+    }
+
+    static func twoDigits(_ value: Int) -> String {
+        value < 10 ? "0\(value)" : "\(value)"
+    }
+}
+
+extension Int64 {
+    /// Division rounding towards minus infinity, for instants before 1970.
+    func floorDivided(by divisor: Int64) -> Int64 {
+        let quotient = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
+    }
+}
+
+/// A Pacific calendar day. Always a real date: `2026-02-30` does not parse.
+public struct PacificDate: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let year: Int
+    public let month: Int
+    public let day: Int
+
+    /// Parses `YYYY-MM-DD` exactly (four-digit year from 1970, two-digit month and day);
+    /// nil for anything else, an impossible day included.
+    public init?(_ text: some StringProtocol) {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for byte in bytes[range] {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            (1970...9999).contains(year), (1...12).contains(month),
+            (1...Self.daysIn(month: month, year: year)).contains(day)
+        else { return nil }
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// The Pacific day an instant falls on.
+    public init(containing date: Date) {
+        self.init(ordinal: Int(PacificDay.localSeconds(date).local.floorDivided(by: 86_400)))
+    }
+
+    init(year: Int, month: Int, day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    public var description: String {
+        let yearText = String(year)
+        return String(repeating: "0", count: max(0, 4 - yearText.count)) + yearText + "-"
+            + PacificDay.twoDigits(month) + "-" + PacificDay.twoDigits(day)
+    }
+
+    /// The instant this day starts in Los Angeles (midnight PST or PDT).
+    public var start: Date {
+        PacificDay.calendar.date(from: DateComponents(year: year, month: month, day: day))!
+    }
+
+    /// Days since 1970-01-01 on the proleptic Gregorian calendar: exact day arithmetic
+    /// whatever daylight saving does to the length of a day.
+    var ordinal: Int {
+        // Howard Hinnant's days_from_civil.
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    init(ordinal: Int) {
+        let z = ordinal + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        self.init(year: yoe + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day)
+    }
+
+    public func adding(days: Int) -> PacificDate { PacificDate(ordinal: ordinal + days) }
+
+    /// Whole days from `self` to `other` (negative when `other` is earlier).
+    public func days(to other: PacificDate) -> Int { other.ordinal - ordinal }
+
+    /// The same day `years` later; February 29th becomes the 28th in a common year.
+    public func adding(years: Int) -> PacificDate {
+        let target = year + years
+        return PacificDate(year: target, month: month, day: min(day, Self.daysIn(month: month, year: target)))
+    }
+
+    public static func < (lhs: PacificDate, rhs: PacificDate) -> Bool { lhs.ordinal < rhs.ordinal }
+}
+
+/// An inclusive range of Pacific days, as reports and logs take it.
+public struct PacificDateRange: Sendable, Hashable {
+    public let from: PacificDate
+    public let to: PacificDate
+
+    /// A query covers at most five years.
+    public static let maximumYears = 5
+    /// The range when none is asked for: the last 30 days, today included.
+    public static let defaultDays = 30
+
+    public enum Problem: Error, Sendable, Hashable {
+        /// The parameter (`from` or `to`) is not a real `YYYY-MM-DD` date.
+        case malformed(String)
+        case reversed
+        case tooLong
+    }
+
+    /// The range `from...to` of the query; either end defaults around `today`.
+    /// A missing `from` is 29 days before `to`; a missing `to` is today (or, when
+    /// only `from` is given and lies in the past, today as well).
+    public static func parse(from: String?, to: String?, today: PacificDate) -> Result<PacificDateRange, Problem> {
+        var end = today
+        if let to {
+            guard let day = PacificDate(to) else { return .failure(.malformed("to")) }
+            end = day
+        }
+        var start = end.adding(days: -(defaultDays - 1))
+        if let from {
+            guard let day = PacificDate(from) else { return .failure(.malformed("from")) }
+            start = day
+        }
+        guard start <= end else { return .failure(.reversed) }
+        guard end <= start.adding(years: maximumYears) else { return .failure(.tooLong) }
+        return .success(PacificDateRange(from: start, to: end))
+    }
+
+    public init(from: PacificDate, to: PacificDate) {
+        precondition(from <= to, "a range starts before it ends")
+        self.from = from
+        self.to = to
+    }
+
+    /// Every day of the range, in order.
+    public var days: [PacificDate] {
+        (0...from.days(to: to)).map { from.adding(days: $0) }
+    }
+
+    /// The first instant of the range.
+    public var start: Date { from.start }
+    /// The first instant after the range.
+    public var end: Date { to.adding(days: 1).start }
 }

@@ -14,6 +14,7 @@ public func buildRouter(tally: Tally) -> Router<TallyRequestContext> {
     OperationsRoutes(tally: tally, metrics: metrics).add(to: router)
     AccountRoutes(accounts: tally.accounts).add(to: router)
     WalletRoutes(wallets: tally.wallets).add(to: router)
+    ReportRoutes(tally: tally).add(to: router)
     PurchaseRoutes(purchases: tally.purchases).add(to: router)
     MeteringRoutes(tally: tally).add(to: router)
     EventRoutes(tally: tally).add(to: router)

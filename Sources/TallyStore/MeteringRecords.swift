@@ -66,6 +66,8 @@ public struct UsageLogEntry: Sendable, Hashable {
     public var creditScore: Int?
     public var dtiPercent: Int?
     public var reason: String?
+    /// A credit check's price with the validations it required (its own `credits` count only the check).
+    public var totalCredits: Credits?
 
     public init(
         id: String,
@@ -85,7 +87,8 @@ public struct UsageLogEntry: Sendable, Hashable {
         event: String? = nil,
         creditScore: Int? = nil,
         dtiPercent: Int? = nil,
-        reason: String? = nil
+        reason: String? = nil,
+        totalCredits: Credits? = nil
     ) {
         self.id = id
         self.accountID = accountID
@@ -105,7 +108,14 @@ public struct UsageLogEntry: Sendable, Hashable {
         self.creditScore = creditScore
         self.dtiPercent = dtiPercent
         self.reason = reason
+        self.totalCredits = totalCredits
     }
+
+    /// The log this line belongs to.
+    public var log: FeatureLog { FeatureLog(of: feature) }
+
+    /// The position just after this line, for the next page of its log.
+    public var cursor: LogCursor { LogCursor(createdAtMilliseconds: createdAt.storedMilliseconds, id: id) }
 }
 
 /// Something the account's super admins are told, and its webhooks receive.
@@ -165,5 +175,62 @@ public struct FeatureUsage: Sendable, Hashable {
         self.feature = feature
         self.uses = uses
         self.credits = credits
+    }
+}
+
+/// Uses and credits of one feature on one Pacific day, from the rollups.
+public struct DayUsage: Sendable, Hashable {
+    /// `YYYY-MM-DD`.
+    public var day: String
+    public var feature: Feature
+    public var uses: Int64
+    public var credits: Credits
+
+    public init(day: String, feature: Feature, uses: Int64, credits: Credits) {
+        self.day = day
+        self.feature = feature
+        self.uses = uses
+        self.credits = credits
+    }
+}
+
+/// Which lines of a log to read: a range of Pacific days, optionally one result and a
+/// search, starting after a cursor, newest first.
+public struct LogQuery: Sendable, Hashable {
+    public var log: FeatureLog
+    public var range: PacificDateRange
+    public var result: String?
+    public var search: LogSearch?
+    public var after: LogCursor?
+    public var limit: Int
+
+    public init(
+        log: FeatureLog,
+        range: PacificDateRange,
+        result: String? = nil,
+        search: LogSearch? = nil,
+        after: LogCursor? = nil,
+        limit: Int
+    ) {
+        self.log = log
+        self.range = range
+        self.result = result
+        self.search = search
+        self.after = after
+        self.limit = limit
+    }
+}
+
+/// The figures at the top of a filtered log.
+public struct LogSummary: Sendable, Hashable {
+    public var lines: Int64
+    public var credits: Credits
+    /// Lines whose result is `sent` (the SMS log's total sent).
+    public var sent: Int64
+
+    public init(lines: Int64, credits: Credits, sent: Int64) {
+        self.lines = lines
+        self.credits = credits
+        self.sent = sent
     }
 }

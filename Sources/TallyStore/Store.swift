@@ -71,8 +71,9 @@ public protocol Store: Sendable {
     /// Throws `StoreError.insufficientCredits` (and writes nothing) when a
     /// posting would take available credits below zero.
     func commit(_ transaction: WalletTransaction) async throws -> WalletBalance
-    /// Ledger entries newest first, before the sequence `before` when given.
-    func ledger(account: AccountID, limit: Int, before: Int64?) async throws -> [LedgerEntry]
+    /// Ledger entries newest first, before the sequence `before` when given, created
+    /// within `window` when given.
+    func ledger(account: AccountID, limit: Int, before: Int64?, window: Range<Date>?) async throws -> [LedgerEntry]
     /// Recomputes every wallet from its ledger: one mismatch per disagreeing wallet.
     func verifyWallets() async throws -> [WalletMismatch]
 
@@ -85,6 +86,14 @@ public protocol Store: Sendable {
     func usageLog(account: AccountID, feature: Feature, limit: Int) async throws -> [UsageLogEntry]
     /// Uses and credits per feature over Pacific days `from...to` (`YYYY-MM-DD`), from the rollups.
     func usageRollup(account: AccountID, from: String, to: String) async throws -> [FeatureUsage]
+    /// Uses and credits per Pacific day and feature over `range`, from the rollups only
+    /// (O(days), whatever the size of the log); days without use are absent.
+    func usageByDay(account: AccountID, range: PacificDateRange) async throws -> [DayUsage]
+    /// One page of a log, newest first: at most `query.limit` lines after `query.after`.
+    func logLines(account: AccountID, query: LogQuery) async throws -> [UsageLogEntry]
+    /// Lines, credits and messages sent that match the query, its cursor and limit aside.
+    /// Without a search it reads the per-day counts, not the log.
+    func logSummary(account: AccountID, query: LogQuery) async throws -> LogSummary
     /// Stores an event's configuration (JSON) under its id.
     func putEvent(_ id: String, config: String, account: AccountID, at: Date) async throws
     func event(_ id: String, account: AccountID) async throws -> String?
@@ -145,4 +154,11 @@ public protocol Store: Sendable {
 
     /// The account's scheduler events, by id, at most `limit`.
     func events(account: AccountID, limit: Int) async throws -> [EventRecord]
+}
+
+extension Store {
+    /// Ledger entries newest first, before the sequence `before` when given.
+    public func ledger(account: AccountID, limit: Int, before: Int64?) async throws -> [LedgerEntry] {
+        try await ledger(account: account, limit: limit, before: before, window: nil)
+    }
 }

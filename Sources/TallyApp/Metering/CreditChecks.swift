@@ -30,27 +30,14 @@ public struct CreditChecks: Sendable {
         public var kind: CreditCheckKind
         /// `completed`, `skipped`, `blocked` or `failed`.
         public var status: String
-        public var reason: String?
-        public var creditScore: Int?
-        public var dtiPercent: Int?
+        @Nullable public var reason: String?
+        @Nullable public var creditScore: Int?
+        @Nullable public var dtiPercent: Int?
         public var validations: ValidationsView
         /// What the check itself charged.
         public var credits: Credits
         /// The check and the validations it required.
         public var totalCredits: Credits
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id, forKey: .id)
-            try container.encode(kind, forKey: .kind)
-            try container.encode(status, forKey: .status)
-            try container.encode(reason, forKey: .reason)
-            try container.encode(creditScore, forKey: .creditScore)
-            try container.encode(dtiPercent, forKey: .dtiPercent)
-            try container.encode(validations, forKey: .validations)
-            try container.encode(credits, forKey: .credits)
-            try container.encode(totalCredits, forKey: .totalCredits)
-        }
     }
 
     /// A checked request: what will be sent to the providers.
@@ -195,6 +182,7 @@ public struct CreditChecks: Sendable {
         entry.status = outcome.status
         entry.reason = outcome.reason
         entry.credits = outcome.credits
+        entry.totalCredits = outcome.totalCredits
         entry.creditScore = outcome.creditScore
         entry.dtiPercent = outcome.dtiPercent
         let emailEntry = email.logLine(meter, account: account, contactName: lead.name, event: lead.event)

@@ -17,36 +17,19 @@ public struct Events: Sendable {
     }
 
     public struct ChecksView: Sendable, Codable, Equatable {
-        public var email: Validations.EmailCheck?
-        public var phone: Validations.PhoneCheck?
-        public var creditCheck: CreditChecks.Outcome?
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(email, forKey: .email)
-            try container.encode(phone, forKey: .phone)
-            try container.encode(creditCheck, forKey: .creditCheck)
-        }
+        @Nullable public var email: Validations.EmailCheck?
+        @Nullable public var phone: Validations.PhoneCheck?
+        @Nullable public var creditCheck: CreditChecks.Outcome?
     }
 
     public struct LeadView: Sendable, Codable, Equatable {
         public var event: String
         public var qualified: Bool
         public var disqualifiedBy: [DisqualificationReason]
-        public var route: String?
+        @Nullable public var route: String?
         public var checks: ChecksView
         /// Everything this lead was charged.
         public var credits: Credits
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(event, forKey: .event)
-            try container.encode(qualified, forKey: .qualified)
-            try container.encode(disqualifiedBy, forKey: .disqualifiedBy)
-            try container.encode(route, forKey: .route)
-            try container.encode(checks, forKey: .checks)
-            try container.encode(credits, forKey: .credits)
-        }
     }
 
     static func checkEventID(_ id: String) throws(TallyError) {

@@ -34,24 +34,12 @@ public struct SMSMessages: Sendable {
     public struct MessageView: Sendable, Codable, Equatable {
         public var id: String
         public var status: String
-        public var reason: String?
+        @Nullable public var reason: String?
         public var iso: String
         public var e164: String
         public var encoding: SMSEncoding
         public var segments: Int
         public var credits: Credits
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id, forKey: .id)
-            try container.encode(status, forKey: .status)
-            try container.encode(reason, forKey: .reason)
-            try container.encode(iso, forKey: .iso)
-            try container.encode(e164, forKey: .e164)
-            try container.encode(encoding, forKey: .encoding)
-            try container.encode(segments, forKey: .segments)
-            try container.encode(credits, forKey: .credits)
-        }
     }
 
     public func quote(_ request: QuoteRequest) throws -> QuoteView {

@@ -24,16 +24,7 @@ public struct UsageGuard: Sendable {
         public var maxRequests: Int
         public var windowSeconds: Int
         public var paused: Bool
-        public var pausedAt: Date?
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(enabled, forKey: .enabled)
-            try container.encode(maxRequests, forKey: .maxRequests)
-            try container.encode(windowSeconds, forKey: .windowSeconds)
-            try container.encode(paused, forKey: .paused)
-            try container.encode(pausedAt, forKey: .pausedAt)
-        }
+        @Nullable public var pausedAt: Date?
     }
 
     public func settings(of caller: FeatureCaller) async throws -> View {

@@ -23,44 +23,24 @@ public struct Validations: Sendable {
     public struct EmailCheck: Sendable, Codable, Hashable {
         public var id: String
         public var result: String
-        public var reason: String?
+        @Nullable public var reason: String?
         public var email: String
         public var roleAccount: Bool
         public var credits: Credits
 
         var valid: Bool { result == "valid" }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id, forKey: .id)
-            try container.encode(result, forKey: .result)
-            try container.encode(reason, forKey: .reason)
-            try container.encode(email, forKey: .email)
-            try container.encode(roleAccount, forKey: .roleAccount)
-            try container.encode(credits, forKey: .credits)
-        }
     }
 
     /// One phone check's result; `number` is kept for the checks that follow.
     public struct PhoneCheck: Sendable, Codable, Hashable {
         public var id: String
         public var result: String
-        public var reason: String?
-        public var iso: String?
-        public var e164: String?
+        @Nullable public var reason: String?
+        @Nullable public var iso: String?
+        @Nullable public var e164: String?
         public var credits: Credits
 
         var valid: Bool { result == "valid" }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id, forKey: .id)
-            try container.encode(result, forKey: .result)
-            try container.encode(reason, forKey: .reason)
-            try container.encode(iso, forKey: .iso)
-            try container.encode(e164, forKey: .e164)
-            try container.encode(credits, forKey: .credits)
-        }
     }
 
     // MARK: Charged requests

@@ -65,20 +65,9 @@ public struct Webhooks: Sendable {
         public var notificationId: String
         public var attempts: Int
         public var status: DeliveryStatus
-        public var lastStatusCode: Int?
-        public var nextAttemptAt: Date?
-        public var deliveredAt: Date?
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id, forKey: .id)
-            try container.encode(notificationId, forKey: .notificationId)
-            try container.encode(attempts, forKey: .attempts)
-            try container.encode(status, forKey: .status)
-            try container.encode(lastStatusCode, forKey: .lastStatusCode)
-            try container.encode(nextAttemptAt, forKey: .nextAttemptAt)
-            try container.encode(deliveredAt, forKey: .deliveredAt)
-        }
+        @Nullable public var lastStatusCode: Int?
+        @Nullable public var nextAttemptAt: Date?
+        @Nullable public var deliveredAt: Date?
     }
 
     public func add(_ request: NewWebhook, by manager: CreditManager) async throws -> Created {

@@ -5,7 +5,7 @@ import Foundation
 enum OpenAPIDocument {
     static let operations: [Operation] =
         operationsOperations + accountOperations + walletOperations + purchaseOperations + meteringOperations
-        + eventOperations + rechargeOperations
+        + eventOperations + rechargeOperations + reportOperations
 
     static let json: [UInt8] = {
         var paths: [String: [String: Any]] = [:]

@@ -128,28 +128,6 @@ extension OpenAPIDocument {
         ),
         Operation(
             method: "GET",
-            path: "/v1/accounts/{account}/ledger",
-            summary: "The ledger, newest first",
-            callers: "owner, super_admin",
-            status: 200,
-            answer: .object([
-                (
-                    "items",
-                    .array(
-                        .object([
-                            ("id", .string()),
-                            ("kind", .oneOf(["purchase", "recharge", "charge", "hold", "capture", "release", "refund", "adjustment"])),
-                            ("credits", .credits), ("held", .credits), ("used", .credits), ("total", .credits),
-                            ("balanceAfter", .credits), ("reference", .string()), ("createdAt", .dateTime),
-                        ])
-                    )
-                ),
-                ("nextCursor", .nullable(.string())),
-            ]),
-            query: [("limit", "1 to 500, default 100"), ("cursor", "nextCursor of the previous page")]
-        ),
-        Operation(
-            method: "GET",
             path: "/v1/pricing",
             summary: "Credit price, bundles, feature and SMS prices",
             callers: "any principal",

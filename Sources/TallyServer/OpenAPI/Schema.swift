@@ -55,6 +55,8 @@ struct Operation: Sendable {
     var answer: Schema?
     var query: [(String, String)] = []
     var idempotent = false
+    /// Also answers `text/csv` (for `Accept: text/csv` or `format=csv`).
+    var csv = false
 
     var pathParameters: [String] {
         path.split(separator: "/").compactMap { part in
@@ -75,10 +77,18 @@ struct Operation: Sendable {
                 "description": "a replay returns the first answer; the same key with another body is 409",
             ])
         }
+        var content: [String: Any] = [:]
+        if let answer {
+            content["application/json"] = ["schema": answer.json] as [String: Any]
+        }
+        if csv {
+            let text: [String: Any] = ["type": "string", "description": "RFC 4180, a header row first"]
+            content["text/csv"] = ["schema": text] as [String: Any]
+        }
+        var success: [String: Any] = ["description": "success"]
+        if !content.isEmpty { success["content"] = content }
         var responses: [String: Any] = [
-            String(status): answer.map {
-                ["description": "success", "content": ["application/json": ["schema": $0.json]]]
-            } ?? ["description": "success"],
+            String(status): success,
             "default": [
                 "description": "an error",
                 "content": ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]],

@@ -18,7 +18,7 @@ enum PostgresMigrations {
     /// migrate one after the other. Any constant works; this one spells "tally".
     static let lockKey: Int64 = 0x7461_6C6C_79
 
-    static let all: [PostgresMigration] = [accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents, apiKeyRevocation]
+    static let all: [PostgresMigration] = [accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents, apiKeyRevocation, usageLogs]
 
     static let accountsWalletsLedger = PostgresMigration(
         version: 1,
@@ -348,5 +348,37 @@ enum PostgresMigrations {
         version: 5,
         name: "api-key-revocation",
         statements: ["ALTER TABLE api_keys ADD COLUMN revoked_at BIGINT"]
+    )
+
+    /// SQLite's "6-usage-logs": each line names its log; per-day counts per result.
+    static let usageLogs = PostgresMigration(
+        version: 6,
+        name: "usage-logs",
+        statements: [
+            "ALTER TABLE usage_log ADD COLUMN log TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE usage_log ADD COLUMN total_credits BIGINT",
+            """
+            UPDATE usage_log SET log = CASE WHEN feature IN ('credit_score', 'dti') THEN 'credit_checks' ELSE feature END
+            """,
+            "DROP INDEX usage_log_feature",
+            "CREATE INDEX usage_log_page ON usage_log(account_id, log, created_at, id)",
+            "CREATE INDEX usage_log_result ON usage_log(account_id, log, status, created_at, id)",
+            """
+            CREATE TABLE usage_log_days (
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                log TEXT NOT NULL,
+                day TEXT COLLATE "C" NOT NULL,
+                status TEXT NOT NULL,
+                lines BIGINT NOT NULL,
+                credits BIGINT NOT NULL,
+                PRIMARY KEY (account_id, log, day, status)
+            )
+            """,
+            """
+            INSERT INTO usage_log_days (account_id, log, day, status, lines, credits)
+            SELECT account_id, log, day, status, COUNT(*), SUM(credits) FROM usage_log
+            GROUP BY account_id, log, day, status
+            """,
+        ]
     )
 }

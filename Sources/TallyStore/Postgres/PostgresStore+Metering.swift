@@ -64,12 +64,25 @@ extension PostgresStore {
     static func insert(_ entry: UsageLogEntry, _ connection: PostgresConnection, _ logger: Logger) async throws {
         try await connection.run(
             """
-            INSERT INTO usage_log (id, account_id, feature, status, credits, day, created_at, contact_name,
-                contact_email, phone, email, iso, segments, encoding, event, credit_score, dti_percent, reason)
-            VALUES (\(entry.id), \(entry.accountID.rawValue), \(entry.feature.rawValue), \(entry.status),
-                \(entry.credits.thousandths), \(entry.day), \(entry.createdAt.storedMilliseconds), \(entry.contactName),
-                \(entry.contactEmail), \(entry.phone), \(entry.email), \(entry.iso), \(entry.segments),
-                \(entry.encoding), \(entry.event), \(entry.creditScore), \(entry.dtiPercent), \(entry.reason))
+            INSERT INTO usage_log (id, account_id, feature, log, status, credits, total_credits, day, created_at,
+                contact_name, contact_email, phone, email, iso, segments, encoding, event, credit_score, dti_percent,
+                reason)
+            VALUES (\(entry.id), \(entry.accountID.rawValue), \(entry.feature.rawValue), \(entry.log.rawValue),
+                \(entry.status), \(entry.credits.thousandths), \(entry.totalCredits?.thousandths), \(entry.day),
+                \(entry.createdAt.storedMilliseconds), \(entry.contactName), \(entry.contactEmail), \(entry.phone),
+                \(entry.email), \(entry.iso), \(entry.segments), \(entry.encoding), \(entry.event),
+                \(entry.creditScore), \(entry.dtiPercent), \(entry.reason))
+            """,
+            logger
+        )
+        // A log's totals read these counts, kept in the same transaction as the line.
+        try await connection.run(
+            """
+            INSERT INTO usage_log_days (account_id, log, day, status, lines, credits)
+            VALUES (\(entry.accountID.rawValue), \(entry.log.rawValue), \(entry.day), \(entry.status), 1,
+                \(entry.credits.thousandths))
+            ON CONFLICT (account_id, log, day, status)
+            DO UPDATE SET lines = usage_log_days.lines + 1, credits = usage_log_days.credits + excluded.credits
             """,
             logger
         )
@@ -158,8 +171,9 @@ extension PostgresStore {
     public func usageLog(account: AccountID, feature: Feature, limit: Int) async throws -> [UsageLogEntry] {
         try await rows(
             """
-            SELECT * FROM usage_log WHERE account_id = \(account.rawValue) AND feature = \(feature.rawValue)
-            ORDER BY created_at DESC, sequence DESC LIMIT \(limit)
+            SELECT * FROM usage_log WHERE account_id = \(account.rawValue)
+                AND log = \(FeatureLog(of: feature).rawValue) AND feature = \(feature.rawValue)
+            ORDER BY created_at DESC, id DESC LIMIT \(limit)
             """
         ).map { try Self.usageLogEntry($0, feature: feature) }
     }
@@ -294,7 +308,8 @@ extension PostgresStore {
             event: row["event"].decode(String?.self),
             creditScore: row["credit_score"].decode(Int?.self),
             dtiPercent: row["dti_percent"].decode(Int?.self),
-            reason: row["reason"].decode(String?.self)
+            reason: row["reason"].decode(String?.self),
+            totalCredits: row["total_credits"].decode(Int64?.self).map(Credits.init(thousandths:))
         )
     }
 

@@ -257,10 +257,12 @@ extension PostgresStore {
         return try await connection.rows(query, logger).first.map(balance)
     }
 
-    public func ledger(account: AccountID, limit: Int, before: Int64?) async throws -> [LedgerEntry] {
+    public func ledger(account: AccountID, limit: Int, before: Int64?, window: Range<Date>?) async throws -> [LedgerEntry] {
         try await rows(
             """
             SELECT * FROM ledger WHERE account_id = \(account.rawValue) AND sequence < \(before ?? Int64.max)
+                AND created_at >= \(window?.lowerBound.storedMilliseconds ?? Int64.min)
+                AND created_at < \(window?.upperBound.storedMilliseconds ?? Int64.max)
             ORDER BY sequence DESC LIMIT \(limit)
             """
         ).map(Self.ledgerEntry)

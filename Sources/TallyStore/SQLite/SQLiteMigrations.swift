@@ -22,8 +22,35 @@ enum SQLiteMigrations {
         migrator.registerMigration("5-api-key-revocation") { db in
             try db.execute(sql: "ALTER TABLE api_keys ADD COLUMN revoked_at INTEGER")
         }
+        migrator.registerMigration("6-usage-logs") { db in
+            try db.execute(sql: usageLogs)
+        }
         return migrator
     }
+
+    /// Each usage line names its log (credit score and DTI share one), so a page of a
+    /// log is one index range in log order; per-day counts answer a log's totals
+    /// without reading the log. Existing lines are filed and counted.
+    static let usageLogs = """
+        ALTER TABLE usage_log ADD COLUMN log TEXT NOT NULL DEFAULT '';
+        ALTER TABLE usage_log ADD COLUMN total_credits INTEGER;
+        UPDATE usage_log SET log = CASE WHEN feature IN ('credit_score', 'dti') THEN 'credit_checks' ELSE feature END;
+        DROP INDEX usage_log_feature;
+        CREATE INDEX usage_log_page ON usage_log(account_id, log, created_at, id);
+        CREATE INDEX usage_log_result ON usage_log(account_id, log, status, created_at, id);
+        CREATE TABLE usage_log_days (
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            log TEXT NOT NULL,
+            day TEXT NOT NULL,
+            status TEXT NOT NULL,
+            lines INTEGER NOT NULL,
+            credits INTEGER NOT NULL,
+            PRIMARY KEY (account_id, log, day, status)
+        );
+        INSERT INTO usage_log_days (account_id, log, day, status, lines, credits)
+            SELECT account_id, log, day, status, COUNT(*), SUM(credits) FROM usage_log
+            GROUP BY account_id, log, day, status;
+        """
 
     static let paymentIntents = """
         CREATE TABLE payment_intents (

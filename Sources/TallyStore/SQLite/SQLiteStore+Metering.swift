@@ -49,27 +49,44 @@ extension SQLiteStore {
     }
 
     static func insert(_ entry: UsageLogEntry, _ db: Database) throws {
-        try db.execute(
+        // Prepared once per connection: every metered request writes these.
+        try db.cachedStatement(
             sql: """
-                INSERT INTO usage_log (id, account_id, feature, status, credits, day, created_at, contact_name,
-                    contact_email, phone, email, iso, segments, encoding, event, credit_score, dti_percent, reason)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                INSERT INTO usage_log (id, account_id, feature, log, status, credits, total_credits, day, created_at,
+                    contact_name, contact_email, phone, email, iso, segments, encoding, event, credit_score,
+                    dti_percent, reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(
             arguments: [
-                entry.id, entry.accountID.rawValue, entry.feature.rawValue, entry.status, entry.credits.thousandths,
-                entry.day, entry.createdAt.storedMilliseconds, entry.contactName, entry.contactEmail, entry.phone,
-                entry.email, entry.iso, entry.segments, entry.encoding, entry.event, entry.creditScore,
-                entry.dtiPercent, entry.reason,
+                entry.id, entry.accountID.rawValue, entry.feature.rawValue, entry.log.rawValue, entry.status,
+                entry.credits.thousandths, entry.totalCredits?.thousandths, entry.day,
+                entry.createdAt.storedMilliseconds, entry.contactName, entry.contactEmail, entry.phone, entry.email,
+                entry.iso, entry.segments, entry.encoding, entry.event, entry.creditScore, entry.dtiPercent,
+                entry.reason,
+            ]
+        )
+        // A log's totals read these counts, kept in the same transaction as the line.
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO usage_log_days (account_id, log, day, status, lines, credits) VALUES (?, ?, ?, ?, 1, ?)
+                ON CONFLICT (account_id, log, day, status)
+                DO UPDATE SET lines = lines + 1, credits = credits + excluded.credits
+                """
+        ).execute(
+            arguments: [
+                entry.accountID.rawValue, entry.log.rawValue, entry.day, entry.status, entry.credits.thousandths,
             ]
         )
         // Reports read only the rollups, kept in the same transaction as the charge.
         guard entry.credits.isPositive else { return }
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO usage_rollups (account_id, day, feature, uses, credits) VALUES (?, ?, ?, 1, ?)
                 ON CONFLICT (account_id, day, feature)
                 DO UPDATE SET uses = uses + 1, credits = credits + excluded.credits
-                """,
+                """
+        ).execute(
             arguments: [entry.accountID.rawValue, entry.day, entry.feature.rawValue, entry.credits.thousandths]
         )
     }
@@ -180,33 +197,36 @@ extension SQLiteStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM usage_log WHERE account_id = ? AND feature = ?
-                    ORDER BY created_at DESC, rowid DESC LIMIT ?
+                    SELECT * FROM usage_log WHERE account_id = ? AND log = ? AND feature = ?
+                    ORDER BY created_at DESC, id DESC LIMIT ?
                     """,
-                arguments: [account.rawValue, feature.rawValue, limit]
-            ).map { row in
-                UsageLogEntry(
-                    id: row["id"],
-                    accountID: AccountID(row["account_id"]),
-                    feature: Feature(rawValue: row["feature"]) ?? feature,
-                    status: row["status"],
-                    credits: Credits(thousandths: row["credits"]),
-                    day: row["day"],
-                    createdAt: Date(storedMilliseconds: row["created_at"]),
-                    contactName: row["contact_name"],
-                    contactEmail: row["contact_email"],
-                    phone: row["phone"],
-                    email: row["email"],
-                    iso: row["iso"],
-                    segments: row["segments"],
-                    encoding: row["encoding"],
-                    event: row["event"],
-                    creditScore: row["credit_score"],
-                    dtiPercent: row["dti_percent"],
-                    reason: row["reason"]
-                )
-            }
+                arguments: [account.rawValue, FeatureLog(of: feature).rawValue, feature.rawValue, limit]
+            ).map { Self.usageLogEntry($0, feature: feature) }
         }
+    }
+
+    static func usageLogEntry(_ row: Row, feature: Feature) -> UsageLogEntry {
+        UsageLogEntry(
+            id: row["id"],
+            accountID: AccountID(row["account_id"]),
+            feature: Feature(rawValue: row["feature"]) ?? feature,
+            status: row["status"],
+            credits: Credits(thousandths: row["credits"]),
+            day: row["day"],
+            createdAt: Date(storedMilliseconds: row["created_at"]),
+            contactName: row["contact_name"],
+            contactEmail: row["contact_email"],
+            phone: row["phone"],
+            email: row["email"],
+            iso: row["iso"],
+            segments: row["segments"],
+            encoding: row["encoding"],
+            event: row["event"],
+            creditScore: row["credit_score"],
+            dtiPercent: row["dti_percent"],
+            reason: row["reason"],
+            totalCredits: (row["total_credits"] as Int64?).map(Credits.init(thousandths:))
+        )
     }
 
     public func usageRollup(account: AccountID, from: String, to: String) async throws -> [FeatureUsage] {

@@ -250,15 +250,18 @@ extension SQLiteStore {
         return balance
     }
 
-    public func ledger(account: AccountID, limit: Int, before: Int64?) async throws -> [LedgerEntry] {
+    public func ledger(account: AccountID, limit: Int, before: Int64?, window: Range<Date>?) async throws -> [LedgerEntry] {
         try await pool.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM ledger WHERE account_id = ? AND sequence < ?
+                    SELECT * FROM ledger WHERE account_id = ? AND sequence < ? AND created_at >= ? AND created_at < ?
                     ORDER BY sequence DESC LIMIT ?
                     """,
-                arguments: [account.rawValue, before ?? Int64.max, limit]
+                arguments: [
+                    account.rawValue, before ?? Int64.max, window?.lowerBound.storedMilliseconds ?? Int64.min,
+                    window?.upperBound.storedMilliseconds ?? Int64.max, limit,
+                ]
             ).map { row in
                 LedgerEntry(
                     sequence: row["sequence"],

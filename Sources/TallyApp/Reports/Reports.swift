@@ -1,0 +1,277 @@
+import Foundation
+import TallyCore
+import TallyStore
+
+/// Credit usage and feature logs: what a customer reads to see where the credits went.
+/// Reads only, never writes.
+///
+/// The usage report is answered from the daily rollups alone, so a five-year range
+/// costs one row per day and feature however long the log is. A log page is one
+/// index range, found by an opaque keyset cursor.
+public struct Reports: Sendable {
+    let store: any Store
+    let time: any TimeSource
+
+    public static let defaultPageSize = 50
+    public static let maximumPageSize = 500
+    /// Lines read per round when a whole log is exported.
+    static let exportChunk = 1_000
+
+    public init(store: any Store, time: any TimeSource) {
+        self.store = store
+        self.time = time
+    }
+
+    // MARK: Usage
+
+    public struct FeatureLine: Sendable, Codable, Hashable {
+        public var feature: Feature
+        /// The catalog price of one use; SMS has none (it depends on country and segments).
+        @Nullable public var costPerUse: Credits?
+        public var uses: Int64
+        public var credits: Credits
+    }
+
+    public struct Day: Sendable, Codable, Hashable {
+        /// `YYYY-MM-DD`, a Pacific calendar day.
+        public var date: String
+        public var credits: Credits
+        /// Credits per feature id, every feature present.
+        public var features: [String: Credits]
+    }
+
+    public struct UsageReport: Sendable, Codable, Hashable {
+        public var from: String
+        public var to: String
+        public var features: [FeatureLine]
+        public var totalCredits: Credits
+        public var days: [Day]
+    }
+
+    /// Per-feature uses and credits over Pacific days `from...to` (the last 30 days by
+    /// default), with one entry per day for the chart, days without use included.
+    public func usage(of reader: ReportReader, from: String?, to: String?) async throws -> UsageReport {
+        let range = try dateRange(from: from, to: to)
+        let rows = try await store.usageByDay(account: reader.accountID, range: range)
+        var byDay = [String: [Feature: Credits]]()
+        var uses = [Feature: Int64]()
+        var credits = [Feature: Credits]()
+        for row in rows {
+            byDay[row.day, default: [:]][row.feature, default: .zero] += row.credits
+            uses[row.feature, default: 0] += row.uses
+            credits[row.feature, default: .zero] += row.credits
+        }
+        let features = Feature.allCases.map {
+            FeatureLine(
+                feature: $0,
+                costPerUse: Catalog.price(of: $0),
+                uses: uses[$0] ?? 0,
+                credits: credits[$0] ?? .zero
+            )
+        }
+        let days = range.days.map { day -> Day in
+            let spent = byDay[day.description] ?? [:]
+            return Day(
+                date: day.description,
+                credits: spent.values.reduce(.zero, +),
+                features: Dictionary(uniqueKeysWithValues: Feature.allCases.map { ($0.rawValue, spent[$0] ?? .zero) })
+            )
+        }
+        return UsageReport(
+            from: range.from.description,
+            to: range.to.description,
+            features: features,
+            totalCredits: features.map(\.credits).reduce(.zero, +),
+            days: days
+        )
+    }
+
+    // MARK: Logs
+
+    /// A log query as a reader writes it: every field text, unchecked.
+    public struct LogRequest: Sendable, Hashable {
+        public var from: String?
+        public var to: String?
+        public var result: String?
+        public var q: String?
+        public var limit: String?
+        public var cursor: String?
+
+        public init(
+            from: String? = nil,
+            to: String? = nil,
+            result: String? = nil,
+            q: String? = nil,
+            limit: String? = nil,
+            cursor: String? = nil
+        ) {
+            self.from = from
+            self.to = to
+            self.result = result
+            self.q = q
+            self.limit = limit
+            self.cursor = cursor
+        }
+    }
+
+    public struct LogPage: Sendable, Encodable {
+        public var log: FeatureLog
+        public var from: String
+        public var to: String
+        public var total: Int64
+        public var totalCredits: Credits
+        /// SMS sent in the filtered range; the SMS log only.
+        public var totalSent: Int64?
+        public var items: [LogItem]
+        @Nullable public var nextCursor: String?
+
+        enum CodingKeys: String, CodingKey {
+            case from, to, total, totalCredits, totalSent, items, nextCursor
+        }
+    }
+
+    /// The log's name, or 404.
+    public static func log(named name: String) throws -> FeatureLog {
+        guard let log = FeatureLog(rawValue: name) else {
+            throw TallyError.notFound(
+                "no log \(name); the logs are " + FeatureLog.allCases.map(\.rawValue).joined(separator: ", ")
+            )
+        }
+        return log
+    }
+
+    /// One page of a log, newest first, with the totals of everything the filters match.
+    public func page(_ log: FeatureLog, of reader: ReportReader, _ request: LogRequest) async throws -> LogPage {
+        let query = try logQuery(log, request)
+        async let summary = store.logSummary(account: reader.accountID, query: query)
+        var lines = try await store.logLines(account: reader.accountID, query: query)
+        var next: String?
+        if lines.count > query.limit - 1 {
+            lines.removeLast(lines.count - (query.limit - 1))
+            next = lines.last?.cursor.encoded(for: log.rawValue)
+        }
+        let totals = try await summary
+        return LogPage(
+            log: log,
+            from: query.range.from.description,
+            to: query.range.to.description,
+            total: totals.lines,
+            totalCredits: totals.credits,
+            totalSent: log == .sms ? totals.sent : nil,
+            items: lines.map(LogItem.init),
+            nextCursor: next
+        )
+    }
+
+    /// A checked CSV export of a whole filtered log, ready to stream.
+    public struct LogExport: Sendable {
+        let store: any Store
+        let account: AccountID
+        let query: LogQuery
+        /// `tally-sms-2026-11-01-to-2026-11-30.csv`.
+        public let fileName: String
+
+        /// Hands the CSV to `write` a chunk at a time (a header row, then 1,000 lines a
+        /// chunk), so memory stays flat whatever the log's size.
+        public func run(write: (String) async throws -> Void) async throws {
+            var query = query
+            try await write(CSV.row(LogItem.csvHeader(query.log)))
+            while true {
+                let lines = try await store.logLines(account: account, query: query)
+                guard !lines.isEmpty else { return }
+                var chunk = ""
+                for line in lines { chunk += CSV.row(LogItem(line).csvFields) }
+                try await write(chunk)
+                guard lines.count == query.limit, let last = lines.last else { return }
+                query.after = last.cursor
+            }
+        }
+    }
+
+    /// The whole filtered log as CSV (its `limit` and `cursor` ignored); a bad parameter
+    /// is refused here, before anything is streamed.
+    public func export(_ log: FeatureLog, of reader: ReportReader, _ request: LogRequest) throws -> LogExport {
+        var request = request
+        request.limit = nil
+        request.cursor = nil
+        var query = try logQuery(log, request)
+        query.limit = Self.exportChunk
+        return LogExport(
+            store: store,
+            account: reader.accountID,
+            query: query,
+            fileName: "tally-\(log.rawValue)-\(query.range.from)-to-\(query.range.to).csv"
+        )
+    }
+
+    /// Checks a log request: every bad parameter is a 422 naming it.
+    func logQuery(_ log: FeatureLog, _ request: LogRequest) throws -> LogQuery {
+        let range = try dateRange(from: request.from, to: request.to)
+        var limit = Self.defaultPageSize
+        if let text = request.limit {
+            guard let value = Int(text), (1...Self.maximumPageSize).contains(value) else {
+                throw TallyError.invalid("limit", "must be a whole number from 1 to \(Self.maximumPageSize)")
+            }
+            limit = value
+        }
+        if let result = request.result, !log.results.contains(result) {
+            throw TallyError.invalid("result", "must be one of: " + log.results.joined(separator: ", "))
+        }
+        var after: LogCursor?
+        if let text = request.cursor {
+            guard let cursor = LogCursor(text, for: log.rawValue) else {
+                throw TallyError.invalid("cursor", "is not a cursor Tally gave for this log")
+            }
+            after = cursor
+        }
+        if let q = request.q, q.count > LogSearch.maximumLength {
+            throw TallyError.invalid("q", "must be at most \(LogSearch.maximumLength) characters")
+        }
+        // One line more than the page, to know whether another page follows.
+        return LogQuery(
+            log: log,
+            range: range,
+            result: request.result,
+            search: LogSearch(request.q),
+            after: after,
+            limit: limit + 1
+        )
+    }
+
+    /// The Pacific days asked for, or a 422 naming the parameter.
+    public func dateRange(from: String?, to: String?) throws -> PacificDateRange {
+        let today = PacificDate(containing: time.now())
+        switch PacificDateRange.parse(from: from, to: to, today: today) {
+        case .success(let range):
+            return range
+        case .failure(.malformed(let parameter)):
+            throw TallyError.invalid(parameter, "must be a real date written YYYY-MM-DD")
+        case .failure(.reversed):
+            throw TallyError.invalid("from", "must not be after to")
+        case .failure(.tooLong):
+            throw TallyError.invalid("to", "must be at most \(PacificDateRange.maximumYears) years after from")
+        }
+    }
+}
+
+extension Reports {
+    /// The ledger window a reader asked for: none (the whole ledger) when neither
+    /// `from` nor `to` is given, else those Pacific days.
+    public func ledgerWindow(from: String?, to: String?) throws -> Range<Date>? {
+        guard from != nil || to != nil else { return nil }
+        let range = try dateRange(from: from, to: to)
+        return range.start..<range.end
+    }
+
+    /// The header row of the ledger's CSV export.
+    public static let ledgerCSVHeader = ["Time", "Kind", "Credits", "Balance after", "Held", "Used", "Reference", "ID"]
+
+    /// A ledger entry's cells under `ledgerCSVHeader`.
+    public static func ledgerCSVFields(_ entry: Wallets.LedgerEntryView) -> [String] {
+        [
+            PacificDay.timestamp(entry.createdAt), entry.kind.rawValue, entry.credits.description,
+            entry.balanceAfter.description, entry.held.description, entry.used.description, entry.reference,
+            entry.id.rawValue,
+        ]
+    }
+}

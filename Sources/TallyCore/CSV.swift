@@ -1,0 +1,38 @@
+/// Rows of comma-separated values as RFC 4180 writes them, safe to open in a spreadsheet.
+public enum CSV {
+    /// One line: fields quoted where they need it, ending in CRLF.
+    public static func row(_ fields: [String]) -> String {
+        fields.map(field).joined(separator: ",") + "\r\n"
+    }
+
+    /// A field a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`,
+    /// a tab or a carriage return) gets a leading `'`, so it reads as text; a field with
+    /// a comma, a quote or a line break is quoted, its quotes doubled. A negative
+    /// amount (`-0.500`) is a number, not a formula, and stays as it is.
+    public static func field(_ value: String) -> String {
+        var text = value
+        if let first = text.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first),
+            !isNegativeAmount(text)
+        {
+            text = "'" + text
+        }
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func isNegativeAmount(_ text: String) -> Bool {
+        let body = text.utf8.dropFirst()
+        guard text.utf8.first == UInt8(ascii: "-"), let firstDigit = body.first,
+            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(firstDigit)
+        else { return false }
+        var seenPoint = false
+        for byte in body {
+            if byte == UInt8(ascii: ".") && !seenPoint {
+                seenPoint = true
+            } else if !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
+                return false
+            }
+        }
+        return text.utf8.last != UInt8(ascii: ".")
+    }
+}
