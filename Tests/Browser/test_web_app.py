@@ -335,12 +335,65 @@ class WebApp(unittest.TestCase):
         self.wait_for("flash")
         self.assertEqual(self.all("webhook-row"), [])
 
-    def test_13_usage_and_logs_pages_answer(self):
+    def test_13_credit_usage_and_its_logs(self):
+        key = os.environ["TALLY_API_KEY"]
+        for index in range(55):
+            domain = "example.invalid" if index % 11 == 0 or index % 4 == 0 else "example.com"
+            status, _ = api("POST", f"/v1/accounts/{ACCOUNT}/validations/email", key, {"email": f"lead{index}@{domain}"})
+            self.assertEqual(status, 200)
         self.go("/app/usage")
-        self.assertTrue(self.find("nav").is_displayed())
+        rows = self.all("usage-row")
+        self.assertEqual(len(rows), 5)
+        email = next(r for r in rows if "Email validation" in r.text)
+        # 55 here and one by the credit check of the usage guard test.
+        self.assertEqual(self.find("usage-uses", email).text, "56")
+        self.assertEqual(self.find("usage-credits", email).text, "28.000")
+        self.assertEqual(self.find("usage-cost", email).text, "0.500")
+        chart = self.find("usage-chart")
+        self.assertIn("Credits used per day", chart.find_element(By.TAG_NAME, "title").get_attribute("textContent"))
+        self.assertGreater(len(chart.find_elements(By.TAG_NAME, "rect")), 0)
+        total = self.text("usage-total")
         self.shoot("usage")
+        self.find("range-7").click()
+        WebDriverWait(self.driver, 5).until(lambda d: "from=" in d.current_url)
+        self.assertIn("active", self.find("range-7").get_attribute("class"))
+        self.assertEqual(self.text("usage-total"), total, "everything happened today")
+        email = next(r for r in self.all("usage-row") if "Email validation" in r.text)
+        self.find("usage-feature", email).click()
+        WebDriverWait(self.driver, 5).until(lambda d: "/app/logs/email_validation" in d.current_url)
+        self.assertIn("from=", self.driver.current_url, "the log keeps the range")
+        self.assertEqual(len(self.all("log-row")), 50)
+        self.assertIn("56 lines", self.text("log-total"))
+        self.assertTrue(re.search(r"P[SD]T", self.all("log-row")[0].text))
+        self.shoot("log")
+        self.find("next-page").click()
+        WebDriverWait(self.driver, 5).until(lambda d: "cursor=" in d.current_url)
+        self.assertEqual(len(self.all("log-row")), 6)
+        self.assertEqual(self.all("next-page"), [])
+        Select(self.field("result")).select_by_value("invalid")
+        self.find("apply-filters").click()
+        WebDriverWait(self.driver, 5).until(lambda d: "result=invalid" in d.current_url)
+        invalid = self.all("log-row")
+        self.assertEqual(len(invalid), 17)
+        self.assertTrue(all("invalid" in row.text.lower() for row in invalid))
+        href = self.find("csv-download").get_attribute("href")
+        self.assertIn("result=invalid", href)
+        csv = self.driver.execute_async_script(
+            """
+            const done = arguments[arguments.length - 1];
+            fetch(arguments[0]).then(r => r.text().then(t => done([r.status, r.headers.get('content-type'), t])));
+            """,
+            href,
+        )
+        self.assertEqual(csv[0], 200)
+        self.assertIn("text/csv", csv[1])
+        lines = [line for line in csv[2].splitlines() if line.strip()]
+        self.assertEqual(len(lines), 1 + 17, csv[2][:300])
+        self.assertTrue(lines[0].startswith("Time,"))
+        self.assertTrue(all("invalid" in line for line in lines[1:]))
         self.go("/app/logs/sms")
-        self.assertTrue(self.find("nav").is_displayed())
+        self.assertEqual(self.text("sms-total-sent"), "0")
+        self.assertEqual(self.all("log-row"), [])
 
     def test_14_log_out(self):
         self.go("/app/billing")

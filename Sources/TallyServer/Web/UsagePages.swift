@@ -3,39 +3,82 @@ import Hummingbird
 import TallyApp
 import TallyCore
 
-/// Credit usage and the feature logs.
+/// Credit usage (per feature, with a daily chart) and the feature logs, with their CSV download.
 extension WebRoutes {
-    static let logs = ["sms", "email_validation", "phone_validation", "credit_checks"]
-
     func addUsage(to router: Router<TallyRequestContext>) {
         router.get(
             "/app/usage",
-            use: page { _, visit, _ in
-                let model = MessageModel(
-                    heading: "Credit usage is coming",
-                    text:
-                        "A per-feature breakdown and a daily chart of your credits will show here. Your balance and history are on the Billing page.",
-                    test: "usage-coming",
-                    link: "/app/billing",
-                    linkLabel: "Go to Billing"
-                )
-                return WebResponse.html(views.page("message", model, title: "Credit usage", section: .usage, visit: visit))
+            use: page { request, visit, _ in
+                let query = request.uri.queryParameters
+                let from = query.get("from").flatMap { $0.isEmpty ? nil : $0 }
+                let to = query.get("to").flatMap { $0.isEmpty ? nil : $0 }
+                let reader = try visit.principal.reportReader(of: visit.manager.accountID)
+                do {
+                    let report = try await tally.reports.usage(of: reader, from: from, to: to)
+                    let wallet = try await tally.wallets.wallet(of: try visit.featureCaller)
+                    let model = UsageModel(report: report, available: wallet.available, today: today, values: [:], errors: [:])
+                    return WebResponse.html(views.page("usage", model, title: "Credit usage", section: .usage, visit: visit))
+                } catch TallyError.invalid(let errors) {
+                    let report = try await tally.reports.usage(of: reader, from: nil, to: nil)
+                    let model = UsageModel(
+                        report: report,
+                        available: nil,
+                        today: today,
+                        values: ["from": from ?? "", "to": to ?? ""],
+                        errors: FormErrors(errors).byField
+                    )
+                    return WebResponse.html(
+                        views.page("usage", model, title: "Credit usage", section: .usage, visit: visit),
+                        status: .unprocessableContent
+                    )
+                }
             }
         )
         router.get(
             "/app/logs/{log}",
-            use: page { _, visit, context in
-                let log = try context.parameters.require("log")
-                guard Self.logs.contains(log) else { throw TallyError.notFound("no log \(log)") }
-                let model = MessageModel(
-                    heading: "Logs are coming",
-                    text: "Every SMS, validation and credit check, line by line, with filters and a CSV download, will show here.",
-                    test: "logs-coming",
-                    link: "/app/billing",
-                    linkLabel: "Go to Billing"
-                )
-                return WebResponse.html(views.page("message", model, title: "Logs", section: .logs, visit: visit))
+            use: page { request, visit, context in
+                var name = try context.parameters.require("log")
+                let csv = name.hasSuffix(".csv")
+                if csv { name.removeLast(".csv".count) }
+                let log = try Reports.log(named: name)
+                let reader = try visit.principal.reportReader(of: visit.manager.accountID)
+                let logRequest = Self.webLogRequest(request)
+                if csv {
+                    let export = try tally.reports.export(log, of: reader, logRequest)
+                    return ReportRoutes.csv(fileName: export.fileName) { write in try await export.run(write: write) }
+                }
+                do {
+                    let page = try await tally.reports.page(log, of: reader, logRequest)
+                    let model = LogModel(log: log, page: page, request: logRequest, errors: [:])
+                    return WebResponse.html(views.page("log", model, title: LogModel.title(log), section: .logs, visit: visit))
+                } catch TallyError.invalid(let errors) {
+                    let model = LogModel(log: log, page: nil, request: logRequest, errors: FormErrors(errors).byField)
+                    return WebResponse.html(
+                        views.page("log", model, title: LogModel.title(log), section: .logs, visit: visit),
+                        status: .unprocessableContent
+                    )
+                }
             }
+        )
+    }
+
+    /// The Pacific calendar day now.
+    var today: PacificDate { PacificDate(containing: tally.time.now()) }
+
+    /// The log filters of a page's query; empty fields are "not given".
+    static func webLogRequest(_ request: Request) -> Reports.LogRequest {
+        let query = request.uri.queryParameters
+        func value(_ name: String) -> String? {
+            guard let text = query.get(name)?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+            return text
+        }
+        return Reports.LogRequest(
+            from: value("from"),
+            to: value("to"),
+            result: value("result"),
+            q: value("q"),
+            limit: value("limit"),
+            cursor: value("cursor")
         )
     }
 }
