@@ -78,6 +78,8 @@ struct BillingModel {
     let autoCards: [Card]
     let cardValues: [String: String]
     let cardErrors: [String: String]
+    /// The burn rate and how long available credits last at it.
+    var burnRate = ""
 
     init(
         wallet: Wallets.WalletView,
