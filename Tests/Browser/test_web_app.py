@@ -14,7 +14,7 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -78,9 +78,22 @@ class WebApp(unittest.TestCase):
     def all(self, test):
         return self.driver.find_elements(By.CSS_SELECTOR, f'[data-test="{test}"]')
 
+    def press(self, element):
+        """Clicks something that loads a page, and waits until the new page replaced the old."""
+        self.driver.execute_script("window.__leaving = true")
+
+        def arrived(driver):
+            try:
+                return driver.execute_script("return !window.__leaving && document.readyState === 'complete'")
+            except WebDriverException:
+                return False  # between the two pages
+
+        element.click()
+        WebDriverWait(self.driver, 10).until(arrived)
+
     def wait_for(self, test, timeout=10):
         try:
-            return WebDriverWait(self.driver, timeout).until(
+            return WebDriverWait(self.driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(
                 lambda d: next((e for e in d.find_elements(By.CSS_SELECTOR, f'[data-test="{test}"]') if e.is_displayed()), None)
             )
         except TimeoutException:
@@ -110,7 +123,7 @@ class WebApp(unittest.TestCase):
     def login(self, email, password):
         self.type_into(self.field("email"), email)
         self.type_into(self.field("password"), password)
-        self.find("login-submit").click()
+        self.press(self.find("login-submit"))
 
     def open_buy_dialog(self):
         self.go("/app/billing")
@@ -151,7 +164,7 @@ class WebApp(unittest.TestCase):
         self.assertEqual(self.find("price", dialog).text, "$100.00")
         self.fill_card(dialog, "4242424242424242")
         self.shoot("buy-dialog")
-        self.find("confirm-buy", dialog).click()
+        self.press(self.find("confirm-buy", dialog))
         self.assertIn("500.000", self.wait_for("flash").text)
         self.assertEqual(self.text("available"), "500.000")
         self.assertEqual(self.text("total"), "500.000")
@@ -167,7 +180,7 @@ class WebApp(unittest.TestCase):
         credits = self.field("credits", dialog)
         self.type_into(credits, "250")
         self.assertEqual(self.find("price", dialog).text, "$50.00")
-        self.find("confirm-buy", dialog).click()
+        self.press(self.find("confirm-buy", dialog))
         self.wait_for("flash")
         self.assertEqual(self.text("available"), "750.000")
         self.assertEqual(len(self.all("purchase-row")), 2)
@@ -178,7 +191,7 @@ class WebApp(unittest.TestCase):
         self.assertTrue(self.field("cardNumber", dialog).is_displayed())
         self.find("bundle-1000", dialog).click()
         self.fill_card(dialog, "4000000000000002")
-        self.find("confirm-buy", dialog).click()
+        self.press(self.find("confirm-buy", dialog))
         error = self.wait_for("purchase-error")
         self.assertIn("declined", error.text.lower())
         self.assertEqual(self.field("credits").get_attribute("value"), "1000", "the input is kept")
@@ -190,7 +203,7 @@ class WebApp(unittest.TestCase):
         dialog = self.open_buy_dialog()
         self.type_into(self.field("credits", dialog), "50")
         self.assertEqual(self.find("price", dialog).text, "—")
-        self.find("confirm-buy", dialog).click()
+        self.press(self.find("confirm-buy", dialog))
         error = self.wait_for("field-error")
         self.assertIn("at least 100", error.text)
         self.assertEqual(self.field("credits").get_attribute("value"), "50")
@@ -205,7 +218,7 @@ class WebApp(unittest.TestCase):
         method.select_by_visible_text(next(o.text for o in method.options if "4242" in o.text))
         form = dialog.find_element(By.TAG_NAME, "form")
         sent = self.driver.execute_script("return new URLSearchParams(new FormData(arguments[0])).toString()", form)
-        self.find("confirm-buy", dialog).click()
+        self.press(self.find("confirm-buy", dialog))
         self.wait_for("flash")
         self.assertEqual(self.text("available"), "1250.000")
         # The same form again, with the same idempotency key: a double click or a resubmit.
@@ -229,13 +242,13 @@ class WebApp(unittest.TestCase):
         if not box.is_selected():
             box.click()
         self.type_into(self.field("thresholdCredits", form), "0")
-        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        self.press(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         self.assertIn("must be more than zero", self.wait_for("field-error").text)
         self.assertIn("Off", self.text("auto-recharge-status"), "a rejected form changes nothing")
         form = self.find("auto-recharge-form")
         self.type_into(self.field("thresholdCredits", form), "200")
         self.type_into(self.field("rechargeCredits", form), "1000")
-        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        self.press(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         self.assertIn("Auto-recharge is on", self.wait_for("flash").text)
         self.assertIn("On", self.text("auto-recharge-status"))
         self.shoot("billing")
@@ -263,7 +276,7 @@ class WebApp(unittest.TestCase):
             box.click()
         self.type_into(self.field("maxRequests", form), "1")
         self.type_into(self.field("windowSeconds", form), "3600")
-        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        self.press(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         self.assertIn("at most 1 credit checks per hour", self.wait_for("flash").text)
         # The platform's backend exceeds the limit.
         token = os.environ["TALLY_OPERATOR_TOKEN"]
@@ -275,7 +288,7 @@ class WebApp(unittest.TestCase):
         self.go("/app/usage-guard")
         self.assertTrue(self.wait_for("guard-paused").is_displayed())
         self.shoot("usage-guard")
-        self.find("resume").click()
+        self.press(self.find("resume"))
         self.assertIn("running again", self.wait_for("flash").text)
         self.assertEqual(self.all("guard-paused"), [])
 
@@ -300,12 +313,12 @@ class WebApp(unittest.TestCase):
         self.assertTrue(self.find("coupling-note").is_displayed())
         self.type_into(self.field("minCreditScore"), "900")
         self.field("routeName").send_keys("Prime")
-        self.find("save-event").click()
+        self.press(self.find("save-event"))
         self.assertIn("300", self.wait_for("field-error").text)
         self.assertEqual(self.field("name").get_attribute("value"), "Spring open house")
         self.type_into(self.field("minCreditScore"), "600")
         self.type_into(self.field("maxDtiPercent"), "45")
-        self.find("save-event").click()
+        self.press(self.find("save-event"))
         self.assertIn("Saved Spring open house", self.wait_for("flash").text)
         self.shoot("event")
         self.go("/app/events")
@@ -317,21 +330,21 @@ class WebApp(unittest.TestCase):
         self.go("/app/developers")
         before = len(self.all("api-key-row"))
         self.type_into(self.field("name", self.find("api-key-form")), "Production backend")
-        self.find("create-key").click()
+        self.press(self.find("create-key"))
         self.assertTrue(self.wait_for("secret").text.startswith("tk_"))
         self.assertEqual(len(self.all("api-key-row")), before + 1)
         self.go("/app/developers")
         self.assertEqual(self.all("secret"), [], "the key is shown once")
         self.type_into(self.field("url", self.find("webhook-form")), "https://example.com/tally-hooks")
-        self.find("add-webhook").click()
+        self.press(self.find("add-webhook"))
         self.assertTrue(self.wait_for("secret").text.startswith("whsec_"))
         self.assertEqual(len(self.all("webhook-row")), 1)
         self.shoot("developers")
         rows = self.all("api-key-row")
-        rows[-1].find_element(By.CSS_SELECTOR, '[data-test="revoke-key"]').click()
+        self.press(rows[-1].find_element(By.CSS_SELECTOR, '[data-test="revoke-key"]'))
         self.wait_for("flash")
         self.assertEqual(len(self.all("api-key-row")), before)
-        self.find("remove-webhook").click()
+        self.press(self.find("remove-webhook"))
         self.wait_for("flash")
         self.assertEqual(self.all("webhook-row"), [])
 
@@ -354,24 +367,24 @@ class WebApp(unittest.TestCase):
         self.assertGreater(len(chart.find_elements(By.TAG_NAME, "rect")), 0)
         total = self.text("usage-total")
         self.shoot("usage")
-        self.find("range-7").click()
+        self.press(self.find("range-7"))
         WebDriverWait(self.driver, 5).until(lambda d: "from=" in d.current_url)
         self.assertIn("active", self.find("range-7").get_attribute("class"))
         self.assertEqual(self.text("usage-total"), total, "everything happened today")
         email = next(r for r in self.all("usage-row") if "Email validation" in r.text)
-        self.find("usage-feature", email).click()
+        self.press(self.find("usage-feature", email))
         WebDriverWait(self.driver, 5).until(lambda d: "/app/logs/email_validation" in d.current_url)
         self.assertIn("from=", self.driver.current_url, "the log keeps the range")
         self.assertEqual(len(self.all("log-row")), 50)
         self.assertIn("56 lines", self.text("log-total"))
         self.assertTrue(re.search(r"P[SD]T", self.all("log-row")[0].text))
         self.shoot("log")
-        self.find("next-page").click()
+        self.press(self.find("next-page"))
         WebDriverWait(self.driver, 5).until(lambda d: "cursor=" in d.current_url)
         self.assertEqual(len(self.all("log-row")), 6)
         self.assertEqual(self.all("next-page"), [])
         Select(self.field("result")).select_by_value("invalid")
-        self.find("apply-filters").click()
+        self.press(self.find("apply-filters"))
         WebDriverWait(self.driver, 5).until(lambda d: "result=invalid" in d.current_url)
         invalid = self.all("log-row")
         self.assertEqual(len(invalid), 17)
@@ -397,7 +410,7 @@ class WebApp(unittest.TestCase):
 
     def test_14_log_out(self):
         self.go("/app/billing")
-        self.find("logout").click()
+        self.press(self.find("logout"))
         WebDriverWait(self.driver, 5).until(lambda d: "/app/login" in d.current_url)
         self.go("/app/billing")
         self.assertIn("/app/login", self.driver.current_url)

@@ -102,7 +102,10 @@ struct WebAppTests {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()
             let token = try await account.person(role)
-            for path in ["/app/billing", "/app/usage-guard", "/app/events", "/app/developers", "/app/notifications"] {
+            for path in [
+                "/app/billing", "/app/usage", "/app/logs/sms", "/app/logs/sms.csv", "/app/usage-guard", "/app/events", "/app/developers",
+                "/app/notifications",
+            ] {
                 let page = try await send(harness, .get, path, cookies: ["tally_session": token])
                 #expect(page.status == 403, "\(path)")
                 #expect(page.body.contains(#"data-test="forbidden""#))
@@ -166,6 +169,22 @@ struct WebAppTests {
             #expect(low.body.contains(#"data-test="low-balance-banner""#))
             #expect(!low.body.contains(#"data-test="depleted-banner""#))
             #expect(low.body.contains(#"<span data-test="available">100.000</span>"#))
+        }
+    }
+
+    @Test func aLogDownloadsAsCSVWithTheSessionCookie() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            _ = try await account.buy(100)
+            let key = try await account.apiKey()
+            let validated = try await account.post("/validations/email", #"{"email":"lee@example.com"}"#, token: key)
+            #expect(validated.status == 200, "\(validated)")
+            let csv = try await send(harness, .get, "/app/logs/email_validation.csv", cookies: ["tally_session": account.ownerToken])
+            #expect(csv.status == 200)
+            #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+            let lines = csv.body.split(whereSeparator: \.isNewline)
+            #expect(lines.count == 2, "\(csv.body)")
+            #expect(lines.last?.contains("lee@example.com") == true)
         }
     }
 }

@@ -67,8 +67,11 @@ struct LogModel {
             pairs.isEmpty ? "" : "?" + pairs.map { "\($0.0)=\(WebSession.percentEncoded($0.1))" }.joined(separator: "&")
         }
         let range = filters.filter { $0.0 == "from" || $0.0 == "to" }
-        tabs = FeatureLog.allCases.map { Tab(label: Self.title($0).replacingOccurrences(of: " log", with: ""), href: "/app/logs/\($0.rawValue)" + query(range), active: $0 == log) }
-        results = [Choice(value: "", label: "All results", selected: request.result == nil)]
+        tabs = FeatureLog.allCases.map {
+            Tab(label: Self.title($0).replacingOccurrences(of: " log", with: ""), href: "/app/logs/\($0.rawValue)" + query(range), active: $0 == log)
+        }
+        results =
+            [Choice(value: "", label: "All results", selected: request.result == nil)]
             + log.results.map { Choice(value: $0, label: $0.capitalized, selected: request.result == $0) }
         columns = Self.columns(log).map { Cell(text: $0.0, className: $0.1) }
         rows = (page?.items ?? []).map { Row(cells: Self.cells($0)) }

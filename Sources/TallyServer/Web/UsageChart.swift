@@ -52,7 +52,9 @@ enum UsageChart {
         let every = max(days.count / 6, 1)
         for (index, day) in days.enumerated() where index % every == 0 || index == days.count - 1 {
             let x = left * 100 + slot * Int64(index) + slot / 2
-            parts.append(#"<text x="\#(decimal(x))" y="\#(height - 8)" text-anchor="middle" class="axis">\#(escape(WebFormat.shortDay(day.date)))</text>"#)
+            parts.append(
+                #"<text x="\#(decimal(x))" y="\#(height - 8)" text-anchor="middle" class="axis">\#(escape(WebFormat.shortDay(day.date)))</text>"#
+            )
         }
         parts.append("</svg>")
         return parts.joined()

@@ -103,7 +103,10 @@ struct UsageModel {
         var text = "About \(perDay) credits a day in this range"
         if let available {
             let left = available.thousandths / perDay.thousandths
-            text += left >= 1 ? "; at this rate your available credits last about \(WebFormat.count(left)) more days." : "; your available credits would not last a day at this rate."
+            text +=
+                left >= 1
+                ? "; at this rate your available credits last about \(WebFormat.count(left)) more days."
+                : "; your available credits would not last a day at this rate."
         } else {
             text += "."
         }
