@@ -277,7 +277,7 @@ class WebApp(unittest.TestCase):
         self.type_into(self.field("maxRequests", form), "1")
         self.type_into(self.field("windowSeconds", form), "3600")
         self.press(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
-        self.assertIn("at most 1 credit checks per hour", self.wait_for("flash").text)
+        self.assertIn("at most 1 credit check per hour", self.wait_for("flash").text)
         # The platform's backend exceeds the limit.
         token = os.environ["TALLY_OPERATOR_TOKEN"]
         api("POST", f"/v1/accounts/{ACCOUNT}/verification", token, {"usBusinessEntity": True})

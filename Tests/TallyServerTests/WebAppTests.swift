@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import NIOCore
+import TallyServer
 import Testing
 
 /// The web app's rules that hold whatever the browser: who sees the pages, and forms
@@ -186,5 +187,10 @@ struct WebAppTests {
             #expect(lines.count == 2, "\(csv.body)")
             #expect(lines.last?.contains("lee@example.com") == true)
         }
+    }
+
+    @Test(arguments: [("1", true), ("true", true), ("0", false), ("", false)])
+    func cookiesAreSecureWhenTallyIsToldItRunsBehindHTTPS(setting: String, secure: Bool) {
+        #expect(WebSettings.fromEnvironment(["TALLY_SECURE_COOKIES": setting]).secureCookies == secure)
     }
 }

@@ -19,7 +19,7 @@ extension WebRoutes {
                     let saved = try await tally.usageGuard.update(request, by: visit.manager)
                     let flash =
                         saved.enabled
-                        ? "The usage guard is on: at most \(saved.maxRequests) credit checks per \(Self.window(saved.windowSeconds))."
+                        ? "The usage guard is on: at most \(saved.maxRequests) \(Self.checks(saved.maxRequests)) per \(Self.window(saved.windowSeconds))."
                         : "The usage guard is off."
                     return WebResponse.done("/app/usage-guard", flash: flash, settings: settings)
                 } catch TallyError.invalid(let errors) {
@@ -64,7 +64,7 @@ extension WebRoutes {
         let model = UsageGuardModel(
             enabled: current.enabled,
             summary: current.enabled
-                ? "At most \(current.maxRequests) credit checks per \(Self.window(current.windowSeconds))."
+                ? "At most \(current.maxRequests) \(Self.checks(current.maxRequests)) per \(Self.window(current.windowSeconds))."
                 : "Off: credit checks are not limited.",
             paused: current.paused,
             pausedAt: WebFormat.pacific(current.pausedAt),
@@ -88,6 +88,10 @@ extension WebRoutes {
             return count == 1 ? "\(name)" : "\(count) \(name)s"
         }
         return "\(seconds) seconds"
+    }
+
+    static func checks(_ count: Int) -> String {
+        count == 1 ? "credit check" : "credit checks"
     }
 
     static func tone(of kind: String) -> String {
