@@ -34,6 +34,7 @@ extension WebRoutes {
                 }
             }
         )
+        router.get("/app/logs") { _, _ in WebResponse.redirect("/app/logs/sms") }
         router.get(
             "/app/logs/{log}",
             use: page { request, visit, context in
