@@ -404,9 +404,15 @@ class WebApp(unittest.TestCase):
         self.assertEqual(len(lines), 1 + 17, csv[2][:300])
         self.assertTrue(lines[0].startswith("Time,"))
         self.assertTrue(all("invalid" in line for line in lines[1:]))
+        status, sent = api("POST", f"/v1/accounts/{ACCOUNT}/sms", key, {"to": "+33612345678", "body": "See you at the open house"})
+        self.assertEqual(status, 200, sent)
         self.go("/app/logs/sms")
-        self.assertEqual(self.text("sms-total-sent"), "0")
-        self.assertEqual(self.all("log-row"), [])
+        self.assertEqual(self.text("sms-total-sent"), "1")
+        rows = self.all("log-row")
+        self.assertEqual(len(rows), 1)
+        self.assertIn("+33", rows[0].text)
+        self.assertTrue(re.search(r"P[SD]T", rows[0].text))
+        self.shoot("sms-log")
 
     def test_14_log_out(self):
         self.go("/app/billing")

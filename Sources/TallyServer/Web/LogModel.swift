@@ -68,7 +68,11 @@ struct LogModel {
         }
         let range = filters.filter { $0.0 == "from" || $0.0 == "to" }
         tabs = FeatureLog.allCases.map {
-            Tab(label: Self.title($0).replacingOccurrences(of: " log", with: ""), href: "/app/logs/\($0.rawValue)" + query(range), active: $0 == log)
+            Tab(
+                label: $0 == .creditChecks ? "Credit checks" : Self.title($0).replacingOccurrences(of: " log", with: ""),
+                href: "/app/logs/\($0.rawValue)" + query(range),
+                active: $0 == log
+            )
         }
         results =
             [Choice(value: "", label: "All results", selected: request.result == nil)]
