@@ -45,6 +45,7 @@ struct Demo: AsyncParsableCommand {
         print(
             """
             Demo account \(account.id) created with 1,000 credits (paid with the sandbox card 4242 4242 4242 4242).
+            Open the web app at http://127.0.0.1:8080/app and sign in as \(email) with the password \(password).
             Log in:
               curl -s -X POST http://127.0.0.1:8080/v1/sessions -H 'Content-Type: application/json' \\
                 -d '{"email":"\(email)","password":"\(password)"}'

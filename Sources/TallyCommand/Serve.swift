@@ -12,7 +12,8 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run the Tally HTTP service.",
         discussion: """
             The operator token is read from the environment variable TALLY_OPERATOR_TOKEN; \
-            TALLY_WEBHOOK_PRIVATE_ADDRESSES=deny refuses webhook URLs on loopback or private addresses. \
+            TALLY_WEBHOOK_PRIVATE_ADDRESSES=deny refuses webhook URLs on loopback or private addresses; \
+            TALLY_SECURE_COOKIES=1 marks the web app's cookies Secure (set it when Tally runs behind HTTPS). \
             The database is created and migrated on first start.
             """
     )

@@ -158,6 +158,11 @@ public protocol Store: Sendable {
     func completeIdempotencyKey(_ response: IdempotentResponse, account: AccountID, at: Date) async throws
     /// Forgets a claim whose request failed before answering, so it can be retried.
     func releaseIdempotencyKey(_ key: String, account: AccountID) async throws
+
+    // MARK: Web app
+
+    /// The account's scheduler events, by id, at most `limit`.
+    func events(account: AccountID, limit: Int) async throws -> [EventRecord]
 }
 
 extension Store {

@@ -1,0 +1,198 @@
+import Foundation
+import TallyApp
+import TallyCore
+
+/// What the billing page shows, ready for its template: every figure already written out.
+struct BillingModel {
+    struct Figure {
+        let label: String
+        let test: String
+        let credits: String
+        let money: String
+        let hint: String
+    }
+
+    struct Card {
+        let id: String
+        let label: String
+        let expires: String
+        let added: String
+        let selected: Bool
+    }
+
+    struct PurchaseRow {
+        let date: String
+        let credits: String
+        let amount: String
+        let status: String
+        let succeeded: Bool
+        let origin: String
+        let reason: String
+    }
+
+    struct LedgerRow {
+        let date: String
+        let kind: String
+        let change: String
+        let positive: Bool
+        let balanceAfter: String
+    }
+
+    struct Bundle {
+        let credits: String
+        let price: String
+        let test: String
+        let selected: Bool
+    }
+
+    let figures: [Figure]
+    let availableCredits: String
+    let availableMoney: String
+    let depleted: Bool
+    let lowBalance: Bool
+    let thresholdCredits: String
+    let autoRechargeOn: Bool
+    let autoRechargeStatus: String
+    let autoRechargeLast: String
+    let cards: [Card]
+    let hasCards: Bool
+    let purchases: [PurchaseRow]
+    let ledger: [LedgerRow]
+    let csrf: String
+    // The Buy credits dialog.
+    let buyOpen: Bool
+    let bundles: [Bundle]
+    let buyValues: [String: String]
+    let buyErrors: [String: String]
+    let buyNewCard: Bool
+    let buyPrice: String
+    let purchaseError: String
+    let idempotencyKey: String
+    let centsPerCredit: String
+    let minimumCredits: String
+    let maximumCredits: String
+    // Auto-recharge and the add-card form.
+    let autoValues: [String: String]
+    let autoErrors: [String: String]
+    let autoEnabled: Bool
+    let autoCards: [Card]
+    let cardValues: [String: String]
+    let cardErrors: [String: String]
+    /// The burn rate and how long available credits last at it.
+    var burnRate = ""
+
+    init(
+        wallet: Wallets.WalletView,
+        cards: [Purchases.PaymentMethodView],
+        purchases: [Purchases.PurchaseView],
+        ledger: [Wallets.LedgerEntryView],
+        state: WebRoutes.BillingState,
+        csrf: String
+    ) {
+        func figure(_ label: String, _ test: String, _ credits: Credits, _ hint: String) -> Figure {
+            Figure(label: label, test: test, credits: credits.description, money: WebFormat.dollars(Catalog.value(of: credits)), hint: hint)
+        }
+        figures = [
+            figure("Used", "used", wallet.used, "spent on features"),
+            figure("Held", "held", wallet.held, "reserved for actions in progress"),
+            figure("Total", "total", wallet.total, "bought since the account opened"),
+        ]
+        availableCredits = wallet.available.description
+        availableMoney = WebFormat.dollars(Catalog.value(of: wallet.available))
+        let recharge = wallet.autoRecharge
+        depleted = !wallet.available.isPositive
+        lowBalance = !depleted && recharge.enabled && recharge.thresholdCredits.map { wallet.available < $0 } ?? false
+        thresholdCredits = recharge.thresholdCredits.map { WebFormat.shortCredits($0) } ?? ""
+        autoRechargeOn = recharge.enabled
+        autoRechargeStatus = recharge.enabled ? "On" : "Off"
+        var last = ""
+        if let result = recharge.lastResult {
+            last = "Last recharge: \(result.replacingOccurrences(of: "_", with: " "))"
+            if let reason = recharge.lastReason, !reason.isEmpty { last += " — \(reason)" }
+            if let at = recharge.lastResultAt { last += ", \(WebFormat.pacific(at))" }
+        } else if recharge.enabled {
+            last = "No recharge yet"
+        }
+        autoRechargeLast = last
+        // The most recent card is the default choice.
+        let newest = cards.last?.id.rawValue
+        self.cards = cards.reversed().map { Self.card($0, selected: $0.id.rawValue == (state.buy.values["paymentMethodId"] ?? newest)) }
+        hasCards = !cards.isEmpty
+        self.purchases = purchases.map { purchase in
+            PurchaseRow(
+                date: WebFormat.pacific(purchase.createdAt),
+                credits: purchase.credits.description,
+                amount: Money.parse(purchase.amount).map(WebFormat.dollars) ?? purchase.amount,
+                status: purchase.status == .succeeded ? "Paid" : "Declined",
+                succeeded: purchase.status == .succeeded,
+                origin: purchase.origin == .recharge ? "Auto-recharge" : "Purchase",
+                reason: purchase.failureReason ?? ""
+            )
+        }
+        self.ledger = ledger.map { entry in
+            LedgerRow(
+                date: WebFormat.pacific(entry.createdAt),
+                kind: entry.kind.rawValue.replacingOccurrences(of: "_", with: " ").capitalized,
+                change: (entry.credits.isPositive ? "+" : "") + entry.credits.description,
+                positive: entry.credits.isPositive,
+                balanceAfter: entry.balanceAfter.description
+            )
+        }
+        self.csrf = csrf
+        // The dialog.
+        buyOpen = state.buyOpen
+        buyErrors = state.buy.errors.byField
+        let chosenMethod = state.buy.values["paymentMethodId"] ?? (newest ?? "new")
+        buyNewCard = cards.isEmpty || chosenMethod == "new" || chosenMethod.isEmpty
+        let typed = state.buy.values["credits"] ?? "1000"
+        let bundleCredits = Catalog.bundles.map { WebFormat.shortCredits($0.credits) }
+        bundles = Catalog.bundles.enumerated().map { index, bundle in
+            Bundle(
+                credits: bundleCredits[index],
+                price: WebFormat.dollars(bundle.price),
+                test: "bundle-\(bundleCredits[index])",
+                selected: bundleCredits[index] == typed
+            )
+        }
+        var values = state.buy.values
+        values["credits"] = typed
+        if case .success(let credits) = Credits.parse(typed), case .success(let price) = Catalog.purchasePrice(of: credits) {
+            buyPrice = WebFormat.dollars(price)
+        } else {
+            buyPrice = "—"
+        }
+        buyValues = values
+        purchaseError = state.purchaseError
+        idempotencyKey = WebSession.randomToken()
+        centsPerCredit = String(Catalog.centsPerCredit)
+        minimumCredits = WebFormat.shortCredits(Catalog.minimumPurchase)
+        maximumCredits = WebFormat.shortCredits(Catalog.maximumPurchase)
+        // Auto-recharge: the saved settings, or the rejected input.
+        let saved: [String: String] = [
+            "thresholdCredits": recharge.thresholdCredits.map { WebFormat.shortCredits($0) } ?? "100",
+            "rechargeCredits": recharge.rechargeCredits.map { WebFormat.shortCredits($0) } ?? "1000",
+            "maxRechargesPerDay": String(recharge.maxRechargesPerDay ?? AutoRecharges.defaultMaxRechargesPerDay),
+            "maxSpendPerMonth": recharge.maxSpendPerMonth ?? AutoRecharges.defaultMaxSpendPerMonth.description,
+            "paymentMethodId": recharge.paymentMethodId?.rawValue ?? newest ?? "",
+            "enabled": recharge.enabled ? "on" : "",
+        ]
+        autoValues = state.autoRecharge?.values ?? saved
+        autoErrors = state.autoRecharge?.errors.byField ?? [:]
+        autoEnabled = (autoValues["enabled"] ?? "") == "on"
+        let autoMethod = autoValues["paymentMethodId"] ?? ""
+        autoCards = cards.reversed().map { Self.card($0, selected: $0.id.rawValue == autoMethod) }
+        cardValues = state.card.values
+        cardErrors = state.card.errors.byField
+    }
+
+    static func card(_ method: Purchases.PaymentMethodView, selected: Bool) -> Card {
+        let month = method.expMonth < 10 ? "0\(method.expMonth)" : "\(method.expMonth)"
+        return Card(
+            id: method.id.rawValue,
+            label: "\(method.brand.capitalized) •••• \(method.last4)",
+            expires: "\(month)/\(method.expYear % 100)",
+            added: WebFormat.pacific(method.createdAt),
+            selected: selected
+        )
+    }
+}

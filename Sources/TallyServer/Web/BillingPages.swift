@@ -1,0 +1,167 @@
+import Foundation
+import Hummingbird
+import TallyApp
+import TallyCore
+
+/// Settings → Billing: the wallet, the Buy credits dialog, auto-recharge, saved cards and purchases.
+extension WebRoutes {
+    func addBilling(to router: Router<TallyRequestContext>) {
+        router.get(
+            "/app/billing",
+            use: page { request, visit, _ in
+                let open = request.uri.queryParameters.get("buy") != nil
+                return try await billingPage(visit, state: BillingState(buyOpen: open))
+            }
+        )
+        router.post("/app/billing/purchases", use: action { form, visit, _ in try await buy(form, visit) })
+        router.post("/app/billing/cards", use: action { form, visit, _ in try await addCard(form, visit) })
+        router.post(
+            "/app/billing/cards/{id}/delete",
+            use: action { _, visit, context in
+                try await tally.purchases.deletePaymentMethod(PaymentMethodID(try context.parameters.require("id")), by: visit.manager)
+                return WebResponse.done("/app/billing#cards", flash: "The card was removed.", settings: settings)
+            }
+        )
+        router.post("/app/billing/auto-recharge", use: action { form, visit, _ in try await configureAutoRecharge(form, visit) })
+    }
+
+    /// What a re-rendered billing page keeps of a rejected form.
+    struct BillingState {
+        var buyOpen = false
+        var buy = FormState()
+        var purchaseError = ""
+        var autoRecharge: FormState?
+        var card = FormState()
+        var status: HTTPResponse.Status = .ok
+    }
+
+    struct FormState {
+        var values: [String: String] = [:]
+        var errors = FormErrors()
+    }
+
+    func billingPage(_ visit: Visit, state: BillingState) async throws -> Response {
+        let wallet = try await tally.wallets.wallet(of: try visit.featureCaller)
+        let cards = try await tally.purchases.paymentMethods(of: visit.manager)
+        let purchases = try await tally.purchases.purchases(of: visit.manager, limit: 50)
+        let ledger = try await tally.wallets.ledger(of: visit.manager, limit: 10, cursor: nil)
+        let usage = try await tally.reports.usage(of: try visit.principal.reportReader(of: visit.manager.accountID), from: nil, to: nil)
+        var model = BillingModel(wallet: wallet, cards: cards, purchases: purchases, ledger: ledger.items, state: state, csrf: visit.csrf)
+        model.burnRate = UsageModel.burn(usage, available: wallet.available).replacingOccurrences(of: "in this range", with: "over the last 30 days")
+        return WebResponse.html(views.page("billing", model, title: "Billing", section: .billing, visit: visit), status: state.status)
+    }
+
+    // MARK: Buying credits
+
+    static let cardFields = [
+        "card.number": "cardNumber", "card.expMonth": "expMonth", "card.expYear": "expYear", "card.cvc": "cvc", "card": "cardNumber",
+    ]
+
+    func buy(_ form: WebForm, _ visit: Visit) async throws -> Response {
+        var state = BillingState(buyOpen: true)
+        state.buy.values = form.values
+        var json = JSONFields()
+        json.number("credits", form["credits"])
+        let method = form["paymentMethodId"] ?? ""
+        if method.isEmpty || method == "new" {
+            json.raw("card", Self.cardJSON(form))
+        } else {
+            json.string("paymentMethodId", method)
+        }
+        do {
+            let request = try JSONBody<Purchases.NewPurchase>.decode(Purchases.NewPurchase.self, from: json.bytes)
+            let key = try form["idempotencyKey"].flatMap { $0.isEmpty ? nil : $0 }.map {
+                try IdempotencyRequest(key: $0, method: "POST", path: "/app/billing/purchases", body: json.bytes)
+            }
+            let answer = try await tally.purchases.buy(request, by: visit.manager, idempotency: key)
+            if answer.status >= 400 {
+                // A replay of a first attempt that failed: the same answer again.
+                let problem = try? JSONDecoder().decode(Problem.self, from: Data(answer.body))
+                state.purchaseError = problem?.detail ?? "The purchase failed; no credits were added."
+                state.status = .init(code: answer.status)
+                return try await billingPage(visit, state: state)
+            }
+            let bought = try JSONDecoder().decode(Bought.self, from: Data(answer.body))
+            let money = Money.parse(bought.amount).map(WebFormat.dollars) ?? "$\(bought.amount)"
+            return WebResponse.done(
+                "/app/billing",
+                flash: "Added \(bought.credits) credits to your wallet; your card was charged \(money).",
+                settings: settings
+            )
+        } catch TallyError.invalid(let errors) {
+            state.buy.errors = FormErrors(errors, renaming: Self.cardFields.merging(["body": "credits"]) { $1 })
+            state.status = .unprocessableContent
+        } catch TallyError.paymentDeclined(_, let reason) {
+            state.purchaseError = "Your card was declined: \(reason). No credits were added."
+            state.status = .init(code: 402)
+        } catch let error as TallyError {
+            state.purchaseError = error.problem.detail
+            state.status = .init(code: error.status)
+        }
+        return try await billingPage(visit, state: state)
+    }
+
+    struct Bought: Decodable {
+        let credits: Credits
+        let amount: String
+    }
+
+    static func cardJSON(_ form: WebForm) -> String {
+        var card = JSONFields()
+        card.string("number", (form["cardNumber"] ?? "").filter { $0 != " " && $0 != "-" })
+        card.number("expMonth", form["expMonth"])
+        card.number("expYear", form["expYear"])
+        card.string("cvc", form["cvc"])
+        return card.json
+    }
+
+    // MARK: Cards and auto-recharge
+
+    func addCard(_ form: WebForm, _ visit: Visit) async throws -> Response {
+        var json = JSONFields()
+        json.raw("card", Self.cardJSON(form))
+        do {
+            let request = try JSONBody<Purchases.NewPaymentMethod>.decode(Purchases.NewPaymentMethod.self, from: json.bytes)
+            let card = try await tally.purchases.addPaymentMethod(request, by: visit.manager)
+            return WebResponse.done(
+                "/app/billing#cards",
+                flash: "Saved \(card.brand.capitalized) ending in \(card.last4).",
+                settings: settings
+            )
+        } catch TallyError.invalid(let errors) {
+            var state = BillingState()
+            state.card = FormState(values: form.values, errors: FormErrors(errors, renaming: Self.cardFields))
+            state.status = .unprocessableContent
+            return try await billingPage(visit, state: state)
+        }
+    }
+
+    func configureAutoRecharge(_ form: WebForm, _ visit: Visit) async throws -> Response {
+        var json = JSONFields()
+        json.bool("enabled", form.checked("enabled"))
+        json.number("thresholdCredits", form["thresholdCredits"])
+        json.number("rechargeCredits", form["rechargeCredits"])
+        json.string("paymentMethodId", form["paymentMethodId"])
+        json.number("maxRechargesPerDay", form["maxRechargesPerDay"])
+        json.string(
+            "maxSpendPerMonth",
+            form["maxSpendPerMonth"].map { $0.replacingOccurrences(of: "$", with: "").replacingOccurrences(of: ",", with: "") }
+        )
+        do {
+            let settings = try JSONBody<AutoRecharges.Settings>.decode(AutoRecharges.Settings.self, from: json.bytes)
+            let saved = try await tally.autoRecharges.configure(settings, by: visit.manager)
+            let flash =
+                saved.enabled
+                ? "Auto-recharge is on: \(WebFormat.shortCredits(saved.rechargeCredits ?? .zero)) credits whenever available credits fall below \(WebFormat.shortCredits(saved.thresholdCredits ?? .zero))."
+                : "Auto-recharge is off."
+            return WebResponse.done("/app/billing#auto-recharge", flash: flash, settings: self.settings)
+        } catch TallyError.invalid(let errors) {
+            var values = form.values
+            values["enabled"] = form.checked("enabled") ? "on" : ""
+            var state = BillingState()
+            state.autoRecharge = FormState(values: values, errors: FormErrors(errors))
+            state.status = .unprocessableContent
+            return try await billingPage(visit, state: state)
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import TallyApp
+import TallyCore
+
+/// How the pages name and color each feature.
+enum FeatureStyle {
+    static func label(_ feature: Feature) -> String {
+        switch feature {
+        case .emailValidation: "Email validation"
+        case .phoneValidation: "Phone validation"
+        case .creditScore: "Credit score"
+        case .dti: "DTI"
+        case .sms: "SMS"
+        }
+    }
+
+    static func color(_ feature: Feature) -> String {
+        switch feature {
+        case .emailValidation: "#6366f1"
+        case .phoneValidation: "#06b6d4"
+        case .creditScore: "#f59e0b"
+        case .dti: "#ef4444"
+        case .sms: "#10b981"
+        }
+    }
+}
+
+/// The Credit usage page: range presets, the per-feature table, the chart and the burn rate.
+struct UsageModel {
+    struct Preset {
+        let test: String
+        let label: String
+        let href: String
+        let active: Bool
+    }
+
+    struct Row {
+        let feature: String
+        let color: String
+        let cost: String
+        let uses: String
+        let credits: String
+        let money: String
+        let href: String
+    }
+
+    struct Legend {
+        let label: String
+        let color: String
+    }
+
+    let presets: [Preset]
+    let from: String
+    let to: String
+    let rangeLabel: String
+    let rows: [Row]
+    let total: String
+    let totalMoney: String
+    let chart: String
+    let legend: [Legend]
+    let burn: String
+    let values: [String: String]
+    let errors: [String: String]
+
+    init(report: Reports.UsageReport, available: Credits?, today: PacificDate, values: [String: String], errors: [String: String]) {
+        from = report.from
+        to = report.to
+        presets = [7, 30, 90, 365].map { days in
+            let start = today.adding(days: -(days - 1)).description
+            return Preset(
+                test: "range-\(days)",
+                label: days == 365 ? "12 months" : "\(days) days",
+                href: "/app/usage?from=\(start)&to=\(today)",
+                active: report.from == start && report.to == today.description
+            )
+        }
+        rangeLabel = "\(WebFormat.day(report.from)) – \(WebFormat.day(report.to))"
+        rows = report.features.map { line in
+            Row(
+                feature: FeatureStyle.label(line.feature),
+                color: FeatureStyle.color(line.feature),
+                cost: line.costPerUse.map { $0.description } ?? "by country, per segment",
+                uses: WebFormat.count(line.uses),
+                credits: line.credits.description,
+                money: WebFormat.dollars(Catalog.value(of: line.credits)),
+                href: "/app/logs/\(FeatureLog(of: line.feature).rawValue)?from=\(report.from)&to=\(report.to)"
+            )
+        }
+        total = report.totalCredits.description
+        totalMoney = WebFormat.dollars(Catalog.value(of: report.totalCredits))
+        chart = UsageChart.svg(report)
+        legend = Feature.allCases.map { Legend(label: FeatureStyle.label($0), color: FeatureStyle.color($0)) }
+        burn = Self.burn(report, available: available)
+        self.values = values.isEmpty ? ["from": report.from, "to": report.to] : values
+        self.errors = errors
+    }
+
+    /// "About 12.500 credits a day over this range; at this rate your available credits last about 40 more days."
+    static func burn(_ report: Reports.UsageReport, available: Credits?) -> String {
+        let days = Int64(max(report.days.count, 1))
+        let perDay = Credits(thousandths: report.totalCredits.thousandths / days)
+        guard perDay.isPositive else { return "No credits were used in this range." }
+        var text = "About \(perDay) credits a day in this range"
+        if let available {
+            let left = available.thousandths / perDay.thousandths
+            text +=
+                left >= 1
+                ? "; at this rate your available credits last about \(WebFormat.count(left)) more days."
+                : "; your available credits would not last a day at this rate."
+        } else {
+            text += "."
+        }
+        return text
+    }
+}

@@ -1,0 +1,104 @@
+import Crypto
+import Foundation
+import Hummingbird
+import TallyApp
+import TallyCore
+
+/// How the web app's cookies are set, from the environment.
+public struct WebSettings: Sendable {
+    /// `Secure` on every cookie: set `TALLY_SECURE_COOKIES=1` when Tally runs behind HTTPS.
+    public var secureCookies: Bool
+
+    public init(secureCookies: Bool = false) {
+        self.secureCookies = secureCookies
+    }
+
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> WebSettings {
+        let value = environment["TALLY_SECURE_COOKIES"]?.lowercased() ?? ""
+        return WebSettings(secureCookies: ["1", "true", "yes", "on"].contains(value))
+    }
+}
+
+/// A logged-in owner or super admin on a page of the web app: what every page handler gets.
+///
+/// Holding a `Visit` proves the caller manages the account's credits, the way a
+/// `CreditManager` does for the API; admins and members never get one.
+struct Visit: Sendable {
+    let manager: CreditManager
+    let principal: Principal
+    let accountName: String
+    /// The value every form of this session carries in its hidden `csrf` field.
+    let csrf: String
+    /// The confirmation of the last action, shown once.
+    let flash: String?
+    /// A secret shown once (a new API key or webhook secret).
+    let secret: String?
+
+    var featureCaller: FeatureCaller {
+        get throws { try principal.featureCaller(of: manager.accountID) }
+    }
+}
+
+/// The session cookie, the one-time flash cookies and the CSRF tokens derived from the session.
+enum WebSession {
+    static let cookieName = "tally_session"
+    static let flashCookie = "tally_flash"
+    static let secretCookie = "tally_secret"
+    static let loginCSRFCookie = "tally_login_csrf"
+
+    /// Where an unauthenticated request is sent: the login page, then back.
+    static func loginRedirect(for request: Request) -> Response {
+        var path = request.uri.path
+        if let query = request.uri.query, !query.isEmpty { path += "?" + query }
+        return WebResponse.redirect("/app/login?next=" + percentEncoded(path))
+    }
+
+    /// Only a path inside the app is a place to land after login: no open redirect.
+    static func safeNext(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/app"), !next.hasPrefix("/app/login"), !next.contains("//"), !next.contains("\\")
+        else { return "/app/billing" }
+        return next
+    }
+
+    /// The anti-forgery token of a session: a digest of the session token, which only
+    /// the browser holding the HttpOnly cookie knows, so another site cannot make it.
+    static func csrfToken(session token: String) -> String {
+        let digest = SHA256.hash(data: Array("tally-web-csrf\n\(token)".utf8))
+        return digest.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Compares two tokens in constant time.
+    static func tokensMatch(_ given: String?, _ expected: String) -> Bool {
+        guard let given else { return false }
+        let left = Array(given.utf8)
+        let right = Array(expected.utf8)
+        guard left.count == right.count, !right.isEmpty else { return false }
+        return zip(left, right).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    /// A random value for idempotency keys and the login form's token.
+    static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<4).map { _ in String(generator.next() as UInt64, radix: 36) }.joined(separator: "-")
+    }
+
+    static func cookie(_ name: String, _ value: String, settings: WebSettings, path: String = "/", maxAge: Int? = nil) -> Cookie {
+        Cookie(name: name, value: value, maxAge: maxAge, path: path, secure: settings.secureCookies, httpOnly: true, sameSite: .lax)
+    }
+
+    static func expired(_ name: String, settings: WebSettings, path: String = "/") -> Cookie {
+        cookie(name, "", settings: settings, path: path, maxAge: 0)
+    }
+
+    /// ASCII letters, digits and `-._~/`: safe in a cookie value, a query value and a path.
+    static let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/")
+
+    static func percentEncoded(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+    }
+
+    static func percentDecoded(_ text: String?) -> String? {
+        guard let text, !text.isEmpty else { return nil }
+        return text.removingPercentEncoding
+    }
+}

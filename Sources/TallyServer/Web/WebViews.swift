@@ -1,0 +1,134 @@
+import Mustache
+
+/// The page templates, compiled once, and the layout every page shares.
+struct WebViews: Sendable {
+    let library: MustacheLibrary
+
+    init() {
+        var library = MustacheLibrary()
+        let templates: [String: String] = [
+            "layout": LayoutTemplates.layout,
+            "login": LayoutTemplates.login,
+            "message": LayoutTemplates.message,
+            "billing": BillingTemplates.billing,
+            "buy": BillingTemplates.buyDialog,
+            "usage-guard": AccountTemplates.usageGuard,
+            "notifications": AccountTemplates.notifications,
+            "events": EventTemplates.list,
+            "event": EventTemplates.editor,
+            "developers": DeveloperTemplates.developers,
+            "usage": UsageTemplates.usage,
+            "log": UsageTemplates.log,
+        ]
+        for (name, text) in templates {
+            do {
+                try library.register(text, named: name)
+            } catch {
+                preconditionFailure("template \(name) does not parse: \(error)")
+            }
+        }
+        self.library = library
+    }
+
+    /// Renders `template` with `model` inside the layout, for `visit`.
+    func page(_ template: String, _ model: Any, title: String, section: WebSection, visit: Visit) -> String {
+        let body = library.render(model, withTemplate: template) ?? ""
+        let layout = LayoutModel(
+            title: title,
+            body: body,
+            nav: WebSection.allCases.map { NavItem(label: $0.label, href: $0.href, active: $0 == section) },
+            signedIn: true,
+            accountName: visit.accountName,
+            userName: visit.manager.user.name,
+            userEmail: visit.manager.user.email,
+            csrf: visit.csrf,
+            flash: visit.flash ?? "",
+            secret: visit.secret ?? ""
+        )
+        return library.render(layout, withTemplate: "layout") ?? ""
+    }
+
+    /// A page outside a session (login, forbidden): the layout without the navigation.
+    func bare(_ template: String, _ model: Any, title: String) -> String {
+        let body = library.render(model, withTemplate: template) ?? ""
+        let layout = LayoutModel(
+            title: title,
+            body: body,
+            nav: [],
+            signedIn: false,
+            accountName: "",
+            userName: "",
+            userEmail: "",
+            csrf: "",
+            flash: "",
+            secret: ""
+        )
+        return library.render(layout, withTemplate: "layout") ?? ""
+    }
+}
+
+/// The sections of the navigation, in order.
+enum WebSection: CaseIterable, Sendable {
+    case billing, usage, logs, usageGuard, events, notifications, developers
+
+    var label: String {
+        switch self {
+        case .billing: "Billing"
+        case .usage: "Credit usage"
+        case .logs: "Logs"
+        case .usageGuard: "Usage guard"
+        case .events: "Events"
+        case .notifications: "Notifications"
+        case .developers: "Developers"
+        }
+    }
+
+    var href: String {
+        switch self {
+        case .billing: "/app/billing"
+        case .usage: "/app/usage"
+        case .logs: "/app/logs/sms"
+        case .usageGuard: "/app/usage-guard"
+        case .events: "/app/events"
+        case .notifications: "/app/notifications"
+        case .developers: "/app/developers"
+        }
+    }
+}
+
+struct NavItem {
+    let label: String
+    let href: String
+    let active: Bool
+}
+
+struct LayoutModel {
+    let title: String
+    let body: String
+    let nav: [NavItem]
+    let signedIn: Bool
+    let accountName: String
+    let userName: String
+    let userEmail: String
+    let csrf: String
+    let flash: String
+    let secret: String
+}
+
+/// A short page with a heading and a sentence: forbidden, not found, coming soon.
+struct MessageModel {
+    let heading: String
+    let text: String
+    let test: String
+    let link: String
+    let linkLabel: String
+    /// The session's token, for a Log out button on the forbidden page; empty elsewhere.
+    var csrf: String = ""
+}
+
+/// An empty text is "nothing" to a template, as in most Mustache implementations:
+/// `{{#flash}}…{{/flash}}` renders only when there is a flash.
+extension String: @retroactive MustacheCustomRenderable {
+    public var renderText: String { self }
+    public var isNull: Bool { isEmpty }
+}
