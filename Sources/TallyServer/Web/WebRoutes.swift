@@ -182,9 +182,9 @@ public struct WebRoutes: Sendable {
                 )
                 response.setCookie(WebSession.expired(WebSession.loginCSRFCookie, settings: settings, path: "/app/login"))
                 return response
-            } catch TallyError.rateLimited(let reason) {
-                return loginPage(next: next, email: email, error: "Too many attempts: \(reason).", status: .tooManyRequests)
-            } catch TallyError.unauthenticated {
+            } catch let error as TallyError where error.status == 429 {
+                return loginPage(next: next, email: email, error: "Too many attempts: \(error.problem.detail).", status: .tooManyRequests)
+            } catch TallyError.wrongCredentials {
                 return loginPage(next: next, email: email, error: "That email and password do not match an account.", status: .unauthorized)
             }
         }
