@@ -46,11 +46,15 @@ public struct Purchases: Sendable {
         public var credits: Credits
         public var paymentMethodId: PaymentMethodID?
         public var card: CardInput?
+        /// Keep a new card for later purchases: saved only when its payment succeeds,
+        /// and only once per card number. Off unless asked for.
+        public var saveCard: Bool?
 
-        public init(credits: Credits, paymentMethodId: PaymentMethodID?, card: CardInput?) {
+        public init(credits: Credits, paymentMethodId: PaymentMethodID?, card: CardInput?, saveCard: Bool? = nil) {
             self.credits = credits
             self.paymentMethodId = paymentMethodId
             self.card = card
+            self.saveCard = saveCard
         }
     }
 
@@ -125,13 +129,30 @@ public struct Purchases: Sendable {
         }
         return try await idempotency.run(account: account, request: key) { completing in
             let method: PaymentMethod
+            var saving: [WalletRecord] = []
+            var kept = true
             if let id = request.paymentMethodId {
                 guard let saved = try await store.paymentMethod(id, account: account) else {
                     throw TallyError.invalid("paymentMethodId", "is not a payment method of this account")
                 }
                 method = saved
             } else {
-                method = try await save(request.card!, account: account)
+                // A new card is kept only if the buyer asks and its payment succeeds (the
+                // save is a record of the payment's own transaction); a card saved already
+                // pays as itself.
+                let card = try checkCard(request.card!)
+                if let known = try await store.paymentMethod(fingerprint: Self.fingerprint(card, account: account), account: account) {
+                    method = known
+                } else {
+                    method = try await tokenize(card, account: account)
+                    if request.saveCard == true {
+                        guard try await store.paymentMethods(account: account).count < Self.maximumPaymentMethods else {
+                            throw TallyError.invalid("card", Self.tooManyCards + ", or buy without saving the card")
+                        }
+                        saving = [.savePaymentMethod(method, maximum: Self.maximumPaymentMethods)]
+                    }
+                    kept = !saving.isEmpty
+                }
             }
             // Keyed requests get a purchase id derived from their key, so a retry after a
             // crash asks the gateway with the same payment key and cannot pay twice.
@@ -145,7 +166,9 @@ public struct Purchases: Sendable {
                 method: method,
                 account: account,
                 origin: .purchase,
-                completing: completing
+                completing: completing,
+                with: saving,
+                methodKept: kept
             )
         }
     }
@@ -159,7 +182,8 @@ public struct Purchases: Sendable {
         account: AccountID,
         origin: PurchaseOrigin,
         completing key: String?,
-        with extra: [WalletRecord] = []
+        with extra: [WalletRecord] = [],
+        methodKept: Bool = true
     ) async throws -> Answer {
         // A person's purchase is written down before the gateway is asked, so that a
         // crash between payment and credit is settled by the reconciler. (A recharge's
@@ -194,7 +218,7 @@ public struct Purchases: Sendable {
             outcome: outcome,
             credits: credits,
             amount: amount,
-            methodID: method.id,
+            methodID: methodKept ? method.id : nil,
             account: account,
             origin: origin,
             intent: intent,
@@ -209,7 +233,7 @@ public struct Purchases: Sendable {
         outcome: PaymentOutcome,
         credits: Credits,
         amount: Money,
-        methodID: PaymentMethodID,
+        methodID: PaymentMethodID?,
         account: AccountID,
         origin: PurchaseOrigin,
         intent: Bool,
@@ -339,13 +363,17 @@ public struct Purchases: Sendable {
     /// Saved cards an account may keep at once.
     public static let maximumPaymentMethods = 20
 
-    func save(_ input: CardInput, account: AccountID) async throws -> PaymentMethod {
-        let card = try checkCard(input)
-        guard try await store.paymentMethods(account: account).count < Self.maximumPaymentMethods else {
-            throw TallyError.invalid("card", "an account keeps at most \(Self.maximumPaymentMethods) saved cards; remove one first")
-        }
+    static let tooManyCards = "an account keeps at most \(maximumPaymentMethods) saved cards; remove one first"
+
+    /// Stands for a card number within one account (never across accounts), so a card is saved once.
+    static func fingerprint(_ card: PaymentCard, account: AccountID) -> String {
+        "fp_" + String("\(account)\n\(card.number)".sha256Hex.prefix(32))
+    }
+
+    /// The gateway's token for a checked card, as a payment method not saved yet.
+    func tokenize(_ card: PaymentCard, account: AccountID) async throws -> PaymentMethod {
         let saved = try await gateway.save(card)
-        let method = PaymentMethod(
+        return PaymentMethod(
             id: PaymentMethodID(ids.make("pm")),
             accountID: account,
             brand: saved.brand,
@@ -353,10 +381,22 @@ public struct Purchases: Sendable {
             expMonth: saved.expMonth,
             expYear: saved.expYear,
             gatewayToken: saved.token,
-            createdAt: time.now()
+            createdAt: time.now(),
+            fingerprint: Self.fingerprint(card, account: account)
         )
-        try await store.addPaymentMethod(method)
-        return method
+    }
+
+    /// Saves a card, counted atomically against the limit; a card saved already is answered as it is.
+    func save(_ input: CardInput, account: AccountID) async throws -> PaymentMethod {
+        let card = try checkCard(input)
+        if let known = try await store.paymentMethod(fingerprint: Self.fingerprint(card, account: account), account: account) {
+            return known
+        }
+        do {
+            return try await store.addPaymentMethod(try await tokenize(card, account: account), maximum: Self.maximumPaymentMethods)
+        } catch StoreError.limitReached {
+            throw TallyError.invalid("card", Self.tooManyCards)
+        }
     }
 
     static func view(_ method: PaymentMethod) -> PaymentMethodView {

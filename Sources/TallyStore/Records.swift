@@ -90,6 +90,8 @@ public struct PaymentMethod: Sendable, Hashable {
     public var expYear: Int
     public var gatewayToken: String
     public var createdAt: Date
+    /// Stands for the card number within the account, so one card is saved once.
+    public var fingerprint: String?
 
     public init(
         id: PaymentMethodID,
@@ -99,8 +101,10 @@ public struct PaymentMethod: Sendable, Hashable {
         expMonth: Int,
         expYear: Int,
         gatewayToken: String,
-        createdAt: Date
+        createdAt: Date,
+        fingerprint: String? = nil
     ) {
+        self.fingerprint = fingerprint
         self.id = id
         self.accountID = accountID
         self.brand = brand
@@ -239,6 +243,9 @@ public enum WalletRecord: Sendable, Hashable {
     case recharge(RechargeUpdate)
     /// Settles a payment intent; throws `StoreError.conflict` (rolling back) when it was settled already.
     case settlePaymentIntent(PurchaseID)
+    /// Saves the card a payment just proved, unless a live card with its fingerprint is
+    /// saved already or the account keeps its maximum (then nothing is saved, nothing fails).
+    case savePaymentMethod(PaymentMethod, maximum: Int)
 }
 
 /// The first answer to an idempotent request, kept to answer its replays.
@@ -339,4 +346,6 @@ public enum StoreError: Error, Sendable, Hashable {
     case notFound(String)
     /// The write conflicts with the row's current state.
     case conflict(String)
+    /// The account keeps as many of these as it may.
+    case limitReached(String)
 }

@@ -40,7 +40,12 @@ public protocol Store: Sendable {
 
     // MARK: Payment methods and purchases
 
-    func addPaymentMethod(_ method: PaymentMethod) async throws
+    /// Saves a card, counted atomically against `maximum` live cards: answers the card
+    /// saved, or the live card with the same fingerprint when there is one. Throws
+    /// `StoreError.limitReached` when the account keeps `maximum` cards already.
+    func addPaymentMethod(_ method: PaymentMethod, maximum: Int) async throws -> PaymentMethod
+    /// The account's live card with this fingerprint.
+    func paymentMethod(fingerprint: String, account: AccountID) async throws -> PaymentMethod?
     /// The account's saved, undeleted payment methods, oldest first.
     func paymentMethods(account: AccountID) async throws -> [PaymentMethod]
     func paymentMethod(_ id: PaymentMethodID, account: AccountID) async throws -> PaymentMethod?

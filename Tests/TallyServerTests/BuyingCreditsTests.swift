@@ -140,15 +140,65 @@ struct BuyingCreditsTests {
     @Test func anAccountKeepsAtMostTwentySavedCards() async throws {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()
-            for _ in 0..<Purchases.maximumPaymentMethods { _ = try await account.saveCard() }
-            let refused = try await harness.call(
+            let saved = try await withThrowingTaskGroup(of: Reply.self) { group in
+                for index in 0..<(Purchases.maximumPaymentMethods + 5) {
+                    group.addTask {
+                        try await harness.callOnNewConnection(
+                            .post,
+                            "/v1/accounts/\(account.id)/payment-methods",
+                            token: account.ownerToken,
+                            json: #"{"card":{"number":"\#(goodCard(index))","expMonth":12,"expYear":2035,"cvc":"123"}}"#
+                        )
+                    }
+                }
+                return try await group.reduce(into: [Reply]()) { $0.append($1) }
+            }
+            // Counted atomically: exactly twenty saved, however the requests interleave.
+            #expect(saved.filter { $0.status == 201 }.count == Purchases.maximumPaymentMethods)
+            let refused = saved.filter { $0.status == 422 }
+            #expect(refused.count == 5)
+            #expect(try refused.allSatisfy { try $0.errorFields() == ["card"] })
+            let list = try await harness.call(.get, "/v1/accounts/\(account.id)/payment-methods", token: account.ownerToken)
+            #expect(try list.items().count == Purchases.maximumPaymentMethods)
+        }
+    }
+
+    /// A new card is kept only when asked, only once its payment succeeds, and only once per number.
+    @Test func aNewCardIsSavedOnlyWhenAskedPaidAndNew() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            func buy(_ number: String, save: Bool?) async throws -> Reply {
+                let flag = save.map { #","saveCard":\#($0)"# } ?? ""
+                return try await account.post(
+                    "/purchases",
+                    #"{"credits":100,"card":{"number":"\#(number)","expMonth":12,"expYear":2035,"cvc":"123"}\#(flag)}"#
+                )
+            }
+            func cards() async throws -> [String] {
+                try await account.get("/payment-methods").items().compactMap { $0["last4"] as? String }
+            }
+            #expect(try await buy(SandboxPaymentGateway.declinedCard, save: true).status == 402)
+            #expect(try await cards().isEmpty)
+            let unsaved = try await buy("4242424242424242", save: nil)
+            #expect(unsaved.status == 201)
+            #expect(try unsaved.object["paymentMethodId"] is NSNull)
+            #expect(try await cards().isEmpty)
+            let kept = try await buy("4242424242424242", save: true)
+            #expect(kept.status == 201)
+            let keptID = try kept.string("paymentMethodId")
+            #expect(try await cards() == ["4242"])
+            // The same number again pays as the saved card and is not saved twice.
+            let again = try await buy("4242 4242 4242 4242", save: true)
+            #expect(try again.string("paymentMethodId") == keptID)
+            let saved = try await harness.call(
                 .post,
                 "/v1/accounts/\(account.id)/payment-methods",
                 token: account.ownerToken,
                 json: #"{"card":{"number":"4242424242424242","expMonth":12,"expYear":2035,"cvc":"123"}}"#
             )
-            #expect(refused.status == 422)
-            #expect(try refused.errorFields() == ["card"])
+            #expect(try saved.string("id") == keptID)
+            #expect(try await cards() == ["4242"])
+            #expect(try await account.wallet().object["available"] as? String == "300.000")
         }
     }
 

@@ -215,6 +215,19 @@ struct TestAccount: Sendable {
     }
 }
 
+/// Card numbers the sandbox accepts, each a different card: `424242424242` and three
+/// digits of `index`, with its Luhn check digit.
+func goodCard(_ index: Int) -> String {
+    let body = "424242424242" + String(format: "%03d", index % 1_000)
+    let digits = body.compactMap(\.wholeNumberValue)
+    var sum = 0
+    for (offset, digit) in digits.reversed().enumerated() {
+        let doubled = offset % 2 == 0 ? digit * 2 : digit
+        sum += doubled > 9 ? doubled - 9 : doubled
+    }
+    return body + String((10 - sum % 10) % 10)
+}
+
 /// An HTTP answer.
 struct Reply: Sendable, CustomStringConvertible {
     let status: Int

@@ -260,7 +260,7 @@ struct StoreContractTests: ContractFixtures {
             gatewayToken: "tok",
             createdAt: now
         )
-        try await store.addPaymentMethod(method)
+        #expect(try await store.addPaymentMethod(method, maximum: 20) == method)
         #expect(try await store.paymentMethods(account: account) == [method])
         #expect(try await store.paymentMethod(method.id, account: other) == nil)
         #expect(try await store.deletePaymentMethod(method.id, account: other, at: now) == false)
@@ -315,5 +315,50 @@ struct StoreContractTests: ContractFixtures {
         #expect(
             try await store.claimStalePaymentIntents(createdBefore: muchLater, at: muchLater, leaseSeconds: 60, limit: 10).isEmpty
         )
+    }
+
+    /// Saving cards is counted atomically against the limit, and one card number is saved once.
+    @Test(arguments: StoreBackend.enabled)
+    func cardsAreSavedOncePerNumberAndWithinTheLimit(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        let now = now
+        func card(_ index: Int) -> PaymentMethod {
+            PaymentMethod(
+                id: PaymentMethodID("pm_\(index)_\(UUID().uuidString)"),
+                accountID: account,
+                brand: "visa",
+                last4: "4242",
+                expMonth: 12,
+                expYear: 2030,
+                gatewayToken: "tok_\(index)",
+                createdAt: now,
+                fingerprint: "fp_\(index)"
+            )
+        }
+        let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<12 {
+                group.addTask {
+                    do {
+                        _ = try await store.addPaymentMethod(card(index), maximum: 8)
+                        return true
+                    } catch StoreError.limitReached {
+                        return false
+                    }
+                }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 8)
+        #expect(try await store.paymentMethods(account: account).count == 8)
+        let first = try #require(try await store.paymentMethods(account: account).first)
+        // The same number again answers the saved card, limit or not.
+        var same = card(0)
+        same.fingerprint = first.fingerprint
+        #expect(try await store.addPaymentMethod(same, maximum: 8) == first)
+        #expect(try await store.paymentMethod(fingerprint: first.fingerprint!, account: account) == first)
+        // Removed, its number may be saved again.
+        #expect(try await store.deletePaymentMethod(first.id, account: account, at: now))
+        #expect(try await store.addPaymentMethod(same, maximum: 8) == same)
     }
 }

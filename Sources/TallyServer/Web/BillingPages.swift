@@ -65,6 +65,8 @@ extension WebRoutes {
         let method = form["paymentMethodId"] ?? ""
         if method.isEmpty || method == "new" {
             json.raw("card", Self.cardJSON(form))
+            // The web flow keeps a new card for next time, once its payment succeeds.
+            json.raw("saveCard", "true")
         } else {
             json.string("paymentMethodId", method)
         }

@@ -20,6 +20,7 @@ enum PostgresMigrations {
 
     static let all: [PostgresMigration] = [
         accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents, apiKeyRevocation, usageLogs, loginAttempts,
+        cardFingerprints,
     ]
 
     static let accountsWalletsLedger = PostgresMigration(
@@ -396,6 +397,19 @@ enum PostgresMigrations {
                 window_start BIGINT NOT NULL
             )
             """
+        ]
+    )
+
+    /// SQLite's "8-card-fingerprints".
+    static let cardFingerprints = PostgresMigration(
+        version: 8,
+        name: "card-fingerprints",
+        statements: [
+            "ALTER TABLE payment_methods ADD COLUMN fingerprint TEXT",
+            """
+            CREATE UNIQUE INDEX payment_methods_fingerprint ON payment_methods(account_id, fingerprint)
+            WHERE deleted_at IS NULL AND fingerprint IS NOT NULL
+            """,
         ]
     )
 }

@@ -49,7 +49,8 @@ extension PostgresStore {
             expMonth: row["exp_month"].decode(Int.self),
             expYear: row["exp_year"].decode(Int.self),
             gatewayToken: row["gateway_token"].decode(String.self),
-            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self))
+            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)),
+            fingerprint: row["fingerprint"].decode(String?.self)
         )
     }
 

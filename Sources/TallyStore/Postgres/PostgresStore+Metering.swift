@@ -58,6 +58,8 @@ extension PostgresStore {
                 logger
             )
             guard settled.count == 1 else { throw StoreError.conflict("payment \(id) is settled already") }
+        case .savePaymentMethod(let method, let maximum):
+            _ = try await savePaymentMethod(method, maximum: maximum, connection, logger)
         }
     }
 

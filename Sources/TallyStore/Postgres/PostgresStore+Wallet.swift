@@ -6,15 +6,54 @@ import TallyCore
 extension PostgresStore {
     // MARK: Payment methods and purchases
 
-    public func addPaymentMethod(_ method: PaymentMethod) async throws {
-        _ = try await rows(
+    public func addPaymentMethod(_ method: PaymentMethod, maximum: Int) async throws -> PaymentMethod {
+        try await transaction { connection in
+            if let fingerprint = method.fingerprint,
+                let existing = try await connection.rows(Self.paymentMethodQuery(fingerprint: fingerprint, account: method.accountID), logger).first
+            {
+                return try Self.paymentMethod(existing)
+            }
+            guard try await Self.savePaymentMethod(method, maximum: maximum, connection, logger) else {
+                throw StoreError.limitReached("an account keeps at most \(maximum) saved cards")
+            }
+            return method
+        }
+    }
+
+    /// Inserts a card unless the account keeps `maximum` live cards or a live card with
+    /// its fingerprint. The account row is locked first, so concurrent saves count exactly.
+    static func savePaymentMethod(
+        _ method: PaymentMethod,
+        maximum: Int,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws -> Bool {
+        try await connection.run("SELECT id FROM accounts WHERE id = \(method.accountID.rawValue) FOR UPDATE", logger)
+        return try await connection.rows(
             """
             INSERT INTO payment_methods
-                (id, account_id, brand, last4, exp_month, exp_year, gateway_token, created_at)
-            VALUES (\(method.id.rawValue), \(method.accountID.rawValue), \(method.brand), \(method.last4),
-                \(method.expMonth), \(method.expYear), \(method.gatewayToken), \(method.createdAt.storedMilliseconds))
-            """
-        )
+                (id, account_id, brand, last4, exp_month, exp_year, gateway_token, created_at, fingerprint)
+            SELECT \(method.id.rawValue), \(method.accountID.rawValue), \(method.brand), \(method.last4),
+                \(method.expMonth), \(method.expYear), \(method.gatewayToken), \(method.createdAt.storedMilliseconds),
+                \(method.fingerprint)
+            WHERE (SELECT COUNT(*) FROM payment_methods
+                WHERE account_id = \(method.accountID.rawValue) AND deleted_at IS NULL) < \(maximum)
+            ON CONFLICT DO NOTHING
+            RETURNING id
+            """,
+            logger
+        ).count == 1
+    }
+
+    static func paymentMethodQuery(fingerprint: String, account: AccountID) -> PostgresQuery {
+        """
+        SELECT * FROM payment_methods
+        WHERE account_id = \(account.rawValue) AND fingerprint = \(fingerprint) AND deleted_at IS NULL
+        """
+    }
+
+    public func paymentMethod(fingerprint: String, account: AccountID) async throws -> PaymentMethod? {
+        try await rows(Self.paymentMethodQuery(fingerprint: fingerprint, account: account)).first.map(Self.paymentMethod)
     }
 
     public func paymentMethods(account: AccountID) async throws -> [PaymentMethod] {

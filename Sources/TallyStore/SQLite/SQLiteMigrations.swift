@@ -28,6 +28,9 @@ enum SQLiteMigrations {
         migrator.registerMigration("7-login-attempts") { db in
             try db.execute(sql: loginAttempts)
         }
+        migrator.registerMigration("8-card-fingerprints") { db in
+            try db.execute(sql: cardFingerprints)
+        }
         return migrator
     }
 
@@ -62,6 +65,13 @@ enum SQLiteMigrations {
             attempts INTEGER NOT NULL,
             window_start INTEGER NOT NULL
         );
+        """
+
+    /// One live card per card number and account.
+    static let cardFingerprints = """
+        ALTER TABLE payment_methods ADD COLUMN fingerprint TEXT;
+        CREATE UNIQUE INDEX payment_methods_fingerprint ON payment_methods(account_id, fingerprint)
+            WHERE deleted_at IS NULL AND fingerprint IS NOT NULL;
         """
 
     static let paymentIntents = """

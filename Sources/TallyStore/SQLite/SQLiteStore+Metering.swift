@@ -45,6 +45,8 @@ extension SQLiteStore {
                 arguments: [at.storedMilliseconds, id.rawValue, account.rawValue]
             )
             guard db.changesCount == 1 else { throw StoreError.conflict("payment \(id) is settled already") }
+        case .savePaymentMethod(let method, let maximum):
+            _ = try savePaymentMethod(method, maximum: maximum, db)
         }
     }
 

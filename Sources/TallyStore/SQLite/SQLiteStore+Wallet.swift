@@ -5,20 +5,48 @@ import TallyCore
 extension SQLiteStore {
     // MARK: Payment methods and purchases
 
-    public func addPaymentMethod(_ method: PaymentMethod) async throws {
+    public func addPaymentMethod(_ method: PaymentMethod, maximum: Int) async throws -> PaymentMethod {
         try await write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO payment_methods
-                        (id, account_id, brand, last4, exp_month, exp_year, gateway_token, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    method.id.rawValue, method.accountID.rawValue, method.brand, method.last4, method.expMonth,
-                    method.expYear, method.gatewayToken, method.createdAt.storedMilliseconds,
-                ]
-            )
+            if let fingerprint = method.fingerprint, let existing = try Self.paymentMethod(fingerprint: fingerprint, account: method.accountID, db) {
+                return existing
+            }
+            guard try Self.savePaymentMethod(method, maximum: maximum, db) else {
+                throw StoreError.limitReached("an account keeps at most \(maximum) saved cards")
+            }
+            return method
         }
+    }
+
+    /// Inserts a card unless the account keeps `maximum` live cards or a live card with
+    /// its fingerprint: one statement, so the count is exact. True when it was saved.
+    static func savePaymentMethod(_ method: PaymentMethod, maximum: Int, _ db: Database) throws -> Bool {
+        try db.execute(
+            sql: """
+                INSERT INTO payment_methods
+                    (id, account_id, brand, last4, exp_month, exp_year, gateway_token, created_at, fingerprint)
+                SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?
+                WHERE (SELECT COUNT(*) FROM payment_methods WHERE account_id = ? AND deleted_at IS NULL) < ?
+                ON CONFLICT DO NOTHING
+                """,
+            arguments: [
+                method.id.rawValue, method.accountID.rawValue, method.brand, method.last4, method.expMonth,
+                method.expYear, method.gatewayToken, method.createdAt.storedMilliseconds, method.fingerprint,
+                method.accountID.rawValue, maximum,
+            ]
+        )
+        return db.changesCount == 1
+    }
+
+    public func paymentMethod(fingerprint: String, account: AccountID) async throws -> PaymentMethod? {
+        try await pool.read { db in try Self.paymentMethod(fingerprint: fingerprint, account: account, db) }
+    }
+
+    static func paymentMethod(fingerprint: String, account: AccountID, _ db: Database) throws -> PaymentMethod? {
+        try Row.fetchOne(
+            db,
+            sql: "SELECT * FROM payment_methods WHERE account_id = ? AND fingerprint = ? AND deleted_at IS NULL",
+            arguments: [account.rawValue, fingerprint]
+        ).map(Self.paymentMethod)
     }
 
     public func paymentMethods(account: AccountID) async throws -> [PaymentMethod] {
@@ -141,7 +169,8 @@ extension SQLiteStore {
             expMonth: row["exp_month"],
             expYear: row["exp_year"],
             gatewayToken: row["gateway_token"],
-            createdAt: Date(storedMilliseconds: row["created_at"])
+            createdAt: Date(storedMilliseconds: row["created_at"]),
+            fingerprint: row["fingerprint"]
         )
     }
 
