@@ -95,6 +95,14 @@ public struct Purchases: Sendable {
     }
 
     public func deletePaymentMethod(_ id: PaymentMethodID, by manager: CreditManager) async throws {
+        // The card auto-recharge pays with stays until auto-recharge is off or uses another.
+        if let settings = try await store.autoRecharge(account: manager.accountID)?.settings, settings.enabled,
+            settings.paymentMethodID == id.rawValue
+        {
+            throw TallyError.conflict(
+                "auto-recharge pays with this card: switch auto-recharge off or choose another card for it first"
+            )
+        }
         guard try await store.deletePaymentMethod(id, account: manager.accountID, at: time.now()) else {
             throw TallyError.notFound("no payment method \(id)")
         }
@@ -340,6 +348,36 @@ public struct Purchases: Sendable {
 
     public func purchases(of manager: CreditManager, limit: Int = 100) async throws -> [PurchaseView] {
         try await store.purchases(account: manager.accountID, limit: limit).map(Self.view)
+    }
+
+    public struct PurchasePage: Sendable, Codable, Equatable {
+        public var items: [PurchaseView]
+        @Nullable public var nextCursor: String?
+    }
+
+    /// Purchases newest first, `limit` (1–500, default 100) a page; `cursor` is the
+    /// previous page's `nextCursor`.
+    public func purchasePage(of manager: CreditManager, limit: String?, cursor: String?) async throws -> PurchasePage {
+        var size = 100
+        if let limit {
+            guard let value = Int(limit), (1...500).contains(value) else {
+                throw TallyError.invalid("limit", "must be a whole number from 1 to 500")
+            }
+            size = value
+        }
+        var after: LogCursor?
+        if let cursor {
+            guard let position = LogCursor(cursor, for: "purchases") else {
+                throw TallyError.invalid("cursor", "is not a cursor Tally gave for this list")
+            }
+            after = position
+        }
+        let purchases = try await store.purchases(account: manager.accountID, limit: size + 1, after: after)
+        let page = purchases.prefix(size)
+        return PurchasePage(
+            items: page.map(Self.view),
+            nextCursor: purchases.count > size ? page.last?.cursor.encoded(for: "purchases") : nil
+        )
     }
 
     // MARK: Cards

@@ -29,9 +29,26 @@ public enum PacificDay {
     /// Whole seconds since 1970 on the Los Angeles wall clock, and the zone's offset then.
     /// Plain arithmetic on the zone's offset: reports and exports call this per line.
     static func localSeconds(_ date: Date) -> (local: Int64, offset: Int) {
-        let offset = timeZone.secondsFromGMT(for: date)
         let utc = Int64(date.timeIntervalSince1970.rounded(.down))
+        let offset = offsetSeconds(utc: utc) ?? timeZone.secondsFromGMT(for: date)
         return (utc + Int64(offset), offset)
+    }
+
+    /// Los Angeles' offset from UTC by the US rule in force since 2007: daylight time
+    /// from the second Sunday of March, 02:00 PST, to the first Sunday of November,
+    /// 02:00 PDT. Plain arithmetic, since exports read it for every line; nil before
+    /// 2007, where the zone database answers instead.
+    static func offsetSeconds(utc: Int64) -> Int? {
+        let year = PacificDate(ordinal: Int((utc - 8 * 3_600).floorDivided(by: 86_400))).year
+        guard year >= 2007 else { return nil }
+        func sunday(onOrAfter day: PacificDate) -> Int64 {
+            let ordinal = day.ordinal
+            let weekday = ((ordinal + 4) % 7 + 7) % 7  // 1970-01-01 was a Thursday; 0 is Sunday.
+            return Int64(ordinal + (7 - weekday) % 7)
+        }
+        let springForward = (sunday(onOrAfter: PacificDate(year: year, month: 3, day: 8))) * 86_400 + 10 * 3_600
+        let fallBack = (sunday(onOrAfter: PacificDate(year: year, month: 11, day: 1))) * 86_400 + 9 * 3_600
+        return utc >= springForward && utc < fallBack ? -7 * 3_600 : -8 * 3_600
     }
 
     static func twoDigits(_ value: Int) -> String {

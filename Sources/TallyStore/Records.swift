@@ -164,6 +164,9 @@ public struct Purchase: Sendable, Hashable {
         self.failureReason = failureReason
         self.createdAt = createdAt
     }
+
+    /// The position just after this purchase, for the next page of the list.
+    public var cursor: LogCursor { LogCursor(createdAtMilliseconds: createdAt.storedMilliseconds, id: id.rawValue) }
 }
 
 /// A payment about to be asked of the gateway, written before the gateway is

@@ -53,8 +53,8 @@ public protocol Store: Sendable {
     func deletePaymentMethod(_ id: PaymentMethodID, account: AccountID, at: Date) async throws -> Bool
     /// Records a purchase that moved no credits (a declined payment).
     func recordPurchase(_ purchase: Purchase) async throws
-    /// The account's purchases, newest first.
-    func purchases(account: AccountID, limit: Int) async throws -> [Purchase]
+    /// The account's purchases, newest first (by time, then id), after `after` when given.
+    func purchases(account: AccountID, limit: Int, after: LogCursor?) async throws -> [Purchase]
     func purchase(_ id: PurchaseID, account: AccountID) async throws -> Purchase?
     /// Writes a payment intent before the gateway is asked; `StoreError.duplicate` when it exists.
     func recordPaymentIntent(_ intent: PaymentIntent) async throws
@@ -171,6 +171,11 @@ public protocol Store: Sendable {
 }
 
 extension Store {
+    /// The account's newest purchases.
+    public func purchases(account: AccountID, limit: Int) async throws -> [Purchase] {
+        try await purchases(account: account, limit: limit, after: nil)
+    }
+
     /// Ledger entries newest first, before the sequence `before` when given.
     public func ledger(account: AccountID, limit: Int, before: Int64?) async throws -> [LedgerEntry] {
         try await ledger(account: account, limit: limit, before: before, window: nil)

@@ -41,6 +41,25 @@ struct ReportRulesTests {
         #expect(PacificDate(containing: lateEvening) == springForward)
     }
 
+    /// The arithmetic rule agrees with the zone database every hour of several years.
+    @Test func thePacificOffsetAgreesWithTheZoneDatabase() {
+        let zone = TimeZone(identifier: "America/Los_Angeles")!
+        var hour: Int64 = 1_167_609_600  // 2007-01-01T00:00:00Z
+        var checked = 0
+        while hour < 1_893_456_000 {  // 2030-01-01
+            let date = Date(timeIntervalSince1970: TimeInterval(hour))
+            #expect(PacificDay.timestamp(date).hasSuffix(zone.isDaylightSavingTime(for: date) ? "PDT" : "PST"))
+            hour += 3_600 * 7  // every seventh hour: all hours of the day, over 23 years
+            checked += 1
+        }
+        #expect(checked > 28_000)
+        // The changes themselves, to the second.
+        #expect(PacificDay.timestamp(Date(timeIntervalSince1970: 1_772_963_999)) == "2026-03-08 01:59:59 PST")
+        #expect(PacificDay.timestamp(Date(timeIntervalSince1970: 1_772_964_000)) == "2026-03-08 03:00:00 PDT")
+        #expect(PacificDay.timestamp(Date(timeIntervalSince1970: 1_793_523_599)) == "2026-11-01 01:59:59 PDT")
+        #expect(PacificDay.timestamp(Date(timeIntervalSince1970: 1_793_523_600)) == "2026-11-01 01:00:00 PST")
+    }
+
     @Test func timestampsNameTheZone() {
         #expect(PacificDay.timestamp(Date(timeIntervalSince1970: 1_795_626_843)) == "2026-11-25 09:14:03 PST")
         #expect(PacificDay.timestamp(Date(timeIntervalSince1970: 1_782_889_200)) == "2026-07-01 00:00:00 PDT")

@@ -269,4 +269,52 @@ struct BuyingCreditsTests {
             #expect(try await harness.tally.store.verifyWallets().isEmpty)
         }
     }
+
+    @Test func purchasesPageByCursorNewestFirst() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            for index in 0..<5 {
+                _ = try await account.buy(100 + index, card: index == 2 ? SandboxPaymentGateway.declinedCard : "4242424242424242")
+            }
+            var seen = [String]()
+            var cursor: String?
+            var pages = 0
+            repeat {
+                let page = try await account.get("/purchases?limit=2" + (cursor.map { "&cursor=\($0)" } ?? "")).object
+                let items = try #require(page["items"] as? [[String: Any]])
+                seen += items.compactMap { $0["credits"] as? String }
+                cursor = page["nextCursor"] as? String
+                pages += 1
+            } while cursor != nil
+            #expect(pages == 3)
+            #expect(seen == ["104.000", "103.000", "102.000", "101.000", "100.000"])
+            #expect(try await account.get("/purchases?limit=0").status == 422)
+            let forged = try await account.get("/purchases?cursor=abc")
+            #expect(forged.status == 422)
+            #expect(try forged.errorFields() == ["cursor"])
+        }
+    }
+
+    /// The card auto-recharge pays with cannot be removed from under it: 409 saying why.
+    @Test func theCardAutoRechargeUsesCannotBeRemoved() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            _ = try await account.buy(100)
+            let method = try await account.saveCard()
+            #expect(try await account.autoRecharge(threshold: 10, method: method).status == 200)
+            let refused = try await harness.call(.delete, "/v1/accounts/\(account.id)/payment-methods/\(method)", token: account.ownerToken)
+            #expect(refused.status == 409)
+            #expect(try refused.string("detail").contains("auto-recharge"))
+            #expect(try await account.get("/payment-methods/\(method)").status == 200)
+            let off = try await harness.call(
+                .put,
+                "/v1/accounts/\(account.id)/auto-recharge",
+                token: account.ownerToken,
+                json:
+                    #"{"enabled":false,"thresholdCredits":10,"rechargeCredits":100,"paymentMethodId":"\#(method)","maxRechargesPerDay":1,"maxSpendPerMonth":"100.00"}"#
+            )
+            #expect(off.status == 200, "\(off)")
+            #expect(try await harness.call(.delete, "/v1/accounts/\(account.id)/payment-methods/\(method)", token: account.ownerToken).status == 204)
+        }
+    }
 }

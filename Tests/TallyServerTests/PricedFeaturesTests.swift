@@ -1,4 +1,5 @@
 import Foundation
+import TallyApp
 import TallyCore
 import TallyStore
 import Testing
@@ -237,5 +238,28 @@ struct PricedFeaturesTests {
             #expect(try reply.errorFields() == [field])
             #expect(try await account.figures()[0] == "100.000")
         }
+    }
+
+    /// A bureau that cannot answer at all: the check answers 502 "nothing was charged",
+    /// and that is true at once — its hold is released now, not when it expires.
+    @Test func aBureauErrorReleasesTheHoldAtOnce() async throws {
+        try await Harness.run(providers: Providers(creditBureau: UnreachableBureau())) { harness in
+            let account = try await harness.makeAccount()
+            try await account.verifyUS()
+            _ = try await account.buy(100)
+            let reply = try await account.creditCheck()
+            #expect(reply.status == 502, "\(reply)")
+            #expect(try reply.string("detail").hasSuffix("nothing was charged"))
+            #expect(try await account.figures() == ["100.000", "0.000", "0.000", "100.000"])
+            let log = try await account.get("/logs/credit_checks").items()
+            #expect(log.map { $0["status"] as? String } == ["failed"])
+        }
+    }
+}
+
+/// A credit bureau whose every call fails with a transport error (not a documented failure).
+struct UnreachableBureau: CreditBureau {
+    func check(_ kind: CreditCheckKind, name: String, phone: PhoneNumber) async throws -> BureauReport {
+        throw URLError(.timedOut)
     }
 }

@@ -157,24 +157,44 @@ public struct CreditChecks: Sendable {
         }
 
         // 2. The validations a credit check requires, then the check where it may run.
-        let email = try await validations.checkEmail(lead.email, id: meter.ids.make("ev"))
-        let (phone, number) = try await validations.checkPhone(lead.phone, id: meter.ids.make("pv"))
-        outcome.validations = ValidationsView(email: email, phone: phone)
-        switch CreditCheckPolicy.eligibility(accountVerifiedUS: verified, phoneValid: phone.valid, phoneISO: phone.iso) {
-        case .skip(let reason):
-            outcome.status = "skipped"
-            outcome.reason = reason
-        case .run:
-            do {
-                let report = try await bureau.check(kind, name: lead.name, phone: number!)
-                outcome.status = "completed"
-                outcome.creditScore = report.creditScore
-                outcome.dtiPercent = report.dtiPercent
-                outcome.credits = checkPrice
-            } catch let failure as ProviderFailure {
-                outcome.status = "failed"
-                outcome.reason = failure.reason
+        //    A provider that cannot answer at all ends the check with nothing charged, and
+        //    its hold is released now, not when it would expire.
+        let email: Validations.EmailCheck
+        let phone: Validations.PhoneCheck
+        do {
+            email = try await validations.checkEmail(lead.email, id: meter.ids.make("ev"))
+            let (checkedPhone, number) = try await validations.checkPhone(lead.phone, id: meter.ids.make("pv"))
+            phone = checkedPhone
+            outcome.validations = ValidationsView(email: email, phone: phone)
+            switch CreditCheckPolicy.eligibility(accountVerifiedUS: verified, phoneValid: phone.valid, phoneISO: phone.iso) {
+            case .skip(let reason):
+                outcome.status = "skipped"
+                outcome.reason = reason
+            case .run:
+                do {
+                    let report = try await bureau.check(kind, name: lead.name, phone: number!)
+                    outcome.status = "completed"
+                    outcome.creditScore = report.creditScore
+                    outcome.dtiPercent = report.dtiPercent
+                    outcome.credits = checkPrice
+                } catch let failure as ProviderFailure {
+                    outcome.status = "failed"
+                    outcome.reason = failure.reason
+                }
             }
+        } catch {
+            entry.status = "failed"
+            entry.reason = (error as? TallyError).map { $0.problem.detail } ?? "a provider could not answer"
+            _ = try? await meter.store.commit(
+                WalletTransaction(
+                    accountID: account,
+                    postings: [Posting(id: meter.ledgerID(), kind: .release, change: .release(total), reference: holdID.rawValue)],
+                    records: [.settleHold(holdID, status: .released, capturedCredits: .zero), .usage(entry)],
+                    at: meter.time.now()
+                )
+            )
+            if error is TallyError { throw error }
+            throw TallyError.providerFailed("the credit bureau could not answer")
         }
         outcome.totalCredits = outcome.credits + emailPrice + phonePrice
 

@@ -53,35 +53,42 @@ public struct Reports: Sendable {
     public func usage(of reader: ReportReader, from: String?, to: String?) async throws -> UsageReport {
         let range = try dateRange(from: from, to: to)
         let rows = try await store.usageByDay(account: reader.accountID, range: range)
-        var byDay = [String: [Feature: Credits]]()
-        var uses = [Feature: Int64]()
-        var credits = [Feature: Credits]()
+        let features = Feature.allCases
+        let index = Dictionary(uniqueKeysWithValues: features.enumerated().map { ($1, $0) })
+        // Credits per day of the range and feature, by position: O(days), no hashing of days.
+        var daily = [[Int64]](repeating: [Int64](repeating: 0, count: features.count), count: range.from.days(to: range.to) + 1)
+        var uses = [Int64](repeating: 0, count: features.count)
+        var credits = [Int64](repeating: 0, count: features.count)
         for row in rows {
-            byDay[row.day, default: [:]][row.feature, default: .zero] += row.credits
-            uses[row.feature, default: 0] += row.uses
-            credits[row.feature, default: .zero] += row.credits
+            guard let day = PacificDate(row.day), let feature = index[row.feature] else { continue }
+            let offset = range.from.days(to: day)
+            guard daily.indices.contains(offset) else { continue }
+            daily[offset][feature] += row.credits.thousandths
+            uses[feature] += row.uses
+            credits[feature] += row.credits.thousandths
         }
-        let features = Feature.allCases.map {
+        let lines = features.enumerated().map { position, feature in
             FeatureLine(
-                feature: $0,
-                costPerUse: Catalog.price(of: $0),
-                uses: uses[$0] ?? 0,
-                credits: credits[$0] ?? .zero
+                feature: feature,
+                costPerUse: Catalog.price(of: feature),
+                uses: uses[position],
+                credits: Credits(thousandths: credits[position])
             )
         }
-        let days = range.days.map { day -> Day in
-            let spent = byDay[day.description] ?? [:]
-            return Day(
-                date: day.description,
-                credits: spent.values.reduce(.zero, +),
-                features: Dictionary(uniqueKeysWithValues: Feature.allCases.map { ($0.rawValue, spent[$0] ?? .zero) })
+        let days = daily.enumerated().map { offset, spent in
+            Day(
+                date: range.from.adding(days: offset).description,
+                credits: Credits(thousandths: spent.reduce(0, +)),
+                features: Dictionary(
+                    uniqueKeysWithValues: features.enumerated().map { ($1.rawValue, Credits(thousandths: spent[$0])) }
+                )
             )
         }
         return UsageReport(
             from: range.from.description,
             to: range.to.description,
-            features: features,
-            totalCredits: features.map(\.credits).reduce(.zero, +),
+            features: lines,
+            totalCredits: Credits(thousandths: credits.reduce(0, +)),
             days: days
         )
     }

@@ -202,7 +202,8 @@ extension OpenAPIDocument {
             summary: "Purchases, newest first",
             callers: "owner, super_admin",
             status: 200,
-            answer: .object([("items", .array(.reference("Purchase")))])
+            answer: .object([("items", .array(.reference("Purchase"))), ("nextCursor", .nullable(.string()))]),
+            query: [("limit", "1 to 500, default 100"), ("cursor", "nextCursor of the previous page")]
         ),
     ]
 }

@@ -40,9 +40,15 @@ struct PurchaseRoutes {
             )
             return Response(answer: answer)
         }
-        router.get("/v1/accounts/{account}/purchases") { _, context in
+        router.get("/v1/accounts/{account}/purchases") { request, context in
             let manager = try context.caller().creditManager(of: try context.accountID())
-            return try Response.json(WalletRoutes.Items(items: try await purchases.purchases(of: manager)))
+            let query = request.uri.queryParameters
+            let page = try await purchases.purchasePage(
+                of: manager,
+                limit: query["limit"].map(String.init),
+                cursor: query["cursor"].map(String.init)
+            )
+            return try Response.json(page)
         }
     }
 }

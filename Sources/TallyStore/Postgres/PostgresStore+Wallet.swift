@@ -89,10 +89,13 @@ extension PostgresStore {
         _ = try await rows(Self.insert(purchase))
     }
 
-    public func purchases(account: AccountID, limit: Int) async throws -> [Purchase] {
-        try await rows(
+    public func purchases(account: AccountID, limit: Int, after: LogCursor?) async throws -> [Purchase] {
+        let at = after?.createdAtMilliseconds ?? Int64.max
+        let id = after?.id ?? ""
+        return try await rows(
             """
-            SELECT * FROM purchases WHERE account_id = \(account.rawValue)
+            SELECT * FROM purchases WHERE account_id = \(account.rawValue) AND created_at <= \(at)
+                AND (created_at < \(at) OR id COLLATE "C" < \(id) OR \(id) = '')
             ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT \(limit)
             """
         ).map(Self.purchase)

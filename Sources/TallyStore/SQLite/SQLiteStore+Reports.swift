@@ -14,8 +14,9 @@ extension SQLiteStore {
                     """,
                 arguments: [account.rawValue, range.from.description, range.to.description]
             ).compactMap { row in
-                Feature(rawValue: row["feature"]).map {
-                    DayUsage(day: row["day"], feature: $0, uses: row["uses"], credits: Credits(thousandths: row["credits"]))
+                // By position: a five-year report reads thousands of rows.
+                Feature(rawValue: row[1]).map {
+                    DayUsage(day: row[0], feature: $0, uses: row[2], credits: Credits(thousandths: row[3]))
                 }
             }
         }
@@ -26,10 +27,7 @@ extension SQLiteStore {
         sql += Self.logFilter(account: account, query: query)
         if let after = query.after {
             // Keyset: strictly after the cursor in (created_at DESC, id DESC) order.
-            sql += """
-                 AND created_at <= \(after.createdAtMilliseconds)
-                 AND (created_at < \(after.createdAtMilliseconds) OR id < \(after.id))
-                """
+            sql += " AND (created_at, id) < (\(after.createdAtMilliseconds), \(after.id))"
         }
         sql += " ORDER BY created_at DESC, id DESC LIMIT \(query.limit)"
         let request = SQLRequest<Row>(literal: sql)

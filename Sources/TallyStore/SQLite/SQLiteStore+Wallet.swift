@@ -89,12 +89,17 @@ extension SQLiteStore {
         try await write { db in try Self.insert(purchase, db) }
     }
 
-    public func purchases(account: AccountID, limit: Int) async throws -> [Purchase] {
-        try await pool.read { db in
+    public func purchases(account: AccountID, limit: Int, after: LogCursor?) async throws -> [Purchase] {
+        let at = after?.createdAtMilliseconds ?? Int64.max
+        let id = after?.id ?? ""
+        return try await pool.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM purchases WHERE account_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
-                arguments: [account.rawValue, limit]
+                sql: """
+                    SELECT * FROM purchases WHERE account_id = ? AND created_at <= ? AND (created_at < ? OR id < ? OR ? = '')
+                    ORDER BY created_at DESC, id DESC LIMIT ?
+                    """,
+                arguments: [account.rawValue, at, at, id, id, limit]
             ).map(Self.purchase)
         }
     }
