@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import TallyStore
 
 /// Runs one kind of background work on a fixed interval until shutdown:
 /// hold expiry, auto-recharges, webhook deliveries. Driven by rows in the
@@ -23,9 +24,10 @@ public struct BackgroundWorker: Service {
                 let done = try await work()
                 if done > 0 { logger.debug("\(name) ran", metadata: ["count": "\(done)"]) }
             } catch {
-                logger.error("\(name) failed", metadata: ["error": "\(error)"])
+                logger.error("\(name) failed", metadata: ["error": "\(LoggableError.describe(error))"])
             }
-            try? await Task.sleep(for: .seconds(intervalSeconds))
+            // A shutdown wakes the worker at once: SIGTERM stops Tally without waiting out the interval.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(intervalSeconds)) }
         }
     }
 

@@ -27,17 +27,16 @@ public struct SMSSegmentation: Sendable, Equatable {
 /// Why a message body cannot be sent. Nothing is billed for any of them.
 public enum SMSBodyError: Error, Sendable, Equatable {
     case empty
-    case tooLong(maximumCharacters: Int)
+    /// The one limit on a body: its segments (a very long body is refused as this too).
     case tooManySegments(maximum: Int)
 
     public var reason: String {
         switch self {
         case .empty:
             "the message body is empty"
-        case .tooLong(let maximumCharacters):
-            "the message body is longer than \(maximumCharacters) characters"
         case .tooManySegments(let maximum):
-            "the message body needs more than \(maximum) SMS segments"
+            "the message body needs more than \(maximum) SMS segments "
+                + "(a segment of a long message holds 153 GSM-7 or 67 UCS-2 characters)"
         }
     }
 }
@@ -57,9 +56,7 @@ public enum SMSBodyError: Error, Sendable, Equatable {
 /// is counted is exactly what is sent ("é" typed as e + U+0301 is UCS-2,
 /// "\r\n" is two septets).
 public struct SMSSegmenter: Sendable {
-    /// The longest body accepted, in `Character`s (grapheme clusters).
-    public static let maximumCharacters = 1_600
-    /// The most parts one message may be billed as.
+    /// The most parts one message may be billed as: the one limit on a body.
     public let maximumSegments: Int
 
     public init(maximumSegments: Int = 10) {
@@ -69,8 +66,10 @@ public struct SMSSegmenter: Sendable {
 
     public func segment(_ body: String) -> Result<SMSSegmentation, SMSBodyError> {
         guard !body.isEmpty else { return .failure(.empty) }
-        guard body.count <= Self.maximumCharacters else {
-            return .failure(.tooLong(maximumCharacters: Self.maximumCharacters))
+        // Every character is at least one unit and a part holds at most 160, so a body
+        // this long cannot fit: refused before anything is counted.
+        guard body.unicodeScalars.count <= 160 * maximumSegments else {
+            return .failure(.tooManySegments(maximum: maximumSegments))
         }
         let encoding: SMSEncoding =
             body.unicodeScalars.allSatisfy { GSM7Alphabet.septets(for: $0) != nil } ? .gsm7 : .ucs2

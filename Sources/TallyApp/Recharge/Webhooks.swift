@@ -12,19 +12,38 @@ public protocol WebhookTransport: Sendable {
     func post(url: URL, body: [UInt8], headers: [String: String]) async throws -> Int
 }
 
-/// Real HTTP with the system's client.
+/// Real HTTP with the system's client. Redirects are not followed: a 3xx is the
+/// endpoint's answer (not a 2xx, so the delivery is retried), never a second address.
 public struct URLSessionWebhookTransport: WebhookTransport {
     public static let timeoutSeconds: TimeInterval = 10
 
     public init() {}
+
+    private static let session = URLSession(
+        configuration: .ephemeral,
+        delegate: NoRedirects(),
+        delegateQueue: nil
+    )
 
     public func post(url: URL, body: [UInt8], headers: [String: String]) async throws -> Int {
         var request = URLRequest(url: url, timeoutInterval: Self.timeoutSeconds)
         request.httpMethod = "POST"
         request.httpBody = Data(body)
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (_, response) = try await URLSession.shared.data(for: request)
+        let (_, response) = try await Self.session.data(for: request)
         return (response as? HTTPURLResponse)?.statusCode ?? 0
+    }
+
+    final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+        func urlSession(
+            _ session: URLSession,
+            task: URLSessionTask,
+            willPerformHTTPRedirection response: HTTPURLResponse,
+            newRequest request: URLRequest,
+            completionHandler: @escaping @Sendable (URLRequest?) -> Void
+        ) {
+            completionHandler(nil)
+        }
     }
 }
 
@@ -75,7 +94,7 @@ public struct Webhooks: Sendable {
         guard text.count <= 2_048, let url = URL(string: text), let scheme = url.scheme?.lowercased(),
             scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty
         else { throw TallyError.invalid("url", "must be an http or https URL") }
-        guard addressPolicy.allows(host: host) else {
+        guard await addressPolicy.permits(host: host) else {
             throw TallyError.invalid("url", "must not point at a loopback or private address on this installation")
         }
         guard try await store.webhooks(account: manager.accountID).count < Self.maximumEndpoints else {
@@ -134,7 +153,8 @@ public struct Webhooks: Sendable {
         let body = Self.payload(job.notification)
         let timestamp = Int64(now.timeIntervalSince1970)
         var status: Int?
-        if let url = URL(string: job.url) {
+        // Checked again at every delivery: a name may resolve elsewhere than it did.
+        if let url = URL(string: job.url), let host = url.host, await addressPolicy.permits(host: host) {
             status = try? await transport.post(
                 url: url,
                 body: body,
