@@ -66,8 +66,10 @@ public struct IdempotencyRequest: Sendable, Hashable {
 public struct Idempotency: Sendable {
     let store: any Store
     let time: any TimeSource
-    /// A claim older than this is taken as abandoned by a crashed process.
-    public var staleAfterSeconds: TimeInterval = 60
+    /// A claim older than this is taken as abandoned by a crashed process. Longer than
+    /// the longest work a claim guards (a feature's hold lives 600 s), so a slow request
+    /// is never run twice; and a late answer of a claim taken over is refused by its fence.
+    public var staleAfterSeconds: TimeInterval = 660
     /// How long a replay waits for the first request to finish.
     public var waitSeconds: TimeInterval = 30
 
@@ -81,11 +83,12 @@ public struct Idempotency: Sendable {
         guard let request else { return try await operation(nil) }
         let started = ContinuousClock.now
         while true {
+            let claimedAt = time.now()
             let claim = try await store.claimIdempotencyKey(
                 request.key,
                 requestHash: request.requestHash,
                 account: account,
-                at: time.now(),
+                at: claimedAt,
                 staleAfter: staleAfterSeconds
             )
             switch claim {
@@ -99,7 +102,10 @@ public struct Idempotency: Sendable {
                 }
                 try await Task.sleep(for: .milliseconds(20))
             case .claimed:
-                return try await answer(account: account, key: request.key, operation)
+                let token = IdempotencyFence.token(claimedAt: claimedAt)
+                return try await IdempotencyFence.$claimToken.withValue(token) {
+                    try await answer(account: account, key: request.key, token: token, operation)
+                }
             }
         }
     }
@@ -107,6 +113,7 @@ public struct Idempotency: Sendable {
     private func answer(
         account: AccountID,
         key: String,
+        token: Int64,
         _ operation: @Sendable (_ key: String?) async throws -> Answer
     ) async throws -> Answer {
         do {
@@ -114,14 +121,18 @@ public struct Idempotency: Sendable {
         } catch let error as TallyError where error.isFinalAnswer {
             let answer = Answer(error)
             try await store.completeIdempotencyKey(
-                IdempotentResponse(key: key, status: answer.status, body: answer.body),
+                IdempotentResponse(key: key, status: answer.status, body: answer.body, claimToken: token),
                 account: account,
                 at: time.now()
             )
             throw error
+        } catch StoreError.conflict(let reason) {
+            // The claim was taken over (or the work raced another): nothing of it was written.
+            try? await store.releaseIdempotencyKey(key, account: account, claimToken: token)
+            throw TallyError.conflict("nothing was done: \(reason)")
         } catch {
             // Not an answer: free the key so the request can be retried.
-            try? await store.releaseIdempotencyKey(key, account: account)
+            try? await store.releaseIdempotencyKey(key, account: account, claimToken: token)
             throw error
         }
     }

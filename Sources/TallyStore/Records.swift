@@ -256,12 +256,29 @@ public struct IdempotentResponse: Sendable, Hashable {
     public var key: String
     public var status: Int
     public var body: [UInt8]
+    /// The claim this answer belongs to (its fencing token): the answer, and the
+    /// transaction it rides in, are refused if the claim was taken over meanwhile.
+    public var claimToken: Int64?
 
-    public init(key: String, status: Int, body: [UInt8]) {
+    public init(key: String, status: Int, body: [UInt8], claimToken: Int64? = IdempotencyFence.claimToken) {
         self.key = key
         self.status = status
         self.body = body
+        self.claimToken = claimToken
     }
+}
+
+/// The fencing token of the idempotency claim the current task works under.
+///
+/// A claim left in progress may be taken over once it is stale; if the first request
+/// was only slow, not dead, its late answer must not land. Each claim's token is the
+/// time it was taken (stored as `claimed_at`); answers carry the token, and storing
+/// one whose claim was taken over fails — and with it the charge it completes.
+public enum IdempotencyFence {
+    @TaskLocal public static var claimToken: Int64?
+
+    /// The token of a claim taken at `date`.
+    public static func token(claimedAt date: Date) -> Int64 { date.storedMilliseconds }
 }
 
 /// One money decision: every posting, every row that goes with them, and the

@@ -161,8 +161,9 @@ public protocol Store: Sendable {
     ) async throws -> IdempotencyClaim
     /// Stores the answer of a request that moved nothing.
     func completeIdempotencyKey(_ response: IdempotentResponse, account: AccountID, at: Date) async throws
-    /// Forgets a claim whose request failed before answering, so it can be retried.
-    func releaseIdempotencyKey(_ key: String, account: AccountID) async throws
+    /// Forgets a claim whose request failed before answering, so it can be retried;
+    /// with `claimToken`, only while the claim is still that one.
+    func releaseIdempotencyKey(_ key: String, account: AccountID, claimToken: Int64?) async throws
 
     // MARK: Web app
 
@@ -171,6 +172,10 @@ public protocol Store: Sendable {
 }
 
 extension Store {
+    public func releaseIdempotencyKey(_ key: String, account: AccountID) async throws {
+        try await releaseIdempotencyKey(key, account: account, claimToken: nil)
+    }
+
     /// The account's newest purchases.
     public func purchases(account: AccountID, limit: Int) async throws -> [Purchase] {
         try await purchases(account: account, limit: limit, after: nil)

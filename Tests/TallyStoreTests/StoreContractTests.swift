@@ -211,6 +211,39 @@ struct StoreContractTests: ContractFixtures {
         )
     }
 
+    /// A slow request whose claim was taken over cannot land its charge or its answer:
+    /// the claim's token fences it, and its whole transaction rolls back.
+    @Test(arguments: StoreBackend.enabled)
+    func aTakenOverClaimIsFencedOff(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        try await credit(store, account, Credits(whole: 10))
+        let first = now
+        let second = now.addingTimeInterval(700)
+        #expect(try await store.claimIdempotencyKey("slow", requestHash: "h", account: account, at: first, staleAfter: 660) == .claimed)
+        #expect(try await store.claimIdempotencyKey("slow", requestHash: "h", account: account, at: second, staleAfter: 660) == .claimed)
+        let charge = { (token: Int64) in
+            try await store.commit(
+                WalletTransaction(
+                    accountID: account,
+                    postings: [posting(.charge, .charge(Credits(whole: 1)))],
+                    idempotency: IdempotentResponse(key: "slow", status: 200, body: [1], claimToken: token),
+                    at: second
+                )
+            )
+        }
+        await #expect(throws: StoreError.self) { _ = try await charge(IdempotencyFence.token(claimedAt: first)) }
+        // The stale request cannot free the key either.
+        try await store.releaseIdempotencyKey("slow", account: account, claimToken: IdempotencyFence.token(claimedAt: first))
+        #expect(try await store.wallet(account: account)?.available == Credits(whole: 10))
+        _ = try await charge(IdempotencyFence.token(claimedAt: second))
+        #expect(try await store.wallet(account: account)?.available == Credits(whole: 9))
+        #expect(
+            try await store.claimIdempotencyKey("slow", requestHash: "h", account: account, at: second, staleAfter: 660)
+                == .replay(status: 200, body: [1])
+        )
+    }
+
     @Test(arguments: StoreBackend.enabled)
     func theLedgerPagesNewestFirst(backend: StoreBackend) async throws {
         let store = try await backend.makeStore().store

@@ -64,9 +64,12 @@ extension PostgresStore {
         }
     }
 
-    public func releaseIdempotencyKey(_ key: String, account: AccountID) async throws {
+    public func releaseIdempotencyKey(_ key: String, account: AccountID, claimToken: Int64?) async throws {
         _ = try await rows(
-            "DELETE FROM idempotency_keys WHERE account_id = \(account.rawValue) AND key = \(key) AND status IS NULL"
+            """
+            DELETE FROM idempotency_keys WHERE account_id = \(account.rawValue) AND key = \(key) AND status IS NULL
+                AND (\(claimToken)::BIGINT IS NULL OR claimed_at = \(claimToken))
+            """
         )
     }
 
@@ -83,12 +86,13 @@ extension PostgresStore {
             SET status = \(response.status), body = \(ByteBuffer(bytes: response.body)),
                 completed_at = \(at.storedMilliseconds)
             WHERE account_id = \(account.rawValue) AND key = \(response.key) AND status IS NULL
+                AND (\(response.claimToken)::BIGINT IS NULL OR claimed_at = \(response.claimToken))
             RETURNING key
             """,
             logger
         )
         guard answered.count == 1 else {
-            throw StoreError.conflict("idempotency key \(response.key) is not claimed or already answered")
+            throw StoreError.conflict("idempotency key \(response.key) is not claimed by this request or already answered")
         }
     }
 }

@@ -24,11 +24,7 @@ extension SQLiteStore {
 
     public func logLines(account: AccountID, query: LogQuery) async throws -> [UsageLogEntry] {
         var sql = SQL(sql: "SELECT \(Self.usageLogColumns) FROM usage_log WHERE ")
-        sql += Self.logFilter(account: account, query: query)
-        if let after = query.after {
-            // Keyset: strictly after the cursor in (created_at DESC, id DESC) order.
-            sql += " AND (created_at, id) < (\(after.createdAtMilliseconds), \(after.id))"
-        }
+        sql += Self.logFilter(account: account, query: query, after: query.after)
         sql += " ORDER BY created_at DESC, id DESC LIMIT \(query.limit)"
         let request = SQLRequest<Row>(literal: sql)
         return try await pool.read { db in
@@ -65,12 +61,19 @@ extension SQLiteStore {
     }
 
     /// The conditions every read of a log shares: account, log, days, result, search.
-    static func logFilter(account: AccountID, query: LogQuery) -> SQL {
+    /// After a cursor, the range ends at the cursor's time: one upper bound on `created_at`,
+    /// so SQLite seeks the index there instead of walking down from the range's end.
+    static func logFilter(account: AccountID, query: LogQuery, after: LogCursor? = nil) -> SQL {
+        let end = query.range.end.storedMilliseconds - 1
         var sql: SQL = """
             account_id = \(account.rawValue) AND log = \(query.log.rawValue)
                 AND created_at >= \(query.range.start.storedMilliseconds)
-                AND created_at < \(query.range.end.storedMilliseconds)
+                AND created_at <= \(min(end, after?.createdAtMilliseconds ?? end))
             """
+        if let after {
+            // Keyset: strictly after the cursor in (created_at DESC, id DESC) order.
+            sql += " AND (created_at < \(after.createdAtMilliseconds) OR id < \(after.id))"
+        }
         if let result = query.result { sql += " AND status = \(result)" }
         if let search = query.search {
             // SQLite's LIKE ignores ASCII case.

@@ -407,11 +407,14 @@ extension SQLiteStore {
         try await write { db in try Self.complete(response, account: account, at: at, db) }
     }
 
-    public func releaseIdempotencyKey(_ key: String, account: AccountID) async throws {
+    public func releaseIdempotencyKey(_ key: String, account: AccountID, claimToken: Int64?) async throws {
         try await write { db in
             try db.execute(
-                sql: "DELETE FROM idempotency_keys WHERE account_id = ? AND key = ? AND status IS NULL",
-                arguments: [account.rawValue, key]
+                sql: """
+                    DELETE FROM idempotency_keys WHERE account_id = ? AND key = ? AND status IS NULL
+                        AND (? IS NULL OR claimed_at = ?)
+                    """,
+                arguments: [account.rawValue, key, claimToken, claimToken]
             )
         }
     }
@@ -420,12 +423,15 @@ extension SQLiteStore {
         try db.execute(
             sql: """
                 UPDATE idempotency_keys SET status = ?, body = ?, completed_at = ?
-                WHERE account_id = ? AND key = ? AND status IS NULL
+                WHERE account_id = ? AND key = ? AND status IS NULL AND (? IS NULL OR claimed_at = ?)
                 """,
-            arguments: [response.status, Data(response.body), at.storedMilliseconds, account.rawValue, response.key]
+            arguments: [
+                response.status, Data(response.body), at.storedMilliseconds, account.rawValue, response.key,
+                response.claimToken, response.claimToken,
+            ]
         )
         guard db.changesCount == 1 else {
-            throw StoreError.conflict("idempotency key \(response.key) is not claimed or already answered")
+            throw StoreError.conflict("idempotency key \(response.key) is not claimed by this request or already answered")
         }
     }
 }
