@@ -9,6 +9,13 @@ public struct FieldError: Sendable, Hashable, Codable {
         self.field = field
         self.reason = reason
     }
+
+    /// The field and its reason as one sentence: `credits is too large`; a reason that is
+    /// a sentence of its own follows a colon (`phone: A phone number has at most …`).
+    public var sentence: String {
+        guard let first = reason.first, first.isUppercase else { return "\(field) \(reason)" }
+        return "\(field): \(reason)"
+    }
 }
 
 /// Every error a caller of Tally can see. Each maps to one problem+json answer.
@@ -90,7 +97,7 @@ public enum TallyError: Error, Sendable, Hashable {
                 type: "invalid-request",
                 title: "The request has invalid fields",
                 status: status,
-                detail: errors.map { "\($0.field) \($0.reason)" }.joined(separator: "; "),
+                detail: errors.map(\.sentence).joined(separator: "; "),
                 errors: errors
             )
         case .badRequest(let detail):

@@ -77,7 +77,7 @@ public enum PaymentCardError: Error, Sendable, Equatable {
         case .numberFailsLuhn: "is not a valid card number (Luhn check failed)"
         case .expMonth: "must be a month from 1 to 12"
         case .expYear: "must be a four-digit year"
-        case .expired: "the card has expired"
+        case .expired: "is past: the card has expired"
         case .cvc: "must be 3 or 4 digits"
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TallyApp
 import TallyServer
 import Testing
 
@@ -96,6 +97,21 @@ struct BadInputTests {
             #expect(reply.status == 422, "\(reply)")
             #expect(try reply.errorFields() == [field], "\(reply)")
             #expect(try await account.wallet().object["total"] as? String == "0.000")
+        }
+    }
+
+    /// A reason that is a sentence of its own is not run on after the field's name.
+    @Test func aProblemNamesTheFieldOnceBeforeItsReason() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            let card = try await account.post(
+                "/payment-methods",
+                #"{"card":{"number":"4242424242424242","expMonth":1,"expYear":2020,"cvc":"123"}}"#
+            )
+            #expect(try card.string("detail") == "card.expYear is past: the card has expired", "\(card)")
+            let credits = try await account.post("/purchases", #"{"credits":"1.0001","paymentMethodId":"pm_x"}"#)
+            #expect(try credits.string("detail") == "credits has more than three decimals", "\(credits)")
+            #expect(FieldError("phone", "A phone number has at most 15 digits.").sentence == "phone: A phone number has at most 15 digits.")
         }
     }
 

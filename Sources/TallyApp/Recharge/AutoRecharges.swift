@@ -73,7 +73,12 @@ public struct AutoRecharges: Sendable {
     public func runDue(limit: Int = 50) async throws -> Int {
         let due = try await store.claimDueRecharges(at: time.now(), leaseSeconds: Self.leaseSeconds, limit: limit)
         for recharge in due {
-            try await process(recharge)
+            do {
+                try await process(recharge)
+            } catch {
+                // One account's trouble never stops the others' recharges.
+                try? await unreachable(recharge, error: error)
+            }
         }
         return due.count
     }
@@ -180,6 +185,32 @@ public struct AutoRecharges: Sendable {
         } catch StoreError.conflict {
             // Settled meanwhile by another worker: nothing more to do.
         }
+    }
+
+    /// The card processor (or anything else) failed without an answer: recorded, notified
+    /// and tried again after the back-off of the attempt in hand. The attempt number, and
+    /// with it the payment key, stays the same, so a payment that did go through is found
+    /// by the retry and never made twice.
+    func unreachable(_ recharge: Recharge, error: any Error) async throws {
+        let now = time.now()
+        let reason = "the card processor could not be reached"
+        let update = RechargeUpdate(
+            rechargeID: recharge.id,
+            status: .pending,
+            attempts: recharge.attempts,
+            nextAttemptAt: now.addingTimeInterval(
+                TimeInterval(AutoRechargePolicy.retryDelaySeconds(afterAttempt: recharge.attempts + 1))
+            ),
+            reason: reason,
+            lastResult: "failed"
+        )
+        let message = "An automatic recharge of \(recharge.credits) credits could not be paid yet: \(reason); Tally tries again."
+        try await store.updateRecharge(
+            update,
+            account: recharge.accountID,
+            notifications: [notification("recharge_failed", message, account: recharge.accountID)],
+            at: now
+        )
     }
 
     func notification(_ kind: String, _ message: String, account: AccountID) -> TallyStore.Notification {
