@@ -76,6 +76,7 @@ struct ReportBench: AsyncParsableCommand {
 
         let export = try reports.export(.emailValidation, of: reader, .init(from: today.adding(days: -729).description, to: today.description))
         let before = ProcessMemory.peakResidentKiB()
+        let anonymousBefore = ProcessMemory.anonymousResidentKiB()
         var exported = 0
         var bytes = 0
         let started = ContinuousClock.now
@@ -87,7 +88,9 @@ struct ReportBench: AsyncParsableCommand {
         print(
             "csv export: \(exported - 1) rows, \(bytes / 1_048_576) MiB in \(String(format: "%.2f", seconds)) s = "
                 + "\(Int(Double(exported - 1) / max(seconds, 0.000_001))) rows/s; "
-                + "peak RSS \(before / 1024) MiB before, \(ProcessMemory.peakResidentKiB() / 1024) MiB after"
+                + "peak RSS \(before / 1024) MiB before, \(ProcessMemory.peakResidentKiB() / 1024) MiB after "
+                + "(mapped database pages included); own memory \(anonymousBefore / 1024) MiB before, "
+                + "\(ProcessMemory.anonymousResidentKiB() / 1024) MiB after"
         )
         try await store.close()
     }
@@ -179,10 +182,17 @@ struct FixedTime: TimeSource {
 
 /// This process's memory, as Linux reports it.
 enum ProcessMemory {
-    /// Peak resident set size (VmHWM) in KiB; 0 where /proc is not there.
-    static func peakResidentKiB() -> Int {
+    /// Peak resident set size (VmHWM) in KiB; 0 where /proc is not there. It counts the
+    /// database file's pages SQLite maps in, which belong to the page cache.
+    static func peakResidentKiB() -> Int { field("VmHWM:") }
+
+    /// Resident memory of the process's own (anonymous) pages, without mapped files: what
+    /// an export holds in memory.
+    static func anonymousResidentKiB() -> Int { field("RssAnon:") }
+
+    static func field(_ name: String) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        for line in status.split(separator: "\n") where line.hasPrefix(name) {
             return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
         }
         return 0

@@ -17,6 +17,10 @@ public final class SQLiteStore: Store {
         configuration.foreignKeysEnabled = true
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Reports and exports read far more pages than charges: map the file (up to
+            // 1 GiB) rather than copy each page through a read call, and cache 64 MiB.
+            try db.execute(sql: "PRAGMA mmap_size = 1073741824")
+            try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         writer = SQLiteWriter(pool: pool)
