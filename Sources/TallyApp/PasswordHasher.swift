@@ -11,8 +11,9 @@ public struct PasswordHasher: Sendable {
     public let cost: UInt8
     let gate: Gate
 
-    /// Hashes in flight at most; one more is refused at once.
-    public static let defaultMaximumConcurrent = 8
+    /// Hashes in flight at most; one more is refused at once. Half the cores: bcrypt
+    /// can never take the CPU the requests of everyone else need.
+    public static let defaultMaximumConcurrent = max(1, ProcessInfo.processInfo.activeProcessorCount / 2)
 
     public init(cost: UInt8 = 12, maximumConcurrent: Int = Self.defaultMaximumConcurrent) {
         self.cost = cost

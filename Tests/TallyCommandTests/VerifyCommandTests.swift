@@ -30,7 +30,7 @@ struct VerifyCommandTests {
             store: store,
             logger: Logger(label: "test"),
             operatorToken: nil,
-            passwords: PasswordHasher(cost: 4)
+            passwords: PasswordHasher(cost: 4, maximumConcurrent: 8)
         )
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<4 {
