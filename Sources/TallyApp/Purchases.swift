@@ -358,20 +358,8 @@ public struct Purchases: Sendable {
     /// Purchases newest first, `limit` (1–500, default 100) a page; `cursor` is the
     /// previous page's `nextCursor`.
     public func purchasePage(of manager: CreditManager, limit: String?, cursor: String?) async throws -> PurchasePage {
-        var size = 100
-        if let limit {
-            guard let value = Int(limit), (1...500).contains(value) else {
-                throw TallyError.invalid("limit", "must be a whole number from 1 to 500")
-            }
-            size = value
-        }
-        var after: LogCursor?
-        if let cursor {
-            guard let position = LogCursor(cursor, for: "purchases") else {
-                throw TallyError.invalid("cursor", "is not a cursor Tally gave for this list")
-            }
-            after = position
-        }
+        let size = try Paging.size(limit, default: 100)
+        let after = try Paging.cursor(cursor, list: "purchases")
         let purchases = try await store.purchases(account: manager.accountID, limit: size + 1, after: after)
         let page = purchases.prefix(size)
         return PurchasePage(

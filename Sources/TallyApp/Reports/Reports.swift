@@ -13,7 +13,6 @@ public struct Reports: Sendable {
     let time: any TimeSource
 
     public static let defaultPageSize = 50
-    public static let maximumPageSize = 500
     /// Lines read per round when a whole log is exported.
     static let exportChunk = 1_000
 
@@ -214,23 +213,11 @@ public struct Reports: Sendable {
     /// Checks a log request: every bad parameter is a 422 naming it.
     func logQuery(_ log: FeatureLog, _ request: LogRequest) throws -> LogQuery {
         let range = try dateRange(from: request.from, to: request.to)
-        var limit = Self.defaultPageSize
-        if let text = request.limit {
-            guard let value = Int(text), (1...Self.maximumPageSize).contains(value) else {
-                throw TallyError.invalid("limit", "must be a whole number from 1 to \(Self.maximumPageSize)")
-            }
-            limit = value
-        }
+        let limit = try Paging.size(request.limit, default: Self.defaultPageSize)
         if let result = request.result, !log.results.contains(result) {
             throw TallyError.invalid("result", "must be one of: " + log.results.joined(separator: ", "))
         }
-        var after: LogCursor?
-        if let text = request.cursor {
-            guard let cursor = LogCursor(text, for: log.rawValue) else {
-                throw TallyError.invalid("cursor", "is not a cursor Tally gave for this log")
-            }
-            after = cursor
-        }
+        let after = try Paging.cursor(request.cursor, list: log.rawValue)
         if let q = request.q, q.count > LogSearch.maximumLength {
             throw TallyError.invalid("q", "must be at most \(LogSearch.maximumLength) characters")
         }
