@@ -39,6 +39,9 @@ public struct BackgroundWorker: Service {
             BackgroundWorker(name: "payment reconciler", logger: tally.logger, intervalSeconds: 10) {
                 try await tally.purchases.reconcile()
             },
+            BackgroundWorker(name: "message reconciler", logger: tally.logger, intervalSeconds: 10) {
+                try await tally.sms.reconcile()
+            },
             BackgroundWorker(name: "webhook delivery", logger: tally.logger) { try await tally.webhooks.deliverDue() },
         ]
     }

@@ -75,9 +75,14 @@ public struct Idempotency: Sendable {
 
     /// Runs `operation` once for `request`'s key; replays get the first answer.
     /// The operation receives the key to complete inside its own transaction.
+    ///
+    /// `unsettled` tells a replay that has waited a second why its first request's claim is
+    /// still held — work a reconciler will answer (a message with the carrier) — so the
+    /// replay says so at once instead of waiting out `waitSeconds`.
     public func run(
         account: AccountID,
         request: IdempotencyRequest?,
+        unsettled: (@Sendable (_ key: String) async throws -> TallyError?)? = nil,
         _ operation: @Sendable (_ key: String?) async throws -> Answer
     ) async throws -> Answer {
         guard let request else { return try await operation(nil) }
@@ -97,6 +102,9 @@ public struct Idempotency: Sendable {
             case .mismatch:
                 throw TallyError.idempotencyKeyReused
             case .inProgress:
+                if ContinuousClock.now - started > .seconds(1), let error = try await unsettled?(request.key) {
+                    throw error
+                }
                 guard ContinuousClock.now - started < .seconds(waitSeconds) else {
                     throw TallyError.conflict("a request with this Idempotency-Key is still being answered")
                 }
@@ -125,6 +133,9 @@ public struct Idempotency: Sendable {
                 account: account,
                 at: time.now()
             )
+            throw error
+        } catch let error as TallyError where error.keepsClaim {
+            // The work may have reached a provider: the claim stays, a reconciler answers it.
             throw error
         } catch StoreError.conflict(let reason) {
             // The claim was taken over (or the work raced another): nothing of it was written.

@@ -52,6 +52,9 @@ public enum TallyError: Error, Sendable, Hashable {
     case wrongCredentials
     /// 502: a provider could not answer; nothing was charged.
     case providerFailed(String)
+    /// 502: a message may be with the carrier but its charge is not settled yet; Tally
+    /// settles it by itself, and its key is kept so a retry never sends it again.
+    case messageUnsettled(String)
 
     public static func invalid(_ field: String, _ reason: String) -> TallyError {
         .invalid([FieldError(field, reason)])
@@ -61,9 +64,16 @@ public enum TallyError: Error, Sendable, Hashable {
     /// An unsettled payment is not: a retry with the same key must learn the outcome.
     public var isFinalAnswer: Bool {
         switch self {
-        case .paymentUnsettled, .busy: false
+        case .paymentUnsettled, .busy, .messageUnsettled: false
         default: true
         }
+    }
+
+    /// Whether the request's `Idempotency-Key` stays claimed after this error: the work
+    /// it guards may have reached a provider, and its answer is stored by a reconciler.
+    public var keepsClaim: Bool {
+        if case .messageUnsettled = self { return true }
+        return false
     }
 
     public var status: Int {
@@ -76,7 +86,7 @@ public enum TallyError: Error, Sendable, Hashable {
         case .conflict, .idempotencyKeyReused: 409
         case .insufficientCredits, .paymentDeclined: 402
         case .payloadTooLarge: 413
-        case .providerFailed, .paymentUnsettled: 502
+        case .providerFailed, .paymentUnsettled, .messageUnsettled: 502
         case .rateLimited, .loginLocked, .busy: 429
         }
     }
@@ -159,6 +169,15 @@ public enum TallyError: Error, Sendable, Hashable {
             )
         case .wrongCredentials:
             Problem(type: "wrong-credentials", title: "Wrong email or password", status: status, detail: "wrong email or password")
+        case .messageUnsettled(let id):
+            Problem(
+                type: "message-unsettled",
+                title: "Message not settled yet",
+                status: status,
+                detail: "message \(id) may be with the carrier, but its charge could not be recorded yet; Tally "
+                    + "settles it by itself: charged once if the carrier took it, nothing otherwise, and it is never "
+                    + "sent again for this Idempotency-Key. Retrying with the same key answers the outcome"
+            )
         case .providerFailed(let reason):
             Problem(
                 type: "provider-failed",

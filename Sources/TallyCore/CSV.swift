@@ -2,7 +2,18 @@
 public enum CSV {
     /// One line: fields quoted where they need it, ending in CRLF.
     public static func row(_ fields: [String]) -> String {
-        fields.map(field).joined(separator: ",") + "\r\n"
+        var line = ""
+        append(fields, to: &line)
+        return line
+    }
+
+    /// Appends one line to `text`: what an export does for every row, without a string per row.
+    public static func append(_ fields: [String], to text: inout String) {
+        for (index, value) in fields.enumerated() {
+            if index > 0 { text.append(",") }
+            text.append(field(value))
+        }
+        text.append("\r\n")
     }
 
     /// A field a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`,

@@ -44,7 +44,7 @@ public struct Hold: Sendable, Hashable {
 }
 
 /// One line of a feature's usage log: every attempt, charged or refused, with why.
-public struct UsageLogEntry: Sendable, Hashable {
+public struct UsageLogEntry: Sendable, Hashable, Codable {
     public var id: String
     public var accountID: AccountID
     public var feature: Feature
@@ -232,5 +232,72 @@ public struct LogSummary: Sendable, Hashable {
         self.lines = lines
         self.credits = credits
         self.sent = sent
+    }
+}
+
+/// What the carrier did with a message, once it answered.
+public enum SMSOutcome: Sendable, Hashable {
+    case sent
+    case failed(reason: String)
+
+    /// The stored form: `sent` or `failed`.
+    public var name: String {
+        switch self {
+        case .sent: "sent"
+        case .failed: "failed"
+        }
+    }
+
+    public var reason: String? {
+        if case .failed(let reason) = self { return reason }
+        return nil
+    }
+}
+
+/// A message on its way to the carrier, written in the same transaction as its hold,
+/// before the carrier is asked; the carrier's answer is written to it as soon as it
+/// comes. The hold is settled from this record — by the request, or by the reconciler
+/// when the request could not (a crash, a failed commit) — so a message the carrier
+/// accepted is charged exactly once and never sent again for the same key.
+public struct SMSSend: Sendable, Hashable {
+    public var holdID: HoldID
+    public var accountID: AccountID
+    /// The request's `Idempotency-Key`: one message per key, whatever happens.
+    public var idempotencyKey: String?
+    /// The log line as it stands before the carrier answers (its result is filled in then).
+    public var line: UsageLogEntry
+    /// Nil until the carrier answered.
+    public var outcome: SMSOutcome?
+    public var createdAt: Date
+    public var answeredAt: Date?
+    public var settledAt: Date?
+
+    public init(
+        holdID: HoldID,
+        accountID: AccountID,
+        idempotencyKey: String?,
+        line: UsageLogEntry,
+        outcome: SMSOutcome? = nil,
+        createdAt: Date,
+        answeredAt: Date? = nil,
+        settledAt: Date? = nil
+    ) {
+        self.holdID = holdID
+        self.accountID = accountID
+        self.idempotencyKey = idempotencyKey
+        self.line = line
+        self.outcome = outcome
+        self.createdAt = createdAt
+        self.answeredAt = answeredAt
+        self.settledAt = settledAt
+    }
+
+    /// Reads the stored form back.
+    public static func outcome(name: String?, reason: String?) -> SMSOutcome? {
+        switch name {
+        case "sent": .sent
+        case "failed": .failed(reason: reason ?? "the carrier could not deliver it")
+        default: nil
+        }
     }
 }

@@ -249,6 +249,11 @@ public enum WalletRecord: Sendable, Hashable {
     /// Saves the card a payment just proved, unless a live card with its fingerprint is
     /// saved already or the account keeps its maximum (then nothing is saved, nothing fails).
     case savePaymentMethod(PaymentMethod, maximum: Int)
+    /// A message about to be handed to the carrier (written with its hold); throws
+    /// `StoreError.duplicate(field: "idempotency_key")` when its key has a message already.
+    case smsSend(SMSSend)
+    /// Marks a message settled; throws `StoreError.conflict` (rolling back) when it was settled already.
+    case settleSMS(HoldID)
 }
 
 /// The first answer to an idempotent request, kept to answer its replays.

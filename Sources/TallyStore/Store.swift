@@ -85,8 +85,16 @@ public protocol Store: Sendable {
     // MARK: Metering
 
     func hold(_ id: HoldID, account: AccountID) async throws -> Hold?
-    /// Active holds past their expiry, oldest first.
+    /// Active holds past their expiry, oldest first — but not the hold of a message whose
+    /// settlement is pending: the message reconciler settles those.
     func expiredHolds(at: Date, limit: Int) async throws -> [Hold]
+    /// Writes the carrier's answer to a message, once: false when it had one already.
+    func recordSMSOutcome(_ outcome: SMSOutcome, hold: HoldID, account: AccountID, at: Date) async throws -> Bool
+    /// The message sent with `key`, settled or not.
+    func smsSend(account: AccountID, idempotencyKey: String) async throws -> SMSSend?
+    /// Messages not settled yet whose carrier answered before `answeredBefore`, or that
+    /// were handed over before `unansweredBefore` and never got an answer written; oldest first.
+    func unsettledSMS(answeredBefore: Date, unansweredBefore: Date, limit: Int) async throws -> [SMSSend]
     /// The account's usage log lines for one feature, newest first.
     func usageLog(account: AccountID, feature: Feature, limit: Int) async throws -> [UsageLogEntry]
     /// Uses and credits per feature over Pacific days `from...to` (`YYYY-MM-DD`), from the rollups.

@@ -125,6 +125,14 @@ struct ReportRulesTests {
         #expect(try #require(LogSearch("olive")).digits == nil)
         #expect(LogSearch("   ") == nil)
         #expect(LogSearch.containsPattern("50%_off\\") == "%50\\%\\_off\\\\%")
+        // What a trigram index is asked: pieces of the runs outside wildcards, lowercased.
+        let search = try #require(LogSearch("Ann_Lee%x"))
+        #expect(search.indexPatterns == ["%Ann_Lee%x%"])
+        #expect(search.trigrams == [["ann", "lee"]])
+        #expect(try #require(LogSearch("(415) 555")).trigrams == [["(41", "415", "15)", "5) ", ") 5", " 55", "555"], ["415", "155", "555"]])
+        #expect(try #require(LogSearch("a_b%c")).indexPatterns == nil)
+        #expect(try #require(LogSearch("Zoë")).trigrams == nil)
+        #expect(try #require(LogSearch("Zoë")).indexPatterns == ["%Zoë%"])
     }
 
     @Test func creditScoreAndDTIShareTheCreditChecksLog() {

@@ -16,6 +16,8 @@ struct Harness: Sendable {
     let tally: Tally
     let port: Int
     let client: any TestClientProtocol
+    /// The store, faults injectable (see `FaultyStore`).
+    var faults: FaultyStore? { tally.store as? FaultyStore }
 
     /// Runs `body` against a live server, with its own database.
     static func run(
@@ -27,7 +29,7 @@ struct Harness: Sendable {
         _ body: @Sendable (Harness) async throws -> Void
     ) async throws {
         // SQLite, or a PostgreSQL copy of the migrated template: TALLY_TEST_BACKEND picks.
-        let store = try await TestBackend.selected().makeStore(name: "tally-http")
+        let store = FaultyStore(try await TestBackend.selected().makeStore(name: "tally-http"))
         var logger = Logger(label: "tally-test")
         logger.logLevel = .warning
         let tally = Tally(

@@ -157,6 +157,74 @@ struct ReportsContractTests: ContractFixtures {
     }
 
     @Test(arguments: StoreBackend.enabled)
+    func aSearchFindsTheSameLinesThroughTheIndexOrTheRange(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        let other = try await makeAccount(store)
+        try await credit(store, account, Credits(whole: 1_000))
+        try await credit(store, other, Credits(whole: 1_000))
+        // Many common lines and a few rare ones, in two accounts: a rare search is
+        // answered through the trigram index, a common one by reading the range.
+        let names = ["Ann Lee", "Bob_Smith", "50% Off Deals", "Zoë Ángel", "back\\slash co"]
+        var lines = [UsageLogEntry]()
+        for index in 0..<120 {
+            let rare = index % 40 == 0
+            let name = rare ? names[(index / 40) % names.count] : "Customer \(index)"
+            for owner in [account, other] {
+                lines.append(
+                    line(
+                        owner,
+                        .emailValidation,
+                        status: index % 3 == 0 ? "invalid" : "valid",
+                        credits: Credits(thousandths: 500),
+                        at: TimeInterval(-600 * index),
+                        name: name,
+                        email: rare ? "rare\(index)@example.com" : "c\(index)@example.com"
+                    )
+                )
+            }
+        }
+        lines.append(
+            line(account, .emailValidation, status: "valid", credits: Credits(thousandths: 500), at: -30, name: "Bob Smith")
+        )
+        lines.append(
+            line(
+                account,
+                .phoneValidation,
+                status: "valid",
+                credits: Credits(thousandths: 1_500),
+                at: -40,
+                phone: "+14155550199"
+            )
+        )
+        try await write(store, lines)
+
+        let november = try range("2026-11-01", "2026-11-30")
+        for q in [
+            "bob_smith", "BOB", "50%", "% off", "ann lee", "rare40@", "example.com", "customer 1", "_s", "zoë",
+            "slash", "\\", "nobody at all", "Lee", "c11",
+        ] {
+            let search = try #require(LogSearch(q))
+            let expected = lines.filter { line in
+                line.accountID == account && line.log == .emailValidation
+                    && [line.contactName, line.contactEmail, line.email, line.phone].contains { field in
+                        field.map { $0.lowercased().contains(q.lowercased()) } ?? false
+                    }
+            }
+            .sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
+            let query = LogQuery(log: .emailValidation, range: november, search: search, limit: 7)
+            let read = try await readAll(store, account, query)
+            #expect(read.map(\.id) == expected.map(\.id), "q=\(q)")
+            let summary = try await store.logSummary(account: account, query: query)
+            #expect(summary.lines == Int64(expected.count), "q=\(q)")
+            #expect(summary.credits == expected.map(\.credits).reduce(.zero, +), "q=\(q)")
+        }
+        // A number, however punctuated, through the phone log.
+        let phone = LogQuery(log: .phoneValidation, range: november, search: LogSearch("(415) 555-0199"), limit: 10)
+        #expect(try await store.logLines(account: account, query: phone).map(\.phone) == ["+14155550199"])
+    }
+
+    @Test(arguments: StoreBackend.enabled)
     func usageByDayReadsTheRollupsOfChargedLinesOnly(backend: StoreBackend) async throws {
         let store = try await backend.makeStore().store
         let account = try await makeAccount(store)

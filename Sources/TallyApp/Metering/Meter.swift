@@ -34,7 +34,12 @@ struct Meter: Sendable {
     /// Holds `price` for the action logged by `entry`, in one transaction with its
     /// ledger entry (and, for a credit check, the usage guard's admission).
     /// Throws `StoreError.insufficientCredits` or `UsageGuardRefusal`, writing nothing.
-    func hold(_ price: Credits, for entry: UsageLogEntry, guarded: Bool = false) async throws -> HoldID {
+    func hold(
+        _ price: Credits,
+        for entry: UsageLogEntry,
+        guarded: Bool = false,
+        with records: (HoldID) -> [WalletRecord] = { _ in [] }
+    ) async throws -> HoldID {
         let id = HoldID(ids.make("hold"))
         let now = entry.createdAt
         _ = try await store.commit(
@@ -53,7 +58,7 @@ struct Meter: Sendable {
                             expiresAt: now.addingTimeInterval(Self.featureHoldSeconds)
                         )
                     )
-                ],
+                ] + records(id),
                 guardedRequest: guarded,
                 at: now
             )

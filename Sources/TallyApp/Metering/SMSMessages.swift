@@ -83,7 +83,18 @@ public struct SMSMessages: Sendable {
         guard errors.isEmpty else { throw TallyError.invalid(errors) }
         let (number, quote) = try Self.price(to: request.to, body: request.body)
         let account = caller.accountID
-        return try await idempotency.run(account: account, request: key) { completing in
+        let store = meter.store
+        let unsettled: @Sendable (String) async throws -> TallyError? = { key in
+            guard let send = try await store.smsSend(account: account, idempotencyKey: key), send.settledAt == nil else {
+                return nil
+            }
+            return TallyError.messageUnsettled(send.line.id)
+        }
+        return try await idempotency.run(account: account, request: key, unsettled: unsettled) { completing in
+            if let completing, let earlier = try await meter.store.smsSend(account: account, idempotencyKey: completing) {
+                // This key handed its message to the carrier already: never again.
+                throw TallyError.messageUnsettled(earlier.line.id)
+            }
             var entry = meter.logEntry(meter.ids.make("sms"), account: account, feature: .sms, status: "", credits: .zero)
             entry.contactEmail = email
             entry.phone = number.e164
@@ -92,58 +103,119 @@ public struct SMSMessages: Sendable {
             entry.encoding = quote.segmentation.encoding.rawValue
             entry.event = event
             let price = quote.credits
-            let holdID: HoldID
+            // The message is written down with its hold, before the carrier is asked.
+            var send = SMSSend(holdID: HoldID(""), accountID: account, idempotencyKey: completing, line: entry, createdAt: entry.createdAt)
             do {
-                holdID = try await meter.hold(price, for: entry)
+                send.holdID = try await meter.hold(price, for: entry) {
+                    send.holdID = $0
+                    return [.smsSend(send)]
+                }
             } catch StoreError.insufficientCredits(let available) {
                 try await meter.refuse(entry, available: available, price: price)
+            } catch StoreError.duplicate(field: "idempotency_key") {
+                throw TallyError.messageUnsettled(entry.id)
             }
-            let delivery: SMSDelivery
+            let outcome: SMSOutcome
+            switch try? await gateway.send(to: number, body: request.body) {
+            case .sent: outcome = .sent
+            case .failed(let reason): outcome = .failed(reason: reason)
+            case nil: outcome = .failed(reason: "the carrier did not answer")
+            }
+            // From here on the carrier may have the message: whatever fails, the key is kept
+            // and the reconciler settles the hold from this record.
             do {
-                delivery = try await gateway.send(to: number, body: request.body)
+                _ = try await meter.store.recordSMSOutcome(outcome, hold: send.holdID, account: account, at: meter.time.now())
+                send.outcome = outcome
+                let (transaction, answer) = try settlement(of: send, price: price, answerClaim: completing.map { ($0, IdempotencyFence.claimToken) })
+                _ = try await meter.store.commit(transaction)
+                return answer
             } catch {
-                delivery = .failed(reason: "the carrier did not answer")
+                throw TallyError.messageUnsettled(entry.id)
             }
-            var view = MessageView(
-                id: entry.id,
-                status: "sent",
-                reason: nil,
-                iso: quote.rate.iso,
-                e164: number.e164,
-                encoding: quote.segmentation.encoding,
-                segments: quote.segmentation.segments,
-                credits: price
-            )
-            let posting: Posting
-            switch delivery {
-            case .sent:
-                posting = Posting(id: meter.ledgerID(), kind: .capture, change: .capture(price), reference: entry.id)
-            case .failed(let reason):
-                view.status = "failed"
-                view.reason = reason
-                view.credits = .zero
-                posting = Posting(id: meter.ledgerID(), kind: .release, change: .release(price), reference: holdID.rawValue)
-            }
-            entry.status = view.status
-            entry.reason = view.reason
-            entry.credits = view.credits
-            let answer = try Answer(status: 200, view)
-            do {
-                _ = try await meter.store.commit(
-                    WalletTransaction(
-                        accountID: account,
-                        postings: [posting],
-                        records: [
-                            .settleHold(holdID, status: view.status == "sent" ? .captured : .released, capturedCredits: view.credits), .usage(entry),
-                        ],
-                        idempotency: completing.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
-                        at: meter.time.now()
-                    )
-                )
-            } catch StoreError.conflict {
-                throw TallyError.conflict("the message took longer than its hold; nothing was charged")
-            }
-            return answer
         }
+    }
+
+    /// The transaction that settles a message's hold from its record — capture when sent,
+    /// release when not — with its log line and the answer its request gets (stored for
+    /// its key, fenced by the claim when the request itself settles it).
+    func settlement(of send: SMSSend, price: Credits, answerClaim: (key: String, token: Int64?)?) throws -> (WalletTransaction, Answer) {
+        var line = send.line
+        var view = MessageView(
+            id: line.id,
+            status: "sent",
+            reason: nil,
+            iso: line.iso ?? "",
+            e164: line.phone ?? "",
+            encoding: line.encoding.flatMap(SMSEncoding.init(rawValue:)) ?? .gsm7,
+            segments: line.segments ?? 1,
+            credits: price
+        )
+        let posting: Posting
+        switch send.outcome ?? .failed(reason: Self.lostAnswer) {
+        case .sent:
+            posting = Posting(id: meter.ledgerID(), kind: .capture, change: .capture(price), reference: line.id)
+        case .failed(let reason):
+            view.status = "failed"
+            view.reason = reason
+            view.credits = .zero
+            posting = Posting(id: meter.ledgerID(), kind: .release, change: .release(price), reference: send.holdID.rawValue)
+        }
+        line.status = view.status
+        line.reason = view.reason
+        line.credits = view.credits
+        let answer = try Answer(status: 200, view)
+        let transaction = WalletTransaction(
+            accountID: send.accountID,
+            postings: [posting],
+            records: [
+                .settleHold(send.holdID, status: view.status == "sent" ? .captured : .released, capturedCredits: view.credits),
+                .usage(line), .settleSMS(send.holdID),
+            ],
+            idempotency: answerClaim.map {
+                IdempotentResponse(key: $0.key, status: answer.status, body: answer.body, claimToken: $0.token)
+            },
+            at: meter.time.now()
+        )
+        return (transaction, answer)
+    }
+
+    /// Why a message whose carrier answer was never written is not charged.
+    static let lostAnswer = "the carrier's answer was lost; nothing was charged"
+
+    /// Settles what requests left unsettled: messages whose carrier answered over 30 s ago
+    /// (their request's commit failed or it crashed), and messages that never got an
+    /// answer written by the time their hold would have expired (released, not charged:
+    /// Tally charges only for a message it knows was sent). Each message's answer is stored
+    /// for its key, so a retry learns it and never sends again. What the message reconciler runs.
+    public func reconcile(limit: Int = 100) async throws -> Int {
+        let now = meter.time.now()
+        var settled = 0
+        let pending = try await meter.store.unsettledSMS(
+            answeredBefore: now.addingTimeInterval(-30),
+            unansweredBefore: now.addingTimeInterval(-Meter.featureHoldSeconds),
+            limit: limit
+        )
+        for send in pending {
+            guard let hold = try await meter.store.hold(send.holdID, account: send.accountID), hold.status == .active else {
+                continue
+            }
+            // The key's claim may have been taken over meanwhile: the answer is written unfenced.
+            let claim = send.idempotencyKey.map { (key: $0, token: Int64?.none) }
+            do {
+                _ = try await meter.store.commit(try settlement(of: send, price: hold.credits, answerClaim: claim).0)
+                settled += 1
+            } catch StoreError.conflict where claim != nil {
+                // The key is no longer claimed (answered another way): settle the money alone.
+                do {
+                    _ = try await meter.store.commit(try settlement(of: send, price: hold.credits, answerClaim: nil).0)
+                    settled += 1
+                } catch StoreError.conflict {
+                    // Settled meanwhile by its request or another process.
+                }
+            } catch StoreError.conflict {
+                // Settled meanwhile by its request or another process.
+            }
+        }
+        return settled
     }
 }

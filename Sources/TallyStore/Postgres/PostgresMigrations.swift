@@ -20,7 +20,7 @@ enum PostgresMigrations {
 
     static let all: [PostgresMigration] = [
         accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents, apiKeyRevocation, usageLogs, loginAttempts,
-        cardFingerprints,
+        cardFingerprints, logSearch, smsSends,
     ]
 
     static let accountsWalletsLedger = PostgresMigration(
@@ -410,6 +410,43 @@ enum PostgresMigrations {
             CREATE UNIQUE INDEX payment_methods_fingerprint ON payment_methods(account_id, fingerprint)
             WHERE deleted_at IS NULL AND fingerprint IS NOT NULL
             """,
+        ]
+    )
+
+    /// SQLite's "9-log-search": a trigram index (pg_trgm, a trusted extension the
+    /// database's owner may create) of the text a log line is searched by.
+    static let logSearch = PostgresMigration(
+        version: 9,
+        name: "log-search",
+        statements: [
+            "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+            "CREATE INDEX usage_log_search ON usage_log USING gin ((\(unescaped: PostgresStore.searchText)) gin_trgm_ops)",
+        ]
+    )
+
+    /// SQLite's "10-sms-sends".
+    static let smsSends = PostgresMigration(
+        version: 10,
+        name: "sms-sends",
+        statements: [
+            """
+            CREATE TABLE sms_sends (
+                hold_id TEXT PRIMARY KEY REFERENCES holds(id),
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                idempotency_key TEXT,
+                line TEXT NOT NULL,
+                outcome TEXT CHECK (outcome IN ('sent', 'failed')),
+                reason TEXT,
+                created_at BIGINT NOT NULL,
+                answered_at BIGINT,
+                settled_at BIGINT
+            )
+            """,
+            """
+            CREATE UNIQUE INDEX sms_sends_key ON sms_sends(account_id, idempotency_key)
+            WHERE idempotency_key IS NOT NULL
+            """,
+            "CREATE INDEX sms_sends_unsettled ON sms_sends(created_at) WHERE settled_at IS NULL",
         ]
     )
 }

@@ -60,6 +60,27 @@ extension PostgresStore {
             guard settled.count == 1 else { throw StoreError.conflict("payment \(id) is settled already") }
         case .savePaymentMethod(let method, let maximum):
             _ = try await savePaymentMethod(method, maximum: maximum, connection, logger)
+        case .smsSend(let send):
+            let line = String(decoding: try JSONEncoder().encode(send.line), as: UTF8.self)
+            try await connection.run(
+                """
+                INSERT INTO sms_sends (hold_id, account_id, idempotency_key, line, created_at)
+                VALUES (\(send.holdID.rawValue), \(send.accountID.rawValue), \(send.idempotencyKey), \(line),
+                    \(send.createdAt.storedMilliseconds))
+                """,
+                logger
+            )
+        case .settleSMS(let id):
+            // Conditional: of the request and the reconciler racing, in any process, one settles it.
+            let settled = try await connection.rows(
+                """
+                UPDATE sms_sends SET settled_at = \(at.storedMilliseconds)
+                WHERE hold_id = \(id.rawValue) AND account_id = \(account.rawValue) AND settled_at IS NULL
+                RETURNING hold_id
+                """,
+                logger
+            )
+            guard settled.count == 1 else { throw StoreError.conflict("message \(id) is settled already") }
         }
     }
 
@@ -165,6 +186,7 @@ extension PostgresStore {
         try await rows(
             """
             SELECT * FROM holds WHERE status = 'active' AND expires_at <= \(at.storedMilliseconds)
+                AND NOT EXISTS (SELECT 1 FROM sms_sends WHERE hold_id = holds.id AND settled_at IS NULL)
             ORDER BY expires_at, sequence LIMIT \(limit)
             """
         ).map(Self.hold)

@@ -16,6 +16,12 @@ struct PostgresStatement {
         return "$\(binds.count)"
     }
 
+    /// Binds `value`, or NULL, and answers its placeholder.
+    mutating func bind<Value: PostgresDynamicTypeEncodable>(_ value: Value?) -> String {
+        if let value { binds.append(value) } else { binds.appendNull() }
+        return "$\(binds.count)"
+    }
+
     var query: PostgresQuery { PostgresQuery(unsafeSQL: sql, binds: binds) }
 }
 
@@ -92,16 +98,26 @@ extension PostgresStore {
         if let result = query.result { statement.append(" AND status = \(statement.bind(result))") }
         if let search = query.search {
             let text = statement.bind(LogSearch.containsPattern(search.text))
+            let digits = search.digits.map { statement.bind(LogSearch.containsPattern($0)) }
+            // What the trigram index answers (the planner weighs it against the range)...
+            statement.append(" AND (\(searchText) LIKE lower(\(text))")
+            if let digits { statement.append(" OR \(searchText) LIKE \(digits)") }
+            // ...and the exact search, field by field.
             statement.append(
                 """
-                 AND (contact_name ILIKE \(text) OR contact_email ILIKE \(text) OR email ILIKE \(text)
+                ) AND (contact_name ILIKE \(text) OR contact_email ILIKE \(text) OR email ILIKE \(text)
                     OR phone ILIKE \(text)
                 """
             )
-            if let digits = search.digits {
-                statement.append(" OR phone LIKE \(statement.bind(LogSearch.containsPattern(digits)))")
-            }
+            if let digits { statement.append(" OR phone LIKE \(digits)") }
             statement.append(")")
         }
     }
+
+    /// The text a log line is searched by, lowercased: the expression the trigram index
+    /// `usage_log_search` holds. (`||` and `lower` are immutable, as an index needs.)
+    static let searchText = """
+        lower(coalesce(contact_name, '') || ' ' || coalesce(contact_email, '') || ' ' || coalesce(email, '') || ' '
+            || coalesce(phone, ''))
+        """
 }

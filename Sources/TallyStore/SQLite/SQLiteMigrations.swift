@@ -31,6 +31,12 @@ enum SQLiteMigrations {
         migrator.registerMigration("8-card-fingerprints") { db in
             try db.execute(sql: cardFingerprints)
         }
+        migrator.registerMigration("9-log-search") { db in
+            try db.execute(sql: logSearch)
+        }
+        migrator.registerMigration("10-sms-sends") { db in
+            try db.execute(sql: smsSends)
+        }
         return migrator
     }
 
@@ -59,6 +65,35 @@ enum SQLiteMigrations {
         """
 
     /// Login attempts counted per email, shared by every process on the database.
+    /// A trigram index of the text a log line is searched by (contact name and email,
+    /// the email or phone checked), one row per line naming it: a search finds a
+    /// person's lines without reading the range. Existing lines are indexed.
+    static let logSearch = """
+        CREATE VIRTUAL TABLE usage_log_search USING fts5(line UNINDEXED, text, tokenize = 'trigram', detail = 'none');
+        INSERT INTO usage_log_search (line, text)
+            SELECT id, trim(coalesce(contact_name, '') || ' ' || coalesce(contact_email, '') || ' '
+                || coalesce(email, '') || ' ' || coalesce(phone, ''))
+            FROM usage_log WHERE coalesce(contact_name, contact_email, email, phone) IS NOT NULL;
+        """
+
+    /// Messages on their way to the carrier, with the carrier's answer once it came:
+    /// the record a message's hold is settled from, by its request or the reconciler.
+    static let smsSends = """
+        CREATE TABLE sms_sends (
+            hold_id TEXT PRIMARY KEY REFERENCES holds(id),
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            idempotency_key TEXT,
+            line TEXT NOT NULL,
+            outcome TEXT CHECK (outcome IN ('sent', 'failed')),
+            reason TEXT,
+            created_at INTEGER NOT NULL,
+            answered_at INTEGER,
+            settled_at INTEGER
+        );
+        CREATE UNIQUE INDEX sms_sends_key ON sms_sends(account_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+        CREATE INDEX sms_sends_unsettled ON sms_sends(created_at) WHERE settled_at IS NULL;
+        """
+
     static let loginAttempts = """
         CREATE TABLE login_attempts (
             email TEXT PRIMARY KEY,

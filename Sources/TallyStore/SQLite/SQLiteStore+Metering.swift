@@ -47,6 +47,28 @@ extension SQLiteStore {
             guard db.changesCount == 1 else { throw StoreError.conflict("payment \(id) is settled already") }
         case .savePaymentMethod(let method, let maximum):
             _ = try savePaymentMethod(method, maximum: maximum, db)
+        case .smsSend(let send):
+            do {
+                try db.execute(
+                    sql: """
+                        INSERT INTO sms_sends (hold_id, account_id, idempotency_key, line, created_at)
+                        VALUES (?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        send.holdID.rawValue, send.accountID.rawValue, send.idempotencyKey,
+                        String(decoding: try JSONEncoder().encode(send.line), as: UTF8.self),
+                        send.createdAt.storedMilliseconds,
+                    ]
+                )
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                throw StoreError.duplicate(field: "idempotency_key")
+            }
+        case .settleSMS(let id):
+            try db.execute(
+                sql: "UPDATE sms_sends SET settled_at = ? WHERE hold_id = ? AND account_id = ? AND settled_at IS NULL",
+                arguments: [at.storedMilliseconds, id.rawValue, account.rawValue]
+            )
+            guard db.changesCount == 1 else { throw StoreError.conflict("message \(id) is settled already") }
         }
     }
 
@@ -68,6 +90,16 @@ extension SQLiteStore {
                 entry.reason,
             ]
         )
+        // A search finds the line through the trigram index, written with it.
+        if let text = LogSearch.indexedText(
+            contactName: entry.contactName,
+            contactEmail: entry.contactEmail,
+            email: entry.email,
+            phone: entry.phone
+        ) {
+            try db.cachedStatement(sql: "INSERT INTO usage_log_search (line, text) VALUES (?, ?)")
+                .execute(arguments: [entry.id, text])
+        }
         // A log's totals read these counts, kept in the same transaction as the line.
         try db.cachedStatement(
             sql: """
@@ -173,6 +205,7 @@ extension SQLiteStore {
                 db,
                 sql: """
                     SELECT * FROM holds WHERE status = 'active' AND expires_at <= ?
+                        AND NOT EXISTS (SELECT 1 FROM sms_sends WHERE hold_id = holds.id AND settled_at IS NULL)
                     ORDER BY expires_at LIMIT ?
                     """,
                 arguments: [at.storedMilliseconds, limit]

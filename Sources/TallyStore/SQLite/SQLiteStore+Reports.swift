@@ -23,26 +23,35 @@ extension SQLiteStore {
     }
 
     public func logLines(account: AccountID, query: LogQuery) async throws -> [UsageLogEntry] {
-        var sql = SQL(sql: "SELECT \(Self.usageLogColumns) FROM usage_log WHERE ")
-        sql += Self.logFilter(account: account, query: query, after: query.after)
-        sql += " ORDER BY created_at DESC, id DESC LIMIT \(query.limit)"
-        let request = SQLRequest<Row>(literal: sql)
-        return try await pool.read { db in
-            try request.fetchAll(db).map { Self.usageLogEntry($0, feature: query.log.features[0]) }
+        try await pool.read { db in
+            var sql: SQL = "SELECT \(sql: Self.usageLogColumns) FROM "
+            sql += try Self.searchedLines(account: account, query: query, db)
+            sql += " WHERE "
+            sql += Self.logFilter(account: account, query: query, after: query.after)
+            sql += " ORDER BY created_at DESC, id DESC LIMIT \(query.limit)"
+            return try SQLRequest<Row>(literal: sql).fetchAll(db).map {
+                Self.usageLogEntry($0, feature: query.log.features[0])
+            }
         }
     }
 
     public func logSummary(account: AccountID, query: LogQuery) async throws -> LogSummary {
-        guard query.search == nil else {
+        try await pool.read { db in
+            guard query.search != nil else { return try Self.daySummary(account: account, query: query, db) }
             var sql: SQL = """
                 SELECT COUNT(*) AS lines, COALESCE(SUM(credits), 0) AS credits,
                     COALESCE(SUM(status = \(FeatureLog.sentResult)), 0) AS sent
-                FROM usage_log WHERE\u{20}
+                FROM\u{20}
                 """
+            sql += try Self.searchedLines(account: account, query: query, db)
+            sql += " WHERE "
             sql += Self.logFilter(account: account, query: query)
-            let request = SQLRequest<Row>(literal: sql)
-            return try await pool.read { db in try Self.summary(try request.fetchOne(db)) }
+            return try Self.summary(try SQLRequest<Row>(literal: sql).fetchOne(db))
         }
+    }
+
+    /// A log's totals from its per-day counts, without reading the log: the search aside.
+    static func daySummary(account: AccountID, query: LogQuery, _ db: Database) throws -> LogSummary {
         var sql: SQL = """
             SELECT COALESCE(SUM(lines), 0) AS lines, COALESCE(SUM(credits), 0) AS credits,
                 COALESCE(SUM(CASE WHEN status = \(FeatureLog.sentResult) THEN lines ELSE 0 END), 0) AS sent
@@ -51,8 +60,68 @@ extension SQLiteStore {
                 AND day >= \(query.range.from.description) AND day <= \(query.range.to.description)
             """
         if let result = query.result { sql += " AND status = \(result)" }
-        let request = SQLRequest<Row>(literal: sql)
-        return try await pool.read { db in try Self.summary(try request.fetchOne(db)) }
+        return try summary(try SQLRequest<Row>(literal: sql).fetchOne(db))
+    }
+
+    /// A selective search reads at most this many lines through the trigram index; a
+    /// search matching more reads the log's range instead.
+    static let searchIndexBudget = 20_000
+
+    /// Pieces of a search counted up to this many lines each to find the rarest.
+    static let trigramProbe = 5_000
+
+    /// What a read of a log draws its lines from. Without a search, or when the search
+    /// is not selective, the log itself (its index range, `LIKE` on each line); with a
+    /// selective search, the lines the trigram index finds, looked up by key — so
+    /// finding one person costs their lines, not the range's. Either way `logFilter`
+    /// applies the exact search.
+    ///
+    /// The index is asked cheaply: each three-character piece of the text is counted up
+    /// to `trigramProbe` lines, and the lines holding the (up to) three rarest pieces are
+    /// the candidates — a superset of the matches, found without reading the long lists
+    /// of common pieces (every email holds "com"). When every piece is common, the
+    /// index's own `LIKE` is asked. Either is used only if it finds fewer lines than the
+    /// range holds (the per-day counts say how many) and fewer than `searchIndexBudget`.
+    static func searchedLines(account: AccountID, query: LogQuery, _ db: Database) throws -> SQL {
+        guard let search = query.search, let patterns = search.indexPatterns else { return "usage_log" }
+        var matches: [SQL] = []
+        for (index, pattern) in patterns.enumerated() {
+            if let pieces = search.trigrams?[index], let rare = try rarest(pieces, db) {
+                matches.append("SELECT line FROM usage_log_search WHERE usage_log_search MATCH \(rare)")
+            } else {
+                // No ESCAPE clause: the index answers plain LIKE only.
+                matches.append("SELECT line FROM usage_log_search WHERE text LIKE \(pattern)")
+            }
+        }
+        let rangeLines = try daySummary(account: account, query: query, db).lines
+        let budget = min(Int(rangeLines), searchIndexBudget)
+        var union: SQL = ""
+        for (index, match) in matches.enumerated() { union += index == 0 ? match : " UNION " + match }
+        let found = try String.fetchAll(db, SQLRequest<String>(literal: "\(union) LIMIT \(budget)"))
+        guard found.count < budget else { return "usage_log" }
+        // The index is read once: its lines are handed back as a JSON array. CROSS JOIN
+        // keeps them the outer loop, each one primary-key lookup.
+        let list = String(decoding: try JSONEncoder().encode(found), as: UTF8.self)
+        return "(SELECT value AS line FROM json_each(\(list))) AS matches CROSS JOIN usage_log ON usage_log.id = matches.line"
+    }
+
+    /// An FTS5 query for the lines holding the rarest three of `pieces`, or nil when
+    /// every piece is in `trigramProbe` lines or more.
+    static func rarest(_ pieces: [String], _ db: Database) throws -> String? {
+        var counted = [(piece: String, lines: Int)]()
+        for piece in pieces {
+            let quoted = "\"" + piece.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            let lines =
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM (SELECT 1 FROM usage_log_search WHERE usage_log_search MATCH ? LIMIT ?)",
+                    arguments: [quoted, trigramProbe]
+                ) ?? 0
+            counted.append((quoted, lines))
+        }
+        let rare = counted.filter { $0.lines < trigramProbe }.sorted { $0.lines < $1.lines }.prefix(3)
+        guard !rare.isEmpty else { return nil }
+        return rare.map(\.piece).joined(separator: " AND ")
     }
 
     static func summary(_ row: Row?) throws -> LogSummary {

@@ -1,0 +1,67 @@
+import PostgresNIO
+import TallyCore
+
+extension PostgresStore: UsageLoading {
+    /// Lines a statement inserts: 20 binds each, under PostgreSQL's 65,535.
+    static let linesPerInsert = 2_000
+
+    public func loadUsage(_ lines: [UsageLogEntry]) async throws {
+        try await transaction { connection in
+            var start = lines.startIndex
+            while start < lines.endIndex {
+                let end = min(start + Self.linesPerInsert, lines.endIndex)
+                try await connection.query(Self.insertLines(lines[start..<end]), logger: logger)
+                start = end
+            }
+            let tallies = UsageTallies(lines)
+            for (key, sum) in tallies.days {
+                try await connection.run(
+                    """
+                    INSERT INTO usage_log_days (account_id, log, day, status, lines, credits)
+                    VALUES (\(key.account), \(key.log), \(key.day), \(key.status), \(sum.lines), \(sum.credits))
+                    ON CONFLICT (account_id, log, day, status) DO UPDATE
+                    SET lines = usage_log_days.lines + excluded.lines, credits = usage_log_days.credits + excluded.credits
+                    """,
+                    logger
+                )
+            }
+            for (key, sum) in tallies.rollups {
+                try await connection.run(
+                    """
+                    INSERT INTO usage_rollups (account_id, day, feature, uses, credits)
+                    VALUES (\(key.account), \(key.day), \(key.feature), \(sum.uses), \(sum.credits))
+                    ON CONFLICT (account_id, day, feature) DO UPDATE
+                    SET uses = usage_rollups.uses + excluded.uses, credits = usage_rollups.credits + excluded.credits
+                    """,
+                    logger
+                )
+            }
+        }
+    }
+
+    /// One multi-row INSERT of `lines`, every value bound.
+    static func insertLines(_ lines: ArraySlice<UsageLogEntry>) -> PostgresQuery {
+        var statement = PostgresStatement()
+        statement.append(
+            """
+            INSERT INTO usage_log (id, account_id, feature, log, status, credits, total_credits, day, created_at,
+                contact_name, contact_email, phone, email, iso, segments, encoding, event, credit_score, dti_percent,
+                reason) VALUES\u{20}
+            """
+        )
+        for (index, line) in lines.enumerated() {
+            let values = [
+                statement.bind(line.id), statement.bind(line.accountID.rawValue), statement.bind(line.feature.rawValue),
+                statement.bind(line.log.rawValue), statement.bind(line.status), statement.bind(line.credits.thousandths),
+                statement.bind(line.totalCredits?.thousandths), statement.bind(line.day),
+                statement.bind(line.createdAt.storedMilliseconds), statement.bind(line.contactName),
+                statement.bind(line.contactEmail), statement.bind(line.phone), statement.bind(line.email),
+                statement.bind(line.iso), statement.bind(line.segments), statement.bind(line.encoding),
+                statement.bind(line.event), statement.bind(line.creditScore), statement.bind(line.dtiPercent),
+                statement.bind(line.reason),
+            ]
+            statement.append((index == 0 ? "(" : ", (") + values.joined(separator: ", ") + ")")
+        }
+        return statement.query
+    }
+}

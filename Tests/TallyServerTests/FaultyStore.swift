@@ -1,0 +1,286 @@
+import Foundation
+import Synchronization
+import TallyCore
+import TallyStore
+
+/// A real store with a database fault injected on chosen commits: for proving what
+/// Tally does when the commit after a provider call fails — the card was charged, the
+/// message sent, the check run, and then the wallet transaction never lands.
+///
+/// Everything else, and every commit no fault matches, goes to the wrapped store
+/// unchanged. A refused commit throws before it reaches the database, so nothing of
+/// it is written.
+final class FaultyStore: Store {
+    /// What a refused commit throws unless told otherwise.
+    struct InjectedFault: Error, CustomStringConvertible {
+        var description: String { "an injected database fault" }
+    }
+
+    /// Commits still to refuse, with what to throw.
+    private struct Fault {
+        var remaining: Int
+        let error: any Error
+        let matches: @Sendable (WalletTransaction) -> Bool
+    }
+
+    private struct State {
+        var faults: [Fault] = []
+        var failedCommits = 0
+    }
+
+    private let base: any Store
+    private let state = Mutex(State())
+
+    init(_ base: any Store) {
+        self.base = base
+    }
+
+    /// How many commits were refused so far.
+    var failedCommits: Int {
+        state.withLock { $0.failedCommits }
+    }
+
+    /// Fails the next `count` commits whose transaction `matches`, with `error`, before they
+    /// reach the database (so nothing of them is written), then forwards again.
+    func failCommits(
+        _ count: Int = 1,
+        with error: any Error = FaultyStore.InjectedFault(),
+        where matches: @escaping @Sendable (WalletTransaction) -> Bool
+    ) {
+        precondition(count > 0, "a fault refuses at least one commit")
+        state.withLock { $0.faults.append(Fault(remaining: count, error: error, matches: matches)) }
+    }
+
+    /// True when the transaction ends a hold (a capture or a release).
+    static func holdsSettlement(_ transaction: WalletTransaction) -> Bool {
+        transaction.records.contains { record in
+            if case .settleHold = record { return true }
+            return false
+        }
+    }
+
+    /// The error to refuse `transaction` with, counting the refusal; nil to let it through.
+    /// The oldest matching fault wins.
+    private func fault(for transaction: WalletTransaction) -> (any Error)? {
+        state.withLock { state in
+            guard let index = state.faults.firstIndex(where: { $0.matches(transaction) }) else { return nil }
+            let error = state.faults[index].error
+            state.faults[index].remaining -= 1
+            if state.faults[index].remaining == 0 { state.faults.remove(at: index) }
+            state.failedCommits += 1
+            return error
+        }
+    }
+
+    // MARK: Wallet and ledger
+
+    func commit(_ transaction: WalletTransaction) async throws -> WalletBalance {
+        if let error = fault(for: transaction) { throw error }
+        return try await base.commit(transaction)
+    }
+
+    func wallet(account: AccountID) async throws -> WalletBalance? { try await base.wallet(account: account) }
+
+    func ledger(account: AccountID, limit: Int, before: Int64?, window: Range<Date>?) async throws -> [LedgerEntry] {
+        try await base.ledger(account: account, limit: limit, before: before, window: window)
+    }
+
+    func verifyWallets() async throws -> [WalletMismatch] { try await base.verifyWallets() }
+
+    // MARK: Schema and connections
+
+    func migrate() async throws { try await base.migrate() }
+    func ping() async throws { try await base.ping() }
+    func close() async throws { try await base.close() }
+
+    // MARK: Accounts and people
+
+    func createAccount(_ account: Account, owner: User) async throws { try await base.createAccount(account, owner: owner) }
+    func account(_ id: AccountID) async throws -> Account? { try await base.account(id) }
+
+    func setUSBusinessEntity(_ verified: Bool, account: AccountID) async throws -> Bool {
+        try await base.setUSBusinessEntity(verified, account: account)
+    }
+
+    func createUser(_ user: User) async throws { try await base.createUser(user) }
+    func user(email: String) async throws -> User? { try await base.user(email: email) }
+    func createSession(_ session: Session) async throws { try await base.createSession(session) }
+
+    func user(sessionTokenHash: String, now: Date) async throws -> User? {
+        try await base.user(sessionTokenHash: sessionTokenHash, now: now)
+    }
+
+    func deleteSession(tokenHash: String) async throws { try await base.deleteSession(tokenHash: tokenHash) }
+    func createAPIKey(_ key: APIKey) async throws { try await base.createAPIKey(key) }
+    func apiKey(keyHash: String) async throws -> APIKey? { try await base.apiKey(keyHash: keyHash) }
+    func apiKeys(account: AccountID) async throws -> [APIKey] { try await base.apiKeys(account: account) }
+
+    func revokeAPIKey(_ id: APIKeyID, account: AccountID, at: Date) async throws -> Bool {
+        try await base.revokeAPIKey(id, account: account, at: at)
+    }
+
+    // MARK: Payment methods and purchases
+
+    func addPaymentMethod(_ method: PaymentMethod, maximum: Int) async throws -> PaymentMethod {
+        try await base.addPaymentMethod(method, maximum: maximum)
+    }
+
+    func paymentMethod(fingerprint: String, account: AccountID) async throws -> PaymentMethod? {
+        try await base.paymentMethod(fingerprint: fingerprint, account: account)
+    }
+
+    func paymentMethods(account: AccountID) async throws -> [PaymentMethod] { try await base.paymentMethods(account: account) }
+
+    func paymentMethod(_ id: PaymentMethodID, account: AccountID) async throws -> PaymentMethod? {
+        try await base.paymentMethod(id, account: account)
+    }
+
+    func deletePaymentMethod(_ id: PaymentMethodID, account: AccountID, at: Date) async throws -> Bool {
+        try await base.deletePaymentMethod(id, account: account, at: at)
+    }
+
+    func recordPurchase(_ purchase: Purchase) async throws { try await base.recordPurchase(purchase) }
+
+    func purchases(account: AccountID, limit: Int, after: LogCursor?) async throws -> [Purchase] {
+        try await base.purchases(account: account, limit: limit, after: after)
+    }
+
+    func purchase(_ id: PurchaseID, account: AccountID) async throws -> Purchase? { try await base.purchase(id, account: account) }
+    func recordPaymentIntent(_ intent: PaymentIntent) async throws { try await base.recordPaymentIntent(intent) }
+
+    func claimStalePaymentIntents(createdBefore: Date, at: Date, leaseSeconds: Int, limit: Int) async throws -> [PaymentIntent] {
+        try await base.claimStalePaymentIntents(createdBefore: createdBefore, at: at, leaseSeconds: leaseSeconds, limit: limit)
+    }
+
+    // MARK: Metering
+
+    func hold(_ id: HoldID, account: AccountID) async throws -> Hold? { try await base.hold(id, account: account) }
+    func expiredHolds(at: Date, limit: Int) async throws -> [Hold] { try await base.expiredHolds(at: at, limit: limit) }
+
+    func recordSMSOutcome(_ outcome: SMSOutcome, hold: HoldID, account: AccountID, at: Date) async throws -> Bool {
+        try await base.recordSMSOutcome(outcome, hold: hold, account: account, at: at)
+    }
+
+    func smsSend(account: AccountID, idempotencyKey: String) async throws -> SMSSend? {
+        try await base.smsSend(account: account, idempotencyKey: idempotencyKey)
+    }
+
+    func unsettledSMS(answeredBefore: Date, unansweredBefore: Date, limit: Int) async throws -> [SMSSend] {
+        try await base.unsettledSMS(answeredBefore: answeredBefore, unansweredBefore: unansweredBefore, limit: limit)
+    }
+
+    func usageLog(account: AccountID, feature: Feature, limit: Int) async throws -> [UsageLogEntry] {
+        try await base.usageLog(account: account, feature: feature, limit: limit)
+    }
+
+    func usageRollup(account: AccountID, from: String, to: String) async throws -> [FeatureUsage] {
+        try await base.usageRollup(account: account, from: from, to: to)
+    }
+
+    func usageByDay(account: AccountID, range: PacificDateRange) async throws -> [DayUsage] {
+        try await base.usageByDay(account: account, range: range)
+    }
+
+    func logLines(account: AccountID, query: LogQuery) async throws -> [UsageLogEntry] {
+        try await base.logLines(account: account, query: query)
+    }
+
+    func logSummary(account: AccountID, query: LogQuery) async throws -> LogSummary {
+        try await base.logSummary(account: account, query: query)
+    }
+
+    func putEvent(_ id: String, config: String, account: AccountID, at: Date) async throws {
+        try await base.putEvent(id, config: config, account: account, at: at)
+    }
+
+    func event(_ id: String, account: AccountID) async throws -> String? { try await base.event(id, account: account) }
+    func usageGuard(account: AccountID) async throws -> UsageGuardSettings { try await base.usageGuard(account: account) }
+
+    func setUsageGuard(_ settings: UsageGuardSettings, account: AccountID) async throws {
+        try await base.setUsageGuard(settings, account: account)
+    }
+
+    func pauseUsageGuard(account: AccountID, at: Date, notification: TallyStore.Notification) async throws -> Bool {
+        try await base.pauseUsageGuard(account: account, at: at, notification: notification)
+    }
+
+    func resumeUsageGuard(account: AccountID, at: Date, notification: TallyStore.Notification) async throws -> Bool {
+        try await base.resumeUsageGuard(account: account, at: at, notification: notification)
+    }
+
+    func notifications(account: AccountID, limit: Int) async throws -> [TallyStore.Notification] {
+        try await base.notifications(account: account, limit: limit)
+    }
+
+    // MARK: Auto-recharge and webhooks
+
+    func autoRecharge(account: AccountID) async throws -> AutoRechargeState? { try await base.autoRecharge(account: account) }
+
+    func setAutoRecharge(_ settings: AutoRechargeSettings, account: AccountID, recharge: Recharge?) async throws {
+        try await base.setAutoRecharge(settings, account: account, recharge: recharge)
+    }
+
+    func claimDueRecharges(at: Date, leaseSeconds: Int, limit: Int) async throws -> [Recharge] {
+        try await base.claimDueRecharges(at: at, leaseSeconds: leaseSeconds, limit: limit)
+    }
+
+    func rechargeSpend(account: AccountID, day: String) async throws -> RechargeSpend {
+        try await base.rechargeSpend(account: account, day: day)
+    }
+
+    func updateRecharge(_ update: RechargeUpdate, account: AccountID, notifications: [TallyStore.Notification], at: Date) async throws {
+        try await base.updateRecharge(update, account: account, notifications: notifications, at: at)
+    }
+
+    func recharges(account: AccountID, limit: Int) async throws -> [Recharge] { try await base.recharges(account: account, limit: limit) }
+    func addWebhook(_ webhook: Webhook) async throws { try await base.addWebhook(webhook) }
+    func webhooks(account: AccountID) async throws -> [Webhook] { try await base.webhooks(account: account) }
+
+    func deleteWebhook(_ id: String, account: AccountID, at: Date) async throws -> Bool {
+        try await base.deleteWebhook(id, account: account, at: at)
+    }
+
+    func deliveries(webhook: String, account: AccountID, limit: Int) async throws -> [WebhookDelivery] {
+        try await base.deliveries(webhook: webhook, account: account, limit: limit)
+    }
+
+    func claimDueDeliveries(at: Date, leaseSeconds: Int, limit: Int) async throws -> [DeliveryJob] {
+        try await base.claimDueDeliveries(at: at, leaseSeconds: leaseSeconds, limit: limit)
+    }
+
+    func recordDeliveryAttempt(_ id: String, status: DeliveryStatus, statusCode: Int?, nextAttemptAt: Date?, at: Date) async throws {
+        try await base.recordDeliveryAttempt(id, status: status, statusCode: statusCode, nextAttemptAt: nextAttemptAt, at: at)
+    }
+
+    // MARK: Login attempts
+
+    func countLoginAttempt(email: String, at: Date, windowSeconds: Int, maximum: Int) async throws -> LoginAttempt {
+        try await base.countLoginAttempt(email: email, at: at, windowSeconds: windowSeconds, maximum: maximum)
+    }
+
+    func clearLoginAttempts(email: String) async throws { try await base.clearLoginAttempts(email: email) }
+
+    // MARK: Idempotency
+
+    func claimIdempotencyKey(
+        _ key: String,
+        requestHash: String,
+        account: AccountID,
+        at: Date,
+        staleAfter: TimeInterval
+    ) async throws -> IdempotencyClaim {
+        try await base.claimIdempotencyKey(key, requestHash: requestHash, account: account, at: at, staleAfter: staleAfter)
+    }
+
+    func completeIdempotencyKey(_ response: IdempotentResponse, account: AccountID, at: Date) async throws {
+        try await base.completeIdempotencyKey(response, account: account, at: at)
+    }
+
+    func releaseIdempotencyKey(_ key: String, account: AccountID, claimToken: Int64?) async throws {
+        try await base.releaseIdempotencyKey(key, account: account, claimToken: claimToken)
+    }
+
+    // MARK: Web app
+
+    func events(account: AccountID, limit: Int) async throws -> [EventRecord] { try await base.events(account: account, limit: limit) }
+}
