@@ -182,6 +182,8 @@ public struct PaymentIntent: Sendable, Hashable {
     public var paymentMethodID: PaymentMethodID
     public var gatewayToken: String
     public var createdAt: Date
+    /// The recharge it pays for: the recharge worker settles it, not the payment reconciler.
+    public var rechargeID: String?
 
     public init(
         purchaseID: PurchaseID,
@@ -190,8 +192,10 @@ public struct PaymentIntent: Sendable, Hashable {
         amount: Money,
         paymentMethodID: PaymentMethodID,
         gatewayToken: String,
-        createdAt: Date
+        createdAt: Date,
+        rechargeID: String? = nil
     ) {
+        self.rechargeID = rechargeID
         self.purchaseID = purchaseID
         self.accountID = accountID
         self.credits = credits

@@ -57,6 +57,11 @@ public protocol Store: Sendable {
     func purchases(account: AccountID, limit: Int, after: LogCursor?) async throws -> [Purchase]
     func purchase(_ id: PurchaseID, account: AccountID) async throws -> Purchase?
     /// Writes a payment intent before the gateway is asked; `StoreError.duplicate` when it exists.
+    /// The unsettled payment intent of a recharge, if its payment was asked for.
+    func rechargeIntent(recharge: String, account: AccountID) async throws -> PaymentIntent?
+    /// Hands a recharge's unsettled payment intent to the payment reconciler (the recharge
+    /// gave up while its payment's outcome is unknown).
+    func releaseRechargeIntent(_ id: PurchaseID, account: AccountID) async throws
     func recordPaymentIntent(_ intent: PaymentIntent) async throws
     /// Unsettled intents created before `createdBefore` (their request died), each leased
     /// for `leaseSeconds` so no other worker takes it meanwhile.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TallyApp
 import TallyCore
 import TallyStore
@@ -16,6 +17,23 @@ struct DiesAfterPaying: PaymentGateway {
         let outcome = await base.charge(amount, cardToken: cardToken, idempotencyKey: idempotencyKey)
         if died.setOnce() { throw ProviderFailure("the process stopped before the answer arrived") }
         return outcome
+    }
+}
+
+/// A card processor that answers nothing until it is reachable again; then the sandbox.
+final class UnreachableProcessor: PaymentGateway {
+    let reachable = Mutex(false)
+    let asked = Mutex([String]())
+    let base = SandboxPaymentGateway()
+
+    var keys: [String] { asked.withLock { $0 } }
+
+    func save(_ card: PaymentCard) async throws -> SavedCard { await base.save(card) }
+
+    func charge(_ amount: Money, cardToken: String, idempotencyKey: String) async throws -> PaymentOutcome {
+        asked.withLock { $0.append(idempotencyKey) }
+        guard reachable.withLock({ $0 }) else { throw ProviderFailure("the card processor timed out") }
+        return await base.charge(amount, cardToken: cardToken, idempotencyKey: idempotencyKey)
     }
 }
 
@@ -156,6 +174,69 @@ struct AutoRechargeTests {
             #expect(await sandbox.payments.count == 1)
             #expect(try await account.figures() == ["100.000", "0.000", "0.000", "100.000"])
             #expect(try await harness.tally.store.verifyWallets().isEmpty)
+        }
+    }
+
+    @Test func aPaymentWhoseAnswerWasLostIsCreditedWhateverTheOwnerChangedMeanwhile() async throws {
+        let clock = ManualTime(Date(timeIntervalSince1970: 1_790_000_000))
+        let sandbox = SandboxPaymentGateway()
+        try await Harness.run(time: clock, providers: Providers(payments: DiesAfterPaying(base: sandbox))) { harness in
+            let account = try await harness.makeAccount()
+            let method = try await account.saveCard()
+            #expect(try await account.autoRecharge(threshold: 50, credits: 100, method: method).status == 200)
+            #expect(try await harness.tally.autoRecharges.runDue() == 1)
+            #expect(await sandbox.payments.count == 1)
+            // Meanwhile the owner switches auto-recharge off and removes the card it paid with.
+            let off = try await harness.call(
+                .put,
+                "/v1/accounts/\(account.id)/auto-recharge",
+                token: account.ownerToken,
+                json: #"{"enabled":false,"thresholdCredits":50,"rechargeCredits":100,"paymentMethodId":"\#(method)"}"#
+            )
+            #expect(off.status == 200, "\(off)")
+            let removed = try await harness.call(.delete, "/v1/accounts/\(account.id)/payment-methods/\(method)", token: account.ownerToken)
+            #expect(removed.status == 204, "\(removed)")
+            clock.advance(seconds: 61)
+            // The card was charged: the retry asks with the same key and credits it, once.
+            #expect(try await harness.tally.autoRecharges.runDue() == 1)
+            #expect(await sandbox.payments.count == 1)
+            #expect(try await account.figures() == ["100.000", "0.000", "0.000", "100.000"])
+            #expect(try await account.notificationKinds().contains("recharge_succeeded"))
+            clock.advance(seconds: 3_600)
+            #expect(try await harness.tally.autoRecharges.runDue() == 0)
+            #expect(try await harness.tally.purchases.reconcile() == 0)
+            #expect(try await harness.tally.store.verifyWallets().isEmpty)
+        }
+    }
+
+    @Test func processorErrorsCountAsAttemptsThenTheReconcilerKeepsAsking() async throws {
+        let clock = ManualTime(Date(timeIntervalSince1970: 1_790_000_000))
+        let processor = UnreachableProcessor()
+        try await Harness.run(time: clock, providers: Providers(payments: processor)) { harness in
+            let account = try await harness.makeAccount()
+            let method = try await account.saveCard()
+            #expect(try await account.autoRecharge(threshold: 50, credits: 100, method: method).status == 200)
+            // Three errors, with the back-off between them: counted like declines.
+            for wait in [0, 61, 241] {
+                clock.advance(seconds: TimeInterval(wait))
+                #expect(try await harness.tally.autoRecharges.runDue() == 1)
+            }
+            clock.advance(seconds: 3_600)
+            #expect(try await harness.tally.autoRecharges.runDue() == 0)
+            let kinds = try await account.notificationKinds()
+            #expect(kinds.filter { $0 == "recharge_failed" }.count == 3)
+            #expect(kinds.contains("recharge_disabled"))
+            let autoRecharge = try #require(try await account.wallet().object["autoRecharge"] as? [String: Any])
+            #expect(autoRecharge["enabled"] as? Bool == false)
+            #expect(autoRecharge["lastResult"] as? String == "disabled")
+            #expect(autoRecharge["lastReason"] as? String == "the card processor could not be reached")
+            // Every attempt asked with the one key: the payment's outcome is still unknown, so
+            // the payment reconciler keeps asking — and credits it once the processor answers.
+            #expect(Set(processor.keys).count == 1)
+            processor.reachable.withLock { $0 = true }
+            #expect(try await harness.tally.purchases.reconcile() == 1)
+            #expect(try await account.figures() == ["100.000", "0.000", "0.000", "100.000"])
+            #expect(try await harness.tally.purchases.reconcile() == 0)
         }
     }
 

@@ -146,6 +146,14 @@ final class FaultyStore: Store {
     }
 
     func purchase(_ id: PurchaseID, account: AccountID) async throws -> Purchase? { try await base.purchase(id, account: account) }
+    func rechargeIntent(recharge: String, account: AccountID) async throws -> PaymentIntent? {
+        try await base.rechargeIntent(recharge: recharge, account: account)
+    }
+
+    func releaseRechargeIntent(_ id: PurchaseID, account: AccountID) async throws {
+        try await base.releaseRechargeIntent(id, account: account)
+    }
+
     func recordPaymentIntent(_ intent: PaymentIntent) async throws { try await base.recordPaymentIntent(intent) }
 
     func claimStalePaymentIntents(createdBefore: Date, at: Date, leaseSeconds: Int, limit: Int) async throws -> [PaymentIntent] {

@@ -5,10 +5,13 @@ import TallyStore
 /// Auto-recharge: settings, and the worker that buys due recharges.
 ///
 /// The debit that crosses the threshold records the recharge as due in its own
-/// transaction (one pending per wallet, by a unique index). The worker pays for
-/// it with a payment key derived from the recharge and attempt, then credits the
-/// wallet, settles the recharge and notifies in one transaction — so a restart
-/// between payment and credit pays again with the same key and never twice.
+/// transaction (one pending per wallet, by a unique index). The worker writes down a
+/// payment intent (its payment key derived from the recharge and attempt) before it
+/// asks the card processor, then credits the wallet, settles the intent and the
+/// recharge and notifies in one transaction. A payment whose answer was lost (a crash,
+/// a processor error) is asked again with the same key before anything else — before
+/// the settings, the card or the caps are looked at again — so a card charged is
+/// credited exactly once, whatever the owner changed meanwhile.
 public struct AutoRecharges: Sendable {
     let store: any Store
     let time: any TimeSource
@@ -85,6 +88,10 @@ public struct AutoRecharges: Sendable {
 
     func process(_ recharge: Recharge) async throws {
         let account = recharge.accountID
+        // A payment asked for already is finished first, whatever the settings say now.
+        if let intent = try await store.rechargeIntent(recharge: recharge.id, account: account) {
+            return try await pay(recharge, intent: intent)
+        }
         let now = time.now()
         let day = PacificDay.of(now)
         func end(_ status: RechargeStatus, result: String, reason: String, disable: Bool = false, notify kinds: [(String, String)]) async throws {
@@ -135,32 +142,64 @@ public struct AutoRecharges: Sendable {
             )
         }
         let attempt = recharge.attempts + 1
-        let purchaseID = PurchaseID("pur_\(recharge.id)_\(attempt)")
+        let intent = PaymentIntent(
+            purchaseID: PurchaseID("pur_\(recharge.id)_\(attempt)"),
+            accountID: account,
+            credits: recharge.credits,
+            amount: price,
+            paymentMethodID: method.id,
+            gatewayToken: method.gatewayToken,
+            createdAt: now,
+            rechargeID: recharge.id
+        )
+        do {
+            try await store.recordPaymentIntent(intent)
+        } catch StoreError.duplicate {
+            // Written by a worker that stopped before asking: asked now, with the same key.
+        }
+        try await pay(recharge, intent: intent)
+    }
+
+    /// Asks the card processor for a recharge's payment (the same key every time for one
+    /// intent), then credits, settles and notifies in one transaction, or records the
+    /// decline with its back-off. An error without an answer is thrown to `unreachable`.
+    func pay(_ recharge: Recharge, intent: PaymentIntent) async throws {
+        let account = recharge.accountID
+        let now = time.now()
+        let attempt = recharge.attempts + 1
+        let outcome = try await purchases.gateway.charge(
+            intent.amount,
+            cardToken: intent.gatewayToken,
+            idempotencyKey: intent.purchaseID.rawValue
+        )
+        let card = try await store.paymentMethod(intent.paymentMethodID, account: account).map { " (card ending \($0.last4))" } ?? ""
         let succeeded = RechargeUpdate(
             rechargeID: recharge.id,
             status: .succeeded,
             attempts: attempt,
             nextAttemptAt: now,
             reason: nil,
-            settledDay: day,
-            amount: price,
+            settledDay: PacificDay.of(now),
+            amount: intent.amount,
             lastResult: "succeeded"
         )
         do {
-            _ = try await purchases.pay(
-                purchaseID,
-                credits: recharge.credits,
-                amount: price,
-                method: method,
+            _ = try await purchases.settle(
+                intent.purchaseID,
+                outcome: outcome,
+                credits: intent.credits,
+                amount: intent.amount,
+                methodID: intent.paymentMethodID,
                 account: account,
                 origin: .recharge,
+                intent: true,
                 completing: nil,
                 with: [
                     .recharge(succeeded),
                     .notification(
                         notification(
                             "recharge_succeeded",
-                            "Auto-recharge added \(recharge.credits) credits for USD \(price) (card ending \(method.last4)).",
+                            "Auto-recharge added \(intent.credits) credits for USD \(intent.amount)\(card).",
                             account: account
                         )
                     ),
@@ -187,28 +226,45 @@ public struct AutoRecharges: Sendable {
         }
     }
 
-    /// The card processor (or anything else) failed without an answer: recorded, notified
-    /// and tried again after the back-off of the attempt in hand. The attempt number, and
-    /// with it the payment key, stays the same, so a payment that did go through is found
-    /// by the retry and never made twice.
+    /// The card processor (or anything else) failed without an answer: recorded, counted
+    /// as an attempt, notified and tried again after its back-off — with the same payment
+    /// key, since the intent stays, so a payment that did go through is found by the retry
+    /// and never made twice. After the last attempt auto-recharge is switched off and the
+    /// intent, its outcome still unknown, goes to the payment reconciler, which keeps
+    /// asking and credits it if the card was charged.
     func unreachable(_ recharge: Recharge, error: any Error) async throws {
         let now = time.now()
+        let account = recharge.accountID
         let reason = "the card processor could not be reached"
+        let attempt = recharge.attempts + 1
+        let final = attempt >= AutoRechargePolicy.maximumAttempts
         let update = RechargeUpdate(
             rechargeID: recharge.id,
-            status: .pending,
-            attempts: recharge.attempts,
-            nextAttemptAt: now.addingTimeInterval(
-                TimeInterval(AutoRechargePolicy.retryDelaySeconds(afterAttempt: recharge.attempts + 1))
-            ),
+            status: final ? .failed : .pending,
+            attempts: attempt,
+            nextAttemptAt: now.addingTimeInterval(TimeInterval(AutoRechargePolicy.retryDelaySeconds(afterAttempt: attempt))),
             reason: reason,
-            lastResult: "failed"
+            lastResult: final ? "disabled" : "failed",
+            disable: final
         )
-        let message = "An automatic recharge of \(recharge.credits) credits could not be paid yet: \(reason); Tally tries again."
+        var kinds = [
+            (
+                "recharge_failed",
+                final
+                    ? "An automatic recharge of \(recharge.credits) credits could not be paid: \(reason)."
+                    : "An automatic recharge of \(recharge.credits) credits could not be paid yet: \(reason); Tally tries again."
+            )
+        ]
+        if final {
+            kinds.append(("recharge_disabled", "Auto-recharge was switched off after \(attempt) failed payments."))
+            if let intent = try await store.rechargeIntent(recharge: recharge.id, account: account) {
+                try await store.releaseRechargeIntent(intent.purchaseID, account: account)
+            }
+        }
         try await store.updateRecharge(
             update,
-            account: recharge.accountID,
-            notifications: [notification("recharge_failed", message, account: recharge.accountID)],
+            account: account,
+            notifications: kinds.map { notification($0.0, $0.1, account: account) },
             at: now
         )
     }

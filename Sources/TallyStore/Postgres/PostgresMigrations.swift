@@ -20,7 +20,7 @@ enum PostgresMigrations {
 
     static let all: [PostgresMigration] = [
         accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents, apiKeyRevocation, usageLogs, loginAttempts,
-        cardFingerprints, logSearch, smsSends,
+        cardFingerprints, logSearch, smsSends, rechargeIntents,
     ]
 
     static let accountsWalletsLedger = PostgresMigration(
@@ -447,6 +447,16 @@ enum PostgresMigrations {
             WHERE idempotency_key IS NOT NULL
             """,
             "CREATE INDEX sms_sends_unsettled ON sms_sends(created_at) WHERE settled_at IS NULL",
+        ]
+    )
+
+    /// SQLite's "11-recharge-intents".
+    static let rechargeIntents = PostgresMigration(
+        version: 11,
+        name: "recharge-intents",
+        statements: [
+            "ALTER TABLE payment_intents ADD COLUMN recharge_id TEXT",
+            "CREATE INDEX payment_intents_recharge ON payment_intents(recharge_id) WHERE settled_at IS NULL",
         ]
     )
 }

@@ -109,10 +109,11 @@ extension PostgresStore {
     public func recordPaymentIntent(_ intent: PaymentIntent) async throws {
         _ = try await rows(
             """
-            INSERT INTO payment_intents (id, account_id, credits, amount_cents, payment_method_id, gateway_token, created_at)
+            INSERT INTO payment_intents (id, account_id, credits, amount_cents, payment_method_id, gateway_token, created_at,
+                recharge_id)
             VALUES (\(intent.purchaseID.rawValue), \(intent.accountID.rawValue), \(intent.credits.thousandths),
                 \(intent.amount.cents), \(intent.paymentMethodID.rawValue), \(intent.gatewayToken),
-                \(intent.createdAt.storedMilliseconds))
+                \(intent.createdAt.storedMilliseconds), \(intent.rechargeID))
             """
         )
     }
@@ -132,23 +133,45 @@ extension PostgresStore {
             UPDATE payment_intents SET lease_until = \(leaseUntil)
             WHERE id IN (
                 SELECT id FROM payment_intents WHERE settled_at IS NULL AND created_at < \(createdBefore.storedMilliseconds)
-                    AND (lease_until IS NULL OR lease_until <= \(now))
+                    AND recharge_id IS NULL AND (lease_until IS NULL OR lease_until <= \(now))
                 ORDER BY created_at LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED)
             RETURNING *
             """
-        ).map { row in
-            let row = row.makeRandomAccess()
-            return try PaymentIntent(
-                purchaseID: PurchaseID(row["id"].decode(String.self)),
-                accountID: AccountID(row["account_id"].decode(String.self)),
-                credits: Credits(thousandths: row["credits"].decode(Int64.self)),
-                amount: Money(cents: row["amount_cents"].decode(Int64.self)),
-                paymentMethodID: PaymentMethodID(row["payment_method_id"].decode(String.self)),
-                gatewayToken: row["gateway_token"].decode(String.self),
-                createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self))
-            )
-        }
+        ).map(Self.paymentIntent)
+    }
+
+    public func rechargeIntent(recharge: String, account: AccountID) async throws -> PaymentIntent? {
+        try await rows(
+            """
+            SELECT * FROM payment_intents
+            WHERE recharge_id = \(recharge) AND account_id = \(account.rawValue) AND settled_at IS NULL
+            ORDER BY created_at DESC LIMIT 1
+            """
+        ).first.map(Self.paymentIntent)
+    }
+
+    public func releaseRechargeIntent(_ id: PurchaseID, account: AccountID) async throws {
+        _ = try await rows(
+            """
+            UPDATE payment_intents SET recharge_id = NULL
+            WHERE id = \(id.rawValue) AND account_id = \(account.rawValue) AND settled_at IS NULL
+            """
+        )
+    }
+
+    static func paymentIntent(_ row: PostgresRow) throws -> PaymentIntent {
+        let row = row.makeRandomAccess()
+        return try PaymentIntent(
+            purchaseID: PurchaseID(row["id"].decode(String.self)),
+            accountID: AccountID(row["account_id"].decode(String.self)),
+            credits: Credits(thousandths: row["credits"].decode(Int64.self)),
+            amount: Money(cents: row["amount_cents"].decode(Int64.self)),
+            paymentMethodID: PaymentMethodID(row["payment_method_id"].decode(String.self)),
+            gatewayToken: row["gateway_token"].decode(String.self),
+            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)),
+            rechargeID: row["recharge_id"].decode(String?.self)
+        )
     }
 
     static func insert(_ purchase: Purchase) -> PostgresQuery {

@@ -37,6 +37,9 @@ enum SQLiteMigrations {
         migrator.registerMigration("10-sms-sends") { db in
             try db.execute(sql: smsSends)
         }
+        migrator.registerMigration("11-recharge-intents") { db in
+            try db.execute(sql: rechargeIntents)
+        }
         return migrator
     }
 
@@ -92,6 +95,13 @@ enum SQLiteMigrations {
         );
         CREATE UNIQUE INDEX sms_sends_key ON sms_sends(account_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
         CREATE INDEX sms_sends_unsettled ON sms_sends(created_at) WHERE settled_at IS NULL;
+        """
+
+    /// A recharge's payment is written down before the card processor is asked, like a
+    /// person's purchase; the recharge worker settles it, whatever the settings say then.
+    static let rechargeIntents = """
+        ALTER TABLE payment_intents ADD COLUMN recharge_id TEXT;
+        CREATE INDEX payment_intents_recharge ON payment_intents(recharge_id) WHERE settled_at IS NULL;
         """
 
     static let loginAttempts = """

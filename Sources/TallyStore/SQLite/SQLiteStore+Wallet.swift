@@ -119,12 +119,13 @@ extension SQLiteStore {
             try db.execute(
                 sql: """
                     INSERT INTO payment_intents (id, account_id, credits, amount_cents, payment_method_id, gateway_token,
-                        created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                        created_at, recharge_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     intent.purchaseID.rawValue, intent.accountID.rawValue, intent.credits.thousandths, intent.amount.cents,
                     intent.paymentMethodID.rawValue, intent.gatewayToken, intent.createdAt.storedMilliseconds,
+                    intent.rechargeID,
                 ]
             )
         }
@@ -146,23 +147,48 @@ extension SQLiteStore {
                     UPDATE payment_intents SET lease_until = ?
                     WHERE id IN (
                         SELECT id FROM payment_intents WHERE settled_at IS NULL AND created_at < ?
-                            AND (lease_until IS NULL OR lease_until <= ?)
+                            AND recharge_id IS NULL AND (lease_until IS NULL OR lease_until <= ?)
                         ORDER BY created_at LIMIT ?)
                     RETURNING *
                     """,
                 arguments: [now + Int64(leaseSeconds) * 1000, createdBefore.storedMilliseconds, now, limit]
-            ).map { row in
-                PaymentIntent(
-                    purchaseID: PurchaseID(row["id"]),
-                    accountID: AccountID(row["account_id"]),
-                    credits: Credits(thousandths: row["credits"]),
-                    amount: Money(cents: row["amount_cents"]),
-                    paymentMethodID: PaymentMethodID(row["payment_method_id"]),
-                    gatewayToken: row["gateway_token"],
-                    createdAt: Date(storedMilliseconds: row["created_at"])
-                )
-            }
+            ).map(Self.paymentIntent)
         }
+    }
+
+    public func rechargeIntent(recharge: String, account: AccountID) async throws -> PaymentIntent? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT * FROM payment_intents WHERE recharge_id = ? AND account_id = ? AND settled_at IS NULL
+                    ORDER BY created_at DESC LIMIT 1
+                    """,
+                arguments: [recharge, account.rawValue]
+            ).map(Self.paymentIntent)
+        }
+    }
+
+    public func releaseRechargeIntent(_ id: PurchaseID, account: AccountID) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE payment_intents SET recharge_id = NULL WHERE id = ? AND account_id = ? AND settled_at IS NULL",
+                arguments: [id.rawValue, account.rawValue]
+            )
+        }
+    }
+
+    static func paymentIntent(_ row: Row) -> PaymentIntent {
+        PaymentIntent(
+            purchaseID: PurchaseID(row["id"]),
+            accountID: AccountID(row["account_id"]),
+            credits: Credits(thousandths: row["credits"]),
+            amount: Money(cents: row["amount_cents"]),
+            paymentMethodID: PaymentMethodID(row["payment_method_id"]),
+            gatewayToken: row["gateway_token"],
+            createdAt: Date(storedMilliseconds: row["created_at"]),
+            rechargeID: row["recharge_id"]
+        )
     }
 
     static func paymentMethod(_ row: Row) -> PaymentMethod {
