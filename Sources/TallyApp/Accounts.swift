@@ -9,6 +9,7 @@ public struct Accounts: Sendable {
     let ids: any IDSource
     let passwords: PasswordHasher
     let operatorToken: String?
+    let throttle = LoginThrottle()
     /// A hash of a random password, checked for unknown emails.
     let unknownUserHash: String
 
@@ -132,7 +133,9 @@ public struct Accounts: Sendable {
     }
 
     /// Logs a person in with email and password: a bearer token for the API and the web pages.
-    public func login(email: String, password: String) async throws -> SessionView {
+    /// `address` is the sender's network address: one that sends logins too fast is slowed.
+    public func login(email: String, password: String, from address: String? = nil) async throws -> SessionView {
+        try await throttle.admit(address)
         let normalized = email.trimmingCharacters(in: .whitespaces).lowercased()
         let now = time.now()
         let user = try await passwords.admitted {

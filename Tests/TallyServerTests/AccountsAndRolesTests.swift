@@ -149,6 +149,36 @@ struct AccountsAndRolesTests {
         }
     }
 
+    /// One address sending logins faster than people type is slowed: past its burst, a
+    /// login is held a second and answered 429, so a client waiting for its answers slows
+    /// down instead of being refused as fast as it asks. Other addresses go ahead at once.
+    @Test func aSenderOfTooManyLoginsIsSlowedAndNoOneElse() async throws {
+        try await Harness.run { harness in
+            // Logins one after the other, as fast as the answers come, until one is slowed.
+            var checked = 0
+            var slowed: Reply?
+            var took = Duration.zero
+            while slowed == nil && checked < 3 * LoginThrottle.burst {
+                let started = ContinuousClock.now
+                let reply = try await harness.call(.post, "/v1/sessions", json: #"{"email":"n\#(checked)@example.com","password":"guess"}"#)
+                took = ContinuousClock.now - started
+                if reply.status == 401 { checked += 1 } else { slowed = reply }
+            }
+            let reply = try #require(slowed)
+            #expect(checked >= LoginThrottle.burst)
+            #expect(reply.status == 429, "\(reply)")
+            #expect(reply.retryAfter == "1", "\(reply)")
+            #expect(took >= LoginThrottle.penalty)
+            // The throttle is per address: another sender is not held.
+            let throttle = LoginThrottle()
+            for _ in 0..<LoginThrottle.burst { try await throttle.admit("192.0.2.1") }
+            await #expect(throws: TallyError.self) { try await throttle.admit("192.0.2.1") }
+            let other = ContinuousClock.now
+            try await throttle.admit("192.0.2.2")
+            #expect(ContinuousClock.now - other < LoginThrottle.penalty)
+        }
+    }
+
     /// bcrypt runs on a pool of its own, a few at a time: a flood of logins is answered
     /// 429 rather than queued on the threads that serve every other request.
     @Test func aFloodOfLoginsIsRefusedNotQueued() async throws {

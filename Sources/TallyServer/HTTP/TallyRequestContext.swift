@@ -7,6 +7,8 @@ public struct TallyRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The caller, or `nil` when the request carried no credentials.
     public var principal: Principal?
+    /// The client's IP address, as the connection shows it.
+    public let remoteAddress: String?
 
     /// No JSON body Tally accepts is anywhere near this size.
     public static let maximumBodyBytes = 64 * 1024
@@ -15,6 +17,7 @@ public struct TallyRequestContext: RequestContext {
     public init(source: Source) {
         coreContext = .init(source: source)
         principal = nil
+        remoteAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// The caller, or a 401 when there is none.

@@ -40,7 +40,7 @@ struct AccountRoutes {
         router.post("/v1/sessions") { request, context in
             let body = try await JSONBody<Login>.read(request, context: context)
             return try Response.json(
-                try await accounts.login(email: body.value.email, password: body.value.password),
+                try await accounts.login(email: body.value.email, password: body.value.password, from: context.remoteAddress),
                 status: .created
             )
         }

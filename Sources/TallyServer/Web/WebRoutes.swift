@@ -175,7 +175,11 @@ public struct WebRoutes: Sendable {
             }
             let email = form["email"] ?? ""
             do {
-                let session = try await tally.accounts.login(email: email, password: form.fields.first { $0.name == "password" }?.value ?? "")
+                let session = try await tally.accounts.login(
+                    email: email,
+                    password: form.fields.first { $0.name == "password" }?.value ?? "",
+                    from: context.remoteAddress
+                )
                 var response = WebResponse.redirect(next)
                 response.setCookie(
                     WebSession.cookie(WebSession.cookieName, session.token, settings: settings, maxAge: Int(Accounts.sessionSeconds))

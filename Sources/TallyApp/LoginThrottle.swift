@@ -1,0 +1,63 @@
+import Synchronization
+
+/// Slows one address that sends logins faster than people type them, so a login flood
+/// cannot take the CPU that charges and `/health` need.
+///
+/// Each address may send `burst` logins at once and then one every `interval` (a
+/// cell-rate rule: each address has the time its next login is due). A login beyond
+/// that is held for `penalty` and then answered 429 with `Retry-After`: a client that
+/// waits for its answer before sending again (as nearly every client does) slows to one
+/// login a second per connection, instead of being told "no" as fast as it can ask. At
+/// most `maximumHeld` logins are held at once; beyond that they are refused at once.
+/// Behind a reverse proxy every client shares the proxy's address.
+public final class LoginThrottle: Sendable {
+    public static let interval: Duration = .milliseconds(100)
+    public static let burst = 20
+    public static let penalty: Duration = .seconds(1)
+    public static let maximumHeld = 10_000
+    /// Addresses remembered at once; idle ones are forgotten first.
+    static let maximumAddresses = 100_000
+
+    private struct State {
+        /// When each address's next login is due.
+        var due: [String: ContinuousClock.Instant] = [:]
+        var held = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Returns when a login from `address` may go ahead; throws 429 (after the penalty,
+    /// or at once when too many are held) when it may not.
+    public func admit(_ address: String?) async throws {
+        guard let address else { return }
+        let now = ContinuousClock.now
+        enum Verdict { case pass, hold, refuse }
+        let verdict: Verdict = state.withLock { state in
+            if state.due.count >= Self.maximumAddresses {
+                state.due = state.due.filter { $0.value > now }
+                if state.due.count >= Self.maximumAddresses { state.due.removeAll() }
+            }
+            let due = max(state.due[address] ?? now, now)
+            // The burst-th login in a row is still let through; the next one waits.
+            guard due - now <= Self.interval * (Self.burst - 1) else {
+                guard state.held < Self.maximumHeld else { return .refuse }
+                state.held += 1
+                return .hold
+            }
+            state.due[address] = due + Self.interval
+            return .pass
+        }
+        switch verdict {
+        case .pass:
+            return
+        case .refuse:
+            throw TallyError.busy("too many logins from this address; try again in a moment", retryAfterSeconds: 1)
+        case .hold:
+            try? await Task.sleep(for: Self.penalty)
+            state.withLock { $0.held -= 1 }
+            throw TallyError.busy("too many logins from this address; try again in a moment", retryAfterSeconds: 1)
+        }
+    }
+}
