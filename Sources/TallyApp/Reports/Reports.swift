@@ -58,10 +58,14 @@ public struct Reports: Sendable {
         var daily = [[Int64]](repeating: [Int64](repeating: 0, count: features.count), count: range.from.days(to: range.to) + 1)
         var uses = [Int64](repeating: 0, count: features.count)
         var credits = [Int64](repeating: 0, count: features.count)
+        var day = (text: "", offset: -1)
         for row in rows {
-            guard let day = PacificDate(row.day), let feature = index[row.feature] else { continue }
-            let offset = range.from.days(to: day)
-            guard daily.indices.contains(offset) else { continue }
+            // Rows come in day order: each day's text is read once.
+            if row.day != day.text {
+                day = (row.day, PacificDate(row.day).map { range.from.days(to: $0) } ?? -1)
+            }
+            let offset = day.offset
+            guard let feature = index[row.feature], daily.indices.contains(offset) else { continue }
             daily[offset][feature] += row.credits.thousandths
             uses[feature] += row.uses
             credits[feature] += row.credits.thousandths

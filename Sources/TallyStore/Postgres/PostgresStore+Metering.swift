@@ -337,6 +337,43 @@ extension PostgresStore {
         )
     }
 
+    /// The columns `usageLogEntry(positional:)` reads, in its order.
+    static let usageLogColumns = """
+        id, account_id, feature, status, credits, day, created_at, contact_name, contact_email, phone, email, iso,
+        segments, encoding, event, credit_score, dti_percent, reason, total_credits
+        """
+
+    /// A line read by position from `usageLogColumns`: pages and exports read many.
+    static func usageLogEntry(positional row: PostgresRow, feature: Feature) throws -> UsageLogEntry {
+        let columns = try row.decode(
+            (
+                String, String, String, String, Int64, String, Int64, String?, String?, String?, String?, String?, Int?,
+                String?, String?, Int?, Int?, String?, Int64?
+            ).self
+        )
+        return UsageLogEntry(
+            id: columns.0,
+            accountID: AccountID(columns.1),
+            feature: Feature(rawValue: columns.2) ?? feature,
+            status: columns.3,
+            credits: Credits(thousandths: columns.4),
+            day: columns.5,
+            createdAt: Date(storedMilliseconds: columns.6),
+            contactName: columns.7,
+            contactEmail: columns.8,
+            phone: columns.9,
+            email: columns.10,
+            iso: columns.11,
+            segments: columns.12,
+            encoding: columns.13,
+            event: columns.14,
+            creditScore: columns.15,
+            dtiPercent: columns.16,
+            reason: columns.17,
+            totalCredits: columns.18.map(Credits.init(thousandths:))
+        )
+    }
+
     static func usageGuard(_ row: PostgresRow) throws -> UsageGuardSettings {
         let row = row.makeRandomAccess()
         return try UsageGuardSettings(

@@ -28,11 +28,11 @@ struct PostgresStatement {
 /// Reports and logs: reads only, each served by one index range.
 extension PostgresStore {
     public func usageByDay(account: AccountID, range: PacificDateRange) async throws -> [DayUsage] {
+        // Unordered: the report folds the rows by day, and a sort would cost more than the scan.
         try await rows(
             """
             SELECT day, feature, uses, credits FROM usage_rollups
             WHERE account_id = \(account.rawValue) AND day >= \(range.from.description) AND day <= \(range.to.description)
-            ORDER BY day, feature COLLATE "C"
             """
         ).compactMap { row in
             let (day, feature, uses, credits) = try row.decode((String, String, Int64, Int64).self)
@@ -44,7 +44,7 @@ extension PostgresStore {
 
     public func logLines(account: AccountID, query: LogQuery) async throws -> [UsageLogEntry] {
         var statement = PostgresStatement()
-        statement.append("SELECT * FROM usage_log WHERE ")
+        statement.append("SELECT \(Self.usageLogColumns) FROM usage_log WHERE ")
         Self.logFilter(account: account, query: query, &statement)
         if let after = query.after {
             // Keyset: strictly after the cursor in (created_at DESC, id DESC) order.
@@ -53,7 +53,7 @@ extension PostgresStore {
             statement.append(" AND (created_at, id) < (\(at), \(id))")
         }
         statement.append(" ORDER BY created_at DESC, id DESC LIMIT \(statement.bind(query.limit))")
-        return try await rows(statement.query).map { try Self.usageLogEntry($0, feature: query.log.features[0]) }
+        return try await rows(statement.query).map { try Self.usageLogEntry(positional: $0, feature: query.log.features[0]) }
     }
 
     public func logSummary(account: AccountID, query: LogQuery) async throws -> LogSummary {

@@ -6,19 +6,21 @@ import TallyCore
 extension SQLiteStore {
     public func usageByDay(account: AccountID, range: PacificDateRange) async throws -> [DayUsage] {
         try await pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT day, feature, uses, credits FROM usage_rollups
-                    WHERE account_id = ? AND day >= ? AND day <= ? ORDER BY day, feature
-                    """,
-                arguments: [account.rawValue, range.from.description, range.to.description]
-            ).compactMap { row in
-                // By position: a five-year report reads thousands of rows.
-                Feature(rawValue: row[1]).map {
-                    DayUsage(day: row[0], feature: $0, uses: row[2], credits: Credits(thousandths: row[3]))
+            // By position, from a cursor (no copy of each row): a five-year report reads thousands.
+            try Array(
+                Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT day, feature, uses, credits FROM usage_rollups
+                        WHERE account_id = ? AND day >= ? AND day <= ? ORDER BY day, feature
+                        """,
+                    arguments: [account.rawValue, range.from.description, range.to.description]
+                ).compactMap { row in
+                    Feature(rawValue: row[1]).map {
+                        DayUsage(day: row[0], feature: $0, uses: row[2], credits: Credits(thousandths: row[3]))
+                    }
                 }
-            }
+            )
         }
     }
 
@@ -29,9 +31,10 @@ extension SQLiteStore {
             sql += " WHERE "
             sql += Self.logFilter(account: account, query: query, after: query.after)
             sql += " ORDER BY created_at DESC, id DESC LIMIT \(query.limit)"
-            return try SQLRequest<Row>(literal: sql).fetchAll(db).map {
-                Self.usageLogEntry($0, feature: query.log.features[0])
-            }
+            // A cursor decodes each row straight from the statement, with no copy of the row.
+            return try Array(
+                SQLRequest<Row>(literal: sql).fetchCursor(db).map { Self.usageLogEntry($0, feature: query.log.features[0]) }
+            )
         }
     }
 
