@@ -21,13 +21,17 @@ struct AccountRoutes {
 
     func add(to router: some RouterMethods<TallyRequestContext>) {
         router.post("/v1/accounts") { request, context in
+            // Who is asking is checked before what is asked.
+            let caller = try context.caller()
+            try caller.operatorOnly()
             let body = try await JSONBody<Accounts.NewAccount>.read(request, context: context)
             return try Response.json(
-                try await accounts.createAccount(body.value, by: try context.caller()),
+                try await accounts.createAccount(body.value, by: caller),
                 status: .created
             )
         }
         router.post("/v1/accounts/{account}/verification") { request, context in
+            try context.caller().operatorOnly()
             let body = try await JSONBody<Verification>.read(request, context: context)
             return try Response.json(
                 try await accounts.setVerification(
