@@ -60,9 +60,11 @@ public struct Tally: Sendable {
         time: any TimeSource = SystemTime(),
         ids: any IDSource = RandomIDs(),
         providers: Providers = .sandbox,
+        deadlines: ProviderDeadlines = ProviderDeadlines(),
         passwords: PasswordHasher = PasswordHasher(),
         webhookAddresses: WebhookAddressPolicy = .allowPrivate
     ) {
+        let providers = providers.bounded(by: deadlines)
         self.store = store
         self.logger = logger
         self.time = time

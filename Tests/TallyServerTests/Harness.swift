@@ -24,6 +24,7 @@ struct Harness: Sendable {
         gateway: SandboxPaymentGateway = SandboxPaymentGateway(),
         time: any TimeSource = SystemTime(),
         providers: Providers? = nil,
+        deadlines: ProviderDeadlines = ProviderDeadlines(),
         webhookAddresses: WebhookAddressPolicy = .allowPrivate,
         passwords: PasswordHasher = PasswordHasher(cost: 4),
         _ body: @Sendable (Harness) async throws -> Void
@@ -38,6 +39,7 @@ struct Harness: Sendable {
             operatorToken: operatorToken,
             time: time,
             providers: providers ?? Providers(payments: gateway),
+            deadlines: deadlines,
             passwords: passwords,
             webhookAddresses: webhookAddresses
         )

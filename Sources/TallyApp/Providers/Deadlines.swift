@@ -1,0 +1,103 @@
+import TallyCore
+
+/// Every call to a provider ends within its deadline: past it the call is cancelled and
+/// fails like any provider error (`ProviderFailure`), so a provider that hangs never
+/// holds a request, a hold or a worker for longer. What each caller does with that
+/// failure is its own rule: a payment is asked again with the same key, an SMS is not
+/// charged, a validation or credit check charges nothing.
+public struct ProviderDeadlines: Sendable, Hashable {
+    /// Card processor calls (a charge, saving a card).
+    public var payments: Duration = .seconds(30)
+    /// Email and phone verification, the credit bureau, the SMS carrier.
+    public var features: Duration = .seconds(20)
+
+    public init(payments: Duration = .seconds(30), features: Duration = .seconds(20)) {
+        self.payments = payments
+        self.features = features
+    }
+
+    /// Runs `call`, or throws `ProviderFailure` once `limit` has passed without an answer.
+    static func run<T: Sendable>(
+        _ provider: String,
+        within limit: Duration,
+        _ call: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await call() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                throw ProviderFailure("\(provider) did not answer within \(limit.components.seconds) s")
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next() else { throw ProviderFailure("\(provider) did not answer") }
+            return first
+        }
+    }
+}
+
+extension Providers {
+    /// These providers, each call bounded by `deadlines`.
+    public func bounded(by deadlines: ProviderDeadlines) -> Providers {
+        Providers(
+            payments: BoundedPaymentGateway(base: payments, limit: deadlines.payments),
+            emailVerifier: BoundedEmailVerifier(base: emailVerifier, limit: deadlines.features),
+            phoneVerifier: BoundedPhoneVerifier(base: phoneVerifier, limit: deadlines.features),
+            creditBureau: BoundedCreditBureau(base: creditBureau, limit: deadlines.features),
+            sms: BoundedSMSGateway(base: sms, limit: deadlines.features),
+            webhooks: webhooks
+        )
+    }
+}
+
+struct BoundedPaymentGateway: PaymentGateway {
+    let base: any PaymentGateway
+    let limit: Duration
+
+    func save(_ card: PaymentCard) async throws -> SavedCard {
+        try await ProviderDeadlines.run("the card processor", within: limit) { try await base.save(card) }
+    }
+
+    func charge(_ amount: Money, cardToken: String, idempotencyKey: String) async throws -> PaymentOutcome {
+        try await ProviderDeadlines.run("the card processor", within: limit) {
+            try await base.charge(amount, cardToken: cardToken, idempotencyKey: idempotencyKey)
+        }
+    }
+}
+
+struct BoundedEmailVerifier: EmailVerifier {
+    let base: any EmailVerifier
+    let limit: Duration
+
+    func verify(_ address: EmailAddress) async throws -> EmailVerdict {
+        try await ProviderDeadlines.run("the email verifier", within: limit) { try await base.verify(address) }
+    }
+}
+
+struct BoundedPhoneVerifier: PhoneVerifier {
+    let base: any PhoneVerifier
+    let limit: Duration
+
+    func verify(_ number: PhoneNumber) async throws -> PhoneVerdict {
+        try await ProviderDeadlines.run("the phone verifier", within: limit) { try await base.verify(number) }
+    }
+}
+
+struct BoundedCreditBureau: CreditBureau {
+    let base: any CreditBureau
+    let limit: Duration
+
+    func check(_ kind: CreditCheckKind, name: String, phone: PhoneNumber) async throws -> BureauReport {
+        try await ProviderDeadlines.run("the credit bureau", within: limit) {
+            try await base.check(kind, name: name, phone: phone)
+        }
+    }
+}
+
+struct BoundedSMSGateway: SMSGateway {
+    let base: any SMSGateway
+    let limit: Duration
+
+    func send(to number: PhoneNumber, body: String) async throws -> SMSDelivery {
+        try await ProviderDeadlines.run("the SMS carrier", within: limit) { try await base.send(to: number, body: body) }
+    }
+}
