@@ -9,7 +9,7 @@ public struct Accounts: Sendable {
     let ids: any IDSource
     let passwords: PasswordHasher
     let operatorToken: String?
-    let throttle = LoginThrottle()
+    let throttle: LoginThrottle
     /// A hash of a random password, checked for unknown emails.
     let unknownUserHash: String
 

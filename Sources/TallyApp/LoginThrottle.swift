@@ -11,9 +11,10 @@ import Synchronization
 /// most `maximumHeld` logins are held at once; beyond that they are refused at once.
 /// Behind a reverse proxy every client shares the proxy's address.
 public final class LoginThrottle: Sendable {
-    public static let interval: Duration = .milliseconds(100)
-    public static let burst = 20
-    public static let penalty: Duration = .seconds(1)
+    /// One login every `interval` after the first `burst`; a login past that waits `penalty`.
+    public let interval: Duration
+    public let burst: Int
+    public let penalty: Duration
     public static let maximumHeld = 10_000
     /// Addresses remembered at once; idle ones are forgotten first.
     static let maximumAddresses = 100_000
@@ -26,7 +27,11 @@ public final class LoginThrottle: Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
+    public init(interval: Duration = .milliseconds(100), burst: Int = 20, penalty: Duration = .seconds(1)) {
+        self.interval = interval
+        self.burst = burst
+        self.penalty = penalty
+    }
 
     /// Returns when a login from `address` may go ahead; throws 429 (after the penalty,
     /// or at once when too many are held) when it may not.
@@ -34,6 +39,7 @@ public final class LoginThrottle: Sendable {
         guard let address else { return }
         let now = ContinuousClock.now
         enum Verdict { case pass, hold, refuse }
+        let (interval, burst) = (self.interval, self.burst)
         let verdict: Verdict = state.withLock { state in
             if state.due.count >= Self.maximumAddresses {
                 state.due = state.due.filter { $0.value > now }
@@ -41,12 +47,12 @@ public final class LoginThrottle: Sendable {
             }
             let due = max(state.due[address] ?? now, now)
             // The burst-th login in a row is still let through; the next one waits.
-            guard due - now <= Self.interval * (Self.burst - 1) else {
+            guard due - now <= interval * (burst - 1) else {
                 guard state.held < Self.maximumHeld else { return .refuse }
                 state.held += 1
                 return .hold
             }
-            state.due[address] = due + Self.interval
+            state.due[address] = due + interval
             return .pass
         }
         switch verdict {
@@ -55,7 +61,7 @@ public final class LoginThrottle: Sendable {
         case .refuse:
             throw TallyError.busy("too many logins from this address; try again in a moment", retryAfterSeconds: 1)
         case .hold:
-            try? await Task.sleep(for: Self.penalty)
+            try? await Task.sleep(for: penalty)
             state.withLock { $0.held -= 1 }
             throw TallyError.busy("too many logins from this address; try again in a moment", retryAfterSeconds: 1)
         }

@@ -62,6 +62,7 @@ public struct Tally: Sendable {
         providers: Providers = .sandbox,
         deadlines: ProviderDeadlines = ProviderDeadlines(),
         passwords: PasswordHasher = PasswordHasher(),
+        loginThrottle: LoginThrottle = LoginThrottle(),
         webhookAddresses: WebhookAddressPolicy = .allowPrivate
     ) {
         let providers = providers.bounded(by: deadlines)
@@ -76,6 +77,7 @@ public struct Tally: Sendable {
             ids: ids,
             passwords: passwords,
             operatorToken: operatorToken,
+            throttle: loginThrottle,
             unknownUserHash: passwords.hashNow(Secrets.base32(byteCount: 16))
         )
         purchases = Purchases(store: store, gateway: providers.payments, time: time, ids: ids, idempotency: idempotency)

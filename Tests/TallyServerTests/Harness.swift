@@ -27,6 +27,7 @@ struct Harness: Sendable {
         deadlines: ProviderDeadlines = ProviderDeadlines(),
         webhookAddresses: WebhookAddressPolicy = .allowPrivate,
         passwords: PasswordHasher = PasswordHasher(cost: 4),
+        loginThrottle: LoginThrottle = LoginThrottle(),
         _ body: @Sendable (Harness) async throws -> Void
     ) async throws {
         // SQLite, or a PostgreSQL copy of the migrated template: TALLY_TEST_BACKEND picks.
@@ -41,6 +42,7 @@ struct Harness: Sendable {
             providers: providers ?? Providers(payments: gateway),
             deadlines: deadlines,
             passwords: passwords,
+            loginThrottle: loginThrottle,
             webhookAddresses: webhookAddresses
         )
         // Background services stay off: tests drive the sweeper themselves, with their own clock.
