@@ -322,11 +322,17 @@ public struct Purchases: Sendable {
             limit: limit
         )
         for intent in intents {
-            let outcome = try await gateway.charge(
-                intent.amount,
-                cardToken: intent.gatewayToken,
-                idempotencyKey: intent.purchaseID.rawValue
-            )
+            let outcome: PaymentOutcome
+            do {
+                outcome = try await gateway.charge(
+                    intent.amount,
+                    cardToken: intent.gatewayToken,
+                    idempotencyKey: intent.purchaseID.rawValue
+                )
+            } catch {
+                // Still no answer: asked again after its lease; the other payments go on.
+                continue
+            }
             do {
                 _ = try await settle(
                     intent.purchaseID,

@@ -14,7 +14,7 @@ struct DiesAfterPaying: PaymentGateway {
     func save(_ card: PaymentCard) async throws -> SavedCard { await base.save(card) }
 
     func charge(_ amount: Money, cardToken: String, idempotencyKey: String) async throws -> PaymentOutcome {
-        let outcome = await base.charge(amount, cardToken: cardToken, idempotencyKey: idempotencyKey)
+        let outcome = try await base.charge(amount, cardToken: cardToken, idempotencyKey: idempotencyKey)
         if died.setOnce() { throw ProviderFailure("the process stopped before the answer arrived") }
         return outcome
     }
@@ -33,7 +33,7 @@ final class UnreachableProcessor: PaymentGateway {
     func charge(_ amount: Money, cardToken: String, idempotencyKey: String) async throws -> PaymentOutcome {
         asked.withLock { $0.append(idempotencyKey) }
         guard reachable.withLock({ $0 }) else { throw ProviderFailure("the card processor timed out") }
-        return await base.charge(amount, cardToken: cardToken, idempotencyKey: idempotencyKey)
+        return try await base.charge(amount, cardToken: cardToken, idempotencyKey: idempotencyKey)
     }
 }
 

@@ -58,4 +58,30 @@ struct PaymentRecoveryTests {
             #expect(try await account.figures()[3] == "0.000")
         }
     }
+    /// The sandbox's fault cards, as a client meets them over the API: an answer lost
+    /// after the card was charged is credited once by the reconciler; a processor that
+    /// never answers charges nothing and never stops the other payments being settled.
+    @Test func theSandboxFaultCardsAreSettledOnceAndNeverBlockTheOthers() async throws {
+        let clock = ManualTime(Date(timeIntervalSince1970: 1_790_000_000))
+        let sandbox = SandboxPaymentGateway()
+        try await Harness.run(gateway: sandbox, time: clock) { harness in
+            let account = try await harness.makeAccount()
+            let failing = try await account.buy(100, card: SandboxPaymentGateway.processorErrorCard)
+            #expect(failing.status == 502, "\(failing)")
+            let lost = try await account.buy(200, card: SandboxPaymentGateway.lostAnswerCard)
+            #expect(lost.status == 502, "\(lost)")
+            #expect(try lost.string("type").hasSuffix("payment-unsettled"))
+            #expect(await sandbox.payments.count == 1)
+            #expect(try await account.figures()[3] == "0.000")
+            clock.advance(seconds: 61)
+            // Both are asked again: the failing one still has no answer, the lost one is credited.
+            #expect(try await harness.tally.purchases.reconcile() == 2)
+            #expect(try await account.figures() == ["200.000", "0.000", "0.000", "200.000"])
+            #expect(await sandbox.payments.count == 1)
+            clock.advance(seconds: 61)
+            #expect(try await harness.tally.purchases.reconcile() == 1)
+            #expect(try await account.figures()[3] == "200.000")
+            #expect(try await harness.tally.store.verifyWallets().isEmpty)
+        }
+    }
 }

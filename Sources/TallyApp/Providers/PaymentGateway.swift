@@ -32,13 +32,19 @@ public protocol PaymentGateway: Sendable {
 ///
 /// - `4242 4242 4242 4242` (and any other Luhn-valid number) succeeds;
 /// - `4000 0000 0000 0002` is declined (`card_declined`);
-/// - `4000 0000 0000 9995` fails for insufficient funds (`insufficient_funds`).
+/// - `4000 0000 0000 9995` fails for insufficient funds (`insufficient_funds`);
+/// - `4000 0000 0000 0119` makes the processor fail without an answer (nothing is
+///   charged; every ask fails the same way);
+/// - `4000 0000 0000 0259` charges the card but loses the first answer for a payment
+///   key (the ask fails); asked again with that key, it answers the payment.
 ///
 /// Payments are idempotent by key, and the payment reference is derived from the
 /// key, so a retried charge answers the same outcome even after a restart.
 public actor SandboxPaymentGateway: PaymentGateway {
     public static let declinedCard = "4000000000000002"
     public static let insufficientFundsCard = "4000000000009995"
+    public static let processorErrorCard = "4000000000000119"
+    public static let lostAnswerCard = "4000000000000259"
 
     /// Every distinct payment that succeeded, by idempotency key: what the sandbox "collected".
     public private(set) var payments: [String: Money] = [:]
@@ -50,6 +56,8 @@ public actor SandboxPaymentGateway: PaymentGateway {
             switch card.number {
             case Self.declinedCard: "decline"
             case Self.insufficientFundsCard: "nofunds"
+            case Self.processorErrorCard: "error"
+            case Self.lostAnswerCard: "lost"
             default: "ok"
             }
         return SavedCard(
@@ -61,7 +69,14 @@ public actor SandboxPaymentGateway: PaymentGateway {
         )
     }
 
-    public func charge(_ amount: Money, cardToken: String, idempotencyKey: String) -> PaymentOutcome {
+    public func charge(_ amount: Money, cardToken: String, idempotencyKey: String) throws -> PaymentOutcome {
+        if cardToken.hasPrefix("tok_sandbox_error_") {
+            throw ProviderFailure("the card processor failed to answer")
+        }
+        if cardToken.hasPrefix("tok_sandbox_lost_"), payments[idempotencyKey] == nil {
+            payments[idempotencyKey] = amount
+            throw ProviderFailure("the card processor's answer was lost")
+        }
         if cardToken.hasPrefix("tok_sandbox_decline_") {
             return .declined(code: "card_declined", reason: "the card was declined")
         }
