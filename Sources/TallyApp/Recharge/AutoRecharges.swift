@@ -206,21 +206,11 @@ public struct AutoRecharges: Sendable {
                 ]
             )
         } catch TallyError.paymentDeclined(_, let reason) {
-            var kinds = [("recharge_failed", "An automatic recharge of \(recharge.credits) credits failed: \(reason).")]
-            let final = attempt >= AutoRechargePolicy.maximumAttempts
-            if final {
-                kinds.append(("recharge_disabled", "Auto-recharge was switched off after \(attempt) failed payments."))
-            }
-            let update = RechargeUpdate(
-                rechargeID: recharge.id,
-                status: final ? .failed : .pending,
-                attempts: attempt,
-                nextAttemptAt: now.addingTimeInterval(TimeInterval(AutoRechargePolicy.retryDelaySeconds(afterAttempt: attempt))),
+            try await failedAttempt(
+                recharge,
                 reason: reason,
-                lastResult: final ? "disabled" : "failed",
-                disable: final
+                message: "An automatic recharge of \(recharge.credits) credits failed: \(reason)."
             )
-            try await store.updateRecharge(update, account: account, notifications: kinds.map { notification($0.0, $0.1, account: account) }, at: now)
         } catch StoreError.conflict {
             // Settled meanwhile by another worker: nothing more to do.
         }
@@ -233,11 +223,33 @@ public struct AutoRecharges: Sendable {
     /// intent, its outcome still unknown, goes to the payment reconciler, which keeps
     /// asking and credits it if the card was charged.
     func unreachable(_ recharge: Recharge, error: any Error) async throws {
-        let now = time.now()
         let account = recharge.accountID
         let reason = "the card processor could not be reached"
+        let final = recharge.attempts + 1 >= AutoRechargePolicy.maximumAttempts
+        if final, let intent = try await store.rechargeIntent(recharge: recharge.id, account: account) {
+            try await store.releaseRechargeIntent(intent.purchaseID, account: account)
+        }
+        try await failedAttempt(
+            recharge,
+            reason: reason,
+            message: final
+                ? "An automatic recharge of \(recharge.credits) credits could not be paid: \(reason)."
+                : "An automatic recharge of \(recharge.credits) credits could not be paid yet: \(reason); Tally tries again."
+        )
+    }
+
+    /// Records one failed attempt (a decline or no answer) with its `recharge_failed`
+    /// notification: retried after the attempt's back-off, or, after the last attempt,
+    /// failed with auto-recharge switched off and `recharge_disabled` sent.
+    func failedAttempt(_ recharge: Recharge, reason: String, message: String) async throws {
+        let now = time.now()
+        let account = recharge.accountID
         let attempt = recharge.attempts + 1
         let final = attempt >= AutoRechargePolicy.maximumAttempts
+        var kinds = [("recharge_failed", message)]
+        if final {
+            kinds.append(("recharge_disabled", "Auto-recharge was switched off after \(attempt) failed payments."))
+        }
         let update = RechargeUpdate(
             rechargeID: recharge.id,
             status: final ? .failed : .pending,
@@ -247,20 +259,6 @@ public struct AutoRecharges: Sendable {
             lastResult: final ? "disabled" : "failed",
             disable: final
         )
-        var kinds = [
-            (
-                "recharge_failed",
-                final
-                    ? "An automatic recharge of \(recharge.credits) credits could not be paid: \(reason)."
-                    : "An automatic recharge of \(recharge.credits) credits could not be paid yet: \(reason); Tally tries again."
-            )
-        ]
-        if final {
-            kinds.append(("recharge_disabled", "Auto-recharge was switched off after \(attempt) failed payments."))
-            if let intent = try await store.rechargeIntent(recharge: recharge.id, account: account) {
-                try await store.releaseRechargeIntent(intent.purchaseID, account: account)
-            }
-        }
         try await store.updateRecharge(
             update,
             account: account,
