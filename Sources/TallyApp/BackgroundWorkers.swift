@@ -37,8 +37,9 @@ public struct BackgroundWorker: Service {
             BackgroundWorker(name: "hold sweeper", logger: tally.logger) { try await tally.holds.expire() },
             BackgroundWorker(name: "auto-recharge", logger: tally.logger) { try await tally.autoRecharges.runDue() },
             BackgroundWorker(name: "payment reconciler", logger: tally.logger, intervalSeconds: 10) {
-                try await tally.purchases.reconcile()
+                try await tally.purchases.reconcile() + tally.lots.reconcileRefunds()
             },
+            BackgroundWorker(name: "credit expiry", logger: tally.logger, intervalSeconds: 5) { try await tally.lots.expire() },
             BackgroundWorker(name: "message reconciler", logger: tally.logger, intervalSeconds: 10) {
                 try await tally.sms.reconcile()
             },

@@ -49,6 +49,13 @@ public enum Principal: Sendable, Hashable {
         }
     }
 
+    /// Who may refund the account's purchases: the operator, its owner or a super admin.
+    /// Answers who did it, as the audit trail names them.
+    public func refunder(of account: AccountID) throws(TallyError) -> String {
+        if self == .operator { return "operator" }
+        return try creditManager(of: account).user.id.rawValue
+    }
+
     /// Proof that the caller is the operator of this installation.
     public func operatorOnly() throws(TallyError) {
         guard self == .operator else { throw .forbidden("only the operator of this installation may do this") }

@@ -68,6 +68,9 @@ public struct Purchases: Sendable {
         @Nullable public var paymentMethodId: PaymentMethodID?
         @Nullable public var failureReason: String?
         public var createdAt: Date
+        /// What refunds gave back of it so far.
+        public var refundedCredits: Credits
+        public var refundedAmount: String
     }
 
     // MARK: Payment methods
@@ -285,7 +288,18 @@ public struct Purchases: Sendable {
                     WalletTransaction(
                         accountID: account,
                         postings: [
-                            Posting(id: LedgerEntryID(ids.make("led")), kind: kind, change: .add(credits), reference: id.rawValue)
+                            Posting(
+                                id: LedgerEntryID(ids.make("led")),
+                                kind: kind,
+                                change: .add(credits),
+                                reference: id.rawValue,
+                                lot: NewLot(
+                                    id: LotID(ids.make("lot")),
+                                    source: origin == .recharge ? .recharge : .purchase,
+                                    sourceID: id.rawValue,
+                                    costCents: amount.cents
+                                )
+                            )
                         ],
                         records: [.purchase(purchase)] + extra + settling,
                         idempotency: key.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
@@ -452,7 +466,9 @@ public struct Purchases: Sendable {
             origin: purchase.origin,
             paymentMethodId: purchase.paymentMethodID,
             failureReason: purchase.failureReason,
-            createdAt: purchase.createdAt
+            createdAt: purchase.createdAt,
+            refundedCredits: purchase.refundedCredits,
+            refundedAmount: purchase.refundedAmount.description
         )
     }
 }

@@ -52,6 +52,7 @@ public struct Tally: Sendable {
     public let notifications: Notifications
     public let autoRecharges: AutoRecharges
     public let webhooks: Webhooks
+    public let lots: Lots
 
     public init(
         store: any Store,
@@ -63,7 +64,8 @@ public struct Tally: Sendable {
         deadlines: ProviderDeadlines = ProviderDeadlines(),
         passwords: PasswordHasher = PasswordHasher(),
         loginThrottle: LoginThrottle = LoginThrottle(),
-        webhookAddresses: WebhookAddressPolicy = .allowPrivate
+        webhookAddresses: WebhookAddressPolicy = .allowPrivate,
+        creditExpiryNotice: Duration = .seconds(7 * 86_400)
     ) {
         let providers = providers.bounded(by: deadlines)
         self.store = store
@@ -82,6 +84,9 @@ public struct Tally: Sendable {
         )
         purchases = Purchases(store: store, gateway: providers.payments, time: time, ids: ids, idempotency: idempotency)
         wallets = Wallets(store: store)
+        var lots = Lots(store: store, gateway: providers.payments, time: time, ids: ids, idempotency: idempotency)
+        lots.expiryNotice = creditExpiryNotice
+        self.lots = lots
         reports = Reports(store: store, time: time)
         let meter = Meter(store: store, time: time, ids: ids)
         let validations = Validations(

@@ -52,6 +52,11 @@ public enum TallyError: Error, Sendable, Hashable {
     case wrongCredentials
     /// 502: a provider could not answer; nothing was charged.
     case providerFailed(String)
+    /// 402: the payment gateway refused a refund; its credits went back to the wallet.
+    case refundDeclined(code: String, reason: String)
+    /// 502: the card processor did not confirm a refund; its credits stay out of the wallet
+    /// and Tally settles it by itself.
+    case refundUnsettled(RefundID)
     /// 502: a message may be with the carrier but its charge is not settled yet; Tally
     /// settles it by itself, and its key is kept so a retry never sends it again.
     case messageUnsettled(String)
@@ -64,7 +69,7 @@ public enum TallyError: Error, Sendable, Hashable {
     /// An unsettled payment is not: a retry with the same key must learn the outcome.
     public var isFinalAnswer: Bool {
         switch self {
-        case .paymentUnsettled, .busy, .messageUnsettled: false
+        case .paymentUnsettled, .busy, .messageUnsettled, .refundUnsettled: false
         default: true
         }
     }
@@ -84,9 +89,9 @@ public enum TallyError: Error, Sendable, Hashable {
         case .forbidden: 403
         case .notFound: 404
         case .conflict, .idempotencyKeyReused: 409
-        case .insufficientCredits, .paymentDeclined: 402
+        case .insufficientCredits, .paymentDeclined, .refundDeclined: 402
         case .payloadTooLarge: 413
-        case .providerFailed, .paymentUnsettled, .messageUnsettled: 502
+        case .providerFailed, .paymentUnsettled, .messageUnsettled, .refundUnsettled: 502
         case .rateLimited, .loginLocked, .busy: 429
         }
     }
@@ -157,6 +162,23 @@ public enum TallyError: Error, Sendable, Hashable {
                 detail: "the card processor did not confirm purchase \(id); Tally settles it by itself: the credits are "
                     + "added if the payment went through, and the card is never charged twice. Retrying with the same "
                     + "Idempotency-Key answers the outcome"
+            )
+        case .refundDeclined(let code, let reason):
+            Problem(
+                type: "refund-declined",
+                title: "Refund declined",
+                status: status,
+                detail: "\(reason); the credits are back in the wallet",
+                declineCode: code
+            )
+        case .refundUnsettled(let id):
+            Problem(
+                type: "refund-unsettled",
+                title: "Refund not confirmed yet",
+                status: status,
+                detail: "the card processor did not confirm refund \(id); its credits stay out of the wallet and Tally "
+                    + "settles it by itself: given back once if the processor refuses it, and never refunded twice. "
+                    + "Retrying with the same Idempotency-Key answers the outcome"
             )
         case .rateLimited(let detail), .busy(let detail, _):
             Problem(type: "rate-limited", title: "Too many requests", status: status, detail: detail)

@@ -26,6 +26,22 @@ public struct Wallets: Sendable {
         public var used: Credits
         public var total: Credits
         public var autoRecharge: AutoRechargeView
+        /// The soonest credits to expire, or null.
+        @Nullable public var nextExpiry: ExpiryView?
+    }
+
+    public struct ExpiryView: Sendable, Codable, Equatable {
+        public var credits: Credits
+        public var at: Date
+    }
+
+    /// What a ledger entry did to one lot.
+    public struct LotMovementView: Sendable, Codable, Equatable {
+        public var lot: LotID
+        /// The change to the lot's spendable credits.
+        public var credits: Credits
+        /// The change to the lot's held credits.
+        public var held: Credits
     }
 
     public struct LedgerEntryView: Sendable, Codable, Equatable {
@@ -39,6 +55,8 @@ public struct Wallets: Sendable {
         public var balanceAfter: Credits
         public var reference: String
         public var createdAt: Date
+        /// The lots it drew from or added to.
+        public var lots: [LotMovementView]
     }
 
     public struct LedgerPage: Sendable, Codable, Equatable {
@@ -58,7 +76,8 @@ public struct Wallets: Sendable {
             held: balance.held,
             used: balance.used,
             total: balance.total,
-            autoRecharge: Self.view(try await store.autoRecharge(account: caller.accountID))
+            autoRecharge: Self.view(try await store.autoRecharge(account: caller.accountID)),
+            nextExpiry: try await store.nextExpiry(account: caller.accountID).map { ExpiryView(credits: $0.credits, at: $0.at) }
         )
     }
 
@@ -142,7 +161,8 @@ public struct Wallets: Sendable {
             total: entry.change.total,
             balanceAfter: entry.availableAfter,
             reference: entry.reference,
-            createdAt: entry.createdAt
+            createdAt: entry.createdAt,
+            lots: entry.lots.map { LotMovementView(lot: $0.lot, credits: $0.available, held: $0.held) }
         )
     }
 }

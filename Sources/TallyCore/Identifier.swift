@@ -35,3 +35,9 @@ public typealias PaymentMethodID = Identifier<PaymentMethodKind>
 public typealias PurchaseID = Identifier<PurchaseKind>
 public typealias LedgerEntryID = Identifier<LedgerEntryKind>
 public typealias HoldID = Identifier<HoldKind>
+
+public enum LotKind {}
+public enum RefundKind {}
+
+public typealias LotID = Identifier<LotKind>
+public typealias RefundID = Identifier<RefundKind>

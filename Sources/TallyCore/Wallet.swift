@@ -8,7 +8,7 @@ public struct WalletBalance: Sendable, Hashable, Codable {
     public var held: Credits
     /// Consumed so far.
     public var used: Credits
-    /// Every credit ever added.
+    /// Every credit added, less those refunded, expired or adjusted away.
     public var total: Credits
 
     public static let empty = WalletBalance(available: .zero, held: .zero, used: .zero, total: .zero)
@@ -73,6 +73,11 @@ public struct WalletChange: Sendable, Hashable, Codable {
         WalletChange(held: -credits, used: credits)
     }
 
+    /// Credits taken out of the wallet: refunded, expired, or removed by an adjustment.
+    public static func remove(_ credits: Credits) -> WalletChange {
+        WalletChange(available: -credits, total: -credits)
+    }
+
     /// Held credits given back.
     public static func release(_ credits: Credits) -> WalletChange {
         WalletChange(available: credits, held: -credits)
@@ -81,5 +86,5 @@ public struct WalletChange: Sendable, Hashable, Codable {
 
 /// What a ledger entry records.
 public enum LedgerKind: String, Sendable, Hashable, Codable, CaseIterable {
-    case purchase, recharge, charge, hold, capture, release, refund, adjustment
+    case purchase, recharge, charge, hold, capture, release, refund, adjustment, grant, expiry
 }

@@ -15,6 +15,7 @@ public func buildRouter(tally: Tally) -> Router<TallyRequestContext> {
     OperationsRoutes(tally: tally, metrics: metrics).add(to: router)
     AccountRoutes(accounts: tally.accounts).add(to: router)
     WalletRoutes(wallets: tally.wallets).add(to: router)
+    LotRoutes(lots: tally.lots).add(to: router)
     ReportRoutes(tally: tally).add(to: router)
     PurchaseRoutes(purchases: tally.purchases).add(to: router)
     MeteringRoutes(tally: tally).add(to: router)

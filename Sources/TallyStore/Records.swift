@@ -140,6 +140,9 @@ public struct Purchase: Sendable, Hashable {
     /// Why a payment was declined.
     public var failureReason: String?
     public var createdAt: Date
+    /// What succeeded refunds gave back of it so far.
+    public var refundedCredits: Credits = .zero
+    public var refundedAmount: Money = Money(cents: 0)
 
     public init(
         id: PurchaseID,
@@ -151,8 +154,12 @@ public struct Purchase: Sendable, Hashable {
         paymentMethodID: PaymentMethodID?,
         paymentReference: String?,
         failureReason: String?,
-        createdAt: Date
+        createdAt: Date,
+        refundedCredits: Credits = .zero,
+        refundedAmount: Money = Money(cents: 0)
     ) {
+        self.refundedCredits = refundedCredits
+        self.refundedAmount = refundedAmount
         self.id = id
         self.accountID = accountID
         self.credits = credits
@@ -219,20 +226,234 @@ public struct LedgerEntry: Sendable, Hashable {
     /// What the entry is for: a purchase id, a hold id, a log row id.
     public var reference: String
     public var createdAt: Date
+    /// The lots it moved credits of (none for entries written before lots existed).
+    public var lots: [LotMovement] = []
 }
 
 /// A ledger entry to write: how it moves credits and why.
+///
+/// The store also moves the credits of the wallet's lots with it, in the same
+/// transaction: credits added make a new lot (`lot`, or one derived from the kind);
+/// a debit or a hold draws from lots in `LotOrder`, or from `fromLot` alone; a capture
+/// or release of a hold moves the credits that hold drew.
 public struct Posting: Sendable, Hashable {
     public var id: LedgerEntryID
     public var kind: LedgerKind
     public var change: WalletChange
     public var reference: String
+    /// The hold this posting holds, captures or releases.
+    public var hold: HoldID?
+    /// The lot credits added become.
+    public var lot: NewLot?
+    /// The one lot credits are taken from (or given back to): a refund, an expiry.
+    public var fromLot: LotID?
 
-    public init(id: LedgerEntryID, kind: LedgerKind, change: WalletChange, reference: String) {
+    public init(
+        id: LedgerEntryID,
+        kind: LedgerKind,
+        change: WalletChange,
+        reference: String,
+        hold: HoldID? = nil,
+        lot: NewLot? = nil,
+        fromLot: LotID? = nil
+    ) {
         self.id = id
         self.kind = kind
         self.change = change
         self.reference = reference
+        self.hold = hold
+        self.lot = lot
+        self.fromLot = fromLot
+    }
+
+    /// The lot a posting that adds credits without saying which lot they become makes.
+    var derivedLot: NewLot {
+        let source: LotSource =
+            switch kind {
+            case .purchase: .purchase
+            case .recharge: .recharge
+            case .grant: .grant
+            default: .adjustment
+            }
+        return NewLot(id: LotID("lot_" + id.rawValue), source: source, sourceID: reference)
+    }
+}
+
+/// A lot about to be made by the posting that adds its credits.
+public struct NewLot: Sendable, Hashable {
+    public var id: LotID
+    public var source: LotSource
+    /// The purchase, recharge's purchase, grant or adjustment it came from.
+    public var sourceID: String
+    /// What was paid for its credits, in cents (0 for a grant).
+    public var costCents: Int64
+    public var expiresAt: Date?
+    public var priority: Int
+    /// Why it was granted or adjusted.
+    public var reason: String?
+    /// Who granted it: `operator`, or a user's id.
+    public var createdBy: String?
+
+    public init(
+        id: LotID,
+        source: LotSource,
+        sourceID: String,
+        costCents: Int64 = 0,
+        expiresAt: Date? = nil,
+        priority: Int = LotOrder.defaultPriority,
+        reason: String? = nil,
+        createdBy: String? = nil
+    ) {
+        self.id = id
+        self.source = source
+        self.sourceID = sourceID
+        self.costCents = costCents
+        self.expiresAt = expiresAt
+        self.priority = priority
+        self.reason = reason
+        self.createdBy = createdBy
+    }
+}
+
+/// A lot of credits in a wallet.
+public struct CreditLot: Sendable, Hashable {
+    public var id: LotID
+    public var accountID: AccountID
+    public var source: LotSource
+    public var sourceID: String
+    /// Credits the lot began with.
+    public var credits: Credits
+    /// Credits of the lot that can be spent now.
+    public var remaining: Credits
+    /// Credits of the lot held by actions in flight.
+    public var held: Credits
+    public var costCents: Int64
+    public var expiresAt: Date?
+    public var priority: Int
+    public var reason: String?
+    public var createdBy: String?
+    public var createdAt: Date
+
+    public init(
+        id: LotID,
+        accountID: AccountID,
+        source: LotSource,
+        sourceID: String,
+        credits: Credits,
+        remaining: Credits,
+        held: Credits,
+        costCents: Int64,
+        expiresAt: Date?,
+        priority: Int,
+        reason: String?,
+        createdBy: String?,
+        createdAt: Date
+    ) {
+        self.id = id
+        self.accountID = accountID
+        self.source = source
+        self.sourceID = sourceID
+        self.credits = credits
+        self.remaining = remaining
+        self.held = held
+        self.costCents = costCents
+        self.expiresAt = expiresAt
+        self.priority = priority
+        self.reason = reason
+        self.createdBy = createdBy
+        self.createdAt = createdAt
+    }
+
+    public var position: LotPosition {
+        LotPosition(
+            id: id,
+            priority: priority,
+            expiresAt: expiresAt?.storedMilliseconds,
+            createdAt: createdAt.storedMilliseconds,
+            remaining: remaining
+        )
+    }
+}
+
+/// What one ledger entry did to one lot.
+public struct LotMovement: Sendable, Hashable {
+    public var lot: LotID
+    /// The change to the lot's spendable credits.
+    public var available: Credits
+    /// The change to the lot's held credits.
+    public var held: Credits
+
+    public init(lot: LotID, available: Credits, held: Credits) {
+        self.lot = lot
+        self.available = available
+        self.held = held
+    }
+}
+
+/// Whether a refund reached the card.
+public enum RefundStatus: String, Sendable, Hashable, Codable {
+    /// Its credits are out of the wallet; the gateway's answer is not known yet.
+    case pending
+    case succeeded
+    /// The gateway refused it; its credits went back to their lot.
+    case failed
+}
+
+/// Money given back for a purchase's unused credits.
+public struct Refund: Sendable, Hashable {
+    public var id: RefundID
+    public var accountID: AccountID
+    public var purchaseID: PurchaseID
+    public var lotID: LotID
+    public var credits: Credits
+    public var amount: Money
+    public var status: RefundStatus
+    public var gatewayReference: String?
+    public var failureReason: String?
+    public var createdAt: Date
+
+    public init(
+        id: RefundID,
+        accountID: AccountID,
+        purchaseID: PurchaseID,
+        lotID: LotID,
+        credits: Credits,
+        amount: Money,
+        status: RefundStatus,
+        gatewayReference: String? = nil,
+        failureReason: String? = nil,
+        createdAt: Date
+    ) {
+        self.id = id
+        self.accountID = accountID
+        self.purchaseID = purchaseID
+        self.lotID = lotID
+        self.credits = credits
+        self.amount = amount
+        self.status = status
+        self.gatewayReference = gatewayReference
+        self.failureReason = failureReason
+        self.createdAt = createdAt
+    }
+}
+
+/// Credits the operator added or removed by hand, and why.
+public struct Adjustment: Sendable, Hashable {
+    public var id: String
+    public var accountID: AccountID
+    /// Signed: added when positive, removed when negative.
+    public var credits: Credits
+    public var reason: String
+    public var createdBy: String
+    public var createdAt: Date
+
+    public init(id: String, accountID: AccountID, credits: Credits, reason: String, createdBy: String, createdAt: Date) {
+        self.id = id
+        self.accountID = accountID
+        self.credits = credits
+        self.reason = reason
+        self.createdBy = createdBy
+        self.createdAt = createdAt
     }
 }
 
@@ -258,6 +479,14 @@ public enum WalletRecord: Sendable, Hashable {
     case smsSend(SMSSend)
     /// Marks a message settled; throws `StoreError.conflict` (rolling back) when it was settled already.
     case settleSMS(HoldID)
+    /// A refund whose credits this transaction takes out of its lot.
+    case refund(Refund)
+    /// Ends a pending refund; throws `StoreError.conflict` (rolling back) when it is not pending.
+    /// A succeeded refund adds to its purchase's refunded figures.
+    case settleRefund(RefundID, status: RefundStatus, gatewayReference: String?, failureReason: String?)
+    case adjustment(Adjustment)
+    /// Marks that a lot's coming expiry was announced; throws `StoreError.conflict` when it was already.
+    case expiryNotice(LotID)
 }
 
 /// The first answer to an idempotent request, kept to answer its replays.

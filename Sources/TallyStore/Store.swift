@@ -87,6 +87,31 @@ public protocol Store: Sendable {
     /// Recomputes every wallet from its ledger: one mismatch per disagreeing wallet.
     func verifyWallets() async throws -> [WalletMismatch]
 
+    // MARK: Lots, refunds, adjustments
+
+    /// The account's lots: those with credits left (spendable or held) first, in draw
+    /// order, then the spent ones, newest first; at most `limit`.
+    func lots(account: AccountID, limit: Int) async throws -> [CreditLot]
+    func lot(_ id: LotID, account: AccountID) async throws -> CreditLot?
+    /// The lot a purchase's credits became.
+    func lot(purchase: PurchaseID, account: AccountID) async throws -> CreditLot?
+    /// The soonest instant credits expire at, and how many spendable credits expire then.
+    func nextExpiry(account: AccountID) async throws -> (credits: Credits, at: Date)?
+    /// Lots with spendable credits whose expiry has come, each leased for `leaseSeconds`.
+    func claimExpiredLots(at: Date, leaseSeconds: Int, limit: Int) async throws -> [CreditLot]
+    /// Lots with spendable credits expiring after `at` and by `before` whose expiry was not announced yet.
+    func lotsExpiring(at: Date, before: Date, limit: Int) async throws -> [CreditLot]
+    func refund(_ id: RefundID, account: AccountID) async throws -> Refund?
+    /// The purchase's refunds, oldest first.
+    func refunds(purchase: PurchaseID, account: AccountID) async throws -> [Refund]
+    /// Pending refunds created before `createdBefore` (their request died), each leased.
+    func claimStaleRefunds(createdBefore: Date, at: Date, leaseSeconds: Int, limit: Int) async throws -> [Refund]
+    /// Checks the lots against their wallets and their movements: one sentence per
+    /// disagreement (spendable and held credits equal the wallet's, every lot's
+    /// movements add up to its figures, no lot below zero, every entry's movements
+    /// add up to the entry).
+    func verifyLots() async throws -> [String]
+
     // MARK: Metering
 
     func hold(_ id: HoldID, account: AccountID) async throws -> Hold?

@@ -2,11 +2,11 @@ import Foundation
 
 extension Date {
     /// Milliseconds since 1970, the way both databases store times.
-    var storedMilliseconds: Int64 {
+    public var storedMilliseconds: Int64 {
         Int64((timeIntervalSince1970 * 1000).rounded())
     }
 
-    init(storedMilliseconds: Int64) {
+    public init(storedMilliseconds: Int64) {
         self.init(timeIntervalSince1970: TimeInterval(storedMilliseconds) / 1000)
     }
 }

@@ -13,7 +13,8 @@ import Testing
 ///   all is 401 everywhere except on the public routes;
 /// - a person or key of the account whose role may not do it gets 403;
 /// - another account's owner or API key, and the operator (who belongs to no account), get
-///   404 "no account" on an account's resources, so their existence does not leak;
+///   404 "no account" on an account's resources, so their existence does not leak (the
+///   operator may refund an account's purchases, so the refunds answer it as allowed);
 /// - an allowed caller really gets past the check. Each row sends a request that is
 ///   deliberately not a success (an empty body, an id that does not exist) and carries the
 ///   status the route gives an allowed caller for it: the matrix changes nothing, and a
@@ -161,6 +162,27 @@ struct AuthorizationMatrixTests {
             row(.post, "/v1/accounts/{account}/purchases", .creditManagers, json: empty, allowed: 422, "no credits: nothing is charged"),
             row(.get, "/v1/accounts/{account}/purchases", .creditManagers, allowed: 200, "the purchases"),
 
+            // Credit lots, grants, adjustments, refunds.
+            row(.get, "/v1/accounts/{account}/lots", .reportReaders, allowed: 200, "the lot of the purchase made at set-up"),
+            row(.post, "/v1/accounts/{account}/grants", .operatorOnly, json: empty, allowed: 422, "no credits or reason: nothing is granted"),
+            row(
+                .post,
+                "/v1/accounts/{account}/adjustments",
+                .operatorOnly,
+                json: empty,
+                allowed: 422,
+                "no credits or reason: nothing is adjusted"
+            ),
+            row(
+                .post,
+                "/v1/accounts/{account}/purchases/{id}/refunds",
+                .refunders,
+                ids: ["id": "pur_missing"],
+                json: #"{"credits":1}"#,
+                allowed: 404,
+                "no such purchase: nothing is refunded"
+            ),
+
             // Metered features.
             row(.post, "/v1/accounts/{account}/validations/email", .featureCallers, json: empty, allowed: 422, "no email: nothing is charged"),
             row(.post, "/v1/accounts/{account}/validations/phone", .featureCallers, json: empty, allowed: 422, "no phone: nothing is charged"),
@@ -307,6 +329,8 @@ struct AuthorizationMatrixTests {
         case featureCallers
         /// The account's owner, super admins and API keys: usage, logs and the ledger.
         case reportReaders
+        /// The operator, and the account's owner and super admins: refunds of purchases.
+        case refunders
 
         var allowed: Set<Caller> {
             switch self {
@@ -320,6 +344,8 @@ struct AuthorizationMatrixTests {
                 return [.operator]
             case .creditManagers:
                 return [.owner, .superAdmin]
+            case .refunders:
+                return [.operator, .owner, .superAdmin]
             case .featureCallers, .reportReaders:
                 return [.owner, .superAdmin, .apiKey]
             }
@@ -329,7 +355,7 @@ struct AuthorizationMatrixTests {
         /// route checks the caller against it).
         var isAccountScoped: Bool {
             switch self {
-            case .creditManagers, .featureCallers, .reportReaders: true
+            case .creditManagers, .featureCallers, .reportReaders, .refunders: true
             case .anyone, .anyPrincipal, .sessionHolder, .operatorOnly: false
             }
         }
@@ -367,8 +393,9 @@ struct AuthorizationMatrixTests {
             case .sessionHolder:
                 // Logging out needs a session token: the operator's token or a key is a wrong Authorization field.
                 return 422
-            case .creditManagers, .featureCallers, .reportReaders:
+            case .creditManagers, .featureCallers, .reportReaders, .refunders:
                 // Another account's resources, and the operator, who has no account: 404, so nothing leaks.
+                // (The refunds allow the operator: only another account's owner and key are refused so.)
                 return caller.belongsToTheAccount ? 403 : 404
             }
         }

@@ -18,6 +18,10 @@ struct DiesAfterPaying: PaymentGateway {
         if died.setOnce() { throw ProviderFailure("the process stopped before the answer arrived") }
         return outcome
     }
+
+    func refund(_ amount: Money, payment reference: String, idempotencyKey: String) async throws -> RefundOutcome {
+        try await base.refund(amount, payment: reference, idempotencyKey: idempotencyKey)
+    }
 }
 
 /// A card processor that answers nothing until it is reachable again; then the sandbox.
@@ -34,6 +38,11 @@ final class UnreachableProcessor: PaymentGateway {
         asked.withLock { $0.append(idempotencyKey) }
         guard reachable.withLock({ $0 }) else { throw ProviderFailure("the card processor timed out") }
         return try await base.charge(amount, cardToken: cardToken, idempotencyKey: idempotencyKey)
+    }
+
+    func refund(_ amount: Money, payment reference: String, idempotencyKey: String) async throws -> RefundOutcome {
+        guard reachable.withLock({ $0 }) else { throw ProviderFailure("the card processor timed out") }
+        return try await base.refund(amount, payment: reference, idempotencyKey: idempotencyKey)
     }
 }
 

@@ -87,6 +87,29 @@ final class FaultyStore: Store {
 
     func verifyWallets() async throws -> [WalletMismatch] { try await base.verifyWallets() }
 
+    // MARK: Lots, refunds, adjustments
+
+    func lots(account: AccountID, limit: Int) async throws -> [CreditLot] { try await base.lots(account: account, limit: limit) }
+    func lot(_ id: LotID, account: AccountID) async throws -> CreditLot? { try await base.lot(id, account: account) }
+    func lot(purchase: PurchaseID, account: AccountID) async throws -> CreditLot? {
+        try await base.lot(purchase: purchase, account: account)
+    }
+    func nextExpiry(account: AccountID) async throws -> (credits: Credits, at: Date)? { try await base.nextExpiry(account: account) }
+    func claimExpiredLots(at: Date, leaseSeconds: Int, limit: Int) async throws -> [CreditLot] {
+        try await base.claimExpiredLots(at: at, leaseSeconds: leaseSeconds, limit: limit)
+    }
+    func lotsExpiring(at: Date, before: Date, limit: Int) async throws -> [CreditLot] {
+        try await base.lotsExpiring(at: at, before: before, limit: limit)
+    }
+    func refund(_ id: RefundID, account: AccountID) async throws -> Refund? { try await base.refund(id, account: account) }
+    func refunds(purchase: PurchaseID, account: AccountID) async throws -> [Refund] {
+        try await base.refunds(purchase: purchase, account: account)
+    }
+    func claimStaleRefunds(createdBefore: Date, at: Date, leaseSeconds: Int, limit: Int) async throws -> [Refund] {
+        try await base.claimStaleRefunds(createdBefore: createdBefore, at: at, leaseSeconds: leaseSeconds, limit: limit)
+    }
+    func verifyLots() async throws -> [String] { try await base.verifyLots() }
+
     // MARK: Schema and connections
 
     func migrate() async throws { try await base.migrate() }

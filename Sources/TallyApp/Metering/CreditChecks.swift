@@ -188,7 +188,7 @@ public struct CreditChecks: Sendable {
             _ = try? await meter.store.commit(
                 WalletTransaction(
                     accountID: account,
-                    postings: [Posting(id: meter.ledgerID(), kind: .release, change: .release(total), reference: holdID.rawValue)],
+                    postings: [Posting(id: meter.ledgerID(), kind: .release, change: .release(total), reference: holdID.rawValue, hold: holdID)],
                     records: [.settleHold(holdID, status: .released, capturedCredits: .zero), .usage(entry)],
                     at: meter.time.now()
                 )
@@ -209,15 +209,15 @@ public struct CreditChecks: Sendable {
         let phoneEntry = phone.logLine(meter, account: account, contactName: lead.name, typed: lead.phone, event: lead.event)
         entry.iso = phone.iso
         var postings = [
-            Posting(id: meter.ledgerID(), kind: .capture, change: .capture(emailPrice), reference: email.id),
-            Posting(id: meter.ledgerID(), kind: .capture, change: .capture(phonePrice), reference: phone.id),
+            Posting(id: meter.ledgerID(), kind: .capture, change: .capture(emailPrice), reference: email.id, hold: holdID),
+            Posting(id: meter.ledgerID(), kind: .capture, change: .capture(phonePrice), reference: phone.id, hold: holdID),
         ]
         if outcome.credits.isPositive {
-            postings.append(Posting(id: meter.ledgerID(), kind: .capture, change: .capture(outcome.credits), reference: entry.id))
+            postings.append(Posting(id: meter.ledgerID(), kind: .capture, change: .capture(outcome.credits), reference: entry.id, hold: holdID))
         }
         let rest = total - outcome.totalCredits
         if rest.isPositive {
-            postings.append(Posting(id: meter.ledgerID(), kind: .release, change: .release(rest), reference: holdID.rawValue))
+            postings.append(Posting(id: meter.ledgerID(), kind: .release, change: .release(rest), reference: holdID.rawValue, hold: holdID))
         }
         do {
             _ = try await meter.store.commit(

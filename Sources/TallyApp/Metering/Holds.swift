@@ -73,7 +73,9 @@ public struct Holds: Sendable {
                 _ = try await meter.store.commit(
                     WalletTransaction(
                         accountID: caller.accountID,
-                        postings: [Posting(id: meter.ledgerID(), kind: .hold, change: .hold(hold.credits), reference: hold.id.rawValue)],
+                        postings: [
+                            Posting(id: meter.ledgerID(), kind: .hold, change: .hold(hold.credits), reference: hold.id.rawValue, hold: hold.id)
+                        ],
                         records: [.hold(hold)],
                         idempotency: completing.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
                         at: now
@@ -150,7 +152,9 @@ public struct Holds: Sendable {
                 _ = try await meter.store.commit(
                     WalletTransaction(
                         accountID: hold.accountID,
-                        postings: [Posting(id: meter.ledgerID(), kind: .release, change: .release(hold.credits), reference: hold.id.rawValue)],
+                        postings: [
+                            Posting(id: meter.ledgerID(), kind: .release, change: .release(hold.credits), reference: hold.id.rawValue, hold: hold.id)
+                        ],
                         records: [.settleHold(hold.id, status: .expired, capturedCredits: .zero)],
                         at: now
                     )
@@ -166,11 +170,13 @@ public struct Holds: Sendable {
     static func postings(for hold: Hold, ids meter: Meter) -> [Posting] {
         var postings = [Posting]()
         if hold.capturedCredits.isPositive {
-            postings.append(Posting(id: meter.ledgerID(), kind: .capture, change: .capture(hold.capturedCredits), reference: hold.id.rawValue))
+            postings.append(
+                Posting(id: meter.ledgerID(), kind: .capture, change: .capture(hold.capturedCredits), reference: hold.id.rawValue, hold: hold.id)
+            )
         }
         let rest = hold.credits - hold.capturedCredits
         if rest.isPositive {
-            postings.append(Posting(id: meter.ledgerID(), kind: .release, change: .release(rest), reference: hold.id.rawValue))
+            postings.append(Posting(id: meter.ledgerID(), kind: .release, change: .release(rest), reference: hold.id.rawValue, hold: hold.id))
         }
         return postings
     }

@@ -45,7 +45,7 @@ struct Meter: Sendable {
         _ = try await store.commit(
             WalletTransaction(
                 accountID: entry.accountID,
-                postings: [Posting(id: ledgerID(), kind: .hold, change: .hold(price), reference: id.rawValue)],
+                postings: [Posting(id: ledgerID(), kind: .hold, change: .hold(price), reference: id.rawValue, hold: id)],
                 records: [
                     .hold(
                         Hold(

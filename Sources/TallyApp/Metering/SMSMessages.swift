@@ -153,12 +153,12 @@ public struct SMSMessages: Sendable {
         let posting: Posting
         switch send.outcome ?? .failed(reason: Self.lostAnswer) {
         case .sent:
-            posting = Posting(id: meter.ledgerID(), kind: .capture, change: .capture(price), reference: line.id)
+            posting = Posting(id: meter.ledgerID(), kind: .capture, change: .capture(price), reference: line.id, hold: send.holdID)
         case .failed(let reason):
             view.status = "failed"
             view.reason = reason
             view.credits = .zero
-            posting = Posting(id: meter.ledgerID(), kind: .release, change: .release(price), reference: send.holdID.rawValue)
+            posting = Posting(id: meter.ledgerID(), kind: .release, change: .release(price), reference: send.holdID.rawValue, hold: send.holdID)
         }
         line.status = view.status
         line.reason = view.reason

@@ -62,6 +62,12 @@ struct BoundedPaymentGateway: PaymentGateway {
             try await base.charge(amount, cardToken: cardToken, idempotencyKey: idempotencyKey)
         }
     }
+
+    func refund(_ amount: Money, payment reference: String, idempotencyKey: String) async throws -> RefundOutcome {
+        try await ProviderDeadlines.run("the card processor", within: limit) {
+            try await base.refund(amount, payment: reference, idempotencyKey: idempotencyKey)
+        }
+    }
 }
 
 struct BoundedEmailVerifier: EmailVerifier {

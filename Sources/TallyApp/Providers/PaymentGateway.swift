@@ -19,6 +19,14 @@ public enum PaymentOutcome: Sendable, Hashable {
     case declined(code: String, reason: String)
 }
 
+/// What a refund came to.
+public enum RefundOutcome: Sendable, Hashable {
+    /// Given back to the card; `reference` is the gateway's id of the refund.
+    case succeeded(reference: String)
+    /// Refused by the processor; nothing was given back.
+    case declined(code: String, reason: String)
+}
+
 /// A card processor. The real one is outside; the sandbox ships with Tally.
 public protocol PaymentGateway: Sendable {
     /// Saves a checked card and returns the token that stands for it.
@@ -26,6 +34,9 @@ public protocol PaymentGateway: Sendable {
     /// Charges a saved card. The same `idempotencyKey` never charges twice:
     /// it answers the first outcome again.
     func charge(_ amount: Money, cardToken: String, idempotencyKey: String) async throws -> PaymentOutcome
+    /// Gives back part or all of a payment. The same `idempotencyKey` never refunds
+    /// twice: it answers the first outcome again.
+    func refund(_ amount: Money, payment reference: String, idempotencyKey: String) async throws -> RefundOutcome
 }
 
 /// The sandbox card processor: deterministic and documented, like a real processor's test mode.
@@ -36,7 +47,12 @@ public protocol PaymentGateway: Sendable {
 /// - `4000 0000 0000 0119` makes the processor fail without an answer (nothing is
 ///   charged; every ask fails the same way);
 /// - `4000 0000 0000 0259` charges the card but loses the first answer for a payment
-///   key (the ask fails); asked again with that key, it answers the payment.
+///   key (the ask fails); asked again with that key, it answers the payment. A refund
+///   of its payments loses its first answer the same way (the money is given back);
+/// - `4000 0000 0000 5126` is charged, but every refund of its payments is refused
+///   (`refund_failed`).
+///
+/// Refunds of any other payment succeed.
 ///
 /// Payments are idempotent by key, and the payment reference is derived from the
 /// key, so a retried charge answers the same outcome even after a restart.
@@ -45,9 +61,12 @@ public actor SandboxPaymentGateway: PaymentGateway {
     public static let insufficientFundsCard = "4000000000009995"
     public static let processorErrorCard = "4000000000000119"
     public static let lostAnswerCard = "4000000000000259"
+    public static let refundFailsCard = "4000000000005126"
 
     /// Every distinct payment that succeeded, by idempotency key: what the sandbox "collected".
     public private(set) var payments: [String: Money] = [:]
+    /// Every distinct refund given back, by idempotency key.
+    public private(set) var refunds: [String: Money] = [:]
 
     public init() {}
 
@@ -58,6 +77,7 @@ public actor SandboxPaymentGateway: PaymentGateway {
             case Self.insufficientFundsCard: "nofunds"
             case Self.processorErrorCard: "error"
             case Self.lostAnswerCard: "lost"
+            case Self.refundFailsCard: "norefund"
             default: "ok"
             }
         return SavedCard(
@@ -84,6 +104,20 @@ public actor SandboxPaymentGateway: PaymentGateway {
             return .declined(code: "insufficient_funds", reason: "the card has insufficient funds")
         }
         payments[idempotencyKey] = amount
-        return .succeeded(reference: "pay_sandbox_" + String(idempotencyKey.sha256Hex.prefix(24)))
+        // The reference keeps what the card does to refunds, as a processor's test mode does.
+        let behaviour = cardToken.hasPrefix("tok_sandbox_norefund_") ? "norefund_" : cardToken.hasPrefix("tok_sandbox_lost_") ? "lost_" : ""
+        return .succeeded(reference: "pay_sandbox_" + behaviour + String(idempotencyKey.sha256Hex.prefix(24)))
+    }
+
+    public func refund(_ amount: Money, payment reference: String, idempotencyKey: String) throws -> RefundOutcome {
+        if reference.hasPrefix("pay_sandbox_norefund_") {
+            return .declined(code: "refund_failed", reason: "the card's bank refused the refund")
+        }
+        if reference.hasPrefix("pay_sandbox_lost_"), refunds[idempotencyKey] == nil {
+            refunds[idempotencyKey] = amount
+            throw ProviderFailure("the card processor's answer to the refund was lost")
+        }
+        refunds[idempotencyKey] = amount
+        return .succeeded(reference: "re_sandbox_" + String(idempotencyKey.sha256Hex.prefix(24)))
     }
 }

@@ -4,8 +4,8 @@ import Foundation
 /// A test checks it against the router, so it lists exactly the routes that exist.
 enum OpenAPIDocument {
     static let operations: [Operation] =
-        operationsOperations + accountOperations + walletOperations + purchaseOperations + meteringOperations
-        + eventOperations + rechargeOperations + reportOperations
+        operationsOperations + accountOperations + walletOperations + purchaseOperations + lotOperations
+        + meteringOperations + eventOperations + rechargeOperations + reportOperations
 
     static let json: [UInt8] = {
         var paths: [String: [String: Any]] = [:]
@@ -52,6 +52,7 @@ enum OpenAPIDocument {
             ("id", .string()), ("credits", .credits), ("amount", .money), ("currency", .string()),
             ("status", .oneOf(["succeeded", "declined"])), ("origin", .oneOf(["purchase", "recharge"])),
             ("paymentMethodId", .string()), ("failureReason", .string()), ("createdAt", .dateTime),
+            ("refundedCredits", .credits), ("refundedAmount", .money),
         ]),
         "Wallet": .object([
             ("account", .string()), ("available", .credits), ("held", .credits), ("used", .credits),
@@ -64,6 +65,7 @@ enum OpenAPIDocument {
                     ("status", .string()), ("lastResult", .nullable(.string())),
                 ])
             ),
+            ("nextExpiry", .nullable(.object([("credits", .credits), ("at", .dateTime)]))),
         ]),
     ]
 }

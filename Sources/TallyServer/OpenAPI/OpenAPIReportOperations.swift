@@ -68,9 +68,16 @@ extension OpenAPIDocument {
                     .array(
                         .object([
                             ("id", .string()),
-                            ("kind", .oneOf(["purchase", "recharge", "charge", "hold", "capture", "release", "refund", "adjustment"])),
+                            (
+                                "kind",
+                                .oneOf([
+                                    "purchase", "recharge", "charge", "hold", "capture", "release", "refund", "adjustment",
+                                    "grant", "expiry",
+                                ])
+                            ),
                             ("credits", .credits), ("held", .credits), ("used", .credits), ("total", .credits),
                             ("balanceAfter", .credits), ("reference", .string()), ("createdAt", .dateTime),
+                            ("lots", .array(.object([("lot", .string()), ("credits", .credits), ("held", .credits)]))),
                         ])
                     )
                 ),

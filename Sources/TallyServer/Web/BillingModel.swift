@@ -80,6 +80,8 @@ struct BillingModel {
     let cardErrors: [String: String]
     /// The burn rate and how long available credits last at it.
     var burnRate = ""
+    /// The soonest credits to expire: "120.000 credits expire on Dec 31, 2026".
+    let nextExpiry: String
 
     init(
         wallet: Wallets.WalletView,
@@ -95,10 +97,11 @@ struct BillingModel {
         figures = [
             figure("Used", "used", wallet.used, "spent on features"),
             figure("Held", "held", wallet.held, "reserved for actions in progress"),
-            figure("Total", "total", wallet.total, "bought since the account opened"),
+            figure("Total", "total", wallet.total, "added since the account opened, less refunds and expiries"),
         ]
         availableCredits = wallet.available.description
         availableMoney = WebFormat.dollars(Catalog.value(of: wallet.available))
+        nextExpiry = wallet.nextExpiry.map { "\($0.credits) credits expire on \(WebFormat.pacific($0.at))" } ?? ""
         let recharge = wallet.autoRecharge
         depleted = !wallet.available.isPositive
         lowBalance = !depleted && recharge.enabled && recharge.thresholdCredits.map { wallet.available < $0 } ?? false

@@ -20,7 +20,7 @@ enum PostgresMigrations {
 
     static let all: [PostgresMigration] = [
         accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents, apiKeyRevocation, usageLogs, loginAttempts,
-        cardFingerprints, logSearch, smsSends, rechargeIntents,
+        cardFingerprints, logSearch, smsSends, rechargeIntents, creditLots,
     ]
 
     static let accountsWalletsLedger = PostgresMigration(
@@ -457,6 +457,120 @@ enum PostgresMigrations {
         statements: [
             "ALTER TABLE payment_intents ADD COLUMN recharge_id TEXT",
             "CREATE INDEX payment_intents_recharge ON payment_intents(recharge_id) WHERE settled_at IS NULL",
+        ]
+    )
+
+    /// SQLite's "12-credit-lots". `lots`, `ledger_lots` and `refunds` carry a `sequence`
+    /// as the metering tables do: ties break in insertion order, as SQLite's rowid breaks
+    /// them (a ledger entry's movements are listed in the order they were written). The
+    /// backfill is SQLite's, with GREATEST and LEAST for SQLite's scalar MAX and MIN, and
+    /// window sums (NUMERIC in PostgreSQL) cast back to BIGINT.
+    static let creditLots = PostgresMigration(
+        version: 12,
+        name: "credit-lots",
+        statements: [
+            """
+            CREATE TABLE lots (
+                id TEXT PRIMARY KEY,
+                sequence BIGSERIAL NOT NULL,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                source TEXT NOT NULL CHECK (source IN ('purchase', 'recharge', 'grant', 'adjustment')),
+                source_id TEXT NOT NULL,
+                credits BIGINT NOT NULL CHECK (credits > 0),
+                remaining BIGINT NOT NULL CHECK (remaining >= 0),
+                held BIGINT NOT NULL DEFAULT 0 CHECK (held >= 0),
+                cost_cents BIGINT NOT NULL DEFAULT 0 CHECK (cost_cents >= 0),
+                expires_at BIGINT,
+                priority INTEGER NOT NULL DEFAULT 100,
+                reason TEXT,
+                created_by TEXT,
+                created_at BIGINT NOT NULL,
+                expiry_noticed_at BIGINT,
+                lease_until BIGINT,
+                CHECK (remaining + held <= credits)
+            )
+            """,
+            "CREATE INDEX lots_spendable ON lots(account_id) WHERE remaining > 0",
+            "CREATE INDEX lots_held ON lots(account_id) WHERE held > 0",
+            "CREATE INDEX lots_source ON lots(account_id, source_id, sequence)",
+            "CREATE INDEX lots_expiry ON lots(expires_at, sequence) WHERE remaining > 0 AND expires_at IS NOT NULL",
+            """
+            CREATE TABLE ledger_lots (
+                ledger_id TEXT NOT NULL,
+                lot_id TEXT NOT NULL REFERENCES lots(id),
+                sequence BIGSERIAL NOT NULL,
+                account_id TEXT NOT NULL,
+                hold_id TEXT,
+                available BIGINT NOT NULL,
+                held BIGINT NOT NULL,
+                PRIMARY KEY (ledger_id, lot_id)
+            )
+            """,
+            "CREATE INDEX ledger_lots_lot ON ledger_lots(lot_id)",
+            "CREATE INDEX ledger_lots_hold ON ledger_lots(hold_id) WHERE hold_id IS NOT NULL",
+            """
+            CREATE TABLE refunds (
+                id TEXT PRIMARY KEY,
+                sequence BIGSERIAL NOT NULL,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                purchase_id TEXT NOT NULL,
+                lot_id TEXT NOT NULL,
+                credits BIGINT NOT NULL CHECK (credits > 0),
+                amount_cents BIGINT NOT NULL CHECK (amount_cents >= 0),
+                status TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
+                gateway_reference TEXT,
+                failure_reason TEXT,
+                created_at BIGINT NOT NULL,
+                settled_at BIGINT,
+                lease_until BIGINT
+            )
+            """,
+            "CREATE INDEX refunds_purchase ON refunds(account_id, purchase_id, created_at)",
+            "CREATE INDEX refunds_pending ON refunds(created_at, sequence) WHERE status = 'pending'",
+            """
+            CREATE TABLE adjustments (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                credits BIGINT NOT NULL CHECK (credits <> 0),
+                reason TEXT NOT NULL,
+                created_by TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "ALTER TABLE purchases ADD COLUMN refunded_credits BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE purchases ADD COLUMN refunded_cents BIGINT NOT NULL DEFAULT 0",
+            """
+            WITH additions AS (
+                SELECT l.sequence, l.id AS ledger_id, l.account_id, l.kind, l.reference, l.total AS credits, l.created_at,
+                    COALESCE((SELECT p.amount_cents FROM purchases p
+                        WHERE p.id = l.reference AND p.account_id = l.account_id), 0) AS cost,
+                    COALESCE(SUM(l.total) OVER (PARTITION BY l.account_id ORDER BY l.sequence DESC
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::BIGINT AS newer
+                FROM ledger l WHERE l.total > 0
+            ), unused AS (
+                SELECT a.*, w.held AS wallet_held, GREATEST(0, LEAST(a.credits, w.available + w.held - a.newer)) AS unused
+                FROM additions a JOIN wallets w ON w.account_id = a.account_id
+            ), older AS (
+                SELECT u.*, COALESCE(SUM(u.unused) OVER (PARTITION BY u.account_id ORDER BY u.sequence
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::BIGINT AS older_unused
+                FROM unused u
+            ), shares AS (
+                SELECT o.*, GREATEST(0, LEAST(o.unused, o.wallet_held - o.older_unused)) AS held_share FROM older o
+            )
+            INSERT INTO lots (id, account_id, source, source_id, credits, remaining, held, cost_cents, priority, created_at)
+            SELECT 'lot_' || ledger_id, account_id,
+                CASE kind WHEN 'purchase' THEN 'purchase' WHEN 'recharge' THEN 'recharge' ELSE 'adjustment' END,
+                reference, credits, unused - held_share, held_share, cost, 100, created_at
+            FROM shares ORDER BY sequence
+            """,
+            """
+            INSERT INTO ledger_lots (ledger_id, lot_id, account_id, hold_id, available, held)
+            SELECT substr(id, 5), id, account_id, NULL, credits, 0 FROM lots ORDER BY sequence
+            """,
+            """
+            INSERT INTO ledger_lots (ledger_id, lot_id, account_id, hold_id, available, held)
+            SELECT 'backfill', id, account_id, NULL, remaining - credits, held FROM lots ORDER BY sequence
+            """,
         ]
     )
 }

@@ -66,7 +66,9 @@ extension PostgresStore {
             paymentMethodID: row["payment_method_id"].decode(String?.self).map(PaymentMethodID.init),
             paymentReference: row["payment_reference"].decode(String?.self),
             failureReason: row["failure_reason"].decode(String?.self),
-            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self))
+            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)),
+            refundedCredits: Credits(thousandths: row["refunded_credits"].decode(Int64.self)),
+            refundedAmount: Money(cents: row["refunded_cents"].decode(Int64.self))
         )
     }
 

@@ -17,6 +17,8 @@ extension PostgresStore {
         switch record {
         case .purchase(let purchase):
             try await connection.run(insert(purchase), logger)
+        case .refund, .settleRefund, .adjustment, .expiryNotice:
+            try await writeLotRecord(record, account: account, at: at, connection, logger)
         case .hold(let hold):
             try await connection.run(
                 """

@@ -256,6 +256,7 @@ extension PostgresStore {
                 """,
                 logger
             )
+            try await moveLots(posting, account: account, at: transaction.at, connection, logger)
         }
         try await writeRecords(
             of: transaction,
@@ -322,8 +323,10 @@ extension PostgresStore {
         return try await connection.rows(query, logger).first.map(balance)
     }
 
+    /// Two statements, and no snapshot is needed: an entry and its lot movements commit
+    /// together and are never changed, so every entry read has all its movements written.
     public func ledger(account: AccountID, limit: Int, before: Int64?, window: Range<Date>?) async throws -> [LedgerEntry] {
-        try await rows(
+        var entries = try await rows(
             """
             SELECT * FROM ledger WHERE account_id = \(account.rawValue) AND sequence < \(before ?? Int64.max)
                 AND created_at >= \(window?.lowerBound.storedMilliseconds ?? Int64.min)
@@ -331,6 +334,11 @@ extension PostgresStore {
             ORDER BY sequence DESC LIMIT \(limit)
             """
         ).map(Self.ledgerEntry)
+        let movements = try await lotMovements(of: entries.map(\.id.rawValue))
+        for index in entries.indices {
+            entries[index].lots = movements[entries[index].id.rawValue] ?? []
+        }
+        return entries
     }
 
     public func verifyWallets() async throws -> [WalletMismatch] {

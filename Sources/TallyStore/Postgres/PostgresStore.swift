@@ -34,6 +34,11 @@ public final class PostgresStore: Store {
     }
 
     public func migrate() async throws {
+        try await migrate(through: Int.max)
+    }
+
+    /// Applies the migrations up to `version` only: a database as an earlier Tally left it.
+    func migrate(through version: Int) async throws {
         try await transaction { connection in
             // Two processes starting together: the second waits here, then finds nothing to do.
             try await connection.run("SELECT pg_advisory_xact_lock(\(PostgresMigrations.lockKey))", logger)
@@ -49,7 +54,7 @@ public final class PostgresStore: Store {
             )
             let applied = try await connection.rows("SELECT version FROM schema_migrations", logger)
                 .map { try $0.decode(Int.self) }
-            for migration in PostgresMigrations.all where !applied.contains(migration.version) {
+            for migration in PostgresMigrations.all where !applied.contains(migration.version) && migration.version <= version {
                 for statement in migration.statements {
                     try await connection.run(statement, logger)
                 }

@@ -40,8 +40,104 @@ enum SQLiteMigrations {
         migrator.registerMigration("11-recharge-intents") { db in
             try db.execute(sql: rechargeIntents)
         }
+        migrator.registerMigration("12-credit-lots") { db in
+            try db.execute(sql: creditLots)
+        }
         return migrator
     }
+
+    /// Every credit added is a lot; each ledger entry's movements of lots are kept
+    /// beside it. Existing wallets get one lot per past addition (what was spent or held
+    /// of it before lots existed is one movement named `backfill`): the credits still in
+    /// the wallet belong to the newest additions (the oldest were spent first), and of
+    /// those the held credits to the oldest (`LotBackfill` states the same rule).
+    static let creditLots = """
+        CREATE TABLE lots (
+            id TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            source TEXT NOT NULL CHECK (source IN ('purchase', 'recharge', 'grant', 'adjustment')),
+            source_id TEXT NOT NULL,
+            credits INTEGER NOT NULL CHECK (credits > 0),
+            remaining INTEGER NOT NULL CHECK (remaining >= 0),
+            held INTEGER NOT NULL DEFAULT 0 CHECK (held >= 0),
+            cost_cents INTEGER NOT NULL DEFAULT 0 CHECK (cost_cents >= 0),
+            expires_at INTEGER,
+            priority INTEGER NOT NULL DEFAULT 100,
+            reason TEXT,
+            created_by TEXT,
+            created_at INTEGER NOT NULL,
+            expiry_noticed_at INTEGER,
+            lease_until INTEGER,
+            CHECK (remaining + held <= credits)
+        );
+        CREATE INDEX lots_spendable ON lots(account_id) WHERE remaining > 0;
+        CREATE INDEX lots_held ON lots(account_id) WHERE held > 0;
+        CREATE INDEX lots_source ON lots(account_id, source_id);
+        CREATE INDEX lots_expiry ON lots(expires_at) WHERE remaining > 0 AND expires_at IS NOT NULL;
+        CREATE TABLE ledger_lots (
+            ledger_id TEXT NOT NULL,
+            lot_id TEXT NOT NULL REFERENCES lots(id),
+            account_id TEXT NOT NULL,
+            hold_id TEXT,
+            available INTEGER NOT NULL,
+            held INTEGER NOT NULL,
+            PRIMARY KEY (ledger_id, lot_id)
+        );
+        CREATE INDEX ledger_lots_lot ON ledger_lots(lot_id);
+        CREATE INDEX ledger_lots_hold ON ledger_lots(hold_id) WHERE hold_id IS NOT NULL;
+        CREATE TABLE refunds (
+            id TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            purchase_id TEXT NOT NULL,
+            lot_id TEXT NOT NULL,
+            credits INTEGER NOT NULL CHECK (credits > 0),
+            amount_cents INTEGER NOT NULL CHECK (amount_cents >= 0),
+            status TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
+            gateway_reference TEXT,
+            failure_reason TEXT,
+            created_at INTEGER NOT NULL,
+            settled_at INTEGER,
+            lease_until INTEGER
+        );
+        CREATE INDEX refunds_purchase ON refunds(account_id, purchase_id, created_at);
+        CREATE INDEX refunds_pending ON refunds(created_at) WHERE status = 'pending';
+        CREATE TABLE adjustments (
+            id TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            credits INTEGER NOT NULL CHECK (credits <> 0),
+            reason TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        ALTER TABLE purchases ADD COLUMN refunded_credits INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE purchases ADD COLUMN refunded_cents INTEGER NOT NULL DEFAULT 0;
+        INSERT INTO lots (id, account_id, source, source_id, credits, remaining, held, cost_cents, priority, created_at)
+        WITH additions AS (
+            SELECT l.sequence, l.id AS ledger_id, l.account_id, l.kind, l.reference, l.total AS credits, l.created_at,
+                COALESCE((SELECT p.amount_cents FROM purchases p
+                    WHERE p.id = l.reference AND p.account_id = l.account_id), 0) AS cost,
+                COALESCE(SUM(l.total) OVER (PARTITION BY l.account_id ORDER BY l.sequence DESC
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS newer
+            FROM ledger l WHERE l.total > 0
+        ), unused AS (
+            SELECT a.*, w.held AS wallet_held, MAX(0, MIN(a.credits, w.available + w.held - a.newer)) AS unused
+            FROM additions a JOIN wallets w ON w.account_id = a.account_id
+        ), older AS (
+            SELECT u.*, COALESCE(SUM(u.unused) OVER (PARTITION BY u.account_id ORDER BY u.sequence
+                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS older_unused
+            FROM unused u
+        ), shares AS (
+            SELECT o.*, MAX(0, MIN(o.unused, o.wallet_held - o.older_unused)) AS held_share FROM older o
+        )
+        SELECT 'lot_' || ledger_id, account_id,
+            CASE kind WHEN 'purchase' THEN 'purchase' WHEN 'recharge' THEN 'recharge' ELSE 'adjustment' END,
+            reference, credits, unused - held_share, held_share, cost, 100, created_at
+        FROM shares;
+        INSERT INTO ledger_lots (ledger_id, lot_id, account_id, hold_id, available, held)
+        SELECT substr(id, 5), id, account_id, NULL, credits, 0 FROM lots;
+        INSERT INTO ledger_lots (ledger_id, lot_id, account_id, hold_id, available, held)
+        SELECT 'backfill', id, account_id, NULL, remaining - credits, held FROM lots;
+        """
 
     /// Each usage line names its log (credit score and DTI share one), so a page of a
     /// log is one index range in log order; per-day counts answer a log's totals

@@ -8,6 +8,8 @@ extension SQLiteStore {
         switch record {
         case .purchase(let purchase):
             try insert(purchase, db)
+        case .refund, .settleRefund, .adjustment, .expiryNotice:
+            try writeLotRecord(record, account: account, at: at, db)
         case .hold(let hold):
             try db.execute(
                 sql: """

@@ -232,7 +232,9 @@ extension SQLiteStore {
             paymentMethodID: (row["payment_method_id"] as String?).map(PaymentMethodID.init),
             paymentReference: row["payment_reference"],
             failureReason: row["failure_reason"],
-            createdAt: Date(storedMilliseconds: row["created_at"])
+            createdAt: Date(storedMilliseconds: row["created_at"]),
+            refundedCredits: Credits(thousandths: row["refunded_credits"]),
+            refundedAmount: Money(cents: row["refunded_cents"])
         )
     }
 
@@ -297,6 +299,7 @@ extension SQLiteStore {
                     after.available.thousandths, posting.reference, at,
                 ]
             )
+            try moveLots(posting, account: transaction.accountID, at: transaction.at, db)
         }
         for record in transaction.records {
             try write(record, account: transaction.accountID, at: transaction.at, db)
@@ -312,33 +315,48 @@ extension SQLiteStore {
 
     public func ledger(account: AccountID, limit: Int, before: Int64?, window: Range<Date>?) async throws -> [LedgerEntry] {
         try await pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM ledger WHERE account_id = ? AND sequence < ? AND created_at >= ? AND created_at < ?
-                    ORDER BY sequence DESC LIMIT ?
-                    """,
-                arguments: [
-                    account.rawValue, before ?? Int64.max, window?.lowerBound.storedMilliseconds ?? Int64.min,
-                    window?.upperBound.storedMilliseconds ?? Int64.max, limit,
-                ]
-            ).map { row in
-                LedgerEntry(
-                    sequence: row["sequence"],
-                    id: LedgerEntryID(row["id"]),
-                    accountID: AccountID(row["account_id"]),
-                    kind: LedgerKind(rawValue: row["kind"]) ?? .adjustment,
-                    change: WalletChange(
-                        available: Credits(thousandths: row["available"]),
-                        held: Credits(thousandths: row["held"]),
-                        used: Credits(thousandths: row["used"]),
-                        total: Credits(thousandths: row["total"])
-                    ),
-                    availableAfter: Credits(thousandths: row["available_after"]),
-                    reference: row["reference"],
-                    createdAt: Date(storedMilliseconds: row["created_at"])
-                )
+            var entries = try Self.ledgerEntries(account: account, limit: limit, before: before, window: window, db)
+            let movements = try Self.lotMovements(of: entries.map(\.id.rawValue), db)
+            for index in entries.indices {
+                entries[index].lots = movements[entries[index].id.rawValue] ?? []
             }
+            return entries
+        }
+    }
+
+    static func ledgerEntries(
+        account: AccountID,
+        limit: Int,
+        before: Int64?,
+        window: Range<Date>?,
+        _ db: Database
+    ) throws -> [LedgerEntry] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT * FROM ledger WHERE account_id = ? AND sequence < ? AND created_at >= ? AND created_at < ?
+                ORDER BY sequence DESC LIMIT ?
+                """,
+            arguments: [
+                account.rawValue, before ?? Int64.max, window?.lowerBound.storedMilliseconds ?? Int64.min,
+                window?.upperBound.storedMilliseconds ?? Int64.max, limit,
+            ]
+        ).map { row in
+            LedgerEntry(
+                sequence: row["sequence"],
+                id: LedgerEntryID(row["id"]),
+                accountID: AccountID(row["account_id"]),
+                kind: LedgerKind(rawValue: row["kind"]) ?? .adjustment,
+                change: WalletChange(
+                    available: Credits(thousandths: row["available"]),
+                    held: Credits(thousandths: row["held"]),
+                    used: Credits(thousandths: row["used"]),
+                    total: Credits(thousandths: row["total"])
+                ),
+                availableAfter: Credits(thousandths: row["available_after"]),
+                reference: row["reference"],
+                createdAt: Date(storedMilliseconds: row["created_at"])
+            )
         }
     }
 

@@ -30,6 +30,12 @@ public final class SQLiteStore: Store {
         try SQLiteMigrations.migrator.migrate(pool)
     }
 
+    /// Applies the migrations up to the one named `identifier` only: a database as an
+    /// earlier Tally left it.
+    func migrate(upTo identifier: String) throws {
+        try SQLiteMigrations.migrator.migrate(pool, upTo: identifier)
+    }
+
     public func ping() async throws {
         _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }

@@ -1,0 +1,521 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TallyCore
+
+extension PostgresStore {
+    // MARK: Moving lots with a posting
+
+    /// Moves the credits of the account's lots as `posting` moves the wallet's, inside
+    /// its transaction; throws `StoreError.conflict` (rolling all of it back) when the
+    /// lots cannot do what the wallet did.
+    ///
+    /// Runs after the posting's conditional update of the wallet, whose row lock is held
+    /// until commit: the lots of one account move one transaction at a time, in any
+    /// process. Each lot update is conditional all the same.
+    static func moveLots(
+        _ posting: Posting,
+        account: AccountID,
+        at: Date,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
+        let change = posting.change
+        let ledgerID = posting.id.rawValue
+        if change.available > .zero, change.total > .zero, posting.fromLot == nil {
+            let lot = posting.lot ?? posting.derivedLot
+            try await insert(lot, credits: change.available, account: account, at: at, connection, logger)
+            try await record(
+                LotMovement(lot: lot.id, available: change.available, held: .zero),
+                ledgerID: ledgerID,
+                hold: nil,
+                account: account,
+                connection,
+                logger
+            )
+        } else if let lot = posting.fromLot {
+            guard change.held == .zero, change.available != .zero else {
+                throw StoreError.conflict("a \(posting.kind.rawValue) of one lot moves spendable credits only")
+            }
+            let available = change.available.thousandths
+            let moved = try await connection.rows(
+                """
+                UPDATE lots SET remaining = remaining + \(available)
+                WHERE id = \(lot.rawValue) AND account_id = \(account.rawValue) AND remaining + \(available) >= 0
+                RETURNING id
+                """,
+                logger
+            )
+            guard moved.count == 1 else {
+                throw StoreError.conflict("lot \(lot) keeps fewer credits than the \(posting.kind.rawValue) takes")
+            }
+            try await record(
+                LotMovement(lot: lot, available: change.available, held: .zero),
+                ledgerID: ledgerID,
+                hold: nil,
+                account: account,
+                connection,
+                logger
+            )
+        } else if change.held > .zero {
+            // A hold: spendable credits become held, drawn in lot order.
+            for draw in try await draws(change.held, account: account, connection, logger) {
+                try await shift(draw.lot, available: -draw.credits, held: draw.credits, account: account, connection, logger)
+                try await record(
+                    LotMovement(lot: draw.lot, available: -draw.credits, held: draw.credits),
+                    ledgerID: ledgerID,
+                    hold: posting.hold,
+                    account: account,
+                    connection,
+                    logger
+                )
+            }
+        } else if change.held < .zero {
+            // A capture or a release: the held credits go from the lots the hold drew.
+            let returned = change.available > .zero
+            for draw in try await heldDraws(-change.held, hold: posting.hold, account: account, connection, logger) {
+                let available = returned ? draw.credits : .zero
+                try await shift(draw.lot, available: available, held: -draw.credits, account: account, connection, logger)
+                try await record(
+                    LotMovement(lot: draw.lot, available: available, held: -draw.credits),
+                    ledgerID: ledgerID,
+                    hold: posting.hold,
+                    account: account,
+                    connection,
+                    logger
+                )
+            }
+        } else if change.available < .zero {
+            for draw in try await draws(-change.available, account: account, connection, logger) {
+                try await shift(draw.lot, available: -draw.credits, held: .zero, account: account, connection, logger)
+                try await record(
+                    LotMovement(lot: draw.lot, available: -draw.credits, held: .zero),
+                    ledgerID: ledgerID,
+                    hold: nil,
+                    account: account,
+                    connection,
+                    logger
+                )
+            }
+        }
+    }
+
+    /// What a debit of `credits` takes from each spendable lot, in `LotOrder`.
+    static func draws(
+        _ credits: Credits,
+        account: AccountID,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws -> [(lot: LotID, credits: Credits)] {
+        let positions = try await connection.rows(
+            """
+            SELECT id, priority, expires_at, created_at, remaining FROM lots
+            WHERE account_id = \(account.rawValue) AND remaining > 0
+            """,
+            logger
+        ).map(position)
+        guard let draws = LotOrder.draws(credits, from: positions) else {
+            throw StoreError.conflict("the lots of account \(account) do not cover \(credits) credits")
+        }
+        return draws
+    }
+
+    /// Which lots `credits` held credits come from: first those the hold drew (in lot
+    /// order), then — for a hold made before lots existed — any held credits in lot order.
+    static func heldDraws(
+        _ credits: Credits,
+        hold: HoldID?,
+        account: AccountID,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws -> [(lot: LotID, credits: Credits)] {
+        var positions: [LotPosition] = []
+        if let hold {
+            // Grouped by the lots' primary key, so their other columns may be selected;
+            // SUM of BIGINT is NUMERIC in PostgreSQL: cast back.
+            positions = try await connection.rows(
+                """
+                SELECT l.id, l.priority, l.expires_at, l.created_at, LEAST(l.held, SUM(m.held))::BIGINT
+                FROM ledger_lots m JOIN lots l ON l.id = m.lot_id
+                WHERE m.hold_id = \(hold.rawValue) AND m.account_id = \(account.rawValue)
+                GROUP BY l.id HAVING SUM(m.held) > 0
+                """,
+                logger
+            ).map(position)
+        }
+        var others: [LotPosition] = []
+        if positions.reduce(Credits.zero, { $0 + $1.remaining }) < credits {
+            others = try await connection.rows(
+                """
+                SELECT id, priority, expires_at, created_at, held FROM lots
+                WHERE account_id = \(account.rawValue) AND held > 0
+                """,
+                logger
+            ).map(position)
+        }
+        guard let draws = LotOrder.heldDraws(credits, own: positions, others: others) else {
+            throw StoreError.conflict("the lots of account \(account) do not hold \(credits) credits")
+        }
+        return draws
+    }
+
+    /// A lot's place in draw order from the columns `id, priority, expires_at, created_at`
+    /// and the credits it offers.
+    private static func position(_ row: PostgresRow) throws -> LotPosition {
+        let (id, priority, expiresAt, createdAt, credits) = try row.decode((String, Int, Int64?, Int64, Int64).self)
+        return LotPosition(
+            id: LotID(id),
+            priority: priority,
+            expiresAt: expiresAt,
+            createdAt: createdAt,
+            remaining: Credits(thousandths: credits)
+        )
+    }
+
+    private static func shift(
+        _ lot: LotID,
+        available: Credits,
+        held: Credits,
+        account: AccountID,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
+        let moved = try await connection.rows(
+            """
+            UPDATE lots SET remaining = remaining + \(available.thousandths), held = held + \(held.thousandths)
+            WHERE id = \(lot.rawValue) AND account_id = \(account.rawValue)
+                AND remaining + \(available.thousandths) >= 0 AND held + \(held.thousandths) >= 0
+            RETURNING id
+            """,
+            logger
+        )
+        guard moved.count == 1 else { throw StoreError.conflict("lot \(lot) cannot move \(available) and \(held)") }
+    }
+
+    private static func record(
+        _ movement: LotMovement,
+        ledgerID: String,
+        hold: HoldID?,
+        account: AccountID,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
+        try await connection.run(
+            """
+            INSERT INTO ledger_lots (ledger_id, lot_id, account_id, hold_id, available, held)
+            VALUES (\(ledgerID), \(movement.lot.rawValue), \(account.rawValue), \(hold?.rawValue),
+                \(movement.available.thousandths), \(movement.held.thousandths))
+            """,
+            logger
+        )
+    }
+
+    private static func insert(
+        _ lot: NewLot,
+        credits: Credits,
+        account: AccountID,
+        at: Date,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
+        try await connection.run(
+            """
+            INSERT INTO lots (id, account_id, source, source_id, credits, remaining, held, cost_cents, expires_at,
+                priority, reason, created_by, created_at)
+            VALUES (\(lot.id.rawValue), \(account.rawValue), \(lot.source.rawValue), \(lot.sourceID),
+                \(credits.thousandths), \(credits.thousandths), 0, \(lot.costCents), \(lot.expiresAt?.storedMilliseconds),
+                \(lot.priority), \(lot.reason), \(lot.createdBy), \(at.storedMilliseconds))
+            """,
+            logger
+        )
+    }
+
+    // MARK: Records of lots
+
+    /// Writes a record of refunds, adjustments or expiry notices inside a wallet transaction.
+    static func writeLotRecord(
+        _ record: WalletRecord,
+        account: AccountID,
+        at: Date,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
+        switch record {
+        case .refund(let refund):
+            try await connection.run(
+                """
+                INSERT INTO refunds (id, account_id, purchase_id, lot_id, credits, amount_cents, status,
+                    gateway_reference, failure_reason, created_at)
+                VALUES (\(refund.id.rawValue), \(account.rawValue), \(refund.purchaseID.rawValue),
+                    \(refund.lotID.rawValue), \(refund.credits.thousandths), \(refund.amount.cents),
+                    \(refund.status.rawValue), \(refund.gatewayReference), \(refund.failureReason),
+                    \(refund.createdAt.storedMilliseconds))
+                """,
+                logger
+            )
+        case .settleRefund(let id, let status, let reference, let reason):
+            // Conditional: of the request and the reconciler racing, in any process, one settles it.
+            let settled = try await connection.rows(
+                """
+                UPDATE refunds SET status = \(status.rawValue), gateway_reference = \(reference),
+                    failure_reason = \(reason), settled_at = \(at.storedMilliseconds), lease_until = NULL
+                WHERE id = \(id.rawValue) AND account_id = \(account.rawValue) AND status = 'pending'
+                RETURNING purchase_id, credits, amount_cents
+                """,
+                logger
+            )
+            guard let row = settled.first else { throw StoreError.conflict("refund \(id) is settled already") }
+            if status == .succeeded {
+                let (purchase, credits, cents) = try row.decode((String, Int64, Int64).self)
+                try await connection.run(
+                    """
+                    UPDATE purchases SET refunded_credits = refunded_credits + \(credits),
+                        refunded_cents = refunded_cents + \(cents)
+                    WHERE id = \(purchase) AND account_id = \(account.rawValue)
+                    """,
+                    logger
+                )
+            }
+        case .adjustment(let adjustment):
+            try await connection.run(
+                """
+                INSERT INTO adjustments (id, account_id, credits, reason, created_by, created_at)
+                VALUES (\(adjustment.id), \(account.rawValue), \(adjustment.credits.thousandths), \(adjustment.reason),
+                    \(adjustment.createdBy), \(adjustment.createdAt.storedMilliseconds))
+                """,
+                logger
+            )
+        case .expiryNotice(let lot):
+            let noticed = try await connection.rows(
+                """
+                UPDATE lots SET expiry_noticed_at = \(at.storedMilliseconds)
+                WHERE id = \(lot.rawValue) AND account_id = \(account.rawValue) AND expiry_noticed_at IS NULL
+                RETURNING id
+                """,
+                logger
+            )
+            guard noticed.count == 1 else { throw StoreError.conflict("the expiry of lot \(lot) was announced already") }
+        default:
+            preconditionFailure("not a record of lots: \(record)")
+        }
+    }
+
+    // MARK: Reading lots
+
+    /// One statement, so the lots with credits left and the spent ones are read from one
+    /// snapshot: a lot spent meanwhile is listed once. At most `limit` spent lots are
+    /// read; those past `limit` in all are dropped here.
+    public func lots(account: AccountID, limit: Int) async throws -> [CreditLot] {
+        let lots = try await rows(
+            """
+            SELECT * FROM (
+                SELECT *, 0 AS part FROM lots WHERE account_id = \(account.rawValue) AND (remaining > 0 OR held > 0)
+                UNION ALL
+                (SELECT *, 1 AS part FROM lots WHERE account_id = \(account.rawValue) AND remaining = 0 AND held = 0
+                ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT \(max(0, limit)))
+            ) AS l
+            ORDER BY part, created_at DESC, id COLLATE "C" DESC
+            """
+        ).map(Self.lot)
+        let live = lots.filter { $0.remaining > .zero || $0.held > .zero }
+            .sorted { LotOrder.drawsFirst($0.position, $1.position) }
+        let spent = lots.filter { $0.remaining == .zero && $0.held == .zero }
+        return Array((live + spent).prefix(limit))
+    }
+
+    public func lot(_ id: LotID, account: AccountID) async throws -> CreditLot? {
+        try await rows("SELECT * FROM lots WHERE id = \(id.rawValue) AND account_id = \(account.rawValue)")
+            .first.map(Self.lot)
+    }
+
+    public func lot(purchase: PurchaseID, account: AccountID) async throws -> CreditLot? {
+        try await rows(
+            """
+            SELECT * FROM lots WHERE account_id = \(account.rawValue) AND source_id = \(purchase.rawValue)
+                AND source IN ('purchase', 'recharge')
+            ORDER BY created_at, sequence LIMIT 1
+            """
+        ).first.map(Self.lot)
+    }
+
+    public func nextExpiry(account: AccountID) async throws -> (credits: Credits, at: Date)? {
+        // SUM of BIGINT is NUMERIC in PostgreSQL: cast back.
+        try await rows(
+            """
+            SELECT expires_at, SUM(remaining)::BIGINT AS credits FROM lots
+            WHERE account_id = \(account.rawValue) AND remaining > 0 AND expires_at IS NOT NULL
+            GROUP BY expires_at ORDER BY expires_at LIMIT 1
+            """
+        ).first.map { row in
+            let (expiresAt, credits) = try row.decode((Int64, Int64).self)
+            return (credits: Credits(thousandths: credits), at: Date(storedMilliseconds: expiresAt))
+        }
+    }
+
+    /// Leases lots whose expiry has come, as `claimDueRecharges` leases recharges.
+    public func claimExpiredLots(at: Date, leaseSeconds: Int, limit: Int) async throws -> [CreditLot] {
+        let now = at.storedMilliseconds
+        let leaseUntil = now + Int64(leaseSeconds) * 1000
+        return try await rows(
+            """
+            WITH claimed AS (
+                UPDATE lots SET lease_until = \(leaseUntil)
+                WHERE id IN (
+                    SELECT id FROM lots WHERE remaining > 0 AND expires_at IS NOT NULL AND expires_at <= \(now)
+                        AND (lease_until IS NULL OR lease_until <= \(now))
+                    ORDER BY expires_at, sequence LIMIT \(limit)
+                    FOR UPDATE SKIP LOCKED)
+                RETURNING *
+            )
+            SELECT * FROM claimed ORDER BY expires_at, sequence
+            """
+        ).map(Self.lot)
+    }
+
+    public func lotsExpiring(at: Date, before: Date, limit: Int) async throws -> [CreditLot] {
+        try await rows(
+            """
+            SELECT * FROM lots WHERE remaining > 0 AND expires_at IS NOT NULL
+                AND expires_at > \(at.storedMilliseconds) AND expires_at <= \(before.storedMilliseconds)
+                AND expiry_noticed_at IS NULL
+            ORDER BY expires_at, sequence LIMIT \(limit)
+            """
+        ).map(Self.lot)
+    }
+
+    public func refund(_ id: RefundID, account: AccountID) async throws -> Refund? {
+        try await rows("SELECT * FROM refunds WHERE id = \(id.rawValue) AND account_id = \(account.rawValue)")
+            .first.map(Self.refund)
+    }
+
+    public func refunds(purchase: PurchaseID, account: AccountID) async throws -> [Refund] {
+        try await rows(
+            """
+            SELECT * FROM refunds WHERE account_id = \(account.rawValue) AND purchase_id = \(purchase.rawValue)
+            ORDER BY created_at, id COLLATE "C"
+            """
+        ).map(Self.refund)
+    }
+
+    /// Leases stale pending refunds, as `claimDueRecharges` leases recharges.
+    public func claimStaleRefunds(createdBefore: Date, at: Date, leaseSeconds: Int, limit: Int) async throws -> [Refund] {
+        let now = at.storedMilliseconds
+        let leaseUntil = now + Int64(leaseSeconds) * 1000
+        return try await rows(
+            """
+            WITH claimed AS (
+                UPDATE refunds SET lease_until = \(leaseUntil)
+                WHERE id IN (
+                    SELECT id FROM refunds WHERE status = 'pending' AND created_at < \(createdBefore.storedMilliseconds)
+                        AND (lease_until IS NULL OR lease_until <= \(now))
+                    ORDER BY created_at, sequence LIMIT \(limit)
+                    FOR UPDATE SKIP LOCKED)
+                RETURNING *
+            )
+            SELECT * FROM claimed ORDER BY created_at, sequence
+            """
+        ).map(Self.refund)
+    }
+
+    /// SQLite's three `LotChecks` in one statement, so all of them read one snapshot: the
+    /// wallets, then the lots, then the ledger entries that disagree, each by id as SQLite
+    /// orders them (COLLATE "C"). SUM of BIGINT is NUMERIC in PostgreSQL: cast back.
+    public func verifyLots() async throws -> [String] {
+        try await rows(
+            """
+            SELECT * FROM (
+                SELECT 0 AS part, w.account_id AS subject, w.available AS figure_available, w.held AS figure_held,
+                    COALESCE(SUM(l.remaining), 0)::BIGINT AS sum_available, COALESCE(SUM(l.held), 0)::BIGINT AS sum_held
+                FROM wallets w LEFT JOIN lots l ON l.account_id = w.account_id
+                GROUP BY w.account_id, w.available, w.held
+                HAVING w.available <> COALESCE(SUM(l.remaining), 0) OR w.held <> COALESCE(SUM(l.held), 0)
+                UNION ALL
+                SELECT 1, l.id, l.remaining, l.held, COALESCE(SUM(m.available), 0)::BIGINT,
+                    COALESCE(SUM(m.held), 0)::BIGINT
+                FROM lots l LEFT JOIN ledger_lots m ON m.lot_id = l.id
+                GROUP BY l.id, l.remaining, l.held
+                HAVING l.remaining <> COALESCE(SUM(m.available), 0) OR l.held <> COALESCE(SUM(m.held), 0)
+                    OR l.remaining < 0 OR l.held < 0
+                UNION ALL
+                SELECT 2, e.id, e.available, e.held, SUM(m.available)::BIGINT, SUM(m.held)::BIGINT
+                FROM ledger e JOIN ledger_lots m ON m.ledger_id = e.id
+                GROUP BY e.id, e.available, e.held
+                HAVING e.available <> SUM(m.available) OR e.held <> SUM(m.held)
+            ) AS problems
+            ORDER BY part, subject COLLATE "C"
+            """
+        ).map { row in
+            let (part, subject, available, held, sumAvailable, sumHeld) = try row.decode(
+                (Int, String, Int64, Int64, Int64, Int64).self
+            )
+            let figures = (Credits(thousandths: available), Credits(thousandths: held))
+            let sums = (Credits(thousandths: sumAvailable), Credits(thousandths: sumHeld))
+            switch part {
+            case 0:
+                return "account \(subject): wallet available=\(figures.0) held=\(figures.1), "
+                    + "its lots remaining=\(sums.0) held=\(sums.1)"
+            case 1:
+                return "lot \(subject): remaining=\(figures.0) held=\(figures.1), "
+                    + "its movements add up to remaining=\(sums.0) held=\(sums.1)"
+            default:
+                return "ledger entry \(subject): available=\(figures.0) held=\(figures.1), "
+                    + "its lot movements add up to available=\(sums.0) held=\(sums.1)"
+            }
+        }
+    }
+
+    /// The ledger entries' lot movements, by entry, each entry's in the order written.
+    func lotMovements(of entries: [String]) async throws -> [String: [LotMovement]] {
+        guard !entries.isEmpty else { return [:] }
+        var movements: [String: [LotMovement]] = [:]
+        for row in try await rows(
+            """
+            SELECT ledger_id, lot_id, available, held FROM ledger_lots
+            WHERE ledger_id = ANY(\(entries)) ORDER BY sequence
+            """
+        ) {
+            let (entry, lot, available, held) = try row.decode((String, String, Int64, Int64).self)
+            movements[entry, default: []].append(
+                LotMovement(lot: LotID(lot), available: Credits(thousandths: available), held: Credits(thousandths: held))
+            )
+        }
+        return movements
+    }
+
+    // MARK: Rows
+
+    static func lot(_ row: PostgresRow) throws -> CreditLot {
+        let row = row.makeRandomAccess()
+        return try CreditLot(
+            id: LotID(row["id"].decode(String.self)),
+            accountID: AccountID(row["account_id"].decode(String.self)),
+            source: LotSource(rawValue: row["source"].decode(String.self)) ?? .adjustment,
+            sourceID: row["source_id"].decode(String.self),
+            credits: Credits(thousandths: row["credits"].decode(Int64.self)),
+            remaining: Credits(thousandths: row["remaining"].decode(Int64.self)),
+            held: Credits(thousandths: row["held"].decode(Int64.self)),
+            costCents: row["cost_cents"].decode(Int64.self),
+            expiresAt: row["expires_at"].decode(Int64?.self).map(Date.init(storedMilliseconds:)),
+            priority: row["priority"].decode(Int.self),
+            reason: row["reason"].decode(String?.self),
+            createdBy: row["created_by"].decode(String?.self),
+            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self))
+        )
+    }
+
+    static func refund(_ row: PostgresRow) throws -> Refund {
+        let row = row.makeRandomAccess()
+        return try Refund(
+            id: RefundID(row["id"].decode(String.self)),
+            accountID: AccountID(row["account_id"].decode(String.self)),
+            purchaseID: PurchaseID(row["purchase_id"].decode(String.self)),
+            lotID: LotID(row["lot_id"].decode(String.self)),
+            credits: Credits(thousandths: row["credits"].decode(Int64.self)),
+            amount: Money(cents: row["amount_cents"].decode(Int64.self)),
+            status: RefundStatus(rawValue: row["status"].decode(String.self)) ?? .pending,
+            gatewayReference: row["gateway_reference"].decode(String?.self),
+            failureReason: row["failure_reason"].decode(String?.self),
+            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self))
+        )
+    }
+}

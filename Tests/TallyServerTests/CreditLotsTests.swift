@@ -1,0 +1,584 @@
+import Foundation
+import TallyApp
+import TallyCore
+import Testing
+
+/// API.md "Credit lots, grants, refunds, adjustments": grants, the draw order, expiry,
+/// refunds of purchases (their sandbox faults included) and adjustments, over HTTP.
+/// Every test ends with the lots agreeing with their wallets and movements.
+@Suite("Credit lots")
+struct CreditLotsTests {
+    static let start = Date(timeIntervalSince1970: 1_790_000_000)
+
+    // MARK: Grants
+
+    /// A grant is the operator's: it answers the fields of API.md, adds a lot of its own
+    /// that costs nothing, and — at priority 10 — is drawn before a purchase's lot, by a
+    /// charge and by a hold alike.
+    @Test func theOperatorGrantsCreditsThatAreSpentFirst() async throws {
+        let clock = ManualTime(Self.start)
+        try await Harness.run(time: clock) { harness in
+            let account = try await harness.makeAccount()
+            let bought = try await account.buy(100)
+            try #require(bought.status == 201, "\(bought)")
+            let purchaseID = try bought.string("id")
+            let expiry = Self.start.addingTimeInterval(30 * 86_400)
+            let body = #"{"credits":50,"reason":"  welcome bonus  ","expiresAt":"\#(iso(expiry))","priority":10}"#
+
+            // Only the operator grants; nothing is written otherwise.
+            let before = try await books(of: account)
+            #expect(try await account.post("/grants", body).status == 403)
+            #expect(try await account.post("/grants", body, token: try await account.apiKey()).status == 403)
+            #expect(try await books(of: account) == before)
+
+            let granted = try await account.post("/grants", body, token: Harness.operatorToken)
+            #expect(granted.status == 201, "\(granted)")
+            let grant = try granted.object
+            let grantID = try granted.string("id")
+            #expect(grantID.hasPrefix("lot_"))
+            #expect(grant["credits"] as? String == "50.000")
+            #expect(grant["remaining"] as? String == "50.000")
+            #expect(grant["reason"] as? String == "welcome bonus")
+            #expect(grant["expiresAt"] as? String == iso(expiry))
+            #expect(grant["priority"] as? Int == 10)
+            #expect(grant["createdAt"] as? String == iso(Self.start))
+            #expect(try await account.figures() == ["150.000", "0.000", "0.000", "150.000"])
+
+            // The grant's lot, free, is listed before the purchase's: it is drawn first.
+            let lots = try await account.get("/lots").items()
+            let purchaseLotID = try purchaseLot(purchaseID, in: lots)
+            #expect(lots.map { $0["id"] as? String } == [grantID, purchaseLotID])
+            #expect(lots.first?["source"] as? String == "grant")
+            #expect(lots.first?["costCents"] as? Int == 0)
+            #expect(lots.first?["remaining"] as? String == "50.000")
+            #expect(lots.first?["expiresAt"] as? String == iso(expiry))
+            #expect(lots.first?["priority"] as? Int == 10)
+            #expect(lots.last?["source"] as? String == "purchase")
+            #expect(lots.last?["costCents"] as? Int == 2_000)
+            #expect(lots.last?["priority"] as? Int == 100)
+            let grantEntry = try #require(try await account.get("/ledger").items().first)
+            #expect(grantEntry["kind"] as? String == "grant")
+            #expect(grantEntry["credits"] as? String == "50.000")
+            #expect(movements(grantEntry) == [grantID: ["50.000", "0.000"]])
+
+            // A charge draws from the grant alone.
+            let validated = try await account.post("/validations/email", #"{"email":"lee@example.com","contact":{"name":"Lee"}}"#)
+            #expect(validated.status == 200, "\(validated)")
+            let charge = try #require(try await account.get("/ledger").items().first)
+            #expect(charge["kind"] as? String == "charge")
+            #expect(movements(charge) == [grantID: ["-0.500", "0.000"]])
+
+            // A hold takes what is left of the grant, then the purchase's lot.
+            let hold = try await account.post("/holds", #"{"feature":"calls","credits":60}"#)
+            #expect(hold.status == 201, "\(hold)")
+            let held = try #require(try await account.get("/ledger").items().first)
+            #expect(held["kind"] as? String == "hold")
+            #expect(movements(held) == [grantID: ["-49.500", "49.500"], purchaseLotID: ["-10.500", "10.500"]])
+            let whileHeld = try await account.get("/lots").items()
+            #expect(
+                whileHeld.map { [$0["id"] as? String, $0["remaining"] as? String, $0["held"] as? String] } == [
+                    [grantID, "0.000", "49.500"], [purchaseLotID, "89.500", "10.500"],
+                ]
+            )
+            #expect(try await account.post("/holds/\(try hold.string("id"))/release", "").status == 200)
+            #expect(try await account.figures() == ["149.500", "0.000", "0.500", "150.000"])
+
+            // Without expiry or priority: never expires, priority 100.
+            let plain = try await account.post("/grants", #"{"credits":"5","reason":"sorry"}"#, token: Harness.operatorToken)
+            #expect(plain.status == 201, "\(plain)")
+            #expect(try plain.object["expiresAt"] is NSNull)
+            #expect(try plain.object["priority"] as? Int == 100)
+            #expect(try await account.figures()[0] == "154.500")
+            try await expectBooksAgree(harness)
+        }
+    }
+
+    /// A grant with a wrong field is 422 naming it, and writes nothing.
+    @Test func aBadGrantIsRefusedNamingTheField() async throws {
+        let clock = ManualTime(Self.start)
+        try await Harness.run(time: clock) { harness in
+            let account = try await harness.makeAccount()
+            #expect(try await account.buy(100).status == 201)
+            let future = iso(Self.start.addingTimeInterval(86_400))
+            let past = iso(Self.start.addingTimeInterval(-60))
+            let cases: [(body: String, field: String)] = [
+                (#"{"credits":0,"reason":"r","expiresAt":"\#(future)","priority":10}"#, "credits"),
+                (#"{"credits":-5,"reason":"r","expiresAt":"\#(future)","priority":10}"#, "credits"),
+                (#"{"credits":1000001,"reason":"r","expiresAt":"\#(future)","priority":10}"#, "credits"),
+                (#"{"credits":"1.0001","reason":"r","expiresAt":"\#(future)","priority":10}"#, "credits"),
+                (#"{"credits":50,"reason":"","expiresAt":"\#(future)","priority":10}"#, "reason"),
+                (#"{"credits":50,"reason":"   ","expiresAt":"\#(future)","priority":10}"#, "reason"),
+                (#"{"credits":50,"expiresAt":"\#(future)","priority":10}"#, "reason"),
+                (#"{"credits":50,"reason":"r","expiresAt":"\#(past)","priority":10}"#, "expiresAt"),
+                (#"{"credits":50,"reason":"r","expiresAt":"\#(iso(Self.start))","priority":10}"#, "expiresAt"),
+                (#"{"credits":50,"reason":"r","expiresAt":"\#(future)","priority":5000}"#, "priority"),
+                (#"{"credits":50,"reason":"r","expiresAt":"\#(future)","priority":-1}"#, "priority"),
+            ]
+            let before = try await books(of: account)
+            for (body, field) in cases {
+                let reply = try await account.post("/grants", body, token: Harness.operatorToken)
+                #expect(reply.status == 422, "\(body): \(reply)")
+                #expect(try reply.errorFields() == [field], "\(body): \(reply)")
+            }
+            #expect(try await books(of: account) == before)
+            #expect(try await account.get("/lots").items().count == 1)
+            // The largest grant is allowed.
+            #expect(try await account.post("/grants", #"{"credits":1000000,"reason":"r"}"#, token: Harness.operatorToken).status == 201)
+            #expect(try await account.figures()[0] == "1000100.000")
+            try await expectBooksAgree(harness)
+        }
+    }
+
+    // MARK: Expiry
+
+    /// Credits about to expire are announced, and at their expiry what is left of their
+    /// lot — no more — leaves the wallet as one `expiry` entry, exactly once even when
+    /// two workers run at the same time.
+    @Test func expiringCreditsAreAnnouncedThenRemovedOnce() async throws {
+        let clock = ManualTime(Self.start)
+        try await Harness.run(time: clock) { harness in
+            let account = try await harness.makeAccount()
+            #expect(try await account.buy(100).status == 201)
+            let expiry = Self.start.addingTimeInterval(3_600)
+            let granted = try await account.post(
+                "/grants",
+                #"{"credits":50,"reason":"trial","expiresAt":"\#(iso(expiry))"}"#,
+                token: Harness.operatorToken
+            )
+            #expect(granted.status == 201, "\(granted)")
+            let grantID = try granted.string("id")
+            // The soonest expiry is drawn first, even at the same priority.
+            #expect(try await account.post("/validations/email", #"{"email":"lee@example.com"}"#).status == 200)
+            let charge = try #require(try await account.get("/ledger").items().first)
+            #expect(movements(charge) == [grantID: ["-0.500", "0.000"]])
+
+            // Before the expiry: announced once, nothing removed.
+            #expect(try await harness.tally.lots.expire() == 1)
+            #expect(try await harness.tally.lots.expire() == 0)
+            let expiring = try await creditNotices(account)
+            #expect(expiring.map { $0.kind } == ["credits_expiring"])
+            #expect(expiring.first?.message.contains("49.500") == true, "\(expiring)")
+            let nextExpiry = try #require(try await account.wallet().object["nextExpiry"] as? [String: Any])
+            #expect(nextExpiry["credits"] as? String == "49.500")
+            #expect(nextExpiry["at"] as? String == iso(expiry))
+            #expect(try await account.figures() == ["149.500", "0.000", "0.500", "150.000"])
+            #expect(try await account.get("/ledger").items().contains(where: { $0["kind"] as? String == "expiry" }) == false)
+
+            // After it: exactly the lot's remaining credits leave, once.
+            clock.advance(seconds: 3_600 + 30)
+            async let first = harness.tally.lots.expire()
+            async let second = harness.tally.lots.expire()
+            let runs = try await first + second
+            #expect(runs == 1)
+            let ledger = try await account.get("/ledger").items()
+            let expired = ledger.filter { $0["kind"] as? String == "expiry" }
+            #expect(expired.count == 1)
+            #expect(expired.first?["credits"] as? String == "-49.500")
+            #expect(expired.first?["total"] as? String == "-49.500")
+            #expect(expired.first?["reference"] as? String == grantID)
+            #expect(expired.first.map(movements) == [grantID: ["-49.500", "0.000"]])
+            #expect(try await creditNotices(account).map { $0.kind } == ["credits_expired", "credits_expiring"])
+            #expect(try await creditNotices(account).first?.message.contains("49.500") == true)
+            #expect(try await account.wallet().object["nextExpiry"] is NSNull)
+            #expect(try await account.figures() == ["100.000", "0.000", "0.500", "100.500"])
+            let lot = try #require(try await account.get("/lots").items().first(where: { $0["id"] as? String == grantID }))
+            #expect(lot["remaining"] as? String == "0.000")
+
+            // Running again changes nothing.
+            let after = try await books(of: account)
+            let notices = try await creditNotices(account)
+            #expect(try await harness.tally.lots.expire() == 0)
+            clock.advance(seconds: 120)
+            #expect(try await harness.tally.lots.expire() == 0)
+            #expect(try await books(of: account) == after)
+            #expect(try await creditNotices(account).map { $0.kind } == notices.map { $0.kind })
+            try await expectBooksAgree(harness)
+        }
+    }
+
+    /// The notice comes seven days ahead, not earlier.
+    @Test func expiryIsAnnouncedSevenDaysAhead() async throws {
+        let clock = ManualTime(Self.start)
+        try await Harness.run(time: clock) { harness in
+            let email = "owner-\(UUID().uuidString.prefix(8))@example.com"
+            let account = try await harness.makeAccount(owner: email)
+            let expiry = Self.start.addingTimeInterval(8 * 86_400)
+            let granted = try await account.post(
+                "/grants",
+                #"{"credits":20,"reason":"trial","expiresAt":"\#(iso(expiry))"}"#,
+                token: Harness.operatorToken
+            )
+            #expect(granted.status == 201, "\(granted)")
+            #expect(try await harness.tally.lots.expire() == 0)
+            #expect(try await creditNotices(account).isEmpty)
+            let nextExpiry = try #require(try await account.wallet().object["nextExpiry"] as? [String: Any])
+            #expect(nextExpiry["credits"] as? String == "20.000")
+            #expect(nextExpiry["at"] as? String == iso(expiry))
+
+            clock.advance(seconds: 86_400 + 60)
+            // The first session has ended by now.
+            let token = try await harness.login(email, "correct horse")
+            #expect(try await harness.tally.lots.expire() == 1)
+            #expect(try await harness.tally.lots.expire() == 0)
+            #expect(try await creditNotices(account, token: token).map { $0.kind } == ["credits_expiring"])
+            #expect(try await account.figures(token: token) == ["20.000", "0.000", "0.000", "20.000"])
+            try await expectBooksAgree(harness)
+        }
+    }
+
+    // MARK: Refunds
+
+    /// A refund gives back the purchase's price of unused credits and takes them out of
+    /// the purchase's lot: once per key, never more than is unused, only of a paid
+    /// purchase, only by the account's owner, super admins or the operator.
+    @Test func aRefundGivesBackThePriceOfUnusedCredits() async throws {
+        let clock = ManualTime(Self.start)
+        let gateway = SandboxPaymentGateway()
+        try await Harness.run(gateway: gateway, time: clock) { harness in
+            let account = try await harness.makeAccount()
+            let method = try await account.saveCard()
+            let bought = try await account.post("/purchases", #"{"credits":100,"paymentMethodId":"\#(method)"}"#)
+            #expect(bought.status == 201, "\(bought)")
+            #expect(try bought.string("amount") == "20.00")
+            let purchaseID = try bought.string("id")
+            let lotID = try purchaseLot(purchaseID, in: try await account.get("/lots").items())
+            // Spend 20 of the purchase.
+            let hold = try await account.post("/holds", #"{"feature":"calls","credits":20}"#)
+            #expect(try await account.post("/holds/\(try hold.string("id"))/capture", "").status == 200)
+            #expect(try await account.figures() == ["80.000", "0.000", "20.000", "100.000"])
+
+            let refunded = try await refund(account, purchaseID, 30, key: "refund-1")
+            #expect(refunded.status == 201, "\(refunded)")
+            let answer = try refunded.object
+            let refundID = try refunded.string("id")
+            #expect(refundID.hasPrefix("re_"))
+            #expect(answer["purchaseId"] as? String == purchaseID)
+            #expect(answer["credits"] as? String == "30.000")
+            #expect(answer["amount"] as? String == share(of: 2_000, 100, before: 0, refunding: 30))
+            #expect(answer["amount"] as? String == "6.00")
+            #expect(answer["currency"] as? String == "USD")
+            #expect(answer["status"] as? String == "succeeded")
+            #expect(try await account.figures() == ["50.000", "0.000", "20.000", "70.000"])
+            let entry = try #require(try await account.get("/ledger").items().first)
+            #expect(entry["kind"] as? String == "refund")
+            #expect(entry["credits"] as? String == "-30.000")
+            #expect(entry["reference"] as? String == refundID)
+            #expect(movements(entry) == [lotID: ["-30.000", "0.000"]])
+            var purchase = try await purchaseAnswer(account, purchaseID)
+            #expect(purchase["refundedCredits"] as? String == "30.000")
+            #expect(purchase["refundedAmount"] as? String == "6.00")
+            #expect(await gateway.refunds.count == 1)
+
+            // A replay answers the same and moves nothing.
+            var before = try await books(of: account)
+            let replayed = try await refund(account, purchaseID, 30, key: "refund-1")
+            #expect(replayed.status == 201)
+            #expect(replayed.body == refunded.body)
+            #expect(try await books(of: account) == before)
+            #expect(await gateway.refunds.count == 1)
+
+            // The operator refunds too; the amount is the share of the credits refunded so far.
+            let byOperator = try await refund(account, purchaseID, 10, token: Harness.operatorToken)
+            #expect(byOperator.status == 201, "\(byOperator)")
+            #expect(try byOperator.string("amount") == share(of: 2_000, 100, before: 30, refunding: 10))
+            #expect(try byOperator.string("amount") == "2.00")
+            #expect(try await account.figures() == ["40.000", "0.000", "20.000", "60.000"])
+
+            // 40 are unused: more is refused, naming credits, and nothing is written.
+            before = try await books(of: account)
+            let tooMany = try await refund(account, purchaseID, 41)
+            #expect(tooMany.status == 422, "\(tooMany)")
+            #expect(try tooMany.errorFields() == ["credits"])
+            for credits in ["0", "-5"] {
+                let bad = try await refund(account, purchaseID, credits)
+                #expect(bad.status == 422, "\(bad)")
+                #expect(try bad.errorFields() == ["credits"])
+            }
+            // Who may not refund.
+            let other = try await harness.makeAccount()
+            let path = "/v1/accounts/\(account.id)/purchases/\(purchaseID)/refunds"
+            #expect(try await harness.call(.post, path, token: other.ownerToken, json: #"{"credits":1}"#).status == 404)
+            #expect(try await refund(other, purchaseID, 1).status == 404)
+            #expect(try await refund(account, purchaseID, 1, token: try await account.person("admin")).status == 403)
+            #expect(try await refund(account, purchaseID, 1, token: try await account.apiKey()).status == 403)
+            #expect(try await refund(account, "pur_missing", 1).status == 404)
+            #expect(try await books(of: account) == before)
+            #expect(await gateway.refunds.count == 2)
+
+            // A super admin may.
+            let bySuperAdmin = try await refund(account, purchaseID, 5, token: try await account.person("super_admin"))
+            #expect(bySuperAdmin.status == 201, "\(bySuperAdmin)")
+            #expect(try bySuperAdmin.string("amount") == "1.00")
+
+            // A declined purchase paid nothing: nothing to refund.
+            #expect(try await account.buy(100, card: SandboxPaymentGateway.declinedCard).status == 402)
+            let declined = try #require(
+                try await account.get("/purchases").items().first(where: { $0["status"] as? String == "declined" })
+            )
+            let declinedID = try #require(declined["id"] as? String)
+            before = try await books(of: account)
+            let notPaid = try await refund(account, declinedID, 10)
+            #expect(notPaid.status == 422, "\(notPaid)")
+            #expect(try notPaid.errorFields() == ["purchase"])
+            #expect(try await books(of: account) == before)
+
+            purchase = try await purchaseAnswer(account, purchaseID)
+            #expect(purchase["refundedCredits"] as? String == "45.000")
+            #expect(purchase["refundedAmount"] as? String == "9.00")
+            #expect(try await account.figures() == ["35.000", "0.000", "20.000", "55.000"])
+            #expect(await gateway.refunds.count == 3)
+            try await expectBooksAgree(harness)
+        }
+    }
+
+    /// A refund the card's bank refuses (sandbox card …5126) is 402 `refund-declined`,
+    /// and its credits are back in their lot: the wallet is as before.
+    @Test func aRefusedRefundPutsTheCreditsBack() async throws {
+        let clock = ManualTime(Self.start)
+        let gateway = SandboxPaymentGateway()
+        try await Harness.run(gateway: gateway, time: clock) { harness in
+            let account = try await harness.makeAccount()
+            let bought = try await account.buy(100, card: SandboxPaymentGateway.refundFailsCard)
+            #expect(bought.status == 201, "\(bought)")
+            let purchaseID = try bought.string("id")
+            let lotID = try purchaseLot(purchaseID, in: try await account.get("/lots").items())
+
+            let refused = try await refund(account, purchaseID, 30)
+            #expect(refused.status == 402, "\(refused)")
+            #expect(refused.contentType == "application/problem+json")
+            #expect(try refused.string("type").hasSuffix("refund-declined"))
+            #expect(try refused.string("declineCode") == "refund_failed")
+            #expect(try await account.figures() == ["100.000", "0.000", "0.000", "100.000"])
+            let lots = try await account.get("/lots").items()
+            #expect(lots.first?["id"] as? String == lotID)
+            #expect(lots.first?["remaining"] as? String == "100.000")
+            let purchase = try await purchaseAnswer(account, purchaseID)
+            #expect(purchase["refundedCredits"] as? String == "0.000")
+            #expect(purchase["refundedAmount"] as? String == "0.00")
+            // Out and back in, on the same lot.
+            let ledger = try await account.get("/ledger").items()
+            #expect(ledger.map { $0["kind"] as? String } == ["refund", "refund", "purchase"])
+            #expect(ledger.prefix(2).map { $0["credits"] as? String } == ["30.000", "-30.000"])
+            #expect(ledger.prefix(2).map(movements) == [[lotID: ["30.000", "0.000"]], [lotID: ["-30.000", "0.000"]]])
+            #expect(await gateway.refunds.isEmpty)
+            try await expectBooksAgree(harness)
+        }
+    }
+
+    /// A refund whose answer is lost (sandbox card …0259) is 502 `refund-unsettled` with
+    /// its credits already out; a retry with the same key, or the reconciler, settles it —
+    /// given back once, debited once.
+    @Test func anUnsettledRefundIsSettledByARetryOrTheReconciler() async throws {
+        let clock = ManualTime(Self.start)
+        let gateway = SandboxPaymentGateway()
+        try await Harness.run(gateway: gateway, time: clock) { harness in
+            let account = try await harness.makeAccount()
+            // The card loses the first answer of its payment too.
+            var bought = try await account.buy(100, card: SandboxPaymentGateway.lostAnswerCard, key: "buy-lost")
+            #expect(bought.status == 502, "\(bought)")
+            for _ in 0..<3 where bought.status != 201 {
+                bought = try await account.buy(100, card: SandboxPaymentGateway.lostAnswerCard, key: "buy-lost")
+            }
+            try #require(bought.status == 201, "\(bought)")
+            let purchaseID = try bought.string("id")
+            #expect(try await account.figures() == ["100.000", "0.000", "0.000", "100.000"])
+
+            let lost = try await refund(account, purchaseID, 30, key: "refund-lost")
+            #expect(lost.status == 502, "\(lost)")
+            #expect(try lost.string("type").hasSuffix("refund-unsettled"))
+            #expect(try await account.figures() == ["70.000", "0.000", "0.000", "70.000"])
+            #expect(try await purchaseAnswer(account, purchaseID)["refundedCredits"] as? String == "0.000")
+
+            let retried = try await refund(account, purchaseID, 30, key: "refund-lost")
+            #expect(retried.status == 201, "\(retried)")
+            #expect(try retried.string("status") == "succeeded")
+            #expect(try retried.string("credits") == "30.000")
+            #expect(try retried.string("amount") == "6.00")
+            #expect(try await refund(account, purchaseID, 30, key: "refund-lost").body == retried.body)
+            #expect(try await account.figures() == ["70.000", "0.000", "0.000", "70.000"])
+            #expect(try await refundEntries(account).map { $0["credits"] as? String } == ["-30.000"])
+            var purchase = try await purchaseAnswer(account, purchaseID)
+            #expect(purchase["refundedCredits"] as? String == "30.000")
+            #expect(purchase["refundedAmount"] as? String == "6.00")
+            #expect(await gateway.refunds.count == 1)
+
+            // Without a key, the reconciler settles it.
+            let unkeyed = try await refund(account, purchaseID, 20)
+            #expect(unkeyed.status == 502, "\(unkeyed)")
+            #expect(try await account.figures()[0] == "50.000")
+            clock.advance(seconds: 1)
+            #expect(try await harness.tally.lots.reconcileRefunds(olderThanSeconds: 0) == 1)
+            #expect(try await harness.tally.lots.reconcileRefunds(olderThanSeconds: 0) == 0)
+            purchase = try await purchaseAnswer(account, purchaseID)
+            #expect(purchase["refundedCredits"] as? String == "50.000")
+            #expect(purchase["refundedAmount"] as? String == "10.00")
+            #expect(try await account.figures() == ["50.000", "0.000", "0.000", "50.000"])
+            #expect(try await refundEntries(account).count == 2)
+            #expect(await gateway.refunds.count == 2)
+            try await expectBooksAgree(harness)
+        }
+    }
+
+    // MARK: Adjustments
+
+    /// The operator adds credits as a lot of source `adjustment`, or removes them like a
+    /// charge; never below the available credits, always with a reason.
+    @Test func theOperatorAdjustsCreditsWithAReason() async throws {
+        let clock = ManualTime(Self.start)
+        try await Harness.run(time: clock) { harness in
+            let account = try await harness.makeAccount()
+            #expect(try await account.buy(100).status == 201)
+
+            let added = try await account.post("/adjustments", #"{"credits":25,"reason":"goodwill"}"#, token: Harness.operatorToken)
+            #expect(added.status == 201, "\(added)")
+            let adjustmentID = try added.string("id")
+            #expect(try added.string("credits") == "25.000")
+            #expect(try added.string("reason") == "goodwill")
+            #expect(try added.string("createdAt") == iso(Self.start))
+            let lot = try #require(
+                try await account.get("/lots").items().first(where: { $0["source"] as? String == "adjustment" })
+            )
+            #expect(lot["sourceId"] as? String == adjustmentID)
+            #expect(lot["credits"] as? String == "25.000")
+            #expect(lot["remaining"] as? String == "25.000")
+            #expect(lot["costCents"] as? Int == 0)
+            var entry = try #require(try await account.get("/ledger").items().first)
+            #expect(entry["kind"] as? String == "adjustment")
+            #expect(entry["credits"] as? String == "25.000")
+            #expect(entry["reference"] as? String == adjustmentID)
+            let adjustmentLot = try #require(lot["id"] as? String)
+            #expect(movements(entry) == [adjustmentLot: ["25.000", "0.000"]])
+
+            let removed = try await account.post("/adjustments", #"{"credits":-10,"reason":"double credit"}"#, token: Harness.operatorToken)
+            #expect(removed.status == 201, "\(removed)")
+            #expect(try removed.string("credits") == "-10.000")
+            entry = try #require(try await account.get("/ledger").items().first)
+            #expect(entry["kind"] as? String == "adjustment")
+            #expect(entry["credits"] as? String == "-10.000")
+            #expect(entry["total"] as? String == "-10.000")
+            // Taken from one lot: the first in draw order keeps more than 10.
+            #expect(Array(movements(entry).values) == [["-10.000", "0.000"]])
+            #expect(try await account.figures() == ["115.000", "0.000", "0.000", "115.000"])
+
+            // Refused, naming the field, and nothing written.
+            var before = try await books(of: account)
+            let cases: [(body: String, field: String)] = [
+                (#"{"credits":-116,"reason":"too much"}"#, "credits"),
+                (#"{"credits":0,"reason":"nothing"}"#, "credits"),
+                (#"{"credits":1000001,"reason":"too much"}"#, "credits"),
+                (#"{"credits":5}"#, "reason"),
+                (#"{"credits":5,"reason":"  "}"#, "reason"),
+            ]
+            for (body, field) in cases {
+                let reply = try await account.post("/adjustments", body, token: Harness.operatorToken)
+                #expect(reply.status == 422, "\(body): \(reply)")
+                #expect(try reply.errorFields() == [field], "\(body): \(reply)")
+            }
+            let body = #"{"credits":5,"reason":"mine"}"#
+            #expect(try await account.post("/adjustments", body).status == 403)
+            #expect(try await account.post("/adjustments", body, token: try await account.apiKey()).status == 403)
+            #expect(try await books(of: account) == before)
+
+            // Held credits are not available: they cannot be adjusted away.
+            let hold = try await account.post("/holds", #"{"feature":"calls","credits":100}"#)
+            #expect(hold.status == 201, "\(hold)")
+            before = try await books(of: account)
+            let underHeld = try await account.post("/adjustments", #"{"credits":-20,"reason":"r"}"#, token: Harness.operatorToken)
+            #expect(underHeld.status == 422, "\(underHeld)")
+            #expect(try underHeld.errorFields() == ["credits"])
+            #expect(try await books(of: account) == before)
+            #expect(try await account.post("/holds/\(try hold.string("id"))/release", "").status == 200)
+            #expect(try await account.figures() == ["115.000", "0.000", "0.000", "115.000"])
+            try await expectBooksAgree(harness)
+        }
+    }
+}
+
+// MARK: Helpers
+
+/// How API answers write a time (whole seconds, UTC).
+private func iso(_ date: Date) -> String {
+    ISO8601DateFormatter().string(from: date)
+}
+
+/// What a ledger entry did to each lot: lot id → [credits, held].
+private func movements(_ entry: [String: Any]) -> [String: [String]] {
+    let lots = entry["lots"] as? [[String: Any]] ?? []
+    var moved: [String: [String]] = [:]
+    for movement in lots {
+        moved[movement["lot"] as? String ?? "?"] = [movement["credits"] as? String ?? "?", movement["held"] as? String ?? "?"]
+    }
+    return moved
+}
+
+/// The id of the lot a purchase's credits became.
+private func purchaseLot(_ purchaseID: String, in lots: [[String: Any]]) throws -> String {
+    let lot = try #require(lots.first(where: { $0["sourceId"] as? String == purchaseID }), "no lot of \(purchaseID)")
+    return try #require(lot["id"] as? String)
+}
+
+/// What a refund gives back, as the API writes it, for a purchase of `credits` at `cents`.
+private func share(of cents: Int64, _ credits: Int64, before: Int64, refunding: Int64) -> String {
+    RefundAmount.cents(
+        price: Money(cents: cents),
+        credits: Credits(whole: credits),
+        refundedBefore: Credits(whole: before),
+        refunding: Credits(whole: refunding)
+    ).description
+}
+
+/// Everything a refused request must leave as it was: the wallet, lots, ledger and purchases.
+private func books(of account: TestAccount) async throws -> [String] {
+    var bodies: [String] = []
+    for path in ["/wallet", "/lots", "/ledger", "/purchases"] {
+        let reply = try await account.get(path)
+        try #require(reply.status == 200, "\(path): \(reply)")
+        bodies.append(reply.body)
+    }
+    return bodies
+}
+
+/// The account's notifications about expiring credits, newest first.
+private func creditNotices(_ account: TestAccount, token: String? = nil) async throws -> [(kind: String, message: String)] {
+    let reply = try await account.get("/notifications", token: token)
+    return try reply.items().compactMap { item in
+        guard let kind = item["kind"] as? String, kind.hasPrefix("credits_") else { return nil }
+        return (kind, item["message"] as? String ?? "")
+    }
+}
+
+private func refund(
+    _ account: TestAccount,
+    _ purchaseID: String,
+    _ credits: some CustomStringConvertible,
+    token: String? = nil,
+    key: String? = nil
+)
+    async throws -> Reply
+{
+    try await account.post("/purchases/\(purchaseID)/refunds", #"{"credits":\#(credits)}"#, token: token, key: key)
+}
+
+/// The account's `refund` ledger entries, newest first.
+private func refundEntries(_ account: TestAccount) async throws -> [[String: Any]] {
+    try await account.get("/ledger").items().filter { $0["kind"] as? String == "refund" }
+}
+
+private func purchaseAnswer(_ account: TestAccount, _ purchaseID: String) async throws -> [String: Any] {
+    let purchases = try await account.get("/purchases").items()
+    return try #require(purchases.first(where: { $0["id"] as? String == purchaseID }), "no purchase \(purchaseID)")
+}
+
+/// The lots agree with their wallets and their movements, and the wallets with their ledgers.
+private func expectBooksAgree(_ harness: Harness) async throws {
+    #expect(try await harness.tally.store.verifyLots() == [])
+    #expect(try await harness.tally.store.verifyWallets().isEmpty)
+}
+
+extension TestAccount {
+    /// The wallet's figures, read with `token`: available, held, used, total.
+    fileprivate func figures(token: String) async throws -> [String] {
+        let wallet = try await self.wallet(token: token).object
+        return ["available", "held", "used", "total"].map { wallet[$0] as? String ?? "?" }
+    }
+}
