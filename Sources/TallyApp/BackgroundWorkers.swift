@@ -36,12 +36,14 @@ public struct BackgroundWorker: Service {
         [
             BackgroundWorker(name: "hold sweeper", logger: tally.logger) { try await tally.holds.expire() },
             BackgroundWorker(name: "auto-recharge", logger: tally.logger) { try await tally.autoRecharges.runDue() },
-            BackgroundWorker(name: "payment reconciler", logger: tally.logger, intervalSeconds: 10) {
-                try await tally.purchases.reconcile() + tally.lots.reconcileRefunds()
+            BackgroundWorker(name: "payment reconciler", logger: tally.logger, intervalSeconds: tally.settling.intervalSeconds) {
+                let after = tally.settling.paymentsAfterSeconds
+                return try await tally.purchases.reconcile(olderThanSeconds: after)
+                    + tally.lots.reconcileRefunds(olderThanSeconds: after)
             },
             BackgroundWorker(name: "credit expiry", logger: tally.logger, intervalSeconds: 5) { try await tally.lots.expire() },
-            BackgroundWorker(name: "message reconciler", logger: tally.logger, intervalSeconds: 10) {
-                try await tally.sms.reconcile()
+            BackgroundWorker(name: "message reconciler", logger: tally.logger, intervalSeconds: tally.settling.intervalSeconds) {
+                try await tally.sms.reconcile(settling: tally.settling)
             },
             BackgroundWorker(name: "webhook delivery", logger: tally.logger) { try await tally.webhooks.deliverDue() },
         ]

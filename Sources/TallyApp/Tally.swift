@@ -53,6 +53,7 @@ public struct Tally: Sendable {
     public let autoRecharges: AutoRecharges
     public let webhooks: Webhooks
     public let lots: Lots
+    public let settling: Settling
 
     public init(
         store: any Store,
@@ -65,8 +66,10 @@ public struct Tally: Sendable {
         passwords: PasswordHasher = PasswordHasher(),
         loginThrottle: LoginThrottle = LoginThrottle(),
         webhookAddresses: WebhookAddressPolicy = .allowPrivate,
-        creditExpiryNotice: Duration = .seconds(7 * 86_400)
+        creditExpiryNotice: Duration = .seconds(7 * 86_400),
+        settling: Settling = Settling()
     ) {
+        self.settling = settling
         let providers = providers.bounded(by: deadlines)
         self.store = store
         self.logger = logger

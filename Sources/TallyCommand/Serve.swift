@@ -13,7 +13,9 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             The operator token is read from the environment variable TALLY_OPERATOR_TOKEN; \
             TALLY_WEBHOOK_PRIVATE_ADDRESSES=deny refuses webhook URLs on loopback or private addresses; \
-            TALLY_SECURE_COOKIES=1 marks the web app's cookies Secure (set it when Tally runs behind HTTPS). \
+            TALLY_SECURE_COOKIES=1 marks the web app's cookies Secure (set it when Tally runs behind HTTPS); \
+            TALLY_SETTLE_SECONDS=N makes the reconcilers settle orphaned payments, refunds and messages after N \
+            seconds instead of a minute or more (for crash drills: keep it above the provider deadlines in production). \
             The database is created and migrated on first start.
             """
     )
@@ -33,12 +35,18 @@ struct Serve: AsyncParsableCommand {
         guard let webhookAddresses = WebhookAddressPolicy.fromEnvironment(environment) else {
             throw ValidationError("TALLY_WEBHOOK_PRIVATE_ADDRESSES must be allow or deny")
         }
+        var settling = Settling()
+        if let text = environment["TALLY_SETTLE_SECONDS"] {
+            guard let seconds = Int(text), seconds > 0 else { throw ValidationError("TALLY_SETTLE_SECONDS must be a whole number of seconds") }
+            settling = .after(seconds: seconds)
+        }
         let store = try await database.openStore()
         let tally = Tally(
             store: store,
             logger: logger,
             operatorToken: environment["TALLY_OPERATOR_TOKEN"],
-            webhookAddresses: webhookAddresses
+            webhookAddresses: webhookAddresses,
+            settling: settling
         )
         try await buildApplication(tally: tally, host: host, port: port).runService()
     }

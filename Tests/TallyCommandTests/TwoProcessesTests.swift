@@ -447,7 +447,7 @@ final class ServeProcess: @unchecked Sendable {
     let base: URL
     let logPath: String
 
-    init(tally: TallyExecutable, database: String, token: String, name: String) throws {
+    init(tally: TallyExecutable, database: String, token: String, name: String, environment: [String: String] = [:]) throws {
         let port = try freeLoopbackPort()
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("tally-serve-\(name)-\(UUID().uuidString).log")
         logPath = log.path
@@ -455,7 +455,7 @@ final class ServeProcess: @unchecked Sendable {
         process = try tally.launch(
             ["serve", "--host", "127.0.0.1", "--port", "\(port)", "--database", database],
             log: log,
-            environment: ["TALLY_OPERATOR_TOKEN": token]
+            environment: environment.merging(["TALLY_OPERATOR_TOKEN": token]) { $1 }
         )
     }
 

@@ -26,6 +26,9 @@ final class FaultyStore: Store {
     private struct State {
         var faults: [Fault] = []
         var failedCommits = 0
+        /// Writes to let through before the next one fails, when armed.
+        var writesBeforeFault: Int?
+        var thrownWriteFaults = 0
     }
 
     private let base: any Store
@@ -49,6 +52,37 @@ final class FaultyStore: Store {
     ) {
         precondition(count > 0, "a fault refuses at least one commit")
         state.withLock { $0.faults.append(Fault(remaining: count, error: error, matches: matches)) }
+    }
+
+    /// Lets `count` writes through (commits, stored answers, payment intents, carrier
+    /// answers, purchases), then fails the next one before it reaches the database.
+    func failWrite(after count: Int) {
+        state.withLock { $0.writesBeforeFault = count }
+    }
+
+    /// Disarms `failWrite`.
+    func disarmWriteFault() {
+        state.withLock { $0.writesBeforeFault = nil }
+    }
+
+    /// How many faults `failWrite` threw so far.
+    var thrownWriteFaults: Int {
+        state.withLock { $0.thrownWriteFaults }
+    }
+
+    /// Throws when this write is the one `failWrite` chose.
+    private func write() throws {
+        let fails = state.withLock { state -> Bool in
+            guard let left = state.writesBeforeFault else { return false }
+            guard left > 0 else {
+                state.writesBeforeFault = nil
+                state.thrownWriteFaults += 1
+                return true
+            }
+            state.writesBeforeFault = left - 1
+            return false
+        }
+        if fails { throw InjectedFault() }
     }
 
     /// True when the transaction ends a hold (a capture or a release).
@@ -75,6 +109,7 @@ final class FaultyStore: Store {
     // MARK: Wallet and ledger
 
     func commit(_ transaction: WalletTransaction) async throws -> WalletBalance {
+        try write()
         if let error = fault(for: transaction) { throw error }
         return try await base.commit(transaction)
     }
@@ -162,7 +197,10 @@ final class FaultyStore: Store {
         try await base.deletePaymentMethod(id, account: account, at: at)
     }
 
-    func recordPurchase(_ purchase: Purchase) async throws { try await base.recordPurchase(purchase) }
+    func recordPurchase(_ purchase: Purchase) async throws {
+        try write()
+        try await base.recordPurchase(purchase)
+    }
 
     func purchases(account: AccountID, limit: Int, after: LogCursor?) async throws -> [Purchase] {
         try await base.purchases(account: account, limit: limit, after: after)
@@ -177,7 +215,10 @@ final class FaultyStore: Store {
         try await base.releaseRechargeIntent(id, account: account)
     }
 
-    func recordPaymentIntent(_ intent: PaymentIntent) async throws { try await base.recordPaymentIntent(intent) }
+    func recordPaymentIntent(_ intent: PaymentIntent) async throws {
+        try write()
+        try await base.recordPaymentIntent(intent)
+    }
 
     func claimStalePaymentIntents(createdBefore: Date, at: Date, leaseSeconds: Int, limit: Int) async throws -> [PaymentIntent] {
         try await base.claimStalePaymentIntents(createdBefore: createdBefore, at: at, leaseSeconds: leaseSeconds, limit: limit)
@@ -189,7 +230,8 @@ final class FaultyStore: Store {
     func expiredHolds(at: Date, limit: Int) async throws -> [Hold] { try await base.expiredHolds(at: at, limit: limit) }
 
     func recordSMSOutcome(_ outcome: SMSOutcome, hold: HoldID, account: AccountID, at: Date) async throws -> Bool {
-        try await base.recordSMSOutcome(outcome, hold: hold, account: account, at: at)
+        try write()
+        return try await base.recordSMSOutcome(outcome, hold: hold, account: account, at: at)
     }
 
     func smsSend(account: AccountID, idempotencyKey: String) async throws -> SMSSend? {
@@ -304,6 +346,7 @@ final class FaultyStore: Store {
     }
 
     func completeIdempotencyKey(_ response: IdempotentResponse, account: AccountID, at: Date) async throws {
+        try write()
         try await base.completeIdempotencyKey(response, account: account, at: at)
     }
 

@@ -234,6 +234,20 @@ public struct CreditChecks: Sendable {
             )
         } catch StoreError.conflict {
             throw TallyError.conflict("the credit check took longer than its hold; nothing was charged")
+        } catch {
+            // The charge did not land: give the held credits back now rather than when the
+            // hold expires (if this fails too, the hold sweeper does it).
+            _ = try? await meter.store.commit(
+                WalletTransaction(
+                    accountID: account,
+                    postings: [
+                        Posting(id: meter.ledgerID(), kind: .release, change: .release(total), reference: holdID.rawValue, hold: holdID)
+                    ],
+                    records: [.settleHold(holdID, status: .released, capturedCredits: .zero)],
+                    at: meter.time.now()
+                )
+            )
+            throw error
         }
         return outcome
     }

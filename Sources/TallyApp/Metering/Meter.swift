@@ -8,7 +8,7 @@ struct Meter: Sendable {
     let time: any TimeSource
     let ids: any IDSource
     /// How long a feature's own hold lives before the sweeper releases it.
-    static let featureHoldSeconds: TimeInterval = 600
+    public static let featureHoldSeconds: TimeInterval = 600
 
     func ledgerID() -> LedgerEntryID { LedgerEntryID(ids.make("led")) }
 

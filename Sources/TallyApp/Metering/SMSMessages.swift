@@ -182,17 +182,17 @@ public struct SMSMessages: Sendable {
     /// Why a message whose carrier answer was never written is not charged.
     static let lostAnswer = "the carrier's answer was lost; nothing was charged"
 
-    /// Settles what requests left unsettled: messages whose carrier answered over 30 s ago
+    /// Settles what requests left unsettled: messages whose carrier answered over 30 s ago (by default)
     /// (their request's commit failed or it crashed), and messages that never got an
     /// answer written by the time their hold would have expired (released, not charged:
     /// Tally charges only for a message it knows was sent). Each message's answer is stored
     /// for its key, so a retry learns it and never sends again. What the message reconciler runs.
-    public func reconcile(limit: Int = 100) async throws -> Int {
+    public func reconcile(limit: Int = 100, settling: Settling = Settling()) async throws -> Int {
         let now = meter.time.now()
         var settled = 0
         let pending = try await meter.store.unsettledSMS(
-            answeredBefore: now.addingTimeInterval(-30),
-            unansweredBefore: now.addingTimeInterval(-Meter.featureHoldSeconds),
+            answeredBefore: now.addingTimeInterval(-settling.messagesAnsweredAfterSeconds),
+            unansweredBefore: now.addingTimeInterval(-settling.messagesUnansweredAfterSeconds),
             limit: limit
         )
         for send in pending {
