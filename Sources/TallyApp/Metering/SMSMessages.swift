@@ -115,14 +115,22 @@ public struct SMSMessages: Sendable {
             } catch StoreError.duplicate(field: "idempotency_key") {
                 throw TallyError.messageUnsettled(entry.id)
             }
-            let outcome: SMSOutcome
-            switch try? await gateway.send(to: number, body: request.body) {
-            case .sent: outcome = .sent
-            case .failed(let reason): outcome = .failed(reason: reason)
-            case nil: outcome = .failed(reason: "the carrier did not answer")
-            }
             // From here on the carrier may have the message: whatever fails, the key is kept
             // and the reconciler settles the hold from this record.
+            let outcome: SMSOutcome
+            do {
+                outcome = Self.outcome(try await gateway.send(to: number, body: request.body, reference: send.holdID.rawValue))
+            } catch {
+                // The answer was lost: ask the carrier what became of the message. Still no
+                // answer: the message reconciler asks again.
+                let known: SMSDelivery?
+                do {
+                    known = try await gateway.delivery(reference: send.holdID.rawValue, to: number)
+                } catch {
+                    throw TallyError.messageUnsettled(entry.id)
+                }
+                outcome = Self.outcome(known)
+            }
             do {
                 _ = try await meter.store.recordSMSOutcome(outcome, hold: send.holdID, account: account, at: meter.time.now())
                 send.outcome = outcome
@@ -182,22 +190,55 @@ public struct SMSMessages: Sendable {
     /// Why a message whose carrier answer was never written is not charged.
     static let lostAnswer = "the carrier's answer was lost; nothing was charged"
 
-    /// Settles what requests left unsettled: messages whose carrier answered over 30 s ago (by default)
-    /// (their request's commit failed or it crashed), and messages that never got an
-    /// answer written by the time their hold would have expired (released, not charged:
-    /// Tally charges only for a message it knows was sent). Each message's answer is stored
-    /// for its key, so a retry learns it and never sends again. What the message reconciler runs.
+    /// What the carrier says became of a message whose answer was lost: `.some(nil)` when it
+    /// never got it, `nil` when it does not answer.
+    private func askCarrier(about send: SMSSend) async -> SMSDelivery?? {
+        guard case .success(let number) = PhoneNumber.parse(send.line.phone ?? "") else { return .some(nil) }
+        do {
+            return .some(try await gateway.delivery(reference: send.holdID.rawValue, to: number))
+        } catch {
+            return nil
+        }
+    }
+
+    /// What Tally records of a carrier's answer.
+    static func outcome(_ delivery: SMSDelivery?) -> SMSOutcome {
+        switch delivery {
+        case .sent: .sent
+        case .failed(let reason): .failed(reason: reason)
+        case nil: .failed(reason: "the carrier never got the message")
+        }
+    }
+
+    /// Settles what requests left unsettled: messages whose carrier answered over 30 s ago
+    /// (by default; their request's commit failed or it crashed), and messages whose carrier
+    /// answer was never written — the carrier is asked what became of them and they are
+    /// charged once if it sent them; if it cannot say by the time their hold would have
+    /// expired, they are released, not charged (Tally charges only for a message it knows
+    /// was sent). Each message's answer is stored for its key, so a retry learns it and
+    /// never sends again. What the message reconciler runs.
     public func reconcile(limit: Int = 100, settling: Settling = Settling()) async throws -> Int {
         let now = meter.time.now()
         var settled = 0
         let pending = try await meter.store.unsettledSMS(
             answeredBefore: now.addingTimeInterval(-settling.messagesAnsweredAfterSeconds),
-            unansweredBefore: now.addingTimeInterval(-settling.messagesUnansweredAfterSeconds),
+            unansweredBefore: now.addingTimeInterval(-settling.messagesAnsweredAfterSeconds),
             limit: limit
         )
-        for send in pending {
+        for var send in pending {
             guard let hold = try await meter.store.hold(send.holdID, account: send.accountID), hold.status == .active else {
                 continue
+            }
+            if send.outcome == nil {
+                // The carrier's answer was never recorded: ask it what became of the message.
+                if let known = await askCarrier(about: send) {
+                    let outcome = Self.outcome(known)
+                    _ = try await meter.store.recordSMSOutcome(outcome, hold: send.holdID, account: send.accountID, at: now)
+                    send.outcome = outcome
+                } else if send.createdAt > now.addingTimeInterval(-settling.messagesUnansweredAfterSeconds) {
+                    // No answer yet: asked again next time, until the hold's life is over.
+                    continue
+                }
             }
             // The key's claim may have been taken over meanwhile: the answer is written unfenced.
             let claim = send.idempotencyKey.map { (key: $0, token: Int64?.none) }

@@ -22,7 +22,8 @@ public protocol CreditBureau: Sendable {
 }
 
 /// The sandbox bureau: score and DTI derived deterministically from the phone
-/// number; a number ending in `9999` makes the bureau fail.
+/// number; a number ending in `9999` makes the bureau fail, `9998` makes it never answer
+/// (the call runs into its deadline), `9997` makes it answer after one second.
 public struct SandboxCreditBureau: CreditBureau {
     public static let failingLastFour = "9999"
 
@@ -32,6 +33,7 @@ public struct SandboxCreditBureau: CreditBureau {
         if phone.lastFourDigits == Self.failingLastFour {
             throw ProviderFailure("the credit bureau could not complete the check")
         }
+        try await SandboxFault(phone.lastFourDigits, slow: "9997", silent: "9998", error: Self.failingLastFour).play("the credit bureau")
         let seed = Self.fnv1a(phone.e164)
         let score = 300 + Int(seed % 551)
         let dti = 5 + Int((seed / 551) % 56)

@@ -34,11 +34,15 @@ public protocol PhoneVerifier: Sendable {
 }
 
 /// The sandbox email verifier: an address whose domain ends in `.invalid` is
-/// undeliverable; every other syntactically valid address is deliverable.
+/// undeliverable; every other syntactically valid address is deliverable. Its faults, by
+/// local part: `sandbox-slow@…` answers after one second, `sandbox-silent@…` never
+/// answers (the call runs into its deadline), `sandbox-error@…` fails at once.
 public struct SandboxEmailVerifier: EmailVerifier {
     public init() {}
 
     public func verify(_ address: EmailAddress) async throws -> EmailVerdict {
+        try await SandboxFault(address.localPart.lowercased(), slow: "sandbox-slow", silent: "sandbox-silent", error: "sandbox-error")
+            .play("the email verifier")
         if address.domain == "invalid" || address.domain.hasSuffix(".invalid") {
             return EmailVerdict(deliverable: false, reason: "the domain does not accept mail")
         }
@@ -47,11 +51,41 @@ public struct SandboxEmailVerifier: EmailVerifier {
 }
 
 /// The sandbox phone verifier: every number that passes the offline number plan is valid.
+/// Its faults, by the last four digits: `0002` answers after one second, `0003` never
+/// answers (the call runs into its deadline), `0004` fails at once.
 public struct SandboxPhoneVerifier: PhoneVerifier {
     public init() {}
 
     public func verify(_ number: PhoneNumber) async throws -> PhoneVerdict {
-        PhoneVerdict(valid: true, reason: nil)
+        try await SandboxFault(number.lastFourDigits, slow: "0002", silent: "0003", error: "0004").play("the phone verifier")
+        return PhoneVerdict(valid: true, reason: nil)
+    }
+}
+
+/// A sandbox provider's documented fault for a test value: answer slowly, never answer, fail.
+struct SandboxFault {
+    enum Kind { case none, slow, silent, error }
+    let kind: Kind
+
+    init(_ value: String, slow: String, silent: String, error: String) {
+        kind =
+            switch value {
+            case slow: .slow
+            case silent: .silent
+            case error: .error
+            default: .none
+            }
+    }
+
+    func play(_ provider: String) async throws {
+        switch kind {
+        case .none: return
+        case .slow: try await Task.sleep(for: .seconds(1))
+        case .silent:
+            try await Task.sleep(for: .seconds(86_400))
+            throw ProviderFailure("\(provider) did not answer")
+        case .error: throw ProviderFailure("\(provider) failed")
+        }
     }
 }
 
