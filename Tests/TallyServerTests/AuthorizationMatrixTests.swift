@@ -21,14 +21,16 @@ import Testing
 ///   refusal cannot pass for an allowance.
 ///
 /// Who is allowed comes from `table(_:)`, written by hand from the contract, never from
-/// the `callers` text of the OpenAPI document. The document (which `OperationsTests`
-/// keeps equal to the router) only checks that the table has one row per served operation
-/// and none for anything else, so a new route without a row fails here.
+/// the OpenAPI document's text. The document (which `OperationsTests` keeps equal to the
+/// router) only checks that the table has one row per served operation and none for
+/// anything else, so a new route without a row fails here, and that every status a caller
+/// gets is one the document lists for the operation.
 @Suite("Authorization matrix")
 struct AuthorizationMatrixTests {
     @Test func everyOperationAnswersEveryCallerAsTheContractSays() async throws {
         try await Harness.run { harness in
             let (fixture, principals) = try await Self.setUp(harness)
+            let documented = try Self.documentedStatuses()
             for row in Self.table(fixture) {
                 for caller in Caller.allCases {
                     var token = principals.tokens[caller]
@@ -39,6 +41,10 @@ struct AuthorizationMatrixTests {
                     let reply = try await harness.call(row.method, row.path, token: token, json: row.json)
                     let expected = row.expectedStatus(for: caller)
                     let call = "\(row.method.rawValue) \(row.path) as \(caller)"
+                    #expect(
+                        documented[row.operation]?.contains(reply.status) == true,
+                        "\(call): \(reply.status) is not among the statuses /openapi.json documents for \(row.operation)"
+                    )
                     #expect(
                         reply.status == expected,
                         "\(call): expected \(expected) (\(row.reason(for: caller))), got \(reply.status): \(Self.excerpt(reply.body))"
@@ -53,6 +59,20 @@ struct AuthorizationMatrixTests {
                 }
             }
         }
+    }
+
+    /// The statuses /openapi.json documents for each operation (`POST /v1/accounts`).
+    static func documentedStatuses() throws -> [String: Set<Int>] {
+        let document = try JSONSerialization.jsonObject(with: Data(openAPIDocumentJSON())) as? [String: Any]
+        let paths = try #require(document?["paths"] as? [String: [String: Any]], "no paths in /openapi.json")
+        var statuses: [String: Set<Int>] = [:]
+        for (path, operations) in paths {
+            for (method, operation) in operations {
+                let responses = (operation as? [String: Any])?["responses"] as? [String: Any] ?? [:]
+                statuses["\(method.uppercased()) \(path)"] = Set(responses.keys.compactMap { Int($0) })
+            }
+        }
+        return statuses
     }
 
     @Test func theMatrixHasOneRowPerServedOperationAndNoOther() throws {

@@ -1,7 +1,8 @@
 import Foundation
 
 /// The OpenAPI 3.1 description of every route, served at `/openapi.json`.
-/// A test checks it against the router, so it lists exactly the routes that exist.
+/// A test checks it against the router, so it lists exactly the routes that exist;
+/// `scripts/fuzz` checks every answer against it.
 enum OpenAPIDocument {
     static let operations: [Operation] =
         operationsOperations + accountOperations + walletOperations + purchaseOperations + lotOperations
@@ -29,43 +30,121 @@ enum OpenAPIDocument {
     }()
 
     static let schemas: [String: Schema] = [
-        "Problem": .object(
+        // TallyError.problem: RFC 9457, with the fields of some problems.
+        "Problem": .answer(
             [
                 ("type", .string()), ("title", .string()), ("status", .integer), ("detail", .string()),
-                ("errors", .array(.object([("field", .string()), ("reason", .string())]))),
+                ("errors", .array(.answer([("field", .string()), ("reason", .string())]))),
+                ("available", .credits), ("required", .credits), ("declineCode", .string()),
             ],
-            required: ["type", "title", "status", "detail"]
+            optional: ["errors", "available", "required", "declineCode"]
         ),
-        "Person": .object([
+        "Person": .answer([
             ("id", .string()), ("email", .string()), ("name", .string()),
             ("role", .oneOf(["owner", "super_admin", "admin", "member"])), ("account", .string()),
         ]),
-        "Card": .object(
+        "Card": .request(
             [("number", .string()), ("expMonth", .integer), ("expYear", .integer), ("cvc", .string())],
             required: ["number", "expMonth", "expYear", "cvc"]
         ),
-        "PaymentMethod": .object([
+        "PaymentMethod": .answer([
             ("id", .string()), ("brand", .string()), ("last4", .string()), ("expMonth", .integer),
             ("expYear", .integer), ("createdAt", .dateTime),
         ]),
-        "Purchase": .object([
+        "Purchase": .answer([
             ("id", .string()), ("credits", .credits), ("amount", .money), ("currency", .string()),
             ("status", .oneOf(["succeeded", "declined"])), ("origin", .oneOf(["purchase", "recharge"])),
-            ("paymentMethodId", .string()), ("failureReason", .string()), ("createdAt", .dateTime),
+            ("paymentMethodId", .nullable(.string())), ("failureReason", .nullable(.string())), ("createdAt", .dateTime),
             ("refundedCredits", .credits), ("refundedAmount", .money),
         ]),
-        "Wallet": .object([
+        "AutoRecharge": .answer([
+            ("enabled", .boolean), ("thresholdCredits", .nullable(.credits)), ("rechargeCredits", .nullable(.credits)),
+            ("paymentMethodId", .nullable(.string())), ("status", .oneOf(["on", "off"])),
+            ("lastResult", .nullable(.oneOf(["succeeded", "failed", "capped", "disabled"]))),
+            ("lastReason", .nullable(.string())), ("lastResultAt", .nullable(.dateTime)),
+            ("maxRechargesPerDay", .nullable(.integer)), ("maxSpendPerMonth", .nullable(.money)),
+        ]),
+        "Wallet": .answer([
             ("account", .string()), ("available", .credits), ("held", .credits), ("used", .credits),
-            ("total", .credits),
+            ("total", .credits), ("autoRecharge", .reference("AutoRecharge")),
+            ("nextExpiry", .nullable(.answer([("credits", .credits), ("at", .dateTime)]))),
+        ]),
+        "Contact": .request([("name", .string()), ("email", .string()), ("phone", .string())]),
+        "EmailCheck": .answer([
+            ("id", .string()), ("result", .oneOf(["valid", "invalid"])), ("reason", .nullable(.string())),
+            ("email", .string()), ("roleAccount", .boolean), ("credits", .credits),
+        ]),
+        "PhoneCheck": .answer([
+            ("id", .string()), ("result", .oneOf(["valid", "invalid"])), ("reason", .nullable(.string())),
+            ("iso", .nullable(.string())), ("e164", .nullable(.string())), ("credits", .credits),
+        ]),
+        "CreditCheck": .answer([
+            ("id", .string()), ("kind", .oneOf(["credit_score", "dti"])),
+            ("status", .oneOf(["completed", "skipped", "blocked", "failed"])), ("reason", .nullable(.string())),
+            ("creditScore", .nullable(.integer)), ("dtiPercent", .nullable(.integer)),
             (
-                "autoRecharge",
-                .object([
-                    ("enabled", .boolean), ("thresholdCredits", .nullable(.credits)),
-                    ("rechargeCredits", .nullable(.credits)), ("paymentMethodId", .nullable(.string())),
-                    ("status", .string()), ("lastResult", .nullable(.string())),
+                "validations",
+                // Left out until the validations ran (a skipped or blocked check has none).
+                .answer([("email", .reference("EmailCheck")), ("phone", .reference("PhoneCheck"))], optional: ["email", "phone"])
+            ),
+            ("credits", .credits), ("totalCredits", .credits),
+        ]),
+        "Hold": .answer([
+            ("id", .string()), ("feature", .string()), ("credits", .credits), ("capturedCredits", .credits),
+            ("reference", .string()), ("status", .oneOf(["active", "captured", "released", "expired"])),
+            ("expiresAt", .dateTime),
+        ]),
+        "EventConfig": .answer([
+            ("name", .string()), ("emailValidation", .boolean), ("phoneValidation", .boolean),
+            ("creditCheck", .oneOf(["none", "credit_score", "dti"])),
+            (
+                "disqualify",
+                .answer([
+                    ("invalidEmail", .boolean), ("invalidPhone", .boolean), ("minCreditScore", .nullable(.integer)),
+                    ("maxDtiPercent", .nullable(.integer)),
                 ])
             ),
-            ("nextExpiry", .nullable(.object([("credits", .credits), ("at", .dateTime)]))),
+            (
+                "routes",
+                .array(
+                    .answer([
+                        ("name", .string()), ("minCreditScore", .nullable(.integer)),
+                        ("maxCreditScore", .nullable(.integer)), ("maxDtiPercent", .nullable(.integer)),
+                    ])
+                )
+            ),
+            ("defaultRoute", .nullable(.string())),
+        ]),
+        "NewEventConfig": .request(
+            [
+                ("name", .string()), ("emailValidation", .boolean), ("phoneValidation", .boolean),
+                ("creditCheck", .oneOf(["none", "credit_score", "dti"])),
+                (
+                    "disqualify",
+                    .request([
+                        ("invalidEmail", .boolean), ("invalidPhone", .boolean), ("minCreditScore", .integer),
+                        ("maxDtiPercent", .integer),
+                    ])
+                ),
+                (
+                    "routes",
+                    .array(
+                        .request(
+                            [
+                                ("name", .string()), ("minCreditScore", .integer), ("maxCreditScore", .integer),
+                                ("maxDtiPercent", .integer),
+                            ],
+                            required: ["name"]
+                        )
+                    )
+                ),
+                ("defaultRoute", .string()),
+            ],
+            required: ["name"]
+        ),
+        "UsageGuard": .answer([
+            ("enabled", .boolean), ("maxRequests", .integer), ("windowSeconds", .integer), ("paused", .boolean),
+            ("pausedAt", .nullable(.dateTime)),
         ]),
     ]
 }

@@ -1,7 +1,7 @@
 /// Credit lots, grants, adjustments and refunds.
 extension OpenAPIDocument {
     static let lotSource = Schema.oneOf(["purchase", "recharge", "grant", "adjustment"])
-    static let lot = Schema.object([
+    static let lot = Schema.answer([
         ("id", .string()), ("source", lotSource), ("sourceId", .string()), ("credits", .credits),
         ("remaining", .credits), ("held", .credits), ("costCents", .integer), ("expiresAt", .nullable(.dateTime)),
         ("priority", .integer), ("reason", .nullable(.string())), ("createdAt", .dateTime),
@@ -12,50 +12,54 @@ extension OpenAPIDocument {
             method: "GET",
             path: "/v1/accounts/{account}/lots",
             summary: "The credit lots: those with credits remaining first, in the order debits draw them",
-            callers: "owner, super_admin, API key",
+            access: .reader,
             status: 200,
-            answer: .object([("items", .array(lot))])
+            answer: .items(lot)
         ),
         Operation(
             method: "POST",
             path: "/v1/accounts/{account}/grants",
             summary: "Grant free credits as a lot of their own (cost 0), with an optional expiry and priority (0 to 1000, default 100)",
-            callers: "operator",
-            request: .object(
-                [("credits", .credits), ("reason", .string()), ("expiresAt", .dateTime), ("priority", .integer)],
+            access: .operatorOnly,
+            request: .request(
+                [("credits", .creditsInput), ("reason", .string()), ("expiresAt", .dateTime), ("priority", .integer)],
                 required: ["credits", "reason"]
             ),
             status: 201,
-            answer: .object([
+            answer: .answer([
                 ("id", .string()), ("credits", .credits), ("remaining", .credits), ("reason", .string()),
                 ("expiresAt", .nullable(.dateTime)), ("priority", .integer), ("createdAt", .dateTime),
             ]),
-            idempotent: true
+            idempotent: true,
+            example: #"{"credits":"50","reason":"Welcome bonus","expiresAt":"2035-01-01T00:00:00Z","priority":10}"#
         ),
         Operation(
             method: "POST",
             path: "/v1/accounts/{account}/adjustments",
             summary: "Add (positive) or remove (negative) credits by hand, with a reason; never below zero available (422)",
-            callers: "operator",
-            request: .object([("credits", .credits), ("reason", .string())], required: ["credits", "reason"]),
+            access: .operatorOnly,
+            request: .request([("credits", .creditsInput), ("reason", .string())], required: ["credits", "reason"]),
             status: 201,
-            answer: .object([("id", .string()), ("credits", .credits), ("reason", .string()), ("createdAt", .dateTime)]),
-            idempotent: true
+            answer: .answer([("id", .string()), ("credits", .credits), ("reason", .string()), ("createdAt", .dateTime)]),
+            idempotent: true,
+            example: #"{"credits":"-2.5","reason":"A duplicate charge, given back"}"#
         ),
         Operation(
             method: "POST",
             path: "/v1/accounts/{account}/purchases/{id}/refunds",
             summary: "Refund unused credits of a purchase (more than its lot's unused credits is 422); "
                 + "refused by the processor is 402 refund-declined, credits back; not confirmed is 502 refund-unsettled",
-            callers: "owner, super_admin, operator",
-            request: .object([("credits", .credits)], required: ["credits"]),
+            access: .refunder,
+            request: .request([("credits", .creditsInput)], required: ["credits"]),
             status: 201,
-            answer: .object([
+            answer: .answer([
                 ("id", .string()), ("purchaseId", .string()), ("credits", .credits), ("amount", .money),
                 ("currency", .string()), ("status", .oneOf(["pending", "succeeded", "failed"])),
                 ("failureReason", .nullable(.string())), ("createdAt", .dateTime),
             ]),
-            idempotent: true
+            idempotent: true,
+            example: #"{"credits":"100"}"#,
+            errors: [402, 502]
         ),
     ]
 }

@@ -1,155 +1,125 @@
 /// The metered features, events, usage guard and notifications.
 extension OpenAPIDocument {
-    static let contact = Schema.object([("name", .string()), ("email", .string()), ("phone", .string())])
-    static let emailCheck = Schema.object([
-        ("id", .string()), ("result", .oneOf(["valid", "invalid"])), ("reason", .nullable(.string())),
-        ("email", .string()), ("roleAccount", .boolean), ("credits", .credits),
-    ])
-    static let phoneCheck = Schema.object([
-        ("id", .string()), ("result", .oneOf(["valid", "invalid"])), ("reason", .nullable(.string())),
-        ("iso", .nullable(.string())), ("e164", .nullable(.string())), ("credits", .credits),
-    ])
-    static let creditCheckOutcome = Schema.object([
-        ("id", .string()), ("kind", .oneOf(["credit_score", "dti"])),
-        ("status", .oneOf(["completed", "skipped", "blocked", "failed"])), ("reason", .nullable(.string())),
-        ("creditScore", .nullable(.integer)), ("dtiPercent", .nullable(.integer)),
-        ("validations", .object([("email", emailCheck), ("phone", phoneCheck)])),
-        ("credits", .credits), ("totalCredits", .credits),
-    ])
-    static let hold = Schema.object([
-        ("id", .string()), ("feature", .string()), ("credits", .credits), ("capturedCredits", .credits),
-        ("reference", .string()), ("status", .oneOf(["active", "captured", "released", "expired"])),
-        ("expiresAt", .dateTime),
-    ])
-    static let eventConfig = Schema.object(
-        [
-            ("name", .string()), ("emailValidation", .boolean), ("phoneValidation", .boolean),
-            ("creditCheck", .oneOf(["none", "credit_score", "dti"])),
-            (
-                "disqualify",
-                .object([
-                    ("invalidEmail", .boolean), ("invalidPhone", .boolean), ("minCreditScore", .nullable(.integer)),
-                    ("maxDtiPercent", .nullable(.integer)),
-                ])
-            ),
-            (
-                "routes",
-                .array(
-                    .object([
-                        ("name", .string()), ("minCreditScore", .nullable(.integer)),
-                        ("maxCreditScore", .nullable(.integer)), ("maxDtiPercent", .nullable(.integer)),
-                    ])
-                )
-            ),
-            ("defaultRoute", .nullable(.string())),
-        ],
-        required: ["name"]
-    )
-    static let usageGuard = Schema.object([
-        ("enabled", .boolean), ("maxRequests", .integer), ("windowSeconds", .integer), ("paused", .boolean),
-        ("pausedAt", .nullable(.dateTime)),
-    ])
-    static let callers = "API key, owner, super_admin"
+    static let smsEncoding = Schema.oneOf(["GSM-7", "UCS-2"])
 
     static let meteringOperations: [Operation] = [
         Operation(
             method: "POST",
             path: "/v1/accounts/{account}/validations/email",
             summary: "Validate an email address: 0.5 credits, charged valid or invalid",
-            callers: callers,
-            request: .object([("email", .string()), ("contact", contact)], required: ["email"]),
+            access: .feature,
+            request: .request([("email", .string()), ("contact", .reference("Contact"))], required: ["email"]),
             status: 200,
-            answer: emailCheck,
-            idempotent: true
+            answer: .reference("EmailCheck"),
+            idempotent: true,
+            example: #"{"email":"ana@example.com","contact":{"name":"Ana Lopez"}}"#,
+            errors: [402, 502]
         ),
         Operation(
             method: "POST",
             path: "/v1/accounts/{account}/validations/phone",
             summary: "Validate a phone number: 1.5 credits, charged valid or invalid",
-            callers: callers,
-            request: .object([("phone", .string()), ("contact", contact)], required: ["phone"]),
+            access: .feature,
+            request: .request([("phone", .string()), ("contact", .reference("Contact"))], required: ["phone"]),
             status: 200,
-            answer: phoneCheck,
-            idempotent: true
+            answer: .reference("PhoneCheck"),
+            idempotent: true,
+            example: #"{"phone":"+1 415 555 2671","contact":{"name":"Ana Lopez"}}"#,
+            errors: [402, 502]
         ),
         Operation(
             method: "POST",
             path: "/v1/accounts/{account}/credit-checks",
             summary: "Credit score (17 credits with its validations) or DTI (26), charged only when completed",
-            callers: callers,
-            request: .object([("kind", .oneOf(["credit_score", "dti"])), ("contact", contact)], required: ["kind", "contact"]),
+            access: .feature,
+            request: .request(
+                [
+                    ("kind", .oneOf(["credit_score", "dti"])),
+                    ("contact", .request([("name", .string()), ("email", .string()), ("phone", .string())], required: ["name", "email", "phone"])),
+                ],
+                required: ["kind", "contact"]
+            ),
             status: 200,
-            answer: creditCheckOutcome,
-            idempotent: true
+            answer: .reference("CreditCheck"),
+            idempotent: true,
+            example: #"{"kind":"credit_score","contact":{"name":"Ana Lopez","email":"ana@example.com","phone":"+14155552671"}}"#,
+            errors: [402, 502]
         ),
         Operation(
             method: "POST",
             path: "/v1/accounts/{account}/sms",
-            summary: "Send an SMS: country price × segments, charged only when sent",
-            callers: callers,
-            request: .object(
-                [("to", .string()), ("body", .string()), ("contact", contact), ("event", .string())],
+            summary: "Send an SMS: country price × segments, charged only when sent; "
+                + "a message whose charge is not settled yet is 502 message-unsettled",
+            access: .feature,
+            request: .request(
+                [("to", .string()), ("body", .string()), ("contact", .reference("Contact")), ("event", .string())],
                 required: ["to", "body"]
             ),
             status: 200,
-            answer: .object([
+            answer: .answer([
                 ("id", .string()), ("status", .oneOf(["sent", "failed"])), ("reason", .nullable(.string())),
-                ("iso", .string()), ("e164", .string()), ("encoding", .oneOf(["GSM-7", "UCS-2"])),
-                ("segments", .integer), ("credits", .credits),
+                ("iso", .string()), ("e164", .string()), ("encoding", smsEncoding), ("segments", .integer),
+                ("credits", .credits),
             ]),
-            idempotent: true
+            idempotent: true,
+            example: #"{"to":"+33612345678","body":"Your visit is confirmed for Tuesday at 10:00","event":"open-house"}"#,
+            errors: [402, 502]
         ),
         Operation(
             method: "POST",
             path: "/v1/sms/quote",
             summary: "Price an SMS without sending it",
-            callers: "any principal",
-            request: .object([("to", .string()), ("body", .string())], required: ["to", "body"]),
+            access: .anyPrincipal,
+            request: .request([("to", .string()), ("body", .string())], required: ["to", "body"]),
             status: 200,
-            answer: .object([
-                ("iso", .string()), ("country", .string()), ("e164", .string()),
-                ("encoding", .oneOf(["GSM-7", "UCS-2"])), ("segments", .integer), ("creditsPerSegment", .credits),
-                ("credits", .credits),
-            ])
+            answer: .answer([
+                ("iso", .string()), ("country", .string()), ("e164", .string()), ("encoding", smsEncoding),
+                ("segments", .integer), ("creditsPerSegment", .credits), ("credits", .credits),
+            ]),
+            example: #"{"to":"+33612345678","body":"Your visit is confirmed for Tuesday at 10:00"}"#
         ),
         Operation(
             method: "POST",
             path: "/v1/accounts/{account}/holds",
-            summary: "Hold credits for an action in flight",
-            callers: callers,
-            request: .object(
-                [("feature", .string()), ("credits", .credits), ("reference", .string()), ("ttlSeconds", .integer)],
+            summary: "Hold credits for an action in flight (ttlSeconds 1 to 86400, default 300)",
+            access: .feature,
+            request: .request(
+                [("feature", .string()), ("credits", .creditsInput), ("reference", .string()), ("ttlSeconds", .integer)],
                 required: ["feature", "credits"]
             ),
             status: 201,
-            answer: hold,
-            idempotent: true
+            answer: .reference("Hold"),
+            idempotent: true,
+            example: #"{"feature":"video_render","credits":"12.5","reference":"job-42","ttlSeconds":300}"#,
+            errors: [402]
         ),
         Operation(
             method: "GET",
             path: "/v1/accounts/{account}/holds/{id}",
             summary: "A hold as it stands: active, captured, released or expired",
-            callers: callers,
+            access: .feature,
             status: 200,
-            answer: hold
+            answer: .reference("Hold")
         ),
         Operation(
             method: "POST",
             path: "/v1/accounts/{account}/holds/{id}/capture",
-            summary: "Capture up to the held credits; the rest is released. 409 after release or expiry",
-            callers: callers,
-            request: .object([("credits", .credits)]),
+            summary: "Capture up to the held credits (no body: all of them); the rest is released. 409 after release or expiry",
+            access: .feature,
+            request: .request([("credits", .creditsInput)]),
+            requestOptional: true,
             status: 200,
-            answer: hold,
-            idempotent: true
+            answer: .reference("Hold"),
+            idempotent: true,
+            example: #"{"credits":"10"}"#
         ),
         Operation(
             method: "POST",
             path: "/v1/accounts/{account}/holds/{id}/release",
-            summary: "Release a hold",
-            callers: callers,
+            summary: "Release a hold. 409 after capture, release or expiry",
+            access: .feature,
             status: 200,
-            answer: hold,
+            answer: .reference("Hold"),
             idempotent: true
         ),
     ]
@@ -158,78 +128,83 @@ extension OpenAPIDocument {
         Operation(
             method: "GET",
             path: "/v1/accounts/{account}/events/{event}",
-            summary: "An event's stored configuration",
-            callers: callers,
+            summary: "An event's stored configuration; an event id is 1 to 64 letters, digits, '_', '-' or '.' (422)",
+            access: .feature,
             status: 200,
-            answer: eventConfig
+            answer: .reference("EventConfig"),
+            errors: [422]
         ),
         Operation(
             method: "PUT",
             path: "/v1/accounts/{account}/events/{event}",
             summary: "Configure an event's checks, disqualification rules and routes",
-            callers: "owner, super_admin",
-            request: eventConfig,
+            access: .manager,
+            request: .reference("NewEventConfig"),
             status: 200,
-            answer: eventConfig
+            answer: .reference("EventConfig"),
+            example: #"{"name":"Open house","emailValidation":true,"phoneValidation":true,"creditCheck":"none","#
+                + #""disqualify":{"invalidEmail":true},"routes":[{"name":"visit"}]}"#
         ),
         Operation(
             method: "POST",
             path: "/v1/accounts/{account}/events/{event}/leads",
             summary: "Run the event's checks on a lead: qualified or not, the route, each check and its cost",
-            callers: callers,
-            request: .object([("name", .string()), ("email", .string()), ("phone", .string())]),
+            access: .feature,
+            request: .request([("name", .string()), ("email", .string()), ("phone", .string())]),
             status: 200,
-            answer: .object([
-                ("event", .string()), ("qualified", .boolean), ("disqualifiedBy", .array(.string())),
+            answer: .answer([
+                ("event", .string()), ("qualified", .boolean),
+                ("disqualifiedBy", .array(.oneOf(["invalid_email", "invalid_phone", "credit_score_below_minimum", "dti_above_maximum"]))),
                 ("route", .nullable(.string())),
                 (
                     "checks",
-                    .object([("email", .nullable(emailCheck)), ("phone", .nullable(phoneCheck)), ("creditCheck", .nullable(creditCheckOutcome))])
+                    .answer([
+                        ("email", .nullable(.reference("EmailCheck"))), ("phone", .nullable(.reference("PhoneCheck"))),
+                        ("creditCheck", .nullable(.reference("CreditCheck"))),
+                    ])
                 ),
                 ("credits", .credits),
             ]),
-            idempotent: true
+            idempotent: true,
+            example: #"{"name":"Ana Lopez","email":"ana@example.com","phone":"+14155552671"}"#,
+            errors: [402, 502]
         ),
         Operation(
             method: "GET",
             path: "/v1/accounts/{account}/usage-guard",
             summary: "The usage guard",
-            callers: callers,
+            access: .feature,
             status: 200,
-            answer: usageGuard
+            answer: .reference("UsageGuard")
         ),
         Operation(
             method: "PUT",
             path: "/v1/accounts/{account}/usage-guard",
             summary: "Limit credit-check requests per sliding window",
-            callers: "owner, super_admin",
-            request: .object(
+            access: .manager,
+            request: .request(
                 [("enabled", .boolean), ("maxRequests", .integer), ("windowSeconds", .integer)],
                 required: ["enabled", "maxRequests", "windowSeconds"]
             ),
             status: 200,
-            answer: usageGuard
+            answer: .reference("UsageGuard"),
+            example: #"{"enabled":true,"maxRequests":1000,"windowSeconds":60}"#
         ),
         Operation(
             method: "POST",
             path: "/v1/accounts/{account}/usage-guard/resume",
             summary: "Resume paused credit checks",
-            callers: "owner, super_admin",
+            access: .manager,
             status: 200,
-            answer: usageGuard
+            answer: .reference("UsageGuard")
         ),
         Operation(
             method: "GET",
             path: "/v1/accounts/{account}/notifications",
             summary: "Notifications, newest first",
-            callers: "owner, super_admin",
+            access: .manager,
             status: 200,
-            answer: .object([
-                (
-                    "items",
-                    .array(.object([("id", .string()), ("kind", .string()), ("message", .string()), ("createdAt", .dateTime)]))
-                )
-            ])
+            answer: .items(.answer([("id", .string()), ("kind", .string()), ("message", .string()), ("createdAt", .dateTime)]))
         ),
     ]
 }

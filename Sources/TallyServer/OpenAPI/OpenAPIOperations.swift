@@ -5,25 +5,26 @@ extension OpenAPIDocument {
             method: "GET",
             path: "/health",
             summary: "200 once the database answers",
-            callers: "anyone",
+            access: .anyone,
             status: 200,
-            answer: .object([("status", .string())])
+            answer: .answer([("status", .oneOf(["ok"]))])
         ),
         Operation(
             method: "GET",
             path: "/metrics",
             summary: "Prometheus metrics, as text",
-            callers: "anyone",
+            access: .anyone,
             status: 200,
-            answer: nil
+            answer: .string(description: "the Prometheus text format"),
+            answerType: "text/plain"
         ),
         Operation(
             method: "GET",
             path: "/openapi.json",
             summary: "This document",
-            callers: "anyone",
+            access: .anyone,
             status: 200,
-            answer: nil
+            answer: .object([("openapi", .string()), ("info", .object([])), ("paths", .object([]))], required: ["openapi", "info", "paths"])
         ),
     ]
 
@@ -32,13 +33,13 @@ extension OpenAPIDocument {
             method: "POST",
             path: "/v1/accounts",
             summary: "Create an account with its owner",
-            callers: "operator",
-            request: .object(
+            access: .operatorOnly,
+            request: .request(
                 [
                     ("name", .string()),
                     (
                         "owner",
-                        .object(
+                        .request(
                             [("email", .string()), ("name", .string()), ("password", .string())],
                             required: ["email", "name", "password"]
                         )
@@ -47,32 +48,41 @@ extension OpenAPIDocument {
                 required: ["name", "owner"]
             ),
             status: 201,
-            answer: .object([("id", .string()), ("name", .string()), ("owner", .reference("Person"))])
+            answer: .answer([
+                ("id", .string()), ("name", .string()), ("usBusinessEntity", .boolean), ("owner", .reference("Person")),
+            ]),
+            // Passwords are hashed a few at a time: more at once is 429.
+            example: #"{"name":"Acme Scheduling","owner":{"email":"olive@acme.example","name":"Olive Owner","password":"correct horse battery"}}"#,
+            errors: [429]
         ),
         Operation(
             method: "POST",
             path: "/v1/accounts/{account}/verification",
             summary: "Record whether the account is a verified US business entity",
-            callers: "operator",
-            request: .object([("usBusinessEntity", .boolean)], required: ["usBusinessEntity"]),
+            access: .operatorOnly,
+            request: .request([("usBusinessEntity", .boolean)], required: ["usBusinessEntity"]),
             status: 200,
-            answer: .object([("id", .string()), ("name", .string()), ("usBusinessEntity", .boolean)])
+            answer: .answer([("id", .string()), ("name", .string()), ("usBusinessEntity", .boolean)]),
+            example: #"{"usBusinessEntity":true}"#
         ),
         Operation(
             method: "POST",
             path: "/v1/sessions",
-            summary: "Log in: a bearer token for a person",
-            callers: "anyone",
-            request: .object([("email", .string()), ("password", .string())], required: ["email", "password"]),
+            summary: "Log in: a bearer token for a person. A wrong email or password is 401; too many "
+                + "wrong passwords for an email, or logins from an address, are 429",
+            access: .anyone,
+            request: .request([("email", .string()), ("password", .string())], required: ["email", "password"]),
             status: 201,
-            answer: .object([("token", .string()), ("expiresAt", .dateTime), ("user", .reference("Person"))])
+            answer: .answer([("token", .string()), ("expiresAt", .dateTime), ("user", .reference("Person"))]),
+            example: #"{"email":"olive@acme.example","password":"correct horse battery"}"#,
+            errors: [429]
         ),
         Operation(
             method: "POST",
             path: "/v1/accounts/{account}/users",
             summary: "Add a person to the account",
-            callers: "owner, super_admin",
-            request: .object(
+            access: .manager,
+            request: .request(
                 [
                     ("email", .string()), ("name", .string()),
                     ("role", .oneOf(["super_admin", "admin", "member"])), ("password", .string()),
@@ -80,29 +90,32 @@ extension OpenAPIDocument {
                 required: ["email", "name", "role", "password"]
             ),
             status: 201,
-            answer: .reference("Person")
+            answer: .reference("Person"),
+            example: #"{"email":"max@acme.example","name":"Max Member","role":"member","password":"correct horse battery"}"#,
+            errors: [429]
         ),
         Operation(
             method: "DELETE",
             path: "/v1/sessions",
-            summary: "Log out: end the session of the bearer token",
-            callers: "a person with a session",
+            summary: "Log out: end the session of the bearer token (another kind of token is 422)",
+            access: .session,
             status: 204,
-            answer: nil
+            answer: nil,
+            errors: [422]
         ),
         Operation(
             method: "GET",
             path: "/v1/accounts/{account}/api-keys",
             summary: "The account's live API keys (never the keys)",
-            callers: "owner, super_admin",
+            access: .manager,
             status: 200,
-            answer: .object([("items", .array(.object([("id", .string()), ("name", .string()), ("createdAt", .dateTime)])))])
+            answer: .items(.answer([("id", .string()), ("name", .string()), ("createdAt", .dateTime)]))
         ),
         Operation(
             method: "DELETE",
             path: "/v1/accounts/{account}/api-keys/{id}",
             summary: "Revoke an API key at once, for good",
-            callers: "owner, super_admin",
+            access: .manager,
             status: 204,
             answer: nil
         ),
@@ -110,10 +123,11 @@ extension OpenAPIDocument {
             method: "POST",
             path: "/v1/accounts/{account}/api-keys",
             summary: "Create an API key for the platform's backend (the key is shown once)",
-            callers: "owner, super_admin",
-            request: .object([("name", .string())], required: ["name"]),
+            access: .manager,
+            request: .request([("name", .string())], required: ["name"]),
             status: 201,
-            answer: .object([("id", .string()), ("name", .string()), ("key", .string())])
+            answer: .answer([("id", .string()), ("name", .string()), ("key", .string())]),
+            example: #"{"name":"Production backend"}"#
         ),
     ]
 
@@ -122,7 +136,7 @@ extension OpenAPIDocument {
             method: "GET",
             path: "/v1/accounts/{account}/wallet",
             summary: "The wallet's figures",
-            callers: "owner, super_admin, API key",
+            access: .feature,
             status: 200,
             answer: .reference("Wallet")
         ),
@@ -130,16 +144,28 @@ extension OpenAPIDocument {
             method: "GET",
             path: "/v1/pricing",
             summary: "Credit price, bundles, feature and SMS prices",
-            callers: "any principal",
+            access: .anyPrincipal,
             status: 200,
-            answer: .object([
+            answer: .answer([
                 ("creditPrice", .money), ("currency", .string()), ("minimumPurchase", .integer),
-                ("bundles", .array(.object([("credits", .credits), ("price", .money)]))),
-                ("features", .array(.object([("feature", .string()), ("credits", .nullable(.credits)), ("charged", .string())]))),
+                ("bundles", .array(.answer([("credits", .credits), ("price", .money)]))),
+                (
+                    "features",
+                    .array(
+                        .answer(
+                            [
+                                ("feature", .oneOf(["email_validation", "phone_validation", "credit_score", "dti", "sms"])),
+                                ("credits", .credits), ("charged", .string()),
+                            ],
+                            // SMS has no fixed price: its credits are left out.
+                            optional: ["credits"]
+                        )
+                    )
+                ),
                 (
                     "sms",
                     .array(
-                        .object([
+                        .answer([
                             ("iso", .string()), ("country", .string()), ("callingCode", .string()),
                             ("creditsPerSegment", .credits),
                         ])
@@ -154,55 +180,63 @@ extension OpenAPIDocument {
             method: "POST",
             path: "/v1/accounts/{account}/payment-methods",
             summary: "Save a card",
-            callers: "owner, super_admin",
-            request: .object([("card", .reference("Card"))], required: ["card"]),
+            access: .manager,
+            request: .request([("card", .reference("Card"))], required: ["card"]),
             status: 201,
-            answer: .reference("PaymentMethod")
+            answer: .reference("PaymentMethod"),
+            example: #"{"card":{"number":"4242424242424242","expMonth":12,"expYear":2035,"cvc":"123"}}"#
         ),
         Operation(
             method: "GET",
             path: "/v1/accounts/{account}/payment-methods",
             summary: "The saved cards",
-            callers: "owner, super_admin",
+            access: .manager,
             status: 200,
-            answer: .object([("items", .array(.reference("PaymentMethod")))])
+            answer: .items(.reference("PaymentMethod"))
         ),
         Operation(
             method: "GET",
             path: "/v1/accounts/{account}/payment-methods/{id}",
             summary: "One saved card",
-            callers: "owner, super_admin",
+            access: .manager,
             status: 200,
             answer: .reference("PaymentMethod")
         ),
         Operation(
             method: "DELETE",
             path: "/v1/accounts/{account}/payment-methods/{id}",
-            summary: "Remove a saved card",
-            callers: "owner, super_admin",
+            summary: "Remove a saved card; the card auto-recharge pays with is 409",
+            access: .manager,
             status: 204,
-            answer: nil
+            answer: nil,
+            errors: [409]
         ),
         Operation(
             method: "POST",
             path: "/v1/accounts/{account}/purchases",
-            summary: "Buy credits (minimum 100) with a saved card or a new one; declined is 402, nothing added",
-            callers: "owner, super_admin",
-            request: .object(
-                [("credits", .credits), ("paymentMethodId", .string()), ("card", .reference("Card"))],
+            summary: "Buy credits (minimum 100) with a saved card or a new one (saveCard keeps it); declined is 402, "
+                + "nothing added; not confirmed by the processor is 502 payment-unsettled",
+            access: .manager,
+            request: .request(
+                [
+                    ("credits", .creditsInput), ("paymentMethodId", .string()), ("card", .reference("Card")),
+                    ("saveCard", .boolean),
+                ],
                 required: ["credits"]
             ),
             status: 201,
             answer: .reference("Purchase"),
-            idempotent: true
+            idempotent: true,
+            example: #"{"credits":"500","card":{"number":"4242424242424242","expMonth":12,"expYear":2035,"cvc":"123"},"saveCard":true}"#,
+            errors: [402, 502]
         ),
         Operation(
             method: "GET",
             path: "/v1/accounts/{account}/purchases",
             summary: "Purchases, newest first",
-            callers: "owner, super_admin",
+            access: .manager,
             status: 200,
-            answer: .object([("items", .array(.reference("Purchase"))), ("nextCursor", .nullable(.string()))]),
+            answer: .answer([("items", .array(.reference("Purchase"))), ("nextCursor", .nullable(.string()))]),
             query: [("limit", "1 to 500, default 100"), ("cursor", "nextCursor of the previous page")]
         ),
     ]

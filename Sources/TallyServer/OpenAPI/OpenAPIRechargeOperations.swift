@@ -5,45 +5,42 @@ extension OpenAPIDocument {
             method: "PUT",
             path: "/v1/accounts/{account}/auto-recharge",
             summary: "Turn auto-recharge on or off: threshold, amount, payment method and caps",
-            callers: "owner, super_admin",
-            request: .object(
+            access: .manager,
+            request: .request(
                 [
-                    ("enabled", .boolean), ("thresholdCredits", .credits), ("rechargeCredits", .credits),
-                    ("paymentMethodId", .string()), ("maxRechargesPerDay", .integer), ("maxSpendPerMonth", .money),
+                    ("enabled", .boolean), ("thresholdCredits", .creditsInput), ("rechargeCredits", .creditsInput),
+                    ("paymentMethodId", .string()), ("maxRechargesPerDay", .integer), ("maxSpendPerMonth", .moneyInput),
                 ],
                 required: ["enabled", "thresholdCredits", "rechargeCredits", "paymentMethodId"]
             ),
             status: 200,
-            answer: .object([
-                ("enabled", .boolean), ("thresholdCredits", .nullable(.credits)), ("rechargeCredits", .nullable(.credits)),
-                ("paymentMethodId", .nullable(.string())), ("status", .oneOf(["on", "off"])),
-                ("lastResult", .nullable(.oneOf(["succeeded", "failed", "capped", "disabled"]))),
-                ("lastReason", .nullable(.string())), ("lastResultAt", .nullable(.dateTime)),
-                ("maxRechargesPerDay", .nullable(.integer)), ("maxSpendPerMonth", .nullable(.money)),
-            ])
+            answer: .reference("AutoRecharge"),
+            example: #"{"enabled":true,"thresholdCredits":"100","rechargeCredits":"500","#
+                + #""paymentMethodId":"pm_0123456789abcdefghjkmnpqrs","maxRechargesPerDay":5,"maxSpendPerMonth":"5000.00"}"#
         ),
         Operation(
             method: "POST",
             path: "/v1/accounts/{account}/webhooks",
             summary: "Register an endpoint for every notification (the secret is shown once)",
-            callers: "owner, super_admin",
-            request: .object([("url", .string())], required: ["url"]),
+            access: .manager,
+            request: .request([("url", .string())], required: ["url"]),
             status: 201,
-            answer: .object([("id", .string()), ("url", .string()), ("secret", .string()), ("createdAt", .dateTime)])
+            answer: .answer([("id", .string()), ("url", .string()), ("secret", .string()), ("createdAt", .dateTime)]),
+            example: #"{"url":"https://hooks.acme.example/tally"}"#
         ),
         Operation(
             method: "GET",
             path: "/v1/accounts/{account}/webhooks",
             summary: "The webhook endpoints",
-            callers: "owner, super_admin",
+            access: .manager,
             status: 200,
-            answer: .object([("items", .array(.object([("id", .string()), ("url", .string()), ("createdAt", .dateTime)])))])
+            answer: .items(.answer([("id", .string()), ("url", .string()), ("createdAt", .dateTime)]))
         ),
         Operation(
             method: "DELETE",
             path: "/v1/accounts/{account}/webhooks/{id}",
             summary: "Remove an endpoint",
-            callers: "owner, super_admin",
+            access: .manager,
             status: 204,
             answer: nil
         ),
@@ -51,20 +48,15 @@ extension OpenAPIDocument {
             method: "GET",
             path: "/v1/accounts/{account}/webhooks/{id}/deliveries",
             summary: "Delivery attempts of an endpoint, newest first",
-            callers: "owner, super_admin",
+            access: .manager,
             status: 200,
-            answer: .object([
-                (
-                    "items",
-                    .array(
-                        .object([
-                            ("id", .string()), ("notificationId", .string()), ("attempts", .integer),
-                            ("status", .oneOf(["pending", "delivered", "failed"])), ("lastStatusCode", .nullable(.integer)),
-                            ("nextAttemptAt", .nullable(.dateTime)), ("deliveredAt", .nullable(.dateTime)),
-                        ])
-                    )
-                )
-            ])
+            answer: .items(
+                .answer([
+                    ("id", .string()), ("notificationId", .string()), ("attempts", .integer),
+                    ("status", .oneOf(["pending", "delivered", "failed"])), ("lastStatusCode", .nullable(.integer)),
+                    ("nextAttemptAt", .nullable(.dateTime)), ("deliveredAt", .nullable(.dateTime)),
+                ])
+            )
         ),
     ]
 }

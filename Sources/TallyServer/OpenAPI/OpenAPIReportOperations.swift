@@ -5,48 +5,80 @@ extension OpenAPIDocument {
         ("to", "last Pacific day, YYYY-MM-DD, inclusive (default: today); at most 5 years after from"),
     ]
 
-    static let logLine: Schema = .object([
-        ("id", .string()), ("email", .nullable(.string())), ("phone", .nullable(.string())),
-        ("iso", .nullable(.string())), ("country", .nullable(.string())), ("segments", .nullable(.integer)),
-        ("event", .nullable(.string())), ("status", .string()), ("sentAt", .dateTime),
-        ("contactName", .nullable(.string())), ("result", .string()), ("kind", .oneOf(["credit_score", "dti"])),
-        ("creditScore", .nullable(.integer)), ("dtiPercent", .nullable(.integer)), ("reason", .nullable(.string())),
-        ("credits", .credits), ("totalCredits", .credits), ("createdAt", .dateTime),
-    ])
+    static let features = ["email_validation", "phone_validation", "credit_score", "dti", "sms"]
+
+    /// The lines of the four logs (`Reports.LogItem`), one shape per log.
+    static let logLines: [Schema] = [
+        // sms
+        .answer([
+            ("id", .string()), ("email", .nullable(.string())), ("phone", .nullable(.string())),
+            ("iso", .nullable(.string())), ("country", .nullable(.string())), ("segments", .nullable(.integer)),
+            ("credits", .credits), ("event", .nullable(.string())), ("status", .string()), ("sentAt", .dateTime),
+        ]),
+        // email_validation
+        .answer([
+            ("id", .string()), ("contactName", .nullable(.string())), ("email", .nullable(.string())),
+            ("result", .string()), ("credits", .credits), ("createdAt", .dateTime),
+        ]),
+        // phone_validation
+        .answer([
+            ("id", .string()), ("contactName", .nullable(.string())), ("phone", .nullable(.string())),
+            ("iso", .nullable(.string())), ("result", .string()), ("credits", .credits), ("createdAt", .dateTime),
+        ]),
+        // credit_checks
+        .answer([
+            ("id", .string()), ("contactName", .nullable(.string())), ("phone", .nullable(.string())),
+            ("kind", .oneOf(["credit_score", "dti"])), ("creditScore", .nullable(.integer)),
+            ("dtiPercent", .nullable(.integer)), ("status", .string()), ("result", .string()),
+            ("reason", .nullable(.string())), ("credits", .credits), ("totalCredits", .credits), ("createdAt", .dateTime),
+        ]),
+    ]
 
     static let reportOperations: [Operation] = [
         Operation(
             method: "GET",
             path: "/v1/accounts/{account}/usage",
             summary: "Credits used per feature over a range of Pacific days, with a daily series",
-            callers: "owner, super_admin, API key",
+            access: .reader,
             status: 200,
-            answer: .object([
-                ("from", .string()), ("to", .string()),
+            answer: .answer([
+                ("from", .date), ("to", .date),
                 (
                     "features",
                     .array(
-                        .object([
-                            ("feature", .oneOf(["email_validation", "phone_validation", "credit_score", "dti", "sms"])),
-                            ("costPerUse", .nullable(.credits)), ("uses", .integer), ("credits", .credits),
+                        .answer([
+                            ("feature", .oneOf(features)), ("costPerUse", .nullable(.credits)), ("uses", .integer),
+                            ("credits", .credits),
                         ])
                     )
                 ),
                 ("totalCredits", .credits),
-                ("days", .array(.object([("date", .string()), ("credits", .credits), ("features", .object([]))]))),
+                (
+                    "days",
+                    .array(
+                        .answer([
+                            ("date", .date), ("credits", .credits),
+                            ("features", .answer(features.map { ($0, Schema.credits) })),
+                        ])
+                    )
+                ),
             ]),
             query: rangeQuery
         ),
         Operation(
             method: "GET",
             path: "/v1/accounts/{account}/logs/{log}",
-            summary: "A feature's log (sms, email_validation, phone_validation, credit_checks), newest first",
-            callers: "owner, super_admin, API key",
+            summary: "A feature's log (sms, email_validation, phone_validation, credit_checks), newest first; "
+                + "totalSent for sms only",
+            access: .reader,
             status: 200,
-            answer: .object([
-                ("from", .string()), ("to", .string()), ("total", .integer), ("totalCredits", .credits),
-                ("totalSent", .integer), ("items", .array(logLine)), ("nextCursor", .nullable(.string())),
-            ]),
+            answer: .answer(
+                [
+                    ("from", .date), ("to", .date), ("total", .integer), ("totalCredits", .credits),
+                    ("totalSent", .integer), ("items", .array(.anyOf(logLines))), ("nextCursor", .nullable(.string())),
+                ],
+                optional: ["totalSent"]
+            ),
             query: rangeQuery + [
                 ("result", "sms: sent, failed; validations: valid, invalid; credit_checks: completed, skipped, blocked, failed"),
                 ("q", "matches contact name, email or phone"),
@@ -54,19 +86,20 @@ extension OpenAPIDocument {
                 ("cursor", "nextCursor of the previous page"),
                 ("format", "csv for the whole filtered log as CSV"),
             ],
-            csv: true
+            csv: true,
+            pathChoices: ["log": ["sms", "email_validation", "phone_validation", "credit_checks"]]
         ),
         Operation(
             method: "GET",
             path: "/v1/accounts/{account}/ledger",
             summary: "The ledger, newest first",
-            callers: "owner, super_admin, API key",
+            access: .reader,
             status: 200,
-            answer: .object([
+            answer: .answer([
                 (
                     "items",
                     .array(
-                        .object([
+                        .answer([
                             ("id", .string()),
                             (
                                 "kind",
@@ -77,7 +110,7 @@ extension OpenAPIDocument {
                             ),
                             ("credits", .credits), ("held", .credits), ("used", .credits), ("total", .credits),
                             ("balanceAfter", .credits), ("reference", .string()), ("createdAt", .dateTime),
-                            ("lots", .array(.object([("lot", .string()), ("credits", .credits), ("held", .credits)]))),
+                            ("lots", .array(.answer([("lot", .string()), ("credits", .credits), ("held", .credits)]))),
                         ])
                     )
                 ),
