@@ -334,12 +334,12 @@ struct CrashLoop: Sendable {
         let key = "key-\(name)"
         let roll = Int.random(in: 0..<100, using: &random)
         // With faults on, one number in four is a sandbox fault: the carrier refuses (0000),
-        // loses its answer after sending (0001) or answers slowly (0002); the phone verifier
-        // answers 0002 slowly and fails 0004.
+        // loses its answer after sending (9990) or answers slowly (9991); the phone verifier
+        // answers 9993 slowly and fails 9995. Other numbers stay clear of every fault value.
         let phoneTail =
             faults && Int.random(in: 0..<4, using: &random) == 0
-            ? ["0000", "0001", "0002", "0004"].randomElement(using: &random)!
-            : String(format: "%04d", Int.random(in: 10...9_990, using: &random))
+            ? ["0000", "9990", "9991", "9993", "9995"].randomElement(using: &random)!
+            : String(format: "%04d", Int.random(in: 10...9_900, using: &random))
         let mobile = "+33 6 12 34 \(phoneTail.prefix(2)) \(phoneTail.suffix(2))"
         switch roll {
         case 0..<10:

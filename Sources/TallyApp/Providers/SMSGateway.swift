@@ -20,10 +20,10 @@ public protocol SMSGateway: Sendable {
 /// The sandbox carrier, deterministic by the destination's last four digits:
 ///
 /// - `0000`: the carrier cannot deliver (`failed`, nothing charged);
-/// - `0001`: sent, but the answer is lost (the call fails); asked what became of it, the
+/// - `9990`: sent, but the answer is lost (the call fails); asked what became of it, the
 ///   carrier says sent — Tally charges it once;
-/// - `0002`: sent, answered after one second;
-/// - `0003`: the carrier never answers and never gets the message (the call runs into
+/// - `9991`: sent, answered after one second;
+/// - `9992`: the carrier never answers and never gets the message (the call runs into
 ///   its deadline; asked, the carrier knows no such message — nothing charged);
 /// - anything else: sent at once.
 ///
@@ -31,9 +31,9 @@ public protocol SMSGateway: Sendable {
 /// process runs; one it was not handed (or from before a restart) it does not know.
 public final class SandboxSMSGateway: SMSGateway {
     public static let failingLastFour = "0000"
-    public static let lostAnswerLastFour = "0001"
-    public static let slowLastFour = "0002"
-    public static let silentLastFour = "0003"
+    public static let lostAnswerLastFour = "9990"
+    public static let slowLastFour = "9991"
+    public static let silentLastFour = "9992"
 
     /// What became of each message handed over, by reference.
     private let handed = Mutex([String: SMSDelivery]())

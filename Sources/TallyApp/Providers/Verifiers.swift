@@ -51,13 +51,13 @@ public struct SandboxEmailVerifier: EmailVerifier {
 }
 
 /// The sandbox phone verifier: every number that passes the offline number plan is valid.
-/// Its faults, by the last four digits: `0002` answers after one second, `0003` never
-/// answers (the call runs into its deadline), `0004` fails at once.
+/// Its faults, by the last four digits: `9993` answers after one second, `9994` never
+/// answers (the call runs into its deadline), `9995` fails at once.
 public struct SandboxPhoneVerifier: PhoneVerifier {
     public init() {}
 
     public func verify(_ number: PhoneNumber) async throws -> PhoneVerdict {
-        try await SandboxFault(number.lastFourDigits, slow: "0002", silent: "0003", error: "0004").play("the phone verifier")
+        try await SandboxFault(number.lastFourDigits, slow: "9993", silent: "9994", error: "9995").play("the phone verifier")
         return PhoneVerdict(valid: true, reason: nil)
     }
 }
