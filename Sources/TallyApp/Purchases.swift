@@ -418,7 +418,12 @@ public struct Purchases: Sendable {
 
     /// The gateway's token for a checked card, as a payment method not saved yet.
     func tokenize(_ card: PaymentCard, account: AccountID) async throws -> PaymentMethod {
-        let saved = try await gateway.save(card)
+        let saved: SavedCard
+        do {
+            saved = try await gateway.save(card)
+        } catch {
+            throw TallyError.providerFailed("the card processor could not save the card; nothing was charged")
+        }
         return PaymentMethod(
             id: PaymentMethodID(ids.make("pm")),
             accountID: account,

@@ -49,6 +49,35 @@ struct ProviderFaultTests {
         ),
     ]
 
+    /// A card processor that cannot save cards (down, or past its deadline).
+    struct CannotSaveCards: PaymentGateway {
+        func save(_ card: PaymentCard) async throws -> SavedCard { throw ProviderFailure("the card processor is down") }
+
+        func charge(_ amount: Money, cardToken: String, idempotencyKey: String) async throws -> PaymentOutcome {
+            throw ProviderFailure("the card processor is down")
+        }
+
+        func refund(_ amount: Money, payment reference: String, idempotencyKey: String) async throws -> RefundOutcome {
+            throw ProviderFailure("the card processor is down")
+        }
+    }
+
+    /// Saving a card, or buying with a new one, while the processor is down is a 502 that
+    /// says so, with nothing saved or added.
+    @Test func aCardTheProcessorCannotSaveIsRefusedWithNothingWritten() async throws {
+        try await Harness.run(providers: Providers(payments: CannotSaveCards())) { harness in
+            let account = try await harness.makeAccount()
+            let card = #"{"number":"4242424242424242","expMonth":12,"expYear":2035,"cvc":"123"}"#
+            let saved = try await account.post("/payment-methods", #"{"card":\#(card)}"#)
+            #expect(saved.status == 502, "\(saved)")
+            #expect(saved.body.contains("provider-failed"), "\(saved)")
+            let bought = try await account.post("/purchases", #"{"credits":100,"card":\#(card)}"#, key: UUID().uuidString)
+            #expect(bought.status == 502, "\(bought)")
+            #expect(try await account.get("/payment-methods").items().isEmpty)
+            #expect(try await account.figures() == ["0.000", "0.000", "0.000", "0.000"])
+        }
+    }
+
     @Test(arguments: cases)
     func aProviderFaultChargesOnlyWorkDone(_ fault: Case) async throws {
         try await Harness.run(deadlines: Self.deadlines) { harness in

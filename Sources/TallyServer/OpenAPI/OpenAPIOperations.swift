@@ -179,12 +179,13 @@ extension OpenAPIDocument {
         Operation(
             method: "POST",
             path: "/v1/accounts/{account}/payment-methods",
-            summary: "Save a card",
+            summary: "Save a card; a processor that cannot save it is 502 provider-failed",
             access: .manager,
             request: .request([("card", .reference("Card"))], required: ["card"]),
             status: 201,
             answer: .reference("PaymentMethod"),
-            example: #"{"card":{"number":"4242424242424242","expMonth":12,"expYear":2035,"cvc":"123"}}"#
+            example: #"{"card":{"number":"4242424242424242","expMonth":12,"expYear":2035,"cvc":"123"}}"#,
+            errors: [502]
         ),
         Operation(
             method: "GET",
