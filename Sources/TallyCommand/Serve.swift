@@ -14,6 +14,7 @@ struct Serve: AsyncParsableCommand {
             The operator token is read from the environment variable TALLY_OPERATOR_TOKEN; \
             TALLY_WEBHOOK_PRIVATE_ADDRESSES=deny refuses webhook URLs on loopback or private addresses; \
             TALLY_SECURE_COOKIES=1 marks the web app's cookies Secure (set it when Tally runs behind HTTPS); \
+            TALLY_EXPIRY_NOTICE_DAYS=N tells accounts N days before their credits expire (7 by default); \
             TALLY_SETTLE_SECONDS=N makes the reconcilers settle orphaned payments, refunds and messages after N \
             seconds instead of a minute or more (for crash drills: keep it above the provider deadlines in production). \
             The database is created and migrated on first start.
@@ -40,12 +41,20 @@ struct Serve: AsyncParsableCommand {
             guard let seconds = Int(text), seconds > 0 else { throw ValidationError("TALLY_SETTLE_SECONDS must be a whole number of seconds") }
             settling = .after(seconds: seconds)
         }
+        var expiryNotice = Duration.seconds(7 * 86_400)
+        if let text = environment["TALLY_EXPIRY_NOTICE_DAYS"] {
+            guard let days = Int(text), (0...365).contains(days) else {
+                throw ValidationError("TALLY_EXPIRY_NOTICE_DAYS must be a whole number of days from 0 to 365")
+            }
+            expiryNotice = .seconds(days * 86_400)
+        }
         let store = try await database.openStore()
         let tally = Tally(
             store: store,
             logger: logger,
             operatorToken: environment["TALLY_OPERATOR_TOKEN"],
             webhookAddresses: webhookAddresses,
+            creditExpiryNotice: expiryNotice,
             settling: settling
         )
         try await buildApplication(tally: tally, host: host, port: port).runService()
