@@ -45,7 +45,7 @@ extension SQLiteStore {
     }
 
     static func autoRecharge(_ account: AccountID, _ db: Database) throws -> AutoRechargeState? {
-        try Row.fetchOne(db, sql: "SELECT * FROM auto_recharges WHERE account_id = ?", arguments: [account.rawValue]).map { row in
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM auto_recharges WHERE account_id = ?"), arguments: [account.rawValue]).map { row in
             AutoRechargeState(
                 settings: AutoRechargeSettings(
                     enabled: row["enabled"],

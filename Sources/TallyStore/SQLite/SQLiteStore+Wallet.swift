@@ -264,13 +264,14 @@ extension SQLiteStore {
             let change = posting.change
             // The balance check is the conditional update itself: no read-then-write race.
             let row = try Row.fetchOne(
-                db,
-                sql: """
-                    UPDATE wallets SET available = available + ?, held = held + ?, used = used + ?,
-                        total = total + ?
-                    WHERE account_id = ? AND available + ? >= 0 AND held + ? >= 0 AND used + ? >= 0
-                    RETURNING available, held, used, total
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        UPDATE wallets SET available = available + ?, held = held + ?, used = used + ?,
+                            total = total + ?
+                        WHERE account_id = ? AND available + ? >= 0 AND held + ? >= 0 AND used + ? >= 0
+                        RETURNING available, held, used, total
+                        """
+                ),
                 arguments: [
                     change.available.thousandths, change.held.thousandths, change.used.thousandths,
                     change.total.thousandths, account, change.available.thousandths, change.held.thousandths,
@@ -287,18 +288,17 @@ extension SQLiteStore {
             let after = balanceOf(row)
             precondition(after.isConsistent, "wallet invariant broken for account \(account)")
             balance = after
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO ledger (id, account_id, kind, available, held, used, total, available_after,
                         reference, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    posting.id.rawValue, account, posting.kind.rawValue, change.available.thousandths,
-                    change.held.thousandths, change.used.thousandths, change.total.thousandths,
-                    after.available.thousandths, posting.reference, at,
-                ]
-            )
+                    """
+            ).execute(arguments: [
+                posting.id.rawValue, account, posting.kind.rawValue, change.available.thousandths,
+                change.held.thousandths, change.used.thousandths, change.total.thousandths,
+                after.available.thousandths, posting.reference, at,
+            ])
             try moveLots(posting, account: transaction.accountID, at: transaction.at, db)
         }
         for record in transaction.records {
@@ -393,8 +393,7 @@ extension SQLiteStore {
 
     static func wallet(_ account: AccountID, _ db: Database) throws -> WalletBalance? {
         try Row.fetchOne(
-            db,
-            sql: "SELECT available, held, used, total FROM wallets WHERE account_id = ?",
+            db.cachedStatement(sql: "SELECT available, held, used, total FROM wallets WHERE account_id = ?"),
             arguments: [account.rawValue]
         ).map(balanceOf)
     }
@@ -419,18 +418,13 @@ extension SQLiteStore {
     ) async throws -> IdempotencyClaim {
         try await write { db in
             let existing = try Row.fetchOne(
-                db,
-                sql: "SELECT * FROM idempotency_keys WHERE account_id = ? AND key = ?",
+                db.cachedStatement(sql: "SELECT * FROM idempotency_keys WHERE account_id = ? AND key = ?"),
                 arguments: [account.rawValue, key]
             )
             guard let existing else {
-                try db.execute(
-                    sql: """
-                        INSERT INTO idempotency_keys (account_id, key, request_hash, claimed_at)
-                        VALUES (?, ?, ?, ?)
-                        """,
-                    arguments: [account.rawValue, key, requestHash, at.storedMilliseconds]
-                )
+                try db.cachedStatement(
+                    sql: "INSERT INTO idempotency_keys (account_id, key, request_hash, claimed_at) VALUES (?, ?, ?, ?)"
+                ).execute(arguments: [account.rawValue, key, requestHash, at.storedMilliseconds])
                 return .claimed
             }
             guard existing["request_hash"] == requestHash else { return .mismatch }
@@ -464,16 +458,15 @@ extension SQLiteStore {
     }
 
     static func complete(_ response: IdempotentResponse, account: AccountID, at: Date, _ db: Database) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 UPDATE idempotency_keys SET status = ?, body = ?, completed_at = ?
                 WHERE account_id = ? AND key = ? AND status IS NULL AND (? IS NULL OR claimed_at = ?)
-                """,
-            arguments: [
-                response.status, Data(response.body), at.storedMilliseconds, account.rawValue, response.key,
-                response.claimToken, response.claimToken,
-            ]
-        )
+                """
+        ).execute(arguments: [
+            response.status, Data(response.body), at.storedMilliseconds, account.rawValue, response.key,
+            response.claimToken, response.claimToken,
+        ])
         guard db.changesCount == 1 else {
             throw StoreError.conflict("idempotency key \(response.key) is not claimed by this request or already answered")
         }
