@@ -22,7 +22,8 @@ import FoundationNetworking
 /// kills more times (5 by default, as CI runs it).
 @Suite("Crash loop")
 struct CrashLoopTests {
-    static let operatorToken = "crash-loop-operator"
+    /// This run's own, so a server of another test on the same port is told apart.
+    static let operatorToken = "crash-loop-\(UUID().uuidString)"
     static let seed: UInt64 =
         ProcessInfo.processInfo.environment["TALLY_CRASH_SEED"].flatMap { UInt64($0) }
         ?? UInt64.random(in: 1...UInt64(UInt32.max))
@@ -123,15 +124,8 @@ struct CrashLoop: Sendable {
     func run() async throws -> Report {
         var report = Report(seed: seed)
         print("crash loop seed \(seed) (replay: TALLY_CRASH_SEED=\(seed)), \(kills) kills, faults \(faults ? "on" : "off")")
-        var server = try ServeProcess(
-            tally: tally,
-            database: database,
-            token: CrashLoopTests.operatorToken,
-            name: "crash",
-            environment: ["TALLY_SETTLE_SECONDS": "2"]
-        )
+        var server = try await startServer()
         defer { server.kill() }
-        try await server.waitUntilHealthy(http)
         let accounts = try await setUp(server.base)
         let answers = Journal([Answer]())
         let pending = Journal([Request]())
@@ -193,14 +187,7 @@ struct CrashLoop: Sendable {
             let verified = try await tally.run(["verify", "--database", database], seconds: 60)
             #expect(verified.status == 0, "tally verify after kill \(cycle) (seed \(seed)): \(verified.output)")
 
-            server = try ServeProcess(
-                tally: tally,
-                database: database,
-                token: CrashLoopTests.operatorToken,
-                name: "crash",
-                environment: ["TALLY_SETTLE_SECONDS": "2"]
-            )
-            try await server.waitUntilHealthy(http)
+            server = try await startServer()
             let counts = try await checkLedger(server.base, accounts: accounts, answers: answers.withLock { $0 })
             report.lost += counts.lost
             report.doubled += counts.doubled
@@ -256,6 +243,27 @@ struct CrashLoop: Sendable {
         let verified = try await tally.run(["verify", "--database", database], seconds: 60)
         #expect(verified.status == 0, "tally verify at the end (seed \(seed)): \(verified.output)")
         return report
+    }
+
+    /// `tally serve` on this database, answering on its port. Tests run side by side, so
+    /// another test's server may take the free port picked between picking and binding:
+    /// the server must accept this run's own operator token, else it starts again elsewhere.
+    func startServer() async throws -> ServeProcess {
+        for _ in 0..<5 {
+            let server = try ServeProcess(
+                tally: tally,
+                database: database,
+                token: CrashLoopTests.operatorToken,
+                name: "crash",
+                environment: ["TALLY_SETTLE_SECONDS": "2"]
+            )
+            try await server.waitUntilHealthy(http)
+            let probe = try await http.call(server.base, "GET", "/v1/pricing", token: CrashLoopTests.operatorToken)
+            if probe.status == 200 && server.process.isRunning { return server }
+            server.kill()
+            _ = await waitForExit(server.process, seconds: 10)
+        }
+        throw TestFailure("tally serve never got a port of its own")
     }
 
     // MARK: The load
