@@ -54,6 +54,9 @@ struct ReportBench: AsyncParsableCommand {
         try await time("usage report, one year") {
             _ = try await reports.usage(of: reader, from: today.adding(days: -364).description, to: today.description)
         }
+        // The same year's rollups as the store reads them, without the report around them.
+        let year = PacificDateRange(from: today.adding(days: -364), to: today)
+        try await time("  of which the rollups read") { _ = try await store.usageByDay(account: account, range: year) }
         try await time("first log page (email, 90 days)") {
             _ = try await reports.page(.emailValidation, of: reader, .init(from: ninetyDays, to: today.description))
         }
@@ -130,6 +133,7 @@ struct ReportBench: AsyncParsableCommand {
             try await loader.loadUsage(lines)
             written += batch
         }
+        try await loader.settleLoad()
         let seconds = (ContinuousClock.now - started).seconds
         print("seeded \(rows) lines in \(String(format: "%.1f", seconds)) s (\(Int(Double(rows) / seconds)) lines/s)")
         return account

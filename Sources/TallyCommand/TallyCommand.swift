@@ -5,7 +5,9 @@ public struct TallyCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "tally",
         abstract: "A self-hosted prepaid-credits wallet for pay-per-use features.",
-        subcommands: [Serve.self, Migrate.self, Verify.self, Demo.self, OpenAPI.self, Bench.self, ReportBench.self]
+        subcommands: [
+            Serve.self, Migrate.self, Verify.self, Demo.self, OpenAPI.self, Bench.self, ReportBench.self, CoreBench.self,
+        ]
     )
 
     public init() {}

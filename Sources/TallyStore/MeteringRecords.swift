@@ -118,6 +118,13 @@ public struct UsageLogEntry: Sendable, Hashable, Codable {
     public var cursor: LogCursor { LogCursor(createdAtMilliseconds: createdAt.storedMilliseconds, id: id) }
 }
 
+extension UsageLogEntry {
+    /// The text the line is searched by: its contact (see the stores' `usage_log_contacts`).
+    var contactText: String? {
+        LogSearch.indexedText(contactName: contactName, contactEmail: contactEmail, email: email, phone: phone)
+    }
+}
+
 /// Something the account's super admins are told, and its webhooks receive.
 public struct Notification: Sendable, Hashable {
     public var id: String
@@ -203,6 +210,10 @@ public struct LogQuery: Sendable, Hashable {
     public var search: LogSearch?
     public var after: LogCursor?
     public var limit: Int
+
+    /// A search matching at most this many contacts reads their lines by key, through the
+    /// contacts' trigram index; one matching more reads the log's range, `LIKE` on each line.
+    public static let searchContactBudget = 5_000
 
     public init(
         log: FeatureLog,

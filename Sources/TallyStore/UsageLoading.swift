@@ -1,11 +1,16 @@
 import TallyCore
 
 /// Writes usage lines in bulk, with what the charge path writes beside each line (the
-/// search index, the per-day counts, the rollups) but without postings: for filling a
+/// contacts, the per-day counts, the rollups) but without postings: for filling a
 /// benchmark's throwaway database with millions of lines in minutes. Never for money.
 public protocol UsageLoading: Sendable {
     /// Writes `lines` in one transaction.
     func loadUsage(_ lines: [UsageLogEntry]) async throws
+
+    /// After a bulk load, what the database's own upkeep does in time: PostgreSQL's
+    /// autovacuum clears the rollups' dead versions (every batch updates them) and
+    /// counts the new rows for the planner.
+    func settleLoad() async throws
 }
 
 /// What a batch of lines adds to the per-day counts and the rollups, summed per key.

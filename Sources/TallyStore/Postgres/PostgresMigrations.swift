@@ -20,7 +20,7 @@ enum PostgresMigrations {
 
     static let all: [PostgresMigration] = [
         accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents, apiKeyRevocation, usageLogs, loginAttempts,
-        cardFingerprints, logSearch, smsSends, rechargeIntents, creditLots,
+        cardFingerprints, logSearch, smsSends, rechargeIntents, creditLots, logContacts,
     ]
 
     static let accountsWalletsLedger = PostgresMigration(
@@ -421,6 +421,38 @@ enum PostgresMigrations {
         statements: [
             "CREATE EXTENSION IF NOT EXISTS pg_trgm",
             "CREATE INDEX usage_log_search ON usage_log USING gin ((\(unescaped: PostgresStore.searchText)) gin_trgm_ops)",
+        ]
+    )
+
+    /// SQLite's "13-log-contacts". A contact's text is unique per account by its md5 (a
+    /// B-tree entry holds at most a third of a page; a name has no such bound), and
+    /// found by md5 and text.
+    static let logContacts = PostgresMigration(
+        version: 13,
+        name: "log-contacts",
+        statements: [
+            """
+            CREATE TABLE usage_log_contacts (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                text TEXT NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX usage_log_contacts_text ON usage_log_contacts (account_id, md5(text))",
+            """
+            INSERT INTO usage_log_contacts (account_id, text)
+            SELECT DISTINCT account_id, \(unescaped: PostgresStore.lineSearchText) FROM usage_log
+            WHERE \(unescaped: PostgresStore.lineSearchText) IS NOT NULL
+            """,
+            "ALTER TABLE usage_log ADD COLUMN contact_id BIGINT REFERENCES usage_log_contacts(id)",
+            """
+            UPDATE usage_log SET contact_id = usage_log_contacts.id FROM usage_log_contacts
+            WHERE usage_log_contacts.account_id = usage_log.account_id
+                AND usage_log_contacts.text = \(unescaped: PostgresStore.lineSearchText)
+            """,
+            "CREATE INDEX usage_log_contact ON usage_log (account_id, log, contact_id, created_at)",
+            "CREATE INDEX usage_log_contact_search ON usage_log_contacts USING gin (text gin_trgm_ops)",
+            "DROP INDEX usage_log_search",
         ]
     )
 

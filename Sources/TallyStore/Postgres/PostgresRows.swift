@@ -115,3 +115,17 @@ extension PostgresConnection {
         _ = try await rows(query, logger)
     }
 }
+
+/// A row's cells read in order, each decoded as its own concrete type. Reports and
+/// exports read thousands of rows: decoding a whole row as a tuple looks up generic
+/// metadata for every cell, which costs more than the query.
+struct PostgresCells {
+    private var cells: PostgresRow.Iterator
+
+    init(_ row: PostgresRow) { cells = row.makeIterator() }
+
+    mutating func next<Value: PostgresDecodable>(_: Value.Type = Value.self) throws -> Value {
+        guard let cell = cells.next() else { throw StoreError.conflict("a row has fewer columns than read") }
+        return try cell.decode(Value.self)
+    }
+}

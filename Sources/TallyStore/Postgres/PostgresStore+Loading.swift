@@ -2,7 +2,7 @@ import PostgresNIO
 import TallyCore
 
 extension PostgresStore: UsageLoading {
-    /// Lines a statement inserts: 20 binds each, under PostgreSQL's 65,535.
+    /// Lines a statement inserts: 21 binds each, under PostgreSQL's 65,535.
     static let linesPerInsert = 2_000
 
     public func loadUsage(_ lines: [UsageLogEntry]) async throws {
@@ -10,7 +10,25 @@ extension PostgresStore: UsageLoading {
             var start = lines.startIndex
             while start < lines.endIndex {
                 let end = min(start + Self.linesPerInsert, lines.endIndex)
-                try await connection.query(Self.insertLines(lines[start..<end]), logger: logger)
+                let chunk = lines[start..<end]
+                let (accounts, texts) = Self.contacts(chunk)
+                // Every contact of the chunk with its id, added or found: the no-op
+                // update makes the upsert return the rows it found too.
+                var ids = [[String]: Int64]()
+                for row in try await connection.rows(
+                    """
+                    INSERT INTO usage_log_contacts (account_id, text)
+                    SELECT account, text FROM unnest(\(accounts)::TEXT[], \(texts)::TEXT[]) AS added(account, text)
+                    ON CONFLICT (account_id, md5(text)) DO UPDATE SET text = usage_log_contacts.text
+                    RETURNING id, account_id, text
+                    """,
+                    logger
+                ) {
+                    var cells = PostgresCells(row)
+                    let id: Int64 = try cells.next()
+                    ids[[try cells.next(), try cells.next()]] = id
+                }
+                try await connection.query(Self.insertLines(chunk, contacts: ids), logger: logger)
                 start = end
             }
             let tallies = UsageTallies(lines)
@@ -39,14 +57,34 @@ extension PostgresStore: UsageLoading {
         }
     }
 
-    /// One multi-row INSERT of `lines`, every value bound.
-    static func insertLines(_ lines: ArraySlice<UsageLogEntry>) -> PostgresQuery {
+    public func settleLoad() async throws {
+        for table in ["usage_log", "usage_log_contacts", "usage_log_days", "usage_rollups"] {
+            _ = try await rows(PostgresQuery(unsafeSQL: "VACUUM ANALYZE \(table)"))
+        }
+    }
+
+    /// The distinct contacts of `lines`: their accounts and texts, in two arrays.
+    static func contacts(_ lines: ArraySlice<UsageLogEntry>) -> (accounts: [String], texts: [String]) {
+        var accounts = [String]()
+        var texts = [String]()
+        var seen = Set<[String]>()
+        for line in lines {
+            guard let text = line.contactText, seen.insert([line.accountID.rawValue, text]).inserted else { continue }
+            accounts.append(line.accountID.rawValue)
+            texts.append(text)
+        }
+        return (accounts, texts)
+    }
+
+    /// One multi-row INSERT of `lines`, every value bound, each naming its contact (ids
+    /// by account and text).
+    static func insertLines(_ lines: ArraySlice<UsageLogEntry>, contacts: [[String]: Int64]) -> PostgresQuery {
         var statement = PostgresStatement()
         statement.append(
             """
             INSERT INTO usage_log (id, account_id, feature, log, status, credits, total_credits, day, created_at,
                 contact_name, contact_email, phone, email, iso, segments, encoding, event, credit_score, dti_percent,
-                reason) VALUES\u{20}
+                reason, contact_id) VALUES\u{20}
             """
         )
         for (index, line) in lines.enumerated() {
@@ -59,6 +97,7 @@ extension PostgresStore: UsageLoading {
                 statement.bind(line.iso), statement.bind(line.segments), statement.bind(line.encoding),
                 statement.bind(line.event), statement.bind(line.creditScore), statement.bind(line.dtiPercent),
                 statement.bind(line.reason),
+                statement.bind(line.contactText.flatMap { contacts[[line.accountID.rawValue, $0]] }),
             ]
             statement.append((index == 0 ? "(" : ", (") + values.joined(separator: ", ") + ")")
         }

@@ -162,13 +162,13 @@ extension PostgresStore {
     /// A lot's place in draw order from the columns `id, priority, expires_at, created_at`
     /// and the credits it offers.
     private static func position(_ row: PostgresRow) throws -> LotPosition {
-        let (id, priority, expiresAt, createdAt, credits) = try row.decode((String, Int, Int64?, Int64, Int64).self)
-        return LotPosition(
-            id: LotID(id),
-            priority: priority,
-            expiresAt: expiresAt,
-            createdAt: createdAt,
-            remaining: Credits(thousandths: credits)
+        var cells = PostgresCells(row)
+        return try LotPosition(
+            id: LotID(cells.next()),
+            priority: cells.next(),
+            expiresAt: cells.next(),
+            createdAt: cells.next(),
+            remaining: Credits(thousandths: cells.next())
         )
     }
 

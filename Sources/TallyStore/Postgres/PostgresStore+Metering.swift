@@ -87,16 +87,31 @@ extension PostgresStore {
     }
 
     static func insert(_ entry: UsageLogEntry, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        let contact = entry.contactText
+        // The line names its contact (see `PostgresMigrations.logContacts`), added the
+        // first time it is seen; one statement, one round trip. A contact added by a
+        // transaction still open is waited for, then found by the upsert.
         try await connection.run(
             """
+            WITH known AS (
+                SELECT id FROM usage_log_contacts
+                WHERE account_id = \(entry.accountID.rawValue) AND md5(text) = md5(\(contact)) AND text = \(contact)
+            ), added AS (
+                INSERT INTO usage_log_contacts (account_id, text)
+                SELECT \(entry.accountID.rawValue), \(contact)
+                WHERE \(contact)::TEXT IS NOT NULL AND NOT EXISTS (SELECT 1 FROM known)
+                ON CONFLICT (account_id, md5(text)) DO UPDATE SET text = usage_log_contacts.text
+                RETURNING id
+            )
             INSERT INTO usage_log (id, account_id, feature, log, status, credits, total_credits, day, created_at,
                 contact_name, contact_email, phone, email, iso, segments, encoding, event, credit_score, dti_percent,
-                reason)
+                reason, contact_id)
             VALUES (\(entry.id), \(entry.accountID.rawValue), \(entry.feature.rawValue), \(entry.log.rawValue),
                 \(entry.status), \(entry.credits.thousandths), \(entry.totalCredits?.thousandths), \(entry.day),
                 \(entry.createdAt.storedMilliseconds), \(entry.contactName), \(entry.contactEmail), \(entry.phone),
                 \(entry.email), \(entry.iso), \(entry.segments), \(entry.encoding), \(entry.event),
-                \(entry.creditScore), \(entry.dtiPercent), \(entry.reason))
+                \(entry.creditScore), \(entry.dtiPercent), \(entry.reason),
+                (SELECT id FROM known UNION ALL SELECT id FROM added LIMIT 1))
             """,
             logger
         )
@@ -347,32 +362,27 @@ extension PostgresStore {
 
     /// A line read by position from `usageLogColumns`: pages and exports read many.
     static func usageLogEntry(positional row: PostgresRow, feature: Feature) throws -> UsageLogEntry {
-        let columns = try row.decode(
-            (
-                String, String, String, String, Int64, String, Int64, String?, String?, String?, String?, String?, Int?,
-                String?, String?, Int?, Int?, String?, Int64?
-            ).self
-        )
-        return UsageLogEntry(
-            id: columns.0,
-            accountID: AccountID(columns.1),
-            feature: Feature(rawValue: columns.2) ?? feature,
-            status: columns.3,
-            credits: Credits(thousandths: columns.4),
-            day: columns.5,
-            createdAt: Date(storedMilliseconds: columns.6),
-            contactName: columns.7,
-            contactEmail: columns.8,
-            phone: columns.9,
-            email: columns.10,
-            iso: columns.11,
-            segments: columns.12,
-            encoding: columns.13,
-            event: columns.14,
-            creditScore: columns.15,
-            dtiPercent: columns.16,
-            reason: columns.17,
-            totalCredits: columns.18.map(Credits.init(thousandths:))
+        var cells = PostgresCells(row)
+        return try UsageLogEntry(
+            id: cells.next(),
+            accountID: AccountID(cells.next()),
+            feature: Feature(rawValue: cells.next(String.self)) ?? feature,
+            status: cells.next(),
+            credits: Credits(thousandths: cells.next()),
+            day: cells.next(),
+            createdAt: Date(storedMilliseconds: cells.next()),
+            contactName: cells.next(),
+            contactEmail: cells.next(),
+            phone: cells.next(),
+            email: cells.next(),
+            iso: cells.next(),
+            segments: cells.next(),
+            encoding: cells.next(),
+            event: cells.next(),
+            creditScore: cells.next(),
+            dtiPercent: cells.next(),
+            reason: cells.next(),
+            totalCredits: cells.next(Int64?.self).map(Credits.init(thousandths:))
         )
     }
 

@@ -28,24 +28,34 @@ struct PostgresStatement {
 /// Reports and logs: reads only, each served by one index range.
 extension PostgresStore {
     public func usageByDay(account: AccountID, range: PacificDateRange) async throws -> [DayUsage] {
-        // Unordered: the report folds the rows by day, and a sort would cost more than the scan.
-        try await rows(
-            """
-            SELECT day, feature, uses, credits FROM usage_rollups
-            WHERE account_id = \(account.rawValue) AND day >= \(range.from.description) AND day <= \(range.to.description)
-            """
-        ).compactMap { row in
-            let (day, feature, uses, credits) = try row.decode((String, String, Int64, Int64).self)
-            return Feature(rawValue: feature).map {
-                DayUsage(day: day, feature: $0, uses: uses, credits: Credits(thousandths: credits))
+        // One row of four arrays, not a row per day and feature: a five-year report is
+        // thousands of rollups, and each row read costs the client more than the scan.
+        guard
+            let row = try await rows(
+                """
+                SELECT array_agg(day), array_agg(feature), array_agg(uses), array_agg(credits) FROM usage_rollups
+                WHERE account_id = \(account.rawValue) AND day >= \(range.from.description) AND day <= \(range.to.description)
+                """
+            ).first
+        else { return [] }
+        var cells = PostgresCells(row)
+        let days: [String]? = try cells.next()
+        let features: [String]? = try cells.next()
+        let uses: [Int64]? = try cells.next()
+        let credits: [Int64]? = try cells.next()
+        guard let days, let features, let uses, let credits else { return [] }
+        return days.indices.compactMap { index in
+            Feature(rawValue: features[index]).map {
+                DayUsage(day: days[index], feature: $0, uses: uses[index], credits: Credits(thousandths: credits[index]))
             }
         }
     }
 
     public func logLines(account: AccountID, query: LogQuery) async throws -> [UsageLogEntry] {
+        let contacts = try await searchedContacts(account: account, query: query)
         var statement = PostgresStatement()
         statement.append("SELECT \(Self.usageLogColumns) FROM usage_log WHERE ")
-        Self.logFilter(account: account, query: query, &statement)
+        Self.logFilter(account: account, query: query, contacts: contacts, &statement)
         if let after = query.after {
             // Keyset: strictly after the cursor in (created_at DESC, id DESC) order.
             let at = statement.bind(after.createdAtMilliseconds)
@@ -60,6 +70,7 @@ extension PostgresStore {
         var statement = PostgresStatement()
         let sent = statement.bind(FeatureLog.sentResult)
         if query.search != nil {
+            let contacts = try await searchedContacts(account: account, query: query)
             statement.append(
                 """
                 SELECT COUNT(*)::BIGINT, COALESCE(SUM(credits), 0)::BIGINT,
@@ -67,7 +78,7 @@ extension PostgresStore {
                 FROM usage_log WHERE\u{20}
                 """
             )
-            Self.logFilter(account: account, query: query, &statement)
+            Self.logFilter(account: account, query: query, contacts: contacts, &statement)
         } else {
             statement.append(
                 """
@@ -86,8 +97,34 @@ extension PostgresStore {
         return LogSummary(lines: lines, credits: Credits(thousandths: credits), sent: sentLines)
     }
 
-    /// The conditions every read of a log shares: account, log, days, result, search.
-    static func logFilter(account: AccountID, query: LogQuery, _ statement: inout PostgresStatement) {
+    /// The account's contacts a search matches (their text holds it), found through the
+    /// contacts' trigram index; nil when there is no search, when it is too short for the
+    /// index, or when it matches more than `LogQuery.searchContactBudget` contacts — then the
+    /// range is read instead. A superset of the matching lines' contacts: `logFilter`
+    /// still applies the exact search, field by field.
+    func searchedContacts(account: AccountID, query: LogQuery) async throws -> [Int64]? {
+        guard let search = query.search, search.indexPatterns != nil else { return nil }
+        var statement = PostgresStatement()
+        let text = statement.bind(LogSearch.containsPattern(search.text))
+        statement.append(
+            "SELECT id FROM usage_log_contacts WHERE account_id = \(statement.bind(account.rawValue)) AND (text ILIKE \(text)"
+        )
+        if let digits = search.digits {
+            statement.append(" OR text LIKE \(statement.bind(LogSearch.containsPattern(digits)))")
+        }
+        statement.append(") LIMIT \(statement.bind(LogQuery.searchContactBudget + 1))")
+        let found = try await rows(statement.query).map { try $0.decode(Int64.self) }
+        return found.count <= LogQuery.searchContactBudget ? found : nil
+    }
+
+    /// The conditions every read of a log shares: account, log, days, result, search
+    /// (narrowed to `contacts` when the search found them).
+    static func logFilter(
+        account: AccountID,
+        query: LogQuery,
+        contacts: [Int64]?,
+        _ statement: inout PostgresStatement
+    ) {
         statement.append(
             """
             account_id = \(statement.bind(account.rawValue)) AND log = \(statement.bind(query.log.rawValue))
@@ -97,15 +134,12 @@ extension PostgresStore {
         )
         if let result = query.result { statement.append(" AND status = \(statement.bind(result))") }
         if let search = query.search {
+            if let contacts { statement.append(" AND contact_id = ANY(\(statement.bind(contacts)))") }
             let text = statement.bind(LogSearch.containsPattern(search.text))
             let digits = search.digits.map { statement.bind(LogSearch.containsPattern($0)) }
-            // What the trigram index answers (the planner weighs it against the range)...
-            statement.append(" AND (\(searchText) LIKE lower(\(text))")
-            if let digits { statement.append(" OR \(searchText) LIKE \(digits)") }
-            // ...and the exact search, field by field.
             statement.append(
                 """
-                ) AND (contact_name ILIKE \(text) OR contact_email ILIKE \(text) OR email ILIKE \(text)
+                 AND (contact_name ILIKE \(text) OR contact_email ILIKE \(text) OR email ILIKE \(text)
                     OR phone ILIKE \(text)
                 """
             )
@@ -114,10 +148,16 @@ extension PostgresStore {
         }
     }
 
-    /// The text a log line is searched by, lowercased: the expression the trigram index
-    /// `usage_log_search` holds. (`||` and `lower` are immutable, as an index needs.)
+    /// The text a log line was searched by before contacts, lowercased: the expression
+    /// of migration 9's trigram index.
     static let searchText = """
         lower(coalesce(contact_name, '') || ' ' || coalesce(contact_email, '') || ' ' || coalesce(email, '') || ' '
             || coalesce(phone, ''))
+        """
+
+    /// The text a line is searched by, as `LogSearch.indexedText` joins it: the non-empty
+    /// fields, one space apart; NULL when there is none.
+    static let lineSearchText = """
+        NULLIF(concat_ws(' ', NULLIF(contact_name, ''), NULLIF(contact_email, ''), NULLIF(email, ''), NULLIF(phone, '')), '')
         """
 }

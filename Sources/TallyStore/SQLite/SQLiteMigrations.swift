@@ -43,6 +43,9 @@ enum SQLiteMigrations {
         migrator.registerMigration("12-credit-lots") { db in
             try db.execute(sql: creditLots)
         }
+        migrator.registerMigration("13-log-contacts") { db in
+            try db.execute(sql: logContacts)
+        }
         return migrator
     }
 
@@ -173,6 +176,41 @@ enum SQLiteMigrations {
             SELECT id, trim(coalesce(contact_name, '') || ' ' || coalesce(contact_email, '') || ' '
                 || coalesce(email, '') || ' ' || coalesce(phone, ''))
             FROM usage_log WHERE coalesce(contact_name, contact_email, email, phone) IS NOT NULL;
+        """
+
+    /// The text a line is searched by, as `LogSearch.indexedText` joins it: the non-empty
+    /// fields, one space apart; NULL when there is none.
+    static let lineSearchText = """
+        NULLIF(substr(coalesce(' ' || nullif(contact_name, ''), '') || coalesce(' ' || nullif(contact_email, ''), '')
+            || coalesce(' ' || nullif(email, ''), '') || coalesce(' ' || nullif(phone, ''), ''), 2), '')
+        """
+
+    /// The people a log is about, each once per account: a line names its contact (the
+    /// text it is searched by), and the trigram index holds the contacts, not the lines.
+    /// A search finds the few contacts matching and reads their lines by key, so its cost
+    /// follows the matches, not the log's length; and a charge adds to the index only for
+    /// a contact not seen before. Existing lines are given their contacts; the per-line
+    /// index goes.
+    static let logContacts = """
+        CREATE TABLE usage_log_contacts (
+            id INTEGER PRIMARY KEY,
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            text TEXT NOT NULL,
+            UNIQUE (account_id, text)
+        );
+        CREATE VIRTUAL TABLE usage_log_contact_search USING fts5(
+            text, content = 'usage_log_contacts', content_rowid = 'id', tokenize = 'trigram', detail = 'none'
+        );
+        INSERT INTO usage_log_contacts (account_id, text)
+            SELECT DISTINCT account_id, \(lineSearchText) FROM usage_log WHERE \(lineSearchText) IS NOT NULL;
+        INSERT INTO usage_log_contact_search (rowid, text) SELECT id, text FROM usage_log_contacts;
+        ALTER TABLE usage_log ADD COLUMN contact_id INTEGER REFERENCES usage_log_contacts(id);
+        UPDATE usage_log SET contact_id = (
+            SELECT id FROM usage_log_contacts
+            WHERE usage_log_contacts.account_id = usage_log.account_id AND usage_log_contacts.text = \(lineSearchText)
+        );
+        CREATE INDEX usage_log_contact ON usage_log(account_id, log, contact_id, created_at);
+        DROP TABLE usage_log_search;
         """
 
     /// Messages on their way to the carrier, with the carrier's answer once it came:

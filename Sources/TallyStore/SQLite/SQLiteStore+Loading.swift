@@ -8,4 +8,7 @@ extension SQLiteStore: UsageLoading {
             for line in lines { try Self.insert(line, db) }
         }
     }
+
+    /// SQLite keeps no dead row versions: nothing to do.
+    public func settleLoad() async throws {}
 }

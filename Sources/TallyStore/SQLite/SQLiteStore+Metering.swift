@@ -80,8 +80,8 @@ extension SQLiteStore {
             sql: """
                 INSERT INTO usage_log (id, account_id, feature, log, status, credits, total_credits, day, created_at,
                     contact_name, contact_email, phone, email, iso, segments, encoding, event, credit_score,
-                    dti_percent, reason)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    dti_percent, reason, contact_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(
             arguments: [
@@ -89,19 +89,9 @@ extension SQLiteStore {
                 entry.credits.thousandths, entry.totalCredits?.thousandths, entry.day,
                 entry.createdAt.storedMilliseconds, entry.contactName, entry.contactEmail, entry.phone, entry.email,
                 entry.iso, entry.segments, entry.encoding, entry.event, entry.creditScore, entry.dtiPercent,
-                entry.reason,
+                entry.reason, try contact(of: entry, db),
             ]
         )
-        // A search finds the line through the trigram index, written with it.
-        if let text = LogSearch.indexedText(
-            contactName: entry.contactName,
-            contactEmail: entry.contactEmail,
-            email: entry.email,
-            phone: entry.phone
-        ) {
-            try db.cachedStatement(sql: "INSERT INTO usage_log_search (line, text) VALUES (?, ?)")
-                .execute(arguments: [entry.id, text])
-        }
         // A log's totals read these counts, kept in the same transaction as the line.
         try db.cachedStatement(
             sql: """
@@ -125,6 +115,25 @@ extension SQLiteStore {
         ).execute(
             arguments: [entry.accountID.rawValue, entry.day, entry.feature.rawValue, entry.credits.thousandths]
         )
+    }
+
+    /// The contact a line is searched by (see `SQLiteMigrations.logContacts`): found, or
+    /// added with its place in the trigram index the first time it is seen. Nil for a line
+    /// with no name, email or phone.
+    static func contact(of entry: UsageLogEntry, _ db: Database) throws -> Int64? {
+        guard let text = entry.contactText else { return nil }
+        let arguments: StatementArguments = [entry.accountID.rawValue, text]
+        let known = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT id FROM usage_log_contacts WHERE account_id = ? AND text = ?"),
+            arguments: arguments
+        )
+        if let known { return known }
+        try db.cachedStatement(sql: "INSERT INTO usage_log_contacts (account_id, text) VALUES (?, ?)")
+            .execute(arguments: arguments)
+        let id = db.lastInsertedRowID
+        try db.cachedStatement(sql: "INSERT INTO usage_log_contact_search (rowid, text) VALUES (?, ?)")
+            .execute(arguments: [id, text])
+        return id
     }
 
     /// Writes a notification and, in the same transaction, its delivery to every

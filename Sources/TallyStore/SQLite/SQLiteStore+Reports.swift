@@ -26,9 +26,11 @@ extension SQLiteStore {
 
     public func logLines(account: AccountID, query: LogQuery) async throws -> [UsageLogEntry] {
         try await pool.read { db in
+            let source = try Self.searchedLines(account: account, query: query, db)
             var sql: SQL = "SELECT \(sql: Self.usageLogColumns) FROM "
-            sql += try Self.searchedLines(account: account, query: query, db)
+            sql += source.table
             sql += " WHERE "
+            sql += source.condition
             sql += Self.logFilter(account: account, query: query, after: query.after)
             sql += " ORDER BY created_at DESC, id DESC LIMIT \(query.limit)"
             // A cursor decodes each row straight from the statement, with no copy of the row.
@@ -46,8 +48,10 @@ extension SQLiteStore {
                     COALESCE(SUM(status = \(FeatureLog.sentResult)), 0) AS sent
                 FROM\u{20}
                 """
-            sql += try Self.searchedLines(account: account, query: query, db)
+            let source = try Self.searchedLines(account: account, query: query, db)
+            sql += source.table
             sql += " WHERE "
+            sql += source.condition
             sql += Self.logFilter(account: account, query: query)
             return try Self.summary(try SQLRequest<Row>(literal: sql).fetchOne(db))
         }
@@ -66,50 +70,66 @@ extension SQLiteStore {
         return try summary(try SQLRequest<Row>(literal: sql).fetchOne(db))
     }
 
-    /// A selective search reads at most this many lines through the trigram index; a
-    /// search matching more reads the log's range instead.
-    static let searchIndexBudget = 20_000
-
-    /// Pieces of a search counted up to this many lines each to find the rarest.
+    /// Pieces of a search counted up to this many contacts each to find the rarest.
     static let trigramProbe = 5_000
 
-    /// What a read of a log draws its lines from. Without a search, or when the search
-    /// is not selective, the log itself (its index range, `LIKE` on each line); with a
-    /// selective search, the lines the trigram index finds, looked up by key — so
-    /// finding one person costs their lines, not the range's. Either way `logFilter`
-    /// applies the exact search.
-    ///
-    /// The index is asked cheaply: each three-character piece of the text is counted up
-    /// to `trigramProbe` lines, and the lines holding the (up to) three rarest pieces are
-    /// the candidates — a superset of the matches, found without reading the long lists
-    /// of common pieces (every email holds "com"). When every piece is common, the
-    /// index's own `LIKE` is asked. Either is used only if it finds fewer lines than the
-    /// range holds (the per-day counts say how many) and fewer than `searchIndexBudget`.
-    static func searchedLines(account: AccountID, query: LogQuery, _ db: Database) throws -> SQL {
-        guard let search = query.search, let patterns = search.indexPatterns else { return "usage_log" }
-        var matches: [SQL] = []
-        for (index, pattern) in patterns.enumerated() {
-            if let pieces = search.trigrams?[index], let rare = try rarest(pieces, db) {
-                matches.append("SELECT line FROM usage_log_search WHERE usage_log_search MATCH \(rare)")
-            } else {
-                // No ESCAPE clause: the index answers plain LIKE only.
-                matches.append("SELECT line FROM usage_log_search WHERE text LIKE \(pattern)")
-            }
-        }
-        let rangeLines = try daySummary(account: account, query: query, db).lines
-        let budget = min(Int(rangeLines), searchIndexBudget)
-        var union: SQL = ""
-        for (index, match) in matches.enumerated() { union += index == 0 ? match : " UNION " + match }
-        let found = try String.fetchAll(db, SQLRequest<String>(literal: "\(union) LIMIT \(budget)"))
-        guard found.count < budget else { return "usage_log" }
-        // The index is read once: its lines are handed back as a JSON array. CROSS JOIN
-        // keeps them the outer loop, each one primary-key lookup.
-        let list = String(decoding: try JSONEncoder().encode(found), as: UTF8.self)
-        return "(SELECT value AS line FROM json_each(\(list))) AS matches CROSS JOIN usage_log ON usage_log.id = matches.line"
+    /// Where a read of a log takes its lines from: a table, and a condition on it (empty,
+    /// or ending in `AND`) that `logFilter` follows.
+    struct LineSource {
+        var table: SQL = "usage_log"
+        var condition: SQL = ""
     }
 
-    /// An FTS5 query for the lines holding the rarest three of `pieces`, or nil when
-    /// every piece is in `trigramProbe` lines or more.
+    /// What a read of a log draws its lines from. Without a search, or when the search
+    /// matches many contacts, the log's index range, `LIKE` on each line; with a search
+    /// matching few, the lines of the contacts it matches, read by key — so finding one
+    /// person costs their lines, not the range's. Either way `logFilter` applies the exact
+    /// search, field by field.
+    ///
+    /// The contacts' trigram index is asked cheaply: each three-character piece of the
+    /// text is counted up to `trigramProbe` contacts, and the contacts holding the (up
+    /// to) three rarest pieces are the candidates — a superset of the matches, found
+    /// without reading the long lists of common pieces (every email holds "com"). When
+    /// every piece is common, the index's own `LIKE` is asked.
+    static func searchedLines(account: AccountID, query: LogQuery, _ db: Database) throws -> LineSource {
+        guard let search = query.search, let patterns = search.indexPatterns else { return LineSource() }
+        // Each pattern's candidates (the index drives: CROSS JOIN keeps it the outer loop,
+        // each candidate one primary-key lookup) narrowed to the account's contacts whose
+        // text holds the search.
+        var contacts: SQL = ""
+        for (index, pattern) in patterns.enumerated() {
+            if index > 0 { contacts += " UNION " }
+            contacts += """
+                SELECT usage_log_contacts.id FROM usage_log_contact_search
+                CROSS JOIN usage_log_contacts ON usage_log_contacts.id = usage_log_contact_search.rowid
+                WHERE\u{20}
+                """
+            if let pieces = search.trigrams?[index], let rare = try rarest(pieces, db) {
+                contacts += "usage_log_contact_search MATCH \(rare)"
+            } else {
+                // No ESCAPE clause: the index answers plain LIKE only.
+                contacts += "usage_log_contact_search.text LIKE \(pattern)"
+            }
+            let exact = LogSearch.containsPattern(index == 0 ? search.text : search.digits ?? search.text)
+            contacts += """
+                 AND usage_log_contacts.account_id = \(account.rawValue)
+                    AND usage_log_contacts.text LIKE \(exact) ESCAPE '\\'
+                """
+        }
+        contacts += " LIMIT \(LogQuery.searchContactBudget + 1)"
+        let found = try Int64.fetchAll(db, SQLRequest<Int64>(literal: contacts))
+        guard found.count <= LogQuery.searchContactBudget else { return LineSource() }
+        // The contacts are handed over once, as a JSON array; each is one range of the
+        // contact index.
+        let list = String(decoding: try JSONEncoder().encode(found), as: UTF8.self)
+        return LineSource(
+            table: "usage_log INDEXED BY usage_log_contact",
+            condition: "contact_id IN (SELECT value FROM json_each(\(list))) AND "
+        )
+    }
+
+    /// An FTS5 query for the contacts holding the rarest three of `pieces`, or nil when
+    /// every piece is in `trigramProbe` contacts or more.
     static func rarest(_ pieces: [String], _ db: Database) throws -> String? {
         var counted = [(piece: String, lines: Int)]()
         for piece in pieces {
@@ -117,7 +137,9 @@ extension SQLiteStore {
             let lines =
                 try Int.fetchOne(
                     db,
-                    sql: "SELECT COUNT(*) FROM (SELECT 1 FROM usage_log_search WHERE usage_log_search MATCH ? LIMIT ?)",
+                    sql: """
+                        SELECT COUNT(*) FROM (SELECT 1 FROM usage_log_contact_search WHERE usage_log_contact_search MATCH ? LIMIT ?)
+                        """,
                     arguments: [quoted, trigramProbe]
                 ) ?? 0
             counted.append((quoted, lines))
