@@ -67,7 +67,8 @@ public struct Tally: Sendable {
         loginThrottle: LoginThrottle = LoginThrottle(),
         webhookAddresses: WebhookAddressPolicy = .allowPrivate,
         creditExpiryNotice: Duration = .seconds(7 * 86_400),
-        settling: Settling = Settling()
+        settling: Settling = Settling(),
+        reportStore: (any Store)? = nil
     ) {
         self.settling = settling
         let providers = providers.bounded(by: deadlines)
@@ -90,7 +91,8 @@ public struct Tally: Sendable {
         var lots = Lots(store: store, gateway: providers.payments, time: time, ids: ids, idempotency: idempotency)
         lots.expiryNotice = creditExpiryNotice
         self.lots = lots
-        reports = Reports(store: store, time: time)
+        // Reports only read: a read-only replica may serve them (`--read-database`).
+        reports = Reports(store: reportStore ?? store, time: time)
         let meter = Meter(store: store, time: time, ids: ids)
         let validations = Validations(
             meter: meter,

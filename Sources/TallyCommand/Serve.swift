@@ -29,6 +29,25 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOption
 
+    @Option(
+        help: """
+            A read-only PostgreSQL replica of --database (postgres://user@host:port/db): usage reports, feature \
+            logs and their CSV exports are read there, everything else from --database. It is never migrated: \
+            it follows the primary's schema.
+            """
+    )
+    var readDatabase: String?
+
+    func validate() throws {
+        guard let readDatabase else { return }
+        guard readDatabase.hasPrefix("postgres://") || readDatabase.hasPrefix("postgresql://") else {
+            throw ValidationError("--read-database must be a postgres:// URL of a replica of --database")
+        }
+        guard database.isPostgres else {
+            throw ValidationError("--read-database needs --database to be the PostgreSQL primary it replicates")
+        }
+    }
+
     func run() async throws {
         var logger = Logger(label: "tally")
         logger.logLevel = .info
@@ -49,13 +68,15 @@ struct Serve: AsyncParsableCommand {
             expiryNotice = .seconds(days * 86_400)
         }
         let store = try await database.openStore()
+        let reportStore = try readDatabase.map { try PostgresStore(url: $0) }
         let tally = Tally(
             store: store,
             logger: logger,
             operatorToken: environment["TALLY_OPERATOR_TOKEN"],
             webhookAddresses: webhookAddresses,
             creditExpiryNotice: expiryNotice,
-            settling: settling
+            settling: settling,
+            reportStore: reportStore
         )
         try await buildApplication(tally: tally, host: host, port: port).runService()
     }

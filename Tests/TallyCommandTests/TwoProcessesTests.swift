@@ -447,13 +447,20 @@ final class ServeProcess: @unchecked Sendable {
     let base: URL
     let logPath: String
 
-    init(tally: TallyExecutable, database: String, token: String, name: String, environment: [String: String] = [:]) throws {
+    init(
+        tally: TallyExecutable,
+        database: String,
+        token: String,
+        name: String,
+        arguments: [String] = [],
+        environment: [String: String] = [:]
+    ) throws {
         let port = try freeLoopbackPort()
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("tally-serve-\(name)-\(UUID().uuidString).log")
         logPath = log.path
         base = URL(string: "http://127.0.0.1:\(port)")!
         process = try tally.launch(
-            ["serve", "--host", "127.0.0.1", "--port", "\(port)", "--database", database],
+            ["serve", "--host", "127.0.0.1", "--port", "\(port)", "--database", database] + arguments,
             log: log,
             environment: environment.merging(["TALLY_OPERATOR_TOKEN": token]) { $1 }
         )
