@@ -202,16 +202,16 @@ public struct Accounts: Sendable {
             errors.append(FieldError("name", "an account has at most \(Self.maximumAPIKeys) live API keys; revoke one first"))
         }
         guard errors.isEmpty else { throw TallyError.invalid(errors) }
-        let key = Self.apiKeyPrefix + Secrets.base32(byteCount: 32)
-        let record = APIKey(
-            id: APIKeyID(ids.make("key")),
-            accountID: manager.accountID,
-            name: name,
-            keyHash: key.sha256Hex,
-            createdAt: time.now()
-        )
+        let (record, key) = Self.newAPIKey(id: APIKeyID(ids.make("key")), account: manager.accountID, name: name, at: time.now())
         try await store.createAPIKey(record)
         return APIKeyView(id: record.id, name: name, key: key)
+    }
+
+    /// A new API key: the record to store (the key's hash, never the key) and the key,
+    /// to be shown once.
+    public static func newAPIKey(id: APIKeyID, account: AccountID, name: String, at: Date) -> (record: APIKey, key: String) {
+        let key = apiKeyPrefix + Secrets.base32(byteCount: 32)
+        return (APIKey(id: id, accountID: account, name: name, keyHash: key.sha256Hex, createdAt: at), key)
     }
 
     public struct APIKeySummary: Sendable, Codable, Equatable {
