@@ -94,43 +94,13 @@ import Testing
     @Test(arguments: StoreBackend.enabled)
     func anUpgradeGivesEveryLineItsContact(_ backend: StoreBackend) async throws {
         let account = AccountID("acct_\(UUID().uuidString)")
-        let store: any Store
-        let contactSQL = "SELECT l.id, c.text FROM usage_log l LEFT JOIN usage_log_contacts c ON c.id = l.contact_id ORDER BY l.id"
+        let earlier = try await EarlierDatabase.upgraded(backend, through: "12-credit-lots", 12, rows: earlierRows(account.rawValue))
+        let store = earlier.store
         var contacts = [String: String?]()
-        switch backend {
-        case .sqlite:
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("tally-upgrade-\(UUID().uuidString).sqlite").path
-            let sqlite = try SQLiteStore(path: path)
-            try sqlite.migrate(upTo: "12-credit-lots")
-            let queue = try DatabaseQueue(path: path)
-            try await queue.write { db in
-                for statement in earlierRows(account.rawValue) { try db.execute(sql: statement) }
-            }
-            try await sqlite.migrate()
-            for row in try queue.read({ try Row.fetchAll($0, sql: contactSQL) }) {
-                contacts[row[0]] = row[1] as String?
-            }
-            store = sqlite
-        case .postgres:
-            let database = try await PostgresTestDatabase.makeEmpty()
-            var configuration = database.configuration
-            configuration.options.maximumConnections = 4
-            let postgres = PostgresStore(configuration: configuration)
-            try await postgres.migrate(through: 12)
-            try await PostgresTestDatabase.withClient(database.configuration) { client in
-                for statement in earlierRows(account.rawValue) {
-                    _ = try await client.query(PostgresQuery(unsafeSQL: statement)).collect()
-                }
-            }
-            try await postgres.migrate()
-            let rows = try await PostgresTestDatabase.withClient(database.configuration) { client in
-                try await client.query(PostgresQuery(unsafeSQL: contactSQL)).collect()
-            }
-            for row in rows {
-                let (id, text) = try row.decode((String, String?).self)
-                contacts[id] = text
-            }
-            store = postgres
+        for row in try await earlier.read(
+            "SELECT l.id, c.text FROM usage_log l LEFT JOIN usage_log_contacts c ON c.id = l.contact_id ORDER BY l.id"
+        ) {
+            contacts[row[0]!] = row[1]
         }
         defer { Task { try? await store.close() } }
 

@@ -42,31 +42,7 @@ import Testing
 
     /// A store whose schema stops before lots, filled by `earlierRows`, then upgraded.
     func upgraded(_ backend: StoreBackend, account: String, empty: String) async throws -> any Store {
-        switch backend {
-        case .sqlite:
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("tally-upgrade-\(UUID().uuidString).sqlite").path
-            let store = try SQLiteStore(path: path)
-            try store.migrate(upTo: "11-recharge-intents")
-            let queue = try DatabaseQueue(path: path)
-            try await queue.write { db in
-                for statement in earlierRows(account, empty) { try db.execute(sql: statement) }
-            }
-            try await store.migrate()
-            return store
-        case .postgres:
-            let database = try await PostgresTestDatabase.makeEmpty()
-            var configuration = database.configuration
-            configuration.options.maximumConnections = 4
-            let store = PostgresStore(configuration: configuration)
-            try await store.migrate(through: 11)
-            try await PostgresTestDatabase.withClient(database.configuration) { client in
-                for statement in earlierRows(account, empty) {
-                    _ = try await client.query(PostgresQuery(unsafeSQL: statement)).collect()
-                }
-            }
-            try await store.migrate()
-            return store
-        }
+        try await EarlierDatabase.upgraded(backend, through: "11-recharge-intents", 11, rows: earlierRows(account, empty)).store
     }
 
     @Test(arguments: StoreBackend.enabled)
