@@ -28,27 +28,33 @@ struct PostgresStatement {
 /// Reports and logs: reads only, each served by one index range.
 extension PostgresStore {
     public func usageByDay(account: AccountID, range: PacificDateRange) async throws -> [DayUsage] {
-        // One row of four arrays, not a row per day and feature: a five-year report is
-        // thousands of rollups, and each row read costs the client more than the scan.
-        guard
-            let row = try await rows(
-                """
-                SELECT array_agg(day), array_agg(feature), array_agg(uses), array_agg(credits) FROM usage_rollups
-                WHERE account_id = \(account.rawValue) AND day >= \(range.from.description) AND day <= \(range.to.description)
-                """
-            ).first
-        else { return [] }
-        var cells = PostgresCells(row)
-        let days: [String]? = try cells.next()
-        let features: [String]? = try cells.next()
-        let uses: [Int64]? = try cells.next()
-        let credits: [Int64]? = try cells.next()
-        guard let days, let features, let uses, let credits else { return [] }
-        return days.indices.compactMap { index in
-            Feature(rawValue: features[index]).map {
-                DayUsage(day: days[index], feature: $0, uses: uses[index], credits: Credits(thousandths: credits[index]))
+        // A row per feature holding arrays of whole numbers (the day as its offset in the
+        // range), not a row per day and feature: a five-year report is thousands of
+        // rollups, and each row or text decoded costs the client more than the scan.
+        let from = range.from.description
+        let rows = try await rows(
+            """
+            SELECT feature, array_agg(day::DATE - \(from)::DATE), array_agg(uses), array_agg(credits) FROM usage_rollups
+            WHERE account_id = \(account.rawValue) AND day >= \(from) AND day <= \(range.to.description)
+            GROUP BY feature
+            """
+        )
+        var days = [String?](repeating: nil, count: range.from.days(to: range.to) + 1)
+        var usage = [DayUsage]()
+        for row in rows {
+            var cells = PostgresCells(row)
+            guard let feature = Feature(rawValue: try cells.next()) else { continue }
+            let offsets: [Int32] = try cells.next()
+            let uses: [Int64] = try cells.next()
+            let credits: [Int64] = try cells.next()
+            for index in offsets.indices where days.indices.contains(Int(offsets[index])) {
+                let offset = Int(offsets[index])
+                let day = days[offset] ?? range.from.adding(days: offset).description
+                days[offset] = day
+                usage.append(DayUsage(day: day, feature: feature, uses: uses[index], credits: Credits(thousandths: credits[index])))
             }
         }
+        return usage
     }
 
     public func logLines(account: AccountID, query: LogQuery) async throws -> [UsageLogEntry] {
