@@ -29,6 +29,9 @@ struct ReportBench: AsyncParsableCommand {
     @Option(help: "How many times each query is timed.")
     var samples = 200
 
+    @Option(help: "Time the lines an earlier run seeded for this account in --database again, without seeding (its id is printed after seeding).")
+    var account: String?
+
     func validate() throws {
         guard (1_000...100_000_000).contains(rows) else { throw ValidationError("--rows must be from 1,000 to 100,000,000") }
         guard (1...100_000).contains(samples) else { throw ValidationError("--samples must be from 1 to 100,000") }
@@ -44,7 +47,13 @@ struct ReportBench: AsyncParsableCommand {
             }
         }
         let now = Date()
-        let account = try await seed(store, now: now)
+        let account: AccountID
+        if let earlier = self.account {
+            guard database != nil else { throw ValidationError("--account needs the --database an earlier run seeded") }
+            account = AccountID(earlier)
+        } else {
+            account = try await seed(store, now: now)
+        }
         let reports = Reports(store: store, time: FixedTime(instant: now))
         let reader = ReportReader(accountID: account)
         let today = PacificDate(containing: now)
@@ -145,6 +154,7 @@ struct ReportBench: AsyncParsableCommand {
         }
         try await loader.settleLoad()
         let seconds = (ContinuousClock.now - started).seconds
+        print("account \(account)")
         print("seeded \(rows) lines in \(String(format: "%.1f", seconds)) s (\(Int(Double(rows) / seconds)) lines/s)")
         return account
     }
