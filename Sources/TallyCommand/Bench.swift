@@ -33,20 +33,7 @@ struct Bench: AsyncParsableCommand {
         let now = Date()
         let account = try await Self.makeAccount(store, name: "Benchmark", now: now)
         let price = Credits(thousandths: 500)
-        _ = try await store.commit(
-            WalletTransaction(
-                accountID: account,
-                postings: [
-                    Posting(
-                        id: LedgerEntryID("led_" + UUID().uuidString),
-                        kind: .purchase,
-                        change: .add(price.times(Int64(charges))!),
-                        reference: "bench"
-                    )
-                ],
-                at: now
-            )
-        )
+        try await Self.addCredits(price.times(Int64(charges))!, to: account, store, reference: "bench", now: now)
         let started = ContinuousClock.now
         let perTask = (charges + concurrency - 1) / concurrency
         let histogram = try await withThrowingTaskGroup(of: Histogram<UInt64>.self) { group in
@@ -88,6 +75,20 @@ struct Bench: AsyncParsableCommand {
     }
 
     /// A new account with an owner no one can log in as, for a benchmark's own data.
+    /// Adds `credits` to a benchmark account's wallet as a purchase posting (no payment:
+    /// throwaway databases only).
+    static func addCredits(_ credits: Credits, to account: AccountID, _ store: any Store, reference: String, now: Date) async throws {
+        _ = try await store.commit(
+            WalletTransaction(
+                accountID: account,
+                postings: [
+                    Posting(id: LedgerEntryID("led_" + UUID().uuidString), kind: .purchase, change: .add(credits), reference: reference)
+                ],
+                at: now
+            )
+        )
+    }
+
     static func makeAccount(_ store: any Store, name: String, now: Date) async throws -> AccountID {
         let account = AccountID("acct_bench_" + UUID().uuidString.lowercased())
         try await store.createAccount(

@@ -35,20 +35,7 @@ struct BenchAccounts: AsyncParsableCommand {
         let now = Date()
         for _ in 0..<accounts {
             let account = try await Bench.makeAccount(store, name: "Load test", now: now)
-            _ = try await store.commit(
-                WalletTransaction(
-                    accountID: account,
-                    postings: [
-                        Posting(
-                            id: LedgerEntryID("led_" + UUID().uuidString),
-                            kind: .purchase,
-                            change: .add(Credits(whole: credits)),
-                            reference: "load test"
-                        )
-                    ],
-                    at: now
-                )
-            )
+            try await Bench.addCredits(Credits(whole: credits), to: account, store, reference: "load test", now: now)
             let (record, key) = Accounts.newAPIKey(
                 id: APIKeyID("key_" + UUID().uuidString.lowercased()),
                 account: account,

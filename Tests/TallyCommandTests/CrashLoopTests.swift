@@ -130,7 +130,7 @@ struct CrashLoop: Sendable {
         let answers = Journal([Answer]())
         let pending = Journal([Request]())
         let reads = Journal(0)
-        var random = SeededGenerator(seed: seed)
+        var random = SplitMix64(seed: seed)
 
         for cycle in 1...kills {
             // Requests answered "not settled yet" are asked again with their keys first.
@@ -148,7 +148,7 @@ struct CrashLoop: Sendable {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for (index, clientSeed) in clientSeeds.enumerated() {
                         group.addTask {
-                            var generator = SeededGenerator(seed: clientSeed)
+                            var generator = SplitMix64(seed: clientSeed)
                             var sequence = 0
                             while !stop.read {
                                 sequence += 1
@@ -332,7 +332,7 @@ struct CrashLoop: Sendable {
     /// The next request of a client: mostly metered features, some purchases, holds and
     /// their settling, and replays of keys answered before.
     func nextRequest(
-        _ random: inout SeededGenerator,
+        _ random: inout SplitMix64,
         accounts: [Account],
         answers: Journal<[Answer]>,
         name: String
@@ -582,19 +582,4 @@ final class Journal<Value: Sendable>: Sendable {
     func withLock<T: Sendable>(_ body: (inout sending Value) -> sending T) -> T { value.withLock(body) }
 
     var read: Value { value.withLock { $0 } }
-}
-
-/// SplitMix64: one seed replays a whole run.
-struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

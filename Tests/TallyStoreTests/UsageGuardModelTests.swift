@@ -1,6 +1,7 @@
 import Foundation
 import TallyCore
 import TallyStore
+import TallyTestSupport
 import Testing
 
 /// The usage guard's admission, on each database, against a plain model of its rule: a
@@ -15,7 +16,7 @@ struct UsageGuardModelTests: ContractFixtures {
     @Test(arguments: StoreBackend.enabled)
     func admissionFollowsTheSlidingWindowRule(_ backend: StoreBackend) async throws {
         let store = try await backend.makeStore().store
-        var random = ModelGenerator(seed: Self.seed)
+        var random = SplitMix64(seed: Self.seed)
         for round in 0..<4 {
             let account = try await makeAccount(store)
             let settings = UsageGuardSettings(
@@ -54,20 +55,5 @@ struct UsageGuardModelTests: ContractFixtures {
             }
         }
         try await store.close()
-    }
-}
-
-/// SplitMix64, so a seed replays a run.
-private struct ModelGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
