@@ -11,7 +11,11 @@ public enum CSV {
     public static func append(_ fields: [String], to text: inout String) {
         for (index, value) in fields.enumerated() {
             if index > 0 { text.append(",") }
-            text.append(field(value))
+            if isPlain(value) {
+                text.append(value)
+            } else {
+                text.append(field(value))
+            }
         }
         text.append("\r\n")
     }
@@ -30,6 +34,21 @@ public enum CSV {
         // Bytes, not Characters: exports call this for every cell.
         guard text.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// A field written as it is: no formula start, nothing to quote. Most cells are
+    /// plain, and this answers without a copy of them.
+    static func isPlain(_ value: String) -> Bool {
+        var utf8 = value.utf8.makeIterator()
+        guard let first = utf8.next() else { return true }
+        switch first {
+        case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 9, 13, 10, 44, 34: return false
+        default: break
+        }
+        while let byte = utf8.next() {
+            if byte == 44 || byte == 34 || byte == 10 || byte == 13 { return false }
+        }
+        return true
     }
 
     static func isNegativeAmount(_ text: String) -> Bool {

@@ -76,12 +76,29 @@ public struct Credits: Sendable, Hashable, Comparable, Codable, CustomStringConv
 
     /// The amount as a decimal string with exactly three decimals: `"17.000"`, `"0.450"`.
     public var description: String {
-        let magnitude = thousandths.magnitude
-        let whole = magnitude / 1000
-        let fraction = magnitude % 1000
-        let fractionText = String(fraction)
-        let padded = String(repeating: "0", count: 3 - fractionText.count) + fractionText
-        return (thousandths < 0 ? "-" : "") + "\(whole).\(padded)"
+        // Digits written from the end of one small buffer: answers and exports format
+        // an amount per line, and a string per part cost more than the digits.
+        String(unsafeUninitializedCapacity: 24) { buffer in
+            var end = buffer.count
+            func put(_ byte: UInt8) {
+                end -= 1
+                buffer[end] = byte
+            }
+            var magnitude = thousandths.magnitude
+            for _ in 0..<3 {
+                put(UInt8(ascii: "0") + UInt8(magnitude % 10))
+                magnitude /= 10
+            }
+            put(UInt8(ascii: "."))
+            repeat {
+                put(UInt8(ascii: "0") + UInt8(magnitude % 10))
+                magnitude /= 10
+            } while magnitude > 0
+            if thousandths < 0 { put(UInt8(ascii: "-")) }
+            let count = buffer.count - end
+            for index in 0..<count { buffer[index] = buffer[end + index] }
+            return count
+        }
     }
 
     public static func < (lhs: Credits, rhs: Credits) -> Bool {

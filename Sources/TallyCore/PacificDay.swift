@@ -23,7 +23,25 @@ public enum PacificDay {
         let second = Int(local - Int64(day.ordinal) * 86_400)
         // Named by hand: Foundation on Linux abbreviates the zone as "GMT-8".
         let zone = offset == -7 * 3_600 ? "PDT" : "PST"
-        return "\(day) \(twoDigits(second / 3_600)):\(twoDigits(second / 60 % 60)):\(twoDigits(second % 60)) \(zone)"
+        // Written byte by byte: exports call this for every line.
+        return String(unsafeUninitializedCapacity: 23) { buffer in
+            var at = day.write(to: buffer)
+            func put(_ separator: Unicode.Scalar, _ value: Int) {
+                buffer[at] = UInt8(ascii: separator)
+                buffer[at + 1] = UInt8(ascii: "0") + UInt8(value / 10)
+                buffer[at + 2] = UInt8(ascii: "0") + UInt8(value % 10)
+                at += 3
+            }
+            put(" ", second / 3_600)
+            put(":", second / 60 % 60)
+            put(":", second % 60)
+            buffer[at] = UInt8(ascii: " ")
+            for byte in zone.utf8 {
+                at += 1
+                buffer[at] = byte
+            }
+            return at + 1
+        }
     }
 
     /// Whole seconds since 1970 on the Los Angeles wall clock, and the zone's offset then.
@@ -51,9 +69,6 @@ public enum PacificDay {
         return utc >= springForward && utc < fallBack ? -7 * 3_600 : -8 * 3_600
     }
 
-    static func twoDigits(_ value: Int) -> String {
-        value < 10 ? "0\(value)" : "\(value)"
-    }
 }
 
 extension Int64 {
@@ -70,21 +85,41 @@ public struct PacificDate: Sendable, Hashable, Comparable, CustomStringConvertib
     public let month: Int
     public let day: Int
 
+    /// Characters in `YYYY-MM-DD`.
+    public static let textLength = 10
+
     /// Parses `YYYY-MM-DD` exactly (four-digit year from 1970, two-digit month and day);
     /// nil for anything else, an impossible day included.
-    public init?(_ text: some StringProtocol) {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
-        func number(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for byte in bytes[range] {
+    public init?(_ text: String) { self.init(utf8: text.utf8) }
+
+    public init?(_ text: Substring) { self.init(utf8: text.utf8) }
+
+    /// Byte by byte, with no copy, and specialised for each text type above: reports
+    /// parse a day for every rollup they read.
+    private init?(utf8: some Sequence<UInt8>) {
+        var fields = (year: 0, month: 0, day: 0)
+        var count = 0
+        for byte in utf8 {
+            switch count {
+            case 4, 7:
+                guard byte == UInt8(ascii: "-") else { return nil }
+            case 0..<Self.textLength:
                 guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
-                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+                let digit = Int(byte - UInt8(ascii: "0"))
+                if count < 4 {
+                    fields.year = fields.year * 10 + digit
+                } else if count < 7 {
+                    fields.month = fields.month * 10 + digit
+                } else {
+                    fields.day = fields.day * 10 + digit
+                }
+            default:
+                return nil
             }
-            return value
+            count += 1
         }
-        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-            (1970...9999).contains(year), (1...12).contains(month),
+        let (year, month, day) = fields
+        guard count == Self.textLength, (1970...9999).contains(year), (1...12).contains(month),
             (1...Self.daysIn(month: month, year: year)).contains(day)
         else { return nil }
         self.year = year
@@ -112,9 +147,28 @@ public struct PacificDate: Sendable, Hashable, Comparable, CustomStringConvertib
     }
 
     public var description: String {
-        let yearText = String(year)
-        return String(repeating: "0", count: max(0, 4 - yearText.count)) + yearText + "-"
-            + PacificDay.twoDigits(month) + "-" + PacificDay.twoDigits(day)
+        String(unsafeUninitializedCapacity: Self.textLength) { write(to: $0) }
+    }
+
+    /// Writes `YYYY-MM-DD` at the start of `buffer` and answers the bytes written.
+    func write(to buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var at = 0
+        func put(_ value: Int, digits: Int) {
+            var rest = value
+            for position in (0..<digits).reversed() {
+                buffer[at + position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+            at += digits
+        }
+        put(year, digits: 4)
+        buffer[at] = UInt8(ascii: "-")
+        at += 1
+        put(month, digits: 2)
+        buffer[at] = UInt8(ascii: "-")
+        at += 1
+        put(day, digits: 2)
+        return at
     }
 
     /// The instant this day starts in Los Angeles (midnight PST or PDT).

@@ -20,7 +20,10 @@ struct CreditsTests {
         #expect(throws: error) { try Credits.parse(text).get() }
     }
 
-    @Test(arguments: [(Int64(17_000), "17.000"), (450, "0.450"), (-1, "-0.001"), (0, "0.000")])
+    @Test(arguments: [
+        (Int64(17_000), "17.000"), (450, "0.450"), (-1, "-0.001"), (0, "0.000"), (-12_345, "-12.345"),
+        (.max, "9223372036854775.807"), (.min, "-9223372036854775.808"),
+    ])
     func formatsWithThreeDecimals(thousandths: Int64, text: String) {
         #expect(Credits(thousandths: thousandths).description == text)
     }

@@ -109,10 +109,14 @@ struct ReportRulesTests {
         ("-0.500", "-0.500"),
         ("-12", "-12"),
         ("-1.", "'-1."),
+        ("\tTAB", "'\tTAB"),
+        ("\rCR", "\"'\rCR\""),
         ("", ""),
     ])
     func csvFieldsAreQuotedAndFormulasNeutralised(value: String, field: String) {
         #expect(CSV.field(value) == field)
+        // A row writes plain cells as they are and every other one through the same rule.
+        #expect(CSV.row([value, "x"]) == field + ",x\r\n")
     }
 
     @Test func aCSVRowEndsInCRLF() {

@@ -35,8 +35,46 @@ public struct Reports: Sendable {
         /// `YYYY-MM-DD`, a Pacific calendar day.
         public var date: String
         public var credits: Credits
-        /// Credits per feature id, every feature present.
-        public var features: [String: Credits]
+        /// Credits per feature, every feature present.
+        public var features: FeatureCredits
+    }
+
+    /// Credits per feature, written as an object keyed by feature id with every feature
+    /// present. Held by position in `Feature.allCases`: a five-year report has 1,826 days,
+    /// and a dictionary per day cost more than reading the rollups.
+    public struct FeatureCredits: Sendable, Codable, Hashable {
+        private var thousandths: [Int64]
+
+        /// `thousandths[i]` is the credits of `Feature.allCases[i]`.
+        init(thousandths: [Int64]) {
+            precondition(thousandths.count == Feature.allCases.count)
+            self.thousandths = thousandths
+        }
+
+        public subscript(feature: Feature) -> Credits {
+            Credits(thousandths: thousandths[Feature.allCases.firstIndex(of: feature)!])
+        }
+
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            for (feature, value) in zip(Feature.allCases, thousandths) {
+                try container.encode(Credits(thousandths: value), forKey: Key(stringValue: feature.rawValue))
+            }
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Key.self)
+            thousandths = try Feature.allCases.map {
+                try container.decode(Credits.self, forKey: Key(stringValue: $0.rawValue)).thousandths
+            }
+        }
     }
 
     public struct UsageReport: Sendable, Codable, Hashable {
@@ -82,9 +120,7 @@ public struct Reports: Sendable {
             Day(
                 date: range.from.adding(days: offset).description,
                 credits: Credits(thousandths: spent.reduce(0, +)),
-                features: Dictionary(
-                    uniqueKeysWithValues: features.enumerated().map { ($1.rawValue, Credits(thousandths: spent[$0])) }
-                )
+                features: FeatureCredits(thousandths: spent)
             )
         }
         return UsageReport(

@@ -39,7 +39,7 @@ enum UsageChart {
             let x = left * 100 + slot * Int64(index) + (slot - bar) / 2
             var base = top + plotHeight
             for feature in Feature.allCases {
-                let spent = day.features[feature.rawValue]?.thousandths ?? 0
+                let spent = day.features[feature].thousandths
                 guard spent > 0, maxThousandths > 0 else { continue }
                 let h = max(plotHeight * spent / maxThousandths, 1)
                 base -= h

@@ -105,9 +105,13 @@ extension PostgresStore {
 }
 
 extension PostgresConnection {
-    /// Runs one statement inside the caller's transaction and collects its rows.
+    /// Runs one statement on this connection and collects its rows. The rows are gathered
+    /// on the connection's event loop and handed over once, not awaited one by one: a page
+    /// or an export chunk is thousands of rows, and a suspension per row cost more than
+    /// decoding them.
     func rows(_ query: PostgresQuery, _ logger: Logger) async throws -> [PostgresRow] {
-        try await self.query(query, logger: logger).collect()
+        let result: EventLoopFuture<PostgresQueryResult> = self.query(query, logger: logger)
+        return try await result.get().rows
     }
 
     /// Runs one statement inside the caller's transaction, ignoring any rows.

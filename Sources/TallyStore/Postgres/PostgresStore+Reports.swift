@@ -28,30 +28,28 @@ struct PostgresStatement {
 /// Reports and logs: reads only, each served by one index range.
 extension PostgresStore {
     public func usageByDay(account: AccountID, range: PacificDateRange) async throws -> [DayUsage] {
-        // A row per feature holding arrays of whole numbers (the day as its offset in the
-        // range), not a row per day and feature: a five-year report is thousands of
-        // rollups, and each row or text decoded costs the client more than the scan.
-        let from = range.from.description
+        // A row per feature holding its days packed in one BYTEA (each day's ten characters,
+        // then uses and credits as big-endian 64-bit integers), not a row per day and feature
+        // nor arrays: a five-year report is thousands of rollups, and each row, text or array
+        // element the client decodes costs more than the scan.
         let rows = try await rows(
             """
-            SELECT feature, array_agg(day::DATE - \(from)::DATE), array_agg(uses), array_agg(credits) FROM usage_rollups
-            WHERE account_id = \(account.rawValue) AND day >= \(from) AND day <= \(range.to.description)
+            SELECT feature, string_agg(textsend(day) || int8send(uses) || int8send(credits), ''::BYTEA)
+            FROM usage_rollups
+            WHERE account_id = \(account.rawValue) AND day >= \(range.from.description) AND day <= \(range.to.description)
             GROUP BY feature
             """
         )
-        var days = [String?](repeating: nil, count: range.from.days(to: range.to) + 1)
         var usage = [DayUsage]()
         for row in rows {
             var cells = PostgresCells(row)
             guard let feature = Feature(rawValue: try cells.next()) else { continue }
-            let offsets: [Int32] = try cells.next()
-            let uses: [Int64] = try cells.next()
-            let credits: [Int64] = try cells.next()
-            for index in offsets.indices where days.indices.contains(Int(offsets[index])) {
-                let offset = Int(offsets[index])
-                let day = days[offset] ?? range.from.adding(days: offset).description
-                days[offset] = day
-                usage.append(DayUsage(day: day, feature: feature, uses: uses[index], credits: Credits(thousandths: credits[index])))
+            var packed: ByteBuffer = try cells.next()
+            while packed.readableBytes > 0 {
+                guard let day = packed.readString(length: PacificDate.textLength),
+                    let (uses, credits) = packed.readMultipleIntegers(endianness: .big, as: (Int64, Int64).self)
+                else { throw StoreError.conflict("a usage rollup's day is not YYYY-MM-DD") }
+                usage.append(DayUsage(day: day, feature: feature, uses: uses, credits: Credits(thousandths: credits)))
             }
         }
         return usage
@@ -60,7 +58,8 @@ extension PostgresStore {
     public func logLines(account: AccountID, query: LogQuery) async throws -> [UsageLogEntry] {
         let contacts = try await searchedContacts(account: account, query: query)
         var statement = PostgresStatement()
-        statement.append("SELECT \(Self.usageLogColumns) FROM usage_log WHERE ")
+        let columns = Self.logColumns(query.log)
+        statement.append("SELECT \(columns.map(\.rawValue).joined(separator: ", ")) FROM usage_log WHERE ")
         Self.logFilter(account: account, query: query, contacts: contacts, &statement)
         if let after = query.after {
             // Keyset: strictly after the cursor in (created_at DESC, id DESC) order.
@@ -69,7 +68,9 @@ extension PostgresStore {
             statement.append(" AND (created_at, id) < (\(at), \(id))")
         }
         statement.append(" ORDER BY created_at DESC, id DESC LIMIT \(statement.bind(query.limit))")
-        return try await rows(statement.query).map { try Self.usageLogEntry(positional: $0, feature: query.log.features[0]) }
+        return try await rows(statement.query).map {
+            try Self.usageLogEntry($0, columns: columns, account: account, feature: query.log.features[0])
+        }
     }
 
     public func logSummary(account: AccountID, query: LogQuery) async throws -> LogSummary {

@@ -188,7 +188,7 @@ public final class PostgresStore: Store {
     /// Runs one statement on a pooled connection and collects its rows.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
         do {
-            return try await client.query(query, logger: logger).collect()
+            return try await client.withConnection { connection in try await connection.rows(query, logger) }
         } catch {
             throw Self.storeError(error)
         }
