@@ -245,7 +245,7 @@ extension SQLiteStore {
     }
 
     public func commit(_ transaction: WalletTransaction) async throws -> WalletBalance {
-        try await writer.commit(transaction)
+        try await writer.write { db in try Self.apply(transaction, db) }
     }
 
     /// Applies a transaction inside an open write transaction; throwing rolls all of it back.

@@ -26,6 +26,11 @@ public final class SQLiteStore: Store {
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
+        // Opening a pool in WAL mode sets `synchronous = NORMAL` after `prepareDatabase`
+        // (GRDB's choice for most apps): a commit would then reach the disk only at the
+        // next checkpoint, and a power cut could take back credits already answered.
+        // Every commit goes through the one writer connection; it syncs each one.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         writer = SQLiteWriter(pool: pool)
     }
 
@@ -206,13 +211,10 @@ public final class SQLiteStore: Store {
         )
     }
 
-    /// Runs a write transaction, turning unique-constraint failures into `StoreError.duplicate`.
+    /// Runs a write in the writer's next group commit (its own savepoint there), turning
+    /// unique-constraint failures into `StoreError.duplicate`.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        do {
-            return try await pool.write(body)
-        } catch {
-            throw Self.storeError(error)
-        }
+        try await writer.write(body)
     }
 
     /// A unique-constraint failure as `StoreError.duplicate` naming its column; other errors unchanged.

@@ -1,68 +1,93 @@
+import Dispatch
 import GRDB
+import Synchronization
 import TallyCore
 
-/// The one serial writer of money transactions on SQLite, with group commit.
+/// The one serial writer of SQLite, with group commit.
 ///
-/// Wallet transactions that arrive while a commit is running wait, then go
-/// together into the next database transaction, each inside its own savepoint:
-/// one request's failure (insufficient credits, a settled hold) rolls back only
-/// its savepoint, and every caller is answered only after the commit that holds
-/// its change. With `synchronous=FULL` that is one fsync for the whole group.
-actor SQLiteWriter {
-    /// The most transactions one commit carries.
+/// Writes that arrive while a commit is running wait, then go together into the
+/// next database transaction, each inside its own savepoint: one request's failure
+/// (insufficient credits, a settled hold, a duplicate) rolls back only its
+/// savepoint, and every caller is answered only after the commit that holds its
+/// change. With `synchronous=FULL` that is one fsync for the whole group — an
+/// idempotency claim and the charges beside it share it.
+final class SQLiteWriter: Sendable {
+    /// The most writes one commit carries.
     static let maximumBatch = 64
 
+    /// One caller's write: `apply` runs it in its savepoint and answers how to tell the
+    /// caller once the group is committed; `fail` tells it the commit failed.
+    private struct Job: Sendable {
+        let apply: @Sendable (Database) -> @Sendable () -> Void
+        let fail: @Sendable (any Error) -> Void
+    }
+
+    private struct Queue {
+        var waiting: [Job] = []
+        var draining = false
+    }
+
     private let pool: DatabasePool
-    private var waiting: [(WalletTransaction, CheckedContinuation<WalletBalance, any Error>)] = []
-    private var draining = false
+    /// The writer's own thread: it takes the waiting writes and commits them with
+    /// GRDB's synchronous write, so a write is handed over once and answered once —
+    /// no actor, task or GRDB queue between the caller and the commit.
+    private let thread = DispatchQueue(label: "tally.sqlite.writer")
+    private let queue = Mutex(Queue())
 
     init(pool: DatabasePool) {
         self.pool = pool
     }
 
-    func commit(_ transaction: WalletTransaction) async throws -> WalletBalance {
+    /// Runs `body` in the next group's transaction, in its own savepoint; answers once
+    /// that transaction is committed. A unique-constraint failure is `StoreError.duplicate`.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            waiting.append((transaction, continuation))
-            if !draining {
-                draining = true
-                Task { await drain() }
+            let job = Job(
+                apply: { db in
+                    var result: Result<T, any Error> = .failure(StoreError.conflict("not applied"))
+                    do {
+                        try db.inSavepoint {
+                            do {
+                                result = .success(try body(db))
+                                return .commit
+                            } catch {
+                                result = .failure(SQLiteStore.storeError(error))
+                                return .rollback
+                            }
+                        }
+                    } catch {
+                        result = .failure(SQLiteStore.storeError(error))
+                    }
+                    return { [result] in continuation.resume(with: result) }
+                },
+                fail: { continuation.resume(throwing: $0) }
+            )
+            let start = queue.withLock { queue in
+                queue.waiting.append(job)
+                defer { queue.draining = true }
+                return !queue.draining
             }
+            if start { thread.async { self.drain() } }
         }
     }
 
-    private func drain() async {
-        while !waiting.isEmpty {
-            let batch = Array(waiting.prefix(Self.maximumBatch))
-            waiting.removeFirst(batch.count)
-            let transactions = batch.map(\.0)
+    private func drain() {
+        while true {
+            let batch = queue.withLock { queue in
+                let batch = Array(queue.waiting.prefix(Self.maximumBatch))
+                queue.waiting.removeFirst(batch.count)
+                if batch.isEmpty { queue.draining = false }
+                return batch
+            }
+            guard !batch.isEmpty else { return }
             do {
-                let results = try await pool.write { db in
-                    transactions.map { transaction in
-                        var result: Result<WalletBalance, any Error> = .failure(StoreError.conflict("not applied"))
-                        do {
-                            try db.inSavepoint {
-                                do {
-                                    result = .success(try SQLiteStore.apply(transaction, db))
-                                    return .commit
-                                } catch {
-                                    result = .failure(SQLiteStore.storeError(error))
-                                    return .rollback
-                                }
-                            }
-                        } catch {
-                            result = .failure(SQLiteStore.storeError(error))
-                        }
-                        return result
-                    }
-                }
-                for ((_, continuation), result) in zip(batch, results) {
-                    continuation.resume(with: result)
-                }
+                let answers = try pool.write { db in batch.map { $0.apply(db) } }
+                for answer in answers { answer() }
             } catch {
                 // The commit itself failed: nothing of the group was written.
-                for (_, continuation) in batch { continuation.resume(throwing: SQLiteStore.storeError(error)) }
+                let error = SQLiteStore.storeError(error)
+                for job in batch { job.fail(error) }
             }
         }
-        draining = false
     }
 }
