@@ -11,11 +11,7 @@ public enum CSV {
     public static func append(_ fields: [String], to text: inout String) {
         for (index, value) in fields.enumerated() {
             if index > 0 { text.append(",") }
-            if isPlain(value) {
-                text.append(value)
-            } else {
-                text.append(field(value))
-            }
+            text.append(field(value))
         }
         text.append("\r\n")
     }
@@ -25,30 +21,16 @@ public enum CSV {
     /// a comma, a quote or a line break is quoted, its quotes doubled. A negative
     /// amount (`-0.500`) is a number, not a formula, and stays as it is.
     public static func field(_ value: String) -> String {
+        // Bytes, not Characters, and no copy of a plain cell: exports call this for every cell.
         var text = value
-        if let first = text.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first),
-            !isNegativeAmount(text)
-        {
-            text = "'" + text
+        switch text.utf8.first {
+        case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
+            if !isNegativeAmount(text) { text = "'" + text }
+        default:
+            break
         }
-        // Bytes, not Characters: exports call this for every cell.
         guard text.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    /// A field written as it is: no formula start, nothing to quote. Most cells are
-    /// plain, and this answers without a copy of them.
-    static func isPlain(_ value: String) -> Bool {
-        var utf8 = value.utf8.makeIterator()
-        guard let first = utf8.next() else { return true }
-        switch first {
-        case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 9, 13, 10, 44, 34: return false
-        default: break
-        }
-        while let byte = utf8.next() {
-            if byte == 44 || byte == 34 || byte == 10 || byte == 13 { return false }
-        }
-        return true
     }
 
     static func isNegativeAmount(_ text: String) -> Bool {
