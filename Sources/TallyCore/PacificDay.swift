@@ -25,22 +25,11 @@ public enum PacificDay {
         let zone = offset == -7 * 3_600 ? "PDT" : "PST"
         // Written byte by byte: exports call this for every line.
         return String(unsafeUninitializedCapacity: 23) { buffer in
-            var at = day.write(to: buffer)
-            func put(_ separator: Unicode.Scalar, _ value: Int) {
-                buffer[at] = UInt8(ascii: separator)
-                buffer[at + 1] = UInt8(ascii: "0") + UInt8(value / 10)
-                buffer[at + 2] = UInt8(ascii: "0") + UInt8(value % 10)
-                at += 3
-            }
-            put(" ", second / 3_600)
-            put(":", second / 60 % 60)
-            put(":", second % 60)
-            buffer[at] = UInt8(ascii: " ")
-            for byte in zone.utf8 {
-                at += 1
-                buffer[at] = byte
-            }
-            return at + 1
+            var at = buffer.write(" ", at: day.write(to: buffer))
+            at = buffer.write(":", at: buffer.writeDigits(second / 3_600, count: 2, at: at))
+            at = buffer.write(":", at: buffer.writeDigits(second / 60 % 60, count: 2, at: at))
+            at = buffer.write(" ", at: buffer.writeDigits(second % 60, count: 2, at: at))
+            return buffer.write(zone, at: at)
         }
     }
 
@@ -69,6 +58,29 @@ public enum PacificDay {
         return utc >= springForward && utc < fallBack ? -7 * 3_600 : -8 * 3_600
     }
 
+}
+
+extension UnsafeMutableBufferPointer<UInt8> {
+    /// Writes `value` as exactly `count` decimal digits (leading zeros) at `at`; answers
+    /// the position after them.
+    func writeDigits(_ value: Int, count: Int, at: Int) -> Int {
+        var rest = value
+        for position in (at..<at + count).reversed() {
+            self[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        }
+        return at + count
+    }
+
+    /// Writes `text`'s bytes at `at`; answers the position after them.
+    func write(_ text: String, at: Int) -> Int {
+        var position = at
+        for byte in text.utf8 {
+            self[position] = byte
+            position += 1
+        }
+        return position
+    }
 }
 
 extension Int64 {
@@ -152,23 +164,11 @@ public struct PacificDate: Sendable, Hashable, Comparable, CustomStringConvertib
 
     /// Writes `YYYY-MM-DD` at the start of `buffer` and answers the bytes written.
     func write(to buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
-        var at = 0
-        func put(_ value: Int, digits: Int) {
-            var rest = value
-            for position in (0..<digits).reversed() {
-                buffer[at + position] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-            }
-            at += digits
-        }
-        put(year, digits: 4)
-        buffer[at] = UInt8(ascii: "-")
-        at += 1
-        put(month, digits: 2)
-        buffer[at] = UInt8(ascii: "-")
-        at += 1
-        put(day, digits: 2)
-        return at
+        var at = buffer.writeDigits(year, count: 4, at: 0)
+        at = buffer.write("-", at: at)
+        at = buffer.writeDigits(month, count: 2, at: at)
+        at = buffer.write("-", at: at)
+        return buffer.writeDigits(day, count: 2, at: at)
     }
 
     /// The instant this day starts in Los Angeles (midnight PST or PDT).
