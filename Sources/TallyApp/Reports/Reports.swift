@@ -96,13 +96,8 @@ public struct Reports: Sendable {
         var daily = [[Int64]](repeating: [Int64](repeating: 0, count: features.count), count: range.from.days(to: range.to) + 1)
         var uses = [Int64](repeating: 0, count: features.count)
         var credits = [Int64](repeating: 0, count: features.count)
-        var day = (text: "", offset: -1)
         for row in rows {
-            // Rows come in day order: each day's text is read once.
-            if row.day != day.text {
-                day = (row.day, PacificDate(row.day).map { range.from.days(to: $0) } ?? -1)
-            }
-            let offset = day.offset
+            let offset = PacificDate(row.day).map { range.from.days(to: $0) } ?? -1
             guard let feature = index[row.feature], daily.indices.contains(offset) else { continue }
             daily[offset][feature] += row.credits.thousandths
             uses[feature] += row.uses
