@@ -54,12 +54,18 @@ public enum Secrets {
 
     /// `byteCount` random bytes, written in Crockford's base 32 (lower case).
     public static func base32(byteCount: Int) -> String {
+        // Eight bytes per draw from the system: one call for every eight bytes, not one each.
         var generator = SystemRandomNumberGenerator()
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(byteCount + 7)
+        while bytes.count < byteCount {
+            withUnsafeBytes(of: generator.next() as UInt64) { bytes.append(contentsOf: $0) }
+        }
         var bits = 0
         var buffer: UInt32 = 0
         var text = ""
-        for _ in 0..<byteCount {
-            buffer = (buffer << 8) | UInt32(UInt8.random(in: .min ... .max, using: &generator))
+        for byte in bytes.prefix(byteCount) {
+            buffer = (buffer << 8) | UInt32(byte)
             bits += 8
             while bits >= 5 {
                 bits -= 5

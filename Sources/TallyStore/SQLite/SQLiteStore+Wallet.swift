@@ -241,7 +241,7 @@ extension SQLiteStore {
     // MARK: Wallet and ledger
 
     public func wallet(account: AccountID) async throws -> WalletBalance? {
-        try await pool.read { db in try Self.wallet(account, db) }
+        try await quickRead { db in try Self.wallet(account, db) }
     }
 
     public func commit(_ transaction: WalletTransaction) async throws -> WalletBalance {
@@ -252,11 +252,17 @@ extension SQLiteStore {
     static func apply(_ transaction: WalletTransaction, _ db: Database) throws -> WalletBalance {
         let account = transaction.accountID.rawValue
         let at = transaction.at.storedMilliseconds
-        guard var balance = try wallet(transaction.accountID, db) else {
-            throw StoreError.notFound("wallet of account \(account)")
+        // A posting's update answers the balance after it; the wallet is read first only
+        // when no posting will (or, for a guarded request, to refuse a missing wallet first).
+        var balance: WalletBalance?
+        if transaction.postings.isEmpty || transaction.guardedRequest {
+            guard let current = try wallet(transaction.accountID, db) else {
+                throw StoreError.notFound("wallet of account \(account)")
+            }
+            balance = current
         }
-        // A refusal reports the balance the caller saw, since every posting is rolled back.
-        let before = balance
+        // Available before the transaction: a refusal reports it, since every posting is rolled back.
+        var before = balance?.available
         if transaction.guardedRequest {
             try admitGuardedRequest(transaction.accountID, at: transaction.at, db)
         }
@@ -279,14 +285,17 @@ extension SQLiteStore {
                 ]
             )
             guard let row else {
-                let current = try wallet(transaction.accountID, db) ?? .empty
+                guard let current = try wallet(transaction.accountID, db) else {
+                    throw StoreError.notFound("wallet of account \(account)")
+                }
                 if current.available + change.available < .zero {
-                    throw StoreError.insufficientCredits(available: before.available)
+                    throw StoreError.insufficientCredits(available: before ?? current.available)
                 }
                 throw StoreError.conflict("the \(posting.kind.rawValue) would take held or used credits below zero")
             }
             let after = balanceOf(row)
             precondition(after.isConsistent, "wallet invariant broken for account \(account)")
+            if before == nil { before = after.available - change.available }
             balance = after
             try db.cachedStatement(
                 sql: """
@@ -304,8 +313,9 @@ extension SQLiteStore {
         for record in transaction.records {
             try write(record, account: transaction.accountID, at: transaction.at, db)
         }
-        if balance.available < before.available {
-            try applyBalanceEffects(transaction, before: before.available, after: balance.available, db)
+        guard let balance, let before else { throw StoreError.notFound("wallet of account \(account)") }
+        if balance.available < before {
+            try applyBalanceEffects(transaction, before: before, after: balance.available, db)
         }
         if let response = transaction.idempotency {
             try complete(response, account: transaction.accountID, at: transaction.at, db)

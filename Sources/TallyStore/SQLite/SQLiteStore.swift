@@ -8,6 +8,7 @@ import TallyCore
 public final class SQLiteStore: Store {
     let pool: DatabasePool
     let writer: SQLiteWriter
+    let quick: SQLiteQuickReaders
 
     /// Opens (creating when missing) the SQLite file at `path`.
     public init(path: String) throws {
@@ -32,6 +33,7 @@ public final class SQLiteStore: Store {
         // Every commit goes through the one writer connection; it syncs each one.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         writer = SQLiteWriter(pool: pool)
+        quick = try SQLiteQuickReaders(path: path, configuration: configuration, count: 2)
     }
 
     public func migrate() async throws {
@@ -49,6 +51,7 @@ public final class SQLiteStore: Store {
     }
 
     public func close() async throws {
+        try quick.close()
         try pool.close()
     }
 
@@ -117,7 +120,7 @@ public final class SQLiteStore: Store {
     }
 
     public func user(sessionTokenHash: String, now: Date) async throws -> User? {
-        try await pool.read { db in
+        try await quickRead { db in
             try Row.fetchOne(
                 db,
                 sql: """
@@ -141,10 +144,9 @@ public final class SQLiteStore: Store {
     }
 
     public func apiKey(keyHash: String) async throws -> APIKey? {
-        try await pool.read { db in
+        try await quickRead { db in
             try Row.fetchOne(
-                db,
-                sql: "SELECT * FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
+                db.cachedStatement(sql: "SELECT * FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL"),
                 arguments: [keyHash]
             ).map(Self.apiKey)
         }
@@ -209,6 +211,13 @@ public final class SQLiteStore: Store {
             passwordHash: row["password_hash"],
             createdAt: Date(storedMilliseconds: row["created_at"])
         )
+    }
+
+    /// A short read by key on the caller's thread when a quick connection is idle,
+    /// through the pool otherwise. Not for reports: a long read would hold a thread.
+    func quickRead<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        if let value = try quick.read(body) { return value }
+        return try await pool.read(body)
     }
 
     /// Runs a write in the writer's next group commit (its own savepoint there), turning

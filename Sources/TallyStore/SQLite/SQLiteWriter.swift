@@ -28,9 +28,9 @@ final class SQLiteWriter: Sendable {
     }
 
     private let pool: DatabasePool
-    /// The writer's own thread: it takes the waiting writes and commits them with
-    /// GRDB's synchronous write, so a write is handed over once and answered once —
-    /// no actor, task or GRDB queue between the caller and the commit.
+    /// The writer's own thread, for the writes that arrive while a commit is running:
+    /// it commits them in groups with GRDB's synchronous write. A write that finds the
+    /// writer idle is committed on its caller's thread, with no hand-over at all.
     private let thread = DispatchQueue(label: "tally.sqlite.writer")
     private let queue = Mutex(Queue())
 
@@ -67,27 +67,36 @@ final class SQLiteWriter: Sendable {
                 defer { queue.draining = true }
                 return !queue.draining
             }
-            if start { thread.async { self.drain() } }
+            // An idle writer: this caller commits its own write (and any that join it)
+            // on its own thread, with no hand-over; the writer's thread takes what comes
+            // after, so a caller never stays on to serve others.
+            if start, commitNext() { thread.async { self.drain() } }
         }
     }
 
     private func drain() {
-        while true {
-            let batch = queue.withLock { queue in
-                let batch = Array(queue.waiting.prefix(Self.maximumBatch))
-                queue.waiting.removeFirst(batch.count)
-                if batch.isEmpty { queue.draining = false }
-                return batch
-            }
-            guard !batch.isEmpty else { return }
-            do {
-                let answers = try pool.write { db in batch.map { $0.apply(db) } }
-                for answer in answers { answer() }
-            } catch {
-                // The commit itself failed: nothing of the group was written.
-                let error = SQLiteStore.storeError(error)
-                for job in batch { job.fail(error) }
-            }
+        while commitNext() {}
+    }
+
+    /// Commits the next group of waiting writes (the draining one's turn); answers
+    /// whether more are waiting, or marks the writer idle and answers false.
+    private func commitNext() -> Bool {
+        let batch = queue.withLock { queue in
+            let batch = Array(queue.waiting.prefix(Self.maximumBatch))
+            queue.waiting.removeFirst(batch.count)
+            return batch
+        }
+        do {
+            let answers = try pool.write { db in batch.map { $0.apply(db) } }
+            for answer in answers { answer() }
+        } catch {
+            // The commit itself failed: nothing of the group was written.
+            let error = SQLiteStore.storeError(error)
+            for job in batch { job.fail(error) }
+        }
+        return queue.withLock { queue in
+            if queue.waiting.isEmpty { queue.draining = false }
+            return queue.draining
         }
     }
 }

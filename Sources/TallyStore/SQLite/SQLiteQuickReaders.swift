@@ -1,0 +1,40 @@
+import GRDB
+import Synchronization
+
+/// A few read-only connections for the short reads on every request's path (an API
+/// key, a session, a wallet), run on the caller's own thread.
+///
+/// GRDB's pool hands each read to a queue of its own and back, two thread wake-ups
+/// that cost far more than a lookup by key. A quick read takes an idle connection and
+/// reads at once; when every connection is busy it never waits for one (a caller may be
+/// one of the few cooperative threads the connections' owners need to finish), it
+/// answers `nil` and the caller reads through the pool as before.
+final class SQLiteQuickReaders: Sendable {
+    private let idle: Mutex<[DatabaseQueue]>
+
+    init(path: String, configuration: Configuration, count: Int) throws {
+        var configuration = configuration
+        configuration.readonly = true
+        configuration.label = "tally.sqlite.quick"
+        let connections = try (0..<count).map { _ in try DatabaseQueue(path: path, configuration: configuration) }
+        idle = Mutex(connections)
+    }
+
+    /// Runs `body` in a read transaction on an idle connection, on this thread;
+    /// `nil` when none is idle.
+    func read<T>(_ body: (Database) throws -> T) throws -> T? {
+        guard let connection = idle.withLock({ $0.popLast() }) else { return nil }
+        defer { idle.withLock { $0.append(connection) } }
+        return try connection.read(body)
+    }
+
+    /// Closes the idle connections; a read in flight closes its own when it ends.
+    func close() throws {
+        for connection in idle.withLock({ idle in
+            defer { idle = [] }
+            return idle
+        }) {
+            try connection.close()
+        }
+    }
+}

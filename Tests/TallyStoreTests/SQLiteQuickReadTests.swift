@@ -1,0 +1,84 @@
+import Foundation
+import GRDB
+import TallyCore
+import Testing
+
+@testable import TallyStore
+
+/// Short reads on the caller's thread: they see every answered write, and they never
+/// wait for a connection (a caller that finds both busy reads through the pool).
+@Suite struct SQLiteQuickReadTests {
+    @Test func aQuickReadSeesTheCommitBeforeIt() async throws {
+        try await withStore { store in
+            let account = AccountID("acct_quick")
+            try await store.createAccount(
+                Account(id: account, name: "Quick", createdAt: Date()),
+                owner: User(
+                    id: UserID("usr_quick"),
+                    accountID: account,
+                    email: "quick@example.com",
+                    name: "Quick",
+                    role: .owner,
+                    passwordHash: "-",
+                    createdAt: Date()
+                )
+            )
+            for step in 1...20 {
+                let answered = try await store.commit(
+                    WalletTransaction(
+                        accountID: account,
+                        postings: [
+                            Posting(
+                                id: LedgerEntryID("led_quick_\(step)"),
+                                kind: .purchase,
+                                change: .add(Credits(thousandths: 1_500)),
+                                reference: "quick"
+                            )
+                        ],
+                        at: Date()
+                    )
+                )
+                let read = try await store.wallet(account: account)
+                #expect(read == answered)
+                #expect(read?.available == Credits(thousandths: 1_500 * Int64(step)))
+            }
+        }
+    }
+
+    @Test func aQuickReadNeverWaitsForAConnection() async throws {
+        try await withStore { store in
+            // Both quick connections taken by reads in flight: a third answers nil at once
+            // instead of waiting for one of them (which would never end here).
+            var thirdFoundOne = true
+            let outer = try store.quick.read { _ in
+                try store.quick.read { _ in
+                    thirdFoundOne = try store.quick.read { db in try Int.fetchOne(db, sql: "SELECT 1") } != nil
+                }
+            }
+            #expect(outer != nil)
+            #expect(!thirdFoundOne)
+            // Released: the next quick read gets a connection.
+            let next = try store.quick.read { db in try Int.fetchOne(db, sql: "SELECT 2") }
+            #expect(next == 2)
+            // And `quickRead` falls back to the pool while they are busy.
+            let fallback = try await store.quickRead { db in try Int.fetchOne(db, sql: "SELECT 3") }
+            #expect(fallback == 3)
+        }
+    }
+
+    private func withStore(_ body: (SQLiteStore) async throws -> Void) async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tally-quick-\(UUID().uuidString).sqlite").path
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        let store = try SQLiteStore(path: path)
+        try await store.migrate()
+        do {
+            try await body(store)
+        } catch {
+            try await store.close()
+            throw error
+        }
+        try await store.close()
+    }
+}
