@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TallyCore
 import TallyStore
 import TallyTestSupport
@@ -421,10 +422,14 @@ struct TallyExecutable: Sendable {
         process.standardOutput = handle
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        // One launch at a time: with tests launching side by side, Foundation's
+        // `Process.run` once crashed inside (a bad read while copying).
+        try Self.launches.withLock { _ in try process.run() }
         try handle.close()
         return process
     }
+
+    private static let launches = Mutex(())
 }
 
 /// Waits for `process` to exit, at most `seconds`; kills it after that. Its exit status, or -1 if killed.

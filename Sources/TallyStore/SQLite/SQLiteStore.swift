@@ -30,8 +30,13 @@ public final class SQLiteStore: Store {
         // Opening a pool in WAL mode sets `synchronous = NORMAL` after `prepareDatabase`
         // (GRDB's choice for most apps): a commit would then reach the disk only at the
         // next checkpoint, and a power cut could take back credits already answered.
-        // Every commit goes through the one writer connection; it syncs each one.
-        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        // Every commit goes through the one writer connection; it syncs each one. It reads
+        // the pages it changes through the page cache, not a mapping of the file, which
+        // would be remade (and unmapped on every core) each time the file grows.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA mmap_size = 0")
+        }
         writer = SQLiteWriter(pool: pool)
         quick = try SQLiteQuickReaders(path: path, configuration: configuration, count: 2)
     }
