@@ -86,12 +86,7 @@ let package = Package(
         // The executable: a one-line shim over TallyCommand.
         .executableTarget(
             name: "tally",
-            dependencies: [
-                "TallyCommand",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
+            dependencies: ["TallyCommand"],
             swiftSettings: swiftSettings
         ),
         // Test databases shared by the test targets: PostgreSQL copies of a migrated

@@ -16,9 +16,12 @@ final class SQLiteQuickReaders: Sendable {
         var configuration = configuration
         configuration.readonly = true
         configuration.label = "tally.sqlite.quick"
-        // A few pages each, read through the page cache: a mapped file is mapped again
-        // whenever it grows, and unmapping interrupts every core.
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA mmap_size = 0") }
+        // A few pages each, read through a small page cache: a mapped file is mapped
+        // again whenever it grows, and unmapping interrupts every core.
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA mmap_size = 0")
+            try db.execute(sql: "PRAGMA cache_size = -2048")
+        }
         let connections = try (0..<count).map { _ in try DatabaseQueue(path: path, configuration: configuration) }
         idle = Mutex(connections)
     }

@@ -32,10 +32,13 @@ public final class SQLiteStore: Store {
         // next checkpoint, and a power cut could take back credits already answered.
         // Every commit goes through the one writer connection; it syncs each one. It reads
         // the pages it changes through the page cache, not a mapping of the file, which
-        // would be remade (and unmapped on every core) each time the file grows.
+        // would be remade (and unmapped on every core) each time the file grows; and it
+        // keeps 8 MiB of them, the pages every charge touches, so its memory stays flat
+        // however large the file grows.
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA mmap_size = 0")
+            try db.execute(sql: "PRAGMA cache_size = -8192")
         }
         writer = SQLiteWriter(pool: pool)
         quick = try SQLiteQuickReaders(path: path, configuration: configuration, count: 2)
