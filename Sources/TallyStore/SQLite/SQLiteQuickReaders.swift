@@ -26,12 +26,15 @@ final class SQLiteQuickReaders: Sendable {
         idle = Mutex(connections)
     }
 
-    /// Runs `body` in a read transaction on an idle connection, on this thread;
-    /// `nil` when none is idle.
+    /// Runs `body` on an idle connection, on this thread; `nil` when none is idle.
+    ///
+    /// No transaction is opened around it (its BEGIN and COMMIT cost more than the read):
+    /// each statement reads the database as its last commit left it, so `body` runs one
+    /// statement. A read of several that must agree goes through the pool.
     func read<T>(_ body: (Database) throws -> T) throws -> T? {
         guard let connection = idle.withLock({ $0.popLast() }) else { return nil }
         defer { idle.withLock { $0.append(connection) } }
-        return try connection.read(body)
+        return try connection.inDatabase(body)
     }
 
     /// Closes the idle connections; a read in flight closes its own when it ends.

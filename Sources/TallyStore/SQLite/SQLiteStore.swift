@@ -130,11 +130,12 @@ public final class SQLiteStore: Store {
     public func user(sessionTokenHash: String, now: Date) async throws -> User? {
         try await quickRead { db in
             try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT users.* FROM sessions JOIN users ON users.id = sessions.user_id
-                    WHERE sessions.token_hash = ? AND sessions.expires_at > ?
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT users.* FROM sessions JOIN users ON users.id = sessions.user_id
+                        WHERE sessions.token_hash = ? AND sessions.expires_at > ?
+                        """
+                ),
                 arguments: [sessionTokenHash, now.storedMilliseconds]
             ).map(Self.user)
         }
@@ -221,8 +222,9 @@ public final class SQLiteStore: Store {
         )
     }
 
-    /// A short read by key on the caller's thread when a quick connection is idle,
-    /// through the pool otherwise. Not for reports: a long read would hold a thread.
+    /// A short read by key, of one statement, on the caller's thread when a quick
+    /// connection is idle, through the pool otherwise. Not for reports: a long read
+    /// would hold a thread.
     func quickRead<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         if let value = try quick.read(body) { return value }
         return try await pool.read(body)
