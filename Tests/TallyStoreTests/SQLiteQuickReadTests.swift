@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import GRDB
 import TallyCore
@@ -7,35 +8,18 @@ import Testing
 
 /// Short reads on the caller's thread: they see every answered write, and they never
 /// wait for a connection (a caller that finds both busy reads through the pool).
-@Suite struct SQLiteQuickReadTests {
+@Suite struct SQLiteQuickReadTests: ContractFixtures {
+    let now = Date()
+
     @Test func aQuickReadSeesTheCommitBeforeIt() async throws {
         try await withStore { store in
-            let account = AccountID("acct_quick")
-            try await store.createAccount(
-                Account(id: account, name: "Quick", createdAt: Date()),
-                owner: User(
-                    id: UserID("usr_quick"),
-                    accountID: account,
-                    email: "quick@example.com",
-                    name: "Quick",
-                    role: .owner,
-                    passwordHash: "-",
-                    createdAt: Date()
-                )
-            )
+            let account = try await makeAccount(store)
             for step in 1...20 {
                 let answered = try await store.commit(
                     WalletTransaction(
                         accountID: account,
-                        postings: [
-                            Posting(
-                                id: LedgerEntryID("led_quick_\(step)"),
-                                kind: .purchase,
-                                change: .add(Credits(thousandths: 1_500)),
-                                reference: "quick"
-                            )
-                        ],
-                        at: Date()
+                        postings: [posting(.purchase, .add(Credits(thousandths: 1_500)))],
+                        at: now
                     )
                 )
                 let read = try await store.wallet(account: account)
@@ -45,7 +29,7 @@ import Testing
         }
     }
 
-    @Test func aQuickReadNeverWaitsForAConnection() async throws {
+    @Test(.timeLimit(.minutes(1))) func aQuickReadNeverWaitsForAConnection() async throws {
         try await withStore { store in
             // Both quick connections taken by reads in flight: a third answers nil at once
             // instead of waiting for one of them (which would never end here).
@@ -53,14 +37,35 @@ import Testing
             let outer = try store.quick.read { _ in
                 try store.quick.read { _ in
                     thirdFoundOne = try store.quick.read { db in try Int.fetchOne(db, sql: "SELECT 1") } != nil
+                    return true
                 }
             }
-            #expect(outer != nil)
+            #expect(outer == true)
             #expect(!thirdFoundOne)
             // Released: the next quick read gets a connection.
             let next = try store.quick.read { db in try Int.fetchOne(db, sql: "SELECT 2") }
             #expect(next == 2)
-            // And `quickRead` falls back to the pool while they are busy.
+
+            // While another thread holds both, `quickRead` answers through the pool
+            // (waiting for a quick connection would outlast the time limit).
+            let held = DispatchSemaphore(value: 0)
+            let release = DispatchSemaphore(value: 0)
+            Thread {
+                _ = try? store.quick.read { _ in
+                    try store.quick.read { _ in
+                        held.signal()
+                        release.wait()
+                    }
+                }
+            }
+            .start()
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    held.wait()
+                    continuation.resume()
+                }
+            }
+            defer { release.signal() }
             let fallback = try await store.quickRead { db in try Int.fetchOne(db, sql: "SELECT 3") }
             #expect(fallback == 3)
         }

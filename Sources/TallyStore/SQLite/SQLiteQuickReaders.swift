@@ -37,7 +37,8 @@ final class SQLiteQuickReaders: Sendable {
         return try connection.inDatabase(body)
     }
 
-    /// Closes the idle connections; a read in flight closes its own when it ends.
+    /// Closes the idle connections; one a read still holds is put back when the read
+    /// ends and closes when the store is released.
     func close() throws {
         for connection in idle.withLock({ idle in
             defer { idle = [] }
