@@ -60,8 +60,7 @@ extension PostgresStore {
         } else if change.held > .zero {
             // A hold: spendable credits become held, drawn in lot order.
             for draw in try await draws(change.held, account: account, connection, logger) {
-                try await shift(draw.lot, available: -draw.credits, held: draw.credits, account: account, connection, logger)
-                try await record(
+                try await shift(
                     LotMovement(lot: draw.lot, available: -draw.credits, held: draw.credits),
                     ledgerID: ledgerID,
                     hold: posting.hold,
@@ -75,8 +74,7 @@ extension PostgresStore {
             let returned = change.available > .zero
             for draw in try await heldDraws(-change.held, hold: posting.hold, account: account, connection, logger) {
                 let available = returned ? draw.credits : .zero
-                try await shift(draw.lot, available: available, held: -draw.credits, account: account, connection, logger)
-                try await record(
+                try await shift(
                     LotMovement(lot: draw.lot, available: available, held: -draw.credits),
                     ledgerID: ledgerID,
                     hold: posting.hold,
@@ -87,8 +85,7 @@ extension PostgresStore {
             }
         } else if change.available < .zero {
             for draw in try await draws(-change.available, account: account, connection, logger) {
-                try await shift(draw.lot, available: -draw.credits, held: .zero, account: account, connection, logger)
-                try await record(
+                try await shift(
                     LotMovement(lot: draw.lot, available: -draw.credits, held: .zero),
                     ledgerID: ledgerID,
                     hold: nil,
@@ -172,24 +169,35 @@ extension PostgresStore {
         )
     }
 
+    /// Moves a lot's credits between spendable and held and records the movement under its
+    /// ledger entry: one statement, the movement inserted from the update's returned row.
     private static func shift(
-        _ lot: LotID,
-        available: Credits,
-        held: Credits,
+        _ movement: LotMovement,
+        ledgerID: String,
+        hold: HoldID?,
         account: AccountID,
         _ connection: PostgresConnection,
         _ logger: Logger
     ) async throws {
+        let available = movement.available.thousandths
+        let held = movement.held.thousandths
         let moved = try await connection.rows(
             """
-            UPDATE lots SET remaining = remaining + \(available.thousandths), held = held + \(held.thousandths)
-            WHERE id = \(lot.rawValue) AND account_id = \(account.rawValue)
-                AND remaining + \(available.thousandths) >= 0 AND held + \(held.thousandths) >= 0
-            RETURNING id
+            WITH shifted AS (
+                UPDATE lots SET remaining = remaining + \(available), held = held + \(held)
+                WHERE id = \(movement.lot.rawValue) AND account_id = \(account.rawValue)
+                    AND remaining + \(available) >= 0 AND held + \(held) >= 0
+                RETURNING id
+            )
+            INSERT INTO ledger_lots (ledger_id, lot_id, account_id, hold_id, available, held)
+            SELECT \(ledgerID), id, \(account.rawValue), \(hold?.rawValue), \(available), \(held) FROM shifted
+            RETURNING lot_id
             """,
             logger
         )
-        guard moved.count == 1 else { throw StoreError.conflict("lot \(lot) cannot move \(available) and \(held)") }
+        guard moved.count == 1 else {
+            throw StoreError.conflict("lot \(movement.lot) cannot move \(movement.available) and \(movement.held)")
+        }
     }
 
     private static func record(

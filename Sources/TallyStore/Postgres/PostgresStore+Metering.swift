@@ -87,54 +87,46 @@ extension PostgresStore {
     }
 
     static func insert(_ entry: UsageLogEntry, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        let account = entry.accountID.rawValue
         let contact = entry.contactText
-        // The line names its contact (see `PostgresMigrations.logContacts`), added the
-        // first time it is seen; one statement, one round trip. A contact added by a
-        // transaction still open is waited for, then found by the upsert.
+        let credits = entry.credits.thousandths
+        // One statement, one round trip. The line names its contact (see
+        // `PostgresMigrations.logContacts`), added the first time it is seen; a contact added
+        // by a transaction still open is waited for, then found by the upsert. A log's totals
+        // read the day counts and reports read the rollups (a charged line only), both kept
+        // in the same transaction as the line.
         try await connection.run(
             """
             WITH known AS (
                 SELECT id FROM usage_log_contacts
-                WHERE account_id = \(entry.accountID.rawValue) AND md5(text) = md5(\(contact)) AND text = \(contact)
+                WHERE account_id = \(account) AND md5(text) = md5(\(contact)) AND text = \(contact)
             ), added AS (
                 INSERT INTO usage_log_contacts (account_id, text)
-                SELECT \(entry.accountID.rawValue), \(contact)
+                SELECT \(account), \(contact)
                 WHERE \(contact)::TEXT IS NOT NULL AND NOT EXISTS (SELECT 1 FROM known)
                 ON CONFLICT (account_id, md5(text)) DO UPDATE SET text = usage_log_contacts.text
                 RETURNING id
+            ), counted AS (
+                INSERT INTO usage_log_days (account_id, log, day, status, lines, credits)
+                VALUES (\(account), \(entry.log.rawValue), \(entry.day), \(entry.status), 1, \(credits))
+                ON CONFLICT (account_id, log, day, status)
+                DO UPDATE SET lines = usage_log_days.lines + 1, credits = usage_log_days.credits + excluded.credits
+            ), rolled AS (
+                INSERT INTO usage_rollups (account_id, day, feature, uses, credits)
+                SELECT \(account), \(entry.day), \(entry.feature.rawValue), 1, \(credits)
+                WHERE \(credits)::BIGINT > 0
+                ON CONFLICT (account_id, day, feature)
+                DO UPDATE SET uses = usage_rollups.uses + 1, credits = usage_rollups.credits + excluded.credits
             )
             INSERT INTO usage_log (id, account_id, feature, log, status, credits, total_credits, day, created_at,
                 contact_name, contact_email, phone, email, iso, segments, encoding, event, credit_score, dti_percent,
                 reason, contact_id)
-            VALUES (\(entry.id), \(entry.accountID.rawValue), \(entry.feature.rawValue), \(entry.log.rawValue),
-                \(entry.status), \(entry.credits.thousandths), \(entry.totalCredits?.thousandths), \(entry.day),
+            VALUES (\(entry.id), \(account), \(entry.feature.rawValue), \(entry.log.rawValue),
+                \(entry.status), \(credits), \(entry.totalCredits?.thousandths), \(entry.day),
                 \(entry.createdAt.storedMilliseconds), \(entry.contactName), \(entry.contactEmail), \(entry.phone),
                 \(entry.email), \(entry.iso), \(entry.segments), \(entry.encoding), \(entry.event),
                 \(entry.creditScore), \(entry.dtiPercent), \(entry.reason),
                 (SELECT id FROM known UNION ALL SELECT id FROM added LIMIT 1))
-            """,
-            logger
-        )
-        // A log's totals read these counts, kept in the same transaction as the line.
-        try await connection.run(
-            """
-            INSERT INTO usage_log_days (account_id, log, day, status, lines, credits)
-            VALUES (\(entry.accountID.rawValue), \(entry.log.rawValue), \(entry.day), \(entry.status), 1,
-                \(entry.credits.thousandths))
-            ON CONFLICT (account_id, log, day, status)
-            DO UPDATE SET lines = usage_log_days.lines + 1, credits = usage_log_days.credits + excluded.credits
-            """,
-            logger
-        )
-        // Reports read only the rollups, kept in the same transaction as the charge.
-        guard entry.credits.isPositive else { return }
-        try await connection.run(
-            """
-            INSERT INTO usage_rollups (account_id, day, feature, uses, credits)
-            VALUES (\(entry.accountID.rawValue), \(entry.day), \(entry.feature.rawValue), 1,
-                \(entry.credits.thousandths))
-            ON CONFLICT (account_id, day, feature)
-            DO UPDATE SET uses = usage_rollups.uses + 1, credits = usage_rollups.credits + excluded.credits
             """,
             logger
         )

@@ -225,7 +225,7 @@ extension PostgresStore {
         for posting in transaction.postings {
             let change = posting.change
             // The balance check is the conditional update itself: no read-then-write race.
-            var after = try await post(change, account, connection, logger)
+            var after = try await post(posting, account, at: at, connection, logger)
             if after == nil {
                 // Lock the row to learn why, against figures nobody can change until we finish.
                 guard let current = try await wallet(account, connection, logger, lock: true) else {
@@ -233,7 +233,7 @@ extension PostgresStore {
                 }
                 if current.applying(change) != nil {
                     // Credits arrived between the check and the lock: the posting fits now.
-                    after = try await post(change, account, connection, logger)
+                    after = try await post(posting, account, at: at, connection, logger)
                 } else if current.available + change.available < .zero {
                     // A refusal reports the balance before this transaction, since all of it is rolled back.
                     throw StoreError.insufficientCredits(available: current.available - applied)
@@ -246,16 +246,6 @@ extension PostgresStore {
             balance = after
             if before == nil { before = after.available - change.available }
             applied = applied + change.available
-            try await connection.run(
-                """
-                INSERT INTO ledger (id, account_id, kind, available, held, used, total, available_after,
-                    reference, created_at)
-                VALUES (\(posting.id.rawValue), \(account.rawValue), \(posting.kind.rawValue),
-                    \(change.available.thousandths), \(change.held.thousandths), \(change.used.thousandths),
-                    \(change.total.thousandths), \(after.available.thousandths), \(posting.reference), \(at))
-                """,
-                logger
-            )
             try await moveLots(posting, account: account, at: transaction.at, connection, logger)
         }
         try await writeRecords(
@@ -268,23 +258,38 @@ extension PostgresStore {
         return balance
     }
 
-    /// Moves credits when no figure would go below zero: the wallet after, or `nil` when refused.
+    /// Moves a posting's credits when no figure would go below zero, and writes its ledger
+    /// entry with the balance it left: the wallet after, or `nil` (nothing written) when
+    /// refused. One statement, one round trip: the entry is inserted from the update's
+    /// own returned row, so it is written exactly when the wallet moved.
     static func post(
-        _ change: WalletChange,
+        _ posting: Posting,
         _ account: AccountID,
+        at: Int64,
         _ connection: PostgresConnection,
         _ logger: Logger
     ) async throws -> WalletBalance? {
+        let change = posting.change
         let available = change.available.thousandths
         let held = change.held.thousandths
         let used = change.used.thousandths
+        let total = change.total.thousandths
         return try await connection.rows(
             """
-            UPDATE wallets SET available = available + \(available), held = held + \(held), used = used + \(used),
-                total = total + \(change.total.thousandths)
-            WHERE account_id = \(account.rawValue)
-                AND available + \(available) >= 0 AND held + \(held) >= 0 AND used + \(used) >= 0
-            RETURNING available, held, used, total
+            WITH moved AS (
+                UPDATE wallets SET available = available + \(available), held = held + \(held),
+                    used = used + \(used), total = total + \(total)
+                WHERE account_id = \(account.rawValue)
+                    AND available + \(available) >= 0 AND held + \(held) >= 0 AND used + \(used) >= 0
+                RETURNING available, held, used, total
+            ), entry AS (
+                INSERT INTO ledger (id, account_id, kind, available, held, used, total, available_after,
+                    reference, created_at)
+                SELECT \(posting.id.rawValue), \(account.rawValue), \(posting.kind.rawValue), \(available), \(held),
+                    \(used), \(total), moved.available, \(posting.reference), \(at)
+                FROM moved
+            )
+            SELECT available, held, used, total FROM moved
             """,
             logger
         ).first.map(balance)
