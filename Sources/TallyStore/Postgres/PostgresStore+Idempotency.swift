@@ -19,15 +19,7 @@ extension PostgresStore {
         staleAfter: TimeInterval
     ) async throws -> IdempotencyClaim {
         for _ in 0..<Self.claimAttempts {
-            // The primary key picks exactly one winner among concurrent claims, in any process.
-            let inserted = try await rows(
-                """
-                INSERT INTO idempotency_keys (account_id, key, request_hash, claimed_at)
-                VALUES (\(account.rawValue), \(key), \(requestHash), \(at.storedMilliseconds))
-                ON CONFLICT (account_id, key) DO NOTHING
-                RETURNING key
-                """
-            )
+            let inserted = try await rows(ClaimStatement(key, requestHash: requestHash, account: account, at: at))
             if !inserted.isEmpty { return .claimed }
             let existing = try await rows(
                 """
@@ -80,19 +72,47 @@ extension PostgresStore {
         _ connection: PostgresConnection,
         _ logger: Logger
     ) async throws {
-        let answered = try await connection.rows(
-            """
-            UPDATE idempotency_keys
-            SET status = \(response.status), body = \(ByteBuffer(bytes: response.body)),
-                completed_at = \(at.storedMilliseconds)
-            WHERE account_id = \(account.rawValue) AND key = \(response.key) AND status IS NULL
-                AND (\(response.claimToken)::BIGINT IS NULL OR claimed_at = \(response.claimToken))
-            RETURNING key
-            """,
-            logger
-        )
+        let answered = try await connection.rows(CompleteStatement(response, account: account, at: at), logger)
         guard answered.count == 1 else {
             throw StoreError.conflict("idempotency key \(response.key) is not claimed by this request or already answered")
+        }
+    }
+
+    /// The primary key picks exactly one winner among concurrent claims, in any process.
+    struct ClaimStatement: PreparedStatement {
+        static let sql = """
+            INSERT INTO idempotency_keys (account_id, key, request_hash, claimed_at) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (account_id, key) DO NOTHING
+            RETURNING key
+            """
+        static let bindingDataTypes: [PostgresDataType] = [.text, .text, .text, .int8]
+        var bindings = PostgresBindings(capacity: 4)
+
+        init(_ key: String, requestHash: String, account: AccountID, at: Date) {
+            bindings.append(account.rawValue)
+            bindings.append(key)
+            bindings.append(requestHash)
+            bindings.append(at.storedMilliseconds)
+        }
+    }
+
+    /// Answers a claimed key, only while this request's claim holds it (`$6`, its fence, when given).
+    struct CompleteStatement: PreparedStatement {
+        static let sql = """
+            UPDATE idempotency_keys SET status = $1, body = $2, completed_at = $3
+            WHERE account_id = $4 AND key = $5 AND status IS NULL AND ($6 IS NULL OR claimed_at = $6)
+            RETURNING key
+            """
+        static let bindingDataTypes: [PostgresDataType] = [.int8, .bytea, .int8, .text, .text, .int8]
+        var bindings = PostgresBindings(capacity: 6)
+
+        init(_ response: IdempotentResponse, account: AccountID, at: Date) {
+            bindings.append(response.status)
+            bindings.append(ByteBuffer(bytes: response.body))
+            bindings.append(at.storedMilliseconds)
+            bindings.append(account.rawValue)
+            bindings.append(response.key)
+            bindings.append(response.claimToken)
         }
     }
 }

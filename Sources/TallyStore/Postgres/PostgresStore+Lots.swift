@@ -104,13 +104,7 @@ extension PostgresStore {
         _ connection: PostgresConnection,
         _ logger: Logger
     ) async throws -> [(lot: LotID, credits: Credits)] {
-        let positions = try await connection.rows(
-            """
-            SELECT id, priority, expires_at, created_at, remaining FROM lots
-            WHERE account_id = \(account.rawValue) AND remaining > 0
-            """,
-            logger
-        ).map(position)
+        let positions = try await connection.rows(SpendableLotsStatement(account.rawValue), logger).map(position)
         guard let draws = LotOrder.draws(credits, from: positions) else {
             throw StoreError.conflict("the lots of account \(account) do not cover \(credits) credits")
         }
@@ -179,24 +173,40 @@ extension PostgresStore {
         _ connection: PostgresConnection,
         _ logger: Logger
     ) async throws {
-        let available = movement.available.thousandths
-        let held = movement.held.thousandths
-        let moved = try await connection.rows(
+        let statement = ShiftStatement(movement, ledgerID: ledgerID, hold: hold, account: account)
+        guard try await connection.rows(statement, logger).count == 1 else {
+            throw StoreError.conflict("lot \(movement.lot) cannot move \(movement.available) and \(movement.held)")
+        }
+    }
+
+    struct SpendableLotsStatement: OneValueStatement {
+        static let sql = """
+            SELECT id, priority, expires_at, created_at, remaining FROM lots WHERE account_id = $1 AND remaining > 0
             """
+        let bindings: PostgresBindings
+    }
+
+    struct ShiftStatement: PreparedStatement {
+        static let sql = """
             WITH shifted AS (
-                UPDATE lots SET remaining = remaining + \(available), held = held + \(held)
-                WHERE id = \(movement.lot.rawValue) AND account_id = \(account.rawValue)
-                    AND remaining + \(available) >= 0 AND held + \(held) >= 0
+                UPDATE lots SET remaining = remaining + $4, held = held + $5
+                WHERE id = $2 AND account_id = $3 AND remaining + $4 >= 0 AND held + $5 >= 0
                 RETURNING id
             )
             INSERT INTO ledger_lots (ledger_id, lot_id, account_id, hold_id, available, held)
-            SELECT \(ledgerID), id, \(account.rawValue), \(hold?.rawValue), \(available), \(held) FROM shifted
+            SELECT $1, id, $3, $6, $4, $5 FROM shifted
             RETURNING lot_id
-            """,
-            logger
-        )
-        guard moved.count == 1 else {
-            throw StoreError.conflict("lot \(movement.lot) cannot move \(movement.available) and \(movement.held)")
+            """
+        static let bindingDataTypes: [PostgresDataType] = [.text, .text, .text, .int8, .int8, .text]
+        var bindings = PostgresBindings(capacity: 6)
+
+        init(_ movement: LotMovement, ledgerID: String, hold: HoldID?, account: AccountID) {
+            bindings.append(ledgerID)
+            bindings.append(movement.lot.rawValue)
+            bindings.append(account.rawValue)
+            bindings.append(movement.available.thousandths)
+            bindings.append(movement.held.thousandths)
+            bindings.append(hold?.rawValue)
         }
     }
 

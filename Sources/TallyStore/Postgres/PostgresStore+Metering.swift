@@ -87,49 +87,69 @@ extension PostgresStore {
     }
 
     static func insert(_ entry: UsageLogEntry, _ connection: PostgresConnection, _ logger: Logger) async throws {
-        let account = entry.accountID.rawValue
-        let contact = entry.contactText
-        let credits = entry.credits.thousandths
-        // One statement, one round trip. The line names its contact (see
-        // `PostgresMigrations.logContacts`), added the first time it is seen; a contact added
-        // by a transaction still open is waited for, then found by the upsert. A log's totals
-        // read the day counts and reports read the rollups (a charged line only), both kept
-        // in the same transaction as the line.
-        try await connection.run(
-            """
+        _ = try await connection.rows(UsageLineStatement(entry), logger)
+    }
+
+    /// A log line in one statement, one round trip. The line names its contact (see
+    /// `PostgresMigrations.logContacts`), added the first time it is seen; a contact added
+    /// by a transaction still open is waited for, then found by the upsert. A log's totals
+    /// read the day counts and reports read the rollups (a charged line only), both kept in
+    /// the same transaction as the line.
+    struct UsageLineStatement: PreparedStatement {
+        static let sql = """
             WITH known AS (
-                SELECT id FROM usage_log_contacts
-                WHERE account_id = \(account) AND md5(text) = md5(\(contact)) AND text = \(contact)
+                SELECT id FROM usage_log_contacts WHERE account_id = $2 AND md5(text) = md5($21) AND text = $21
             ), added AS (
                 INSERT INTO usage_log_contacts (account_id, text)
-                SELECT \(account), \(contact)
-                WHERE \(contact)::TEXT IS NOT NULL AND NOT EXISTS (SELECT 1 FROM known)
+                SELECT $2, $21 WHERE $21 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM known)
                 ON CONFLICT (account_id, md5(text)) DO UPDATE SET text = usage_log_contacts.text
                 RETURNING id
             ), counted AS (
                 INSERT INTO usage_log_days (account_id, log, day, status, lines, credits)
-                VALUES (\(account), \(entry.log.rawValue), \(entry.day), \(entry.status), 1, \(credits))
+                VALUES ($2, $4, $8, $5, 1, $6)
                 ON CONFLICT (account_id, log, day, status)
                 DO UPDATE SET lines = usage_log_days.lines + 1, credits = usage_log_days.credits + excluded.credits
             ), rolled AS (
                 INSERT INTO usage_rollups (account_id, day, feature, uses, credits)
-                SELECT \(account), \(entry.day), \(entry.feature.rawValue), 1, \(credits)
-                WHERE \(credits)::BIGINT > 0
+                SELECT $2, $8, $3, 1, $6 WHERE $6 > 0
                 ON CONFLICT (account_id, day, feature)
                 DO UPDATE SET uses = usage_rollups.uses + 1, credits = usage_rollups.credits + excluded.credits
             )
             INSERT INTO usage_log (id, account_id, feature, log, status, credits, total_credits, day, created_at,
                 contact_name, contact_email, phone, email, iso, segments, encoding, event, credit_score, dti_percent,
                 reason, contact_id)
-            VALUES (\(entry.id), \(account), \(entry.feature.rawValue), \(entry.log.rawValue),
-                \(entry.status), \(credits), \(entry.totalCredits?.thousandths), \(entry.day),
-                \(entry.createdAt.storedMilliseconds), \(entry.contactName), \(entry.contactEmail), \(entry.phone),
-                \(entry.email), \(entry.iso), \(entry.segments), \(entry.encoding), \(entry.event),
-                \(entry.creditScore), \(entry.dtiPercent), \(entry.reason),
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
                 (SELECT id FROM known UNION ALL SELECT id FROM added LIMIT 1))
-            """,
-            logger
-        )
+            """
+        static let bindingDataTypes: [PostgresDataType] = [
+            .text, .text, .text, .text, .text, .int8, .int8, .text, .int8, .text, .text, .text, .text, .text, .int8,
+            .text, .text, .int8, .int8, .text, .text,
+        ]
+        var bindings = PostgresBindings(capacity: 21)
+
+        init(_ entry: UsageLogEntry) {
+            bindings.append(entry.id)
+            bindings.append(entry.accountID.rawValue)
+            bindings.append(entry.feature.rawValue)
+            bindings.append(entry.log.rawValue)
+            bindings.append(entry.status)
+            bindings.append(entry.credits.thousandths)
+            bindings.append(entry.totalCredits?.thousandths)
+            bindings.append(entry.day)
+            bindings.append(entry.createdAt.storedMilliseconds)
+            bindings.append(entry.contactName)
+            bindings.append(entry.contactEmail)
+            bindings.append(entry.phone)
+            bindings.append(entry.email)
+            bindings.append(entry.iso)
+            bindings.append(entry.segments)
+            bindings.append(entry.encoding)
+            bindings.append(entry.event)
+            bindings.append(entry.creditScore)
+            bindings.append(entry.dtiPercent)
+            bindings.append(entry.reason)
+            bindings.append(entry.contactText)
+        }
     }
 
     /// Writes a notification and, in the same statement, its delivery to every live

@@ -70,8 +70,12 @@ extension PostgresStore {
         _ connection: PostgresConnection,
         _ logger: Logger
     ) async throws -> AutoRechargeState? {
-        try await connection.rows("SELECT * FROM auto_recharges WHERE account_id = \(account.rawValue)", logger)
-            .first.map(autoRechargeState)
+        try await connection.rows(AutoRechargeStatement(account.rawValue), logger).first.map(autoRechargeState)
+    }
+
+    struct AutoRechargeStatement: OneValueStatement {
+        static let sql = "SELECT * FROM auto_recharges WHERE account_id = $1"
+        let bindings: PostgresBindings
     }
 
     /// Ends or reschedules a pending recharge and shows the outcome in the settings.

@@ -188,8 +188,12 @@ extension PostgresStore {
     // MARK: Wallet and ledger
 
     public func wallet(account: AccountID) async throws -> WalletBalance? {
-        try await rows("SELECT available, held, used, total FROM wallets WHERE account_id = \(account.rawValue)")
-            .first.map(Self.balance)
+        try await rows(WalletStatement(account.rawValue)).first.map(Self.balance)
+    }
+
+    struct WalletStatement: OneValueStatement {
+        static let sql = "SELECT available, held, used, total FROM wallets WHERE account_id = $1"
+        let bindings: PostgresBindings
     }
 
     public func commit(_ transaction: WalletTransaction) async throws -> WalletBalance {
@@ -269,30 +273,37 @@ extension PostgresStore {
         _ connection: PostgresConnection,
         _ logger: Logger
     ) async throws -> WalletBalance? {
-        let change = posting.change
-        let available = change.available.thousandths
-        let held = change.held.thousandths
-        let used = change.used.thousandths
-        let total = change.total.thousandths
-        return try await connection.rows(
-            """
+        try await connection.rows(PostStatement(posting, account: account, at: at), logger).first.map(balance)
+    }
+
+    struct PostStatement: PreparedStatement {
+        static let sql = """
             WITH moved AS (
-                UPDATE wallets SET available = available + \(available), held = held + \(held),
-                    used = used + \(used), total = total + \(total)
-                WHERE account_id = \(account.rawValue)
-                    AND available + \(available) >= 0 AND held + \(held) >= 0 AND used + \(used) >= 0
+                UPDATE wallets SET available = available + $2, held = held + $3, used = used + $4, total = total + $5
+                WHERE account_id = $1 AND available + $2 >= 0 AND held + $3 >= 0 AND used + $4 >= 0
                 RETURNING available, held, used, total
             ), entry AS (
                 INSERT INTO ledger (id, account_id, kind, available, held, used, total, available_after,
                     reference, created_at)
-                SELECT \(posting.id.rawValue), \(account.rawValue), \(posting.kind.rawValue), \(available), \(held),
-                    \(used), \(total), moved.available, \(posting.reference), \(at)
-                FROM moved
+                SELECT $6, $1, $7, $2, $3, $4, $5, moved.available, $8, $9 FROM moved
             )
             SELECT available, held, used, total FROM moved
-            """,
-            logger
-        ).first.map(balance)
+            """
+        static let bindingDataTypes: [PostgresDataType] = [.text, .int8, .int8, .int8, .int8, .text, .text, .text, .int8]
+        var bindings = PostgresBindings(capacity: 9)
+
+        init(_ posting: Posting, account: AccountID, at: Int64) {
+            let change = posting.change
+            bindings.append(account.rawValue)
+            bindings.append(change.available.thousandths)
+            bindings.append(change.held.thousandths)
+            bindings.append(change.used.thousandths)
+            bindings.append(change.total.thousandths)
+            bindings.append(posting.id.rawValue)
+            bindings.append(posting.kind.rawValue)
+            bindings.append(posting.reference)
+            bindings.append(at)
+        }
     }
 
     /// Writes the rows that go with a transaction's postings, what lowering available from

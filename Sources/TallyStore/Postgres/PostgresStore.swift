@@ -149,7 +149,12 @@ public final class PostgresStore: Store {
     }
 
     public func apiKey(keyHash: String) async throws -> APIKey? {
-        try await rows("SELECT * FROM api_keys WHERE key_hash = \(keyHash) AND revoked_at IS NULL").first.map(Self.apiKey)
+        try await rows(APIKeyStatement(keyHash)).first.map(Self.apiKey)
+    }
+
+    struct APIKeyStatement: OneValueStatement {
+        static let sql = "SELECT id, account_id, name, key_hash, created_at FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL"
+        let bindings: PostgresBindings
     }
 
     public func apiKeys(account: AccountID) async throws -> [APIKey] {
