@@ -197,7 +197,41 @@ extension PostgresStore {
     }
 
     public func commit(_ transaction: WalletTransaction) async throws -> WalletBalance {
-        try await self.transaction { connection in try await Self.apply(transaction, connection, logger) }
+        try await walletQueue.commit(transaction) { [self] transactions in await commitTogether(transactions) }
+    }
+
+    /// Applies wallet transactions of one account in one database transaction, each in its
+    /// own savepoint when there are several: one's refusal or error rolls back its own
+    /// writes only. The results are in the transactions' order; if the commit fails, every
+    /// one of them has failed.
+    func commitTogether(_ transactions: [WalletTransaction]) async -> [Result<WalletBalance, any Error>] {
+        guard transactions.count > 1 else {
+            do {
+                return [.success(try await transaction { connection in try await Self.apply(transactions[0], connection, logger) })]
+            } catch {
+                return [.failure(error)]
+            }
+        }
+        do {
+            return try await transaction { connection in
+                var results: [Result<WalletBalance, any Error>] = []
+                results.reserveCapacity(transactions.count)
+                for transaction in transactions {
+                    try await connection.run("SAVEPOINT wallet_transaction", logger)
+                    do {
+                        let balance = try await Self.apply(transaction, connection, logger)
+                        try await connection.run("RELEASE SAVEPOINT wallet_transaction", logger)
+                        results.append(.success(balance))
+                    } catch {
+                        try await connection.run("ROLLBACK TO SAVEPOINT wallet_transaction", logger)
+                        results.append(.failure(Self.storeError(error)))
+                    }
+                }
+                return results
+            }
+        } catch {
+            return Array(repeating: .failure(error), count: transactions.count)
+        }
     }
 
     /// Applies a transaction inside an open transaction; throwing rolls all of it back.

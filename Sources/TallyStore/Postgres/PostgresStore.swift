@@ -13,6 +13,12 @@ import TallyCore
 public final class PostgresStore: Store {
     let client: PostgresClient
     let logger: Logger
+    /// Wallet transactions waiting on a busy wallet, committed together.
+    let walletQueue = PostgresWalletQueue()
+
+    /// How many wallet transactions this store has committed together with others, each in
+    /// its own savepoint, since it opened.
+    public var walletTransactionsCommittedTogether: Int { walletQueue.committedTogether }
     /// Runs the pool's background work until `close()` cancels it.
     private let running: Task<Void, Never>
 

@@ -1,0 +1,58 @@
+import Foundation
+import TallyCore
+import TallyStore
+import TallyTestSupport
+import Testing
+
+/// Wallet transactions that wait on a busy PostgreSQL wallet are committed together, each
+/// in its own savepoint: one's refusal or error must undo its own writes only, and the
+/// others must commit as if each had been alone.
+@Suite struct PostgresWalletQueueTests: ContractFixtures {
+    let now = Date(timeIntervalSince1970: 1_790_000_000)
+
+    enum Outcome: Sendable { case charged, refused, duplicate }
+
+    @Test(.enabled(if: PostgresTestDatabase.serverURL != nil, "needs TALLY_TEST_POSTGRES_URL"))
+    func waitingTransactionsCommitTogetherEachOnItsOwn() async throws {
+        let database = try await PostgresTestDatabase.make()
+        var configuration = database
+        configuration.options.maximumConnections = 4
+        let store = PostgresStore(configuration: configuration)
+        let account = try await makeAccount(store)
+        let purchase = posting(.purchase, .add(Credits(whole: 10)))
+        _ = try await store.commit(WalletTransaction(accountID: account, postings: [purchase], at: now))
+        // 40 charges of half a credit against 10 credits, and among them 8 purchases that
+        // reuse the first purchase's ledger id. A duplicate fails in the database, which
+        // aborts the transaction it runs in: unless its savepoint alone is rolled back, the
+        // charges committed with it fail too; and a purchase that counted would let more
+        // than 20 charges pass.
+        let outcomes = try await withThrowingTaskGroup(of: Outcome.self) { group in
+            for index in 0..<48 {
+                group.addTask {
+                    let entry =
+                        index % 6 == 0
+                        ? posting(.purchase, .add(Credits(whole: 1)), id: purchase.id.rawValue)
+                        : posting(.charge, .charge(Credits(thousandths: 500)))
+                    do {
+                        _ = try await store.commit(WalletTransaction(accountID: account, postings: [entry], at: now))
+                        return .charged
+                    } catch StoreError.insufficientCredits {
+                        return .refused
+                    } catch StoreError.duplicate {
+                        return .duplicate
+                    }
+                }
+            }
+            return try await group.reduce(into: [Outcome]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == .charged }.count == 20)
+        #expect(outcomes.filter { $0 == .refused }.count == 20)
+        #expect(outcomes.filter { $0 == .duplicate }.count == 8)
+        let wallet = try #require(try await store.wallet(account: account))
+        #expect(wallet == WalletBalance(available: .zero, held: .zero, used: Credits(whole: 10), total: Credits(whole: 10)))
+        #expect(try await store.verifyWallets().isEmpty)
+        // The charges waited on the busy wallet and were committed together.
+        #expect(store.walletTransactionsCommittedTogether > 0)
+        try await store.close()
+    }
+}
