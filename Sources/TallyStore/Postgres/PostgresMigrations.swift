@@ -20,7 +20,7 @@ enum PostgresMigrations {
 
     static let all: [PostgresMigration] = [
         accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents, apiKeyRevocation, usageLogs, loginAttempts,
-        cardFingerprints, logSearch, smsSends, rechargeIntents, creditLots, logContacts,
+        cardFingerprints, logSearch, smsSends, rechargeIntents, creditLots, logContacts, accountKeys,
     ]
 
     static let accountsWalletsLedger = PostgresMigration(
@@ -603,6 +603,42 @@ enum PostgresMigrations {
             INSERT INTO ledger_lots (ledger_id, lot_id, account_id, hold_id, available, held)
             SELECT 'backfill', id, account_id, NULL, remaining - credits, held FROM lots ORDER BY sequence
             """,
+        ]
+    )
+
+    /// Keys for distributing by account: the primary key, unique keys and foreign keys of
+    /// the tables that carried their account but were keyed by `id` alone now name the
+    /// account first, so a row, its uniqueness and its references live with the account
+    /// (docs/scaling.md, `SchemaKeysTests`). Every lookup already names the account; the
+    /// background work that finds rows across accounts reads them by account and id.
+    static let accountKeys = PostgresMigration(
+        version: 14,
+        name: "account-keys",
+        statements: [
+            // The foreign keys by another row's id alone hang on the keys being replaced.
+            "ALTER TABLE ledger_lots DROP CONSTRAINT ledger_lots_lot_id_fkey",
+            "ALTER TABLE sms_sends DROP CONSTRAINT sms_sends_hold_id_fkey",
+            "ALTER TABLE usage_log DROP CONSTRAINT usage_log_contact_id_fkey",
+            // Every primary key and unique key names the account first.
+            "ALTER TABLE adjustments DROP CONSTRAINT adjustments_pkey, ADD PRIMARY KEY (account_id, id)",
+            "ALTER TABLE api_keys DROP CONSTRAINT api_keys_pkey, ADD PRIMARY KEY (account_id, id)",
+            "ALTER TABLE holds DROP CONSTRAINT holds_pkey, ADD PRIMARY KEY (account_id, id)",
+            "ALTER TABLE lots DROP CONSTRAINT lots_pkey, ADD PRIMARY KEY (account_id, id)",
+            "ALTER TABLE payment_intents DROP CONSTRAINT payment_intents_pkey, ADD PRIMARY KEY (account_id, id)",
+            "ALTER TABLE payment_methods DROP CONSTRAINT payment_methods_pkey, ADD PRIMARY KEY (account_id, id)",
+            "ALTER TABLE purchases DROP CONSTRAINT purchases_pkey, ADD PRIMARY KEY (account_id, id)",
+            "ALTER TABLE recharges DROP CONSTRAINT recharges_pkey, ADD PRIMARY KEY (account_id, id)",
+            "ALTER TABLE refunds DROP CONSTRAINT refunds_pkey, ADD PRIMARY KEY (account_id, id)",
+            "ALTER TABLE usage_log DROP CONSTRAINT usage_log_pkey, ADD PRIMARY KEY (account_id, id)",
+            "ALTER TABLE usage_log_contacts DROP CONSTRAINT usage_log_contacts_pkey, ADD PRIMARY KEY (account_id, id)",
+            "ALTER TABLE ledger DROP CONSTRAINT ledger_pkey, ADD PRIMARY KEY (account_id, sequence)",
+            "ALTER TABLE ledger DROP CONSTRAINT ledger_id_key, ADD UNIQUE (account_id, id)",
+            "ALTER TABLE ledger_lots DROP CONSTRAINT ledger_lots_pkey, ADD PRIMARY KEY (account_id, ledger_id, lot_id)",
+            "ALTER TABLE sms_sends DROP CONSTRAINT sms_sends_pkey, ADD PRIMARY KEY (account_id, hold_id)",
+            // And the foreign keys again, by account and id.
+            "ALTER TABLE ledger_lots ADD FOREIGN KEY (account_id, lot_id) REFERENCES lots (account_id, id)",
+            "ALTER TABLE sms_sends ADD FOREIGN KEY (account_id, hold_id) REFERENCES holds (account_id, id)",
+            "ALTER TABLE usage_log ADD FOREIGN KEY (account_id, contact_id) REFERENCES usage_log_contacts (account_id, id)",
         ]
     )
 }

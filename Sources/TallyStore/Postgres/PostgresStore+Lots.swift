@@ -127,9 +127,9 @@ extension PostgresStore {
             positions = try await connection.rows(
                 """
                 SELECT l.id, l.priority, l.expires_at, l.created_at, LEAST(l.held, SUM(m.held))::BIGINT
-                FROM ledger_lots m JOIN lots l ON l.id = m.lot_id
+                FROM ledger_lots m JOIN lots l ON l.account_id = m.account_id AND l.id = m.lot_id
                 WHERE m.hold_id = \(hold.rawValue) AND m.account_id = \(account.rawValue)
-                GROUP BY l.id HAVING SUM(m.held) > 0
+                GROUP BY l.account_id, l.id HAVING SUM(m.held) > 0
                 """,
                 logger
             ).map(position)
@@ -378,8 +378,8 @@ extension PostgresStore {
             """
             WITH claimed AS (
                 UPDATE lots SET lease_until = \(leaseUntil)
-                WHERE id IN (
-                    SELECT id FROM lots WHERE remaining > 0 AND expires_at IS NOT NULL AND expires_at <= \(now)
+                WHERE (account_id, id) IN (
+                    SELECT account_id, id FROM lots WHERE remaining > 0 AND expires_at IS NOT NULL AND expires_at <= \(now)
                         AND (lease_until IS NULL OR lease_until <= \(now))
                     ORDER BY expires_at, sequence LIMIT \(limit)
                     FOR UPDATE SKIP LOCKED)
@@ -423,8 +423,8 @@ extension PostgresStore {
             """
             WITH claimed AS (
                 UPDATE refunds SET lease_until = \(leaseUntil)
-                WHERE id IN (
-                    SELECT id FROM refunds WHERE status = 'pending' AND created_at < \(createdBefore.storedMilliseconds)
+                WHERE (account_id, id) IN (
+                    SELECT account_id, id FROM refunds WHERE status = 'pending' AND created_at < \(createdBefore.storedMilliseconds)
                         AND (lease_until IS NULL OR lease_until <= \(now))
                     ORDER BY created_at, sequence LIMIT \(limit)
                     FOR UPDATE SKIP LOCKED)
@@ -450,14 +450,14 @@ extension PostgresStore {
                 UNION ALL
                 SELECT 1, l.id, l.remaining, l.held, COALESCE(SUM(m.available), 0)::BIGINT,
                     COALESCE(SUM(m.held), 0)::BIGINT
-                FROM lots l LEFT JOIN ledger_lots m ON m.lot_id = l.id
-                GROUP BY l.id, l.remaining, l.held
+                FROM lots l LEFT JOIN ledger_lots m ON m.account_id = l.account_id AND m.lot_id = l.id
+                GROUP BY l.account_id, l.id, l.remaining, l.held
                 HAVING l.remaining <> COALESCE(SUM(m.available), 0) OR l.held <> COALESCE(SUM(m.held), 0)
                     OR l.remaining < 0 OR l.held < 0
                 UNION ALL
                 SELECT 2, e.id, e.available, e.held, SUM(m.available)::BIGINT, SUM(m.held)::BIGINT
-                FROM ledger e JOIN ledger_lots m ON m.ledger_id = e.id
-                GROUP BY e.id, e.available, e.held
+                FROM ledger e JOIN ledger_lots m ON m.account_id = e.account_id AND m.ledger_id = e.id
+                GROUP BY e.account_id, e.id, e.available, e.held
                 HAVING e.available <> SUM(m.available) OR e.held <> SUM(m.held)
             ) AS problems
             ORDER BY part, subject COLLATE "C"

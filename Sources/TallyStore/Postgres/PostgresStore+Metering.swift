@@ -215,7 +215,7 @@ extension PostgresStore {
         try await rows(
             """
             SELECT * FROM holds WHERE status = 'active' AND expires_at <= \(at.storedMilliseconds)
-                AND NOT EXISTS (SELECT 1 FROM sms_sends WHERE hold_id = holds.id AND settled_at IS NULL)
+                AND NOT EXISTS (SELECT 1 FROM sms_sends WHERE account_id = holds.account_id AND hold_id = holds.id AND settled_at IS NULL)
             ORDER BY expires_at, sequence LIMIT \(limit)
             """
         ).map(Self.hold)

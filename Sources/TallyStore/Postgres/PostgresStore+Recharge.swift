@@ -145,8 +145,8 @@ extension PostgresStore {
             """
             WITH claimed AS (
                 UPDATE recharges SET lease_until = \(leaseUntil)
-                WHERE id IN (
-                    SELECT id FROM recharges WHERE status = 'pending' AND next_attempt_at <= \(now)
+                WHERE (account_id, id) IN (
+                    SELECT account_id, id FROM recharges WHERE status = 'pending' AND next_attempt_at <= \(now)
                         AND (lease_until IS NULL OR lease_until <= \(now))
                     ORDER BY next_attempt_at, sequence LIMIT \(limit)
                     FOR UPDATE SKIP LOCKED)

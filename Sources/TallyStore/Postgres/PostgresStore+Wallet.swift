@@ -131,8 +131,8 @@ extension PostgresStore {
         return try await rows(
             """
             UPDATE payment_intents SET lease_until = \(leaseUntil)
-            WHERE id IN (
-                SELECT id FROM payment_intents WHERE settled_at IS NULL AND created_at < \(createdBefore.storedMilliseconds)
+            WHERE (account_id, id) IN (
+                SELECT account_id, id FROM payment_intents WHERE settled_at IS NULL AND created_at < \(createdBefore.storedMilliseconds)
                     AND recharge_id IS NULL AND (lease_until IS NULL OR lease_until <= \(now))
                 ORDER BY created_at LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED)

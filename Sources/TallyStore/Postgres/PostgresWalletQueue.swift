@@ -73,6 +73,7 @@ final class PostgresWalletQueue: Sendable {
             // Not cancelled with this caller's request: the batch answers the others too.
             let batch = [transaction] + others.map(\.transaction)
             results = await Task { await commit(batch) }.value
+            precondition(results.count == batch.count, "every transaction of a batch has its result")
             together.add(batch.count, ordering: .relaxed)
             for (other, result) in zip(others, results.dropFirst()) {
                 other.turn.resume(with: result.map(Turn.committed))
