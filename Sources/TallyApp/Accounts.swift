@@ -158,7 +158,7 @@ public struct Accounts: Sendable {
         let token = Self.sessionPrefix + Secrets.base32(byteCount: 32)
         let expires = now.addingTimeInterval(Self.sessionSeconds)
         try await store.createSession(
-            Session(tokenHash: token.sha256Hex, userID: user.id, createdAt: now, expiresAt: expires)
+            Session(tokenHash: token.sha256Hex, userID: user.id, accountID: user.accountID, createdAt: now, expiresAt: expires)
         )
         return SessionView(token: token, expiresAt: expires, user: view(user))
     }

@@ -52,12 +52,15 @@ public struct User: Sendable, Hashable {
 public struct Session: Sendable, Hashable {
     public var tokenHash: String
     public var userID: UserID
+    /// The user's account.
+    public var accountID: AccountID
     public var createdAt: Date
     public var expiresAt: Date
 
-    public init(tokenHash: String, userID: UserID, createdAt: Date, expiresAt: Date) {
+    public init(tokenHash: String, userID: UserID, accountID: AccountID, createdAt: Date, expiresAt: Date) {
         self.tokenHash = tokenHash
         self.userID = userID
+        self.accountID = accountID
         self.createdAt = createdAt
         self.expiresAt = expiresAt
     }

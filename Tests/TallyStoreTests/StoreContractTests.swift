@@ -308,7 +308,7 @@ struct StoreContractTests: ContractFixtures {
         _ = try await makeAccount(store, email: "owner@example.com")
         let owner = try #require(try await store.user(email: "owner@example.com"))
         try await store.createSession(
-            Session(tokenHash: "t", userID: owner.id, createdAt: now, expiresAt: now.addingTimeInterval(60))
+            Session(tokenHash: "t", userID: owner.id, accountID: owner.accountID, createdAt: now, expiresAt: now.addingTimeInterval(60))
         )
         #expect(try await store.user(sessionTokenHash: "t", now: now)?.id == owner.id)
         #expect(try await store.user(sessionTokenHash: "t", now: now.addingTimeInterval(61)) == nil)

@@ -21,6 +21,7 @@ enum PostgresMigrations {
     static let all: [PostgresMigration] = [
         accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents, apiKeyRevocation, usageLogs, loginAttempts,
         cardFingerprints, logSearch, smsSends, rechargeIntents, creditLots, logContacts, accountKeys,
+        sessionAndDeliveryAccounts,
     ]
 
     static let accountsWalletsLedger = PostgresMigration(
@@ -639,6 +640,42 @@ enum PostgresMigrations {
             "ALTER TABLE ledger_lots ADD FOREIGN KEY (account_id, lot_id) REFERENCES lots (account_id, id)",
             "ALTER TABLE sms_sends ADD FOREIGN KEY (account_id, hold_id) REFERENCES holds (account_id, id)",
             "ALTER TABLE usage_log ADD FOREIGN KEY (account_id, contact_id) REFERENCES usage_log_contacts (account_id, id)",
+        ]
+    )
+
+    /// Sessions and webhook deliveries carry their account (the user's, the webhook's), so
+    /// users, webhooks and notifications are keyed `(account_id, id)` too and every
+    /// reference names the account. A session is still found by its token's hash before
+    /// any account is known (a lookup docs/scaling.md keeps on the coordinator); a delivery
+    /// attempt is recorded by its id, through an index of its own.
+    static let sessionAndDeliveryAccounts = PostgresMigration(
+        version: 15,
+        name: "session-and-delivery-accounts",
+        statements: [
+            "ALTER TABLE sessions ADD COLUMN account_id TEXT",
+            "UPDATE sessions s SET account_id = u.account_id FROM users u WHERE u.id = s.user_id",
+            "ALTER TABLE sessions ALTER COLUMN account_id SET NOT NULL",
+            "ALTER TABLE webhook_deliveries ADD COLUMN account_id TEXT",
+            "UPDATE webhook_deliveries d SET account_id = w.account_id FROM webhooks w WHERE w.id = d.webhook_id",
+            "ALTER TABLE webhook_deliveries ALTER COLUMN account_id SET NOT NULL",
+            "ALTER TABLE sessions DROP CONSTRAINT sessions_user_id_fkey",
+            "ALTER TABLE webhook_deliveries DROP CONSTRAINT webhook_deliveries_webhook_id_fkey",
+            "ALTER TABLE webhook_deliveries DROP CONSTRAINT webhook_deliveries_notification_id_fkey",
+            "ALTER TABLE users DROP CONSTRAINT users_pkey, ADD PRIMARY KEY (account_id, id)",
+            "ALTER TABLE webhooks DROP CONSTRAINT webhooks_pkey, ADD PRIMARY KEY (account_id, id)",
+            "ALTER TABLE notifications DROP CONSTRAINT notifications_pkey, ADD PRIMARY KEY (account_id, id)",
+            "ALTER TABLE webhook_deliveries DROP CONSTRAINT webhook_deliveries_pkey, ADD PRIMARY KEY (account_id, id)",
+            """
+            ALTER TABLE webhook_deliveries DROP CONSTRAINT webhook_deliveries_webhook_id_notification_id_key,
+                ADD UNIQUE (account_id, webhook_id, notification_id)
+            """,
+            "ALTER TABLE sessions ADD FOREIGN KEY (account_id, user_id) REFERENCES users (account_id, id)",
+            "ALTER TABLE webhook_deliveries ADD FOREIGN KEY (account_id, webhook_id) REFERENCES webhooks (account_id, id)",
+            """
+            ALTER TABLE webhook_deliveries ADD FOREIGN KEY (account_id, notification_id)
+                REFERENCES notifications (account_id, id)
+            """,
+            "CREATE INDEX webhook_deliveries_id ON webhook_deliveries (id)",
         ]
     )
 }

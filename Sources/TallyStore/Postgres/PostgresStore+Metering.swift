@@ -163,8 +163,8 @@ extension PostgresStore {
                 \(notification.message), \(notification.data), \(notification.createdAt.storedMilliseconds))
             RETURNING id, account_id, created_at
         )
-        INSERT INTO webhook_deliveries (id, webhook_id, notification_id, status, next_attempt_at, created_at)
-        SELECT 'dlv_' || n.id || '_' || w.id, w.id, n.id, 'pending', n.created_at, n.created_at
+        INSERT INTO webhook_deliveries (id, account_id, webhook_id, notification_id, status, next_attempt_at, created_at)
+        SELECT 'dlv_' || n.id || '_' || w.id, n.account_id, w.id, n.id, 'pending', n.created_at, n.created_at
         FROM notification n JOIN webhooks w ON w.account_id = n.account_id AND w.deleted_at IS NULL
         ORDER BY w.created_at, w.id COLLATE "C"
         """

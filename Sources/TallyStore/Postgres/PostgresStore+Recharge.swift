@@ -231,7 +231,7 @@ extension PostgresStore {
             try await connection.run(
                 """
                 UPDATE webhook_deliveries SET status = 'failed', lease_until = NULL
-                WHERE webhook_id = \(id) AND status = 'pending'
+                WHERE account_id = \(account.rawValue) AND webhook_id = \(id) AND status = 'pending'
                 """,
                 logger
             )
@@ -242,8 +242,7 @@ extension PostgresStore {
     public func deliveries(webhook: String, account: AccountID, limit: Int) async throws -> [WebhookDelivery] {
         try await rows(
             """
-            SELECT d.* FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-            WHERE d.webhook_id = \(webhook) AND w.account_id = \(account.rawValue)
+            SELECT * FROM webhook_deliveries d WHERE d.account_id = \(account.rawValue) AND d.webhook_id = \(webhook)
             ORDER BY d.created_at DESC, d.id COLLATE "C" DESC LIMIT \(limit)
             """
         ).map(Self.delivery)
@@ -257,15 +256,16 @@ extension PostgresStore {
             """
             WITH claimed AS (
                 UPDATE webhook_deliveries SET lease_until = \(leaseUntil)
-                WHERE id IN (
-                    SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= \(now)
+                WHERE (account_id, id) IN (
+                    SELECT account_id, id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= \(now)
                         AND (lease_until IS NULL OR lease_until <= \(now))
                     ORDER BY next_attempt_at, sequence LIMIT \(limit)
                     FOR UPDATE SKIP LOCKED)
                 RETURNING *
             )
-            SELECT d.*, w.url, w.secret, n.account_id, n.kind, n.message, n.data, n.created_at AS n_created_at
-            FROM claimed d JOIN webhooks w ON w.id = d.webhook_id JOIN notifications n ON n.id = d.notification_id
+            SELECT d.*, w.url, w.secret, n.kind, n.message, n.data, n.created_at AS n_created_at
+            FROM claimed d JOIN webhooks w ON w.account_id = d.account_id AND w.id = d.webhook_id
+                JOIN notifications n ON n.account_id = d.account_id AND n.id = d.notification_id
             ORDER BY d.next_attempt_at, d.sequence
             """
         ).map { row in

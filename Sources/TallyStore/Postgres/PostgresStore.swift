@@ -128,8 +128,9 @@ public final class PostgresStore: Store {
     public func createSession(_ session: Session) async throws {
         _ = try await rows(
             """
-            INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
-            VALUES (\(session.tokenHash), \(session.userID.rawValue), \(session.createdAt.storedMilliseconds),
+            INSERT INTO sessions (token_hash, account_id, user_id, created_at, expires_at)
+            VALUES (\(session.tokenHash), \(session.accountID.rawValue), \(session.userID.rawValue),
+                \(session.createdAt.storedMilliseconds),
                 \(session.expiresAt.storedMilliseconds))
             """
         )
@@ -138,7 +139,7 @@ public final class PostgresStore: Store {
     public func user(sessionTokenHash: String, now: Date) async throws -> User? {
         try await rows(
             """
-            SELECT users.* FROM sessions JOIN users ON users.id = sessions.user_id
+            SELECT users.* FROM sessions JOIN users ON users.account_id = sessions.account_id AND users.id = sessions.user_id
             WHERE sessions.token_hash = \(sessionTokenHash) AND sessions.expires_at > \(now.storedMilliseconds)
             """
         ).first.map(Self.user)
