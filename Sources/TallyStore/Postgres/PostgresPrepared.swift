@@ -47,10 +47,6 @@ extension PostgresConnection {
 extension PostgresStore {
     /// Runs one prepared statement on a pooled connection and collects its rows.
     func rows<Statement: PreparedStatement>(_ statement: Statement) async throws -> [PostgresRow] {
-        do {
-            return try await client.withConnection { connection in try await connection.rows(statement, logger) }
-        } catch {
-            throw Self.storeError(error)
-        }
+        try await pooled { connection in try await connection.rows(statement, logger) }
     }
 }

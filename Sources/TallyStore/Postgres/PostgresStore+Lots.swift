@@ -37,25 +37,14 @@ extension PostgresStore {
             guard change.held == .zero, change.available != .zero else {
                 throw StoreError.conflict("a \(posting.kind.rawValue) of one lot moves spendable credits only")
             }
-            let available = change.available.thousandths
-            let moved = try await connection.rows(
-                """
-                UPDATE lots SET remaining = remaining + \(available)
-                WHERE id = \(lot.rawValue) AND account_id = \(account.rawValue) AND remaining + \(available) >= 0
-                RETURNING id
-                """,
-                logger
-            )
-            guard moved.count == 1 else {
-                throw StoreError.conflict("lot \(lot) keeps fewer credits than the \(posting.kind.rawValue) takes")
-            }
-            try await record(
+            try await shift(
                 LotMovement(lot: lot, available: change.available, held: .zero),
                 ledgerID: ledgerID,
                 hold: nil,
                 account: account,
                 connection,
-                logger
+                logger,
+                refusal: "lot \(lot) keeps fewer credits than the \(posting.kind.rawValue) takes"
             )
         } else if change.held > .zero {
             // A hold: spendable credits become held, drawn in lot order.
@@ -165,17 +154,19 @@ extension PostgresStore {
 
     /// Moves a lot's credits between spendable and held and records the movement under its
     /// ledger entry: one statement, the movement inserted from the update's returned row.
+    /// Refused (with `refusal`, when given) if either figure of the lot would go below zero.
     private static func shift(
         _ movement: LotMovement,
         ledgerID: String,
         hold: HoldID?,
         account: AccountID,
         _ connection: PostgresConnection,
-        _ logger: Logger
+        _ logger: Logger,
+        refusal: String? = nil
     ) async throws {
         let statement = ShiftStatement(movement, ledgerID: ledgerID, hold: hold, account: account)
         guard try await connection.rows(statement, logger).count == 1 else {
-            throw StoreError.conflict("lot \(movement.lot) cannot move \(movement.available) and \(movement.held)")
+            throw StoreError.conflict(refusal ?? "lot \(movement.lot) cannot move \(movement.available) and \(movement.held)")
         }
     }
 

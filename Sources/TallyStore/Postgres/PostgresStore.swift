@@ -199,8 +199,13 @@ public final class PostgresStore: Store {
 
     /// Runs one statement on a pooled connection and collects its rows.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await pooled { connection in try await connection.rows(query, logger) }
+    }
+
+    /// Runs `body` on a pooled connection, its errors as callers see them.
+    func pooled<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         do {
-            return try await client.withConnection { connection in try await connection.rows(query, logger) }
+            return try await client.withConnection { connection in try await body(connection) }
         } catch {
             throw Self.storeError(error)
         }
