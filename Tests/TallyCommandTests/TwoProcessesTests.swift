@@ -412,28 +412,18 @@ struct TallyExecutable: Sendable {
         return (status, output)
     }
 
-    func launch(_ arguments: [String], log: URL, environment extra: [String: String]) throws -> Process {
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        // One launch at a time: with tests launching side by side, Foundation's
-        // `Process.run` once crashed inside (a bad read while copying).
-        try Self.launches.withLock { _ in try process.run() }
-        try handle.close()
-        return process
+    func launch(_ arguments: [String], log: URL, environment extra: [String: String]) throws -> ChildProcess {
+        try ChildProcess(
+            executable: url.path,
+            arguments: arguments,
+            environment: ProcessInfo.processInfo.environment.merging(extra) { $1 },
+            log: log.path
+        )
     }
-
-    private static let launches = Mutex(())
 }
 
 /// Waits for `process` to exit, at most `seconds`; kills it after that. Its exit status, or -1 if killed.
-func waitForExit(_ process: Process, seconds: Double) async -> Int32 {
+func waitForExit(_ process: ChildProcess, seconds: Double) async -> Int32 {
     let deadline = ContinuousClock.now + .seconds(seconds)
     while process.isRunning && ContinuousClock.now < deadline {
         try? await Task.sleep(for: .milliseconds(50))
@@ -448,7 +438,7 @@ func waitForExit(_ process: Process, seconds: Double) async -> Int32 {
 
 /// `tally serve` on a free loopback port.
 final class ServeProcess: @unchecked Sendable {
-    let process: Process
+    let process: ChildProcess
     let base: URL
     let logPath: String
 
