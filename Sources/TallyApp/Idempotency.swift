@@ -79,13 +79,32 @@ public struct Idempotency: Sendable {
     /// `unsettled` tells a replay that has waited a second why its first request's claim is
     /// still held — work a reconciler will answer (a message with the carrier) — so the
     /// replay says so at once instead of waiting out `waitSeconds`.
+    ///
+    /// With `claimingWithFirstWrite`, a key never seen before is not claimed in a commit
+    /// of its own: the operation's first wallet transaction claims it (see
+    /// `FirstWriteClaim`), so a charge that is its request's only write costs one durable
+    /// commit, not two. Only for operations whose work before their first write may run
+    /// again unharmed (reads, lookups such as an address check): two requests racing on
+    /// one new key may both do that work, and exactly one of them writes and answers.
     public func run(
         account: AccountID,
         request: IdempotencyRequest?,
+        claimingWithFirstWrite: Bool = false,
         unsettled: (@Sendable (_ key: String) async throws -> TallyError?)? = nil,
         _ operation: @Sendable (_ key: String?) async throws -> Answer
     ) async throws -> Answer {
         guard let request else { return try await operation(nil) }
+        if claimingWithFirstWrite, try await !store.idempotencyKeyExists(request.key, account: account) {
+            let claim = FirstWriteClaim(key: request.key, requestHash: request.requestHash)
+            do {
+                return try await IdempotencyFence.$firstWriteClaim.withValue(claim) {
+                    try await answer(account: account, key: request.key, claim: claim, operation)
+                }
+            } catch StoreError.idempotencyKeyTaken {
+                // Another request claimed the key first and nothing of this one was written:
+                // go the long way, which answers with its answer (or waits for it).
+            }
+        }
         let started = ContinuousClock.now
         while true {
             let claimedAt = time.now()
@@ -112,38 +131,50 @@ public struct Idempotency: Sendable {
             case .claimed:
                 let token = IdempotencyFence.token(claimedAt: claimedAt)
                 return try await IdempotencyFence.$claimToken.withValue(token) {
-                    try await answer(account: account, key: request.key, token: token, operation)
+                    try await answer(account: account, key: request.key, claim: nil, operation)
                 }
             }
         }
     }
 
+    /// Runs the operation under a claim: the fencing token's (`IdempotencyFence.claimToken`),
+    /// or `claim`, which the operation's first write takes (with no write yet, the answer of
+    /// an error claims it as it is stored).
     private func answer(
         account: AccountID,
         key: String,
-        token: Int64,
+        claim: FirstWriteClaim?,
         _ operation: @Sendable (_ key: String?) async throws -> Answer
     ) async throws -> Answer {
+        var token: Int64? { claim?.token ?? IdempotencyFence.claimToken }
+        /// A first-write claim no commit has made yet: there is no claim of this request to release.
+        var unclaimed: Bool { claim != nil && token == nil }
         do {
             return try await operation(key)
         } catch let error as TallyError where error.isFinalAnswer {
             let answer = Answer(error)
-            try await store.completeIdempotencyKey(
-                IdempotentResponse(key: key, status: answer.status, body: answer.body, claimToken: token),
-                account: account,
-                at: time.now()
-            )
+            let response = IdempotentResponse(key: key, status: answer.status, body: answer.body, claimToken: token)
+            if unclaimed {
+                // Nothing written yet: the answer claims the key (or finds it taken).
+                _ = try await store.commit(
+                    WalletTransaction(accountID: account, postings: [], idempotency: response, claim: claim, at: time.now())
+                )
+            } else {
+                try await store.completeIdempotencyKey(response, account: account, at: time.now())
+            }
             throw error
+        } catch StoreError.idempotencyKeyTaken where unclaimed {
+            throw StoreError.idempotencyKeyTaken
         } catch let error as TallyError where error.keepsClaim {
             // The work may have reached a provider: the claim stays, a reconciler answers it.
             throw error
         } catch StoreError.conflict(let reason) {
             // The claim was taken over (or the work raced another): nothing of it was written.
-            try? await store.releaseIdempotencyKey(key, account: account, claimToken: token)
+            if !unclaimed { try? await store.releaseIdempotencyKey(key, account: account, claimToken: token) }
             throw TallyError.conflict("nothing was done: \(reason)")
         } catch {
             // Not an answer: free the key so the request can be retried.
-            try? await store.releaseIdempotencyKey(key, account: account, claimToken: token)
+            if !unclaimed { try? await store.releaseIdempotencyKey(key, account: account, claimToken: token) }
             throw error
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TallyCore
 
 /// One customer of the platform. It has exactly one wallet.
@@ -517,9 +518,45 @@ public struct IdempotentResponse: Sendable, Hashable {
 /// one whose claim was taken over fails — and with it the charge it completes.
 public enum IdempotencyFence {
     @TaskLocal public static var claimToken: Int64?
+    /// The key of a request that claims it with its first write (see `FirstWriteClaim`).
+    @TaskLocal public static var firstWriteClaim: FirstWriteClaim?
 
     /// The token of a claim taken at `date`.
     public static func token(claimedAt date: Date) -> Int64 { date.storedMilliseconds }
+}
+
+/// An `Idempotency-Key` claimed by its request's first write instead of a commit of its own.
+///
+/// A request whose work before its first write is only reads (and lookups that may run
+/// again) need not spend a durable commit on claiming its key: the first wallet
+/// transaction it commits inserts the key — already answered, when that transaction
+/// carries the answer — and fails with `StoreError.idempotencyKeyTaken`, writing
+/// nothing, when another request holds the key by then. Once that commit is made the
+/// key is claimed as any other, with the insert's time as its fencing token.
+public final class FirstWriteClaim: Sendable, Hashable {
+    public let key: String
+    public let requestHash: String
+    /// `claimed_at` of the committed claim in milliseconds; 0 until then.
+    private let claimedAt = Atomic<Int64>(0)
+
+    public init(key: String, requestHash: String) {
+        self.key = key
+        self.requestHash = requestHash
+    }
+
+    /// The committed claim's fencing token, `nil` while no write has claimed the key.
+    public var token: Int64? {
+        let claimed = claimedAt.load(ordering: .acquiring)
+        return claimed == 0 ? nil : claimed
+    }
+
+    /// Records that a committed transaction stamped `at` claimed the key.
+    public func committed(at: Date) {
+        claimedAt.store(at.storedMilliseconds, ordering: .releasing)
+    }
+
+    public static func == (left: FirstWriteClaim, right: FirstWriteClaim) -> Bool { left === right }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
 }
 
 /// One money decision: every posting, every row that goes with them, and the
@@ -532,6 +569,8 @@ public struct WalletTransaction: Sendable, Hashable {
     /// When set, the transaction is a credit-check request the usage guard must admit
     /// first: it throws `UsageGuardRefusal` (writing nothing) when paused or at the limit.
     public var guardedRequest: Bool
+    /// The request's key, when this transaction may be the write that claims it.
+    public var claim: FirstWriteClaim?
     public var at: Date
 
     public init(
@@ -540,6 +579,7 @@ public struct WalletTransaction: Sendable, Hashable {
         records: [WalletRecord] = [],
         idempotency: IdempotentResponse? = nil,
         guardedRequest: Bool = false,
+        claim: FirstWriteClaim? = IdempotencyFence.firstWriteClaim,
         at: Date
     ) {
         self.accountID = accountID
@@ -547,7 +587,14 @@ public struct WalletTransaction: Sendable, Hashable {
         self.records = records
         self.idempotency = idempotency
         self.guardedRequest = guardedRequest
+        self.claim = claim
         self.at = at
+    }
+
+    /// The key this transaction must insert: its claim, while no earlier write made it.
+    public var unclaimed: FirstWriteClaim? {
+        guard let claim, claim.token == nil else { return nil }
+        return claim
     }
 }
 
@@ -609,4 +656,6 @@ public enum StoreError: Error, Sendable, Hashable {
     case conflict(String)
     /// The account keeps as many of these as it may.
     case limitReached(String)
+    /// A `FirstWriteClaim`'s key was claimed by another request first; nothing was written.
+    case idempotencyKeyTaken
 }

@@ -197,6 +197,8 @@ public protocol Store: Sendable {
         at: Date,
         staleAfter: TimeInterval
     ) async throws -> IdempotencyClaim
+    /// Whether `key` was claimed (answered or not) by any request of the account.
+    func idempotencyKeyExists(_ key: String, account: AccountID) async throws -> Bool
     /// Stores the answer of a request that moved nothing.
     func completeIdempotencyKey(_ response: IdempotentResponse, account: AccountID, at: Date) async throws
     /// Forgets a claim whose request failed before answering, so it can be retried;

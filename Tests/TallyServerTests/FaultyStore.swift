@@ -345,6 +345,10 @@ final class FaultyStore: Store {
         try await base.claimIdempotencyKey(key, requestHash: requestHash, account: account, at: at, staleAfter: staleAfter)
     }
 
+    func idempotencyKeyExists(_ key: String, account: AccountID) async throws -> Bool {
+        try await base.idempotencyKeyExists(key, account: account)
+    }
+
     func completeIdempotencyKey(_ response: IdempotentResponse, account: AccountID, at: Date) async throws {
         try write()
         try await base.completeIdempotencyKey(response, account: account, at: at)

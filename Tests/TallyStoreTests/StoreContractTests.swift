@@ -187,6 +187,70 @@ struct StoreContractTests: ContractFixtures {
         #expect(claims.filter { $0 == .inProgress }.count == 15)
     }
 
+    /// A key claimed by the request's first write: inserted by that transaction (answered
+    /// when it carries the answer), refused whole when another request holds the key.
+    @Test(arguments: StoreBackend.enabled)
+    func aFirstWriteClaimsItsKeyOrWritesNothing(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        try await credit(store, account, Credits(whole: 10))
+        let charge: @Sendable (FirstWriteClaim, IdempotentResponse?) async throws -> WalletBalance = { claim, answer in
+            try await store.commit(
+                WalletTransaction(
+                    accountID: account,
+                    postings: [posting(.charge, .charge(Credits(whole: 1)))],
+                    idempotency: answer,
+                    claim: claim,
+                    at: now
+                )
+            )
+        }
+        #expect(try await store.idempotencyKeyExists("fw", account: account) == false)
+        let first = FirstWriteClaim(key: "fw", requestHash: "h")
+        _ = try await charge(first, IdempotentResponse(key: "fw", status: 200, body: [7], claimToken: nil))
+        #expect(first.token == now.storedMilliseconds)
+        #expect(try await store.idempotencyKeyExists("fw", account: account))
+        #expect(
+            try await store.claimIdempotencyKey("fw", requestHash: "h", account: account, at: now, staleAfter: 30) == .replay(status: 200, body: [7])
+        )
+        // Another request's first write finds the key taken: its charge is not made.
+        await #expect(throws: StoreError.idempotencyKeyTaken) {
+            _ = try await charge(FirstWriteClaim(key: "fw", requestHash: "h"), IdempotentResponse(key: "fw", status: 200, body: [8], claimToken: nil))
+        }
+        #expect(try await store.wallet(account: account)?.available == Credits(whole: 9))
+
+        // A first write without the answer leaves the key claimed; the answer comes later under its token.
+        let open = FirstWriteClaim(key: "open", requestHash: "h")
+        _ = try await charge(open, nil)
+        #expect(try await store.claimIdempotencyKey("open", requestHash: "h", account: account, at: now, staleAfter: 30) == .inProgress)
+        _ = try await charge(open, IdempotentResponse(key: "open", status: 402, body: [9], claimToken: open.token))
+        #expect(
+            try await store.claimIdempotencyKey("open", requestHash: "h", account: account, at: now, staleAfter: 30)
+                == .replay(status: 402, body: [9])
+        )
+
+        // Sixteen first writes of one key at once: one charge.
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for index in 0..<16 {
+                group.addTask {
+                    do {
+                        _ = try await charge(
+                            FirstWriteClaim(key: "race", requestHash: "h"),
+                            IdempotentResponse(key: "race", status: 200, body: [UInt8(index)], claimToken: nil)
+                        )
+                        return true
+                    } catch {
+                        return false
+                    }
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 1)
+        #expect(try await store.wallet(account: account)?.available == Credits(whole: 6))
+        #expect(try await store.verifyWallets().isEmpty)
+    }
+
     @Test(arguments: StoreBackend.enabled)
     func anAbandonedIdempotencyKeyCanBeClaimedAgain(backend: StoreBackend) async throws {
         let store = try await backend.makeStore().store

@@ -98,7 +98,9 @@ public struct Validations: Sendable {
         check: @escaping @Sendable (inout UsageLogEntry) async throws -> Answer
     ) async throws -> Answer {
         let price = Catalog.price(of: feature)!
-        return try await idempotency.run(account: caller.accountID, request: key) { completing in
+        // Before its one write a validation only reads and asks the verifier, which may
+        // ask again: its key is claimed by that write (the charge, or a refusal's line).
+        return try await idempotency.run(account: caller.accountID, request: key, claimingWithFirstWrite: true) { completing in
             var entry = meter.logEntry(meter.ids.make(prefix), account: caller.accountID, feature: feature, status: "", credits: price)
             entry.contactName = contactName
             if feature == .emailValidation { entry.email = typed } else { entry.phone = typed }

@@ -65,6 +65,25 @@ extension PostgresStore {
         )
     }
 
+    public func idempotencyKeyExists(_ key: String, account: AccountID) async throws -> Bool {
+        try await !rows(KeyExistsStatement(key, account: account)).isEmpty
+    }
+
+    /// Claims a `FirstWriteClaim`'s key in the transaction that writes first, answered
+    /// when `answer` is given; `StoreError.idempotencyKeyTaken` when another request has it
+    /// (one still being committed is waited for: its key is taken once it commits).
+    static func insert(
+        _ claim: FirstWriteClaim,
+        answer: IdempotentResponse?,
+        account: AccountID,
+        at: Date,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
+        let inserted = try await connection.rows(FirstWriteClaimStatement(claim, answer: answer, account: account, at: at), logger)
+        guard inserted.count == 1 else { throw StoreError.idempotencyKeyTaken }
+    }
+
     static func complete(
         _ response: IdempotentResponse,
         account: AccountID,
@@ -93,6 +112,39 @@ extension PostgresStore {
             bindings.append(key)
             bindings.append(requestHash)
             bindings.append(at.storedMilliseconds)
+        }
+    }
+
+    struct KeyExistsStatement: PreparedStatement {
+        static let sql = "SELECT 1 FROM idempotency_keys WHERE account_id = $1 AND key = $2"
+        static let bindingDataTypes: [PostgresDataType] = [.text, .text]
+        var bindings = PostgresBindings(capacity: 2)
+
+        init(_ key: String, account: AccountID) {
+            bindings.append(account.rawValue)
+            bindings.append(key)
+        }
+    }
+
+    /// Inserts a key claimed by its request's first write, with its answer when that write carries it.
+    struct FirstWriteClaimStatement: PreparedStatement {
+        static let sql = """
+            INSERT INTO idempotency_keys (account_id, key, request_hash, claimed_at, status, body, completed_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            ON CONFLICT (account_id, key) DO NOTHING
+            RETURNING key
+            """
+        static let bindingDataTypes: [PostgresDataType] = [.text, .text, .text, .int8, .int8, .bytea, .int8]
+        var bindings = PostgresBindings(capacity: 7)
+
+        init(_ claim: FirstWriteClaim, answer: IdempotentResponse?, account: AccountID, at: Date) {
+            bindings.append(account.rawValue)
+            bindings.append(claim.key)
+            bindings.append(claim.requestHash)
+            bindings.append(at.storedMilliseconds)
+            bindings.append(answer?.status)
+            bindings.append(answer.map { ByteBuffer(bytes: $0.body) })
+            bindings.append(answer.map { _ in at.storedMilliseconds })
         }
     }
 

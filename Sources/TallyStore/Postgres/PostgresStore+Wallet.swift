@@ -197,7 +197,10 @@ extension PostgresStore {
     }
 
     public func commit(_ transaction: WalletTransaction) async throws -> WalletBalance {
-        try await walletQueue.commit(transaction) { [self] transactions in await commitTogether(transactions) }
+        let claim = transaction.unclaimed
+        let balance = try await walletQueue.commit(transaction) { [self] transactions in await commitTogether(transactions) }
+        claim?.committed(at: transaction.at)
+        return balance
     }
 
     /// Applies wallet transactions of one account in one database transaction, each in its
@@ -355,7 +358,9 @@ extension PostgresStore {
         if after < before {
             try await applyBalanceEffects(transaction, before: before, after: after, connection, logger)
         }
-        if let response = transaction.idempotency {
+        if let claim = transaction.unclaimed {
+            try await insert(claim, answer: transaction.idempotency, account: transaction.accountID, at: transaction.at, connection, logger)
+        } else if let response = transaction.idempotency {
             try await complete(response, account: transaction.accountID, at: transaction.at, connection, logger)
         }
     }

@@ -245,7 +245,10 @@ extension SQLiteStore {
     }
 
     public func commit(_ transaction: WalletTransaction) async throws -> WalletBalance {
-        try await writer.write { db in try Self.apply(transaction, db) }
+        let claim = transaction.unclaimed
+        let balance = try await writer.write { db in try Self.apply(transaction, db) }
+        claim?.committed(at: transaction.at)
+        return balance
     }
 
     /// Applies a transaction inside an open write transaction; throwing rolls all of it back.
@@ -317,7 +320,9 @@ extension SQLiteStore {
         if balance.available < before {
             try applyBalanceEffects(transaction, before: before, after: balance.available, db)
         }
-        if let response = transaction.idempotency {
+        if let claim = transaction.unclaimed {
+            try insert(claim, answer: transaction.idempotency, account: transaction.accountID, at: transaction.at, db)
+        } else if let response = transaction.idempotency {
             try complete(response, account: transaction.accountID, at: transaction.at, db)
         }
         return balance
@@ -465,6 +470,31 @@ extension SQLiteStore {
                 arguments: [account.rawValue, key, claimToken, claimToken]
             )
         }
+    }
+
+    public func idempotencyKeyExists(_ key: String, account: AccountID) async throws -> Bool {
+        try await quickRead { db in
+            try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM idempotency_keys WHERE account_id = ? AND key = ?)"),
+                arguments: [account.rawValue, key]
+            ) ?? false
+        }
+    }
+
+    /// Claims a `FirstWriteClaim`'s key in the transaction that writes first, answered
+    /// when `answer` is given; `StoreError.idempotencyKeyTaken` when another request has it.
+    static func insert(_ claim: FirstWriteClaim, answer: IdempotentResponse?, account: AccountID, at: Date, _ db: Database) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO idempotency_keys (account_id, key, request_hash, claimed_at, status, body, completed_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (account_id, key) DO NOTHING
+                """
+        ).execute(arguments: [
+            account.rawValue, claim.key, claim.requestHash, at.storedMilliseconds, answer?.status,
+            answer.map { Data($0.body) }, answer.map { _ in at.storedMilliseconds },
+        ])
+        guard db.changesCount == 1 else { throw StoreError.idempotencyKeyTaken }
     }
 
     static func complete(_ response: IdempotentResponse, account: AccountID, at: Date, _ db: Database) throws {
