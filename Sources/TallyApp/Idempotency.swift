@@ -146,7 +146,7 @@ public struct Idempotency: Sendable {
         claim: FirstWriteClaim?,
         _ operation: @Sendable (_ key: String?) async throws -> Answer
     ) async throws -> Answer {
-        var token: Int64? { claim?.token ?? IdempotencyFence.claimToken }
+        var token: Int64? { IdempotencyFence.currentToken }
         /// A first-write claim no commit has made yet: there is no claim of this request to release.
         var unclaimed: Bool { claim != nil && token == nil }
         do {

@@ -502,7 +502,7 @@ public struct IdempotentResponse: Sendable, Hashable {
     /// transaction it rides in, are refused if the claim was taken over meanwhile.
     public var claimToken: Int64?
 
-    public init(key: String, status: Int, body: [UInt8], claimToken: Int64? = IdempotencyFence.claimToken) {
+    public init(key: String, status: Int, body: [UInt8], claimToken: Int64? = IdempotencyFence.currentToken) {
         self.key = key
         self.status = status
         self.body = body
@@ -520,6 +520,9 @@ public enum IdempotencyFence {
     @TaskLocal public static var claimToken: Int64?
     /// The key of a request that claims it with its first write (see `FirstWriteClaim`).
     @TaskLocal public static var firstWriteClaim: FirstWriteClaim?
+
+    /// The token of the claim the current task works under: taken the long way, or by its first write.
+    public static var currentToken: Int64? { claimToken ?? firstWriteClaim?.token }
 
     /// The token of a claim taken at `date`.
     public static func token(claimedAt date: Date) -> Int64 { date.storedMilliseconds }
