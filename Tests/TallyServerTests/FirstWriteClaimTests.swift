@@ -65,6 +65,36 @@ struct FirstWriteClaimTests {
         }
     }
 
+    /// A credit check's key is claimed by its hold: eight at once with one key make one
+    /// hold, one bureau charge and one answer.
+    @Test func oneCreditCheckKeySentManyTimesAtOnceHoldsAndChargesOnce() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            try await account.verifyUS()
+            _ = try await account.buy(100)
+            let replies = try await withThrowingTaskGroup(of: Reply.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        try await harness.callOnNewConnection(
+                            .post,
+                            "/v1/accounts/\(account.id)/credit-checks",
+                            token: account.ownerToken,
+                            json: #"{"kind":"credit_score","contact":{"name":"Lee Lead","email":"lead@example.com","phone":"+1 201 555 0123"}}"#,
+                            headers: ["Idempotency-Key": "one-check"]
+                        )
+                    }
+                }
+                return try await group.reduce(into: [Reply]()) { $0.append($1) }
+            }
+            #expect(replies.allSatisfy { $0.status == 200 }, "\(replies)")
+            #expect(Set(replies.map(\.body)).count == 1)
+            #expect(try await account.figures() == ["83.000", "0.000", "17.000", "100.000"])
+            let kinds = try await account.get("/ledger").items().compactMap { $0["kind"] as? String }
+            #expect(kinds.filter { $0 == "hold" }.count == 1, "\(kinds)")
+            #expect(try await harness.tally.store.verifyWallets().isEmpty)
+        }
+    }
+
     /// A request whose key another request claimed the long way (and is still answering)
     /// waits for that answer rather than charging.
     @Test func aKeyClaimedTheLongWayIsNotChargedAgain() async throws {

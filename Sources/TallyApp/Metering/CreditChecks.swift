@@ -56,7 +56,9 @@ public struct CreditChecks: Sendable {
         -> Answer
     {
         let lead = try Self.check(request.contact)
-        return try await idempotency.run(account: caller.accountID, request: key) { completing in
+        // Before its first write (the hold, or a line saying why nothing ran) a check only
+        // reads: that write claims its key. The bureau is asked only after the hold.
+        return try await idempotency.run(account: caller.accountID, request: key, claimingWithFirstWrite: true) { completing in
             let outcome = try await perform(
                 request.kind,
                 lead: lead,

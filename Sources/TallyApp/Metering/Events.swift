@@ -80,7 +80,9 @@ public struct Events: Sendable {
         let phone = Limits.text(lead.phone, field: "phone", maximum: Limits.maximumPhoneLength, required: config.phoneValidation, errors: &errors)
         guard errors.isEmpty else { throw TallyError.invalid(errors) }
         let account = caller.accountID
-        return try await idempotency.run(account: account, request: key) { completing in
+        // As a validation's or a credit check's: before its first write a lead is only
+        // read and verified, so that write claims its key.
+        return try await idempotency.run(account: account, request: key, claimingWithFirstWrite: true) { completing in
             var view = LeadView(
                 event: id,
                 qualified: false,
