@@ -9,22 +9,41 @@ import Testing
 /// one key, exactly one request writes, and every one of them gets its answer.
 @Suite("Keys claimed by a request's first write")
 struct FirstWriteClaimTests {
-    /// `count` validations of one address with one key, each on a connection of its own, at once.
-    func validateAtOnce(_ harness: Harness, _ account: TestAccount, key: String, count: Int) async throws -> [Reply] {
+    /// `count` requests with one body and one key, each on a connection of its own, at once.
+    func sendAtOnce(
+        _ harness: Harness,
+        _ account: TestAccount,
+        _ path: String,
+        _ json: String,
+        key: String,
+        count: Int
+    ) async throws -> [Reply] {
         try await withThrowingTaskGroup(of: Reply.self) { group in
             for _ in 0..<count {
                 group.addTask {
                     try await harness.callOnNewConnection(
                         .post,
-                        "/v1/accounts/\(account.id)/validations/email",
+                        "/v1/accounts/\(account.id)\(path)",
                         token: account.ownerToken,
-                        json: #"{"email":"lee@example.com","contact":{"name":"Lee"}}"#,
+                        json: json,
                         headers: ["Idempotency-Key": key]
                     )
                 }
             }
             return try await group.reduce(into: [Reply]()) { $0.append($1) }
         }
+    }
+
+    /// `count` validations of one address with one key at once.
+    func validateAtOnce(_ harness: Harness, _ account: TestAccount, key: String, count: Int) async throws -> [Reply] {
+        try await sendAtOnce(
+            harness,
+            account,
+            "/validations/email",
+            #"{"email":"lee@example.com","contact":{"name":"Lee"}}"#,
+            key: key,
+            count: count
+        )
     }
 
     @Test func oneKeySentManyTimesAtOnceIsChargedOnceAndAnsweredAlike() async throws {
@@ -72,20 +91,14 @@ struct FirstWriteClaimTests {
             let account = try await harness.makeAccount()
             try await account.verifyUS()
             _ = try await account.buy(100)
-            let replies = try await withThrowingTaskGroup(of: Reply.self) { group in
-                for _ in 0..<8 {
-                    group.addTask {
-                        try await harness.callOnNewConnection(
-                            .post,
-                            "/v1/accounts/\(account.id)/credit-checks",
-                            token: account.ownerToken,
-                            json: #"{"kind":"credit_score","contact":{"name":"Lee Lead","email":"lead@example.com","phone":"+1 201 555 0123"}}"#,
-                            headers: ["Idempotency-Key": "one-check"]
-                        )
-                    }
-                }
-                return try await group.reduce(into: [Reply]()) { $0.append($1) }
-            }
+            let replies = try await sendAtOnce(
+                harness,
+                account,
+                "/credit-checks",
+                #"{"kind":"credit_score","contact":{"name":"Lee Lead","email":"lead@example.com","phone":"+1 201 555 0123"}}"#,
+                key: "one-check",
+                count: 8
+            )
             #expect(replies.allSatisfy { $0.status == 200 }, "\(replies)")
             #expect(Set(replies.map(\.body)).count == 1)
             #expect(try await account.figures() == ["83.000", "0.000", "17.000", "100.000"])
