@@ -9,6 +9,7 @@ public func buildRouter(tally: Tally) -> Router<TallyRequestContext> {
     let metrics = TallyMetrics.registry
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: MetricsMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: BodyLimitMiddleware())
     router.add(middleware: AuthenticationMiddleware(accounts: tally.accounts))

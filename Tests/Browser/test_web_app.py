@@ -47,6 +47,8 @@ def make_driver():
     options = webdriver.ChromeOptions()
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900"):
         options.add_argument(argument)
+    # The browser's console, to catch anything the Content-Security-Policy blocked.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     options.binary_location = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
     service = Service(executable_path=os.environ.get("CHROMEDRIVER_BIN", "/usr/bin/chromedriver"))
     driver = webdriver.Chrome(options=options, service=service)
@@ -66,6 +68,11 @@ class WebApp(unittest.TestCase):
     def tearDownClass(cls):
         if cls.driver:
             cls.driver.quit()
+
+    def tearDown(self):
+        # Every page works under its Content-Security-Policy: the browser blocked nothing.
+        blocked = [e["message"] for e in self.driver.get_log("browser") if "Content Security Policy" in e["message"]]
+        self.assertEqual(blocked, [], "the Content-Security-Policy blocked something")
 
     # -- helpers ---------------------------------------------------------------
 
@@ -365,6 +372,8 @@ class WebApp(unittest.TestCase):
         chart = self.find("usage-chart")
         self.assertIn("Credits used per day", chart.find_element(By.TAG_NAME, "title").get_attribute("textContent"))
         self.assertGreater(len(chart.find_elements(By.TAG_NAME, "rect")), 0)
+        swatch = email.find_element(By.CSS_SELECTOR, ".swatch")
+        self.assertEqual(swatch.value_of_css_property("background-color"), "rgba(99, 102, 241, 1)", "the stylesheet colors each feature")
         total = self.text("usage-total")
         self.shoot("usage")
         self.press(self.find("range-7"))

@@ -62,8 +62,8 @@ struct WebAppTests {
             let email = "owner-\(UUID().uuidString.prefix(8))@example.com"
             _ = try await harness.makeAccount(owner: email)
             let login = try await send(harness, .get, "/app/login?next=/app/events")
-            let token = try #require(login.cookie("tally_login_csrf"))
-            let cookies = ["tally_login_csrf": token]
+            let token = try #require(login.csrf)
+            let cookies = ["tally_login_csrf": try #require(login.cookie("tally_login_csrf"))]
             let wrong = try await send(
                 harness,
                 .post,

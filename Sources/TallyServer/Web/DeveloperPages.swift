@@ -5,6 +5,9 @@ import TallyCore
 
 /// Developers: API keys for the platform's backend and webhook endpoints.
 extension WebRoutes {
+    /// A new API key or webhook secret is shown once, in the answer to the POST that
+    /// made it: it never travels in a cookie or a URL, and is never stored anywhere a
+    /// later page could read it. (Every other action redirects to a GET page.)
     func addDevelopers(to router: Router<TallyRequestContext>) {
         router.get("/app/developers", use: page { _, visit, _ in try await developersPage(visit, keyForm: nil, hookForm: nil) })
         router.post(
@@ -12,7 +15,11 @@ extension WebRoutes {
             use: action { form, visit, _ in
                 do {
                     let key = try await tally.accounts.createAPIKey(name: form["name"] ?? "", by: visit.manager)
-                    return WebResponse.done("/app/developers", flash: "Created the API key “\(key.name)”.", secret: key.key, settings: settings)
+                    return try await developersPage(
+                        visit.showing(flash: "Created the API key “\(key.name)”.", secret: key.key),
+                        keyForm: nil,
+                        hookForm: nil
+                    )
                 } catch TallyError.invalid(let errors) {
                     return try await developersPage(visit, keyForm: FormState(values: form.values, errors: FormErrors(errors)), hookForm: nil)
                 }
@@ -33,11 +40,13 @@ extension WebRoutes {
                 do {
                     let request = try JSONBody<Webhooks.NewWebhook>.decode(Webhooks.NewWebhook.self, from: json.bytes)
                     let created = try await tally.webhooks.add(request, by: visit.manager)
-                    return WebResponse.done(
-                        "/app/developers",
-                        flash: "Added the webhook \(created.url). Use its signing secret to check each delivery.",
-                        secret: created.secret,
-                        settings: settings
+                    return try await developersPage(
+                        visit.showing(
+                            flash: "Added the webhook \(created.url). Use its signing secret to check each delivery.",
+                            secret: created.secret
+                        ),
+                        keyForm: nil,
+                        hookForm: nil
                     )
                 } catch TallyError.invalid(let errors) {
                     return try await developersPage(visit, keyForm: nil, hookForm: FormState(values: form.values, errors: FormErrors(errors)))

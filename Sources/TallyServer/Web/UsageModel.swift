@@ -23,6 +23,17 @@ enum FeatureStyle {
         case .sms: "#10b981"
         }
     }
+
+    /// The class that colors a feature's swatch: the pages carry no inline style
+    /// (the Content-Security-Policy allows only the stylesheet), so each color is a rule.
+    static func swatchClass(_ feature: Feature) -> String {
+        "swatch-" + feature.rawValue.replacingOccurrences(of: "_", with: "-")
+    }
+
+    /// The stylesheet's rules for `swatchClass`, one per feature.
+    static var swatchRules: String {
+        Feature.allCases.map { ".swatch.\(swatchClass($0)) { background: \(color($0)); }\n" }.joined()
+    }
 }
 
 /// The Credit usage page: range presets, the per-feature table, the chart and the burn rate.
@@ -36,7 +47,7 @@ struct UsageModel {
 
     struct Row {
         let feature: String
-        let color: String
+        let swatch: String
         let cost: String
         let uses: String
         let credits: String
@@ -46,7 +57,7 @@ struct UsageModel {
 
     struct Legend {
         let label: String
-        let color: String
+        let swatch: String
     }
 
     let presets: [Preset]
@@ -78,7 +89,7 @@ struct UsageModel {
         rows = report.features.map { line in
             Row(
                 feature: FeatureStyle.label(line.feature),
-                color: FeatureStyle.color(line.feature),
+                swatch: FeatureStyle.swatchClass(line.feature),
                 cost: line.costPerUse.map { $0.description } ?? "by country, per segment",
                 uses: WebFormat.count(line.uses),
                 credits: line.credits.description,
@@ -89,7 +100,7 @@ struct UsageModel {
         total = report.totalCredits.description
         totalMoney = WebFormat.dollars(Catalog.value(of: report.totalCredits))
         chart = UsageChart.svg(report)
-        legend = Feature.allCases.map { Legend(label: FeatureStyle.label($0), color: FeatureStyle.color($0)) }
+        legend = Feature.allCases.map { Legend(label: FeatureStyle.label($0), swatch: FeatureStyle.swatchClass($0)) }
         burn = Self.burn(report, available: available)
         self.values = values.isEmpty ? ["from": report.from, "to": report.to] : values
         self.errors = errors

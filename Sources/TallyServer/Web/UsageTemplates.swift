@@ -20,7 +20,7 @@ enum UsageTemplates {
             </form>
           </div>
           <div class="chart-wrap">{{{chart}}}</div>
-          <ul class="legend">{{#legend}}<li><span class="swatch" style="background: {{color}}"></span>{{label}}</li>{{/legend}}</ul>
+          <ul class="legend">{{#legend}}<li><span class="swatch {{swatch}}"></span>{{label}}</li>{{/legend}}</ul>
           <p class="muted small" data-test="burn-rate">{{burn}}</p>
         </section>
         <section class="card">
@@ -28,7 +28,7 @@ enum UsageTemplates {
             <thead><tr><th>Feature</th><th class="num">Cost per use</th><th class="num">Uses</th><th class="num">Credits</th><th class="num">Value</th></tr></thead>
             <tbody>
             {{#rows}}<tr data-test="usage-row">
-              <td><span class="swatch" style="background: {{color}}"></span><a href="{{href}}" data-test="usage-feature">{{feature}}</a></td>
+              <td><span class="swatch {{swatch}}"></span><a href="{{href}}" data-test="usage-feature">{{feature}}</a></td>
               <td class="num" data-test="usage-cost">{{cost}}</td><td class="num" data-test="usage-uses">{{uses}}</td>
               <td class="num" data-test="usage-credits">{{credits}}</td><td class="num muted">{{money}}</td></tr>{{/rows}}
             </tbody>

@@ -10,7 +10,7 @@ enum WebAssets {
         )
     }
 
-    static let stylesheet = #"""
+    static let stylesheet = FeatureStyle.swatchRules + #"""
         :root {
           --ink: #0f172a; --ink-2: #334155; --muted: #64748b; --line: #e2e8f0; --bg: #f6f7fb; --card: #fff;
           --brand: #4f46e5; --brand-ink: #fff; --brand-soft: #eef2ff; --ok: #047857; --ok-soft: #ecfdf5;

@@ -22,15 +22,10 @@ enum WebResponse {
         Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
     }
 
-    /// A successful action: back to a page that shows `flash` once (and `secret` once, when given).
-    static func done(_ location: String, flash: String, secret: String? = nil, settings: WebSettings) -> Response {
+    /// A successful action: back to a page that shows `flash` once.
+    static func done(_ location: String, flash: String, settings: WebSettings) -> Response {
         var response = redirect(location)
         response.setCookie(WebSession.cookie(WebSession.flashCookie, WebSession.percentEncoded(flash), settings: settings, path: "/app", maxAge: 120))
-        if let secret {
-            response.setCookie(
-                WebSession.cookie(WebSession.secretCookie, WebSession.percentEncoded(secret), settings: settings, path: "/app", maxAge: 120)
-            )
-        }
         return response
     }
 }

@@ -63,7 +63,7 @@ public struct WebRoutes: Sendable {
                 accountName: account?.name ?? "",
                 csrf: csrf,
                 flash: WebSession.percentDecoded(request.cookies[WebSession.flashCookie]?.value),
-                secret: WebSession.percentDecoded(request.cookies[WebSession.secretCookie]?.value)
+                secret: nil
             )
         )
     }
@@ -80,9 +80,8 @@ public struct WebRoutes: Sendable {
                 return forbidden(csrf: csrf)
             case .visit(let visit):
                 var response = try await rescue(visit, context) { try await handler(request, visit, context) }
-                // The flash and the secret are shown once.
+                // The flash is shown once.
                 if visit.flash != nil { response.setCookie(WebSession.expired(WebSession.flashCookie, settings: settings, path: "/app")) }
-                if visit.secret != nil { response.setCookie(WebSession.expired(WebSession.secretCookie, settings: settings, path: "/app")) }
                 return response
             }
         }
@@ -165,12 +164,13 @@ public struct WebRoutes: Sendable {
         router.get("/app/login") { request, _ in
             let next = WebSession.safeNext(request.uri.queryParameters.get("next"))
             if case .visit = try await resolve(request) { return WebResponse.redirect(next) }
-            return loginPage(next: next, email: "", error: "", status: .ok)
+            return loginPage(request, next: next, email: "", error: "", status: .ok)
         }
         router.post("/app/login") { request, context in
             let form = try await WebForm.read(request, context: context)
             let next = WebSession.safeNext(form["next"])
-            guard let expected = request.cookies[WebSession.loginCSRFCookie]?.value, WebSession.tokensMatch(form["csrf"], expected) else {
+            let browser = request.cookies[LoginForm.cookieName(settings)]?.value
+            guard settings.loginForm.accepts(form["csrf"], browser: browser, now: tally.time.now()) else {
                 return csrfRefused()
             }
             let email = form["email"] ?? ""
@@ -184,12 +184,17 @@ public struct WebRoutes: Sendable {
                 response.setCookie(
                     WebSession.cookie(WebSession.cookieName, session.token, settings: settings, maxAge: Int(Accounts.sessionSeconds))
                 )
-                response.setCookie(WebSession.expired(WebSession.loginCSRFCookie, settings: settings, path: "/app/login"))
                 return response
             } catch let error as TallyError where error.status == 429 {
-                return loginPage(next: next, email: email, error: "Too many attempts: \(error.problem.detail).", status: .tooManyRequests)
+                return loginPage(request, next: next, email: email, error: "Too many attempts: \(error.problem.detail).", status: .tooManyRequests)
             } catch TallyError.wrongCredentials {
-                return loginPage(next: next, email: email, error: "That email and password do not match an account.", status: .unauthorized)
+                return loginPage(
+                    request,
+                    next: next,
+                    email: email,
+                    error: "That email and password do not match an account.",
+                    status: .unauthorized
+                )
             }
         }
         router.post("/app/logout") { request, context in
@@ -205,11 +210,22 @@ public struct WebRoutes: Sendable {
         }
     }
 
-    func loginPage(next: String, email: String, error: String, status: HTTPResponse.Status) -> Response {
-        let csrf = WebSession.randomToken()
+    /// The login page, its form with a token of its own for this browser (see `LoginForm`).
+    func loginPage(_ request: Request, next: String, email: String, error: String, status: HTTPResponse.Status) -> Response {
+        let browser = LoginForm.browserValue(request.cookies[LoginForm.cookieName(settings)]?.value)
+        let csrf = settings.loginForm.token(browser: browser.value, now: tally.time.now())
         let model = LoginModel(csrf: csrf, next: next, email: email, error: error)
         var response = WebResponse.html(views.bare("login", model, title: "Sign in"), status: status)
-        response.setCookie(WebSession.cookie(WebSession.loginCSRFCookie, csrf, settings: settings, path: "/app/login", maxAge: 3600))
+        // The same value again when the browser had one: the forms of its other login pages keep working.
+        response.setCookie(
+            WebSession.cookie(
+                LoginForm.cookieName(settings),
+                browser.value,
+                settings: settings,
+                path: LoginForm.cookiePath(settings),
+                maxAge: LoginForm.cookieSeconds
+            )
+        )
         return response
     }
 }

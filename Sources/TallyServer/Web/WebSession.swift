@@ -4,18 +4,29 @@ import Hummingbird
 import TallyApp
 import TallyCore
 
-/// How the web app's cookies are set, from the environment.
+/// How the web app's cookies are set and its login forms signed, from the environment.
 public struct WebSettings: Sendable {
-    /// `Secure` on every cookie: set `TALLY_SECURE_COOKIES=1` when Tally runs behind HTTPS.
+    /// `Secure` on every cookie (and HSTS on every answer): set `TALLY_SECURE_COOKIES=1`
+    /// when Tally runs behind HTTPS.
     public var secureCookies: Bool
+    /// Signs the login form's tokens (see `LoginForm`).
+    let loginForm: LoginForm
 
-    public init(secureCookies: Bool = false) {
+    /// `formSecret` is the server secret the login form's tokens are signed with; every
+    /// Tally process serving the same users needs the same one. Without one, a random
+    /// key of this process's own.
+    public init(secureCookies: Bool = false, formSecret: String? = nil) {
         self.secureCookies = secureCookies
+        let secret = formSecret.flatMap { $0.isEmpty ? nil : $0 } ?? LoginForm.randomHex(byteCount: 32)
+        loginForm = LoginForm(key: LoginForm.key(secret: secret))
     }
 
+    /// `TALLY_SECURE_COOKIES`; the form secret is `TALLY_WEB_SECRET`, else derived from
+    /// `TALLY_OPERATOR_TOKEN` (which every process of one installation shares).
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> WebSettings {
         let value = environment["TALLY_SECURE_COOKIES"]?.lowercased() ?? ""
-        return WebSettings(secureCookies: ["1", "true", "yes", "on"].contains(value))
+        let secret = environment["TALLY_WEB_SECRET"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["TALLY_OPERATOR_TOKEN"]
+        return WebSettings(secureCookies: ["1", "true", "yes", "on"].contains(value), formSecret: secret)
     }
 }
 
@@ -31,8 +42,13 @@ struct Visit: Sendable {
     let csrf: String
     /// The confirmation of the last action, shown once.
     let flash: String?
-    /// A secret shown once (a new API key or webhook secret).
+    /// A secret shown once (a new API key or webhook secret), only on the answer to the POST that made it.
     let secret: String?
+
+    /// The same visit with a confirmation and a secret to show on the page rendered now.
+    func showing(flash: String, secret: String) -> Visit {
+        Visit(manager: manager, principal: principal, accountName: accountName, csrf: csrf, flash: flash, secret: secret)
+    }
 
     var featureCaller: FeatureCaller {
         get throws { try principal.featureCaller(of: manager.accountID) }
@@ -43,8 +59,6 @@ struct Visit: Sendable {
 enum WebSession {
     static let cookieName = "tally_session"
     static let flashCookie = "tally_flash"
-    static let secretCookie = "tally_secret"
-    static let loginCSRFCookie = "tally_login_csrf"
 
     /// Where an unauthenticated request is sent: the login page, then back.
     static func loginRedirect(for request: Request) -> Response {
