@@ -109,17 +109,20 @@ public struct Lots: Sendable {
         if let problem = Self.amountProblem(request.credits, signed: false) { problems.append(FieldError("credits", problem)) }
         let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
         if let problem = Self.reasonProblem(reason) { problems.append(FieldError("reason", problem)) }
-        let now = time.now()
-        if let expiresAt = request.expiresAt, expiresAt <= now {
-            problems.append(FieldError("expiresAt", "must be in the future"))
-        }
         let priority = request.priority ?? LotOrder.defaultPriority
         if !LotOrder.priorities.contains(priority) {
             problems.append(FieldError("priority", "must be from \(LotOrder.priorities.lowerBound) to \(LotOrder.priorities.upperBound)"))
         }
         guard problems.isEmpty else { throw TallyError.invalid(problems) }
+        // An account is never removed: a replay finds it as its first request did.
         try await requireAccount(account)
         return try await idempotency.run(account: account, request: key) { completing in
+            // Checked against the clock only once the key is known to be new: a replay
+            // after `expiresAt` has passed answers the grant it made.
+            let now = time.now()
+            if let expiresAt = request.expiresAt, expiresAt <= now {
+                throw TallyError.invalid("expiresAt", "must be in the future")
+            }
             let lot = NewLot(
                 id: LotID(ids.make("lot")),
                 source: .grant,
@@ -232,23 +235,29 @@ public struct Lots: Sendable {
         idempotency key: IdempotencyRequest?
     ) async throws -> Answer {
         if let problem = Self.amountProblem(request.credits, signed: false) { throw TallyError.invalid("credits", problem) }
-        guard let purchase = try await store.purchase(purchaseID, account: account) else {
+        // A purchase is never removed (and it names its account): a replay finds it too.
+        guard try await store.purchase(purchaseID, account: account) != nil else {
             throw TallyError.notFound("no purchase \(purchaseID)")
         }
-        guard purchase.status == .succeeded, let payment = purchase.paymentReference else {
-            throw TallyError.invalid("purchase", "was declined: nothing was paid, so nothing can be refunded")
-        }
-        guard let lot = try await store.lot(purchase: purchaseID, account: account) else {
-            throw TallyError.conflict("purchase \(purchaseID) has no credits of its own to refund")
-        }
-        guard request.credits <= lot.remaining else { throw Self.overUnused(lot.remaining) }
         return try await idempotency.run(account: account, request: key) { completing in
+            // What the purchase and its lot hold now is read only once the key is known to
+            // be new (or its refund unsettled): a replay answers its first answer, however
+            // much of the lot was spent since.
+            guard let purchase = try await store.purchase(purchaseID, account: account),
+                purchase.status == .succeeded, let payment = purchase.paymentReference
+            else {
+                throw TallyError.invalid("purchase", "was declined: nothing was paid, so nothing can be refunded")
+            }
             // Keyed requests get a refund id derived from their key, so a retry asks the
             // gateway with the same refund key and cannot refund twice.
             let id = RefundID(completing.map { "re_" + String("\(account)\n\($0)".sha256Hex.prefix(26)) } ?? ids.make("re"))
             if let existing = try await store.refund(id, account: account) {
                 return try await finish(existing, payment: payment, completing: completing)
             }
+            guard let lot = try await store.lot(purchase: purchaseID, account: account) else {
+                throw TallyError.conflict("purchase \(purchaseID) has no credits of its own to refund")
+            }
+            guard request.credits <= lot.remaining else { throw Self.overUnused(lot.remaining) }
             let earlier = try await store.refunds(purchase: purchaseID, account: account)
                 .filter { $0.status != .failed }
                 .reduce(Credits.zero) { $0 + $1.credits }

@@ -128,15 +128,14 @@ public struct Purchases: Sendable {
         case .success(let price): amount = price
         case .failure(let error): throw TallyError.invalid("credits", error.reason)
         }
+        // Only the body's shape is checked before the key is looked up. Whether the saved
+        // card still exists, or the new one has expired, depends on the database and the
+        // clock: checked once the key is known to be new, so a replay answers its first answer.
         switch (request.paymentMethodId, request.card) {
         case (nil, nil): throw TallyError.invalid("paymentMethodId", "is required unless a card is given")
         case (.some, .some): throw TallyError.invalid("card", "give either paymentMethodId or card, not both")
-        case (.some(let id), nil):
-            guard try await store.paymentMethod(id, account: account) != nil else {
-                throw TallyError.invalid("paymentMethodId", "is not a payment method of this account")
-            }
-        case (nil, .some(let card)):
-            _ = try checkCard(card)
+        case (.some, nil): break
+        case (nil, .some(let card)): try checkCardShape(card)
         }
         return try await idempotency.run(account: account, request: key) { completing in
             let method: PaymentMethod
@@ -404,6 +403,20 @@ public struct Purchases: Sendable {
         case .success(let card): return card
         case .failure(let error): throw TallyError.invalid(error.field, error.reason)
         }
+    }
+
+    /// Checks a card as typed — number, month, year, CVC — but not whether it has expired,
+    /// which depends on today's date.
+    func checkCardShape(_ input: CardInput) throws {
+        let unexpired = PaymentCard.parse(
+            number: input.number,
+            expMonth: input.expMonth,
+            expYear: input.expYear,
+            cvc: input.cvc,
+            currentYear: 0,
+            currentMonth: 1
+        )
+        if case .failure(let error) = unexpired { throw TallyError.invalid(error.field, error.reason) }
     }
 
     /// Saved cards an account may keep at once.

@@ -70,19 +70,21 @@ public struct Events: Sendable {
         async throws -> Answer
     {
         try Self.checkEventID(id)
-        guard let stored = try await meter.store.event(id, account: caller.accountID) else {
-            throw TallyError.notFound("no event \(id)")
-        }
-        let config = try JSONDecoder().decode(EventConfig.self, from: Data(stored.utf8))
-        var errors = [FieldError]()
-        let name = Limits.text(lead.name, field: "name", maximum: Limits.maximumNameLength, required: config.creditCheck != .none, errors: &errors)
-        let email = Limits.text(lead.email, field: "email", maximum: Limits.maximumEmailLength, required: config.emailValidation, errors: &errors)
-        let phone = Limits.text(lead.phone, field: "phone", maximum: Limits.maximumPhoneLength, required: config.phoneValidation, errors: &errors)
-        guard errors.isEmpty else { throw TallyError.invalid(errors) }
         let account = caller.accountID
         // As a validation's or a credit check's: before its first write a lead is only
         // read and verified, so that write claims its key.
         return try await idempotency.run(account: account, request: key, claimingWithFirstWrite: true) { completing in
+            // The event is read, and the fields it requires checked, only once the key is
+            // known to be new: a replay answers its first answer whatever the event became.
+            guard let stored = try await meter.store.event(id, account: account) else {
+                throw TallyError.notFound("no event \(id)")
+            }
+            let config = try JSONDecoder().decode(EventConfig.self, from: Data(stored.utf8))
+            var errors = [FieldError]()
+            let name = Limits.text(lead.name, field: "name", maximum: Limits.maximumNameLength, required: config.creditCheck != .none, errors: &errors)
+            let email = Limits.text(lead.email, field: "email", maximum: Limits.maximumEmailLength, required: config.emailValidation, errors: &errors)
+            let phone = Limits.text(lead.phone, field: "phone", maximum: Limits.maximumPhoneLength, required: config.phoneValidation, errors: &errors)
+            guard errors.isEmpty else { throw TallyError.invalid(errors) }
             var view = LeadView(
                 event: id,
                 qualified: false,

@@ -106,18 +106,18 @@ public struct Holds: Sendable {
     }
 
     private func settle(_ id: HoldID, capture: Credits?, by caller: FeatureCaller, idempotency key: IdempotencyRequest?) async throws -> Answer {
-        guard let found = try await meter.store.hold(id, account: caller.accountID) else {
-            throw TallyError.notFound("no hold \(id)")
-        }
-        let captured = capture ?? found.credits
-        if captured.isNegative {
+        if let capture, capture.isNegative {
             throw TallyError.invalid("credits", "must not be negative")
         }
-        if captured > found.credits {
-            throw TallyError.invalid("credits", "must be at most the held \(found.credits)")
-        }
+        // The hold is read once the key is known to be new: a replay answers its first answer.
         return try await idempotency.run(account: caller.accountID, request: key) { completing in
-            var hold = found
+            guard var hold = try await meter.store.hold(id, account: caller.accountID) else {
+                throw TallyError.notFound("no hold \(id)")
+            }
+            let captured = capture ?? hold.credits
+            if captured > hold.credits {
+                throw TallyError.invalid("credits", "must be at most the held \(hold.credits)")
+            }
             let now = meter.time.now()
             guard hold.status == .active, hold.expiresAt > now else {
                 let state = hold.status == .active ? "expired" : hold.status.rawValue
