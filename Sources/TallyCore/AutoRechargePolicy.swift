@@ -56,18 +56,26 @@ public enum AutoRechargePolicy {
     /// Payment attempts of one recharge before auto-recharge is switched off.
     public static let maximumAttempts = 3
 
-    /// What moving available credits from `before` to `after` sets off.
+    /// What moving available credits from `before` to `after` sets off; `spending` says
+    /// whether the move was spending (see `LedgerKind.isSpending`).
     ///
     /// Only the change that *crosses* the threshold triggers, so concurrent debits
-    /// below it — or a failed recharge — never set off a second one.
-    public static func effects(before: Credits, after: Credits, settings: AutoRechargeSettings?) -> BalanceEffects {
+    /// below it — or a failed recharge — never set off a second one. And only spending
+    /// buys a recharge: a refund, a negative adjustment, a dispute or an expiry that
+    /// takes available below the threshold warns of a low balance but buys nothing.
+    public static func effects(
+        before: Credits,
+        after: Credits,
+        settings: AutoRechargeSettings?,
+        spending: Bool
+    ) -> BalanceEffects {
         var effects = BalanceEffects()
         guard after < before else { return effects }
         // Depleted: the change that leaves less than the cheapest use of any feature.
         effects.depleted = before >= Catalog.cheapestUse && after < Catalog.cheapestUse
         if let settings, before >= settings.thresholdCredits, after < settings.thresholdCredits {
             effects.lowBalance = true
-            effects.recharge = settings.enabled
+            effects.recharge = settings.enabled && spending
         }
         return effects
     }
@@ -92,5 +100,18 @@ public enum AutoRechargePolicy {
     /// Seconds to wait before payment attempt `attempt + 1` after `attempt` failed: 1, 4, 16 minutes.
     public static func retryDelaySeconds(afterAttempt attempt: Int) -> Int {
         60 << (2 * max(0, min(attempt - 1, 10)))
+    }
+}
+
+extension LedgerKind {
+    /// Whether a movement of this kind spends credits on a feature — a charge, or a hold
+    /// for one (an SMS, a credit check, the platform's own hold) — and so may buy an
+    /// auto-recharge. A refund, an adjustment, an expiry (and a dispute) take credits out
+    /// of the wallet without spending them.
+    public var isSpending: Bool {
+        switch self {
+        case .charge, .hold: true
+        case .purchase, .recharge, .capture, .release, .refund, .adjustment, .grant, .expiry: false
+        }
     }
 }

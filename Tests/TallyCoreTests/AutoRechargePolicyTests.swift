@@ -20,17 +20,33 @@ struct AutoRechargePolicyTests {
         let effects = AutoRechargePolicy.effects(
             before: Credits(whole: before),
             after: Credits(whole: after),
-            settings: settings
+            settings: settings,
+            spending: true
         )
         #expect(effects == BalanceEffects(lowBalance: low, depleted: depleted, recharge: recharge))
+    }
+
+    /// Refunds, adjustments and expiry are not spending: crossing the threshold they warn
+    /// of a low balance (and of depletion) but never buy a recharge. Charges and holds do.
+    @Test(arguments: LedgerKind.allCases)
+    func onlySpendingBuysARecharge(kind: LedgerKind) {
+        let effects = AutoRechargePolicy.effects(
+            before: Credits(whole: 60),
+            after: .zero,
+            settings: settings,
+            spending: kind.isSpending
+        )
+        let spends = kind == .charge || kind == .hold
+        #expect(kind.isSpending == spends)
+        #expect(effects == BalanceEffects(lowBalance: true, depleted: true, recharge: spends))
     }
 
     @Test func aDisabledRechargeStillWarnsOfLowBalance() {
         var off = settings
         off.enabled = false
-        let effects = AutoRechargePolicy.effects(before: Credits(whole: 60), after: Credits(whole: 40), settings: off)
+        let effects = AutoRechargePolicy.effects(before: Credits(whole: 60), after: Credits(whole: 40), settings: off, spending: true)
         #expect(effects == BalanceEffects(lowBalance: true, depleted: false, recharge: false))
-        #expect(AutoRechargePolicy.effects(before: Credits(whole: 60), after: .zero, settings: nil).depleted)
+        #expect(AutoRechargePolicy.effects(before: Credits(whole: 60), after: .zero, settings: nil, spending: true).depleted)
     }
 
     /// Below the cheapest use of any feature (one SMS segment to Turkey, 0.020) nothing
@@ -44,7 +60,8 @@ struct AutoRechargePolicyTests {
         let effects = AutoRechargePolicy.effects(
             before: Credits(thousandths: before),
             after: Credits(thousandths: after),
-            settings: nil
+            settings: nil,
+            spending: true
         )
         #expect(effects.depleted == depleted)
     }

@@ -671,7 +671,7 @@ struct AutoRechargePropertyTests {
             for _ in 0..<steps where held {
                 let before = available
                 available = nextBalance(after: before, threshold: settings?.thresholdCredits, using: &generator)
-                let effects = AutoRechargePolicy.effects(before: before, after: available, settings: settings)
+                let effects = AutoRechargePolicy.effects(before: before, after: available, settings: settings, spending: true)
                 let expected = expectedEffects(before: before, after: available, settings: settings)
                 let after = available
                 let context = { "\(replay) \(before) → \(after), \(describe(settings))" }

@@ -101,6 +101,58 @@ struct AutoRechargeTests {
         }
     }
 
+    /// API.md: auto-recharge triggers when available falls below the threshold after a
+    /// charge. A refund, a negative adjustment and an expiry that take available below it
+    /// warn of a low balance and buy nothing; a hold that crosses it buys one.
+    @Test func onlySpendingBelowTheThresholdBuysARecharge() async throws {
+        let start = Date(timeIntervalSince1970: 1_790_000_000)
+        let clock = ManualTime(start)
+        let gateway = SandboxPaymentGateway()
+        try await Harness.run(gateway: gateway, time: clock) { harness in
+            let account = try await harness.makeAccount()
+            let method = try await account.saveCard()
+            let bought = try await account.buy(200)
+            try #require(bought.status == 201, "\(bought)")
+            #expect(try await account.autoRecharge(threshold: 100, credits: 100, method: method).status == 200)
+            let operatorToken = Harness.operatorToken
+
+            let refund = try await account.post("/purchases/\(try bought.string("id"))/refunds", #"{"credits":150}"#)
+            #expect(refund.status == 201, "\(refund)")
+            #expect(try await account.figures()[0] == "50.000")
+            #expect(try await harness.tally.autoRecharges.runDue() == 0)
+
+            let added = try await account.post("/adjustments", #"{"credits":200,"reason":"goodwill"}"#, token: operatorToken)
+            #expect(added.status == 201, "\(added)")
+            let removed = try await account.post("/adjustments", #"{"credits":-200,"reason":"goodwill undone"}"#, token: operatorToken)
+            #expect(removed.status == 201, "\(removed)")
+            #expect(try await account.figures()[0] == "50.000")
+            #expect(try await harness.tally.autoRecharges.runDue() == 0)
+
+            let expiry = ISO8601DateFormatter().string(from: start.addingTimeInterval(60))
+            let grant = try await account.post(
+                "/grants",
+                #"{"credits":200,"reason":"trial","expiresAt":"\#(expiry)"}"#,
+                token: operatorToken
+            )
+            #expect(grant.status == 201, "\(grant)")
+            clock.advance(seconds: 120)
+            try await harness.tally.lots.expire()
+            #expect(try await account.figures()[0] == "50.000")
+            #expect(try await harness.tally.autoRecharges.runDue() == 0)
+            #expect(try await harness.tally.store.recharges(account: AccountID(account.id), limit: 10).isEmpty)
+            #expect(await gateway.payments.count == 1)
+            #expect(try await account.notificationKinds().filter { $0 == "low_balance" }.count == 3)
+
+            // Spending that crosses the threshold does buy one.
+            let more = try await account.post("/adjustments", #"{"credits":100,"reason":"back up"}"#, token: operatorToken)
+            #expect(more.status == 201, "\(more)")
+            #expect(try await account.post("/holds", #"{"feature":"calls","credits":60}"#).status == 201)
+            #expect(try await harness.tally.autoRecharges.runDue() == 1)
+            #expect(try await account.figures()[0] == "190.000")
+            #expect(await gateway.payments.count == 2)
+        }
+    }
+
     @Test func aDeclinedRechargeIsRetriedWithBackOffThenSwitchedOff() async throws {
         let clock = ManualTime(Date(timeIntervalSince1970: 1_790_000_000))
         try await Harness.run(time: clock) { harness in

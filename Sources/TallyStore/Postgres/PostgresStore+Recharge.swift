@@ -22,7 +22,12 @@ extension PostgresStore {
     ) async throws {
         let account = transaction.accountID
         let state = try await autoRecharge(account, connection, logger)
-        let effects = AutoRechargePolicy.effects(before: before, after: after, settings: state?.settings)
+        let effects = AutoRechargePolicy.effects(
+            before: before,
+            after: after,
+            settings: state?.settings,
+            spending: transaction.postings.contains { $0.kind.isSpending }
+        )
         guard !effects.isEmpty else { return }
         // Ids derive from the debit's first ledger entry: unique, and stable for this transaction.
         let origin = transaction.postings.first?.id.rawValue ?? "t\(transaction.at.storedMilliseconds)"

@@ -8,7 +8,12 @@ extension SQLiteStore {
     /// written in the same transaction as the debit that set them off.
     static func applyBalanceEffects(_ transaction: WalletTransaction, before: Credits, after: Credits, _ db: Database) throws {
         let state = try autoRecharge(transaction.accountID, db)
-        let effects = AutoRechargePolicy.effects(before: before, after: after, settings: state?.settings)
+        let effects = AutoRechargePolicy.effects(
+            before: before,
+            after: after,
+            settings: state?.settings,
+            spending: transaction.postings.contains { $0.kind.isSpending }
+        )
         guard !effects.isEmpty else { return }
         // Ids derive from the debit's first ledger entry: unique, and stable for this transaction.
         let origin = transaction.postings.first?.id.rawValue ?? "t\(transaction.at.storedMilliseconds)"
