@@ -19,7 +19,7 @@ struct JSONBody<Value: Decodable & Sendable>: Sendable {
         guard !bytes.isEmpty else { throw .invalid("body", "must be a JSON object") }
         if let key = DuplicateKeys.first(in: bytes) { throw .invalid(key, "appears more than once") }
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = .rfc3339
         do {
             return try decoder.decode(T.self, from: Data(bytes))
         } catch let error as DecodingError {
