@@ -20,11 +20,16 @@ public struct BackgroundWorker: Service {
 
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let failures = BackgroundPass.FailureLog()
             do {
-                let done = try await work()
+                let done = try await BackgroundPass.$failures.withValue(failures) { try await work() }
                 if done > 0 { logger.debug("\(name) ran", metadata: ["count": "\(done)"]) }
             } catch {
                 logger.error("\(name) failed", metadata: ["error": "\(LoggableError.describe(error))"])
+            }
+            // Rows set aside this pass: named, so an operator can find them; the others went on.
+            for failure in failures.all {
+                logger.error("\(name) set a row aside", metadata: ["row": "\(failure.row)", "error": "\(failure.error)"])
             }
             // A shutdown wakes the worker at once: SIGTERM stops Tally without waiting out the interval.
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(intervalSeconds)) }

@@ -70,6 +70,17 @@ public struct Idempotency: Sendable {
     /// the longest work a claim guards (a feature's hold lives 600 s), so a slow request
     /// is never run twice; and a late answer of a claim taken over is refused by its fence.
     public var staleAfterSeconds: TimeInterval = 660
+    /// How long a claim is known to be alive without a renewal, on the wall clock. A
+    /// request renews its claim every `renewEverySeconds` while it runs, so a claim whose
+    /// lease ran out belongs to a process that is gone (`kill -9`): a retry takes it over
+    /// at once — it runs again, or answers what the work came to — instead of waiting out
+    /// `staleAfterSeconds`. A late write of a request whose claim was taken over (a process
+    /// that stalled past its lease) is refused by its fence.
+    public var leaseSeconds: TimeInterval = 15
+    public var renewEverySeconds: TimeInterval = 5
+    /// The wall clock leases are measured on: the machines' time, not the time requests are
+    /// stamped with (which tests move at will).
+    public var wallClock: @Sendable () -> Date = { Date() }
     /// How long a replay waits for the first request to finish.
     public var waitSeconds: TimeInterval = 30
 
@@ -95,7 +106,7 @@ public struct Idempotency: Sendable {
     ) async throws -> Answer {
         guard let request else { return try await operation(nil) }
         if claimingWithFirstWrite, try await !store.idempotencyKeyExists(request.key, account: account) {
-            let claim = FirstWriteClaim(key: request.key, requestHash: request.requestHash)
+            let claim = FirstWriteClaim(key: request.key, requestHash: request.requestHash, leaseUntil: lease().until)
             do {
                 return try await IdempotencyFence.$firstWriteClaim.withValue(claim) {
                     try await answer(account: account, key: request.key, claim: claim, operation)
@@ -113,7 +124,8 @@ public struct Idempotency: Sendable {
                 requestHash: request.requestHash,
                 account: account,
                 at: claimedAt,
-                staleAfter: staleAfterSeconds
+                staleAfter: staleAfterSeconds,
+                lease: lease()
             )
             switch claim {
             case .replay(let status, let body):
@@ -137,6 +149,24 @@ public struct Idempotency: Sendable {
         }
     }
 
+    /// A lease starting now on the wall clock.
+    private func lease() -> ClaimLease {
+        let now = wallClock()
+        return ClaimLease(now: now, until: now.addingTimeInterval(leaseSeconds))
+    }
+
+    /// Renews the claim's lease while its request runs (cancelled when it is answered):
+    /// a request that outlives a lease keeps its claim; most are answered before the first renewal.
+    private func renewLease(of key: String, account: AccountID) -> Task<Void, Never> {
+        Task { [store, renewEverySeconds] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(renewEverySeconds))
+                guard !Task.isCancelled else { return }
+                try? await store.renewIdempotencyClaim(key, account: account, until: lease().until)
+            }
+        }
+    }
+
     /// Runs the operation under a claim: the fencing token's (`IdempotencyFence.claimToken`),
     /// or `claim`, which the operation's first write takes (with no write yet, the answer of
     /// an error claims it as it is stored).
@@ -149,6 +179,8 @@ public struct Idempotency: Sendable {
         var token: Int64? { IdempotencyFence.currentToken }
         /// A first-write claim no commit has made yet: there is no claim of this request to release.
         var unclaimed: Bool { claim != nil && token == nil }
+        let renewal = renewLease(of: key, account: account)
+        defer { renewal.cancel() }
         do {
             return try await operation(key)
         } catch let error as TallyError where error.isFinalAnswer {

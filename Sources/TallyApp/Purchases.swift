@@ -334,7 +334,7 @@ public struct Purchases: Sendable {
             leaseSeconds: 60,
             limit: limit
         )
-        for intent in intents {
+        _ = await BackgroundPass.each(intents, name: { "payment \($0.purchaseID)" }) { intent in
             let outcome: PaymentOutcome
             do {
                 outcome = try await gateway.charge(
@@ -344,7 +344,7 @@ public struct Purchases: Sendable {
                 )
             } catch {
                 // Still no answer: asked again after its lease; the other payments go on.
-                continue
+                return false
             }
             do {
                 _ = try await settle(
@@ -361,6 +361,7 @@ public struct Purchases: Sendable {
             } catch TallyError.paymentDeclined {
                 // Recorded as declined: nothing to credit.
             }
+            return true
         }
         return intents.count
     }

@@ -16,6 +16,9 @@ public struct Settling: Sendable, Hashable {
     public var messagesUnansweredAfterSeconds: TimeInterval = Meter.featureHoldSeconds
     /// How often the payment and message reconcilers run.
     public var intervalSeconds = 10
+    /// How long an `Idempotency-Key` claim lives without its request renewing it: how soon
+    /// a retry takes over a key whose request's process is gone (see `Idempotency`).
+    public var claimLeaseSeconds: TimeInterval = 15
 
     public init() {}
 
@@ -27,6 +30,7 @@ public struct Settling: Sendable, Hashable {
         settling.messagesAnsweredAfterSeconds = wait
         settling.messagesUnansweredAfterSeconds = wait
         settling.intervalSeconds = max(1, min(10, seconds))
+        settling.claimLeaseSeconds = max(3, wait)
         return settling
     }
 }

@@ -75,7 +75,9 @@ public struct Tally: Sendable {
         self.store = store
         self.logger = logger
         self.time = time
-        let idempotency = Idempotency(store: store, time: time)
+        var idempotency = Idempotency(store: store, time: time)
+        idempotency.leaseSeconds = settling.claimLeaseSeconds
+        idempotency.renewEverySeconds = settling.claimLeaseSeconds / 3
         self.idempotency = idempotency
         accounts = Accounts(
             store: store,

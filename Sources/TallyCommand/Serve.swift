@@ -29,6 +29,15 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOption
 
+    @Option(help: "Seconds a client may take to send a request's headers, from its first byte.")
+    var headerTimeout = ConnectionLimits().headerReadSeconds
+
+    @Option(help: "Seconds a connection may stay idle (no request yet, or between keep-alive requests) before it is closed.")
+    var idleTimeout = ConnectionLimits().idleSeconds
+
+    @Option(help: "Connections open at once; more wait until one closes.")
+    var maxConnections = ConnectionLimits().maximumConnections
+
     @Option(
         help: """
             A read-only PostgreSQL replica of --database (postgres://user@host:port/db): usage reports, feature \
@@ -39,6 +48,9 @@ struct Serve: AsyncParsableCommand {
     var readDatabase: String?
 
     func validate() throws {
+        guard headerTimeout > 0, idleTimeout > 0, maxConnections > 0 else {
+            throw ValidationError("--header-timeout, --idle-timeout and --max-connections must be positive whole numbers")
+        }
         guard let readDatabase else { return }
         guard readDatabase.hasPrefix("postgres://") || readDatabase.hasPrefix("postgresql://") else {
             throw ValidationError("--read-database must be a postgres:// URL of a replica of --database")
@@ -78,6 +90,7 @@ struct Serve: AsyncParsableCommand {
             settling: settling,
             reportStore: reportStore
         )
-        try await buildApplication(tally: tally, host: host, port: port).runService()
+        let limits = ConnectionLimits(headerReadSeconds: headerTimeout, idleSeconds: idleTimeout, maximumConnections: maxConnections)
+        try await buildApplication(tally: tally, host: host, port: port, limits: limits).runService()
     }
 }

@@ -13,6 +13,7 @@ public func buildRouter(tally: Tally) -> Router<TallyRequestContext> {
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: BodyLimitMiddleware())
     router.add(middleware: AuthenticationMiddleware(accounts: tally.accounts))
+    router.add(middleware: ControlCharacterMiddleware())
     OperationsRoutes(tally: tally, metrics: metrics).add(to: router)
     AccountRoutes(accounts: tally.accounts).add(to: router)
     WalletRoutes(wallets: tally.wallets).add(to: router)
@@ -28,11 +29,22 @@ public func buildRouter(tally: Tally) -> Router<TallyRequestContext> {
 
 /// Builds the HTTP application listening on `host:port`, with the background
 /// services (`background: false` leaves them out, for tests that drive them by hand).
-public func buildApplication(tally: Tally, host: String, port: Int, background: Bool = true) -> some ApplicationProtocol {
+public func buildApplication(
+    tally: Tally,
+    host: String,
+    port: Int,
+    background: Bool = true,
+    limits: ConnectionLimits = ConnectionLimits()
+) -> some ApplicationProtocol {
     let services: [any Service] = background ? BackgroundWorker.all(for: tally) : []
     return Application(
         router: buildRouter(tally: tally),
-        configuration: .init(address: .hostname(host, port: port), serverName: "tally"),
+        server: limits.server,
+        configuration: .init(
+            address: .hostname(host, port: port),
+            serverName: "tally",
+            availableConnectionsDelegate: limits.availableConnections
+        ),
         services: services,
         logger: tally.logger
     )

@@ -539,12 +539,15 @@ public enum IdempotencyFence {
 public final class FirstWriteClaim: Sendable, Hashable {
     public let key: String
     public let requestHash: String
+    /// Until when (wall clock) the claim is known to be alive; see `ClaimLease`.
+    public let leaseUntil: Date?
     /// `claimed_at` of the committed claim in milliseconds; 0 until then.
     private let claimedAt = Atomic<Int64>(0)
 
-    public init(key: String, requestHash: String) {
+    public init(key: String, requestHash: String, leaseUntil: Date? = nil) {
         self.key = key
         self.requestHash = requestHash
+        self.leaseUntil = leaseUntil
     }
 
     /// The committed claim's fencing token, `nil` while no write has claimed the key.
@@ -611,6 +614,22 @@ public enum IdempotencyClaim: Sendable, Hashable {
     case inProgress
     /// The key was used by a different request.
     case mismatch
+
+    /// Whether a claim still in progress belongs to a request that cannot still be
+    /// running: it is older than `staleAfter` (longer than any work a claim guards), or
+    /// its lease ran out on the wall clock (its process stopped renewing it: it is gone).
+    /// The one rule both stores apply.
+    public static func isAbandoned(
+        claimedAt: Date,
+        leaseUntil: Date?,
+        at: Date,
+        staleAfter: TimeInterval,
+        lease: ClaimLease?
+    ) -> Bool {
+        if at.timeIntervalSince(claimedAt) > staleAfter { return true }
+        guard let leaseUntil, let lease else { return false }
+        return leaseUntil < lease.now
+    }
 }
 
 /// A wallet whose figures differ from what its ledger adds up to.

@@ -183,20 +183,28 @@ public protocol Store: Sendable {
     /// `.locked` once more than `maximum` attempts were counted since the window began
     /// (`windowSeconds` from the first of them), with the seconds until it ends.
     func countLoginAttempt(email: String, at: Date, windowSeconds: Int, maximum: Int) async throws -> LoginAttempt
+    /// Counts a login attempt under `key` atomically, like `countLoginAttempt`, but never
+    /// locks: answers how many were counted since the window began, this one included.
+    func countLoginAttempts(key: String, at: Date, windowSeconds: Int) async throws -> Int
     /// Forgets an email's counted attempts: its password was right.
     func clearLoginAttempts(email: String) async throws
 
     // MARK: Idempotency
 
     /// Claims `key` for a request whose canonical form hashes to `requestHash`.
-    /// A claim left in progress longer than `staleAfter` (a crash) is taken over.
+    /// A claim left in progress is taken over once it is older than `staleAfter`, or
+    /// once its lease ran out (its request's process is gone); a new claim takes
+    /// `lease` (nil: no lease, only `staleAfter` counts).
     func claimIdempotencyKey(
         _ key: String,
         requestHash: String,
         account: AccountID,
         at: Date,
-        staleAfter: TimeInterval
+        staleAfter: TimeInterval,
+        lease: ClaimLease?
     ) async throws -> IdempotencyClaim
+    /// Extends the lease of `key`'s claim while its request is still being answered.
+    func renewIdempotencyClaim(_ key: String, account: AccountID, until: Date) async throws
     /// Whether `key` was claimed (answered or not) by any request of the account.
     func idempotencyKeyExists(_ key: String, account: AccountID) async throws -> Bool
     /// Stores the answer of a request that moved nothing.
@@ -237,5 +245,35 @@ public enum LoginAttempt: Sendable, Hashable {
         guard attempts > Int64(maximum) else { return .allowed }
         let ends = windowStart.addingTimeInterval(TimeInterval(windowSeconds))
         return .locked(retryAfterSeconds: max(1, Int(ends.timeIntervalSince(at).rounded(.up))))
+    }
+}
+
+extension Store {
+    /// Claims `key` without a lease: only `staleAfter` frees a claim left in progress.
+    public func claimIdempotencyKey(
+        _ key: String,
+        requestHash: String,
+        account: AccountID,
+        at: Date,
+        staleAfter: TimeInterval
+    ) async throws -> IdempotencyClaim {
+        try await claimIdempotencyKey(key, requestHash: requestHash, account: account, at: at, staleAfter: staleAfter, lease: nil)
+    }
+}
+
+/// How long a claim's request is known to be alive, on the wall clock of the machines
+/// that run Tally (not the clock requests are stamped with): a running request renews
+/// its claim's lease, so a claim whose lease ran out belongs to a request whose process
+/// is gone (`kill -9`, a lost machine) and can be taken over at once instead of after
+/// the longest work a claim guards.
+public struct ClaimLease: Sendable, Hashable {
+    /// Now, on the wall clock.
+    public var now: Date
+    /// Until when the new claim is alive without a renewal.
+    public var until: Date
+
+    public init(now: Date, until: Date) {
+        self.now = now
+        self.until = until
     }
 }

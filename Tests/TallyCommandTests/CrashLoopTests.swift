@@ -18,6 +18,11 @@ import FoundationNetworking
 /// end: every orphaned hold, payment and message is settled within its deadline, and
 /// replaying every acknowledged key answers the recorded answer and moves nothing.
 ///
+/// After every restart, every request a kill cut short (sent, never answered) is sent
+/// again with its own key, and each gets an answer within a minute: its key's claim,
+/// left by a process that is gone, is taken over once its lease runs out (3 s here), so
+/// the request runs again or answers what its work came to — never "still being answered".
+///
 /// `TALLY_CRASH_SEED` replays a run (every run prints its seed); `TALLY_CRASH_KILLS`
 /// kills more times (5 by default, as CI runs it).
 @Suite("Crash loop")
@@ -84,12 +89,14 @@ struct CrashLoop: Sendable {
         var acknowledged = 0
         var replayed = 0
         var walletReads = 0
+        var cutShort = 0
         var lost = 0
         var doubled = 0
 
         var description: String {
             "seed \(seed): \(acknowledged) acknowledged requests, \(kills) kills survived, \(walletReads) wallet reads during "
-                + "the load, \(replayed) keys replayed, lost \(lost), doubled \(doubled)"
+                + "the load, \(cutShort) requests cut short by a kill answered when retried, \(replayed) keys replayed, "
+                + "lost \(lost), doubled \(doubled)"
         }
     }
 
@@ -129,6 +136,7 @@ struct CrashLoop: Sendable {
         let accounts = try await setUp(server.base)
         let answers = Journal([Answer]())
         let pending = Journal([Request]())
+        let unanswered = Journal([Request]())
         let reads = Journal(0)
         var random = SplitMix64(seed: seed)
 
@@ -158,7 +166,14 @@ struct CrashLoop: Sendable {
                                     answers: answers,
                                     name: "c\(cycle)-\(index)-\(sequence)"
                                 )
-                                try await send(request, to: base, accounts: accounts, answers: answers, pending: pending)
+                                try await send(
+                                    request,
+                                    to: base,
+                                    accounts: accounts,
+                                    answers: answers,
+                                    pending: pending,
+                                    unanswered: unanswered
+                                )
                             }
                         }
                     }
@@ -188,6 +203,12 @@ struct CrashLoop: Sendable {
             #expect(verified.status == 0, "tally verify after kill \(cycle) (seed \(seed)): \(verified.output)")
 
             server = try await startServer()
+            let cutShort = unanswered.withLock { requests in
+                defer { requests.removeAll() }
+                return requests
+            }
+            try await retryUntilAnswered(cutShort, server.base, accounts: accounts, answers: answers, pending: pending)
+            report.cutShort += cutShort.count
             let counts = try await checkLedger(server.base, accounts: accounts, answers: answers.withLock { $0 })
             report.lost += counts.lost
             report.doubled += counts.doubled
@@ -196,12 +217,19 @@ struct CrashLoop: Sendable {
         // Orphaned work settles within its deadline (2 s here, plus the holds' 3 s life),
         // and what was answered "not settled yet" answers its outcome when asked again.
         try await settled(server.base, accounts: accounts)
-        for request in pending.withLock({ requests in
-            defer { requests.removeAll() }
-            return requests
-        }) {
-            try await send(request, to: server.base, accounts: accounts, answers: answers, pending: pending)
-        }
+        // Asked again until they answer (a message begun just before the last kill is
+        // settled a few seconds after the restart), for at most 30 s.
+        let settleDeadline = ContinuousClock.now + .seconds(30)
+        repeat {
+            for request in pending.withLock({ requests in
+                defer { requests.removeAll() }
+                return requests
+            }) {
+                try await send(request, to: server.base, accounts: accounts, answers: answers, pending: pending)
+            }
+            if pending.read.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(500))
+        } while ContinuousClock.now < settleDeadline
         #expect(pending.read.isEmpty, "requests still unsettled at the end (seed \(seed)): \(pending.read.map(\.path))")
         let before = try await quiet(server.base, accounts: accounts)
         let counts = try await checkLedger(server.base, accounts: accounts, answers: answers.read)
@@ -441,7 +469,14 @@ struct CrashLoop: Sendable {
     /// Sends one request; an answer is recorded (and a replayed key's answer compared with
     /// the first); a request answered "not settled yet" (a 502 `…-unsettled`) is kept to be
     /// asked again.
-    func send(_ request: Request, to server: URL, accounts: [Account], answers: Journal<[Answer]>, pending: Journal<[Request]>) async throws {
+    func send(
+        _ request: Request,
+        to server: URL,
+        accounts: [Account],
+        answers: Journal<[Answer]>,
+        pending: Journal<[Request]>,
+        unanswered: Journal<[Request]>? = nil
+    ) async throws {
         let reply: HTTPReply
         do {
             reply = try await http.call(
@@ -452,11 +487,58 @@ struct CrashLoop: Sendable {
                 json: request.json,
                 key: request.key
             )
+        } catch let error as URLError where error.code == .cannotConnectToHost {
+            // Sent after the kill: no server got it.
+            return
         } catch {
-            // Cut short by a kill: its key stays claimed by the dead process until the claim
-            // is stale, so it is not asked again; unanswered, it promises nothing.
+            // Cut short by a kill: asked again with its key once the server is back.
+            unanswered?.withLock { $0.append(request) }
             return
         }
+        record(reply, of: request, answers: answers, pending: pending)
+    }
+
+    /// Sends every request a kill cut short again with its own key, all at once, each until
+    /// it gets an answer; each must within a minute. Its key is still claimed by the dead
+    /// process: the claim's lease runs out and the retry takes it over.
+    func retryUntilAnswered(
+        _ requests: [Request],
+        _ server: URL,
+        accounts: [Account],
+        answers: Journal<[Answer]>,
+        pending: Journal<[Request]>
+    ) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for request in requests {
+                group.addTask {
+                    let deadline = ContinuousClock.now + .seconds(60)
+                    while true {
+                        let reply = try? await http.call(
+                            server,
+                            request.method,
+                            request.path,
+                            token: accounts[request.account].token,
+                            json: request.json,
+                            key: request.key
+                        )
+                        if let reply, !(reply.status == 409 && reply.body.contains("still being answered")) {
+                            record(reply, of: request, answers: answers, pending: pending)
+                            return
+                        }
+                        guard ContinuousClock.now < deadline else {
+                            Issue.record("\(request.method) \(request.path) with key \(request.key), cut short by a kill, got no answer within a minute (seed \(seed)): \(reply.map { "\($0)" } ?? "no reply")")
+                            return
+                        }
+                        try await Task.sleep(for: .milliseconds(250))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Keeps a reply as its request's answer, or as work to ask about again.
+    func record(_ reply: HTTPReply, of request: Request, answers: Journal<[Answer]>, pending: Journal<[Request]>) {
         guard reply.status < 500 || !reply.body.contains("-unsettled") else {
             // Not an answer (a payment, refund or message not settled yet): asked again later.
             pending.withLock { $0.append(request) }

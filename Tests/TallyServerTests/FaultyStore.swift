@@ -331,6 +331,10 @@ final class FaultyStore: Store {
         try await base.countLoginAttempt(email: email, at: at, windowSeconds: windowSeconds, maximum: maximum)
     }
 
+    func countLoginAttempts(key: String, at: Date, windowSeconds: Int) async throws -> Int {
+        try await base.countLoginAttempts(key: key, at: at, windowSeconds: windowSeconds)
+    }
+
     func clearLoginAttempts(email: String) async throws { try await base.clearLoginAttempts(email: email) }
 
     // MARK: Idempotency
@@ -340,9 +344,14 @@ final class FaultyStore: Store {
         requestHash: String,
         account: AccountID,
         at: Date,
-        staleAfter: TimeInterval
+        staleAfter: TimeInterval,
+        lease: ClaimLease?
     ) async throws -> IdempotencyClaim {
-        try await base.claimIdempotencyKey(key, requestHash: requestHash, account: account, at: at, staleAfter: staleAfter)
+        try await base.claimIdempotencyKey(key, requestHash: requestHash, account: account, at: at, staleAfter: staleAfter, lease: lease)
+    }
+
+    func renewIdempotencyClaim(_ key: String, account: AccountID, until: Date) async throws {
+        try await base.renewIdempotencyClaim(key, account: account, until: until)
     }
 
     func idempotencyKeyExists(_ key: String, account: AccountID) async throws -> Bool {

@@ -28,6 +28,7 @@ struct Harness: Sendable {
         webhookAddresses: WebhookAddressPolicy = .allowPrivate,
         passwords: PasswordHasher = PasswordHasher(cost: 4),
         loginThrottle: LoginThrottle = LoginThrottle(),
+        limits: ConnectionLimits = ConnectionLimits(),
         _ body: @Sendable (Harness) async throws -> Void
     ) async throws {
         // SQLite, or a PostgreSQL copy of the migrated template: TALLY_TEST_BACKEND picks.
@@ -46,7 +47,7 @@ struct Harness: Sendable {
             webhookAddresses: webhookAddresses
         )
         // Background services stay off: tests drive the sweeper themselves, with their own clock.
-        let app = buildApplication(tally: tally, host: "127.0.0.1", port: 0, background: false)
+        let app = buildApplication(tally: tally, host: "127.0.0.1", port: 0, background: false, limits: limits)
         do {
             try await app.test(.live) { client in
                 try await body(Harness(tally: tally, port: client.port ?? 0, client: client))

@@ -308,6 +308,57 @@ struct StoreContractTests: ContractFixtures {
         )
     }
 
+    /// A claim whose lease ran out belongs to a request whose process is gone: a retry takes
+    /// it over at once, long before the claim is stale. A renewed lease keeps it; a claim
+    /// taken with its first write carries a lease too.
+    @Test(arguments: StoreBackend.enabled)
+    func aClaimWhoseLeaseRanOutIsTakenOver(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        let wall = Date(timeIntervalSince1970: 1_800_000_000)
+        func lease(at seconds: TimeInterval) -> ClaimLease {
+            ClaimLease(now: wall.addingTimeInterval(seconds), until: wall.addingTimeInterval(seconds + 15))
+        }
+        func claim(_ key: String, at seconds: TimeInterval) async throws -> IdempotencyClaim {
+            try await store.claimIdempotencyKey(
+                key,
+                requestHash: "h",
+                account: account,
+                at: now.addingTimeInterval(seconds),
+                staleAfter: 660,
+                lease: lease(at: seconds)
+            )
+        }
+        #expect(try await claim("crashed", at: 0) == .claimed)
+        #expect(try await claim("crashed", at: 14) == .inProgress)
+        #expect(try await claim("crashed", at: 16) == .claimed)
+        // The request that took it over renews its lease: it is not taken from it.
+        try await store.renewIdempotencyClaim("crashed", account: account, until: wall.addingTimeInterval(60))
+        #expect(try await claim("crashed", at: 40) == .inProgress)
+        #expect(try await claim("crashed", at: 61) == .claimed)
+        // Without a lease, only `staleAfter` counts, as before.
+        #expect(
+            try await store.claimIdempotencyKey("crashed", requestHash: "h", account: account, at: now.addingTimeInterval(200), staleAfter: 660)
+                == .inProgress
+        )
+        // A first write's claim, still open (a credit check waiting on its bureau).
+        let open = FirstWriteClaim(key: "first", requestHash: "h", leaseUntil: wall.addingTimeInterval(15))
+        try await credit(store, account, Credits(whole: 10))
+        _ = try await store.commit(
+            WalletTransaction(accountID: account, postings: [posting(.charge, .charge(Credits(whole: 1)))], claim: open, at: now)
+        )
+        #expect(try await claim("first", at: 10) == .inProgress)
+        #expect(try await claim("first", at: 20) == .claimed)
+        // An answered key is never taken over, lease or not.
+        try await store.completeIdempotencyKey(
+            IdempotentResponse(key: "first", status: 201, body: [9], claimToken: nil),
+            account: account,
+            at: now
+        )
+        try await store.renewIdempotencyClaim("first", account: account, until: wall)
+        #expect(try await claim("first", at: 100) == .replay(status: 201, body: [9]))
+    }
+
     @Test(arguments: StoreBackend.enabled)
     func theLedgerPagesNewestFirst(backend: StoreBackend) async throws {
         let store = try await backend.makeStore().store

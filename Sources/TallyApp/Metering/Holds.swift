@@ -126,12 +126,18 @@ public struct Holds: Sendable {
             hold.status = captured.isPositive ? .captured : .released
             hold.capturedCredits = captured
             let answer = try Answer(status: 200, Self.view(hold))
+            // What is captured is used: one use of the feature the hold named, in the usage
+            // report as in the ledger's `used`.
+            var records: [WalletRecord] = [.settleHold(id, status: hold.status, capturedCredits: captured)]
+            if captured.isPositive {
+                records.append(.heldUsage(HeldUsage(feature: hold.feature, day: PacificDay.of(now), credits: captured)))
+            }
             do {
                 _ = try await meter.store.commit(
                     WalletTransaction(
                         accountID: caller.accountID,
                         postings: Self.postings(for: hold, ids: meter),
-                        records: [.settleHold(id, status: hold.status, capturedCredits: captured)],
+                        records: records,
                         idempotency: completing.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
                         at: now
                     )
@@ -146,8 +152,8 @@ public struct Holds: Sendable {
     /// Releases every active hold past its expiry: what the sweeper runs.
     public func expire(limit: Int = 500) async throws -> Int {
         let now = meter.time.now()
-        var released = 0
-        for hold in try await meter.store.expiredHolds(at: now, limit: limit) {
+        let expired = try await meter.store.expiredHolds(at: now, limit: limit)
+        return await BackgroundPass.each(expired, name: { "hold \($0.id)" }) { hold in
             do {
                 _ = try await meter.store.commit(
                     WalletTransaction(
@@ -159,12 +165,12 @@ public struct Holds: Sendable {
                         at: now
                     )
                 )
-                released += 1
+                return true
             } catch StoreError.conflict {
                 // Settled meanwhile by its owner or another process: nothing to release.
+                return false
             }
         }
-        return released
     }
 
     static func postings(for hold: Hold, ids meter: Meter) -> [Posting] {

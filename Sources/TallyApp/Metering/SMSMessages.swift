@@ -219,44 +219,51 @@ public struct SMSMessages: Sendable {
     /// never sends again. What the message reconciler runs.
     public func reconcile(limit: Int = 100, settling: Settling = Settling()) async throws -> Int {
         let now = meter.time.now()
-        var settled = 0
         let pending = try await meter.store.unsettledSMS(
             answeredBefore: now.addingTimeInterval(-settling.messagesAnsweredAfterSeconds),
             unansweredBefore: now.addingTimeInterval(-settling.messagesAnsweredAfterSeconds),
             limit: limit
         )
-        for var send in pending {
-            guard let hold = try await meter.store.hold(send.holdID, account: send.accountID), hold.status == .active else {
-                continue
-            }
-            if send.outcome == nil {
-                // The carrier's answer was never recorded: ask it what became of the message.
-                if let known = await askCarrier(about: send) {
-                    let outcome = Self.outcome(known)
-                    _ = try await meter.store.recordSMSOutcome(outcome, hold: send.holdID, account: send.accountID, at: now)
-                    send.outcome = outcome
-                } else if send.createdAt > now.addingTimeInterval(-settling.messagesUnansweredAfterSeconds) {
-                    // No answer yet: asked again next time, until the hold's life is over.
-                    continue
-                }
-            }
-            // The key's claim may have been taken over meanwhile: the answer is written unfenced.
-            let claim = send.idempotencyKey.map { (key: $0, token: Int64?.none) }
-            do {
-                _ = try await meter.store.commit(try settlement(of: send, price: hold.credits, answerClaim: claim).0)
-                settled += 1
-            } catch StoreError.conflict where claim != nil {
-                // The key is no longer claimed (answered another way): settle the money alone.
-                do {
-                    _ = try await meter.store.commit(try settlement(of: send, price: hold.credits, answerClaim: nil).0)
-                    settled += 1
-                } catch StoreError.conflict {
-                    // Settled meanwhile by its request or another process.
-                }
-            } catch StoreError.conflict {
-                // Settled meanwhile by its request or another process.
+        // One message that cannot be settled is set aside; the others, of every account, go on.
+        return await BackgroundPass.each(pending, name: { "sms send \($0.holdID)" }) { send in
+            try await settle(send, at: now, settling: settling)
+        }
+    }
+
+    /// Settles one message left unsettled; whether it was settled now.
+    private func settle(_ pending: SMSSend, at now: Date, settling: Settling) async throws -> Bool {
+        var send = pending
+        guard let hold = try await meter.store.hold(send.holdID, account: send.accountID), hold.status == .active else {
+            return false
+        }
+        if send.outcome == nil {
+            // The carrier's answer was never recorded: ask it what became of the message.
+            if let known = await askCarrier(about: send) {
+                let outcome = Self.outcome(known)
+                _ = try await meter.store.recordSMSOutcome(outcome, hold: send.holdID, account: send.accountID, at: now)
+                send.outcome = outcome
+            } else if send.createdAt > now.addingTimeInterval(-settling.messagesUnansweredAfterSeconds) {
+                // No answer yet: asked again next time, until the hold's life is over.
+                return false
             }
         }
-        return settled
+        // The key's claim may have been taken over meanwhile: the answer is written unfenced.
+        let claim = send.idempotencyKey.map { (key: $0, token: Int64?.none) }
+        do {
+            _ = try await meter.store.commit(try settlement(of: send, price: hold.credits, answerClaim: claim).0)
+            return true
+        } catch StoreError.conflict where claim != nil {
+            // The key is no longer claimed (answered another way): settle the money alone.
+            do {
+                _ = try await meter.store.commit(try settlement(of: send, price: hold.credits, answerClaim: nil).0)
+                return true
+            } catch StoreError.conflict {
+                // Settled meanwhile by its request or another process.
+                return false
+            }
+        } catch StoreError.conflict {
+            // Settled meanwhile by its request or another process.
+            return false
+        }
     }
 }

@@ -142,8 +142,9 @@ public struct Webhooks: Sendable {
     @discardableResult
     public func deliverDue(limit: Int = 50) async throws -> Int {
         let jobs = try await store.claimDueDeliveries(at: time.now(), leaseSeconds: Self.leaseSeconds, limit: limit)
-        for job in jobs {
+        _ = await BackgroundPass.each(jobs, name: { "webhook delivery \($0.delivery.id)" }) { job in
             try await deliver(job)
+            return true
         }
         return jobs.count
     }

@@ -17,7 +17,7 @@ struct JSONBody<Value: Decodable & Sendable>: Sendable {
 
     static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(TallyError) -> T {
         guard !bytes.isEmpty else { throw .invalid("body", "must be a JSON object") }
-        if let key = DuplicateKeys.first(in: bytes) { throw .invalid(key, "appears more than once") }
+        if let problem = JSONBodyScan.firstProblem(in: bytes) { throw .invalid([problem]) }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .rfc3339
         do {

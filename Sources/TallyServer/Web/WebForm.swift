@@ -13,7 +13,12 @@ struct WebForm: Sendable {
     static func read(_ request: Request, context: TallyRequestContext) async throws -> WebForm {
         var request = request
         let buffer = try await request.collectBody(upTo: maximumBytes)
-        return WebForm(encoded: String(buffer: buffer))
+        let form = WebForm(encoded: String(buffer: buffer))
+        // The API's JSON scan refuses these in a body; a form refuses them the same way.
+        if let field = form.fields.first(where: { ControlCharacterMiddleware.containsRefusedControl($0.name + $0.value) }) {
+            throw TallyError.invalid(field.name, JSONBodyScan.controlCharacterReason)
+        }
+        return form
     }
 
     init(encoded: String) {

@@ -21,7 +21,7 @@ enum PostgresMigrations {
     static let all: [PostgresMigration] = [
         accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents, apiKeyRevocation, usageLogs, loginAttempts,
         cardFingerprints, logSearch, smsSends, rechargeIntents, creditLots, logContacts, accountKeys,
-        sessionAndDeliveryAccounts,
+        sessionAndDeliveryAccounts, claimLeases,
     ]
 
     static let accountsWalletsLedger = PostgresMigration(
@@ -677,5 +677,13 @@ enum PostgresMigrations {
             """,
             "CREATE INDEX webhook_deliveries_id ON webhook_deliveries (id)",
         ]
+    )
+
+    /// Until when (wall clock, milliseconds) an open claim's request is known to be alive:
+    /// a running request renews it, so a lapsed lease is a request whose process is gone.
+    static let claimLeases = PostgresMigration(
+        version: 16,
+        name: "claim-leases",
+        statements: ["ALTER TABLE idempotency_keys ADD COLUMN lease_until BIGINT"]
     )
 }

@@ -16,14 +16,16 @@ extension PostgresStore {
         requestHash: String,
         account: AccountID,
         at: Date,
-        staleAfter: TimeInterval
+        staleAfter: TimeInterval,
+        lease: ClaimLease?
     ) async throws -> IdempotencyClaim {
+        let leaseUntil = lease?.until.storedMilliseconds
         for _ in 0..<Self.claimAttempts {
-            let inserted = try await rows(ClaimStatement(key, requestHash: requestHash, account: account, at: at))
+            let inserted = try await rows(ClaimStatement(key, requestHash: requestHash, account: account, at: at, leaseUntil: leaseUntil))
             if !inserted.isEmpty { return .claimed }
             let existing = try await rows(
                 """
-                SELECT request_hash, status, body, claimed_at FROM idempotency_keys
+                SELECT request_hash, status, body, claimed_at, lease_until FROM idempotency_keys
                 WHERE account_id = \(account.rawValue) AND key = \(key)
                 """
             ).first?.makeRandomAccess()
@@ -35,11 +37,19 @@ extension PostgresStore {
                 return .replay(status: status, body: body.map { Array($0.readableBytesView) } ?? [])
             }
             let claimedAt = try existing["claimed_at"].decode(Int64.self)
-            guard at.timeIntervalSince(Date(storedMilliseconds: claimedAt)) > staleAfter else { return .inProgress }
+            let heldUntil = try existing["lease_until"].decode(Int64?.self).map { Date(storedMilliseconds: $0) }
+            let abandoned = IdempotencyClaim.isAbandoned(
+                claimedAt: Date(storedMilliseconds: claimedAt),
+                leaseUntil: heldUntil,
+                at: at,
+                staleAfter: staleAfter,
+                lease: lease
+            )
+            guard abandoned else { return .inProgress }
             // A claim left by a crash: only the request that still finds it stale takes it over.
             let takenOver = try await rows(
                 """
-                UPDATE idempotency_keys SET claimed_at = \(at.storedMilliseconds)
+                UPDATE idempotency_keys SET claimed_at = \(at.storedMilliseconds), lease_until = \(leaseUntil)
                 WHERE account_id = \(account.rawValue) AND key = \(key) AND status IS NULL
                     AND claimed_at = \(claimedAt)
                 RETURNING key
@@ -54,6 +64,15 @@ extension PostgresStore {
         try await transaction { connection in
             try await Self.complete(response, account: account, at: at, connection, logger)
         }
+    }
+
+    public func renewIdempotencyClaim(_ key: String, account: AccountID, until: Date) async throws {
+        _ = try await rows(
+            """
+            UPDATE idempotency_keys SET lease_until = \(until.storedMilliseconds)
+            WHERE account_id = \(account.rawValue) AND key = \(key) AND status IS NULL
+            """
+        )
     }
 
     public func releaseIdempotencyKey(_ key: String, account: AccountID, claimToken: Int64?) async throws {
@@ -100,18 +119,19 @@ extension PostgresStore {
     /// The primary key picks exactly one winner among concurrent claims, in any process.
     struct ClaimStatement: PreparedStatement {
         static let sql = """
-            INSERT INTO idempotency_keys (account_id, key, request_hash, claimed_at) VALUES ($1, $2, $3, $4)
+            INSERT INTO idempotency_keys (account_id, key, request_hash, claimed_at, lease_until) VALUES ($1, $2, $3, $4, $5)
             ON CONFLICT (account_id, key) DO NOTHING
             RETURNING key
             """
-        static let bindingDataTypes: [PostgresDataType] = [.text, .text, .text, .int8]
-        var bindings = PostgresBindings(capacity: 4)
+        static let bindingDataTypes: [PostgresDataType] = [.text, .text, .text, .int8, .int8]
+        var bindings = PostgresBindings(capacity: 5)
 
-        init(_ key: String, requestHash: String, account: AccountID, at: Date) {
+        init(_ key: String, requestHash: String, account: AccountID, at: Date, leaseUntil: Int64?) {
             bindings.append(account.rawValue)
             bindings.append(key)
             bindings.append(requestHash)
             bindings.append(at.storedMilliseconds)
+            bindings.append(leaseUntil)
         }
     }
 
@@ -129,13 +149,13 @@ extension PostgresStore {
     /// Inserts a key claimed by its request's first write, with its answer when that write carries it.
     struct FirstWriteClaimStatement: PreparedStatement {
         static let sql = """
-            INSERT INTO idempotency_keys (account_id, key, request_hash, claimed_at, status, body, completed_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            INSERT INTO idempotency_keys (account_id, key, request_hash, claimed_at, status, body, completed_at, lease_until)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             ON CONFLICT (account_id, key) DO NOTHING
             RETURNING key
             """
-        static let bindingDataTypes: [PostgresDataType] = [.text, .text, .text, .int8, .int8, .bytea, .int8]
-        var bindings = PostgresBindings(capacity: 7)
+        static let bindingDataTypes: [PostgresDataType] = [.text, .text, .text, .int8, .int8, .bytea, .int8, .int8]
+        var bindings = PostgresBindings(capacity: 8)
 
         init(_ claim: FirstWriteClaim, answer: IdempotentResponse?, account: AccountID, at: Date) {
             bindings.append(account.rawValue)
@@ -145,6 +165,7 @@ extension PostgresStore {
             bindings.append(answer?.status)
             bindings.append(answer.map { ByteBuffer(bytes: $0.body) })
             bindings.append(answer.map { _ in at.storedMilliseconds })
+            bindings.append(claim.leaseUntil?.storedMilliseconds)
         }
     }
 

@@ -49,8 +49,17 @@ enum SQLiteMigrations {
         migrator.registerMigration("14-clustered-rollups") { db in
             try db.execute(sql: clusteredRollups)
         }
+        migrator.registerMigration("15-claim-leases") { db in
+            try db.execute(sql: claimLeases)
+        }
         return migrator
     }
+
+    /// Until when (wall clock, milliseconds) an open claim's request is known to be alive:
+    /// a running request renews it, so a lapsed lease is a request whose process is gone.
+    static let claimLeases = """
+        ALTER TABLE idempotency_keys ADD COLUMN lease_until INTEGER;
+        """
 
     /// The daily rollups stored in their key's order (`WITHOUT ROWID`): a usage report
     /// reads a range of an account's days, and each rollup then sits in the key's own

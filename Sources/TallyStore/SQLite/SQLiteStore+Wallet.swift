@@ -429,17 +429,22 @@ extension SQLiteStore {
         requestHash: String,
         account: AccountID,
         at: Date,
-        staleAfter: TimeInterval
+        staleAfter: TimeInterval,
+        lease: ClaimLease?
     ) async throws -> IdempotencyClaim {
-        try await write { db in
+        let leaseUntil = lease?.until.storedMilliseconds
+        return try await write { db in
             let existing = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM idempotency_keys WHERE account_id = ? AND key = ?"),
                 arguments: [account.rawValue, key]
             )
             guard let existing else {
                 try db.cachedStatement(
-                    sql: "INSERT INTO idempotency_keys (account_id, key, request_hash, claimed_at) VALUES (?, ?, ?, ?)"
-                ).execute(arguments: [account.rawValue, key, requestHash, at.storedMilliseconds])
+                    sql: """
+                        INSERT INTO idempotency_keys (account_id, key, request_hash, claimed_at, lease_until)
+                        VALUES (?, ?, ?, ?, ?)
+                        """
+                ).execute(arguments: [account.rawValue, key, requestHash, at.storedMilliseconds, leaseUntil])
                 return .claimed
             }
             guard existing["request_hash"] == requestHash else { return .mismatch }
@@ -447,12 +452,23 @@ extension SQLiteStore {
                 return .replay(status: status, body: [UInt8](existing["body"] as Data? ?? Data()))
             }
             let claimedAt = Date(storedMilliseconds: existing["claimed_at"])
-            guard at.timeIntervalSince(claimedAt) > staleAfter else { return .inProgress }
+            let heldUntil = (existing["lease_until"] as Int64?).map { Date(storedMilliseconds: $0) }
+            guard IdempotencyClaim.isAbandoned(claimedAt: claimedAt, leaseUntil: heldUntil, at: at, staleAfter: staleAfter, lease: lease)
+            else { return .inProgress }
             try db.execute(
-                sql: "UPDATE idempotency_keys SET claimed_at = ? WHERE account_id = ? AND key = ?",
-                arguments: [at.storedMilliseconds, account.rawValue, key]
+                sql: "UPDATE idempotency_keys SET claimed_at = ?, lease_until = ? WHERE account_id = ? AND key = ?",
+                arguments: [at.storedMilliseconds, leaseUntil, account.rawValue, key]
             )
             return .claimed
+        }
+    }
+
+    public func renewIdempotencyClaim(_ key: String, account: AccountID, until: Date) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE idempotency_keys SET lease_until = ? WHERE account_id = ? AND key = ? AND status IS NULL",
+                arguments: [until.storedMilliseconds, account.rawValue, key]
+            )
         }
     }
 
@@ -486,13 +502,13 @@ extension SQLiteStore {
     static func insert(_ claim: FirstWriteClaim, answer: IdempotentResponse?, account: AccountID, at: Date, _ db: Database) throws {
         try db.cachedStatement(
             sql: """
-                INSERT INTO idempotency_keys (account_id, key, request_hash, claimed_at, status, body, completed_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO idempotency_keys (account_id, key, request_hash, claimed_at, status, body, completed_at, lease_until)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (account_id, key) DO NOTHING
                 """
         ).execute(arguments: [
             account.rawValue, claim.key, claim.requestHash, at.storedMilliseconds, answer?.status,
-            answer.map { Data($0.body) }, answer.map { _ in at.storedMilliseconds },
+            answer.map { Data($0.body) }, answer.map { _ in at.storedMilliseconds }, claim.leaseUntil?.storedMilliseconds,
         ])
         guard db.changesCount == 1 else { throw StoreError.idempotencyKeyTaken }
     }
