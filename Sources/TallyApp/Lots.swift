@@ -386,15 +386,16 @@ public struct Lots: Sendable {
             leaseSeconds: 60,
             limit: limit
         )
-        for refund in refunds {
+        _ = await BackgroundPass.each(refunds, name: { "refund \($0.id)" }) { refund in
             guard let payment = try await store.purchase(refund.purchaseID, account: refund.accountID)?.paymentReference else {
-                continue
+                return false
             }
             do {
                 _ = try await finish(refund, payment: payment, completing: nil)
             } catch TallyError.refundDeclined, TallyError.refundUnsettled {
                 // Recorded as refused, or still no answer: asked again after its lease.
             }
+            return true
         }
         return refunds.count
     }

@@ -75,13 +75,15 @@ public struct AutoRecharges: Sendable {
     @discardableResult
     public func runDue(limit: Int = 50) async throws -> Int {
         let due = try await store.claimDueRecharges(at: time.now(), leaseSeconds: Self.leaseSeconds, limit: limit)
-        for recharge in due {
+        _ = await BackgroundPass.each(due, name: { "recharge \($0.id)" }) { recharge in
             do {
                 try await process(recharge)
             } catch {
-                // One account's trouble never stops the others' recharges.
+                // One account's trouble never stops the others' recharges; it is recorded and named.
                 try? await unreachable(recharge, error: error)
+                throw error
             }
+            return true
         }
         return due.count
     }
