@@ -185,19 +185,68 @@ public struct FeatureUsage: Sendable, Hashable {
     }
 }
 
+/// What the usage rollups count: a feature of the catalog, or the captures of the
+/// platform's own holds (`POST …/holds`) by the feature each hold named.
+public enum UsageFeature: Sendable, Hashable {
+    case catalog(Feature)
+    case held(String)
+
+    /// As a rollup row keeps it: the feature's id, or `hold:` and the hold's feature. A
+    /// hold's feature has no `:`, so the two never meet.
+    public var stored: String {
+        switch self {
+        case .catalog(let feature): feature.rawValue
+        case .held(let name): Self.heldPrefix + name
+        }
+    }
+
+    public init?(stored: String) {
+        if stored.hasPrefix(Self.heldPrefix) {
+            self = .held(String(stored.dropFirst(Self.heldPrefix.count)))
+        } else if let feature = Feature(rawValue: stored) {
+            self = .catalog(feature)
+        } else {
+            return nil
+        }
+    }
+
+    static let heldPrefix = "hold:"
+}
+
+/// A capture of the platform's own hold: one use of the feature the hold named, on the
+/// Pacific day of the capture, added to that day's usage rollup.
+public struct HeldUsage: Sendable, Hashable {
+    /// The feature the hold named.
+    public var feature: String
+    /// `YYYY-MM-DD`, the Pacific day of the capture.
+    public var day: String
+    public var credits: Credits
+
+    public init(feature: String, day: String, credits: Credits) {
+        self.feature = feature
+        self.day = day
+        self.credits = credits
+    }
+}
+
 /// Uses and credits of one feature on one Pacific day, from the rollups.
 public struct DayUsage: Sendable, Hashable {
     /// `YYYY-MM-DD`.
     public var day: String
-    public var feature: Feature
+    public var feature: UsageFeature
     public var uses: Int64
     public var credits: Credits
 
-    public init(day: String, feature: Feature, uses: Int64, credits: Credits) {
+    public init(day: String, feature: UsageFeature, uses: Int64, credits: Credits) {
         self.day = day
         self.feature = feature
         self.uses = uses
         self.credits = credits
+    }
+
+    /// A catalog feature's.
+    public init(day: String, feature: Feature, uses: Int64, credits: Credits) {
+        self.init(day: day, feature: .catalog(feature), uses: uses, credits: credits)
     }
 }
 

@@ -470,6 +470,8 @@ public enum WalletRecord: Sendable, Hashable {
     case settleHold(HoldID, status: HoldStatus, capturedCredits: Credits)
     /// A usage log line; a charged line also adds to the day's usage rollup.
     case usage(UsageLogEntry)
+    /// The capture of a platform's own hold, added to the day's usage rollup.
+    case heldUsage(HeldUsage)
     case notification(Notification)
     /// Settles a recharge (paid and credited) in the same transaction as its credits.
     case recharge(RechargeUpdate)

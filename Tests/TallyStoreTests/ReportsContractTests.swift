@@ -250,6 +250,81 @@ struct ReportsContractTests: ContractFixtures {
         #expect(try await store.usageByDay(account: account, range: try range("2026-11-21", "2026-11-30")).isEmpty)
     }
 
+    /// A capture of the platform's own hold is a use of the feature the hold named: its
+    /// rollup sits beside the catalog's, never merged with a feature of the same name.
+    @Test(arguments: StoreBackend.enabled)
+    func capturedHoldsAreRolledUpByTheFeatureTheyNamed(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        try await credit(store, account, Credits(whole: 1_000))
+        let day: TimeInterval = 86_400
+        try await write(store, [line(account, .sms, status: "sent", credits: Credits(thousandths: 450), at: 0)])
+        for (index, (feature, held, captured, offset)) in [
+            ("calls", 30, 20, 0.0), ("calls", 10, 10, 60), ("sms", 5, 4, 120), ("calls", 7, 7, -day),
+        ].enumerated() {
+            let at = now.addingTimeInterval(offset)
+            let hold = Hold(
+                id: HoldID("hold_\(index)"),
+                accountID: account,
+                feature: feature,
+                credits: Credits(whole: Int64(held)),
+                reference: "",
+                createdAt: at,
+                expiresAt: at.addingTimeInterval(300)
+            )
+            _ = try await store.commit(
+                WalletTransaction(
+                    accountID: account,
+                    postings: [Posting(id: LedgerEntryID("led_h\(index)"), kind: .hold, change: .hold(hold.credits), reference: hold.id.rawValue, hold: hold.id)],
+                    records: [.hold(hold)],
+                    at: at
+                )
+            )
+            var postings = [
+                Posting(
+                    id: LedgerEntryID("led_c\(index)"),
+                    kind: .capture,
+                    change: .capture(Credits(whole: Int64(captured))),
+                    reference: hold.id.rawValue,
+                    hold: hold.id
+                )
+            ]
+            if held > captured {
+                postings.append(
+                    Posting(
+                        id: LedgerEntryID("led_r\(index)"),
+                        kind: .release,
+                        change: .release(Credits(whole: Int64(held - captured))),
+                        reference: hold.id.rawValue,
+                        hold: hold.id
+                    )
+                )
+            }
+            _ = try await store.commit(
+                WalletTransaction(
+                    accountID: account,
+                    postings: postings,
+                    records: [
+                        .settleHold(hold.id, status: .captured, capturedCredits: Credits(whole: Int64(captured))),
+                        .heldUsage(HeldUsage(feature: feature, day: PacificDay.of(at), credits: Credits(whole: Int64(captured)))),
+                    ],
+                    at: at
+                )
+            )
+        }
+        let rows = try await store.usageByDay(account: account, range: try range("2026-11-01", "2026-11-30"))
+        #expect(
+            Set(rows) == [
+                DayUsage(day: "2026-11-20", feature: .sms, uses: 1, credits: Credits(thousandths: 450)),
+                DayUsage(day: "2026-11-20", feature: .held("calls"), uses: 2, credits: Credits(whole: 30)),
+                DayUsage(day: "2026-11-20", feature: .held("sms"), uses: 1, credits: Credits(whole: 4)),
+                DayUsage(day: "2026-11-19", feature: .held("calls"), uses: 1, credits: Credits(whole: 7)),
+            ]
+        )
+        let used = try #require(try await store.wallet(account: account)).used
+        #expect(rows.map(\.credits).reduce(.zero, +) == used)
+    }
+
     @Test(arguments: StoreBackend.enabled)
     func theLedgerReadsAWindowOfTime(backend: StoreBackend) async throws {
         let store = try await backend.makeStore().store

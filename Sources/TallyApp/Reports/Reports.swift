@@ -31,12 +31,24 @@ public struct Reports: Sendable {
         public var credits: Credits
     }
 
+    /// Captures of the platform's own holds (`POST …/holds`) naming one feature.
+    public struct HoldLine: Sendable, Codable, Hashable {
+        /// The feature the holds named.
+        public var feature: String
+        /// Captures.
+        public var uses: Int64
+        public var credits: Credits
+    }
+
     public struct Day: Sendable, Codable, Hashable {
         /// `YYYY-MM-DD`, a Pacific calendar day.
         public var date: String
+        /// Everything used that day: the features and the captured holds.
         public var credits: Credits
         /// Credits per feature, every feature present.
         public var features: FeatureCredits
+        /// Credits captured from the platform's own holds, whatever feature they named.
+        public var holds: Credits
     }
 
     /// Credits per feature, written as an object keyed by feature id with every feature
@@ -81,27 +93,43 @@ public struct Reports: Sendable {
         public var from: String
         public var to: String
         public var features: [FeatureLine]
+        /// The platform's own holds captured in the range, by the feature they named.
+        public var holds: [HoldLine]
+        /// Everything used in the range — the features and the captured holds — which is
+        /// what the ledger moved to `used` over those days.
         public var totalCredits: Credits
         public var days: [Day]
     }
 
     /// Per-feature uses and credits over Pacific days `from...to` (the last 30 days by
-    /// default), with one entry per day for the chart, days without use included.
+    /// default), with one entry per day for the chart, days without use included. The
+    /// platform's own holds count where they were captured, by the feature they named.
     public func usage(of reader: ReportReader, from: String?, to: String?) async throws -> UsageReport {
         let range = try dateRange(from: from, to: to)
         let rows = try await store.usageByDay(account: reader.accountID, range: range)
         let features = Feature.allCases
         let index = Dictionary(uniqueKeysWithValues: features.enumerated().map { ($1, $0) })
+        let dayCount = range.from.days(to: range.to) + 1
         // Credits per day of the range and feature, by position: O(days), no hashing of days.
-        var daily = [[Int64]](repeating: [Int64](repeating: 0, count: features.count), count: range.from.days(to: range.to) + 1)
+        var daily = [[Int64]](repeating: [Int64](repeating: 0, count: features.count), count: dayCount)
         var uses = [Int64](repeating: 0, count: features.count)
         var credits = [Int64](repeating: 0, count: features.count)
+        var heldDaily = [Int64](repeating: 0, count: dayCount)
+        var held: [String: (uses: Int64, credits: Int64)] = [:]
         for row in rows {
             let offset = PacificDate(row.day).map { range.from.days(to: $0) } ?? -1
-            guard let feature = index[row.feature], daily.indices.contains(offset) else { continue }
-            daily[offset][feature] += row.credits.thousandths
-            uses[feature] += row.uses
-            credits[feature] += row.credits.thousandths
+            guard daily.indices.contains(offset) else { continue }
+            switch row.feature {
+            case .catalog(let catalogFeature):
+                guard let feature = index[catalogFeature] else { continue }
+                daily[offset][feature] += row.credits.thousandths
+                uses[feature] += row.uses
+                credits[feature] += row.credits.thousandths
+            case .held(let name):
+                heldDaily[offset] += row.credits.thousandths
+                held[name, default: (0, 0)].uses += row.uses
+                held[name, default: (0, 0)].credits += row.credits.thousandths
+            }
         }
         let lines = features.enumerated().map { position, feature in
             FeatureLine(
@@ -111,18 +139,23 @@ public struct Reports: Sendable {
                 credits: Credits(thousandths: credits[position])
             )
         }
+        let holds = held.sorted { $0.key < $1.key }.map { name, sum in
+            HoldLine(feature: name, uses: sum.uses, credits: Credits(thousandths: sum.credits))
+        }
         let days = daily.enumerated().map { offset, spent in
             Day(
                 date: range.from.adding(days: offset).description,
-                credits: Credits(thousandths: spent.reduce(0, +)),
-                features: FeatureCredits(thousandths: spent)
+                credits: Credits(thousandths: spent.reduce(0, +) + heldDaily[offset]),
+                features: FeatureCredits(thousandths: spent),
+                holds: Credits(thousandths: heldDaily[offset])
             )
         }
         return UsageReport(
             from: range.from.description,
             to: range.to.description,
             features: lines,
-            totalCredits: Credits(thousandths: credits.reduce(0, +)),
+            holds: holds,
+            totalCredits: Credits(thousandths: credits.reduce(0, +) + heldDaily.reduce(0, +)),
             days: days
         )
     }

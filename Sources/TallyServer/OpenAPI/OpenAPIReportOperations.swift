@@ -52,13 +52,17 @@ extension OpenAPIDocument {
                         ])
                     )
                 ),
+                (
+                    "holds",
+                    .array(.answer([("feature", .string(description: "the feature the holds named")), ("uses", .integer), ("credits", .credits)]))
+                ),
                 ("totalCredits", .credits),
                 (
                     "days",
                     .array(
                         .answer([
                             ("date", .date), ("credits", .credits),
-                            ("features", .answer(features.map { ($0, Schema.credits) })),
+                            ("features", .answer(features.map { ($0, Schema.credits) })), ("holds", .credits),
                         ])
                     )
                 ),

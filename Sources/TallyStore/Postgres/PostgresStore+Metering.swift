@@ -45,6 +45,17 @@ extension PostgresStore {
             guard settled.count == 1 else { throw StoreError.conflict("hold \(id) is no longer active") }
         case .usage(let entry):
             try await insert(entry, connection, logger)
+        case .heldUsage(let usage):
+            try await connection.run(
+                """
+                INSERT INTO usage_rollups (account_id, day, feature, uses, credits)
+                VALUES (\(account.rawValue), \(usage.day), \(UsageFeature.held(usage.feature).stored), 1,
+                    \(usage.credits.thousandths))
+                ON CONFLICT (account_id, day, feature)
+                DO UPDATE SET uses = usage_rollups.uses + 1, credits = usage_rollups.credits + excluded.credits
+                """,
+                logger
+            )
         case .notification(let notification):
             try await connection.run(insert(notification), logger)
         case .recharge(let update):

@@ -43,7 +43,7 @@ extension PostgresStore {
         var usage = [DayUsage]()
         for row in rows {
             var cells = PostgresCells(row)
-            guard let feature = Feature(rawValue: try cells.next()) else { continue }
+            guard let feature = UsageFeature(stored: try cells.next()) else { continue }
             var packed: ByteBuffer = try cells.next()
             while packed.readableBytes > 0 {
                 guard let day = packed.readString(length: PacificDate.textLength),

@@ -34,6 +34,14 @@ extension SQLiteStore {
             guard db.changesCount == 1 else { throw StoreError.conflict("hold \(id) is no longer active") }
         case .usage(let entry):
             try insert(entry, db)
+        case .heldUsage(let usage):
+            try addToRollup(
+                account: account,
+                day: usage.day,
+                feature: UsageFeature.held(usage.feature).stored,
+                credits: usage.credits,
+                db
+            )
         case .notification(let notification):
             try insert(notification, db)
         case .recharge(let update):
@@ -106,15 +114,18 @@ extension SQLiteStore {
         )
         // Reports read only the rollups, kept in the same transaction as the charge.
         guard entry.credits.isPositive else { return }
+        try addToRollup(account: entry.accountID, day: entry.day, feature: entry.feature.rawValue, credits: entry.credits, db)
+    }
+
+    /// One use of `feature` (as `UsageFeature.stored` writes it) on a Pacific day.
+    static func addToRollup(account: AccountID, day: String, feature: String, credits: Credits, _ db: Database) throws {
         try db.cachedStatement(
             sql: """
                 INSERT INTO usage_rollups (account_id, day, feature, uses, credits) VALUES (?, ?, ?, 1, ?)
                 ON CONFLICT (account_id, day, feature)
                 DO UPDATE SET uses = uses + 1, credits = credits + excluded.credits
                 """
-        ).execute(
-            arguments: [entry.accountID.rawValue, entry.day, entry.feature.rawValue, entry.credits.thousandths]
-        )
+        ).execute(arguments: [account.rawValue, day, feature, credits.thousandths])
     }
 
     /// The contact a line is searched by (see `SQLiteMigrations.logContacts`): found, or

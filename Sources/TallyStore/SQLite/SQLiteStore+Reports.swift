@@ -16,7 +16,7 @@ extension SQLiteStore {
                         """,
                     arguments: [account.rawValue, range.from.description, range.to.description]
                 ).compactMap { row in
-                    Feature(rawValue: row[1]).map {
+                    UsageFeature(stored: row[1]).map {
                         DayUsage(day: row[0], feature: $0, uses: row[2], credits: Credits(thousandths: row[3]))
                     }
                 }
