@@ -67,7 +67,8 @@ public enum RFC3339 {
             return .failure(.noSuchDay)
         }
         guard hour <= 23, minute <= 59, second <= 59 else { return .failure(.noSuchTime) }
-        let seconds = daysSince1970(year: year, month: month, day: day) * 86_400 + hour * 3_600 + minute * 60 + second
+        let seconds =
+            daysSince1970(year: year, month: month, day: day) * 86_400 + hour * 3_600 + minute * 60 + second
             - offsetSeconds
         return .success(Date(timeIntervalSince1970: TimeInterval(seconds) + TimeInterval(nanoseconds) / 1_000_000_000))
     }

@@ -275,7 +275,15 @@ struct ReportsContractTests: ContractFixtures {
             _ = try await store.commit(
                 WalletTransaction(
                     accountID: account,
-                    postings: [Posting(id: LedgerEntryID("led_h\(index)"), kind: .hold, change: .hold(hold.credits), reference: hold.id.rawValue, hold: hold.id)],
+                    postings: [
+                        Posting(
+                            id: LedgerEntryID("led_h\(index)"),
+                            kind: .hold,
+                            change: .hold(hold.credits),
+                            reference: hold.id.rawValue,
+                            hold: hold.id
+                        )
+                    ],
                     records: [.hold(hold)],
                     at: at
                 )

@@ -81,7 +81,13 @@ public struct Events: Sendable {
             }
             let config = try JSONDecoder().decode(EventConfig.self, from: Data(stored.utf8))
             var errors = [FieldError]()
-            let name = Limits.text(lead.name, field: "name", maximum: Limits.maximumNameLength, required: config.creditCheck != .none, errors: &errors)
+            let name = Limits.text(
+                lead.name,
+                field: "name",
+                maximum: Limits.maximumNameLength,
+                required: config.creditCheck != .none,
+                errors: &errors
+            )
             let email = Limits.text(lead.email, field: "email", maximum: Limits.maximumEmailLength, required: config.emailValidation, errors: &errors)
             let phone = Limits.text(lead.phone, field: "phone", maximum: Limits.maximumPhoneLength, required: config.phoneValidation, errors: &errors)
             guard errors.isEmpty else { throw TallyError.invalid(errors) }
