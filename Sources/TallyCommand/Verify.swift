@@ -8,7 +8,9 @@ struct Verify: AsyncParsableCommand {
             Prints one line per disagreement and exits 1 on any; 0 when all agree. A wallet must equal \
             what its ledger adds up to; its available and held credits must equal its lots' remaining and \
             held; every lot must equal what its movements add up to and never be below zero; every ledger \
-            entry's lot movements must add up to the entry.
+            entry's lot movements must add up to the entry; no movement but a lot's expiry may draw from \
+            the lot once its expiry has come; and a lot expires once (one `expiry` entry of its own, and one \
+            more per hold that gave credits back to it after it expired).
             """
     )
 

@@ -49,6 +49,21 @@ public enum LotOrder {
         return a.id < b.id
     }
 
+    /// True when a lot's expiry has come by `at` (milliseconds since 1970): from that
+    /// instant on its spendable credits are the expiry's, never a debit's.
+    public static func hasExpired(_ lot: LotPosition, at: Int64) -> Bool {
+        guard let expiresAt = lot.expiresAt else { return false }
+        return expiresAt <= at
+    }
+
+    /// How much a debit of `amount` made at `at` (milliseconds since 1970) takes from each
+    /// lot, in draw order: as `draws(_:from:)`, but never from a lot whose expiry has come,
+    /// whether or not the expiry has taken its credits yet. `nil` when the lots still
+    /// spendable at `at` do not cover it.
+    public static func draws(_ amount: Credits, from lots: [LotPosition], at: Int64) -> [(lot: LotID, credits: Credits)]? {
+        draws(amount, from: lots.filter { !hasExpired($0, at: at) })
+    }
+
     /// How much a debit of `amount` takes from each lot, in draw order: `nil` when the
     /// lots' remaining credits do not cover it. Lots with nothing remaining are skipped.
     public static func draws(_ amount: Credits, from lots: [LotPosition]) -> [(lot: LotID, credits: Credits)]? {

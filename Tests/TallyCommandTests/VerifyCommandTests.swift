@@ -83,6 +83,33 @@ struct VerifyCommandTests {
         await #expect(throws: ExitCode(1)) { try await run(["verify", "--database", "sqlite:\(path)"]) }
     }
 
+    /// A lot expires once: a second `expiry` entry of the same lot fails `tally verify`,
+    /// though every figure still adds up.
+    @Test func verifyFailsOnALotExpiredTwice() async throws {
+        let path = try await busyDatabase()
+        try await run(["verify", "--database", path])
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            for entry in ["led_expired_once", "led_expired_again"] {
+                try db.execute(
+                    sql: """
+                        INSERT INTO ledger (id, account_id, kind, available, held, used, total, available_after, reference, created_at)
+                        SELECT ?, account_id, 'expiry', 0, 0, 0, 0, 0, id, created_at FROM lots ORDER BY rowid LIMIT 1
+                        """,
+                    arguments: [entry]
+                )
+                try db.execute(
+                    sql: """
+                        INSERT INTO ledger_lots (ledger_id, lot_id, account_id, hold_id, available, held)
+                        SELECT ?, id, account_id, NULL, 0, 0 FROM lots ORDER BY rowid LIMIT 1
+                        """,
+                    arguments: [entry]
+                )
+            }
+        }
+        await #expect(throws: ExitCode(1)) { try await run(["verify", "--database", path]) }
+    }
+
     /// Reading a database that is not there is an error, not an empty database that "verifies".
     @Test func verifyRefusesADatabaseThatDoesNotExist() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("missing-\(UUID().uuidString).sqlite").path

@@ -26,6 +26,24 @@ import Testing
         #expect(LotOrder.draws(.zero, from: lots)?.isEmpty == true)
     }
 
+    /// A debit never draws from a lot whose expiry has come by its own time — at the
+    /// instant of the expiry included — even when that lot is first in draw order and
+    /// its credits are still there; lots that never expire are always spendable.
+    @Test(arguments: [(at: Int64(499), expired: false), (at: 500, expired: true), (at: 501, expired: true)])
+    func debitsNeverDrawFromALotWhoseExpiryHasCome(at: Int64, expired: Bool) {
+        let lots = [lot("sooner", expires: 500, remaining: 5_000), lot("never", remaining: 5_000)]
+        #expect(LotOrder.hasExpired(lots[0], at: at) == expired)
+        #expect(!LotOrder.hasExpired(lots[1], at: .max))
+        let draws = LotOrder.draws(Credits(thousandths: 5_500), from: lots, at: at)
+        if expired {
+            // The lasting lot's 5 credits do not cover 5.5; the expired lot's are not drawn.
+            #expect(draws == nil)
+            #expect(LotOrder.draws(Credits(thousandths: 5_000), from: lots, at: at)?.map(\.lot.rawValue) == ["never"])
+        } else {
+            #expect(draws?.map(\.lot.rawValue) == ["sooner", "never"])
+        }
+    }
+
     @Test func drawsTakeExactlyTheAmountAndNoLotBelowZero() {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<2_000 {

@@ -226,6 +226,103 @@ struct CreditLotsTests {
         }
     }
 
+    /// From the instant a grant expires its credits are no one's to spend, though the
+    /// credit expiry worker has not run yet: with nothing else in the wallet a validation
+    /// and a hold are 402 (0 credits available), nothing written; with a purchase beside
+    /// them, charges draw the purchase's lot only. The worker then takes them, once.
+    @Test func expiredCreditsAreNeverSpentWhileTheyWaitForTheExpiry() async throws {
+        let clock = ManualTime(Self.start)
+        try await Harness.run(time: clock) { harness in
+            let account = try await harness.makeAccount()
+            let expiry = Self.start.addingTimeInterval(3_600)
+            let granted = try await account.post(
+                "/grants",
+                #"{"credits":10,"reason":"trial","expiresAt":"\#(iso(expiry))","priority":10}"#,
+                token: Harness.operatorToken
+            )
+            #expect(granted.status == 201, "\(granted)")
+            let grantID = try granted.string("id")
+            #expect(try await account.post("/validations/email", #"{"email":"lee@example.com"}"#).status == 200)
+            #expect(movements(try #require(try await account.get("/ledger").items().first)) == [grantID: ["-0.500", "0.000"]])
+
+            // At the expiry, before the worker has run.
+            clock.advance(seconds: 3_600)
+            let before = try await books(of: account)
+            let refused = try await account.post("/validations/email", #"{"email":"kim@example.com"}"#)
+            #expect(refused.status == 402, "\(refused)")
+            #expect(try refused.object["available"] as? String == "0.000", "\(refused)")
+            let hold = try await account.post("/holds", #"{"feature":"calls","credits":1}"#)
+            #expect(hold.status == 402, "\(hold)")
+            #expect(try await books(of: account) == before)
+
+            // Beside a purchase, a charge draws the purchase's lot alone.
+            let bought = try await account.buy(100)
+            #expect(bought.status == 201, "\(bought)")
+            let purchaseLotID = try purchaseLot(try bought.string("id"), in: try await account.get("/lots").items())
+            #expect(try await account.post("/validations/email", #"{"email":"kim@example.com"}"#).status == 200)
+            #expect(movements(try #require(try await account.get("/ledger").items().first)) == [purchaseLotID: ["-0.500", "0.000"]])
+
+            // The worker takes the grant's 9.5, once.
+            #expect(try await harness.tally.lots.expire() == 1)
+            #expect(try await harness.tally.lots.expire() == 0)
+            #expect(try await account.figures() == ["99.500", "0.000", "1.000", "100.500"])
+            #expect(try await account.wallet().object["nextExpiry"] is NSNull)
+            try await expectBooksAgree(harness)
+        }
+    }
+
+    /// A hold released after its grant expired gives nothing back to spend: the credits
+    /// return to their lot and leave it in the same transaction as an `expiry` entry, so
+    /// the wallet shows no expiry in the past, no charge spends them and the worker never
+    /// expires the lot again.
+    @Test func aHoldReleasedAfterItsGrantExpiredGivesNothingBack() async throws {
+        let clock = ManualTime(Self.start)
+        try await Harness.run(time: clock) { harness in
+            let account = try await harness.makeAccount()
+            let bought = try await account.buy(100)
+            #expect(bought.status == 201, "\(bought)")
+            let expiry = Self.start.addingTimeInterval(3_600)
+            let granted = try await account.post(
+                "/grants",
+                #"{"credits":50,"reason":"trial","expiresAt":"\#(iso(expiry))","priority":10}"#,
+                token: Harness.operatorToken
+            )
+            #expect(granted.status == 201, "\(granted)")
+            let grantID = try granted.string("id")
+            let purchaseLotID = try purchaseLot(try bought.string("id"), in: try await account.get("/lots").items())
+            let hold = try await account.post("/holds", #"{"feature":"calls","credits":30,"ttlSeconds":7200}"#)
+            #expect(hold.status == 201, "\(hold)")
+            #expect(movements(try #require(try await account.get("/ledger").items().first)) == [grantID: ["-30.000", "30.000"]])
+
+            // The grant expires; the worker takes its 20 spendable credits.
+            clock.advance(seconds: 3_600 + 1)
+            #expect(try await harness.tally.lots.expire() == 1)
+            #expect(try await account.figures() == ["100.000", "30.000", "0.000", "130.000"])
+
+            // Released: the 30 go back to the grant's lot and leave it at once.
+            #expect(try await account.post("/holds/\(try hold.string("id"))/release", "").status == 200)
+            let ledger = try await account.get("/ledger").items()
+            #expect(ledger.prefix(2).map { $0["kind"] as? String } == ["expiry", "release"])
+            #expect(ledger[0]["credits"] as? String == "-30.000")
+            #expect(ledger[0]["total"] as? String == "-30.000")
+            #expect(ledger[0]["reference"] as? String == grantID)
+            #expect(movements(ledger[0]) == [grantID: ["-30.000", "0.000"]])
+            #expect(movements(ledger[1]) == [grantID: ["30.000", "-30.000"]])
+            #expect(try await account.figures() == ["100.000", "0.000", "0.000", "100.000"])
+            #expect(try await account.wallet().object["nextExpiry"] is NSNull)
+
+            // Nothing is left to expire, and charges draw the purchase's lot.
+            clock.advance(seconds: 60)
+            #expect(try await harness.tally.lots.expire() == 0)
+            #expect(try await account.get("/ledger").items().filter { $0["kind"] as? String == "expiry" }.count == 2)
+            #expect(try await account.post("/validations/email", #"{"email":"lee@example.com"}"#).status == 200)
+            #expect(movements(try #require(try await account.get("/ledger").items().first)) == [purchaseLotID: ["-0.500", "0.000"]])
+            let lot = try #require(try await account.get("/lots").items().first(where: { $0["id"] as? String == grantID }))
+            #expect(lot["remaining"] as? String == "0.000" && lot["held"] as? String == "0.000")
+            try await expectBooksAgree(harness)
+        }
+    }
+
     // MARK: Refunds
 
     /// A refund gives back the purchase's price of unused credits and takes them out of

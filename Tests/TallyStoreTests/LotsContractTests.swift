@@ -429,12 +429,14 @@ struct LotsContractTests: ContractFixtures {
         #expect(try await store.verifyWallets().isEmpty)
     }
 
-    /// An expired lot is claimed once per lease. Its expiry races charges drawing the same
-    /// lot: it takes exactly the credits it read, or — a charge having drawn the lot first —
-    /// is refused whole as a conflict, never a part. Either way each credit of the lot is
-    /// spent or expired exactly once, and the wallet loses just what expired.
+    // MARK: Expired lots
+
+    /// An expired lot is claimed once per lease. Charges racing its expiry never draw it —
+    /// its credits are the expiry's from the instant it expires — and the expiry takes all
+    /// of the lot's spendable credits or nothing: asked for fewer than the lot keeps, it is
+    /// refused whole, so a lot expires once. The wallet loses just what expired.
     @Test(arguments: StoreBackend.enabled)
-    func anExpiryRacingChargesTakesWhatItReadOrNothing(backend: StoreBackend) async throws {
+    func anExpiryTakesAllOfItsLotOnceWhileChargesDrawOthers(backend: StoreBackend) async throws {
         let store = try await backend.makeStore().store
         let account = try await makeAccount(store)
         let expiring = newLot("expiring", expiresAt: now.addingTimeInterval(-1))
@@ -448,9 +450,15 @@ struct LotsContractTests: ContractFixtures {
         #expect(read == .whole(30))
         #expect(try await store.claimExpiredLots(at: now.addingTimeInterval(30), leaseSeconds: 60, limit: 10).isEmpty)
 
-        // 10 charges of 2.5 draw the expiring lot first (soonest expiry). The wallet keeps
-        // at least 45 before the expiry, so only the lot can refuse it; and the charges
-        // always fit, since 40 are left should the expiry go first.
+        // Fewer than the lot keeps: refused whole, nothing written.
+        let wallet = try await store.wallet(account: account)
+        await expectConflict { _ = try await commit(store, account, [fromLot(.expiry, .remove(.whole(20)), expiring.id)]) }
+        #expect(try await store.wallet(account: account) == wallet)
+        #expect(try await store.lot(expiring.id, account: account)?.remaining == .whole(30))
+
+        // 10 charges of 2.5 race the expiry. The expiring lot would be drawn first (soonest
+        // expiry), but its expiry has come: every charge draws the lasting lot, and the
+        // expiry takes all 30 whichever commits first.
         let expiry = fromLot(.expiry, .remove(read), expiring.id)
         let (expired, charged) = try await withThrowingTaskGroup(of: (Bool, Outcome).self) { group in
             for index in 0..<10 {
@@ -473,51 +481,232 @@ struct LotsContractTests: ContractFixtures {
             }
             return (expiryOutcome, chargeOutcomes)
         }
-        #expect(expired == .committed || expired == .conflict)
+        #expect(expired == .committed)
         #expect(charged == [Outcome](repeating: .committed, count: 10))
-        let expiredFirst = expired == .committed ? read : Credits.zero
-        let wallet = try #require(try await store.wallet(account: account))
-        #expect(wallet.total == Credits(whole: 70) - expiredFirst)
-        #expect(wallet.used == .whole(25) && wallet.held == .zero)
-        var lots = try await checkLots(store, account)
-        let entries = try await store.ledger(account: account, limit: 100, before: nil)
-        if expired == .committed {
-            // It went first: all 30 expired, the charges drew the lasting lot.
-            #expect(try await entry(store, account, expiry.id).lots == [moved(expiring, -read)])
-            #expect(figures(lots, [expiring, lasting]) == ["0.000/0.000", "15.000/0.000"])
-        } else {
-            // A charge drew the lot first: the expiry wrote nothing, the charges took 25 of the lot.
-            #expect(!entries.contains(where: { $0.id == expiry.id }))
-            #expect(figures(lots, [expiring, lasting]) == ["5.000/0.000", "40.000/0.000"])
-        }
-        #expect(try await store.verifyWallets().isEmpty)
-
-        // Once the lease runs out, what is left of the lot (if anything) is claimed again and expired.
-        let later = now.addingTimeInterval(61)
-        let reclaimed = try await store.claimExpiredLots(at: later, leaseSeconds: 60, limit: 10)
-        if expired == .committed {
-            #expect(reclaimed.isEmpty)
-        } else {
-            #expect(reclaimed.map(\.id) == [expiring.id])
-            let rest = try #require(reclaimed.first).remaining
-            #expect(rest == .whole(5))
-            try await commit(store, account, [fromLot(.expiry, .remove(rest), expiring.id)], at: later)
-        }
-        // Either way each of the lot's 30 credits left it once, spent or expired, and the
-        // wallet lost exactly what the expiries took.
+        #expect(
+            try await store.wallet(account: account)
+                == WalletBalance(available: .whole(15), held: .zero, used: .whole(25), total: .whole(40))
+        )
+        let lots = try await checkLots(store, account)
+        #expect(figures(lots, [expiring, lasting]) == ["0.000/0.000", "15.000/0.000"])
+        #expect(try await entry(store, account, expiry.id).lots == [moved(expiring, -read)])
         let ledger = try await store.ledger(account: account, limit: 100, before: nil)
-        let expiredInAll = ledger.filter { $0.kind == .expiry }.reduce(Credits.zero) { $0 - $1.change.available }
-        #expect(expiredInAll == (expired == .committed ? Credits(whole: 30) : Credits(whole: 5)))
-        let leftLot = ledger.flatMap(\.lots).filter { $0.lot == expiring.id && $0.available < .zero }
-        #expect(leftLot.reduce(Credits.zero) { $0 - $1.available } == .whole(30))
-        let end = try #require(try await store.wallet(account: account))
-        #expect(end.total == Credits(whole: 70) - expiredInAll)
-        #expect(end.used == .whole(25) && end.held == .zero && end.available == end.total - end.used)
-        lots = try await checkLots(store, account)
-        #expect(lots[expiring.id]?.remaining == .zero)
-        #expect(lots[lasting.id]?.remaining == (expired == .committed ? Credits(whole: 15) : Credits(whole: 40)))
-        #expect(try await store.claimExpiredLots(at: later.addingTimeInterval(120), leaseSeconds: 60, limit: 10).isEmpty)
+        for charge in ledger where charge.kind == .charge {
+            #expect(charge.lots == [moved(lasting, Credits(thousandths: -2_500))])
+        }
+        #expect(ledger.filter { $0.kind == .expiry }.count == 1)
+
+        // Expired once: never claimed again, and a second expiry finds nothing to take.
+        let later = now.addingTimeInterval(61)
+        #expect(try await store.claimExpiredLots(at: later, leaseSeconds: 60, limit: 10).isEmpty)
+        await expectConflict { _ = try await commit(store, account, [fromLot(.expiry, .remove(.whole(1)), expiring.id)], at: later) }
+        try await checkLots(store, account)
         #expect(try await store.verifyWallets().isEmpty)
+    }
+
+    /// From the instant of its `expiresAt` a lot's credits are no debit's, though the expiry
+    /// has not taken them out of the wallet yet: a charge, a hold and a negative adjustment
+    /// draw other lots, and a refund of the lot is refused. When only expired credits would
+    /// cover a debit, the wallet refuses it as insufficient, naming the credits still
+    /// spendable, and nothing is written; once the expiry has taken them, every credit
+    /// left can be spent.
+    @Test(arguments: StoreBackend.enabled)
+    func aDebitNeverDrawsFromALotWhoseExpiryHasCome(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        let expiresAt = now.addingTimeInterval(60)
+        let expiring = newLot("expiring", priority: 10, expiresAt: expiresAt)
+        let lasting = newLot("lasting")
+        try await add(store, account, .whole(30), lot: expiring, at: hoursFromNow(-2))
+        try await add(store, account, .whole(20), lot: lasting, at: hoursFromNow(-1))
+        func at(_ seconds: TimeInterval) -> Date { expiresAt.addingTimeInterval(seconds) }
+
+        // A moment before the expiry the lot is drawn first (priority 10).
+        let early = posting(.charge, .charge(.whole(5)))
+        try await commit(store, account, [early], at: at(-0.001))
+        #expect(try await entry(store, account, early.id).lots == [moved(expiring, .whole(-5))])
+
+        // At the instant of the expiry and after, only the lasting lot is drawn.
+        let charge = posting(.charge, .charge(.whole(4)))
+        try await commit(store, account, [charge], at: at(0))
+        #expect(try await entry(store, account, charge.id).lots == [moved(lasting, .whole(-4))])
+        let hold = Hold(
+            id: HoldID("hld_after_expiry"),
+            accountID: account,
+            feature: Feature.sms.rawValue,
+            credits: .whole(6),
+            reference: "ref_after_expiry",
+            createdAt: at(1),
+            expiresAt: at(301)
+        )
+        let holding = Posting(id: ledgerID(), kind: .hold, change: .hold(hold.credits), reference: hold.id.rawValue, hold: hold.id)
+        try await commit(store, account, [holding], records: [.hold(hold)], at: at(1))
+        #expect(try await entry(store, account, holding.id).lots == [moved(lasting, .whole(-6), held: .whole(6))])
+        let adjusting = posting(.adjustment, .remove(.whole(3)))
+        try await commit(store, account, [adjusting], at: at(2))
+        #expect(try await entry(store, account, adjusting.id).lots == [moved(lasting, .whole(-3))])
+        await expectConflict { _ = try await commit(store, account, [fromLot(.refund, .remove(.whole(1)), expiring.id)], at: at(3)) }
+
+        // 7 credits of the lasting lot are left and 25 of the expired one, which the wallet
+        // still counts: a debit of 8 is refused, naming the 7 that can be spent.
+        let wallet = try #require(try await store.wallet(account: account))
+        #expect(wallet == WalletBalance(available: .whole(32), held: .whole(6), used: .whole(9), total: .whole(47)))
+        let ledger = try await store.ledger(account: account, limit: 100, before: nil)
+        let refused: [Posting] = [
+            posting(.charge, .charge(.whole(8))),
+            Posting(id: ledgerID(), kind: .hold, change: .hold(.whole(8)), reference: "hld_refused", hold: HoldID("hld_refused")),
+            posting(.adjustment, .remove(.whole(8))),
+        ]
+        for debit in refused {
+            await #expect(throws: StoreError.insufficientCredits(available: .whole(7))) {
+                try await commit(store, account, [debit], at: at(4))
+            }
+        }
+        #expect(try await store.wallet(account: account) == wallet)
+        #expect(try await store.ledger(account: account, limit: 100, before: nil) == ledger)
+        var lots = try await checkLots(store, account)
+        #expect(figures(lots, [expiring, lasting]) == ["25.000/0.000", "7.000/6.000"])
+
+        // The expiry takes the 25; the 7 left are all spendable.
+        #expect(try await store.claimExpiredLots(at: at(5), leaseSeconds: 60, limit: 10).map(\.id) == [expiring.id])
+        try await commit(store, account, [fromLot(.expiry, .remove(.whole(25)), expiring.id)], at: at(5))
+        #expect(try await store.nextExpiry(account: account) == nil)
+        try await commit(store, account, [posting(.charge, .charge(.whole(7)))], at: at(6))
+        #expect(
+            try await store.wallet(account: account)
+                == WalletBalance(available: .zero, held: .whole(6), used: .whole(16), total: .whole(22))
+        )
+        lots = try await checkLots(store, account)
+        #expect(figures(lots, [expiring, lasting]) == ["0.000/0.000", "0.000/6.000"])
+        #expect(try await store.verifyWallets().isEmpty)
+    }
+
+    /// Credits a hold gives back to a lot that has expired leave the wallet in the same
+    /// transaction, as an `expiry` entry naming the lot (its movement naming the hold) —
+    /// whether the expiry took the lot's other credits already or not, and when the
+    /// release was stamped just before the expiry but written after it. No debit spends
+    /// them, the wallet shows no expiry in the past, the lot is never claimed again, and
+    /// captured held credits are spent as ever.
+    @Test(arguments: StoreBackend.enabled)
+    func aReleaseOntoAnExpiredLotExpiresItsCreditsAtOnce(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        let expiresAt = now.addingTimeInterval(3_600)
+        let trial = newLot("trial", priority: 10, expiresAt: expiresAt)
+        let lasting = newLot("lasting")
+        try await add(store, account, .whole(30), lot: trial, at: hoursFromNow(-2))
+        try await add(store, account, .whole(10), lot: lasting, at: hoursFromNow(-1))
+        func at(_ seconds: TimeInterval) -> Date { expiresAt.addingTimeInterval(seconds) }
+
+        // Four holds take 25 of the trial lot.
+        var holds: [String: HoldID] = [:]
+        for (name, credits) in [("a", 10), ("b", 5), ("c", 5), ("d", 5)] {
+            let hold = Hold(
+                id: HoldID("hld_\(name)"),
+                accountID: account,
+                feature: Feature.sms.rawValue,
+                credits: .whole(Int64(credits)),
+                reference: "ref_\(name)",
+                createdAt: now,
+                expiresAt: at(3_600)
+            )
+            holds[name] = hold.id
+            let holding = Posting(id: ledgerID(), kind: .hold, change: .hold(hold.credits), reference: hold.id.rawValue, hold: hold.id)
+            try await commit(store, account, [holding], records: [.hold(hold)])
+        }
+        var lots = try await checkLots(store, account)
+        #expect(figures(lots, [trial, lasting]) == ["5.000/25.000", "10.000/0.000"])
+
+        func release(_ name: String, _ credits: Int64, at time: Date) async throws -> LedgerEntry {
+            let hold = try #require(holds[name])
+            let release = Posting(id: ledgerID(), kind: .release, change: .release(.whole(credits)), reference: hold.rawValue, hold: hold)
+            try await commit(store, account, [release], records: [.settleHold(hold, status: .released, capturedCredits: .zero)], at: time)
+            #expect(try await entry(store, account, release.id).lots == [moved(trial, .whole(credits), held: .whole(-credits))])
+            // The newest entry takes them out again: an expiry of the trial lot.
+            let newest = try #require(try await store.ledger(account: account, limit: 1, before: nil).first)
+            #expect(newest.kind == .expiry && newest.reference == trial.id.rawValue)
+            #expect(newest.change == .remove(.whole(credits)))
+            #expect(newest.lots == [moved(trial, .whole(-credits))])
+            return newest
+        }
+
+        // Released after the expiry, before the worker ran: a's 10 leave at once, the lot
+        // keeps its 5 spendable credits for the worker.
+        _ = try await release("a", 10, at: at(1))
+        lots = try await checkLots(store, account)
+        #expect(figures(lots, [trial, lasting]) == ["5.000/15.000", "10.000/0.000"])
+        #expect(try await store.wallet(account: account)?.available == .whole(15))
+
+        // The worker takes the 5.
+        #expect(try await store.claimExpiredLots(at: at(2), leaseSeconds: 60, limit: 10).map(\.id) == [trial.id])
+        try await commit(store, account, [fromLot(.expiry, .remove(.whole(5)), trial.id)], at: at(2))
+
+        // Released after the worker: b's 5 leave at once.
+        _ = try await release("b", 5, at: at(3))
+        // Stamped a second before the expiry but written after the worker: c's 5 leave too.
+        _ = try await release("c", 5, at: at(-1))
+        // Captured after the expiry: d's 5 are spent, as an action in flight spends them.
+        let capture = Posting(id: ledgerID(), kind: .capture, change: .capture(.whole(5)), reference: "hld_d", hold: holds["d"])
+        let captured = try #require(holds["d"])
+        try await commit(store, account, [capture], records: [.settleHold(captured, status: .captured, capturedCredits: .whole(5))], at: at(4))
+        #expect(try await entry(store, account, capture.id).lots == [moved(trial, .zero, held: .whole(-5))])
+
+        lots = try await checkLots(store, account)
+        #expect(figures(lots, [trial, lasting]) == ["0.000/0.000", "10.000/0.000"])
+        #expect(
+            try await store.wallet(account: account)
+                == WalletBalance(available: .whole(10), held: .zero, used: .whole(5), total: .whole(15))
+        )
+        #expect(try await store.nextExpiry(account: account) == nil)
+        #expect(try await store.claimExpiredLots(at: at(120), leaseSeconds: 60, limit: 10).isEmpty)
+        // One expiry of the lot's own and one per hold that gave credits back.
+        let expiries = try await store.ledger(account: account, limit: 100, before: nil).filter { $0.kind == .expiry }
+        #expect(expiries.count == 4)
+        #expect(expiries.reduce(Credits.zero) { $0 - $1.change.available } == .whole(25))
+
+        // What is left is the lasting lot's, all of it spendable.
+        let charge = posting(.charge, .charge(.whole(10)))
+        try await commit(store, account, [charge], at: at(5))
+        #expect(try await entry(store, account, charge.id).lots == [moved(lasting, .whole(-10))])
+        try await checkLots(store, account)
+        #expect(try await store.verifyWallets().isEmpty)
+    }
+
+    /// `verifyLots` names a movement that drew a lot at or after its expiry (other than the
+    /// expiry) and a lot expired twice by the same hand — here written behind the store's
+    /// back — and says nothing of a lot expired once plus once per hold.
+    @Test(arguments: StoreBackend.enabled)
+    func verifyNamesADrawAfterExpiryAndALotExpiredTwice(backend: StoreBackend) async throws {
+        let test = try await backend.makeStore()
+        let store = test.store
+        let account = try await makeAccount(store)
+        let expiresAt = now.addingTimeInterval(3_600)
+        let late = newLot("late", expiresAt: expiresAt)
+        try await add(store, account, .whole(10), lot: late, at: hoursFromNow(-1))
+        let charge = posting(.charge, .charge(.whole(4)))
+        try await commit(store, account, [charge], at: expiresAt.addingTimeInterval(-60))
+        try await commit(store, account, [fromLot(.expiry, .remove(.whole(6)), late.id)], at: expiresAt.addingTimeInterval(1))
+        try await checkLots(store, account)
+
+        // The lot's expiry moved before the charge, and a second expiry of its own.
+        let movedExpiry = expiresAt.addingTimeInterval(-120).storedMilliseconds
+        try await test.tamper("UPDATE lots SET expires_at = \(movedExpiry) WHERE id = '\(late.id)'")
+        try await test.tamper(
+            """
+            INSERT INTO ledger (id, account_id, kind, available, held, used, total, available_after, reference, created_at)
+            VALUES ('led_again', '\(account)', 'expiry', 0, 0, 0, 0, 0, '\(late.id)', \(expiresAt.storedMilliseconds + 5_000))
+            """
+        )
+        try await test.tamper(
+            """
+            INSERT INTO ledger_lots (ledger_id, lot_id, account_id, hold_id, available, held)
+            VALUES ('led_again', '\(late.id)', '\(account)', NULL, 0, 0)
+            """
+        )
+        let problems = try await store.verifyLots()
+        #expect(problems.count == 2, "\(problems)")
+        #expect(problems.first?.hasPrefix("ledger entry \(charge.id) drew 4.000 credits from lot \(late.id) at ") == true, "\(problems)")
+        #expect(problems.last == "lot \(late.id) expired 2 times", "\(problems)")
     }
 
     // MARK: Refunds

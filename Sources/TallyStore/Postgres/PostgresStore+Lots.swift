@@ -8,7 +8,8 @@ extension PostgresStore {
 
     /// Moves the credits of the account's lots as `posting` moves the wallet's, inside
     /// its transaction; throws `StoreError.conflict` (rolling all of it back) when the
-    /// lots cannot do what the wallet did.
+    /// lots cannot do what the wallet did. Answers the wallet when it moved it again:
+    /// credits given back to a lot that has expired leave at once (`expireReturned`).
     ///
     /// Runs after the posting's conditional update of the wallet, whose row lock is held
     /// until commit: the lots of one account move one transaction at a time, in any
@@ -19,7 +20,7 @@ extension PostgresStore {
         at: Date,
         _ connection: PostgresConnection,
         _ logger: Logger
-    ) async throws {
+    ) async throws -> WalletBalance? {
         let change = posting.change
         let ledgerID = posting.id.rawValue
         if change.available > .zero, change.total > .zero, posting.fromLot == nil {
@@ -37,18 +38,25 @@ extension PostgresStore {
             guard change.held == .zero, change.available != .zero else {
                 throw StoreError.conflict("a \(posting.kind.rawValue) of one lot moves spendable credits only")
             }
-            try await shift(
-                LotMovement(lot: lot, available: change.available, held: .zero),
-                ledgerID: ledgerID,
-                hold: nil,
-                account: account,
-                connection,
-                logger,
-                refusal: "lot \(lot) keeps fewer credits than the \(posting.kind.rawValue) takes"
-            )
+            let movement = LotMovement(lot: lot, available: change.available, held: .zero)
+            if posting.kind == .expiry {
+                try await expireWhole(movement, ledgerID: ledgerID, account: account, connection, logger)
+            } else if change.available < .zero {
+                try await take(movement, ledgerID: ledgerID, account: account, at: at, kind: posting.kind, connection, logger)
+            } else {
+                try await shift(
+                    movement,
+                    ledgerID: ledgerID,
+                    hold: nil,
+                    account: account,
+                    connection,
+                    logger,
+                    refusal: "lot \(lot) keeps fewer credits than the \(posting.kind.rawValue) takes"
+                )
+            }
         } else if change.held > .zero {
             // A hold: spendable credits become held, drawn in lot order.
-            for draw in try await draws(change.held, account: account, connection, logger) {
+            for draw in try await draws(change.held, account: account, at: at, connection, logger) {
                 try await shift(
                     LotMovement(lot: draw.lot, available: -draw.credits, held: draw.credits),
                     ledgerID: ledgerID,
@@ -61,7 +69,9 @@ extension PostgresStore {
         } else if change.held < .zero {
             // A capture or a release: the held credits go from the lots the hold drew.
             let returned = change.available > .zero
-            for draw in try await heldDraws(-change.held, hold: posting.hold, account: account, connection, logger) {
+            let held = try await heldDraws(-change.held, hold: posting.hold, account: account, connection, logger)
+            var toExpire: [(lot: LotID, credits: Credits)] = []
+            for draw in held.draws {
                 let available = returned ? draw.credits : .zero
                 try await shift(
                     LotMovement(lot: draw.lot, available: available, held: -draw.credits),
@@ -71,9 +81,15 @@ extension PostgresStore {
                     connection,
                     logger
                 )
+                if returned, let expiresAt = held.expiries[draw.lot],
+                    try await hasExpired(draw.lot, expiresAt: expiresAt, account: account, at: at, connection, logger)
+                {
+                    toExpire.append(draw)
+                }
             }
+            return try await expireReturned(toExpire, by: posting, account: account, at: at, connection, logger)
         } else if change.available < .zero {
-            for draw in try await draws(-change.available, account: account, connection, logger) {
+            for draw in try await draws(-change.available, account: account, at: at, connection, logger) {
                 try await shift(
                     LotMovement(lot: draw.lot, available: -draw.credits, held: .zero),
                     ledgerID: ledgerID,
@@ -84,31 +100,172 @@ extension PostgresStore {
                 )
             }
         }
+        return nil
     }
 
-    /// What a debit of `credits` takes from each spendable lot, in `LotOrder`.
+    /// What a debit of `credits` at `at` takes from each spendable lot, in `LotOrder`,
+    /// never from a lot whose expiry has come. The wallet's check left those credits out
+    /// first; should a lot have moved between that check and this read, the debit is
+    /// refused as insufficient rather than drawn from an expired lot.
     static func draws(
         _ credits: Credits,
         account: AccountID,
+        at: Date,
         _ connection: PostgresConnection,
         _ logger: Logger
     ) async throws -> [(lot: LotID, credits: Credits)] {
         let positions = try await connection.rows(SpendableLotsStatement(account.rawValue), logger).map(position)
-        guard let draws = LotOrder.draws(credits, from: positions) else {
-            throw StoreError.conflict("the lots of account \(account) do not cover \(credits) credits")
+        guard let draws = LotOrder.draws(credits, from: positions, at: at.storedMilliseconds) else {
+            let spendable = positions.filter { !LotOrder.hasExpired($0, at: at.storedMilliseconds) }
+            throw StoreError.insufficientCredits(available: spendable.reduce(Credits.zero) { $0 + $1.remaining })
         }
         return draws
     }
 
+    /// The credits of the account's lots whose expiry has come by `at` and that the expiry
+    /// has not taken yet: in the wallet's `available`, but no debit's.
+    static func expiredCredits(
+        _ account: AccountID,
+        at: Date,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws -> Credits {
+        // SUM of BIGINT is NUMERIC in PostgreSQL: cast back.
+        let rows = try await connection.rows(
+            """
+            SELECT COALESCE(SUM(remaining), 0)::BIGINT FROM lots
+            WHERE account_id = \(account.rawValue) AND remaining > 0 AND expires_at <= \(at.storedMilliseconds)
+            """,
+            logger
+        )
+        return Credits(thousandths: try rows.first?.decode(Int64.self) ?? 0)
+    }
+
+    /// Whether credits given back to `lot` at `at` are expired: its expiry has come, or
+    /// the expiry worker has taken its credits already (the giving back was stamped just
+    /// before the expiry but committed after it).
+    private static func hasExpired(
+        _ lot: LotID,
+        expiresAt: Int64,
+        account: AccountID,
+        at: Date,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws -> Bool {
+        if expiresAt <= at.storedMilliseconds { return true }
+        let rows = try await connection.rows(
+            """
+            SELECT EXISTS (
+                SELECT 1 FROM ledger_lots m JOIN ledger e ON e.account_id = m.account_id AND e.id = m.ledger_id
+                WHERE m.account_id = \(account.rawValue) AND m.lot_id = \(lot.rawValue) AND m.hold_id IS NULL
+                    AND e.kind = 'expiry')
+            """,
+            logger
+        )
+        return try rows.first?.decode(Bool.self) ?? false
+    }
+
+    /// Takes credits just given back to expired lots out of the wallet again, each lot's as
+    /// an `expiry` entry of its own naming the lot (and, in its movement, the hold that gave
+    /// them back): no debit can draw them, and the wallet, its ledger and its lots agree.
+    /// Answers the wallet after, or `nil` when there was nothing to expire.
+    private static func expireReturned(
+        _ returned: [(lot: LotID, credits: Credits)],
+        by posting: Posting,
+        account: AccountID,
+        at: Date,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws -> WalletBalance? {
+        var balance: WalletBalance?
+        for (lot, credits) in returned {
+            let expiry = Posting(id: posting.expiryID(of: lot), kind: .expiry, change: .remove(credits), reference: lot.rawValue, fromLot: lot)
+            guard let after = try await post(expiry, account, at: at.storedMilliseconds, connection, logger) else {
+                throw StoreError.conflict("the wallet of account \(account) lost credits given back to lot \(lot)")
+            }
+            precondition(after.isConsistent, "wallet invariant broken for account \(account)")
+            try await shift(
+                LotMovement(lot: lot, available: -credits, held: .zero),
+                ledgerID: expiry.id.rawValue,
+                hold: posting.hold,
+                account: account,
+                connection,
+                logger
+            )
+            balance = after
+        }
+        return balance
+    }
+
+    /// An expiry takes all of its lot's spendable credits or nothing, so a lot expires once:
+    /// credits given back to it meanwhile make the expiry read the lot again.
+    private static func expireWhole(
+        _ movement: LotMovement,
+        ledgerID: String,
+        account: AccountID,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
+        let moved = try await connection.rows(
+            """
+            WITH expired AS (
+                UPDATE lots SET remaining = 0
+                WHERE id = \(movement.lot.rawValue) AND account_id = \(account.rawValue)
+                    AND remaining = \(-movement.available.thousandths)
+                RETURNING id
+            )
+            INSERT INTO ledger_lots (ledger_id, lot_id, account_id, hold_id, available, held)
+            SELECT \(ledgerID), id, \(account.rawValue), NULL, \(movement.available.thousandths), 0 FROM expired
+            RETURNING lot_id
+            """,
+            logger
+        )
+        guard moved.count == 1 else {
+            throw StoreError.conflict("lot \(movement.lot) keeps other credits than the expiry takes")
+        }
+    }
+
+    /// Takes spendable credits of one lot (a refund) when it keeps them and its expiry has
+    /// not come: the credits of an expired lot are its expiry's alone.
+    private static func take(
+        _ movement: LotMovement,
+        ledgerID: String,
+        account: AccountID,
+        at: Date,
+        kind: LedgerKind,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
+        let moved = try await connection.rows(
+            """
+            WITH taken AS (
+                UPDATE lots SET remaining = remaining + \(movement.available.thousandths)
+                WHERE id = \(movement.lot.rawValue) AND account_id = \(account.rawValue)
+                    AND remaining + \(movement.available.thousandths) >= 0
+                    AND (expires_at IS NULL OR expires_at > \(at.storedMilliseconds))
+                RETURNING id
+            )
+            INSERT INTO ledger_lots (ledger_id, lot_id, account_id, hold_id, available, held)
+            SELECT \(ledgerID), id, \(account.rawValue), NULL, \(movement.available.thousandths), 0 FROM taken
+            RETURNING lot_id
+            """,
+            logger
+        )
+        guard moved.count == 1 else {
+            throw StoreError.conflict("lot \(movement.lot) keeps fewer spendable credits than the \(kind.rawValue) takes")
+        }
+    }
+
     /// Which lots `credits` held credits come from: first those the hold drew (in lot
-    /// order), then — for a hold made before lots existed — any held credits in lot order.
+    /// order), then — for a hold made before lots existed — any held credits in lot order;
+    /// with the expiry of each of those lots that has one.
     static func heldDraws(
         _ credits: Credits,
         hold: HoldID?,
         account: AccountID,
         _ connection: PostgresConnection,
         _ logger: Logger
-    ) async throws -> [(lot: LotID, credits: Credits)] {
+    ) async throws -> (draws: [(lot: LotID, credits: Credits)], expiries: [LotID: Int64]) {
         var positions: [LotPosition] = []
         if let hold {
             // Grouped by the lots' primary key, so their other columns may be selected;
@@ -136,7 +293,10 @@ extension PostgresStore {
         guard let draws = LotOrder.heldDraws(credits, own: positions, others: others) else {
             throw StoreError.conflict("the lots of account \(account) do not hold \(credits) credits")
         }
-        return draws
+        let expiries = (positions + others).reduce(into: [LotID: Int64]()) { expiries, lot in
+            if let expiresAt = lot.expiresAt { expiries[lot.id] = expiresAt }
+        }
+        return (draws, expiries)
     }
 
     /// A lot's place in draw order from the columns `id, priority, expires_at, created_at`
@@ -426,10 +586,41 @@ extension PostgresStore {
         ).map(Self.refund)
     }
 
-    /// SQLite's three `LotChecks` in one statement, so all of them read one snapshot: the
-    /// wallets, then the lots, then the ledger entries that disagree, each by id as SQLite
-    /// orders them (COLLATE "C"). SUM of BIGINT is NUMERIC in PostgreSQL: cast back.
+    /// SQLite's `LotChecks`: the three that add figures up in one statement, so all of them
+    /// read one snapshot — the wallets, then the lots, then the ledger entries that
+    /// disagree, each by id as SQLite orders them (COLLATE "C") — then the two about
+    /// expiry, which read only what is never changed once written.
     public func verifyLots() async throws -> [String] {
+        let sums = try await verifyLotSums()
+        let drawnAfterExpiry = try await rows(
+            """
+            SELECT m.ledger_id, m.lot_id, -m.available, l.expires_at, e.created_at
+            FROM ledger_lots m
+            JOIN ledger e ON e.account_id = m.account_id AND e.id = m.ledger_id
+            JOIN lots l ON l.account_id = m.account_id AND l.id = m.lot_id
+            WHERE m.available < 0 AND e.kind <> 'expiry' AND l.expires_at IS NOT NULL AND e.created_at >= l.expires_at
+            ORDER BY m.ledger_id COLLATE "C", m.lot_id COLLATE "C"
+            """
+        ).map { row in
+            let (entry, lot, credits, expiresAt, at) = try row.decode((String, String, Int64, Int64, Int64).self)
+            return LotChecks.drewAfterExpiry(entry: entry, lot: lot, credits: Credits(thousandths: credits), expiresAt: expiresAt, at: at)
+        }
+        let expiredTwice = try await rows(
+            """
+            SELECT m.lot_id, m.hold_id, COUNT(*)::BIGINT
+            FROM ledger_lots m JOIN ledger e ON e.account_id = m.account_id AND e.id = m.ledger_id
+            WHERE e.kind = 'expiry'
+            GROUP BY m.account_id, m.lot_id, m.hold_id HAVING COUNT(*) > 1
+            ORDER BY m.lot_id COLLATE "C", m.hold_id COLLATE "C" NULLS FIRST
+            """
+        ).map { row in
+            let (lot, hold, times) = try row.decode((String, String?, Int64).self)
+            return LotChecks.expiredTwice(lot: lot, hold: hold, times: Int(times))
+        }
+        return sums + drawnAfterExpiry + expiredTwice
+    }
+
+    private func verifyLotSums() async throws -> [String] {
         try await rows(
             """
             SELECT * FROM (

@@ -272,12 +272,15 @@ extension PostgresStore {
                 guard let current = try await wallet(account, connection, logger, lock: true) else {
                     throw StoreError.notFound("wallet of account \(account)")
                 }
-                if current.applying(change) != nil {
-                    // Credits arrived between the check and the lock: the posting fits now.
-                    after = try await post(posting, account, at: at, connection, logger)
-                } else if current.available + change.available < .zero {
+                // Credits of lots whose expiry has come are no debit's (`PostStatement`).
+                let expired = posting.drawsLots ? try await expiredCredits(account, at: transaction.at, connection, logger) : .zero
+                if current.available - expired + change.available < .zero {
                     // A refusal reports the balance before this transaction, since all of it is rolled back.
-                    throw StoreError.insufficientCredits(available: current.available - applied)
+                    throw StoreError.insufficientCredits(available: current.available - expired - applied)
+                } else if current.applying(change) != nil {
+                    // Credits arrived (or the expiry took expired ones) between the check and
+                    // the lock: the posting fits now.
+                    after = try await post(posting, account, at: at, connection, logger)
                 }
             }
             guard let after else {
@@ -287,7 +290,9 @@ extension PostgresStore {
             balance = after
             if before == nil { before = after.available - change.available }
             applied = applied + change.available
-            try await moveLots(posting, account: account, at: transaction.at, connection, logger)
+            if let expired = try await moveLots(posting, account: account, at: transaction.at, connection, logger) {
+                balance = expired
+            }
         }
         try await writeRecords(
             of: transaction,
@@ -302,7 +307,10 @@ extension PostgresStore {
     /// Moves a posting's credits when no figure would go below zero, and writes its ledger
     /// entry with the balance it left: the wallet after, or `nil` (nothing written) when
     /// refused. One statement, one round trip: the entry is inserted from the update's
-    /// own returned row, so it is written exactly when the wallet moved.
+    /// own returned row, so it is written exactly when the wallet moved. A posting that
+    /// draws lots counts no credit of a lot whose expiry has come by its time (the sum is
+    /// read only for such a posting), so such credits are never spent while they wait for
+    /// the expiry worker, and the wallet row stays the one place a debit is refused.
     static func post(
         _ posting: Posting,
         _ account: AccountID,
@@ -317,7 +325,10 @@ extension PostgresStore {
         static let sql = """
             WITH moved AS (
                 UPDATE wallets SET available = available + $2, held = held + $3, used = used + $4, total = total + $5
-                WHERE account_id = $1 AND available + $2 >= 0 AND held + $3 >= 0 AND used + $4 >= 0
+                WHERE account_id = $1 AND held + $3 >= 0 AND used + $4 >= 0
+                    AND available + $2 >= CASE WHEN $10 THEN (
+                        SELECT COALESCE(SUM(remaining), 0) FROM lots
+                        WHERE account_id = $1 AND remaining > 0 AND expires_at <= $9) ELSE 0 END
                 RETURNING available, held, used, total
             ), entry AS (
                 INSERT INTO ledger (id, account_id, kind, available, held, used, total, available_after,
@@ -326,8 +337,8 @@ extension PostgresStore {
             )
             SELECT available, held, used, total FROM moved
             """
-        static let bindingDataTypes: [PostgresDataType] = [.text, .int8, .int8, .int8, .int8, .text, .text, .text, .int8]
-        var bindings = PostgresBindings(capacity: 9)
+        static let bindingDataTypes: [PostgresDataType] = [.text, .int8, .int8, .int8, .int8, .text, .text, .text, .int8, .bool]
+        var bindings = PostgresBindings(capacity: 10)
 
         init(_ posting: Posting, account: AccountID, at: Int64) {
             let change = posting.change
@@ -340,6 +351,7 @@ extension PostgresStore {
             bindings.append(posting.kind.rawValue)
             bindings.append(posting.reference)
             bindings.append(at)
+            bindings.append(posting.drawsLots)
         }
     }
 

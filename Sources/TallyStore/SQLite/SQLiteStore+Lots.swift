@@ -7,8 +7,9 @@ extension SQLiteStore {
 
     /// Moves the credits of the account's lots as `posting` moves the wallet's, inside
     /// its transaction; throws `StoreError.conflict` (rolling all of it back) when the
-    /// lots cannot do what the wallet did.
-    static func moveLots(_ posting: Posting, account: AccountID, at: Date, _ db: Database) throws {
+    /// lots cannot do what the wallet did. Answers the wallet when it moved it again:
+    /// credits given back to a lot that has expired leave at once (`expireReturned`).
+    static func moveLots(_ posting: Posting, account: AccountID, at: Date, _ db: Database) throws -> WalletBalance? {
         let change = posting.change
         let ledgerID = posting.id.rawValue
         if change.available > .zero, change.total > .zero, posting.fromLot == nil {
@@ -24,17 +25,29 @@ extension SQLiteStore {
             guard change.held == .zero, change.available != .zero else {
                 throw StoreError.conflict("a \(posting.kind.rawValue) of one lot moves spendable credits only")
             }
+            // An expiry takes all the lot's spendable credits or nothing, so a lot expires once:
+            // credits given back to it meanwhile make the expiry read the lot again. Anything
+            // else takes nothing from a lot whose expiry has come.
+            let expiry = posting.kind == .expiry
             try db.execute(
-                sql: "UPDATE lots SET remaining = remaining + ? WHERE id = ? AND account_id = ? AND remaining + ? >= 0",
-                arguments: [change.available.thousandths, lot.rawValue, account.rawValue, change.available.thousandths]
+                sql: """
+                    UPDATE lots SET remaining = remaining + ?
+                    WHERE id = ? AND account_id = ? AND remaining + ? >= 0 AND (? = 0 OR remaining + ? = 0)
+                        AND (? = 0 OR expires_at IS NULL OR expires_at > ?)
+                    """,
+                arguments: [
+                    change.available.thousandths, lot.rawValue, account.rawValue, change.available.thousandths,
+                    expiry, change.available.thousandths, !expiry && change.available < .zero, at.storedMilliseconds,
+                ]
             )
             guard db.changesCount == 1 else {
-                throw StoreError.conflict("lot \(lot) keeps fewer credits than the \(posting.kind.rawValue) takes")
+                let refusal = expiry ? "other credits than" : "fewer spendable credits than"
+                throw StoreError.conflict("lot \(lot) keeps \(refusal) the \(posting.kind.rawValue) takes")
             }
             try record(LotMovement(lot: lot, available: change.available, held: .zero), ledgerID: ledgerID, hold: nil, account: account, db)
         } else if change.held > .zero {
             // A hold: spendable credits become held, drawn in lot order.
-            for draw in try draws(change.held, account: account, db) {
+            for draw in try draws(change.held, account: account, at: at, db) {
                 try shift(draw.lot, available: -draw.credits, held: draw.credits, account: account, db)
                 try record(
                     LotMovement(lot: draw.lot, available: -draw.credits, held: draw.credits),
@@ -47,7 +60,9 @@ extension SQLiteStore {
         } else if change.held < .zero {
             // A capture or a release: the held credits go from the lots the hold drew.
             let returned = change.available > .zero
-            for draw in try heldDraws(-change.held, hold: posting.hold, account: account, db) {
+            let held = try heldDraws(-change.held, hold: posting.hold, account: account, db)
+            var toExpire: [(lot: LotID, credits: Credits)] = []
+            for draw in held.draws {
                 let available = returned ? draw.credits : .zero
                 try shift(draw.lot, available: available, held: -draw.credits, account: account, db)
                 try record(
@@ -57,40 +72,115 @@ extension SQLiteStore {
                     account: account,
                     db
                 )
+                if returned, let expiresAt = held.expiries[draw.lot], try hasExpired(draw.lot, expiresAt: expiresAt, account: account, at: at, db) {
+                    toExpire.append(draw)
+                }
             }
+            return try expireReturned(toExpire, by: posting, account: account, at: at, db)
         } else if change.available < .zero {
-            for draw in try draws(-change.available, account: account, db) {
+            for draw in try draws(-change.available, account: account, at: at, db) {
                 try shift(draw.lot, available: -draw.credits, held: .zero, account: account, db)
                 try record(LotMovement(lot: draw.lot, available: -draw.credits, held: .zero), ledgerID: ledgerID, hold: nil, account: account, db)
             }
         }
+        return nil
     }
 
-    /// What a debit of `credits` takes from each spendable lot, in `LotOrder`.
-    static func draws(_ credits: Credits, account: AccountID, _ db: Database) throws -> [(lot: LotID, credits: Credits)] {
+    /// What a debit of `credits` at `at` takes from each spendable lot, in `LotOrder`,
+    /// never from a lot whose expiry has come. The wallet's check left those credits out
+    /// first, so the lots cover what it let through; if not, the debit is refused as
+    /// insufficient rather than drawn from an expired lot.
+    static func draws(_ credits: Credits, account: AccountID, at: Date, _ db: Database) throws -> [(lot: LotID, credits: Credits)] {
         let positions = try Row.fetchAll(
             db.cachedStatement(
                 sql: "SELECT id, priority, expires_at, created_at, remaining FROM lots WHERE account_id = ? AND remaining > 0"
             ),
             arguments: [account.rawValue]
-        ).map { row in
-            LotPosition(
-                id: LotID(row[0]),
-                priority: row[1],
-                expiresAt: row[2],
-                createdAt: row[3],
-                remaining: Credits(thousandths: row[4])
-            )
-        }
-        guard let draws = LotOrder.draws(credits, from: positions) else {
-            throw StoreError.conflict("the lots of account \(account) do not cover \(credits) credits")
+        ).map(heldPosition)
+        guard let draws = LotOrder.draws(credits, from: positions, at: at.storedMilliseconds) else {
+            let spendable = positions.filter { !LotOrder.hasExpired($0, at: at.storedMilliseconds) }
+            throw StoreError.insufficientCredits(available: spendable.reduce(Credits.zero) { $0 + $1.remaining })
         }
         return draws
     }
 
+    /// The credits of the account's lots whose expiry has come by `at` and that the expiry
+    /// has not taken yet: in the wallet's `available`, but no debit's.
+    static func expiredCredits(_ account: AccountID, at: Date, _ db: Database) throws -> Credits {
+        Credits(
+            thousandths: try Int64.fetchOne(
+                db.cachedStatement(sql: ExpiredCredits.sql),
+                arguments: [account.rawValue, at.storedMilliseconds]
+            ) ?? 0
+        )
+    }
+
+    /// Whether credits given back to `lot` at `at` are expired: its expiry has come, or
+    /// the expiry worker has taken its credits already (the giving back was stamped just
+    /// before the expiry but committed after it).
+    private static func hasExpired(_ lot: LotID, expiresAt: Int64, account: AccountID, at: Date, _ db: Database) throws -> Bool {
+        if expiresAt <= at.storedMilliseconds { return true }
+        return try Bool.fetchOne(
+            db.cachedStatement(sql: ExpiredCredits.expiryWritten),
+            arguments: [account.rawValue, lot.rawValue]
+        ) ?? false
+    }
+
+    /// Takes credits just given back to expired lots out of the wallet again, each lot's as
+    /// an `expiry` entry of its own naming the lot (and, in its movement, the hold that gave
+    /// them back): no debit can draw them, and the wallet, its ledger and its lots agree.
+    /// Answers the wallet after, or `nil` when there was nothing to expire.
+    private static func expireReturned(
+        _ returned: [(lot: LotID, credits: Credits)],
+        by posting: Posting,
+        account: AccountID,
+        at: Date,
+        _ db: Database
+    ) throws -> WalletBalance? {
+        var balance: WalletBalance?
+        for (lot, credits) in returned {
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        UPDATE wallets SET available = available - ?, total = total - ?
+                        WHERE account_id = ? AND available - ? >= 0
+                        RETURNING available, held, used, total
+                        """
+                ),
+                arguments: [credits.thousandths, credits.thousandths, account.rawValue, credits.thousandths]
+            )
+            guard let row else { throw StoreError.conflict("the wallet of account \(account) lost credits given back to lot \(lot)") }
+            let after = balanceOf(row)
+            precondition(after.isConsistent, "wallet invariant broken for account \(account)")
+            let expiry = WalletChange.remove(credits)
+            let id = posting.expiryID(of: lot)
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO ledger (id, account_id, kind, available, held, used, total, available_after,
+                        reference, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                id.rawValue, account.rawValue, LedgerKind.expiry.rawValue, expiry.available.thousandths,
+                expiry.held.thousandths, expiry.used.thousandths, expiry.total.thousandths, after.available.thousandths,
+                lot.rawValue, at.storedMilliseconds,
+            ])
+            try shift(lot, available: -credits, held: .zero, account: account, db)
+            try record(LotMovement(lot: lot, available: -credits, held: .zero), ledgerID: id.rawValue, hold: posting.hold, account: account, db)
+            balance = after
+        }
+        return balance
+    }
+
     /// Which lots `credits` held credits come from: first those the hold drew (in lot
-    /// order), then — for a hold made before lots existed — any held credits in lot order.
-    static func heldDraws(_ credits: Credits, hold: HoldID?, account: AccountID, _ db: Database) throws -> [(lot: LotID, credits: Credits)] {
+    /// order), then — for a hold made before lots existed — any held credits in lot order;
+    /// with the expiry of each of those lots that has one.
+    static func heldDraws(
+        _ credits: Credits,
+        hold: HoldID?,
+        account: AccountID,
+        _ db: Database
+    ) throws -> (draws: [(lot: LotID, credits: Credits)], expiries: [LotID: Int64]) {
         var positions: [LotPosition] = []
         if let hold {
             positions = try Row.fetchAll(
@@ -116,7 +206,10 @@ extension SQLiteStore {
         guard let draws = LotOrder.heldDraws(credits, own: positions, others: others) else {
             throw StoreError.conflict("the lots of account \(account) do not hold \(credits) credits")
         }
-        return draws
+        let expiries = (positions + others).reduce(into: [LotID: Int64]()) { expiries, lot in
+            if let expiresAt = lot.expiresAt { expiries[lot.id] = expiresAt }
+        }
+        return (draws, expiries)
     }
 
     private static func heldPosition(_ row: Row) -> LotPosition {
@@ -361,6 +454,14 @@ extension SQLiteStore {
                         + "its lot movements add up to available=\(Credits(thousandths: row[3])) held=\(Credits(thousandths: row[4]))"
                 )
             }
+            for row in try Row.fetchAll(db, sql: LotChecks.drawsAfterExpiry) {
+                problems.append(
+                    LotChecks.drewAfterExpiry(entry: row[0], lot: row[1], credits: Credits(thousandths: row[2]), expiresAt: row[3], at: row[4])
+                )
+            }
+            for row in try Row.fetchAll(db, sql: LotChecks.repeatedExpiries) {
+                problems.append(LotChecks.expiredTwice(lot: row[0], hold: row[1], times: row[2]))
+            }
             return problems
         }
     }
@@ -418,6 +519,18 @@ extension SQLiteStore {
     }
 }
 
+/// How SQLite finds credits whose lot has expired.
+enum ExpiredCredits {
+    /// The spendable credits of an account's lots whose expiry has come by a time.
+    static let sql = "SELECT COALESCE(SUM(remaining), 0) FROM lots WHERE account_id = ? AND remaining > 0 AND expires_at <= ?"
+    /// Whether the expiry worker's `expiry` entry (the one naming no hold) of a lot is written.
+    static let expiryWritten = """
+        SELECT EXISTS (
+            SELECT 1 FROM ledger_lots m JOIN ledger e ON e.id = m.ledger_id
+            WHERE m.account_id = ? AND m.lot_id = ? AND m.hold_id IS NULL AND e.kind = 'expiry')
+        """
+}
+
 /// The checks `verifyLots` runs; the same SQL serves both databases.
 enum LotChecks {
     /// Wallets whose spendable or held credits differ from their lots'.
@@ -437,6 +550,37 @@ enum LotChecks {
             OR l.remaining < 0 OR l.held < 0
         ORDER BY l.id
         """
+    /// Movements that drew spendable credits of a lot at or after its expiry, other than its
+    /// expiry: entry, lot, credits drawn, the lot's expiry and the entry's time.
+    static let drawsAfterExpiry = """
+        SELECT m.ledger_id, m.lot_id, -m.available, l.expires_at, e.created_at
+        FROM ledger_lots m
+        JOIN ledger e ON e.account_id = m.account_id AND e.id = m.ledger_id
+        JOIN lots l ON l.account_id = m.account_id AND l.id = m.lot_id
+        WHERE m.available < 0 AND e.kind <> 'expiry' AND l.expires_at IS NOT NULL AND e.created_at >= l.expires_at
+        ORDER BY m.ledger_id, m.lot_id
+        """
+    /// Lots expired more than once: a lot has one `expiry` entry of its own (naming no
+    /// hold), and one more for each hold that gave credits back to it after it expired.
+    static let repeatedExpiries = """
+        SELECT m.lot_id, m.hold_id, COUNT(*)
+        FROM ledger_lots m JOIN ledger e ON e.account_id = m.account_id AND e.id = m.ledger_id
+        WHERE e.kind = 'expiry'
+        GROUP BY m.account_id, m.lot_id, m.hold_id HAVING COUNT(*) > 1
+        ORDER BY m.lot_id, m.hold_id
+        """
+
+    static func drewAfterExpiry(entry: String, lot: String, credits: Credits, expiresAt: Int64, at: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let time = { (milliseconds: Int64) in formatter.string(from: Date(storedMilliseconds: milliseconds)) }
+        return "ledger entry \(entry) drew \(credits) credits from lot \(lot) at \(time(at)), after it expired at \(time(expiresAt))"
+    }
+
+    static func expiredTwice(lot: String, hold: String?, times: Int) -> String {
+        "lot \(lot) expired \(times) times" + (hold.map { " with the credits hold \($0) gave back" } ?? "")
+    }
+
     /// Ledger entries whose lot movements do not add up to what they moved.
     static let entries = """
         SELECT e.id, e.available, e.held, SUM(m.available), SUM(m.held)

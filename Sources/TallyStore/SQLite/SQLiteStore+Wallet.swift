@@ -271,28 +271,31 @@ extension SQLiteStore {
         }
         for posting in transaction.postings {
             let change = posting.change
-            // The balance check is the conditional update itself: no read-then-write race.
+            // The balance check is the conditional update itself: no read-then-write race. A
+            // posting drawing lots counts no credit of a lot whose expiry has come.
             let row = try Row.fetchOne(
                 db.cachedStatement(
                     sql: """
                         UPDATE wallets SET available = available + ?, held = held + ?, used = used + ?,
                             total = total + ?
-                        WHERE account_id = ? AND available + ? >= 0 AND held + ? >= 0 AND used + ? >= 0
+                        WHERE account_id = ? AND held + ? >= 0 AND used + ? >= 0
+                            AND available + ? >= CASE WHEN ? THEN (\(ExpiredCredits.sql)) ELSE 0 END
                         RETURNING available, held, used, total
                         """
                 ),
                 arguments: [
                     change.available.thousandths, change.held.thousandths, change.used.thousandths,
-                    change.total.thousandths, account, change.available.thousandths, change.held.thousandths,
-                    change.used.thousandths,
+                    change.total.thousandths, account, change.held.thousandths, change.used.thousandths,
+                    change.available.thousandths, posting.drawsLots, account, at,
                 ]
             )
             guard let row else {
                 guard let current = try wallet(transaction.accountID, db) else {
                     throw StoreError.notFound("wallet of account \(account)")
                 }
-                if current.available + change.available < .zero {
-                    throw StoreError.insufficientCredits(available: before ?? current.available)
+                let expired = posting.drawsLots ? try expiredCredits(transaction.accountID, at: transaction.at, db) : .zero
+                if current.available - expired + change.available < .zero {
+                    throw StoreError.insufficientCredits(available: (before ?? current.available) - expired)
                 }
                 throw StoreError.conflict("the \(posting.kind.rawValue) would take held or used credits below zero")
             }
@@ -311,7 +314,9 @@ extension SQLiteStore {
                 change.held.thousandths, change.used.thousandths, change.total.thousandths,
                 after.available.thousandths, posting.reference, at,
             ])
-            try moveLots(posting, account: transaction.accountID, at: transaction.at, db)
+            if let expired = try moveLots(posting, account: transaction.accountID, at: transaction.at, db) {
+                balance = expired
+            }
         }
         for record in transaction.records {
             try write(record, account: transaction.accountID, at: transaction.at, db)
