@@ -13,7 +13,9 @@ public struct Accounts: Sendable {
     /// A hash of a random password, checked for unknown emails.
     let unknownUserHash: String
 
-    /// Ten wrong passwords for one email lock its logins until 15 minutes after the first.
+    /// Ten wrong passwords for one email from one address lock that address out of it
+    /// until 15 minutes after the first; past ten from all addresses together, every login
+    /// for the email waits longer (`LoginThrottle.guessingDelay`) and the account is told.
     public static let maximumLoginFailures = 10
     public static let loginWindowSeconds = 900
     /// How long a login session lasts.
@@ -133,16 +135,34 @@ public struct Accounts: Sendable {
     }
 
     /// Logs a person in with email and password: a bearer token for the API and the web pages.
-    /// `address` is the sender's network address: one that sends logins too fast is slowed.
+    /// `address` is the sender's network address: one that sends logins too fast is slowed,
+    /// and one that guessed an email's password ten times is locked out of that email.
     public func login(email: String, password: String, from address: String? = nil) async throws -> SessionView {
         try await throttle.admit(address)
         let normalized = email.trimmingCharacters(in: .whitespaces).lowercased()
+        // No account's email holds a space, and the address's own count is keyed by the
+        // email, a space and the address: such an "email" must never reach a count.
+        guard !normalized.isEmpty, !normalized.contains(where: \.isWhitespace) else { throw TallyError.wrongCredentials }
         let now = time.now()
+        // Every address's attempts at this email, counted before anything waits: past ten
+        // in the window each login waits longer, and the account hears of it once.
+        let everyone = try await store.countLoginAttempts(key: normalized, at: now, windowSeconds: Self.loginWindowSeconds)
+        if everyone == Self.maximumLoginFailures { try await notifyGuessing(normalized, at: now) }
+        try await throttle.hold(
+            for: LoginThrottle.guessingDelay(
+                attempts: everyone,
+                freeAttempts: Self.maximumLoginFailures,
+                base: throttle.guessingBase,
+                cap: throttle.guessingCap
+            )
+        )
+        let ownKey = Self.loginKey(email: normalized, address: address)
         let user = try await passwords.admitted {
-            // The attempt is counted in the database before the password is checked, so
-            // concurrent guesses (from any number of Tally processes) cannot outrun the limit.
+            // This address's attempt is counted in the database before the password is
+            // checked, so concurrent guesses (from any number of Tally processes) cannot
+            // outrun its limit; other addresses are not locked by it.
             let attempt = try await store.countLoginAttempt(
-                email: normalized,
+                email: ownKey,
                 at: now,
                 windowSeconds: Self.loginWindowSeconds,
                 maximum: Self.maximumLoginFailures
@@ -152,6 +172,8 @@ public struct Accounts: Sendable {
             // An unknown email costs the same bcrypt work, so timing does not tell who has an account.
             let verified = try await passwords.verifyAdmitted(password, hash: user?.passwordHash ?? unknownUserHash)
             guard let user, verified else { throw TallyError.wrongCredentials }
+            // The right password starts both counts again: logging in often is not guessing.
+            try await store.clearLoginAttempts(email: ownKey)
             try await store.clearLoginAttempts(email: normalized)
             return user
         }
@@ -161,6 +183,32 @@ public struct Accounts: Sendable {
             Session(tokenHash: token.sha256Hex, userID: user.id, accountID: user.accountID, createdAt: now, expiresAt: expires)
         )
         return SessionView(token: token, expiresAt: expires, user: view(user))
+    }
+
+    /// The key of one address's attempts at one email.
+    static func loginKey(email: String, address: String?) -> String {
+        email + " " + (address ?? "unknown")
+    }
+
+    /// Tells the account of the person with `email` that someone is guessing their password.
+    func notifyGuessing(_ email: String, at now: Date) async throws {
+        guard let user = try await store.user(email: email) else { return }
+        let minutes = Self.loginWindowSeconds / 60
+        let notification = Notification(
+            id: ids.make("ntf"),
+            accountID: user.accountID,
+            kind: "login_guessing",
+            message:
+                "Someone may be guessing the password of \(email): \(Self.maximumLoginFailures) logins for it within \(minutes) minutes without the right password since the last one that had it. Logins for it are slowed down and an address that gives a wrong password \(Self.maximumLoginFailures) times is locked out of it; the right password still works.",
+            data: #"{"email":\#(Self.jsonString(email)),"attempts":\#(Self.maximumLoginFailures),"windowSeconds":\#(Self.loginWindowSeconds)}"#,
+            createdAt: now
+        )
+        _ = try await store.commit(WalletTransaction(accountID: user.accountID, postings: [], records: [.notification(notification)], at: now))
+    }
+
+    static func jsonString(_ text: String) -> String {
+        let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// Adds a person to the account. Owner and super admins only; an account has one owner.

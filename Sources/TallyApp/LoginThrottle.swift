@@ -10,11 +10,18 @@ import Synchronization
 /// login a second per connection, instead of being told "no" as fast as it can ask. At
 /// most `maximumHeld` logins are held at once; beyond that they are refused at once.
 /// Behind a reverse proxy every client shares the proxy's address.
+///
+/// It also holds the logins for an email someone is guessing (see `guessingDelay`):
+/// they wait, and are then checked, so the guessing slows down while the owner, however
+/// long it goes on, still gets in.
 public final class LoginThrottle: Sendable {
     /// One login every `interval` after the first `burst`; a login past that waits `penalty`.
     public let interval: Duration
     public let burst: Int
     public let penalty: Duration
+    /// The first wait for an email being guessed, and the longest.
+    public let guessingBase: Duration
+    public let guessingCap: Duration
     public static let maximumHeld = 10_000
     /// Addresses remembered at once; idle ones are forgotten first.
     static let maximumAddresses = 100_000
@@ -27,10 +34,46 @@ public final class LoginThrottle: Sendable {
 
     private let state = Mutex(State())
 
-    public init(interval: Duration = .milliseconds(100), burst: Int = 20, penalty: Duration = .seconds(1)) {
+    public init(
+        interval: Duration = .milliseconds(100),
+        burst: Int = 20,
+        penalty: Duration = .seconds(1),
+        guessingBase: Duration = .milliseconds(250),
+        guessingCap: Duration = .seconds(8)
+    ) {
         self.interval = interval
         self.burst = burst
         self.penalty = penalty
+        self.guessingBase = guessingBase
+        self.guessingCap = guessingCap
+    }
+
+    /// How long a login waits when its email's logins, from every address, were counted
+    /// `attempts` times in the window, this one included: nothing for the first
+    /// `freeAttempts`, then `base`, doubling with each attempt up to `cap`.
+    public static func guessingDelay(attempts: Int, freeAttempts: Int, base: Duration, cap: Duration) -> Duration {
+        let over = attempts - freeAttempts
+        guard over > 0 else { return .zero }
+        var delay = base
+        for _ in 1..<min(over, 32) where delay < cap { delay *= 2 }
+        return min(delay, cap)
+    }
+
+    /// Holds a login for `delay` (from `guessingDelay`), then lets it go on to its
+    /// password check. Counted with the logins held by `admit`: beyond `maximumHeld`,
+    /// 429 at once.
+    public func hold(for delay: Duration) async throws {
+        guard delay > .zero else { return }
+        let admitted = state.withLock { state in
+            guard state.held < Self.maximumHeld else { return false }
+            state.held += 1
+            return true
+        }
+        guard admitted else {
+            throw TallyError.busy("too many logins are waiting; try again in a moment", retryAfterSeconds: 1)
+        }
+        defer { state.withLock { $0.held -= 1 } }
+        try await Task.sleep(for: delay)
     }
 
     /// Returns when a login from `address` may go ahead; throws 429 (after the penalty,
