@@ -10,7 +10,10 @@ enum WebAssets {
         )
     }
 
-    static let stylesheet = FeatureStyle.swatchRules + #"""
+    /// The stylesheet: the layout and one rule per feature color (see `FeatureStyle.swatchRules`).
+    static let stylesheet = layoutStylesheet + FeatureStyle.swatchRules
+
+    static let layoutStylesheet = #"""
         :root {
           --ink: #0f172a; --ink-2: #334155; --muted: #64748b; --line: #e2e8f0; --bg: #f6f7fb; --card: #fff;
           --brand: #4f46e5; --brand-ink: #fff; --brand-soft: #eef2ff; --ok: #047857; --ok-soft: #ecfdf5;
