@@ -90,8 +90,8 @@ public protocol Store: Sendable {
     // MARK: Lots, refunds, adjustments
 
     /// The account's lots: those with credits left (spendable or held) first, in draw
-    /// order, then the spent ones, newest first; at most `limit`.
-    func lots(account: AccountID, limit: Int) async throws -> [CreditLot]
+    /// order, then the spent ones, newest first; at most `limit`, from just after `after`.
+    func lots(account: AccountID, limit: Int, after: LotCursor?) async throws -> [CreditLot]
     func lot(_ id: LotID, account: AccountID) async throws -> CreditLot?
     /// The lot a purchase's credits became.
     func lot(purchase: PurchaseID, account: AccountID) async throws -> CreditLot?

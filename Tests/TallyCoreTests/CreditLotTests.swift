@@ -44,6 +44,23 @@ import Testing
         }
     }
 
+    /// A lots cursor reads back as the position it was made from, and any text Tally did
+    /// not issue for a list of lots — cut short, edited, another list's — is refused.
+    @Test(arguments: [
+        LotCursor(hasCredits: true, priority: 10, expiresAt: 1_790_000_000_000, createdAt: 1_789_000_000_000, id: LotID("lot_a")),
+        LotCursor(hasCredits: true, priority: 100, expiresAt: nil, createdAt: 0, id: LotID("lot_led_b")),
+        LotCursor(hasCredits: false, priority: 0, expiresAt: nil, createdAt: 1_789_000_000_001, id: LotID("lot_c")),
+    ])
+    func lotCursorsReadBackAndRefuseWhatTallyDidNotIssue(cursor: LotCursor) {
+        let text = cursor.encoded
+        #expect(LotCursor(text) == cursor)
+        #expect(text.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+        #expect(LotCursor(String(text.dropLast())) == nil)
+        #expect(LotCursor(text + "A") == nil)
+        #expect(LotCursor(LogCursor(createdAtMilliseconds: cursor.createdAt, id: cursor.id.rawValue).encoded(for: "lots")) == nil)
+        #expect(LotCursor("12") == nil && LotCursor("") == nil)
+    }
+
     @Test func drawsTakeExactlyTheAmountAndNoLotBelowZero() {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<2_000 {

@@ -129,6 +129,108 @@ struct CreditLotsTests {
         }
     }
 
+    // MARK: Listing
+
+    /// `GET …/lots` pages like the ledger: `limit` (1 to 500, default 100) and an opaque
+    /// `cursor` from the previous page's `nextCursor` (`null` on the last page), lots with
+    /// credits first. A cursor Tally did not give, or a limit out of range, is 422 naming it.
+    @Test func theLotsArePagedWithACursor() async throws {
+        let clock = ManualTime(Self.start)
+        try await Harness.run(time: clock) { harness in
+            let account = try await harness.makeAccount()
+            let bought = try await account.buy(100)
+            #expect(bought.status == 201, "\(bought)")
+            var grants: [String] = []
+            for priority in [10, 20, 30] {
+                let granted = try await account.post(
+                    "/grants",
+                    #"{"credits":5,"reason":"bonus","priority":\#(priority)}"#,
+                    token: Harness.operatorToken
+                )
+                #expect(granted.status == 201, "\(granted)")
+                grants.append(try granted.string("id"))
+            }
+            // Spent, the first grant goes last.
+            let adjusted = try await account.post("/adjustments", #"{"credits":-5,"reason":"r"}"#, token: Harness.operatorToken)
+            #expect(adjusted.status == 201, "\(adjusted)")
+            let whole = try await account.get("/lots")
+            #expect(whole.status == 200, "\(whole)")
+            #expect(try whole.object["nextCursor"] is NSNull, "\(whole)")
+            let purchaseLotID = try purchaseLot(try bought.string("id"), in: try whole.items())
+            let expected = [grants[1], grants[2], purchaseLotID, grants[0]]
+            #expect(try whole.items().map { $0["id"] as? String } == expected)
+
+            for size in [1, 3] {
+                var listed: [String?] = []
+                var path = "/lots?limit=\(size)"
+                for _ in 0..<10 {
+                    let page = try await account.get(path)
+                    #expect(page.status == 200, "\(page)")
+                    listed += try page.items().map { $0["id"] as? String }
+                    guard let next = try page.object["nextCursor"] as? String else { break }
+                    path = "/lots?limit=\(size)&cursor=\(next)"
+                }
+                #expect(listed == expected, "pages of \(size)")
+            }
+
+            // The OpenAPI document names every field the answer writes, and the parameters.
+            let document = try await harness.call(.get, "/openapi.json").object
+            let operation = try #require(
+                ((document["paths"] as? [String: Any])?["/v1/accounts/{account}/lots"] as? [String: Any])?["get"] as? [String: Any]
+            )
+            let parameters = (operation["parameters"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+            #expect(Set(parameters).isSuperset(of: ["limit", "cursor"]))
+            let answer = try #require(
+                (((operation["responses"] as? [String: Any])?["200"] as? [String: Any])?["content"] as? [String: Any])?[
+                    "application/json"
+                ] as? [String: Any]
+            )
+            let page = try #require((answer["schema"] as? [String: Any])?["properties"] as? [String: Any])
+            #expect(Set(page.keys) == Set(try whole.object.keys))
+            let item = try #require(((page["items"] as? [String: Any])?["items"] as? [String: Any])?["properties"] as? [String: Any])
+            for lot in try whole.items() {
+                #expect(Set(item.keys) == Set(lot.keys))
+            }
+
+            // An API key reads them too.
+            let key = try await account.apiKey()
+            #expect(try await account.get("/lots?limit=2", token: key).items().count == 2)
+
+            for bad in ["limit=0", "limit=501", "limit=x", "cursor=nope", "cursor=12"] {
+                let reply = try await account.get("/lots?\(bad)")
+                #expect(reply.status == 422, "\(bad): \(reply)")
+                #expect(try reply.errorFields() == [String(bad.prefix(while: { $0 != "=" }))], "\(bad): \(reply)")
+            }
+            // A purchases cursor is not a lots cursor.
+            let purchases = try await account.buy(100)
+            #expect(purchases.status == 201, "\(purchases)")
+            let purchasePage = try await account.get("/purchases?limit=1")
+            let purchaseCursor = try #require(try purchasePage.object["nextCursor"] as? String)
+            #expect(try await account.get("/lots?cursor=\(purchaseCursor)").status == 422)
+        }
+    }
+
+    /// A first page holds 100 lots unless asked for more, and says where the rest start.
+    @Test func aFirstPageHoldsAHundredLots() async throws {
+        let clock = ManualTime(Self.start)
+        try await Harness.run(time: clock) { harness in
+            let account = try await harness.makeAccount()
+            for _ in 0..<101 {
+                let granted = try await account.post("/grants", #"{"credits":1,"reason":"r"}"#, token: Harness.operatorToken)
+                try #require(granted.status == 201, "\(granted)")
+            }
+            let first = try await account.get("/lots")
+            #expect(try first.items().count == 100)
+            let next = try #require(try first.object["nextCursor"] as? String)
+            let rest = try await account.get("/lots?cursor=\(next)")
+            #expect(try rest.items().count == 1)
+            #expect(try rest.object["nextCursor"] is NSNull)
+            let all = try await account.get("/lots?limit=500")
+            #expect(try all.items().count == 101)
+            #expect(Set(try all.items().compactMap { $0["id"] as? String }).count == 101)
+        }
+    }
+
     // MARK: Expiry
 
     /// Credits about to expire are announced, and at their expiry what is left of their

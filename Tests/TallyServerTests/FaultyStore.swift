@@ -124,7 +124,9 @@ final class FaultyStore: Store {
 
     // MARK: Lots, refunds, adjustments
 
-    func lots(account: AccountID, limit: Int) async throws -> [CreditLot] { try await base.lots(account: account, limit: limit) }
+    func lots(account: AccountID, limit: Int, after: LotCursor?) async throws -> [CreditLot] {
+        try await base.lots(account: account, limit: limit, after: after)
+    }
     func lot(_ id: LotID, account: AccountID) async throws -> CreditLot? { try await base.lot(id, account: account) }
     func lot(purchase: PurchaseID, account: AccountID) async throws -> CreditLot? {
         try await base.lot(purchase: purchase, account: account)

@@ -376,6 +376,62 @@ struct LotsContractTests: ContractFixtures {
         #expect(try await store.verifyWallets().isEmpty)
     }
 
+    // MARK: Listing
+
+    /// `lots(account:limit:after:)` pages by keyset: each page goes on just after the last
+    /// lot of the one before — through the lots with credits left (held ones included) in
+    /// draw order, then on to the spent ones, newest first, ties broken by id — so paging
+    /// with any page size lists every lot once, in the order of one long page.
+    @Test(arguments: StoreBackend.enabled)
+    func lotsArePagedWithCreditsFirstInDrawOrderThenSpentNewestFirst(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        let other = try await makeAccount(store, email: "other@example.com")
+        let inDay = now.addingTimeInterval(day)
+        let inTwoDays = now.addingTimeInterval(2 * day)
+        let lots: [(NewLot, Int64, Date)] = [
+            (newLot("p10", priority: 10), 5, hoursFromNow(-6)),
+            (newLot("e1", expiresAt: inDay), 5, hoursFromNow(-5)),
+            (newLot("tieB"), 5, hoursFromNow(-4)),
+            (newLot("tieA"), 5, hoursFromNow(-4)),
+            (newLot("e2b", expiresAt: inTwoDays), 5, hoursFromNow(-3)),
+            (newLot("e2a", expiresAt: inTwoDays), 5, hoursFromNow(-3)),
+            (newLot("spentX", priority: 0), 1, hoursFromNow(-2)),
+            (newLot("spentY", priority: 0), 1, hoursFromNow(-2)),
+            (newLot("late", priority: 200), 5, hoursFromNow(-1)),
+        ]
+        for (lot, credits, at) in lots { try await add(store, account, .whole(credits), lot: lot, at: at) }
+        try await add(store, other, .whole(7), lot: newLot("foreign"))
+        // 12 credits empty spentX, spentY, p10 and e1; a hold then takes all of e2a.
+        try await charge(store, account, .whole(12))
+        let hold = Posting(id: ledgerID(), kind: .hold, change: .hold(.whole(5)), reference: "hld_page", hold: HoldID("hld_page"))
+        try await commit(store, account, [hold])
+
+        let expected = ["e2a", "e2b", "tieA", "tieB", "late", "spentY", "spentX", "e1", "p10"].map { LotID("lot_\($0)") }
+        let whole = try await store.lots(account: account, limit: 100, after: nil)
+        #expect(whole.map(\.id) == expected)
+        #expect(whole.first?.held == .whole(5) && whole.first?.remaining == .zero)
+        #expect(try await store.lots(account: account, limit: 100) == whole)
+        for size in 1...10 {
+            var listed: [CreditLot] = []
+            var after: LotCursor?
+            for _ in 0..<20 {
+                let page = try await store.lots(account: account, limit: size, after: after)
+                #expect(page.count <= size)
+                listed += page
+                guard page.count == size, let last = page.last else { break }
+                after = last.cursor
+            }
+            #expect(listed.map(\.id) == expected, "pages of \(size)")
+        }
+        // Past the last lot, nothing; a cursor survives its text form.
+        let last = try #require(whole.last)
+        #expect(try await store.lots(account: account, limit: 10, after: last.cursor).isEmpty)
+        #expect(LotCursor(last.cursor.encoded) == last.cursor)
+        #expect(LotCursor(whole[2].cursor.encoded) == whole[2].cursor)
+        #expect(try await store.lots(account: other, limit: 10, after: nil).map(\.id) == [LotID("lot_foreign")])
+    }
+
     // MARK: One lot
 
     /// A posting with `fromLot` moves credits of that one lot, out of draw order, and only

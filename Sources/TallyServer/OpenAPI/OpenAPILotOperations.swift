@@ -11,10 +11,12 @@ extension OpenAPIDocument {
         Operation(
             method: "GET",
             path: "/v1/accounts/{account}/lots",
-            summary: "The credit lots: those with credits remaining first, in the order debits draw them",
+            summary: "The credit lots: those with credits remaining first, in the order debits draw them, "
+                + "then the spent ones, newest first",
             access: .reader,
             status: 200,
-            answer: .items(lot)
+            answer: .answer([("items", .array(lot)), ("nextCursor", .nullable(.string()))]),
+            query: [("limit", "1 to 500, default 100"), ("cursor", "nextCursor of the previous page")]
         ),
         Operation(
             method: "POST",

@@ -7,9 +7,15 @@ struct LotRoutes {
     let lots: Lots
 
     func add(to router: some RouterMethods<TallyRequestContext>) {
-        router.get("/v1/accounts/{account}/lots") { _, context in
+        router.get("/v1/accounts/{account}/lots") { request, context in
             let reader = try context.caller().reportReader(of: try context.accountID())
-            return try Response.json(WalletRoutes.Items(items: try await lots.lots(of: reader)))
+            let query = request.uri.queryParameters
+            let page = try await lots.lotPage(
+                of: reader,
+                limit: query["limit"].map(String.init),
+                cursor: query["cursor"].map(String.init)
+            )
+            return try Response.json(page)
         }
         router.post("/v1/accounts/{account}/grants") { request, context in
             // Who is asking is checked before what is asked.

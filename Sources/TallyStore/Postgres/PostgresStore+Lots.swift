@@ -472,23 +472,36 @@ extension PostgresStore {
     // MARK: Reading lots
 
     /// One statement, so the lots with credits left and the spent ones are read from one
-    /// snapshot: a lot spent meanwhile is listed once. At most `limit` spent lots are
-    /// read; those past `limit` in all are dropped here.
-    public func lots(account: AccountID, limit: Int) async throws -> [CreditLot] {
+    /// snapshot: a lot spent meanwhile is listed once. Each part is read by keyset from
+    /// `after`, at most `limit` of each: the lots with credits left in draw order
+    /// (`LotOrder`: a lot that never expires sorts as expiring last; ids by bytes, as
+    /// SQLite orders them), then the spent ones newest first; those past `limit` in all
+    /// are dropped here.
+    public func lots(account: AccountID, limit: Int, after: LotCursor?) async throws -> [CreditLot] {
+        let limit = max(0, limit)
+        let fromStart = after == nil
+        let inLive = after?.hasCredits ?? true
+        let spentFromStart = after?.hasCredits != false
         let lots = try await rows(
             """
             SELECT * FROM (
-                SELECT *, 0 AS part FROM lots WHERE account_id = \(account.rawValue) AND (remaining > 0 OR held > 0)
+                (SELECT *, 0 AS part FROM lots
+                WHERE account_id = \(account.rawValue) AND (remaining > 0 OR held > 0) AND \(inLive)
+                    AND (\(fromStart) OR (priority, COALESCE(expires_at, 9223372036854775807), created_at, id COLLATE "C")
+                        > (\(after?.priority ?? 0), \(after?.expiresAt ?? Int64.max), \(after?.createdAt ?? 0), \(after?.id.rawValue ?? "")))
+                ORDER BY priority, COALESCE(expires_at, 9223372036854775807), created_at, id COLLATE "C" LIMIT \(limit))
                 UNION ALL
-                (SELECT *, 1 AS part FROM lots WHERE account_id = \(account.rawValue) AND remaining = 0 AND held = 0
-                ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT \(max(0, limit)))
+                (SELECT *, 1 AS part FROM lots
+                WHERE account_id = \(account.rawValue) AND remaining = 0 AND held = 0
+                    AND (\(spentFromStart) OR (created_at, id COLLATE "C") < (\(after?.createdAt ?? 0), \(after?.id.rawValue ?? "")))
+                ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT \(limit))
             ) AS l
-            ORDER BY part, created_at DESC, id COLLATE "C" DESC
             """
         ).map(Self.lot)
         let live = lots.filter { $0.remaining > .zero || $0.held > .zero }
             .sorted { LotOrder.drawsFirst($0.position, $1.position) }
         let spent = lots.filter { $0.remaining == .zero && $0.held == .zero }
+            .sorted { ($0.createdAt, $0.id.rawValue) > ($1.createdAt, $1.id.rawValue) }
         return Array((live + spent).prefix(limit))
     }
 

@@ -313,22 +313,38 @@ extension SQLiteStore {
 
     // MARK: Reading lots
 
-    public func lots(account: AccountID, limit: Int) async throws -> [CreditLot] {
-        try await pool.read { db in
-            let live = try Row.fetchAll(
-                db,
-                sql: "SELECT * FROM lots WHERE account_id = ? AND (remaining > 0 OR held > 0)",
-                arguments: [account.rawValue]
-            ).map(Self.lot).sorted { LotOrder.drawsFirst($0.position, $1.position) }
+    /// The lots with credits left in draw order (`LotOrder`: a lot that never expires sorts
+    /// as expiring last), then the spent ones newest first, each part by keyset from
+    /// `after`; both read in one transaction, so a lot spent meanwhile is listed once.
+    public func lots(account: AccountID, limit: Int, after: LotCursor?) async throws -> [CreditLot] {
+        let limit = max(0, limit)
+        return try await pool.read { db in
+            var live: [CreditLot] = []
+            if after?.hasCredits ?? true {
+                live = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT * FROM lots WHERE account_id = ? AND (remaining > 0 OR held > 0)
+                            AND (? OR (priority, COALESCE(expires_at, 9223372036854775807), created_at, id) > (?, ?, ?, ?))
+                        ORDER BY priority, COALESCE(expires_at, 9223372036854775807), created_at, id LIMIT ?
+                        """,
+                    arguments: [
+                        account.rawValue, after == nil, after?.priority, after?.expiresAt ?? Int64.max, after?.createdAt,
+                        after?.id.rawValue, limit,
+                    ]
+                ).map(Self.lot)
+            }
+            let spentAfter = after?.hasCredits == false ? after : nil
             let spent = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT * FROM lots WHERE account_id = ? AND remaining = 0 AND held = 0
+                        AND (? OR (created_at, id) < (?, ?))
                     ORDER BY created_at DESC, id DESC LIMIT ?
                     """,
-                arguments: [account.rawValue, max(0, limit - live.count)]
+                arguments: [account.rawValue, spentAfter == nil, spentAfter?.createdAt, spentAfter?.id.rawValue, limit - live.count]
             ).map(Self.lot)
-            return Array((live + spent).prefix(limit))
+            return live + spent
         }
     }
 
