@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Pure domain: credits, money, the price catalog, SMS segments, phone numbers,
@@ -56,6 +57,7 @@ let package = Package(
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -90,12 +92,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Test databases shared by the test targets: PostgreSQL copies of a migrated
-        // template, and the backend TALLY_TEST_BACKEND picks for the HTTP suite.
+        // template, and the backend TALLY_TEST_BACKEND picks for the HTTP suite; the fake
+        // bureau bridge the provider tests run on loopback.
         .target(
             name: "TallyTestSupport",
             dependencies: [
                 "TallyStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/TallyTestSupport",
             swiftSettings: swiftSettings

@@ -15,6 +15,8 @@ struct Serve: AsyncParsableCommand {
             TALLY_WEBHOOK_PRIVATE_ADDRESSES=deny refuses webhook URLs on loopback or private addresses; \
             TALLY_SECURE_COOKIES=1 marks the web app's cookies Secure (set it when Tally runs behind HTTPS); \
             TALLY_EXPIRY_NOTICE_DAYS=N tells accounts N days before their credits expire (7 by default); \
+            TALLY_BUREAU_URL and TALLY_BUREAU_SECRET turn on the bureau bridge for credit checks; \
+            TALLY_PUBLIC_URL is the address the outside world reaches Tally at; \
             TALLY_SETTLE_SECONDS=N makes the reconcilers settle orphaned payments, refunds and messages after N \
             seconds instead of a minute or more (for crash drills: keep it above the provider deadlines in production). \
             The database is created and migrated on first start.
@@ -64,6 +66,8 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "tally")
         logger.logLevel = .info
         let environment = ProcessInfo.processInfo.environment
+        // Which provider each role uses: a misconfigured one stops Tally here, in one line.
+        let providers = try ProviderConfiguration(environment: environment)
         guard let webhookAddresses = WebhookAddressPolicy.fromEnvironment(environment) else {
             throw ValidationError("TALLY_WEBHOOK_PRIVATE_ADDRESSES must be allow or deny")
         }
@@ -79,12 +83,14 @@ struct Serve: AsyncParsableCommand {
             }
             expiryNotice = .seconds(days * 86_400)
         }
+        logger.info("\(providers.summary)")
         let store = try await database.openStore()
         let reportStore = try readDatabase.map { try PostgresStore(url: $0) }
         let tally = Tally(
             store: store,
             logger: logger,
             operatorToken: environment["TALLY_OPERATOR_TOKEN"],
+            providers: providers.providers(),
             webhookAddresses: webhookAddresses,
             creditExpiryNotice: expiryNotice,
             settling: settling,

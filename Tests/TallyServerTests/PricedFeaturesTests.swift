@@ -259,7 +259,7 @@ struct PricedFeaturesTests {
 
 /// A credit bureau whose every call fails with a transport error (not a documented failure).
 struct UnreachableBureau: CreditBureau {
-    func check(_ kind: CreditCheckKind, name: String, phone: PhoneNumber) async throws -> BureauReport {
+    func check(_ inquiry: CreditInquiry) async throws -> BureauReport {
         throw URLError(.timedOut)
     }
 }

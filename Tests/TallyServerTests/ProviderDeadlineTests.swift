@@ -22,7 +22,7 @@ struct ProviderDeadlineTests {
         /// Asked afterwards, the carrier knows it never got the message.
         func delivery(reference: String, to: PhoneNumber) async throws -> SMSDelivery? { nil }
 
-        func check(_ kind: CreditCheckKind, name: String, phone: PhoneNumber) async throws -> BureauReport {
+        func check(_ inquiry: CreditInquiry) async throws -> BureauReport {
             try await Task.sleep(for: .seconds(3_600))
             throw ProviderFailure("never")
         }

@@ -174,7 +174,9 @@ public struct CreditChecks: Sendable {
                 outcome.reason = reason
             case .run:
                 do {
-                    let report = try await bureau.check(kind, name: lead.name, phone: number!)
+                    let report = try await bureau.check(
+                        CreditInquiry(kind: kind, name: lead.name, email: email.email, phone: number!, reference: entry.id)
+                    )
                     outcome.status = "completed"
                     outcome.creditScore = report.creditScore
                     outcome.dtiPercent = report.dtiPercent

@@ -16,9 +16,28 @@ public enum CreditCheckKind: String, Sendable, Hashable, APIEnumeration {
     public var feature: Feature { self == .dti ? .dti : .creditScore }
 }
 
+/// What Tally asks a bureau about one person.
+public struct CreditInquiry: Sendable, Hashable {
+    public var kind: CreditCheckKind
+    public var name: String
+    /// As the email validation wrote it.
+    public var email: String
+    public var phone: PhoneNumber
+    /// The check's id: the same check asked twice carries the same reference.
+    public var reference: String
+
+    public init(kind: CreditCheckKind, name: String, email: String, phone: PhoneNumber, reference: String) {
+        self.kind = kind
+        self.name = name
+        self.email = email
+        self.phone = phone
+        self.reference = reference
+    }
+}
+
 /// A credit bureau. Throws `ProviderFailure` when it cannot complete a check.
 public protocol CreditBureau: Sendable {
-    func check(_ kind: CreditCheckKind, name: String, phone: PhoneNumber) async throws -> BureauReport
+    func check(_ inquiry: CreditInquiry) async throws -> BureauReport
 }
 
 /// The sandbox bureau: score and DTI derived deterministically from the phone
@@ -29,7 +48,8 @@ public struct SandboxCreditBureau: CreditBureau {
 
     public init() {}
 
-    public func check(_ kind: CreditCheckKind, name: String, phone: PhoneNumber) async throws -> BureauReport {
+    public func check(_ inquiry: CreditInquiry) async throws -> BureauReport {
+        let phone = inquiry.phone
         if phone.lastFourDigits == Self.failingLastFour {
             throw ProviderFailure("the credit bureau could not complete the check")
         }
@@ -37,7 +57,7 @@ public struct SandboxCreditBureau: CreditBureau {
         let seed = Self.fnv1a(phone.e164)
         let score = 300 + Int(seed % 551)
         let dti = 5 + Int((seed / 551) % 56)
-        return BureauReport(creditScore: score, dtiPercent: kind == .dti ? dti : nil)
+        return BureauReport(creditScore: score, dtiPercent: inquiry.kind == .dti ? dti : nil)
     }
 
     /// FNV-1a: stable across runs and platforms, unlike `Hasher`.

@@ -92,10 +92,8 @@ struct BoundedCreditBureau: CreditBureau {
     let base: any CreditBureau
     let limit: Duration
 
-    func check(_ kind: CreditCheckKind, name: String, phone: PhoneNumber) async throws -> BureauReport {
-        try await ProviderDeadlines.run("the credit bureau", within: limit) {
-            try await base.check(kind, name: name, phone: phone)
-        }
+    func check(_ inquiry: CreditInquiry) async throws -> BureauReport {
+        try await ProviderDeadlines.run("the credit bureau", within: limit) { try await base.check(inquiry) }
     }
 }
 

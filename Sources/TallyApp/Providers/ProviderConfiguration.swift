@@ -1,0 +1,211 @@
+import Foundation
+
+/// Which provider plays each role, read once at start-up from the environment
+/// (PROVIDERS.md). Every role is the sandbox unless its variables turn a real provider
+/// on; a variable that is set but wrong stops `tally serve` with one line naming it, so
+/// an operator who asked for a real provider never gets the sandbox by mistake.
+///
+/// Today the credit bureau may be real (the bureau bridge: `TALLY_BUREAU_URL` and
+/// `TALLY_BUREAU_SECRET`); the variables of providers this version does not have yet
+/// (Stripe, Twilio, Twilio Lookup, DNS) are refused rather than ignored.
+public struct ProviderConfiguration: Sendable, Hashable {
+    /// Who answers credit checks.
+    public enum Bureau: Sendable, Hashable {
+        case sandbox
+        /// The platform's bridge to its bureau.
+        case bridge(BureauBridge.Settings)
+    }
+
+    public var bureau: Bureau
+    /// `TALLY_PUBLIC_URL`: where the outside world reaches Tally (return URLs, callbacks).
+    public var publicURL: URL?
+
+    public init(bureau: Bureau = .sandbox, publicURL: URL? = nil) {
+        self.bureau = bureau
+        self.publicURL = publicURL
+    }
+
+    /// Every role on its sandbox.
+    public static let sandbox = ProviderConfiguration()
+
+    /// Reads the configuration from `environment`. A variable set to the empty string
+    /// counts as not set.
+    public init(environment: [String: String]) throws(ProviderConfigurationError) {
+        let value = { (name: String) -> String? in
+            guard let text = environment[name], !text.isEmpty else { return nil }
+            return text
+        }
+        for (variable, provider) in Self.notYetAvailable where value(variable) != nil {
+            throw ProviderConfigurationError(
+                variable,
+                "is set, but \(provider) is not available in this version of Tally yet; unset it to use the sandbox"
+            )
+        }
+        for (variable, real) in [("TALLY_PHONE_VERIFIER", "twilio"), ("TALLY_EMAIL_VERIFIER", "dns")] {
+            guard let choice = value(variable), choice != "sandbox" else { continue }
+            guard choice == real else { throw ProviderConfigurationError(variable, "must be sandbox or \(real)") }
+            throw ProviderConfigurationError(
+                variable,
+                "is \(real), but that verifier is not available in this version of Tally yet; use sandbox or unset it"
+            )
+        }
+        self.init()
+        if let text = value("TALLY_PUBLIC_URL") {
+            publicURL = try Self.baseURL(text, variable: "TALLY_PUBLIC_URL")
+        }
+        switch (value("TALLY_BUREAU_URL"), value("TALLY_BUREAU_SECRET")) {
+        case (nil, nil):
+            bureau = .sandbox
+        case (.some, nil):
+            throw ProviderConfigurationError("TALLY_BUREAU_SECRET", "is missing: the bureau bridge needs it with TALLY_BUREAU_URL")
+        case (nil, .some):
+            throw ProviderConfigurationError("TALLY_BUREAU_URL", "is missing: the bureau bridge needs it with TALLY_BUREAU_SECRET")
+        case (.some(let url), .some(let secret)):
+            bureau = .bridge(
+                BureauBridge.Settings(
+                    url: try Self.baseURL(url, variable: "TALLY_BUREAU_URL"),
+                    secret: try Self.signingSecret(secret, variable: "TALLY_BUREAU_SECRET")
+                )
+            )
+        }
+    }
+
+    /// The variables of providers this version does not have, and what they would turn on.
+    static let notYetAvailable: [(String, String)] = [
+        ("TALLY_STRIPE_SECRET_KEY", "Stripe"),
+        ("TALLY_STRIPE_WEBHOOK_SECRET", "Stripe"),
+        ("TALLY_STRIPE_PUBLISHABLE_KEY", "Stripe"),
+        ("TALLY_TWILIO_ACCOUNT_SID", "Twilio"),
+        ("TALLY_TWILIO_AUTH_TOKEN", "Twilio"),
+        ("TALLY_TWILIO_FROM", "Twilio"),
+        ("TALLY_TWILIO_MESSAGING_SERVICE_SID", "Twilio"),
+    ]
+
+    /// The providers this configuration names; the roles it leaves to the sandbox keep
+    /// what `base` has.
+    public func providers(over base: Providers = .sandbox) -> Providers {
+        var providers = base
+        if case .bridge(let settings) = bureau { providers.creditBureau = BureauBridge(settings) }
+        return providers
+    }
+
+    /// One line for the start-up log: each role and its provider, never a secret.
+    public var summary: String {
+        let choices = ProviderChoices(providers())
+        let roles = ProviderRole.allCases.map { role in
+            var text = "\(role.rawValue) \(choices.provider(for: role))"
+            if role == .payments { text += " (\(choices.payments.mode) mode)" }
+            if role == .bureau, case .bridge(let settings) = bureau { text += " (the bridge at \(settings.url.host ?? "?"))" }
+            return text
+        }
+        return "providers: " + roles.joined(separator: ", ")
+    }
+
+    // MARK: Rules for values
+
+    /// A provider's or Tally's base address: an absolute `https://` URL, or `http://` for
+    /// a loopback host only (a test's fake, a bridge on the same machine); no user
+    /// name or password in it (secrets have their own variables, and URLs get printed),
+    /// no query or fragment.
+    public static func baseURL(_ text: String, variable: String) throws(ProviderConfigurationError) -> URL {
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
+            let host = components.host, !host.isEmpty, let url = components.url
+        else {
+            throw ProviderConfigurationError(variable, "must be an absolute URL such as https://host.example.com/path")
+        }
+        guard scheme == "https" || scheme == "http" else {
+            throw ProviderConfigurationError(variable, "must be an https:// URL")
+        }
+        guard components.user == nil, components.password == nil else {
+            throw ProviderConfigurationError(variable, "must not carry a user name or password")
+        }
+        guard components.query == nil, components.fragment == nil else {
+            throw ProviderConfigurationError(variable, "must not have a query or fragment")
+        }
+        guard scheme == "https" || isLoopback(host: host) else {
+            throw ProviderConfigurationError(variable, "must be an https:// URL (plain http:// only for a loopback address)")
+        }
+        return url
+    }
+
+    /// `localhost`, 127.0.0.0/8 or `::1`.
+    public static func isLoopback(host: String) -> Bool {
+        var host = host.lowercased()
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host == "localhost" || host == "::1" || host == "0:0:0:0:0:0:0:1" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard octets.count == 4, octets.allSatisfy({ $0.count <= 3 && UInt8($0) != nil }) else { return false }
+        return octets[0] == "127"
+    }
+
+    /// A shared signing secret: long enough not to be guessed, and no whitespace or
+    /// control character (a stray newline from a file would sign differently).
+    public static func signingSecret(_ text: String, variable: String) throws(ProviderConfigurationError) -> String {
+        guard text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7f }) else {
+            throw ProviderConfigurationError(variable, "must not contain spaces, line breaks or control characters")
+        }
+        guard text.count >= 16 else { throw ProviderConfigurationError(variable, "must be at least 16 characters long") }
+        guard text.utf8.count <= 1_024 else { throw ProviderConfigurationError(variable, "must be at most 1024 bytes long") }
+        return text
+    }
+}
+
+/// A variable that stops Tally at start-up, and what is wrong with it. Its text is the
+/// one line `tally serve` prints; it never repeats the variable's value.
+public struct ProviderConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var variable: String
+    public var problem: String
+
+    public init(_ variable: String, _ problem: String) {
+        self.variable = variable
+        self.problem = problem
+    }
+
+    public var description: String { "\(variable) \(problem)" }
+}
+
+/// A role Tally hands to a provider.
+public enum ProviderRole: String, Sendable, CaseIterable {
+    case payments, sms, phone, email, bureau
+}
+
+/// Which provider each role uses, as `GET /v1/providers` writes it.
+public struct ProviderChoices: Sendable, Codable, Hashable {
+    public struct Payments: Sendable, Codable, Hashable {
+        /// `sandbox` or `stripe`.
+        public var provider: String
+        /// `test` or `live`: the sandbox is always test.
+        public var mode: String
+    }
+
+    public struct Choice: Sendable, Codable, Hashable {
+        public var provider: String
+    }
+
+    public var payments: Payments
+    public var sms: Choice
+    public var phone: Choice
+    public var email: Choice
+    /// `sandbox` or `http` (the bureau bridge).
+    public var bureau: Choice
+
+    /// What `providers` are: a real adapter by its name, anything else the sandbox.
+    public init(_ providers: Providers) {
+        payments = Payments(provider: "sandbox", mode: "test")
+        sms = Choice(provider: "sandbox")
+        phone = Choice(provider: "sandbox")
+        email = Choice(provider: "sandbox")
+        bureau = Choice(provider: providers.creditBureau is BureauBridge ? "http" : "sandbox")
+    }
+
+    /// The provider playing `role`.
+    public func provider(for role: ProviderRole) -> String {
+        switch role {
+        case .payments: payments.provider
+        case .sms: sms.provider
+        case .phone: phone.provider
+        case .email: email.provider
+        case .bureau: bureau.provider
+        }
+    }
+}

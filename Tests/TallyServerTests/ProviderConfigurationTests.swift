@@ -1,0 +1,154 @@
+import Foundation
+import TallyApp
+import Testing
+
+/// Which provider each role uses, from the environment (PROVIDERS.md "Common rules"):
+/// the sandbox unless a real provider is turned on, and a misconfiguration refused with
+/// one line naming the variable — never the sandbox in its place.
+@Suite("Provider configuration")
+struct ProviderConfigurationTests {
+    static let secret = "bridge-secret-0123456789abcdef"
+
+    @Test func noVariablesIsEverySandbox() throws {
+        let configuration = try ProviderConfiguration(environment: ["PATH": "/usr/bin", "TALLY_OPERATOR_TOKEN": "x"])
+        #expect(configuration == .sandbox)
+        #expect(
+            configuration.summary
+                == "providers: payments sandbox (test mode), sms sandbox, phone sandbox, email sandbox, bureau sandbox"
+        )
+        #expect(ProviderChoices(configuration.providers()).bureau.provider == "sandbox")
+    }
+
+    /// Empty variables count as unset; `sandbox` may be named explicitly.
+    @Test func emptyVariablesAndExplicitSandboxesAreTheSandbox() throws {
+        let configuration = try ProviderConfiguration(environment: [
+            "TALLY_BUREAU_URL": "", "TALLY_BUREAU_SECRET": "", "TALLY_STRIPE_SECRET_KEY": "",
+            "TALLY_PHONE_VERIFIER": "sandbox", "TALLY_EMAIL_VERIFIER": "sandbox",
+        ])
+        #expect(configuration == .sandbox)
+    }
+
+    @Test(arguments: [
+        "https://bridge.example.com/check", "https://bridge.example.com:8443/", "http://127.0.0.1:9000/bureau",
+        "http://localhost:9000", "http://[::1]:9000/bureau", "http://127.5.6.7/b",
+    ])
+    func theBridgeIsOnWithAURLAndASecret(url: String) throws {
+        let configuration = try ProviderConfiguration(environment: ["TALLY_BUREAU_URL": url, "TALLY_BUREAU_SECRET": Self.secret])
+        guard case .bridge(let settings) = configuration.bureau else {
+            Issue.record("the bureau is not the bridge for \(url)")
+            return
+        }
+        #expect(settings.secret == Self.secret)
+        #expect(ProviderChoices(configuration.providers()).bureau.provider == "http")
+        #expect(configuration.summary.hasSuffix("bureau http (the bridge at \(settings.url.host ?? "?"))"))
+    }
+
+    struct Refusal: Sendable, CustomStringConvertible {
+        var environment: [String: String]
+        var line: String
+        var description: String { line }
+    }
+
+    static let bridge = ["TALLY_BUREAU_URL": "https://bridge.example.com/check", "TALLY_BUREAU_SECRET": secret]
+
+    static let refusals: [Refusal] = [
+        Refusal(
+            environment: ["TALLY_BUREAU_URL": "https://bridge.example.com/check"],
+            line: "TALLY_BUREAU_SECRET is missing: the bureau bridge needs it with TALLY_BUREAU_URL"
+        ),
+        Refusal(
+            environment: ["TALLY_BUREAU_SECRET": secret],
+            line: "TALLY_BUREAU_URL is missing: the bureau bridge needs it with TALLY_BUREAU_SECRET"
+        ),
+        Refusal(
+            environment: bridge.merging(["TALLY_BUREAU_URL": "http://bridge.example.com/check"]) { $1 },
+            line: "TALLY_BUREAU_URL must be an https:// URL (plain http:// only for a loopback address)"
+        ),
+        Refusal(
+            environment: bridge.merging(["TALLY_BUREAU_URL": "http://10.0.0.7/check"]) { $1 },
+            line: "TALLY_BUREAU_URL must be an https:// URL (plain http:// only for a loopback address)"
+        ),
+        Refusal(
+            environment: bridge.merging(["TALLY_BUREAU_URL": "http://127.0.0.1.example.com/check"]) { $1 },
+            line: "TALLY_BUREAU_URL must be an https:// URL (plain http:// only for a loopback address)"
+        ),
+        Refusal(
+            environment: bridge.merging(["TALLY_BUREAU_URL": "bridge.example.com"]) { $1 },
+            line: "TALLY_BUREAU_URL must be an absolute URL such as https://host.example.com/path"
+        ),
+        Refusal(
+            environment: bridge.merging(["TALLY_BUREAU_URL": "ftp://bridge.example.com/"]) { $1 },
+            line: "TALLY_BUREAU_URL must be an https:// URL"
+        ),
+        Refusal(
+            environment: bridge.merging(["TALLY_BUREAU_URL": "https://user:pw@bridge.example.com/"]) { $1 },
+            line: "TALLY_BUREAU_URL must not carry a user name or password"
+        ),
+        Refusal(
+            environment: bridge.merging(["TALLY_BUREAU_URL": "https://bridge.example.com/?token=1"]) { $1 },
+            line: "TALLY_BUREAU_URL must not have a query or fragment"
+        ),
+        Refusal(
+            environment: bridge.merging(["TALLY_BUREAU_SECRET": "short"]) { $1 },
+            line: "TALLY_BUREAU_SECRET must be at least 16 characters long"
+        ),
+        Refusal(
+            environment: bridge.merging(["TALLY_BUREAU_SECRET": secret + "\n"]) { $1 },
+            line: "TALLY_BUREAU_SECRET must not contain spaces, line breaks or control characters"
+        ),
+        Refusal(
+            environment: ["TALLY_PUBLIC_URL": "http://billing.example.com"],
+            line: "TALLY_PUBLIC_URL must be an https:// URL (plain http:// only for a loopback address)"
+        ),
+        Refusal(
+            environment: ["TALLY_STRIPE_SECRET_KEY": "sk_live_abc"],
+            line: "TALLY_STRIPE_SECRET_KEY is set, but Stripe is not available in this version of Tally yet; unset it to use the sandbox"
+        ),
+        Refusal(
+            environment: ["TALLY_TWILIO_ACCOUNT_SID": "AC123"],
+            line: "TALLY_TWILIO_ACCOUNT_SID is set, but Twilio is not available in this version of Tally yet; unset it to use the sandbox"
+        ),
+        Refusal(
+            environment: ["TALLY_PHONE_VERIFIER": "twilio"],
+            line: "TALLY_PHONE_VERIFIER is twilio, but that verifier is not available in this version of Tally yet; use sandbox or unset it"
+        ),
+        Refusal(
+            environment: ["TALLY_EMAIL_VERIFIER": "dns"],
+            line: "TALLY_EMAIL_VERIFIER is dns, but that verifier is not available in this version of Tally yet; use sandbox or unset it"
+        ),
+        Refusal(environment: ["TALLY_EMAIL_VERIFIER": "smtp"], line: "TALLY_EMAIL_VERIFIER must be sandbox or dns"),
+    ]
+
+    @Test(arguments: refusals)
+    func aMisconfigurationIsRefusedInOneLineNamingTheVariable(_ refusal: Refusal) {
+        #expect(throws: ProviderConfigurationError.self) { try ProviderConfiguration(environment: refusal.environment) }
+        do {
+            _ = try ProviderConfiguration(environment: refusal.environment)
+        } catch {
+            #expect(error.description == refusal.line)
+            #expect(!error.description.contains("\n"))
+        }
+    }
+
+    /// Neither the refusal nor the start-up line nor a dump of the settings shows a secret.
+    @Test func secretsAreNeverShown() throws {
+        let configuration = try ProviderConfiguration(environment: Self.bridge)
+        #expect(!configuration.summary.contains(Self.secret))
+        #expect(!"\(configuration)".contains(Self.secret))
+        var dumped = ""
+        dump(configuration, to: &dumped)
+        #expect(!dumped.contains(Self.secret))
+        do {
+            _ = try ProviderConfiguration(environment: ["TALLY_BUREAU_SECRET": "sk_live_" + Self.secret])
+        } catch {
+            #expect(!error.description.contains(Self.secret))
+        }
+    }
+
+    @Test func aPublicURLIsKept() throws {
+        let configuration = try ProviderConfiguration(environment: ["TALLY_PUBLIC_URL": "https://billing.example.com"])
+        #expect(configuration.publicURL?.absoluteString == "https://billing.example.com")
+        let local = try ProviderConfiguration(environment: ["TALLY_PUBLIC_URL": "http://127.0.0.1:8080"])
+        #expect(local.publicURL?.host == "127.0.0.1")
+    }
+}
