@@ -54,6 +54,8 @@ public struct Tally: Sendable {
     public let webhooks: Webhooks
     public let lots: Lots
     public let settling: Settling
+    /// Which provider each role uses (`GET /v1/providers`).
+    public let providerChoices: ProviderChoices
 
     public init(
         store: any Store,
@@ -71,6 +73,7 @@ public struct Tally: Sendable {
         reportStore: (any Store)? = nil
     ) {
         self.settling = settling
+        providerChoices = ProviderChoices(providers)
         let providers = providers.bounded(by: deadlines)
         self.store = store
         self.logger = logger

@@ -23,6 +23,7 @@ public func buildRouter(tally: Tally) -> Router<TallyRequestContext> {
     MeteringRoutes(tally: tally).add(to: router)
     EventRoutes(tally: tally).add(to: router)
     RechargeRoutes(tally: tally).add(to: router)
+    ProviderRoutes(tally: tally).add(to: router)
     WebRoutes(tally: tally).add(to: router)
     return router
 }

@@ -125,6 +125,7 @@ struct AuthorizationMatrixTests {
             row(.get, "/health", .anyone, allowed: 200, "the database answers"),
             row(.get, "/metrics", .anyone, allowed: 200, "Prometheus text"),
             row(.get, "/openapi.json", .anyone, allowed: 200, "the API description"),
+            row(.get, "/v1/providers", .operatorOnly, allowed: 200, "which provider each role uses"),
 
             // Accounts, people, sessions and API keys.
             // The operator's routes ask who calls before they read the body.

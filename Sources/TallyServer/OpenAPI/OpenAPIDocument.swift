@@ -6,7 +6,7 @@ import Foundation
 enum OpenAPIDocument {
     static let operations: [Operation] =
         operationsOperations + accountOperations + walletOperations + purchaseOperations + lotOperations
-        + meteringOperations + eventOperations + rechargeOperations + reportOperations
+        + meteringOperations + eventOperations + rechargeOperations + reportOperations + providerOperations
 
     static let json: [UInt8] = {
         var paths: [String: [String: Any]] = [:]

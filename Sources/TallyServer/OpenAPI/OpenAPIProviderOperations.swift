@@ -1,0 +1,19 @@
+/// The operations of the provider routes.
+extension OpenAPIDocument {
+    static let providerOperations: [Operation] = [
+        Operation(
+            method: "GET",
+            path: "/v1/providers",
+            summary: "Which provider each role uses: the sandbox, or the real provider its variables turned on (PROVIDERS.md)",
+            access: .operatorOnly,
+            status: 200,
+            answer: .answer([
+                ("payments", .answer([("provider", .oneOf(["sandbox", "stripe"])), ("mode", .oneOf(["test", "live"]))])),
+                ("sms", .answer([("provider", .oneOf(["sandbox", "twilio"]))])),
+                ("phone", .answer([("provider", .oneOf(["sandbox", "twilio"]))])),
+                ("email", .answer([("provider", .oneOf(["sandbox", "dns"]))])),
+                ("bureau", .answer([("provider", .oneOf(["sandbox", "http"]))])),
+            ])
+        )
+    ]
+}
