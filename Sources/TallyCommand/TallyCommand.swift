@@ -7,7 +7,7 @@ public struct TallyCommand: AsyncParsableCommand {
         abstract: "A self-hosted prepaid-credits wallet for pay-per-use features.",
         subcommands: [
             Serve.self, Migrate.self, Verify.self, Demo.self, OpenAPI.self, Bench.self, ReportBench.self, CoreBench.self,
-            BenchAccounts.self,
+            BenchAccounts.self, ProvidersCommand.self,
         ]
     )
 
