@@ -90,6 +90,15 @@ struct ControlCharacterTests {
         }
     }
 
+    @Test func aPathWithAControlCharacterNamesNothing() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            let reply = try await account.get("/holds/hold_%00")
+            #expect(reply.status == 404, "\(reply)")
+            #expect(reply.contentType == "application/problem+json")
+        }
+    }
+
     @Test func aRepeatedKeyIsStillNamed() async throws {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()

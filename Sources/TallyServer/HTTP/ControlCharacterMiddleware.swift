@@ -2,10 +2,11 @@ import Foundation
 import Hummingbird
 import TallyApp
 
-/// Refuses a request whose path or query holds a control character (U+0000–U+001F
-/// other than tab and newline, percent-encoded or not), naming the parameter, before
-/// any route reads it. PostgreSQL refuses U+0000 in text, so a search for `%00` would
-/// otherwise fail inside the database; no parameter of Tally's holds one.
+/// Refuses a request whose query holds a control character (U+0000–U+001F other than
+/// tab and newline, percent-encoded or not) with a 422 naming the parameter, and
+/// answers 404 for a path that holds one, before any route reads them. PostgreSQL
+/// refuses U+0000 in text, so a search for `%00` would otherwise fail inside the
+/// database; no parameter or id of Tally's holds one.
 struct ControlCharacterMiddleware: RouterMiddleware {
     typealias Context = TallyRequestContext
 
@@ -14,14 +15,18 @@ struct ControlCharacterMiddleware: RouterMiddleware {
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        if let field = Self.firstRefusedField(path: request.uri.path, query: request.uri.queryParameters) {
+        // No id of Tally's holds a control character: such a path names nothing.
+        let path = request.uri.path
+        if Self.containsRefusedControl(path.removingPercentEncoding ?? path) {
+            throw TallyError.notFound("no such resource: the path holds a control character")
+        }
+        if let field = Self.firstRefusedField(query: request.uri.queryParameters) {
             throw TallyError.invalid(field, JSONBodyScan.controlCharacterReason)
         }
         return try await next(request, context)
     }
 
-    static func firstRefusedField(path: String, query: Parameters) -> String? {
-        if containsRefusedControl(path.removingPercentEncoding ?? path) { return "path" }
+    static func firstRefusedField(query: Parameters) -> String? {
         for (name, value) in query {
             if containsRefusedControl(String(name)) || containsRefusedControl(String(value)) { return String(name) }
         }
