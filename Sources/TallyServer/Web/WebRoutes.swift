@@ -37,6 +37,7 @@ public struct WebRoutes: Sendable {
         addEvents(to: router)
         addDevelopers(to: router)
         addUsage(to: router)
+        addNotFound(to: router)
     }
 
     // MARK: Sessions

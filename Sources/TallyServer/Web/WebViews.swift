@@ -31,7 +31,7 @@ struct WebViews: Sendable {
     }
 
     /// Renders `template` with `model` inside the layout, for `visit`.
-    func page(_ template: String, _ model: Any, title: String, section: WebSection, visit: Visit) -> String {
+    func page(_ template: String, _ model: Any, title: String, section: WebSection?, visit: Visit) -> String {
         let body = library.render(model, withTemplate: template) ?? ""
         let layout = LayoutModel(
             title: title,
