@@ -36,13 +36,19 @@ public struct BalanceEffects: Sendable, Hashable {
     public var depleted = false
     /// One recharge is due.
     public var recharge = false
+    /// After this change, a recharge is owed to the account's next spending: a refund, an
+    /// adjustment, a dispute or an expiry took available below the threshold, and no
+    /// spending has bought the recharge of that descent yet. Kept with the settings.
+    public var rechargeArmed = false
 
-    public init(lowBalance: Bool = false, depleted: Bool = false, recharge: Bool = false) {
+    public init(lowBalance: Bool = false, depleted: Bool = false, recharge: Bool = false, rechargeArmed: Bool = false) {
         self.lowBalance = lowBalance
         self.depleted = depleted
         self.recharge = recharge
+        self.rechargeArmed = rechargeArmed
     }
 
+    /// Nothing to tell and nothing to buy (whatever becomes of `rechargeArmed`).
     public var isEmpty: Bool { !lowBalance && !depleted && !recharge }
 }
 
@@ -57,30 +63,42 @@ public enum AutoRechargePolicy {
     public static let maximumAttempts = 3
 
     /// What moving available credits from `before` to `after` sets off; `spending` says
-    /// whether the move was spending (see `LedgerKind.isSpending`).
+    /// whether the move was spending (see `LedgerKind.isSpending`), `armed` whether a
+    /// recharge was owed to the next spending before it (`BalanceEffects.rechargeArmed`).
     ///
-    /// Only the change that *crosses* the threshold triggers, so concurrent debits
-    /// below it — or a failed recharge — never set off a second one. And only spending
-    /// buys a recharge: a refund, a negative adjustment, a dispute or an expiry that
-    /// takes available below the threshold warns of a low balance but buys nothing.
+    /// One recharge per descent below the threshold, bought by the descent's first
+    /// spending: the spending that crosses the threshold, or — when a refund, a negative
+    /// adjustment, a dispute or an expiry crossed it, which warns of a low balance but
+    /// buys nothing — the first spending after it, which the armed flag remembers. Only
+    /// crossing arms and buying disarms, so concurrent debits below the threshold, or a
+    /// failed recharge, never set off a second one. Available at or above the threshold
+    /// (a purchase or a recharge credited since) ends the descent and drops the flag: a
+    /// move that starts or ends there never finds it set.
     public static func effects(
         before: Credits,
         after: Credits,
         settings: AutoRechargeSettings?,
-        spending: Bool
+        spending: Bool,
+        armed: Bool
     ) -> BalanceEffects {
         var effects = BalanceEffects()
-        guard after < before else { return effects }
         // Depleted: the change that leaves less than the cheapest use of any feature.
         effects.depleted = before >= Catalog.cheapestUse && after < Catalog.cheapestUse
-        if let settings, before >= settings.thresholdCredits, after < settings.thresholdCredits {
-            effects.lowBalance = true
-            effects.recharge = settings.enabled && spending
-        }
+        guard let settings else { return effects }
+        let threshold = settings.thresholdCredits
+        let crossed = before >= threshold && after < threshold
+        effects.lowBalance = crossed
+        // At or above the threshold no recharge is owed; switched off, none is bought.
+        guard settings.enabled, after < threshold else { return effects }
+        let owed = crossed || (armed && before < threshold)
+        effects.recharge = owed && spending && after < before
+        effects.rechargeArmed = owed && !effects.recharge
         return effects
     }
 
     /// Whether turning auto-recharge on (or changing it) should buy at once: available is already below.
+    /// Saving also drops a recharge owed to the next spending (`BalanceEffects.rechargeArmed`):
+    /// below the threshold the save itself buys it, and switched off nothing is owed.
     public static func rechargeOnSave(available: Credits, settings: AutoRechargeSettings) -> Bool {
         settings.enabled && available < settings.thresholdCredits
     }

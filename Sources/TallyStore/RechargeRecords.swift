@@ -8,12 +8,23 @@ public struct AutoRechargeState: Sendable, Hashable {
     public var lastResult: String?
     public var lastReason: String?
     public var lastResultAt: Date?
+    /// A recharge is owed to the account's next spending: a refund, an adjustment, a
+    /// dispute or an expiry took available below the threshold (`BalanceEffects.rechargeArmed`).
+    /// Read by the next debit, which finds it stale if available is back at or above the threshold.
+    public var rechargeArmed: Bool
 
-    public init(settings: AutoRechargeSettings, lastResult: String? = nil, lastReason: String? = nil, lastResultAt: Date? = nil) {
+    public init(
+        settings: AutoRechargeSettings,
+        lastResult: String? = nil,
+        lastReason: String? = nil,
+        lastResultAt: Date? = nil,
+        rechargeArmed: Bool = false
+    ) {
         self.settings = settings
         self.lastResult = lastResult
         self.lastReason = lastReason
         self.lastResultAt = lastResultAt
+        self.rechargeArmed = rechargeArmed
     }
 }
 
@@ -158,7 +169,12 @@ enum BalanceNotifications {
     ) -> [Notification] {
         var notifications = [Notification]()
         if effects.lowBalance, let settings = state?.settings {
-            let action = effects.recharge ? " An automatic recharge of \(settings.rechargeCredits) credits is on its way." : ""
+            let action =
+                effects.recharge
+                ? " An automatic recharge of \(settings.rechargeCredits) credits is on its way."
+                : effects.rechargeArmed
+                    ? " An automatic recharge of \(settings.rechargeCredits) credits will be bought with the next use of a feature."
+                    : ""
             notifications.append(
                 Notification(
                     id: "ntf_low_" + origin,

@@ -636,25 +636,49 @@ private func nextBalance(after before: Credits, threshold: Credits?, using gener
     }
 }
 
-/// The rule of SPEC.md restated: only a decrease sets anything off. It is "low balance",
-/// and a recharge when auto-recharge is on, when it goes from at or above the threshold
-/// to below it; "depleted" when it goes from at or above the cheapest use to below it.
-private func expectedEffects(before: Credits, after: Credits, settings: AutoRechargeSettings?) -> BalanceEffects {
-    guard after < before else { return BalanceEffects() }
+/// The rule of SPEC.md restated, over descents: a descent starts when available goes from
+/// at or above the threshold to below it (that is "low balance") and ends when available
+/// is at or above it again. With auto-recharge on, the first spending decrease of a descent
+/// buys its one recharge; until then a recharge is owed. "Depleted" is going from at or
+/// above the cheapest use to below it. `bought` says whether the descent under way (if
+/// any) has had its recharge, and is updated.
+private func expectedEffects(
+    before: Credits,
+    after: Credits,
+    settings: AutoRechargeSettings?,
+    spending: Bool,
+    bought: inout Bool
+) -> BalanceEffects {
     let cheapest = Catalog.cheapestUse
-    let depleted = before >= cheapest && after < cheapest
-    guard let settings else { return BalanceEffects(depleted: depleted) }
-    let crossed = before >= settings.thresholdCredits && after < settings.thresholdCredits
-    return BalanceEffects(lowBalance: crossed, depleted: depleted, recharge: crossed && settings.enabled)
+    var expected = BalanceEffects(depleted: after < before && before >= cheapest && after < cheapest)
+    guard let settings else { return expected }
+    let threshold = settings.thresholdCredits
+    if after >= threshold {
+        bought = false
+        return expected
+    }
+    if before >= threshold {
+        expected.lowBalance = true
+        bought = false
+    }
+    guard settings.enabled else { return expected }
+    if !bought && spending && after < before {
+        expected.recharge = true
+        bought = true
+    }
+    expected.rechargeArmed = !bought
+    return expected
 }
 
 @Suite("Properties: auto-recharge")
 struct AutoRechargePropertyTests {
-    /// Through any run of debits and purchases, a recharge is due exactly when a debit takes
-    /// available credits from at or above the threshold to below it, so there is never a
-    /// second one before the balance rises again; and saving the settings buys at once
-    /// exactly when auto-recharge is on and available is already below the threshold.
-    @Test func aRechargeIsDueExactlyWhenADebitCrossesTheThreshold() throws {
+    /// Through any run of spending, other debits (refunds, adjustments, expiries) and
+    /// purchases, a recharge is due exactly at the first spending of each descent below the
+    /// threshold — at the crossing, or later when something else crossed — so there is
+    /// never a second one before the balance is back at or above the threshold, and never
+    /// one without spending; and saving the settings buys at once exactly when
+    /// auto-recharge is on and available is already below the threshold.
+    @Test func aRechargeIsDueExactlyAtTheFirstSpendingOfEachDescent() throws {
         try forEachCase(of: "recharge due") { generator, replay in
             let hasSettings = Int.random(in: 0..<5, using: &generator) > 0
             let settings = hasSettings ? randomSettings(using: &generator) : nil
@@ -666,20 +690,32 @@ struct AutoRechargePropertyTests {
                 #expect(buysNow == expected, "\(replay) saving with \(available) available, \(describe(settings))")
                 held = buysNow == expected
             }
-            var rechargesSinceLastRise = 0
+            // Saving below the threshold bought this descent's recharge (or nothing is owed).
+            var bought = settings.map { available < $0.thresholdCredits } ?? false
+            var armed = false
+            var rechargesThisDescent = 0
             let steps = Int.random(in: 1...40, using: &generator)
             for _ in 0..<steps where held {
                 let before = available
                 available = nextBalance(after: before, threshold: settings?.thresholdCredits, using: &generator)
-                let effects = AutoRechargePolicy.effects(before: before, after: available, settings: settings, spending: true)
-                let expected = expectedEffects(before: before, after: available, settings: settings)
+                let spending = available < before && Bool.random(using: &generator)
+                let effects = AutoRechargePolicy.effects(
+                    before: before,
+                    after: available,
+                    settings: settings,
+                    spending: spending,
+                    armed: armed
+                )
+                armed = effects.rechargeArmed
+                let expected = expectedEffects(before: before, after: available, settings: settings, spending: spending, bought: &bought)
                 let after = available
-                let context = { "\(replay) \(before) → \(after), \(describe(settings))" }
+                let context = { "\(replay) \(before) → \(after)\(spending ? " spending" : ""), \(describe(settings))" }
                 #expect(effects == expected, "\(context())")
-                if available > before { rechargesSinceLastRise = 0 }
-                if effects.recharge { rechargesSinceLastRise += 1 }
-                #expect(rechargesSinceLastRise <= 1, "\(context()): a second recharge before the balance rose")
-                held = effects == expected && rechargesSinceLastRise <= 1
+                if let settings, available >= settings.thresholdCredits { rechargesThisDescent = 0 }
+                if effects.recharge { rechargesThisDescent += 1 }
+                #expect(rechargesThisDescent <= 1, "\(context()): a second recharge before the balance rose")
+                #expect(!effects.recharge || spending, "\(context()): a recharge without spending")
+                held = effects == expected && rechargesThisDescent <= 1 && (!effects.recharge || spending)
             }
             return held
         }

@@ -103,7 +103,9 @@ struct AutoRechargeTests {
 
     /// API.md: auto-recharge triggers when available falls below the threshold after a
     /// charge. A refund, a negative adjustment and an expiry that take available below it
-    /// warn of a low balance and buy nothing; a hold that crosses it buys one.
+    /// warn of a low balance and buy nothing themselves (they leave the recharge to the next
+    /// spending: see the next test); back above the threshold that is over, and a hold that
+    /// crosses it buys one recharge, only one.
     @Test func onlySpendingBelowTheThresholdBuysARecharge() async throws {
         let start = Date(timeIntervalSince1970: 1_790_000_000)
         let clock = ManualTime(start)
@@ -143,13 +145,54 @@ struct AutoRechargeTests {
             #expect(await gateway.payments.count == 1)
             #expect(try await account.notificationKinds().filter { $0 == "low_balance" }.count == 3)
 
-            // Spending that crosses the threshold does buy one.
+            // Back above the threshold, what the expiry left owed is over: spending that
+            // crosses it buys one recharge, not two.
             let more = try await account.post("/adjustments", #"{"credits":100,"reason":"back up"}"#, token: operatorToken)
             #expect(more.status == 201, "\(more)")
             #expect(try await account.post("/holds", #"{"feature":"calls","credits":60}"#).status == 201)
             #expect(try await harness.tally.autoRecharges.runDue() == 1)
             #expect(try await account.figures()[0] == "190.000")
             #expect(await gateway.payments.count == 2)
+            #expect(try await harness.tally.autoRecharges.runDue() == 0)
+        }
+    }
+
+    /// A refund that takes available below the threshold buys nothing, but the wallet is
+    /// not left to drain: the next charge buys the one recharge of that descent, and the
+    /// charges after it — the wallet still below the threshold — buy no other.
+    @Test func aRefundBelowTheThresholdLeavesTheRechargeToTheNextCharge() async throws {
+        let gateway = SandboxPaymentGateway()
+        try await Harness.run(gateway: gateway) { harness in
+            let account = try await harness.makeAccount()
+            let method = try await account.saveCard()
+            let bought = try await account.buy(300)
+            try #require(bought.status == 201, "\(bought)")
+            #expect(try await account.autoRecharge(threshold: 250, credits: 100, method: method).status == 200)
+
+            let refund = try await account.post("/purchases/\(try bought.string("id"))/refunds", #"{"credits":250}"#)
+            #expect(refund.status == 201, "\(refund)")
+            #expect(try await account.figures()[0] == "50.000")
+            #expect(try await harness.tally.autoRecharges.runDue() == 0)
+            #expect(await gateway.payments.count == 1)
+            #expect(try await account.notificationKinds() == ["low_balance"])
+
+            // One charge (a phone validation, 1.500 credits) buys one recharge.
+            let first = try await account.post("/validations/phone", #"{"phone":"+33612340001"}"#)
+            #expect(first.status == 200, "\(first)")
+            #expect(try await harness.tally.autoRecharges.runDue() == 1)
+            #expect(try await account.figures()[0] == "148.500")
+            #expect(await gateway.payments.count == 2)
+
+            // Still below the threshold of 250: the charges after it buy nothing more.
+            for phone in ["+33612340002", "+33612340003"] {
+                let reply = try await account.post("/validations/phone", #"{"phone":"\#(phone)"}"#)
+                #expect(reply.status == 200, "\(reply)")
+                #expect(try await harness.tally.autoRecharges.runDue() == 0)
+            }
+            #expect(try await account.figures()[0] == "145.500")
+            #expect(await gateway.payments.count == 2)
+            #expect(try await account.notificationKinds() == ["recharge_succeeded", "low_balance"])
+            #expect(try await harness.tally.store.verifyWallets().isEmpty)
         }
     }
 

@@ -199,6 +199,134 @@ struct RechargeContractTests: ContractFixtures {
         #expect(try await store.notifications(account: account, limit: 10).isEmpty)
     }
 
+    /// Commits one posting of `kind` taking `credits` out of the wallet, as a refund, an
+    /// adjustment or an expiry does.
+    @discardableResult
+    func remove(
+        _ store: any Store,
+        _ account: AccountID,
+        _ credits: Credits,
+        as kind: LedgerKind,
+        id: String = "led_\(UUID().uuidString)"
+    )
+        async throws -> WalletBalance
+    {
+        try await store.commit(WalletTransaction(accountID: account, postings: [posting(kind, .remove(credits), id: id)], at: now))
+    }
+
+    func owed(_ store: any Store, _ account: AccountID) async throws -> Bool {
+        try #require(try await store.autoRecharge(account: account)).rechargeArmed
+    }
+
+    func fail(_ store: any Store, _ account: AccountID, _ recharge: String) async throws {
+        try await store.updateRecharge(
+            RechargeUpdate(rechargeID: recharge, status: .failed, attempts: 1, nextAttemptAt: now, reason: "declined", lastResult: "failed"),
+            account: account,
+            notifications: [],
+            at: now
+        )
+    }
+
+    /// A refund, an adjustment or an expiry that takes available below the threshold buys
+    /// nothing and leaves the recharge owed, in its own transaction; the next charge records
+    /// it as a crossing charge would, once: not the charge after, not even once it failed.
+    @Test(arguments: StoreBackend.enabled, [LedgerKind.refund, .adjustment, .expiry])
+    func aDebitThatIsNotSpendingLeavesOneRechargeToTheNextCharge(backend: StoreBackend, kind: LedgerKind) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        try await store.setAutoRecharge(settings(), account: account, recharge: nil)
+        try await credit(store, account, Credits(whole: 15))
+        #expect(try await owed(store, account) == false)
+
+        // 15 → 7: below the threshold of 10, told, nothing bought, the recharge owed.
+        try await remove(store, account, Credits(whole: 8), as: kind, id: "led_out")
+        #expect(try await store.recharges(account: account, limit: 10).isEmpty)
+        #expect(try await store.notifications(account: account, limit: 10).map(\.id) == ["ntf_low_led_out"])
+        #expect(try await owed(store, account))
+        // 7 → 6 the same way: still owed, still nothing bought.
+        try await remove(store, account, Credits(whole: 1), as: kind)
+        #expect(try await store.recharges(account: account, limit: 10).isEmpty)
+        #expect(try await owed(store, account))
+
+        // The next charge records the recharge.
+        try await charge(store, account, Credits(whole: 1), id: "led_next")
+        #expect(try await pending(store, account).map(\.id) == ["rch_led_next"])
+        #expect(try await owed(store, account) == false)
+        try await charge(store, account, Credits(whole: 1))
+        #expect(try await store.recharges(account: account, limit: 10).count == 1)
+
+        // Failed, it is not bought again by later charges of the same descent.
+        try await fail(store, account, "rch_led_next")
+        try await charge(store, account, Credits(whole: 1))
+        #expect(try await store.recharges(account: account, limit: 10).map(\.status) == [.failed])
+        #expect(try await kinds(store, account) == ["low_balance"])
+        #expect(try await store.verifyWallets().isEmpty)
+    }
+
+    /// Of concurrent charges after a refund took the wallet below, one records the recharge.
+    @Test(arguments: StoreBackend.enabled)
+    func concurrentChargesAfterARefundRecordTheOwedRechargeOnce(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        try await store.setAutoRecharge(settings(threshold: 50), account: account, recharge: nil)
+        try await credit(store, account, Credits(whole: 60))
+        try await remove(store, account, Credits(whole: 20), as: .refund)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<10 {
+                group.addTask { try await charge(store, account, Credits(whole: 2)) }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await store.wallet(account: account)?.available == Credits(whole: 20))
+        #expect(try await store.recharges(account: account, limit: 10).count == 1)
+        #expect(try await owed(store, account) == false)
+        #expect(try await store.verifyWallets().isEmpty)
+    }
+
+    /// Back at or above the threshold (a purchase, a recharge credited), the descent is over
+    /// and nothing is owed any more: the next debit, finding the balance there, drops what a
+    /// refund left owed, and the next descent buys its own recharge, once.
+    @Test(arguments: StoreBackend.enabled)
+    func aPurchaseBackAboveTheThresholdEndsWhatARefundLeftOwed(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        try await store.setAutoRecharge(settings(), account: account, recharge: nil)
+        try await credit(store, account, Credits(whole: 15))
+        try await remove(store, account, Credits(whole: 8), as: .refund)
+        #expect(try await owed(store, account))
+
+        // 7 → 17, then 17 → 15: above the threshold all along, nothing bought or owed.
+        try await credit(store, account, Credits(whole: 10))
+        try await charge(store, account, Credits(whole: 2))
+        #expect(try await store.recharges(account: account, limit: 10).isEmpty)
+        #expect(try await owed(store, account) == false)
+
+        // 15 → 9 crosses: one recharge; failed, the charges after it buy no other.
+        try await charge(store, account, Credits(whole: 6), id: "led_crossing")
+        #expect(try await store.recharges(account: account, limit: 10).map(\.id) == ["rch_led_crossing"])
+        try await fail(store, account, "rch_led_crossing")
+        try await charge(store, account, Credits(whole: 1))
+        #expect(try await store.recharges(account: account, limit: 10).count == 1)
+        #expect(try await owed(store, account) == false)
+    }
+
+    /// Saving the settings drops what was owed: below the threshold the save buys at once
+    /// itself; switched off, nothing is owed.
+    @Test(arguments: StoreBackend.enabled)
+    func savingTheSettingsDropsTheOwedRecharge(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        try await store.setAutoRecharge(settings(), account: account, recharge: nil)
+        try await credit(store, account, Credits(whole: 15))
+        try await remove(store, account, Credits(whole: 8), as: .adjustment)
+        #expect(try await owed(store, account))
+        try await store.setAutoRecharge(settings(), account: account, recharge: recharge(account, id: "rch_saved"))
+        #expect(try await owed(store, account) == false)
+        try await fail(store, account, "rch_saved")
+        try await charge(store, account, Credits(whole: 1))
+        #expect(try await store.recharges(account: account, limit: 10).map(\.id) == ["rch_saved"])
+    }
+
     // MARK: Settings and recharges
 
     @Test(arguments: StoreBackend.enabled)

@@ -21,7 +21,7 @@ enum PostgresMigrations {
     static let all: [PostgresMigration] = [
         accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents, apiKeyRevocation, usageLogs, loginAttempts,
         cardFingerprints, logSearch, smsSends, rechargeIntents, creditLots, logContacts, accountKeys,
-        sessionAndDeliveryAccounts, claimLeases,
+        sessionAndDeliveryAccounts, claimLeases, rechargeArmed,
     ]
 
     static let accountsWalletsLedger = PostgresMigration(
@@ -685,5 +685,13 @@ enum PostgresMigrations {
         version: 16,
         name: "claim-leases",
         statements: ["ALTER TABLE idempotency_keys ADD COLUMN lease_until BIGINT"]
+    )
+
+    /// A recharge owed to the account's next spending: a refund, an adjustment, a dispute
+    /// or an expiry took available below the threshold (`BalanceEffects.rechargeArmed`).
+    static let rechargeArmed = PostgresMigration(
+        version: 17,
+        name: "recharge-armed",
+        statements: ["ALTER TABLE auto_recharges ADD COLUMN recharge_armed BOOLEAN NOT NULL DEFAULT FALSE"]
     )
 }

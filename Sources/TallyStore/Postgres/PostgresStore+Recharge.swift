@@ -7,12 +7,14 @@ extension PostgresStore {
     // MARK: Balance effects
 
     /// After a transaction lowered available credits: the low-balance and depleted
-    /// notifications and the due recharge that the auto-recharge policy calls for,
-    /// written in the same transaction as the debit that set them off.
+    /// notifications and the due recharge that the auto-recharge policy calls for, and the
+    /// recharge it leaves owed to the next spending, written in the same transaction as the
+    /// debit that set them off.
     ///
     /// `before` and `after` are exact across processes: the debit holds the wallet's
-    /// row lock until commit, so of concurrent debits only one crosses the threshold —
-    /// and should two recharges ever be due at once, the partial unique index keeps one.
+    /// row lock until commit, so of concurrent debits only one crosses the threshold, and
+    /// only one finds a recharge owed (each reads the flag after the one before committed)
+    /// — and should two recharges ever be due at once, the partial unique index keeps one.
     static func applyBalanceEffects(
         _ transaction: WalletTransaction,
         before: Credits,
@@ -26,8 +28,15 @@ extension PostgresStore {
             before: before,
             after: after,
             settings: state?.settings,
-            spending: transaction.postings.contains { $0.kind.isSpending }
+            spending: transaction.postings.contains { $0.kind.isSpending },
+            armed: state?.rechargeArmed ?? false
         )
+        if let state, effects.rechargeArmed != state.rechargeArmed {
+            try await connection.run(
+                "UPDATE auto_recharges SET recharge_armed = \(effects.rechargeArmed) WHERE account_id = \(account.rawValue)",
+                logger
+            )
+        }
         guard !effects.isEmpty else { return }
         // Ids derive from the debit's first ledger entry: unique, and stable for this transaction.
         let origin = transaction.postings.first?.id.rawValue ?? "t\(transaction.at.storedMilliseconds)"
@@ -78,8 +87,14 @@ extension PostgresStore {
         try await connection.rows(AutoRechargeStatement(account.rawValue), logger).first.map(autoRechargeState)
     }
 
+    /// The settings and the recharge owed, read by every debit. The columns are named: a
+    /// statement prepared on a connection keeps the row shape it was prepared with.
     struct AutoRechargeStatement: OneValueStatement {
-        static let sql = "SELECT * FROM auto_recharges WHERE account_id = $1"
+        static let sql = """
+            SELECT enabled, threshold, credits, payment_method_id, max_per_day, max_spend_month_cents, last_result,
+                last_reason, last_result_at, recharge_armed
+            FROM auto_recharges WHERE account_id = $1
+            """
         let bindings: PostgresBindings
     }
 
@@ -123,6 +138,7 @@ extension PostgresStore {
 
     public func setAutoRecharge(_ settings: AutoRechargeSettings, account: AccountID, recharge: Recharge?) async throws {
         try await transaction { connection in
+            // Saving drops a recharge owed to the next spending (see `AutoRechargePolicy.rechargeOnSave`).
             try await connection.run(
                 """
                 INSERT INTO auto_recharges (account_id, enabled, threshold, credits, payment_method_id, max_per_day,
@@ -132,7 +148,8 @@ extension PostgresStore {
                     \(settings.maxSpendPerMonth.cents))
                 ON CONFLICT (account_id) DO UPDATE SET enabled = excluded.enabled, threshold = excluded.threshold,
                     credits = excluded.credits, payment_method_id = excluded.payment_method_id,
-                    max_per_day = excluded.max_per_day, max_spend_month_cents = excluded.max_spend_month_cents
+                    max_per_day = excluded.max_per_day, max_spend_month_cents = excluded.max_spend_month_cents,
+                    recharge_armed = FALSE
                 """,
                 logger
             )
@@ -325,7 +342,8 @@ extension PostgresStore {
             ),
             lastResult: row["last_result"].decode(String?.self),
             lastReason: row["last_reason"].decode(String?.self),
-            lastResultAt: row["last_result_at"].decode(Int64?.self).map(Date.init(storedMilliseconds:))
+            lastResultAt: row["last_result_at"].decode(Int64?.self).map(Date.init(storedMilliseconds:)),
+            rechargeArmed: row["recharge_armed"].decode(Bool.self)
         )
     }
 

@@ -52,8 +52,17 @@ enum SQLiteMigrations {
         migrator.registerMigration("15-claim-leases") { db in
             try db.execute(sql: claimLeases)
         }
+        migrator.registerMigration("16-recharge-armed") { db in
+            try db.execute(sql: rechargeArmed)
+        }
         return migrator
     }
+
+    /// A recharge owed to the account's next spending: a refund, an adjustment, a dispute
+    /// or an expiry took available below the threshold (`BalanceEffects.rechargeArmed`).
+    static let rechargeArmed = """
+        ALTER TABLE auto_recharges ADD COLUMN recharge_armed INTEGER NOT NULL DEFAULT 0;
+        """
 
     /// Until when (wall clock, milliseconds) an open claim's request is known to be alive:
     /// a running request renews it, so a lapsed lease is a request whose process is gone.

@@ -4,16 +4,24 @@ import TallyCore
 
 extension SQLiteStore {
     /// After a transaction lowered available credits: the low-balance and depleted
-    /// notifications and the due recharge that the auto-recharge policy calls for,
-    /// written in the same transaction as the debit that set them off.
+    /// notifications and the due recharge that the auto-recharge policy calls for, and the
+    /// recharge it leaves owed to the next spending, written in the same transaction as the
+    /// debit that set them off.
     static func applyBalanceEffects(_ transaction: WalletTransaction, before: Credits, after: Credits, _ db: Database) throws {
         let state = try autoRecharge(transaction.accountID, db)
         let effects = AutoRechargePolicy.effects(
             before: before,
             after: after,
             settings: state?.settings,
-            spending: transaction.postings.contains { $0.kind.isSpending }
+            spending: transaction.postings.contains { $0.kind.isSpending },
+            armed: state?.rechargeArmed ?? false
         )
+        if let state, effects.rechargeArmed != state.rechargeArmed {
+            try db.execute(
+                sql: "UPDATE auto_recharges SET recharge_armed = ? WHERE account_id = ?",
+                arguments: [effects.rechargeArmed, transaction.accountID.rawValue]
+            )
+        }
         guard !effects.isEmpty else { return }
         // Ids derive from the debit's first ledger entry: unique, and stable for this transaction.
         let origin = transaction.postings.first?.id.rawValue ?? "t\(transaction.at.storedMilliseconds)"
@@ -62,7 +70,8 @@ extension SQLiteStore {
                 ),
                 lastResult: row["last_result"],
                 lastReason: row["last_reason"],
-                lastResultAt: (row["last_result_at"] as Int64?).map(Date.init(storedMilliseconds:))
+                lastResultAt: (row["last_result_at"] as Int64?).map(Date.init(storedMilliseconds:)),
+                rechargeArmed: row["recharge_armed"]
             )
         }
     }
@@ -98,6 +107,7 @@ extension SQLiteStore {
 
     public func setAutoRecharge(_ settings: AutoRechargeSettings, account: AccountID, recharge: Recharge?) async throws {
         try await write { db in
+            // Saving drops a recharge owed to the next spending (see `AutoRechargePolicy.rechargeOnSave`).
             try db.execute(
                 sql: """
                     INSERT INTO auto_recharges (account_id, enabled, threshold, credits, payment_method_id, max_per_day,
@@ -105,7 +115,8 @@ extension SQLiteStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (account_id) DO UPDATE SET enabled = excluded.enabled, threshold = excluded.threshold,
                         credits = excluded.credits, payment_method_id = excluded.payment_method_id,
-                        max_per_day = excluded.max_per_day, max_spend_month_cents = excluded.max_spend_month_cents
+                        max_per_day = excluded.max_per_day, max_spend_month_cents = excluded.max_spend_month_cents,
+                        recharge_armed = 0
                     """,
                 arguments: [
                     account.rawValue, settings.enabled, settings.thresholdCredits.thousandths,
