@@ -1,0 +1,247 @@
+import Foundation
+
+/// Stripe's wire format (PROVIDERS.md "Payments: Stripe"), written once: the form encoding
+/// of what Tally sends, and the objects Tally reads back.
+///
+/// Requests are `application/x-www-form-urlencoded` with Stripe's bracket notation:
+/// `metadata[tally_account]=acct_1`, `payment_method_types[0]=card`, nested as deep as a
+/// parameter goes. Answers are JSON objects; Tally reads only the fields it uses, so a
+/// field Stripe adds later changes nothing.
+public enum StripeWire {
+    /// Answers larger than this are not read (Stripe's objects are a few kilobytes).
+    static let maximumAnswerBytes = 256 * 1_024
+    /// Stripe refuses idempotency keys longer than this.
+    static let maximumIdempotencyKeyLength = 255
+    /// Stripe's messages are kept to this many characters in Tally's errors.
+    static let maximumMessageLength = 300
+
+    /// One parameter's value: a string, a number, a boolean, or a nested object or list.
+    public indirect enum Value: Sendable, Hashable {
+        case string(String)
+        case integer(Int64)
+        case boolean(Bool)
+        case object([(String, Value)])
+        case list([Value])
+
+        public static func == (left: Value, right: Value) -> Bool {
+            switch (left, right) {
+            case (.string(let a), .string(let b)): a == b
+            case (.integer(let a), .integer(let b)): a == b
+            case (.boolean(let a), .boolean(let b)): a == b
+            case (.object(let a), .object(let b)): a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+            case (.list(let a), .list(let b)): a == b
+            default: false
+            }
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            switch self {
+            case .string(let text): hasher.combine(text)
+            case .integer(let number): hasher.combine(number)
+            case .boolean(let flag): hasher.combine(flag)
+            case .object(let fields):
+                for (name, value) in fields {
+                    hasher.combine(name)
+                    hasher.combine(value)
+                }
+            case .list(let values): hasher.combine(values)
+            }
+        }
+    }
+
+    /// The form body of `parameters`, in their order: `a=1&metadata[k]=v&list[0]=x`.
+    /// Keys keep their brackets literal; every other reserved character is percent-encoded,
+    /// a space as `%20`. An empty object or list sends nothing.
+    public static func form(_ parameters: [(String, Value)]) -> String {
+        var pairs: [String] = []
+        for (name, value) in parameters {
+            append(value, key: escape(name), to: &pairs)
+        }
+        return pairs.joined(separator: "&")
+    }
+
+    private static func append(_ value: Value, key: String, to pairs: inout [String]) {
+        switch value {
+        case .string(let text): pairs.append(key + "=" + escape(text))
+        case .integer(let number): pairs.append(key + "=" + String(number))
+        case .boolean(let flag): pairs.append(key + "=" + (flag ? "true" : "false"))
+        case .object(let fields):
+            for (name, inner) in fields { append(inner, key: key + "[" + escape(name) + "]", to: &pairs) }
+        case .list(let values):
+            for (index, inner) in values.enumerated() { append(inner, key: key + "[\(index)]", to: &pairs) }
+        }
+    }
+
+    /// RFC 3986's unreserved characters stay as they are; every other byte is `%XX`.
+    public static func escape(_ text: String) -> String {
+        var escaped = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                escaped.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = String(byte, radix: 16, uppercase: true)
+                escaped += "%" + (byte < 16 ? "0" : "") + hex
+            }
+        }
+        return escaped
+    }
+
+    /// Decodes one of Stripe's JSON objects.
+    static func decode<T: Decodable>(_ type: T.Type, from body: [UInt8]) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(type, from: Data(body))
+    }
+
+    /// Stripe's text made safe for an error or a log line: one line, bounded, and any key
+    /// or secret it quotes (`sk_…`, `rk_…`, `pk_…`, `whsec_…`) blanked out.
+    public static func safe(_ text: String) -> String {
+        let oneLine = String(String.UnicodeScalarView(text.unicodeScalars.map { CharacterSet.controlCharacters.contains($0) ? " " : $0 }))
+        let words = oneLine.split(separator: " ", omittingEmptySubsequences: false).map { word -> String in
+            for prefix in ["sk_", "rk_", "pk_", "whsec_"] where word.contains(prefix) {
+                let start = word.range(of: prefix)!.lowerBound
+                return String(word[..<start]) + prefix + "***"
+            }
+            return String(word)
+        }
+        return String(words.joined(separator: " ").trimmingCharacters(in: .whitespaces).prefix(maximumMessageLength))
+    }
+}
+
+// MARK: - The objects Tally reads
+
+/// A Stripe Customer: one per Tally account.
+public struct StripeCustomer: Decodable, Sendable, Hashable {
+    public var id: String
+    public var metadata: [String: String]?
+}
+
+/// A Stripe PaymentMethod; Tally reads its card.
+public struct StripePaymentMethod: Decodable, Sendable, Hashable {
+    public struct Card: Decodable, Sendable, Hashable {
+        public var brand: String
+        public var last4: String
+        public var expMonth: Int
+        public var expYear: Int
+        /// The same card number gives the same fingerprint: Tally never saves one twice.
+        public var fingerprint: String?
+    }
+
+    public var id: String
+    public var type: String
+    /// The customer it is attached to, if any.
+    public var customer: String?
+    public var card: Card?
+}
+
+/// Stripe's error object (`{"error": {…}}`).
+public struct StripeError: Decodable, Sendable, Hashable {
+    /// `card_error`, `invalid_request_error`, `idempotency_error`, `api_error`.
+    public var type: String
+    public var code: String?
+    /// The card's bank's reason, on a card error: `generic_decline`, `insufficient_funds`, …
+    public var declineCode: String?
+    public var message: String?
+    /// The parameter Stripe refused, on an invalid request.
+    public var param: String?
+    /// The PaymentIntent the error is about, when there is one.
+    public var paymentIntent: StripePaymentIntent?
+}
+
+/// A Stripe PaymentIntent: one payment, from creation to its outcome.
+public struct StripePaymentIntent: Decodable, Sendable, Hashable {
+    public struct NextAction: Decodable, Sendable, Hashable {
+        public struct RedirectToURL: Decodable, Sendable, Hashable {
+            public var url: String?
+        }
+        public var type: String
+        public var redirectToUrl: RedirectToURL?
+    }
+
+    /// The statuses Stripe documents.
+    public enum Status: String, Sendable {
+        case requiresPaymentMethod = "requires_payment_method"
+        case requiresConfirmation = "requires_confirmation"
+        case requiresAction = "requires_action"
+        case processing
+        case requiresCapture = "requires_capture"
+        case canceled
+        case succeeded
+    }
+
+    public var id: String
+    /// Stripe's status as it sent it; `knownStatus` reads it.
+    public var status: String
+    public var amount: Int64
+    public var amountReceived: Int64?
+    public var currency: String
+    public var customer: String?
+    public var paymentMethod: String?
+    public var metadata: [String: String]?
+    public var nextAction: NextAction?
+    public var lastPaymentError: LastPaymentError?
+
+    /// The error of the last attempt (a decline, an authentication that failed).
+    public struct LastPaymentError: Decodable, Sendable, Hashable {
+        public var type: String?
+        public var code: String?
+        public var declineCode: String?
+        public var message: String?
+    }
+
+    public var knownStatus: Status? { Status(rawValue: status) }
+    /// Where the cardholder goes to authenticate (3-D Secure), on `requires_action`.
+    public var redirectURL: String? { nextAction?.redirectToUrl?.url }
+}
+
+/// A Stripe Refund.
+public struct StripeRefund: Decodable, Sendable, Hashable {
+    public var id: String
+    /// `pending`, `requires_action`, `succeeded`, `failed` or `canceled`.
+    public var status: String
+    public var amount: Int64
+    public var paymentIntent: String?
+    public var failureReason: String?
+}
+
+/// The account's balance: read by `tally providers check` to prove the key works.
+public struct StripeBalance: Decodable, Sendable, Hashable {
+    public struct Funds: Decodable, Sendable, Hashable {
+        public var amount: Int64
+        public var currency: String
+    }
+    public var available: [Funds]
+    public var livemode: Bool
+}
+
+/// A Stripe event, as posted to Tally's events endpoint. Its object stays raw JSON until
+/// the handler of its type reads it as what it is.
+public struct StripeEvent: Sendable, Hashable {
+    public var id: String
+    /// `payment_intent.succeeded`, `charge.dispute.created`, …
+    public var type: String
+    /// Unix seconds.
+    public var created: Int64
+    /// `data.object`'s `object` field: `payment_intent`, `refund`, `checkout.session`, …
+    public var objectKind: String
+    /// `data.object` as JSON.
+    public var object: [UInt8]
+
+    /// Reads an event; nil when it is not one.
+    public static func read(_ body: [UInt8]) -> StripeEvent? {
+        guard let root = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any],
+            let id = root["id"] as? String, let type = root["type"] as? String,
+            let created = (root["created"] as? NSNumber)?.int64Value,
+            let data = root["data"] as? [String: Any], let object = data["object"] as? [String: Any],
+            let objectJSON = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        else { return nil }
+        return StripeEvent(id: id, type: type, created: created, objectKind: object["object"] as? String ?? "", object: Array(objectJSON))
+    }
+
+    /// The event's object read as `type` (a `StripePaymentIntent`, a `StripeRefund`, …).
+    public func object<T: Decodable>(as type: T.Type) throws -> T {
+        try StripeWire.decode(type, from: object)
+    }
+}
