@@ -151,6 +151,7 @@ class WebApp(unittest.TestCase):
         self.go("/app/billing")
         self.assertIn("/app/login", self.driver.current_url)
         self.assertIn("next=", self.driver.current_url)
+        self.assertIn("test mode", self.find("test-mode").text.lower())
         self.shoot("login")
         self.login(OWNER, "not the password")
         self.assertIn("match", self.wait_for("login-error").text)
@@ -160,7 +161,10 @@ class WebApp(unittest.TestCase):
         self.assertTrue(self.driver.current_url.endswith("/app/billing"))
         self.assertEqual(self.text("available"), "0.000")
         self.assertTrue(self.find("depleted-banner").is_displayed())
-        self.assertEqual(len(self.find("nav").find_elements(By.TAG_NAME, "a")), 7)
+        links = [a.text for a in self.find("nav").find_elements(By.TAG_NAME, "a")]
+        self.assertEqual(len(links), 8)
+        self.assertEqual(links.index("Integrations"), links.index("Notifications") + 1)
+        self.assertEqual(links.index("Developers"), links.index("Integrations") + 1)
         self.shoot("billing-empty")
 
     def test_02_buy_a_bundle_with_a_new_card(self):
@@ -422,6 +426,48 @@ class WebApp(unittest.TestCase):
         self.assertIn("+33", rows[0].text)
         self.assertTrue(re.search(r"P[SD]T", rows[0].text))
         self.shoot("sms-log")
+
+    def test_13a_integrations_link_each_log(self):
+        self.go("/app/billing")
+        self.press(next(a for a in self.find("nav").find_elements(By.TAG_NAME, "a") if a.text == "Integrations"))
+        rows = self.all("integration-row")
+        self.assertEqual(len(rows), 5)
+        self.assertEqual([r.find_element(By.TAG_NAME, "strong").text for r in rows],
+                         ["Payments", "SMS", "Phone validation", "Email validation", "Credit checks"])
+        self.assertTrue(all("Tally sandbox" in r.text for r in rows), "every role is the sandbox here")
+        self.assertIn("test", self.find("integration-mode", rows[0]).text.lower())
+        self.assertTrue(self.find("test-mode").is_displayed())
+        self.shoot("integrations")
+        # Each log link lands on its log: the payments' on Billing's purchase history.
+        landings = {
+            "Payments": ("/app/billing#purchases", "purchase-row"),
+            "SMS": ("/app/logs/sms", "log-row"),
+            "Phone validation": ("/app/logs/phone_validation", "log-total"),
+            "Email validation": ("/app/logs/email_validation", "log-row"),
+            "Credit checks": ("/app/logs/credit_checks", "log-row"),
+        }
+        for role, (path, test) in landings.items():
+            self.go("/app/integrations")
+            row = next(r for r in self.all("integration-row") if r.find_element(By.TAG_NAME, "strong").text == role)
+            self.press(self.find("integration-log", row))
+            self.assertTrue(self.driver.current_url.endswith(path), (role, self.driver.current_url))
+            self.wait_for(test)
+        self.assertEqual(len(self.all("log-row")), 2, "the credit checks of the usage guard test")
+
+    def test_13b_an_unknown_page_is_a_404_with_the_navigation(self):
+        self.go("/app/no-such-page")
+        self.assertIn("no such page", self.wait_for("not-found").text.lower())
+        self.assertTrue(self.find("nav").is_displayed())
+        self.assertTrue(self.find("test-mode").is_displayed())
+        status = self.driver.execute_async_script(
+            """
+            const done = arguments[arguments.length - 1];
+            fetch('/app/no-such-page').then(r => done([r.status, r.headers.get('content-type')]));
+            """
+        )
+        self.assertEqual(status[0], 404)
+        self.assertIn("text/html", status[1])
+        self.shoot("not-found")
 
     def test_14_log_out(self):
         self.go("/app/billing")

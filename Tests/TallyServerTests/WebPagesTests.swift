@@ -2,7 +2,8 @@ import Foundation
 import TallyServer
 import Testing
 
-/// The pages WEB.md adds for a new user: the HTML 404 first.
+/// The pages WEB.md adds for a new user: the HTML 404, Integrations, the Test mode
+/// ribbon, the Credit usage summary and Recent activity in words.
 @Suite("Web pages")
 struct WebPagesTests {
     let web = WebAppTests()
@@ -32,6 +33,36 @@ struct WebPagesTests {
             let api = try await web.send(harness, .get, "/v1/nope")
             #expect(api.status == 404)
             #expect(api.headers[.contentType]?.hasPrefix("application/problem+json") == true)
+        }
+    }
+
+    @Test func integrationsNameEachRolesProviderAndLinkItsLog() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            let page = try await web.send(harness, .get, "/app/integrations", cookies: ["tally_session": account.ownerToken])
+            #expect(page.status == 200)
+            #expect(count(#"data-test="integration-row""#, in: page.body) == 5)
+            for href in [
+                "/app/billing#purchases", "/app/logs/sms", "/app/logs/phone_validation", "/app/logs/email_validation",
+                "/app/logs/credit_checks",
+            ] {
+                #expect(page.body.contains(#"href="\#(href)" data-test="integration-log""#), "\(href)")
+            }
+            #expect(count("Tally sandbox", in: page.body) == 5)
+            #expect(page.body.contains(#"href="/app/integrations" class="active""#))
+        }
+    }
+
+    @Test func theTestModeRibbonIsOnEveryPageWhilePaymentsAreTheSandbox() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            let cookies = ["tally_session": account.ownerToken]
+            for path in ["/app/billing", "/app/usage", "/app/integrations", "/app/developers", "/app/nope"] {
+                let page = try await web.send(harness, .get, path, cookies: cookies)
+                #expect(count(#"data-test="test-mode""#, in: page.body) == 1, "\(path)")
+            }
+            let login = try await web.send(harness, .get, "/app/login")
+            #expect(login.body.contains(#"data-test="test-mode""#))
         }
     }
 }

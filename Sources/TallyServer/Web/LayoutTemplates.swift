@@ -11,7 +11,8 @@ enum LayoutTemplates {
         <script src="/app/assets/tally.js" defer></script>
         </head>
         <body>
-        <header class="topbar">
+        <header class="topbar{{#testMode}} in-test-mode{{/testMode}}">
+          {{#testMode}}<div class="test-mode" data-test="test-mode" role="note"><span title="Payments go to the sandbox or a Stripe test key: no card is charged.">Test mode</span></div>{{/testMode}}
           <div class="topbar-inner">
             <a class="brand" href="/app/billing"><span class="brand-mark" aria-hidden="true">T</span>Tally</a>
             {{#signedIn}}

@@ -206,6 +206,17 @@ enum WebAssets {
         .stat strong { font-size: 22px; }
         .pager { margin: 14px 0 0; text-align: right; }
 
+        .test-mode { position: relative; z-index: 1; height: 3px; background: #f59e0b; }
+        .test-mode span { position: absolute; top: 0; left: 50%; transform: translateX(-50%); padding: 0 9px 1px;
+          border-radius: 0 0 6px 6px; background: #f59e0b; color: #451a03; font-size: 11px; line-height: 16px; font-weight: 700;
+          letter-spacing: .06em; text-transform: uppercase; white-space: nowrap; }
+
+        .integration-title { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; margin: 0 0 2px; font-size: 16px; }
+        .row.integration { align-items: flex-start; }
+        .row.integration .button { flex: none; }
+        .pill.mode-sandbox, .pill.mode-test { background: var(--warn-soft); color: var(--warn); }
+        .pill.mode-live { background: var(--ok-soft); color: var(--ok); }
+
         .login { max-width: 400px; margin: 48px auto; padding: 28px; }
         .login h1 { font-size: 24px; }
         .stack input { margin-bottom: 14px; }
@@ -237,6 +248,7 @@ enum WebAssets {
           .form-grid .field { grid-column: 1 / -1; }
           .form-grid .third { grid-column: span 2; }
           .dialog form { padding: 16px; }
+          .row.integration { flex-direction: column; align-items: stretch; }
         }
         """#
 }

@@ -18,7 +18,7 @@ public struct WebRoutes: Sendable {
     public init(tally: Tally, settings: WebSettings = .fromEnvironment()) {
         self.tally = tally
         self.settings = settings
-        self.views = WebViews()
+        self.views = WebViews(testMode: tally.providerChoices.inTestMode)
     }
 
     /// Whether a route path belongs to the web app rather than the JSON API.
@@ -37,6 +37,7 @@ public struct WebRoutes: Sendable {
         addEvents(to: router)
         addDevelopers(to: router)
         addUsage(to: router)
+        addIntegrations(to: router)
         addNotFound(to: router)
     }
 

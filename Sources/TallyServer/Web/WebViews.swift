@@ -3,8 +3,11 @@ import Mustache
 /// The page templates, compiled once, and the layout every page shares.
 struct WebViews: Sendable {
     let library: MustacheLibrary
+    /// Payments are the sandbox or a test key: every page wears the Test mode ribbon.
+    let testMode: Bool
 
-    init() {
+    init(testMode: Bool = true) {
+        self.testMode = testMode
         var library = MustacheLibrary()
         let templates: [String: String] = [
             "layout": LayoutTemplates.layout,
@@ -19,6 +22,7 @@ struct WebViews: Sendable {
             "developers": DeveloperTemplates.developers,
             "usage": UsageTemplates.usage,
             "log": UsageTemplates.log,
+            "integrations": IntegrationsTemplates.integrations,
         ]
         for (name, text) in templates {
             do {
@@ -43,7 +47,8 @@ struct WebViews: Sendable {
             userEmail: visit.manager.user.email,
             csrf: visit.csrf,
             flash: visit.flash ?? "",
-            secret: visit.secret ?? ""
+            secret: visit.secret ?? "",
+            testMode: testMode
         )
         return library.render(layout, withTemplate: "layout") ?? ""
     }
@@ -61,7 +66,8 @@ struct WebViews: Sendable {
             userEmail: "",
             csrf: "",
             flash: "",
-            secret: ""
+            secret: "",
+            testMode: testMode
         )
         return library.render(layout, withTemplate: "layout") ?? ""
     }
@@ -69,7 +75,7 @@ struct WebViews: Sendable {
 
 /// The sections of the navigation, in order.
 enum WebSection: CaseIterable, Sendable {
-    case billing, usage, logs, usageGuard, events, notifications, developers
+    case billing, usage, logs, usageGuard, events, notifications, integrations, developers
 
     var label: String {
         switch self {
@@ -79,6 +85,7 @@ enum WebSection: CaseIterable, Sendable {
         case .usageGuard: "Usage guard"
         case .events: "Events"
         case .notifications: "Notifications"
+        case .integrations: "Integrations"
         case .developers: "Developers"
         }
     }
@@ -91,6 +98,7 @@ enum WebSection: CaseIterable, Sendable {
         case .usageGuard: "/app/usage-guard"
         case .events: "/app/events"
         case .notifications: "/app/notifications"
+        case .integrations: "/app/integrations"
         case .developers: "/app/developers"
         }
     }
@@ -113,6 +121,7 @@ struct LayoutModel {
     let csrf: String
     let flash: String
     let secret: String
+    let testMode: Bool
 }
 
 /// A short page with a heading and a sentence: forbidden, not found, coming soon.
