@@ -469,6 +469,28 @@ class WebApp(unittest.TestCase):
         self.assertIn("text/html", status[1])
         self.shoot("not-found")
 
+    def test_13c_credit_usage_opens_with_the_wallet_and_buys_from_it(self):
+        self.go("/app/billing")
+        figures = {name: self.text(name) for name in ("available", "used", "total")}
+        self.go("/app/usage")
+        self.assertEqual({name: self.text(name) for name in figures}, figures, "the same wallet as Billing")
+        self.assertIn("Auto-recharge On", self.text("auto-recharge-status"))
+        summary = self.find("available").location["y"]
+        self.assertLess(summary, self.all("usage-row")[0].location["y"], "the summary comes first")
+        self.find("buy-credits").click()
+        dialog = self.driver.find_element(By.ID, "buy-dialog")
+        WebDriverWait(self.driver, 5).until(lambda d: dialog.is_displayed())
+        self.find("bundle-500", dialog).click()
+        self.assertEqual(self.find("price", dialog).text, "$100.00")
+        method = Select(self.field("paymentMethodId", dialog))
+        method.select_by_visible_text(next(o.text for o in method.options if "4242" in o.text))
+        self.press(self.find("confirm-buy", dialog))
+        self.assertIn("500.000", self.wait_for("flash").text)
+        self.assertTrue(self.driver.current_url.endswith("/app/usage"), "back where the purchase started")
+        before = int(figures["available"].replace(".", ""))
+        self.assertEqual(int(self.text("available").replace(".", "")), before + 500_000)
+        self.shoot("usage-summary")
+
     def test_14_log_out(self):
         self.go("/app/billing")
         self.press(self.find("logout"))

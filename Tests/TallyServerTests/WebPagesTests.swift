@@ -65,4 +65,64 @@ struct WebPagesTests {
             #expect(login.body.contains(#"data-test="test-mode""#))
         }
     }
+
+    @Test func creditUsageOpensWithTheWalletSummaryAndItsRowsAddUpToTheTotal() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            let cookies = ["tally_session": account.ownerToken]
+            _ = try await account.buy(100)
+            let validated = try await account.post("/validations/email", #"{"email":"lee@example.com"}"#)
+            #expect(validated.status == 200, "\(validated)")
+            for (feature, held, captured) in [("calls", 20, 12), ("calls", 5, 5)] {
+                let hold = try await account.post("/holds", #"{"feature":"\#(feature)","credits":\#(held)}"#)
+                #expect(hold.status == 201, "\(hold)")
+                let capture = try await account.post("/holds/\(try hold.string("id"))/capture", #"{"credits":\#(captured)}"#)
+                #expect(capture.status == 200, "\(capture)")
+            }
+            let page = try await web.send(harness, .get, "/app/usage", cookies: cookies)
+            #expect(page.status == 200)
+            let body = page.body
+            #expect(body.contains(#"<span data-test="available">82.500</span>"#))
+            #expect(body.contains(#"<span data-test="used">17.500</span>"#))
+            #expect(body.contains(#"<span data-test="total">100.000</span>"#))
+            #expect(!body.contains(#"data-test="held""#))
+            #expect(body.contains(#"data-test="auto-recharge-status""#))
+            #expect(body.contains(#"data-test="buy-credits""#))
+            // The same Buy credits dialog as Billing, bringing the buyer back here.
+            #expect(body.contains(#"id="buy-dialog""#))
+            #expect(body.contains(#"name="returnTo" value="/app/usage""#))
+            // Five catalog features, then the platform's holds: 0.500 + 17.000 = 17.500.
+            #expect(count(#"data-test="usage-row""#, in: body) == 6)
+            #expect(body.contains(#"<span data-test="usage-feature">calls</span>"#))
+            #expect(body.contains(#"<td class="num" data-test="usage-uses">2</td>"#))
+            #expect(body.contains(#"<td class="num" data-test="usage-credits">17.000</td>"#))
+            #expect(body.contains(#"data-test="usage-total">17.500<"#))
+            // The summary sits above the table.
+            let summary = try #require(body.range(of: #"data-test="available""#))
+            let table = try #require(body.range(of: #"data-test="usage-row""#))
+            #expect(summary.lowerBound < table.lowerBound)
+        }
+    }
+
+    @Test func aPurchaseFromCreditUsageComesBackToIt() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            let cookies = ["tally_session": account.ownerToken]
+            let usage = try await web.send(harness, .get, "/app/usage", cookies: cookies)
+            let csrf = try #require(usage.csrf)
+            let form =
+                "csrf=\(csrf)&returnTo=%2Fapp%2Fusage&idempotencyKey=k1&credits=500&paymentMethodId=new"
+                + "&cardNumber=4242424242424242&expMonth=12&expYear=2035&cvc=123"
+            let bought = try await web.send(harness, .post, "/app/billing/purchases", cookies: cookies, form: form)
+            #expect(bought.status == 303)
+            #expect(bought.location == "/app/usage")
+            #expect(try await account.figures()[0] == "500.000")
+            // Anywhere else is not a place to return to: Billing.
+            let again = try await web.send(
+                harness, .post, "/app/billing/purchases", cookies: cookies,
+                form: form.replacingOccurrences(of: "k1", with: "k2").replacingOccurrences(of: "%2Fapp%2Fusage", with: "https%3A%2F%2Fevil.example")
+            )
+            #expect(again.location == "/app/billing")
+        }
+    }
 }

@@ -46,6 +46,10 @@ struct BillingModel {
     }
 
     let figures: [Figure]
+    /// Used and Total: the figures the Credit usage page shows beside Available.
+    let summaryFigures: [Figure]
+    /// Where a successful purchase from the dialog lands: Billing unless set.
+    var returnTo = ""
     let availableCredits: String
     let availableMoney: String
     let depleted: Bool
@@ -99,6 +103,7 @@ struct BillingModel {
             figure("Held", "held", wallet.held, "reserved for actions in progress"),
             figure("Total", "total", wallet.total, "added since the account opened, less refunds and expiries"),
         ]
+        summaryFigures = figures.filter { $0.test != "held" }
         availableCredits = wallet.available.description
         availableMoney = WebFormat.dollars(Catalog.value(of: wallet.available))
         nextExpiry = wallet.nextExpiry.map { "\($0.credits) credits expire on \(WebFormat.pacific($0.at))" } ?? ""

@@ -85,8 +85,9 @@ extension WebRoutes {
             }
             let bought = try JSONDecoder().decode(Bought.self, from: Data(answer.body))
             let money = Money.parse(bought.amount).map(WebFormat.dollars) ?? "$\(bought.amount)"
+            // Bought from the Credit usage page's dialog: back there.
             return WebResponse.done(
-                "/app/billing",
+                form["returnTo"] == "/app/usage" ? "/app/usage" : "/app/billing",
                 flash: "Added \(bought.credits) credits to your wallet; your card was charged \(money).",
                 settings: settings
             )

@@ -158,6 +158,7 @@ enum BillingTemplates {
           <form method="post" action="/app/billing/purchases" id="buy-form" data-cents-per-credit="{{centsPerCredit}}">
             <input type="hidden" name="csrf" value="{{csrf}}">
             <input type="hidden" name="idempotencyKey" value="{{idempotencyKey}}">
+            {{#returnTo}}<input type="hidden" name="returnTo" value="{{returnTo}}">{{/returnTo}}
             <div class="dialog-head">
               <h2 id="buy-title">Buy credits</h2>
               <a href="/app/billing" class="close" data-close-dialog aria-label="Close">×</a>

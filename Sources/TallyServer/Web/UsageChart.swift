@@ -47,6 +47,14 @@ enum UsageChart {
                     #"<rect x="\#(decimal(x))" y="\#(base)" width="\#(decimal(bar))" height="\#(h)" fill="\#(FeatureStyle.color(feature))"><title>\#(escape("\(WebFormat.day(day.date)): \(FeatureStyle.label(feature)) \(Credits(thousandths: spent)) credits"))</title></rect>"#
                 )
             }
+            // The platform's own holds, captured that day, on top.
+            if day.holds.thousandths > 0, maxThousandths > 0 {
+                let h = max(plotHeight * day.holds.thousandths / maxThousandths, 1)
+                base -= h
+                parts.append(
+                    #"<rect x="\#(decimal(x))" y="\#(base)" width="\#(decimal(bar))" height="\#(h)" fill="\#(FeatureStyle.holdsColor)"><title>\#(escape("\(WebFormat.day(day.date)): your platform's holds \(day.holds) credits"))</title></rect>"#
+                )
+            }
         }
         // X axis: about six dates.
         let every = max(days.count / 6, 1)

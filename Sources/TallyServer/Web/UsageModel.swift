@@ -30,9 +30,14 @@ enum FeatureStyle {
         "swatch-" + feature.rawValue.replacingOccurrences(of: "_", with: "-")
     }
 
-    /// The stylesheet's rules for `swatchClass`, one per feature.
+    /// The color of credits captured from the platform's own holds.
+    static let holdsColor = "#94a3b8"
+    static let holdsSwatchClass = "swatch-holds"
+
+    /// The stylesheet's rules for `swatchClass`, one per feature, and the holds'.
     static var swatchRules: String {
         Feature.allCases.map { ".swatch.\(swatchClass($0)) { background: \(color($0)); }\n" }.joined()
+            + ".swatch.\(holdsSwatchClass) { background: \(holdsColor); }\n"
     }
 }
 
@@ -52,7 +57,9 @@ struct UsageModel {
         let uses: String
         let credits: String
         let money: String
+        /// The row's log with the same range; empty for the platform's own holds, which have none.
         let href: String
+        let note: String
     }
 
     struct Legend {
@@ -72,8 +79,18 @@ struct UsageModel {
     let burn: String
     let values: [String: String]
     let errors: [String: String]
+    /// The wallet summary at the top, and the Buy credits dialog it opens.
+    let wallet: BillingModel
 
-    init(report: Reports.UsageReport, available: Credits?, today: PacificDate, values: [String: String], errors: [String: String]) {
+    init(
+        report: Reports.UsageReport,
+        wallet: BillingModel,
+        available: Credits?,
+        today: PacificDate,
+        values: [String: String],
+        errors: [String: String]
+    ) {
+        self.wallet = wallet
         from = report.from
         to = report.to
         presets = [7, 30, 90, 365].map { days in
@@ -86,7 +103,7 @@ struct UsageModel {
             )
         }
         rangeLabel = "\(WebFormat.day(report.from)) – \(WebFormat.day(report.to))"
-        rows = report.features.map { line in
+        let features = report.features.map { line in
             Row(
                 feature: FeatureStyle.label(line.feature),
                 swatch: FeatureStyle.swatchClass(line.feature),
@@ -94,13 +111,30 @@ struct UsageModel {
                 uses: WebFormat.count(line.uses),
                 credits: line.credits.description,
                 money: WebFormat.dollars(Catalog.value(of: line.credits)),
-                href: "/app/logs/\(FeatureLog(of: line.feature).rawValue)?from=\(report.from)&to=\(report.to)"
+                href: "/app/logs/\(FeatureLog(of: line.feature).rawValue)?from=\(report.from)&to=\(report.to)",
+                note: ""
             )
         }
+        // The platform's own holds, captured, after the catalog's features: the rows add up to the total.
+        let holds = report.holds.map { line in
+            Row(
+                feature: line.feature,
+                swatch: FeatureStyle.holdsSwatchClass,
+                cost: "as captured",
+                uses: WebFormat.count(line.uses),
+                credits: line.credits.description,
+                money: WebFormat.dollars(Catalog.value(of: line.credits)),
+                href: "",
+                note: "your platform's holds"
+            )
+        }
+        rows = features + holds
         total = report.totalCredits.description
         totalMoney = WebFormat.dollars(Catalog.value(of: report.totalCredits))
         chart = UsageChart.svg(report)
-        legend = Feature.allCases.map { Legend(label: FeatureStyle.label($0), swatch: FeatureStyle.swatchClass($0)) }
+        legend =
+            Feature.allCases.map { Legend(label: FeatureStyle.label($0), swatch: FeatureStyle.swatchClass($0)) }
+            + (report.holds.isEmpty ? [] : [Legend(label: "Your platform's holds", swatch: FeatureStyle.holdsSwatchClass)])
         burn = Self.burn(report, available: available)
         self.values = values.isEmpty ? ["from": report.from, "to": report.to] : values
         self.errors = errors

@@ -13,15 +13,19 @@ extension WebRoutes {
                 let from = query.get("from").flatMap { $0.isEmpty ? nil : $0 }
                 let to = query.get("to").flatMap { $0.isEmpty ? nil : $0 }
                 let reader = try visit.principal.reportReader(of: visit.manager.accountID)
+                let wallet = try await tally.wallets.wallet(of: try visit.featureCaller)
+                let cards = try await tally.purchases.paymentMethods(of: visit.manager)
+                var summary = BillingModel(wallet: wallet, cards: cards, purchases: [], ledger: [], state: BillingState(), csrf: visit.csrf)
+                summary.returnTo = "/app/usage"
                 do {
                     let report = try await tally.reports.usage(of: reader, from: from, to: to)
-                    let wallet = try await tally.wallets.wallet(of: try visit.featureCaller)
-                    let model = UsageModel(report: report, available: wallet.available, today: today, values: [:], errors: [:])
+                    let model = UsageModel(report: report, wallet: summary, available: wallet.available, today: today, values: [:], errors: [:])
                     return WebResponse.html(views.page("usage", model, title: "Credit usage", section: .usage, visit: visit))
                 } catch TallyError.invalid(let errors) {
                     let report = try await tally.reports.usage(of: reader, from: nil, to: nil)
                     let model = UsageModel(
                         report: report,
+                        wallet: summary,
                         available: nil,
                         today: today,
                         values: ["from": from ?? "", "to": to ?? ""],

@@ -4,8 +4,38 @@ enum UsageTemplates {
         <div class="page-head"><div>
           <p class="eyebrow">Reports</p>
           <h1>Credit usage</h1>
-          <p class="muted">Which feature spent what, {{rangeLabel}} (Pacific days). Click a feature to read its log.</p>
-        </div></div>
+          <p class="muted">Your credits right now, then which feature spent what, {{rangeLabel}} (Pacific days). Click a feature to read its log.</p>
+        </div>
+        <a class="button primary" href="/app/billing?buy=1" data-test="buy-credits" data-open-dialog="buy-dialog">Buy credits</a></div>
+        {{#wallet}}
+        {{#depleted}}
+        <div class="banner danger" role="alert" data-test="depleted-banner">
+          <span><strong>You are out of credits.</strong> Every usage-based feature is stopped until you add credits.</span>
+          <a href="/app/billing?buy=1" data-open-dialog="buy-dialog">Buy credits now</a>
+        </div>
+        {{/depleted}}
+        {{> buy}}
+        <section class="balance-grid three" aria-label="Wallet">
+          <div class="card balance-main">
+            <p class="label">Available credits</p>
+            <p class="big"><span data-test="available">{{availableCredits}}</span></p>
+            <p class="money">worth {{availableMoney}} at list price · updated in real time</p>
+            <div class="auto-status" data-test="auto-recharge-status">
+              <span class="pill {{#autoRechargeOn}}on{{/autoRechargeOn}}">Auto-recharge {{autoRechargeStatus}}</span>
+              {{#autoRechargeLast}}<span class="muted small">{{autoRechargeLast}}</span>{{/autoRechargeLast}}
+              <a class="small" href="/app/billing#auto-recharge">Settings</a>
+            </div>
+          </div>
+          {{#summaryFigures}}
+          <div class="card figure">
+            <p class="label">{{label}}</p>
+            <p class="mid"><span data-test="{{test}}">{{credits}}</span></p>
+            <p class="money">{{money}}</p>
+            <p class="muted small hint-text">{{hint}}</p>
+          </div>
+          {{/summaryFigures}}
+        </section>
+        {{/wallet}}
         <section class="card">
           <div class="range-bar">
             <nav class="presets" aria-label="Date range">
@@ -28,7 +58,7 @@ enum UsageTemplates {
             <thead><tr><th>Feature</th><th class="num">Cost per use</th><th class="num">Uses</th><th class="num">Credits</th><th class="num">Value</th></tr></thead>
             <tbody>
             {{#rows}}<tr data-test="usage-row">
-              <td><span class="swatch {{swatch}}"></span><a href="{{href}}" data-test="usage-feature">{{feature}}</a></td>
+              <td><span class="swatch {{swatch}}"></span>{{#href}}<a href="{{href}}" data-test="usage-feature">{{feature}}</a>{{/href}}{{^href}}<span data-test="usage-feature">{{feature}}</span>{{/href}}{{#note}} <span class="muted small">{{note}}</span>{{/note}}</td>
               <td class="num" data-test="usage-cost">{{cost}}</td><td class="num" data-test="usage-uses">{{uses}}</td>
               <td class="num" data-test="usage-credits">{{credits}}</td><td class="num muted">{{money}}</td></tr>{{/rows}}
             </tbody>

@@ -68,6 +68,7 @@ enum WebAssets {
 
         .balance-grid { display: grid; grid-template-columns: 2fr 1fr 1fr 1fr; gap: 16px; margin-bottom: 20px; }
         .balance-grid .card { margin: 0; }
+        .balance-grid.three { grid-template-columns: 2fr 1fr 1fr; }
         .label { color: var(--muted); font-size: 13px; font-weight: 600; margin: 0 0 4px; }
         .big { font-size: 40px; font-weight: 700; letter-spacing: -.02em; line-height: 1.1; margin: 0; }
         .mid { font-size: 24px; font-weight: 650; margin: 0; }
@@ -226,6 +227,7 @@ enum WebAssets {
         @media (max-width: 900px) {
           .balance-grid { grid-template-columns: 1fr 1fr 1fr; }
           .balance-main { grid-column: 1 / -1; }
+          .balance-grid.three { grid-template-columns: 1fr 1fr; }
           .columns { grid-template-columns: 1fr; }
           .columns > .card { margin-bottom: 0; }
         }
