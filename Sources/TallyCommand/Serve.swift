@@ -14,11 +14,15 @@ struct Serve: AsyncParsableCommand {
             The operator token is read from the environment variable TALLY_OPERATOR_TOKEN; \
             TALLY_WEBHOOK_PRIVATE_ADDRESSES=deny refuses webhook URLs on loopback or private addresses; \
             TALLY_SECURE_COOKIES=1 marks the web app's cookies Secure (set it when Tally runs behind HTTPS); \
+            TALLY_WEB_SECRET keys the login form's CSRF tokens (else derived from TALLY_OPERATOR_TOKEN; \
+            every process behind one address needs the same); \
             TALLY_EXPIRY_NOTICE_DAYS=N tells accounts N days before their credits expire (7 by default); \
             TALLY_BUREAU_URL and TALLY_BUREAU_SECRET turn on the bureau bridge for credit checks; \
             TALLY_PUBLIC_URL is the address the outside world reaches Tally at; \
             TALLY_SETTLE_SECONDS=N makes the reconcilers settle orphaned payments, refunds and messages after N \
-            seconds instead of a minute or more (for crash drills: keep it above the provider deadlines in production). \
+            seconds instead of a minute or more, and lets a retry take over the Idempotency-Key of a request whose \
+            process died after that long (at least 3 s) instead of 15 s (for crash drills: keep it above the provider \
+            deadlines in production). \
             The database is created and migrated on first start.
             """
     )
