@@ -416,4 +416,33 @@ struct StripeClientTests {
             }
         }
     }
+
+    /// A test driving Tally in another process drives the fake over HTTP the same way.
+    @Test func theFakeIsControlledOverHTTPToo() async throws {
+        try await Self.withStripe { client, fake in
+            try await FakeEventReceiver.run { receiver in
+                let (lose, _) = try await Self.post(fake, "/_fake/lose-answers?count=1", form: "", key: nil)
+                #expect(lose == 204)
+                let lost = await Self.failure { () async throws(StripeClient.Failure) in
+                    try await client.createCustomer(name: "Lee", account: "acct_1", idempotencyKey: "customer-acct_1")
+                }
+                guard case .noAnswer = lost else {
+                    Issue.record("\(String(describing: lost))")
+                    return
+                }
+                let customer = try await client.createCustomer(name: "Lee", account: "acct_1", idempotencyKey: "customer-acct_1")
+                #expect(await fake.ids(prefix: "cus_") == [customer.id])
+                let form = "type=customer.updated&object=\(customer.id)&url=\(StripeWire.escape(receiver.url))&secret=whsec_abc0123456789"
+                let (sent, _) = try await Self.post(fake, "/_fake/events", form: form, key: nil)
+                #expect(sent == 200)
+                let delivered = try #require(receiver.received.first)
+                try StripeSignature.verify(
+                    payload: delivered.body,
+                    header: delivered.signature,
+                    secret: "whsec_abc0123456789",
+                    now: Int64(Date().timeIntervalSince1970)
+                )
+            }
+        }
+    }
 }

@@ -144,6 +144,7 @@ public final class FakeStripe: Sendable {
             }
             return Response(status: .seeOther, headers: [.location: back])
         }
+        Self.addControls(to: router, api: api)
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             router: router,
@@ -172,6 +173,43 @@ public final class FakeStripe: Sendable {
                 if let result { return result }
             }
             throw FakeStripeFailure("the fake Stripe stopped")
+        }
+    }
+
+    /// The same controls over HTTP, for a test that drives the fake from another process
+    /// (no key needed: Stripe has no such endpoints, so nothing of Tally's can call them):
+    /// - `POST /_fake/lose-answers?count=N`, `POST /_fake/stall-answers?count=N`;
+    /// - `POST /_fake/refunds/{id}/settle?status=succeeded|failed`;
+    /// - `POST /_fake/events` with `type`, `object` (a kept object's id), `url` and `secret`
+    ///   (form-encoded): posts the signed event, answers `{"id": "evt_…", "status": <its answer>}`.
+    private static func addControls(to router: Router<BasicRequestContext>, api: FakeStripeAPI) {
+        router.post("/_fake/lose-answers") { request, _ -> Response in
+            await api.loseAnswers(Int(request.uri.queryParameters["count"].map(String.init) ?? "1") ?? 1)
+            return Response(status: .noContent)
+        }
+        router.post("/_fake/stall-answers") { request, _ -> Response in
+            await api.stallAnswers(Int(request.uri.queryParameters["count"].map(String.init) ?? "1") ?? 1)
+            return Response(status: .noContent)
+        }
+        router.post("/_fake/refunds/:id/settle") { request, context -> Response in
+            let status = request.uri.queryParameters["status"].map(String.init) ?? "succeeded"
+            return Response(status: await api.settleRefund(context.parameters.get("id") ?? "", status: status) ? .noContent : .notFound)
+        }
+        router.post("/_fake/events") { request, _ -> Response in
+            var request = request
+            let form = Dictionary(
+                FakeStripeForm.pairs(String(buffer: try await request.collectBody(upTo: 1 << 16))) ?? [],
+                uniquingKeysWith: { $1 }
+            )
+            guard let type = form["type"], let object = form["object"], let url = form["url"], let secret = form["secret"] else {
+                return Response(status: .badRequest)
+            }
+            let stripe = FakeStripe(port: 0, secretKey: "", api: api)
+            guard let (id, status) = try? await stripe.sendEvent(type: type, objectID: object, to: url, webhookSecret: secret) else {
+                return Response(status: .notFound)
+            }
+            let body = FakeStripeAPI.json(["id": id, "status": status])
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: body)))
         }
     }
 

@@ -14,7 +14,7 @@ actor FakeStripeAPI {
 
     let secretKey: String
     var baseURL = ""
-    private var objects: [String: [String: Any]] = [:]
+    var objects: [String: [String: Any]] = [:]
     /// The answer saved per idempotency key, with what it was first asked with.
     private var saved: [String: (request: String, answer: Answer)] = [:]
     private(set) var received: [FakeStripeRequest] = []
@@ -22,7 +22,7 @@ actor FakeStripeAPI {
     var answersToLose = 0
     /// Answers to hold back past any deadline (the work is done).
     var answersToStall = 0
-    private var sequence = 0
+    var sequence = 0
 
     init(secretKey: String) { self.secretKey = secretKey }
 
@@ -36,13 +36,13 @@ actor FakeStripeAPI {
     func loseAnswers(_ count: Int) { answersToLose += count }
     func stallAnswers(_ count: Int) { answersToStall += count }
 
-    private func newID(_ prefix: String) -> String {
+    func newID(_ prefix: String) -> String {
         sequence += 1
         let random = (0..<14).map { _ in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".randomElement()! }
         return prefix + "_" + String(sequence) + String(random)
     }
 
-    private var now: Int { Int(Date().timeIntervalSince1970) }
+    var now: Int { Int(Date().timeIntervalSince1970) }
 
     // MARK: - The API
 
@@ -154,7 +154,7 @@ actor FakeStripeAPI {
     }
 
     /// Refuses any parameter the endpoint does not have, and asks for any it requires.
-    private static func check(_ parameters: [String: FakeStripeForm], allowed: Set<String>, required: [String] = []) -> Answer? {
+    static func check(_ parameters: [String: FakeStripeForm], allowed: Set<String>, required: [String] = []) -> Answer? {
         if let unknown = parameters.keys.sorted().first(where: { !allowed.contains($0) }) {
             return invalid(param: unknown, message: "Received unknown parameter: \(unknown)", code: "parameter_unknown")
         }
@@ -193,7 +193,7 @@ actor FakeStripeAPI {
     }
 
     /// A PaymentMethod for a test card (`pm_card_visa` makes a new `pm_…`), or a stored one.
-    private func paymentMethod(_ id: String) -> (id: String, card: FakeStripeCard)? {
+    func paymentMethod(_ id: String) -> (id: String, card: FakeStripeCard)? {
         if let card = FakeStripeCard.byPaymentMethod[id] {
             let made = newID("pm")
             objects[made] = [
@@ -213,7 +213,7 @@ actor FakeStripeAPI {
         return (id, card)
     }
 
-    private var cards: [String: FakeStripeCard] = [:]
+    var cards: [String: FakeStripeCard] = [:]
 
     private func attach(_ id: String, _ parameters: [String: FakeStripeForm]) -> Answer {
         if let refusal = Self.check(parameters, allowed: FakeStripeParameters.attach, required: ["customer"]) { return refusal }
@@ -238,226 +238,10 @@ actor FakeStripeAPI {
         return retrieve(id, parameters, allowed: FakeStripeParameters.retrieve, kind: "payment_method")
     }
 
-    private func retrieve(_ id: String?, _ parameters: [String: FakeStripeForm], allowed: Set<String>, kind: String) -> Answer {
+    func retrieve(_ id: String?, _ parameters: [String: FakeStripeForm], allowed: Set<String>, kind: String) -> Answer {
         if let refusal = Self.check(parameters, allowed: allowed) { return refusal }
         guard let id, objects[id]?["object"] as? String == kind else { return Self.missing(param: "id", id: id ?? "", status: 404) }
         return ok(id)
-    }
-
-    // MARK: - Payment intents
-
-    private func createPaymentIntent(_ parameters: [String: FakeStripeForm]) -> Answer {
-        if let refusal = Self.check(parameters, allowed: FakeStripeParameters.paymentIntent, required: ["amount", "currency"]) { return refusal }
-        guard let amountText = parameters["amount"]?.string, let amount = Int(amountText), amount > 0 else {
-            return Self.invalid(param: "amount", message: "Invalid integer: \(parameters["amount"]?.string ?? "")", code: nil)
-        }
-        guard amount >= 50 else {
-            return Self.invalid(param: "amount", message: "Amount must be at least $0.50 usd", code: "amount_too_small")
-        }
-        guard let currency = parameters["currency"]?.string, currency == currency.lowercased(), currency.count == 3 else {
-            return Self.invalid(param: "currency", message: "Invalid currency: \(parameters["currency"]?.string ?? "")", code: nil)
-        }
-        let confirm = parameters["confirm"]?.string == "true"
-        let offSession = parameters["off_session"]?.string == "true"
-        if parameters["off_session"] != nil, !confirm {
-            return Self.invalid(param: "off_session", message: "You can only pass in off_session when confirm is set to true.", code: nil)
-        }
-        if parameters["return_url"] != nil, !confirm {
-            return Self.invalid(param: "return_url", message: "You can only pass in return_url when confirm is set to true.", code: nil)
-        }
-        if let usage = parameters["setup_future_usage"], usage.string != "off_session", usage.string != "on_session" {
-            return Self.invalid(
-                param: "setup_future_usage",
-                message: "Invalid setup_future_usage: must be one of on_session or off_session",
-                code: nil
-            )
-        }
-        var customer: String?
-        if let given = parameters["customer"] {
-            guard let id = given.string, objects[id]?["object"] as? String == "customer" else {
-                return Self.missing(param: "customer", id: given.string ?? "")
-            }
-            customer = id
-        }
-        var method: (id: String, card: FakeStripeCard)?
-        if let given = parameters["payment_method"]?.string {
-            guard let found = paymentMethod(given) else { return Self.missing(param: "payment_method", id: given) }
-            if let owner = objects[found.id]?["customer"] as? String, owner != customer {
-                return Self.invalid(param: "payment_method", message: "The provided PaymentMethod belongs to another Customer.", code: nil)
-            }
-            method = found
-        }
-        if confirm, method == nil {
-            return Self.invalid(
-                param: "payment_method",
-                message: "You cannot confirm this PaymentIntent because it's missing a payment method.",
-                code: nil
-            )
-        }
-        // Since 2023-08-16 a PaymentIntent takes the Dashboard's payment methods, some of
-        // which redirect: confirming on-session needs somewhere to come back to.
-        if confirm, !offSession, parameters["return_url"] == nil, parameters["payment_method_types"] == nil,
-            parameters["automatic_payment_methods"]?.fields?["allow_redirects"]?.string != "never"
-        {
-            return Self.invalid(
-                param: "return_url",
-                message:
-                    "This PaymentIntent is configured to accept payment methods enabled in your Dashboard. Because some of these payment methods might redirect your customer off of your page, you must provide a `return_url`.",
-                code: nil
-            )
-        }
-        let id = newID("pi")
-        var intent: [String: Any] = [
-            "id": id, "object": "payment_intent", "created": now, "livemode": false, "amount": amount, "amount_received": 0,
-            "amount_capturable": 0, "currency": currency, "customer": customer ?? NSNull(), "payment_method": method?.id ?? NSNull(),
-            "metadata": parameters["metadata"]?.json ?? [String: Any](), "status": confirm ? "processing" : "requires_payment_method",
-            "capture_method": "automatic", "confirmation_method": "automatic", "client_secret": id + "_secret_" + newID("cs"),
-            "description": parameters["description"]?.string ?? NSNull(), "latest_charge": NSNull(), "last_payment_error": NSNull(),
-            "next_action": NSNull(), "payment_method_types": ["card"], "setup_future_usage": parameters["setup_future_usage"]?.string ?? NSNull(),
-            "automatic_payment_methods": ["enabled": true, "allow_redirects": "always"], "canceled_at": NSNull(), "cancellation_reason": NSNull(),
-            "return_url": parameters["return_url"]?.string ?? NSNull(), "off_session": offSession,
-        ]
-        guard confirm, let method else {
-            if method == nil { intent["status"] = "requires_payment_method" } else { intent["status"] = "requires_confirmation" }
-            objects[id] = intent
-            return ok(id)
-        }
-        switch method.card.charge {
-        case .succeeds:
-            succeed(&intent, id: id, amount: amount, customer: customer, method: method.id, save: parameters["setup_future_usage"] != nil)
-            objects[id] = intent
-            return ok(id)
-        case .declines(let declineCode):
-            intent["status"] = "requires_payment_method"
-            intent["last_payment_error"] = Self.cardErrorObject(declineCode: declineCode, code: "card_declined")
-            objects[id] = intent
-            return cardError(declineCode: declineCode, paymentIntent: id)
-        case .requiresAuthentication where offSession:
-            intent["status"] = "requires_payment_method"
-            intent["last_payment_error"] = Self.cardErrorObject(declineCode: "authentication_required", code: "authentication_required")
-            objects[id] = intent
-            return cardError(declineCode: "authentication_required", code: "authentication_required", paymentIntent: id)
-        case .requiresAuthentication:
-            intent["status"] = "requires_action"
-            let returnURL: Any = parameters["return_url"]?.string ?? NSNull()
-            intent["next_action"] =
-                [
-                    "type": "redirect_to_url",
-                    "redirect_to_url": ["url": baseURL + "/3ds/" + id, "return_url": returnURL] as [String: Any],
-                ] as [String: Any]
-            objects[id] = intent
-            return ok(id)
-        }
-    }
-
-    private func succeed(_ intent: inout [String: Any], id: String, amount: Int, customer: String?, method: String, save: Bool) {
-        let charge = newID("ch")
-        intent["status"] = "succeeded"
-        intent["amount_received"] = amount
-        intent["latest_charge"] = charge
-        intent["next_action"] = NSNull()
-        objects[charge] = ["id": charge, "object": "charge", "amount": amount, "amount_refunded": 0, "payment_intent": id, "status": "succeeded"]
-        if save, let customer, objects[method]?["customer"] is NSNull { objects[method]?["customer"] = customer }
-    }
-
-    /// The cardholder's answer on the 3-D Secure page: the payment succeeds or fails, and
-    /// the browser goes back to the PaymentIntent's `return_url`.
-    func authenticate(_ id: String, succeeded: Bool) -> String? {
-        guard var intent = objects[id], intent["status"] as? String == "requires_action" else { return nil }
-        if succeeded {
-            succeed(
-                &intent,
-                id: id,
-                amount: intent["amount"] as? Int ?? 0,
-                customer: intent["customer"] as? String,
-                method: intent["payment_method"] as? String ?? "",
-                save: intent["setup_future_usage"] is String
-            )
-        } else {
-            intent["status"] = "requires_payment_method"
-            intent["next_action"] = NSNull()
-            intent["last_payment_error"] = [
-                "type": "invalid_request_error", "code": "payment_intent_authentication_failure",
-                "message": "The provided PaymentMethod has failed authentication.",
-            ]
-        }
-        objects[id] = intent
-        let returnURL = intent["return_url"] as? String ?? baseURL
-        return returnURL + (returnURL.contains("?") ? "&" : "?")
-            + "payment_intent=\(id)&payment_intent_client_secret=\(intent["client_secret"] as? String ?? "")&redirect_status=\(succeeded ? "succeeded" : "failed")"
-    }
-
-    // MARK: - Refunds and balance
-
-    private func createRefund(_ parameters: [String: FakeStripeForm]) -> Answer {
-        if let refusal = Self.check(parameters, allowed: FakeStripeParameters.refund) { return refusal }
-        guard let intentID = parameters["payment_intent"]?.string ?? parameters["charge"].flatMap({ _ in nil }) else {
-            return Self.invalid(
-                param: nil,
-                message: "One of the following params should be provided for this request: payment_intent or charge.",
-                code: "parameter_missing"
-            )
-        }
-        guard let intent = objects[intentID], intent["object"] as? String == "payment_intent" else {
-            return Self.missing(param: "payment_intent", id: intentID)
-        }
-        guard intent["status"] as? String == "succeeded", let chargeID = intent["latest_charge"] as? String, var charge = objects[chargeID] else {
-            return Self.invalid(
-                param: "payment_intent",
-                message: "This PaymentIntent (\(intentID)) does not have a successful charge to refund.",
-                code: "charge_not_refundable"
-            )
-        }
-        let received = intent["amount_received"] as? Int ?? 0
-        let refunded = charge["amount_refunded"] as? Int ?? 0
-        var amount = received - refunded
-        if let given = parameters["amount"] {
-            guard let text = given.string, let value = Int(text), value > 0 else {
-                return Self.invalid(param: "amount", message: "Invalid positive integer", code: nil)
-            }
-            amount = value
-        }
-        guard amount <= received - refunded else {
-            return Self.invalid(
-                param: "amount",
-                message:
-                    "Refund amount ($\(Self.dollars(amount))) is greater than unrefunded amount on charge ($\(Self.dollars(received - refunded)))",
-                code: "amount_too_large"
-            )
-        }
-        guard amount > 0 else {
-            return Self.invalid(param: "amount", message: "Charge \(chargeID) has already been refunded.", code: "charge_already_refunded")
-        }
-        let card = (intent["payment_method"] as? String).flatMap { cards[$0] }
-        let id = newID("re")
-        charge["amount_refunded"] = refunded + amount
-        objects[chargeID] = charge
-        objects[id] = [
-            "id": id, "object": "refund", "amount": amount, "charge": chargeID, "payment_intent": intentID, "created": now, "currency": "usd",
-            "metadata": parameters["metadata"]?.json ?? [String: Any](), "reason": parameters["reason"]?.string ?? NSNull(),
-            "status": card?.refund == .pending ? "pending" : "succeeded", "failure_reason": NSNull(),
-        ]
-        return ok(id)
-    }
-
-    /// Moves a refund on, as Stripe does later (`pending` → `succeeded`, or → `failed`).
-    func settleRefund(_ id: String, status: String) -> Bool {
-        guard objects[id]?["object"] as? String == "refund" else { return false }
-        objects[id]?["status"] = status
-        if status == "failed" { objects[id]?["failure_reason"] = "lost_or_stolen_card" }
-        return true
-    }
-
-    private func balance(_ parameters: [String: FakeStripeForm]) -> Answer {
-        if let refusal = Self.check(parameters, allowed: FakeStripeParameters.retrieve) { return refusal }
-        let charges = objects.values.filter { $0["object"] as? String == "charge" }
-        let net = charges.reduce(0) { $0 + ($1["amount"] as? Int ?? 0) - ($1["amount_refunded"] as? Int ?? 0) }
-        let body: [String: Any] = [
-            "object": "balance", "livemode": false,
-            "available": [["amount": net, "currency": "usd", "source_types": ["card": net]]],
-            "pending": [["amount": 0, "currency": "usd", "source_types": ["card": 0]]],
-        ]
-        return Answer(status: 200, body: Self.json(body))
     }
 
     // MARK: - Events
@@ -484,7 +268,7 @@ actor FakeStripeAPI {
 
     // MARK: - Answers
 
-    private func ok(_ id: String) -> Answer { Answer(status: 200, body: Self.json(objects[id] ?? [:])) }
+    func ok(_ id: String) -> Answer { Answer(status: 200, body: Self.json(objects[id] ?? [:])) }
 
     static func json(_ object: Any) -> Data { (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8) }
 
@@ -515,7 +299,7 @@ actor FakeStripeAPI {
         ]
     }
 
-    private func cardError(declineCode: String, code: String = "card_declined", paymentIntent: String?) -> Answer {
+    func cardError(declineCode: String, code: String = "card_declined", paymentIntent: String?) -> Answer {
         var extra: [String: Any] = ["decline_code": declineCode]
         if let paymentIntent, let intent = objects[paymentIntent] {
             extra["payment_intent"] = intent
