@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
 import NIOCore
 import Synchronization
 
@@ -44,33 +43,8 @@ public final class FakeEventReceiver: Sendable {
             shared.log.withLock { $0.append(delivery) }
             return Response(status: .ok)
         }
-        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "fake-event-receiver"),
-            onServerRunning: { channel in
-                portSink.yield(channel.localAddress?.port ?? 0)
-                portSink.finish()
-            },
-            logger: Logger(label: "fake-event-receiver", factory: { _ in SwiftLogNoOpLogHandler() })
-        )
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await app.runService(gracefulShutdownSignals: [])
-                return nil
-            }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next(), port > 0 else {
-                group.cancelAll()
-                throw FakeStripe.FakeStripeFailure("the event receiver did not start")
-            }
-            let receiver = FakeEventReceiver(port: port, shared: shared)
-            group.addTask { try await body(receiver) }
-            defer { group.cancelAll() }
-            while let result = try await group.next() {
-                if let result { return result }
-            }
-            throw FakeStripe.FakeStripeFailure("the event receiver stopped")
+        return try await LoopbackServer.run(router, name: "fake-event-receiver") { port in
+            try await body(FakeEventReceiver(port: port, shared: shared))
         }
     }
 }

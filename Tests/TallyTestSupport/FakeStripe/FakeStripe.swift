@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
 import NIOCore
 
 #if canImport(FoundationNetworking)
@@ -145,34 +144,10 @@ public final class FakeStripe: Sendable {
             return Response(status: .seeOther, headers: [.location: back])
         }
         Self.addControls(to: router, api: api)
-        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "fake-stripe"),
-            onServerRunning: { channel in
-                portSink.yield(channel.localAddress?.port ?? 0)
-                portSink.finish()
-            },
-            logger: Logger(label: "fake-stripe", factory: { _ in SwiftLogNoOpLogHandler() })
-        )
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await app.runService(gracefulShutdownSignals: [])
-                return nil
-            }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next(), port > 0 else {
-                group.cancelAll()
-                throw FakeStripeFailure("the fake Stripe did not start")
-            }
+        return try await LoopbackServer.run(router, name: "fake-stripe") { port in
             let stripe = FakeStripe(port: port, secretKey: secretKey, api: api)
             await api.setBaseURL(stripe.apiBase)
-            group.addTask { try await body(stripe) }
-            defer { group.cancelAll() }
-            while let result = try await group.next() {
-                if let result { return result }
-            }
-            throw FakeStripeFailure("the fake Stripe stopped")
+            return try await body(stripe)
         }
     }
 
