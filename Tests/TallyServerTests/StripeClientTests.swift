@@ -116,6 +116,12 @@ struct StripeClientTests {
             #expect(intent.metadata == ["tally_account": "acct_1", "tally_purchase": "pur_1"])
             let read = try await client.paymentIntent(intent.id)
             #expect(read == intent)
+            // An id Stripe does not know is Stripe's 404: an invalid request of Tally's.
+            let unknown = await Self.failure { () async throws(StripeClient.Failure) in try await client.paymentIntent("pi_unknown") }
+            guard case .invalidRequest = unknown else {
+                Issue.record("\(String(describing: unknown))")
+                return
+            }
 
             let post = try #require(await fake.received().last { $0.path == "/v1/payment_intents" })
             #expect(
