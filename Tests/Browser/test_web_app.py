@@ -31,7 +31,8 @@ def api(method, path, token, body=None):
     """Calls Tally's JSON API; answers (status, decoded body)."""
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(URL + path, data=data, method=method)
-    request.add_header("Authorization", "Bearer " + token)
+    if token:
+        request.add_header("Authorization", "Bearer " + token)
     if data is not None:
         request.add_header("Content-Type", "application/json")
     try:
@@ -490,6 +491,69 @@ class WebApp(unittest.TestCase):
         before = int(figures["available"].replace(".", ""))
         self.assertEqual(int(self.text("available").replace(".", "")), before + 500_000)
         self.shoot("usage-summary")
+
+    def test_13d_recent_activity_speaks_the_users_language(self):
+        operator = os.environ["TALLY_OPERATOR_TOKEN"]
+        key = os.environ["TALLY_API_KEY"]
+        _, session = api("POST", "/v1/sessions", "", {"email": OWNER, "password": PASSWORD})
+        owner = session["token"]
+        base = f"/v1/accounts/{ACCOUNT}"
+        status, _ = api("POST", base + "/grants", operator, {"credits": 50, "reason": "welcome bonus"})
+        self.assertEqual(status, 201)
+        status, _ = api("POST", base + "/adjustments", operator, {"credits": 5, "reason": "goodwill"})
+        self.assertEqual(status, 201)
+        _, hold = api("POST", base + "/holds", key, {"feature": "calls", "credits": 20})
+        status, _ = api("POST", f"{base}/holds/{hold['id']}/capture", key, {"credits": 12})
+        self.assertEqual(status, 200)
+        _, purchases = api("GET", base + "/purchases", owner)
+        paid = next(p for p in purchases["items"] if p["status"] == "succeeded")
+        status, refund = api("POST", f"{base}/purchases/{paid['id']}/refunds", owner, {"credits": 10})
+        self.assertIn(status, (200, 201), refund)
+        lead = {"kind": "credit_score", "contact": {"name": "Ada Lovelace", "email": "ada@example.com", "phone": "+1 201 555 0199"}}
+        status, _ = api("PUT", f"/v1/accounts/{ACCOUNT}/usage-guard", owner, {"enabled": False, "maxRequests": 1, "windowSeconds": 3600})
+        self.assertEqual(status, 200)
+        status, check = api("POST", base + "/credit-checks", key, lead)
+        self.assertEqual(status, 200, check)
+        self.go("/app/billing")
+        rows = [self.find("activity-what", r).text for r in self.all("activity-row")]
+        expected = [
+            "Credit score · Ada Lovelace",
+            "Refund",
+            "calls · held by your platform",
+            "Adjustment · goodwill",
+            "Granted · welcome bonus",
+        ]
+        self.assertEqual(rows[:5], expected)
+        first = self.all("activity-row")[0]
+        self.assertEqual(self.find("activity-change", first).text, "-" + check["totalCredits"])
+        self.assertTrue(any(r.startswith("SMS · +33") for r in rows), rows)
+        self.assertTrue(any(re.match(r"Bought \d{1,3}(,\d{3})? credits · Visa 4242", r) for r in rows), rows)
+        self.assertFalse(any(r.split(" · ")[0] in ("Hold", "Capture", "Release") for r in rows), rows)
+        csv = self.driver.execute_async_script(
+            """
+            const done = arguments[arguments.length - 1];
+            fetch(arguments[0]).then(r => r.text().then(t => done([r.status, r.headers.get('content-type'), t])));
+            """,
+            self.find("ledger-csv").get_attribute("href"),
+        )
+        self.assertEqual(csv[0], 200)
+        self.assertIn("text/csv", csv[1])
+        self.assertTrue(csv[2].startswith("Time,Kind"))
+        self.assertIn(",capture,", csv[2], "the CSV has every entry, the captures too")
+        # On a phone every line reads whole: nothing is cut off or scrolls sideways.
+        self.driver.set_window_size(390, 900)
+        try:
+            for test in ("activity-row", "purchase-row"):
+                for row in self.all(test):
+                    fits = self.driver.execute_script(
+                        "const r = arguments[0].getBoundingClientRect();"
+                        "return r.right <= document.documentElement.clientWidth && arguments[0].scrollWidth <= arguments[0].clientWidth;",
+                        row,
+                    )
+                    self.assertTrue(fits, f"{test} does not fit at 390 px: {row.text}")
+        finally:
+            self.driver.set_window_size(1280, 900)
+        self.shoot("billing-activity")
 
     def test_14_log_out(self):
         self.go("/app/billing")

@@ -119,10 +119,90 @@ struct WebPagesTests {
             #expect(try await account.figures()[0] == "500.000")
             // Anywhere else is not a place to return to: Billing.
             let again = try await web.send(
-                harness, .post, "/app/billing/purchases", cookies: cookies,
+                harness,
+                .post,
+                "/app/billing/purchases",
+                cookies: cookies,
                 form: form.replacingOccurrences(of: "k1", with: "k2").replacingOccurrences(of: "%2Fapp%2Fusage", with: "https%3A%2F%2Fevil.example")
             )
             #expect(again.location == "/app/billing")
+        }
+    }
+
+    /// The texts of `test` elements, in page order, entities of the template decoded.
+    func texts(_ test: String, in body: String) -> [String] {
+        body.components(separatedBy: #"data-test="\#(test)">"#).dropFirst().map { part in
+            let element = part.components(separatedBy: "</span>")[0]
+            return element.replacingOccurrences(of: "<[^>]+>", with: "", options: .regularExpression)
+                .replacingOccurrences(of: "&amp;", with: "&").replacingOccurrences(of: "&#39;", with: "'")
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    @Test func recentActivitySpeaksTheUsersLanguageOneLinePerAction() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            let cookies = ["tally_session": account.ownerToken]
+            try await account.verifyUS()
+            let card = try await account.saveCard()
+            let bought = try await account.post("/purchases", #"{"credits":1000,"paymentMethodId":"\#(card)"}"#)
+            #expect(bought.status == 201, "\(bought)")
+            #expect(try await account.post("/validations/email", #"{"email":"lee@example.com"}"#).status == 200)
+            let check = try await account.creditCheck()
+            #expect(check.status == 200, "\(check)")
+            let checkCredits = try check.string("totalCredits")
+            let sms = try await account.post("/sms", #"{"to":"+33612345678","body":"See you at the open house"}"#)
+            #expect(sms.status == 200, "\(sms)")
+            let smsCredits = try sms.string("credits")
+            let captured = try await account.post("/holds", #"{"feature":"calls","credits":20}"#)
+            #expect(try await account.post("/holds/\(try captured.string("id"))/capture", #"{"credits":12}"#).status == 200)
+            let released = try await account.post("/holds", #"{"feature":"calls","credits":3}"#)
+            #expect(try await account.post("/holds/\(try released.string("id"))/release", "").status == 200)
+            let granted = try await account.post("/grants", #"{"credits":50,"reason":"welcome bonus"}"#, token: Harness.operatorToken)
+            #expect(granted.status == 201, "\(granted)")
+            #expect(try await account.post("/adjustments", #"{"credits":5,"reason":"goodwill"}"#, token: Harness.operatorToken).status == 201)
+            #expect(try await account.post("/adjustments", #"{"credits":-2,"reason":"typo"}"#, token: Harness.operatorToken).status == 201)
+            let refunded = try await account.post("/purchases/\(try bought.string("id"))/refunds", #"{"credits":100}"#)
+            #expect(refunded.status == 201 || refunded.status == 200, "\(refunded)")
+            let open = try await account.post("/holds", #"{"feature":"calls","credits":4}"#)
+            #expect(open.status == 201)
+
+            let page = try await web.send(harness, .get, "/app/billing", cookies: cookies)
+            #expect(page.status == 200)
+            let what = texts("activity-what", in: page.body)
+            let change = texts("activity-change", in: page.body)
+            #expect(
+                what == [
+                    "calls · in progress, held until it completes",
+                    "Refund",
+                    "Adjustment",
+                    "Adjustment · goodwill",
+                    "Granted · welcome bonus",
+                    "calls · held by your platform · nothing charged",
+                    "calls · held by your platform",
+                    "SMS · +33612345678",
+                    "Credit score · Lee Lead",
+                    "Email validation · lee@example.com",
+                    "Bought 1,000 credits · Visa 4242",
+                ]
+            )
+            #expect(
+                change == [
+                    "-4.000", "-100.000", "-2.000", "+5.000", "+50.000", "0.000", "-12.000", "-\(smsCredits)", "-\(checkCredits)", "-0.500",
+                    "+1000.000",
+                ]
+            )
+            #expect(count(#"data-test="activity-row""#, in: page.body) == what.count)
+            #expect(page.body.contains(#"href="/app/billing/ledger.csv" data-test="ledger-csv""#))
+
+            // The whole ledger, every entry, as CSV.
+            let csv = try await web.send(harness, .get, "/app/billing/ledger.csv", cookies: cookies)
+            #expect(csv.status == 200)
+            #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+            let lines = csv.body.split(whereSeparator: \.isNewline)
+            let ledger = try await account.get("/ledger?limit=500").items()
+            #expect(lines.count == 1 + ledger.count, "\(csv.body)")
+            #expect(lines.first?.hasPrefix("Time,Kind") == true)
         }
     }
 }

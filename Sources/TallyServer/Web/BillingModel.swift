@@ -27,15 +27,8 @@ struct BillingModel {
         let status: String
         let succeeded: Bool
         let origin: String
+        let card: String
         let reason: String
-    }
-
-    struct LedgerRow {
-        let date: String
-        let kind: String
-        let change: String
-        let positive: Bool
-        let balanceAfter: String
     }
 
     struct Bundle {
@@ -61,7 +54,8 @@ struct BillingModel {
     let cards: [Card]
     let hasCards: Bool
     let purchases: [PurchaseRow]
-    let ledger: [LedgerRow]
+    /// Recent activity in words (see `RecentActivity`).
+    var activity: [ActivityRow] = []
     let csrf: String
     // The Buy credits dialog.
     let buyOpen: Bool
@@ -91,7 +85,6 @@ struct BillingModel {
         wallet: Wallets.WalletView,
         cards: [Purchases.PaymentMethodView],
         purchases: [Purchases.PurchaseView],
-        ledger: [Wallets.LedgerEntryView],
         state: WebRoutes.BillingState,
         csrf: String
     ) {
@@ -126,6 +119,7 @@ struct BillingModel {
         let newest = cards.last?.id.rawValue
         self.cards = cards.reversed().map { Self.card($0, selected: $0.id.rawValue == (state.buy.values["paymentMethodId"] ?? newest)) }
         hasCards = !cards.isEmpty
+        let cardLabels = Dictionary(cards.map { ($0.id.rawValue, "\($0.brand.capitalized) •••• \($0.last4)") }) { first, _ in first }
         self.purchases = purchases.map { purchase in
             PurchaseRow(
                 date: WebFormat.pacific(purchase.createdAt),
@@ -134,16 +128,8 @@ struct BillingModel {
                 status: purchase.status == .succeeded ? "Paid" : "Declined",
                 succeeded: purchase.status == .succeeded,
                 origin: purchase.origin == .recharge ? "Auto-recharge" : "Purchase",
+                card: purchase.paymentMethodId.flatMap { cardLabels[$0.rawValue] } ?? "",
                 reason: purchase.failureReason ?? ""
-            )
-        }
-        self.ledger = ledger.map { entry in
-            LedgerRow(
-                date: WebFormat.pacific(entry.createdAt),
-                kind: entry.kind.rawValue.replacingOccurrences(of: "_", with: " ").capitalized,
-                change: (entry.credits.isPositive ? "+" : "") + entry.credits.description,
-                positive: entry.credits.isPositive,
-                balanceAfter: entry.balanceAfter.description
             )
         }
         self.csrf = csrf

@@ -23,6 +23,7 @@ extension WebRoutes {
             }
         )
         router.post("/app/billing/auto-recharge", use: action { form, visit, _ in try await configureAutoRecharge(form, visit) })
+        addLedgerCSV(to: router)
     }
 
     /// What a re-rendered billing page keeps of a rejected form.
@@ -44,9 +45,9 @@ extension WebRoutes {
         let wallet = try await tally.wallets.wallet(of: try visit.featureCaller)
         let cards = try await tally.purchases.paymentMethods(of: visit.manager)
         let purchases = try await tally.purchases.purchases(of: visit.manager, limit: 50)
-        let ledger = try await tally.wallets.ledger(of: visit.manager, limit: 10, cursor: nil)
         let usage = try await tally.reports.usage(of: try visit.principal.reportReader(of: visit.manager.accountID), from: nil, to: nil)
-        var model = BillingModel(wallet: wallet, cards: cards, purchases: purchases, ledger: ledger.items, state: state, csrf: visit.csrf)
+        var model = BillingModel(wallet: wallet, cards: cards, purchases: purchases, state: state, csrf: visit.csrf)
+        model.activity = try await recentActivity(visit, purchases: purchases, cards: cards)
         model.burnRate = UsageModel.burn(usage, available: wallet.available).replacingOccurrences(of: "in this range", with: "over the last 30 days")
         return WebResponse.html(views.page("billing", model, title: "Billing", section: .billing, visit: visit), status: state.status)
     }

@@ -129,27 +129,32 @@ enum BillingTemplates {
         </section>
         </div>
 
-        <section class="card">
-          <h2>Recent activity</h2>
-          <div class="table-wrap"><table>
-            <thead><tr><th>When</th><th>What</th><th class="num">Change</th><th class="num">Available after</th></tr></thead>
-            <tbody>
-            {{#ledger}}<tr data-test="ledger-row"><td>{{date}}</td><td>{{kind}}</td><td class="num {{#positive}}positive{{/positive}}">{{change}}</td><td class="num">{{balanceAfter}}</td></tr>{{/ledger}}
-            {{^ledger}}<tr><td colspan="4" class="muted">Nothing yet.</td></tr>{{/ledger}}
-            </tbody>
-          </table></div>
+        <section class="card" id="activity">
+          <div class="section-head">
+            <h2>Recent activity</h2>
+            <a class="button small" href="/app/billing/ledger.csv" data-test="ledger-csv" download>Download the full ledger (CSV)</a>
+          </div>
+          <ul class="entries">
+          {{#activity}}<li class="entry" data-test="activity-row">
+            <div class="entry-line"><span class="entry-what" data-test="activity-what"><strong>{{title}}</strong>{{#detail}} · {{detail}}{{/detail}}</span>
+              <span class="entry-change{{#positive}} positive{{/positive}}" data-test="activity-change">{{change}}</span></div>
+            <div class="entry-line entry-meta"><span>{{date}}</span><span class="entry-after">{{balanceAfter}} available after</span></div>
+          </li>{{/activity}}
+          {{^activity}}<li class="entry muted">Nothing yet.</li>{{/activity}}
+          </ul>
         </section>
 
         <section class="card" id="purchases">
           <h2>Purchase history</h2>
-          <div class="table-wrap"><table>
-            <thead><tr><th>Date</th><th>Type</th><th class="num">Credits</th><th class="num">Amount</th><th>Status</th></tr></thead>
-            <tbody>
-            {{#purchases}}<tr data-test="purchase-row"><td>{{date}}</td><td>{{origin}}</td><td class="num">{{credits}}</td><td class="num">{{amount}}</td>
-              <td><span class="pill {{#succeeded}}on{{/succeeded}}{{^succeeded}}bad{{/succeeded}}">{{status}}</span>{{#reason}} <span class="muted small">{{reason}}</span>{{/reason}}</td></tr>{{/purchases}}
-            {{^purchases}}<tr><td colspan="5" class="muted">No purchases yet.</td></tr>{{/purchases}}
-            </tbody>
-          </table></div>
+          <ul class="entries">
+          {{#purchases}}<li class="entry" data-test="purchase-row">
+            <div class="entry-line"><span class="entry-what"><strong>{{credits}} credits</strong> · {{amount}}</span>
+              <span class="pill {{#succeeded}}on{{/succeeded}}{{^succeeded}}bad{{/succeeded}}">{{status}}</span></div>
+            <div class="entry-detail">{{origin}}{{#card}} · {{card}}{{/card}}{{#reason}} · {{reason}}{{/reason}}</div>
+            <div class="entry-line entry-meta"><span>{{date}}</span></div>
+          </li>{{/purchases}}
+          {{^purchases}}<li class="entry muted">No purchases yet.</li>{{/purchases}}
+          </ul>
         </section>
         """#
 

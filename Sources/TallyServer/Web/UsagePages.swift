@@ -15,7 +15,7 @@ extension WebRoutes {
                 let reader = try visit.principal.reportReader(of: visit.manager.accountID)
                 let wallet = try await tally.wallets.wallet(of: try visit.featureCaller)
                 let cards = try await tally.purchases.paymentMethods(of: visit.manager)
-                var summary = BillingModel(wallet: wallet, cards: cards, purchases: [], ledger: [], state: BillingState(), csrf: visit.csrf)
+                var summary = BillingModel(wallet: wallet, cards: cards, purchases: [], state: BillingState(), csrf: visit.csrf)
                 summary.returnTo = "/app/usage"
                 do {
                     let report = try await tally.reports.usage(of: reader, from: from, to: to)

@@ -207,6 +207,20 @@ enum WebAssets {
         .stat strong { font-size: 22px; }
         .pager { margin: 14px 0 0; text-align: right; }
 
+        .section-head { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: center; gap: 8px 12px; margin-bottom: 6px; }
+        .section-head h2 { margin: 0; }
+        .entries { list-style: none; margin: 0; padding: 0; }
+        .entry { padding: 10px 0; border-bottom: 1px solid var(--line); }
+        .entry:last-child { border-bottom: 0; }
+        .entry-line { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: baseline; gap: 2px 12px; }
+        .entry-what { min-width: 0; flex: 1 1 12em; overflow-wrap: anywhere; }
+        .entry-what strong { font-weight: 600; }
+        .entry-detail { color: var(--ink-2); font-size: 14px; overflow-wrap: anywhere; }
+        .entry-meta { color: var(--muted); font-size: 13px; margin-top: 2px; }
+        .entry-after { margin-left: auto; }
+        .entry-change { font-weight: 650; white-space: nowrap; margin-left: auto; }
+        .entry-change.positive { color: var(--ok); }
+
         .test-mode { position: relative; z-index: 1; height: 3px; background: #f59e0b; }
         .test-mode span { position: absolute; top: 0; left: 50%; transform: translateX(-50%); padding: 0 9px 1px;
           border-radius: 0 0 6px 6px; background: #f59e0b; color: #451a03; font-size: 11px; line-height: 16px; font-weight: 700;
