@@ -55,14 +55,14 @@ enum UsageTemplates {
         </section>
         <section class="card">
           <div class="table-wrap"><table>
-            <thead><tr><th>Feature</th><th class="num">Cost per use</th><th class="num">Uses</th><th class="num">Credits</th><th class="num">Value</th></tr></thead>
+            <thead><tr><th>Feature</th><th class="num wide-only">Cost per use</th><th class="num">Uses</th><th class="num">Credits</th><th class="num wide-only">Value</th></tr></thead>
             <tbody>
             {{#rows}}<tr data-test="usage-row">
-              <td><span class="swatch {{swatch}}"></span>{{#href}}<a href="{{href}}" data-test="usage-feature">{{feature}}</a>{{/href}}{{^href}}<span data-test="usage-feature">{{feature}}</span>{{/href}}{{#note}} <span class="muted small">{{note}}</span>{{/note}}</td>
-              <td class="num" data-test="usage-cost">{{cost}}</td><td class="num" data-test="usage-uses">{{uses}}</td>
-              <td class="num" data-test="usage-credits">{{credits}}</td><td class="num muted">{{money}}</td></tr>{{/rows}}
+              <td class="usage-name"><span class="swatch {{swatch}}"></span>{{#href}}<a href="{{href}}" data-test="usage-feature">{{feature}}</a>{{/href}}{{^href}}<span data-test="usage-feature">{{feature}}</span>{{/href}}{{#note}} <span class="muted small">{{note}}</span>{{/note}}</td>
+              <td class="num wide-only" data-test="usage-cost">{{cost}}</td><td class="num" data-test="usage-uses">{{uses}}</td>
+              <td class="num" data-test="usage-credits">{{credits}}</td><td class="num muted wide-only">{{money}}</td></tr>{{/rows}}
             </tbody>
-            <tfoot><tr><th colspan="3">Total</th><th class="num" data-test="usage-total">{{total}}</th><th class="num">{{totalMoney}}</th></tr></tfoot>
+            <tfoot><tr><th>Total</th><th class="wide-only"></th><th></th><th class="num" data-test="usage-total">{{total}}</th><th class="num wide-only">{{totalMoney}}</th></tr></tfoot>
           </table></div>
         </section>
         """#

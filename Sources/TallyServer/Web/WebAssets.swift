@@ -265,6 +265,9 @@ enum WebAssets {
           .form-grid .third { grid-column: span 2; }
           .dialog form { padding: 16px; }
           .row.integration { flex-direction: column; align-items: stretch; }
+          /* Credit usage on a phone: feature, uses and credits, whole; the cost and value are on the logs. */
+          .wide-only { display: none; }
+          td.usage-name { white-space: normal; }
         }
         """#
 }
