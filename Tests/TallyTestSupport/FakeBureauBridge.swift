@@ -64,39 +64,9 @@ public final class FakeBureauBridge: Sendable {
         router.get("/bureau") { request, _ -> Response in
             try await state.answer(request, get: true)
         }
-        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "fake-bureau-bridge"),
-            onServerRunning: { channel in
-                portSink.yield(channel.localAddress?.port ?? 0)
-                portSink.finish()
-            },
-            logger: Logger(label: "fake-bureau-bridge", factory: { _ in SwiftLogNoOpLogHandler() })
-        )
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await app.runService(gracefulShutdownSignals: [])
-                return nil
-            }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next(), port > 0 else {
-                group.cancelAll()
-                throw FakeBridgeFailure("the fake bureau bridge did not start")
-            }
-            let bridge = FakeBureauBridge(port: port, shared: state)
-            group.addTask { try await body(bridge) }
-            defer { group.cancelAll() }
-            while let result = try await group.next() {
-                if let result { return result }
-            }
-            throw FakeBridgeFailure("the fake bureau bridge stopped")
+        return try await LoopbackServer.run(router, name: "fake-bureau-bridge") { port in
+            try await body(FakeBureauBridge(port: port, shared: state))
         }
-    }
-
-    public struct FakeBridgeFailure: Error, CustomStringConvertible {
-        public var description: String
-        init(_ description: String) { self.description = description }
     }
 
     /// What the router's handlers share.
