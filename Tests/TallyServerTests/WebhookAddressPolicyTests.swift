@@ -14,6 +14,10 @@ struct WebhookAddressPolicyTests {
         ("127.1", false), ("2130706433", false), ("0x7f000001", false), ("017700000001", false), ("0x7f.1", false),
         ("::ffff:7f00:1", false), ("[::ffff:127.0.0.1]", false), ("::127.0.0.1", false), ("0", false), ("10.1", false),
         ("0xa000001", false), ("224.0.0.1", false), ("ff02::1", false), ("134744072", true), ("0x08080808", true),
+        // A fully qualified name's trailing dot reaches the same host.
+        ("localhost.", false), ("LOCALHOST.", false), ("localhost..", false), ("api.localhost.", false),
+        ("127.0.0.1.", false), ("10.1.2.3.", false), ("0x7f000001.", false), ("2130706433.", false),
+        ("hooks.example.com.", true), ("8.8.8.8.", true),
     ])
     func denyRefusesLoopbackAndPrivateHosts(host: String, allowed: Bool) {
         #expect(WebhookAddressPolicy.denyPrivate.allows(host: host) == allowed)
@@ -28,6 +32,7 @@ struct WebhookAddressPolicyTests {
         try #require(loopbackNames.contains(where: { String($0) == name }), "\(name) is not a loopback name in /etc/hosts")
         #expect(WebhookAddressPolicy.denyPrivate.allows(host: name))
         #expect(await WebhookAddressPolicy.denyPrivate.permits(host: name) == false)
+        #expect(await WebhookAddressPolicy.denyPrivate.permits(host: name + ".") == false)
         #expect(await WebhookAddressPolicy.allowPrivate.permits(host: name))
         #expect(await WebhookAddressPolicy.denyPrivate.permits(host: "8.8.8.8"))
     }
@@ -44,6 +49,11 @@ struct WebhookAddressPolicyTests {
             let refused = try await account.post("/webhooks", #"{"url":"http://127.0.0.1:8080/hooks"}"#)
             #expect(refused.status == 422)
             #expect(try refused.errorFields() == ["url"])
+            for url in ["http://localhost./", "http://LocalHost.:8080/hooks", "http://127.0.0.1./hooks", "http://api.localhost./"] {
+                let trailingDot = try await account.post("/webhooks", #"{"url":"\#(url)"}"#)
+                #expect(trailingDot.status == 422, "\(url)")
+                #expect(try trailingDot.errorFields() == ["url"], "\(url)")
+            }
             #expect(try await account.post("/webhooks", #"{"url":"https://hooks.example.com/tally"}"#).status == 201)
         }
     }

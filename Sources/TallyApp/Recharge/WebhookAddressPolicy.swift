@@ -14,7 +14,8 @@ import Darwin
 /// installation's own network sets `TALLY_WEBHOOK_PRIVATE_ADDRESSES=deny`: then
 /// `localhost` and `*.localhost`, every address in a loopback, private, link-local,
 /// carrier-grade NAT or unspecified range — written any way the resolver reads one
-/// (`127.1`, `2130706433`, `0x7f000001`, `017700000001`, `::ffff:7f00:1`) — and every
+/// (`127.1`, `2130706433`, `0x7f000001`, `017700000001`, `::ffff:7f00:1`), with or
+/// without the trailing dot of a fully qualified name (`localhost.`, `127.0.0.1.`) — and every
 /// name that resolves to such an address are refused, at registration and again at
 /// each delivery. Deliveries follow no redirects.
 public enum WebhookAddressPolicy: String, Sendable, Hashable {
@@ -30,8 +31,8 @@ public enum WebhookAddressPolicy: String, Sendable, Hashable {
     /// Whether a webhook may be sent to `host`, judging the host as written (no lookup).
     public func allows(host: String) -> Bool {
         guard self == .denyPrivate else { return true }
-        let host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        if host == "localhost" || host.hasSuffix(".localhost") || host.hasSuffix(".localhost.") { return false }
+        let host = Self.bare(host).lowercased()
+        if host == "localhost" || host.hasSuffix(".localhost") { return false }
         if let address = Self.literal(host) { return !address.isPrivate }
         return true
     }
@@ -41,10 +42,19 @@ public enum WebhookAddressPolicy: String, Sendable, Hashable {
     public func permits(host: String) async -> Bool {
         guard allows(host: host) else { return false }
         guard self == .denyPrivate else { return true }
-        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let bare = Self.bare(host)
         guard Self.literal(bare.lowercased()) == nil else { return true }
         let addresses = (try? await NIOThreadPool.singleton.runIfActive { Self.resolve(bare) }) ?? []
         return !addresses.contains(where: \.isPrivate)
+    }
+
+    /// `host` without the brackets of an IPv6 literal or the trailing dots of a fully
+    /// qualified name: `localhost.` and `127.0.0.1.` reach what `localhost` and
+    /// `127.0.0.1` reach, so they are judged as those.
+    static func bare(_ host: String) -> String {
+        var bare = Substring(host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")))
+        while bare.hasSuffix(".") { bare = bare.dropLast() }
+        return bare.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
     }
 
     /// An IP address, as the resolver reads it.
