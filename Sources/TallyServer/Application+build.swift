@@ -25,6 +25,7 @@ public func buildRouter(tally: Tally) -> Router<TallyRequestContext> {
     RechargeRoutes(tally: tally).add(to: router)
     ProviderRoutes(tally: tally).add(to: router)
     WebRoutes(tally: tally).add(to: router)
+    router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))  // after the last route: it sees them all
     return router
 }
 
