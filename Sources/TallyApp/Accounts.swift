@@ -114,7 +114,7 @@ public struct Accounts: Sendable {
         do {
             try await store.createAccount(account, owner: user)
         } catch StoreError.duplicate(field: "email") {
-            throw TallyError.invalid("owner.email", "is already used by another person")
+            throw TallyError.conflict("owner.email is already used by another person")
         }
         return AccountView(id: account.id, name: name, usBusinessEntity: false, owner: view(user))
     }
@@ -237,7 +237,7 @@ public struct Accounts: Sendable {
         do {
             try await store.createUser(user)
         } catch StoreError.duplicate(field: "email") {
-            throw TallyError.invalid("email", "is already used by another person")
+            throw TallyError.conflict("email is already used by another person")
         }
         return view(user)
     }

@@ -263,8 +263,16 @@ struct AccountsAndRolesTests {
                 token: Harness.operatorToken,
                 json: #"{"name":"B","owner":{"email":"taken@example.com","name":"B","password":"password-1"}}"#
             )
-            #expect(again.status == 422)
-            #expect(try again.errorFields() == ["owner.email"])
+            // A conflict with another person, not a malformed field.
+            #expect(again.status == 409)
+            #expect(try again.string("detail") == "owner.email is already used by another person")
+            let account = try await harness.makeAccount()
+            let person = try await account.post(
+                "/users",
+                #"{"email":"taken@example.com","name":"C","role":"member","password":"password-1"}"#
+            )
+            #expect(person.status == 409)
+            #expect(try person.string("detail") == "email is already used by another person")
         }
     }
 }

@@ -53,7 +53,8 @@ extension OpenAPIDocument {
             ]),
             // Passwords are hashed a few at a time: more at once is 429.
             example: #"{"name":"Acme Scheduling","owner":{"email":"olive@acme.example","name":"Olive Owner","password":"correct horse battery"}}"#,
-            errors: [429]
+            // An email another person already has is a conflict.
+            errors: [409, 429]
         ),
         Operation(
             method: "POST",
@@ -92,7 +93,8 @@ extension OpenAPIDocument {
             status: 201,
             answer: .reference("Person"),
             example: #"{"email":"max@acme.example","name":"Max Member","role":"member","password":"correct horse battery"}"#,
-            errors: [429]
+            // An email another person already has is a conflict.
+            errors: [409, 429]
         ),
         Operation(
             method: "DELETE",
