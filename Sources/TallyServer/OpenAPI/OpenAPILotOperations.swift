@@ -16,7 +16,7 @@ extension OpenAPIDocument {
             access: .reader,
             status: 200,
             answer: .answer([("items", .array(lot)), ("nextCursor", .nullable(.string()))]),
-            query: [("limit", "1 to 500, default 100"), ("cursor", "nextCursor of the previous page")]
+            query: [("limit", "1 to 500, default 100"), ("cursor", "nextCursor of the previous page, as Tally gave it: any other value is 422")]
         ),
         Operation(
             method: "POST",
@@ -24,7 +24,7 @@ extension OpenAPIDocument {
             summary: "Grant free credits as a lot of their own (cost 0), with an optional expiry and priority (0 to 1000, default 100)",
             access: .operatorOnly,
             request: .request(
-                [("credits", .creditsInput), ("reason", .string()), ("expiresAt", .dateTime), ("priority", .integer)],
+                [("credits", .positiveCreditsInput), ("reason", .nonEmpty), ("expiresAt", .dateTime), ("priority", .integer)],
                 required: ["credits", "reason"]
             ),
             status: 201,
@@ -40,7 +40,7 @@ extension OpenAPIDocument {
             path: "/v1/accounts/{account}/adjustments",
             summary: "Add (positive) or remove (negative) credits by hand, with a reason; never below zero available (422)",
             access: .operatorOnly,
-            request: .request([("credits", .creditsInput), ("reason", .string())], required: ["credits", "reason"]),
+            request: .request([("credits", .creditsInput), ("reason", .nonEmpty)], required: ["credits", "reason"]),
             status: 201,
             answer: .answer([("id", .string()), ("credits", .credits), ("reason", .string()), ("createdAt", .dateTime)]),
             idempotent: true,
@@ -52,7 +52,7 @@ extension OpenAPIDocument {
             summary: "Refund unused credits of a purchase (more than its lot's unused credits is 422); "
                 + "refused by the processor is 402 refund-declined, credits back; not confirmed is 502 refund-unsettled",
             access: .refunder,
-            request: .request([("credits", .creditsInput)], required: ["credits"]),
+            request: .request([("credits", .positiveCreditsInput)], required: ["credits"]),
             status: 201,
             answer: .answer([
                 ("id", .string()), ("purchaseId", .string()), ("credits", .credits), ("amount", .money),

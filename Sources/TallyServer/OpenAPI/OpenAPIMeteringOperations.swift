@@ -35,7 +35,7 @@ extension OpenAPIDocument {
             request: .request(
                 [
                     ("kind", .oneOf(["credit_score", "dti"])),
-                    ("contact", .request([("name", .string()), ("email", .string()), ("phone", .string())], required: ["name", "email", "phone"])),
+                    ("contact", .request([("name", .nonEmpty), ("email", .nonEmpty), ("phone", .nonEmpty)], required: ["name", "email", "phone"])),
                 ],
                 required: ["kind", "contact"]
             ),
@@ -52,7 +52,7 @@ extension OpenAPIDocument {
                 + "a message whose charge is not settled yet is 502 message-unsettled",
             access: .feature,
             request: .request(
-                [("to", .string()), ("body", .string()), ("contact", .reference("Contact")), ("event", .string())],
+                [("to", .nonEmpty), ("body", .nonEmpty), ("contact", .reference("Contact")), ("event", .string())],
                 required: ["to", "body"]
             ),
             status: 200,
@@ -70,7 +70,7 @@ extension OpenAPIDocument {
             path: "/v1/sms/quote",
             summary: "Price an SMS without sending it",
             access: .anyPrincipal,
-            request: .request([("to", .string()), ("body", .string())], required: ["to", "body"]),
+            request: .request([("to", .nonEmpty), ("body", .nonEmpty)], required: ["to", "body"]),
             status: 200,
             answer: .answer([
                 ("iso", .string()), ("country", .string()), ("e164", .string()), ("encoding", smsEncoding),
@@ -84,7 +84,7 @@ extension OpenAPIDocument {
             summary: "Hold credits for an action in flight (ttlSeconds 1 to 86400, default 300)",
             access: .feature,
             request: .request(
-                [("feature", .string()), ("credits", .creditsInput), ("reference", .string()), ("ttlSeconds", .integer)],
+                [("feature", .nonEmpty), ("credits", .positiveCreditsInput), ("reference", .string()), ("ttlSeconds", .integer)],
                 required: ["feature", "credits"]
             ),
             status: 201,

@@ -36,11 +36,11 @@ extension OpenAPIDocument {
             access: .operatorOnly,
             request: .request(
                 [
-                    ("name", .string()),
+                    ("name", .nonEmpty),
                     (
                         "owner",
                         .request(
-                            [("email", .string()), ("name", .string()), ("password", .string())],
+                            [("email", .nonEmpty), ("name", .nonEmpty), ("password", .string())],
                             required: ["email", "name", "password"]
                         )
                     ),
@@ -85,7 +85,7 @@ extension OpenAPIDocument {
             access: .manager,
             request: .request(
                 [
-                    ("email", .string()), ("name", .string()),
+                    ("email", .nonEmpty), ("name", .nonEmpty),
                     ("role", .oneOf(["super_admin", "admin", "member"])), ("password", .string()),
                 ],
                 required: ["email", "name", "role", "password"]
@@ -126,7 +126,7 @@ extension OpenAPIDocument {
             path: "/v1/accounts/{account}/api-keys",
             summary: "Create an API key for the platform's backend (the key is shown once)",
             access: .manager,
-            request: .request([("name", .string())], required: ["name"]),
+            request: .request([("name", .nonEmpty)], required: ["name"]),
             status: 201,
             answer: .answer([("id", .string()), ("name", .string()), ("key", .string())]),
             example: #"{"name":"Production backend"}"#
@@ -220,12 +220,18 @@ extension OpenAPIDocument {
             summary: "Buy credits (minimum 100) with a saved card or a new one (saveCard keeps it); declined is 402, "
                 + "nothing added; not confirmed by the processor is 502 payment-unsettled",
             access: .manager,
-            request: .request(
-                [
-                    ("credits", .creditsInput), ("paymentMethodId", .string()), ("card", .reference("Card")),
-                    ("saveCard", .boolean),
-                ],
-                required: ["credits"]
+            request: .with(
+                .request(
+                    [
+                        ("credits", .positiveCreditsInput), ("paymentMethodId", .nonEmpty), ("card", .reference("Card")),
+                        ("saveCard", .boolean),
+                    ],
+                    required: ["credits"]
+                ),
+                // A saved card or a new one: exactly one of the two.
+                keywords: #"{"oneOf": [{"required": ["paymentMethodId"], "#
+                    + #""properties": {"paymentMethodId": {"type": "string"}, "card": {"type": "null"}}},"#
+                    + #"{"required": ["card"], "properties": {"card": {"type": "object"}, "paymentMethodId": {"type": "null"}}}]}"#
             ),
             status: 201,
             answer: .reference("Purchase"),
@@ -240,7 +246,7 @@ extension OpenAPIDocument {
             access: .manager,
             status: 200,
             answer: .answer([("items", .array(.reference("Purchase"))), ("nextCursor", .nullable(.string()))]),
-            query: [("limit", "1 to 500, default 100"), ("cursor", "nextCursor of the previous page")]
+            query: [("limit", "1 to 500, default 100"), ("cursor", "nextCursor of the previous page, as Tally gave it: any other value is 422")]
         ),
     ]
 }

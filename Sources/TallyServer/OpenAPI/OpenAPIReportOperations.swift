@@ -2,7 +2,7 @@
 extension OpenAPIDocument {
     static let rangeQuery: [(String, String)] = [
         ("from", "first Pacific day, YYYY-MM-DD (default: 29 days before to)"),
-        ("to", "last Pacific day, YYYY-MM-DD, inclusive (default: today); at most 5 years after from"),
+        ("to", "last Pacific day, YYYY-MM-DD, inclusive (default: today); at most 5 years after from (422 otherwise)"),
     ]
 
     static let features = ["email_validation", "phone_validation", "credit_score", "dti", "sms"]
@@ -87,7 +87,7 @@ extension OpenAPIDocument {
                 ("result", "sms: sent, failed; validations: valid, invalid; credit_checks: completed, skipped, blocked, failed"),
                 ("q", "matches contact name, email or phone"),
                 ("limit", "1 to 500, default 50"),
-                ("cursor", "nextCursor of the previous page"),
+                ("cursor", "nextCursor of the previous page, as Tally gave it: any other value is 422"),
                 ("format", "csv for the whole filtered log as CSV"),
             ],
             csv: true,
@@ -122,8 +122,8 @@ extension OpenAPIDocument {
             ]),
             query: [
                 ("from", "first Pacific day, YYYY-MM-DD (no range: the whole ledger)"),
-                ("to", "last Pacific day, YYYY-MM-DD, inclusive"),
-                ("limit", "1 to 500, default 100"), ("cursor", "nextCursor of the previous page"),
+                ("to", "last Pacific day, YYYY-MM-DD, inclusive; at most 5 years after from (422 otherwise)"),
+                ("limit", "1 to 500, default 100"), ("cursor", "nextCursor of the previous page, as Tally gave it: any other value is 422"),
                 ("format", "csv for the whole (filtered) ledger as CSV"),
             ],
             csv: true

@@ -31,6 +31,14 @@ indirect enum Schema: Sendable {
     case nullable(Schema)
     /// One of several shapes (the lines of the different feature logs).
     case anyOf([Schema])
+    /// `schema` with extra JSON Schema keywords, written as a JSON object
+    /// (`{"minLength": 1}`), for a rule no other case states.
+    case with(Schema, keywords: String)
+
+    /// A request's text that may not be empty.
+    static let nonEmpty = Schema.with(.string(), keywords: #"{"minLength": 1}"#)
+    /// Credits in a request that must be more than zero (a JSON number; a string is read the same way).
+    static let positiveCreditsInput = Schema.with(.creditsInput, keywords: #"{"exclusiveMinimum": 0}"#)
 
     /// An answer object: every field is written (a nil `@Nullable` as null) unless named
     /// in `optional` (a plain optional, left out when nil), and no other field is.
@@ -92,6 +100,9 @@ indirect enum Schema: Sendable {
             return ["anyOf": [schema.json, ["type": "null"]]]
         case .anyOf(let schemas):
             return ["anyOf": schemas.map(\.json)]
+        case .with(let schema, let keywords):
+            let extra = try! JSONSerialization.jsonObject(with: Data(keywords.utf8)) as! [String: Any]
+            return schema.json.merging(extra) { _, keyword in keyword }
         }
     }
 }
@@ -201,6 +212,7 @@ struct Operation: Sendable {
         switch name {
         case "limit": ["type": "integer", "minimum": 1, "maximum": 500]
         case "from", "to": ["type": "string", "format": "date"]
+        case "cursor": ["type": "string", "minLength": 1]
         default: ["type": "string"]
         }
     }
@@ -221,7 +233,8 @@ struct Operation: Sendable {
         }
         if idempotent {
             parameters.append([
-                "name": "Idempotency-Key", "in": "header", "required": false, "schema": ["type": "string"],
+                "name": "Idempotency-Key", "in": "header", "required": false,
+                "schema": ["type": "string", "pattern": "^[!-~]{1,255}$"],
                 "description": "1 to 255 visible ASCII characters; a replay returns the first answer; "
                     + "the same key with another body is 409",
             ])
