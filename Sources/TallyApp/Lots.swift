@@ -407,9 +407,10 @@ public struct Lots: Sendable {
     @discardableResult
     public func expire(limit: Int = 100) async throws -> Int {
         let now = time.now()
-        var done = 0
-        for lot in try await store.lotsExpiring(at: now, before: now.addingTimeInterval(Self.seconds(expiryNotice)), limit: limit) {
-            guard let expiresAt = lot.expiresAt else { continue }
+        let expiring = try await store.lotsExpiring(at: now, before: now.addingTimeInterval(Self.seconds(expiryNotice)), limit: limit)
+        // A lot that cannot be announced or expired is set aside; the others, of every account, go on.
+        var done = await BackgroundPass.each(expiring, name: { "expiry notice \($0.id)" }) { lot in
+            guard let expiresAt = lot.expiresAt else { return false }
             do {
                 _ = try await store.commit(
                     WalletTransaction(
@@ -429,12 +430,14 @@ public struct Lots: Sendable {
                         at: now
                     )
                 )
-                done += 1
+                return true
             } catch StoreError.conflict {
                 // Announced meanwhile by another process.
+                return false
             }
         }
-        for claimed in try await store.claimExpiredLots(at: now, leaseSeconds: 30, limit: limit) {
+        let expired = try await store.claimExpiredLots(at: now, leaseSeconds: 30, limit: limit)
+        done += await BackgroundPass.each(expired, name: { "expiring lot \($0.id)" }) { claimed in
             var lot = claimed
             // A debit may draw from the lot between the read and the write: read it again and retry.
             for _ in 0..<3 {
@@ -459,13 +462,13 @@ public struct Lots: Sendable {
                             at: now
                         )
                     )
-                    done += 1
-                    break
+                    return true
                 } catch StoreError.conflict, StoreError.insufficientCredits {
-                    guard let fresh = try await store.lot(lot.id, account: lot.accountID) else { break }
+                    guard let fresh = try await store.lot(lot.id, account: lot.accountID) else { return false }
                     lot = fresh
                 }
             }
+            return false
         }
         return done
     }

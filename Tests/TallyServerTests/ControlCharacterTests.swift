@@ -138,4 +138,34 @@ struct ControlCharacterTests {
             #expect(try await first.figures() == ["99.550", "0.450", "0.000", "100.000"])
         }
     }
+
+    /// The credit expiry worker too: one account's lot that cannot be expired is set aside,
+    /// and the other account's expired credits still leave its wallet in the same pass.
+    @Test func aLotTheExpiryWorkerCannotExpireDoesNotStopTheOthers() async throws {
+        let start = Date(timeIntervalSince1970: 1_790_000_000)
+        let clock = ManualTime(start)
+        try await Harness.run(time: clock) { harness in
+            let first = try await harness.makeAccount()
+            let second = try await harness.makeAccount()
+            let expiry = ISO8601DateFormatter().string(from: start.addingTimeInterval(60))
+            for account in [first, second] {
+                let grant = try await account.post(
+                    "/grants",
+                    #"{"credits":20,"reason":"trial","expiresAt":"\#(expiry)"}"#,
+                    token: Harness.operatorToken
+                )
+                #expect(grant.status == 201, "\(grant)")
+            }
+            let firstID = AccountID(first.id)
+            try #require(harness.faults).failCommits(1_000, where: { $0.accountID == firstID })
+            clock.advance(seconds: 120)
+            let failures = BackgroundPass.FailureLog()
+            let expired = try await BackgroundPass.$failures.withValue(failures) { try await harness.tally.lots.expire() }
+            #expect(expired == 1)
+            #expect(failures.all.map(\.row).allSatisfy { $0.hasPrefix("expiring lot ") })
+            #expect(failures.all.count == 1)
+            #expect(try await second.figures() == ["0.000", "0.000", "0.000", "0.000"])
+            #expect(try await first.figures()[3] == "20.000")
+        }
+    }
 }
