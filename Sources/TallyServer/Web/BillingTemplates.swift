@@ -36,14 +36,7 @@ enum BillingTemplates {
               {{#autoRechargeLast}}<span class="muted small">{{autoRechargeLast}}</span>{{/autoRechargeLast}}
             </div>
           </div>
-          {{#figures}}
-          <div class="card figure">
-            <p class="label">{{label}}</p>
-            <p class="mid"><span data-test="{{test}}">{{credits}}</span></p>
-            <p class="money">{{money}}</p>
-            <p class="muted small hint-text">{{hint}}</p>
-          </div>
-          {{/figures}}
+          {{#figures}}{{> figure}}{{/figures}}
         </section>
 
         <div class="columns">
@@ -156,6 +149,16 @@ enum BillingTemplates {
           {{^purchases}}<li class="entry muted">No purchases yet.</li>{{/purchases}}
           </ul>
         </section>
+        """#
+
+    /// One wallet figure (Used, Held, Total) as a card: Billing's and Credit usage's.
+    static let figure = #"""
+          <div class="card figure">
+            <p class="label">{{label}}</p>
+            <p class="mid"><span data-test="{{test}}">{{credits}}</span></p>
+            <p class="money">{{money}}</p>
+            <p class="muted small hint-text">{{hint}}</p>
+          </div>
         """#
 
     static let buyDialog = #"""

@@ -26,14 +26,7 @@ enum UsageTemplates {
               <a class="small" href="/app/billing#auto-recharge">Settings</a>
             </div>
           </div>
-          {{#summaryFigures}}
-          <div class="card figure">
-            <p class="label">{{label}}</p>
-            <p class="mid"><span data-test="{{test}}">{{credits}}</span></p>
-            <p class="money">{{money}}</p>
-            <p class="muted small hint-text">{{hint}}</p>
-          </div>
-          {{/summaryFigures}}
+          {{#summaryFigures}}{{> figure}}{{/summaryFigures}}
         </section>
         {{/wallet}}
         <section class="card">

@@ -15,6 +15,7 @@ struct WebViews: Sendable {
             "message": LayoutTemplates.message,
             "billing": BillingTemplates.billing,
             "buy": BillingTemplates.buyDialog,
+            "figure": BillingTemplates.figure,
             "usage-guard": AccountTemplates.usageGuard,
             "notifications": AccountTemplates.notifications,
             "events": EventTemplates.list,
