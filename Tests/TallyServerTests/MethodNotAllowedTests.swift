@@ -8,27 +8,6 @@ import Testing
 /// RFC 9110: a known path asked with a method it lacks is 405 with `Allow`; an unknown path is 404.
 @Suite("Methods a path lacks")
 struct MethodNotAllowedTests {
-    /// An answer with its `Allow` header.
-    struct Answer {
-        var status: Int
-        var allow: String?
-        var contentType: String?
-        var body: String
-    }
-
-    static func send(_ harness: Harness, _ method: HTTPRequest.Method, _ path: String, token: String? = nil) async throws -> Answer {
-        var headers: HTTPFields = [:]
-        if let token { headers[.authorization] = "Bearer \(token)" }
-        return try await harness.client.execute(uri: path, method: method, headers: headers, body: nil) { response in
-            Answer(
-                status: Int(response.status.code),
-                allow: response.headers[.allow],
-                contentType: response.headers[.contentType],
-                body: String(buffer: response.body)
-            )
-        }
-    }
-
     @Test func aKnownPathAskedWithAMethodItLacksIs405WithAllow() async throws {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()
@@ -45,7 +24,7 @@ struct MethodNotAllowedTests {
                 (.put, "/v1/accounts/acct_missing/wallet", "GET"),
             ]
             for (method, path, allow) in cases {
-                let answer = try await Self.send(harness, method, path, token: account.ownerToken)
+                let answer = try await harness.exchange(method, path, token: account.ownerToken)
                 #expect(answer.status == 405, "\(method) \(path)")
                 #expect(answer.allow == allow, "\(method) \(path)")
                 #expect(answer.contentType == "application/problem+json", "\(method) \(path)")
@@ -56,7 +35,7 @@ struct MethodNotAllowedTests {
                 #expect((problem["detail"] as? String)?.contains("\(method) is not allowed on \(path)") == true)
             }
             // Without credentials too: which methods a path has is no secret (/openapi.json lists them).
-            #expect(try await Self.send(harness, .trace, "/health").status == 405)
+            #expect(try await harness.exchange(.trace, "/health").status == 405)
         }
     }
 
@@ -65,7 +44,7 @@ struct MethodNotAllowedTests {
             let account = try await harness.makeAccount()
             for method: HTTPRequest.Method in [.get, .post, .put, .trace] {
                 for path in ["/nothing", "/v1/nothing", "/v1/accounts/\(account.id)/nothing", "/health/more"] {
-                    let answer = try await Self.send(harness, method, path, token: account.ownerToken)
+                    let answer = try await harness.exchange(method, path, token: account.ownerToken)
                     #expect(answer.status == 404, "\(method) \(path)")
                     #expect(answer.allow == nil, "\(method) \(path)")
                     #expect(answer.contentType == "application/problem+json", "\(method) \(path)")
@@ -77,8 +56,8 @@ struct MethodNotAllowedTests {
     @Test func theMethodsAPathHasStillAnswer() async throws {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()
-            #expect(try await Self.send(harness, .get, "/health").status == 200)
-            #expect(try await Self.send(harness, .get, "/v1/accounts/\(account.id)/wallet", token: account.ownerToken).status == 200)
+            #expect(try await harness.exchange(.get, "/health").status == 200)
+            #expect(try await harness.exchange(.get, "/v1/accounts/\(account.id)/wallet", token: account.ownerToken).status == 200)
         }
     }
 

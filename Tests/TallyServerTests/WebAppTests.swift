@@ -8,51 +8,12 @@ import Testing
 /// only count when they come from the session's own pages.
 @Suite("Web app")
 struct WebAppTests {
-    /// An HTML answer with the headers the web app's rules live in.
-    struct Page {
-        let status: Int
-        let headers: HTTPFields
-        let body: String
-
-        var location: String? { headers[.location] }
-
-        /// The value of the first hidden `csrf` field.
-        var csrf: String? {
-            guard let range = body.range(of: #"name="csrf" value=""#) else { return nil }
-            return String(body[range.upperBound...].prefix { $0 != "\"" })
-        }
-
-        func cookie(_ name: String) -> String? {
-            for value in headers[values: .setCookie] where value.hasPrefix(name + "=") {
-                return String(value.dropFirst(name.count + 1).prefix { $0 != ";" })
-            }
-            return nil
-        }
-    }
-
-    func send(
-        _ harness: Harness,
-        _ method: HTTPRequest.Method,
-        _ path: String,
-        cookies: [String: String] = [:],
-        form: String? = nil
-    ) async throws -> Page {
-        var headers: HTTPFields = [:]
-        if !cookies.isEmpty {
-            headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
-        }
-        if form != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
-        return try await harness.client.execute(uri: path, method: method, headers: headers, body: form.map { ByteBuffer(string: $0) }) {
-            Page(status: Int($0.status.code), headers: $0.headers, body: String(buffer: $0.body))
-        }
-    }
-
     @Test func aStrangerIsSentToLoginAndBackToThePageAskedFor() async throws {
         try await Harness.run { harness in
-            let page = try await send(harness, .get, "/app/usage-guard")
+            let page = try await harness.exchange(.get, "/app/usage-guard")
             #expect(page.status == 303)
             #expect(page.location == "/app/login?next=/app/usage-guard")
-            let root = try await send(harness, .get, "/")
+            let root = try await harness.exchange(.get, "/")
             #expect(root.location == "/app/billing")
         }
     }
@@ -61,11 +22,10 @@ struct WebAppTests {
         try await Harness.run { harness in
             let email = "owner-\(UUID().uuidString.prefix(8))@example.com"
             _ = try await harness.makeAccount(owner: email)
-            let login = try await send(harness, .get, "/app/login?next=/app/events")
+            let login = try await harness.exchange(.get, "/app/login?next=/app/events")
             let token = try #require(login.csrf)
             let cookies = ["tally_login_csrf": try #require(login.cookie("tally_login_csrf"))]
-            let wrong = try await send(
-                harness,
+            let wrong = try await harness.exchange(
                 .post,
                 "/app/login",
                 cookies: cookies,
@@ -73,10 +33,9 @@ struct WebAppTests {
             )
             #expect(wrong.status == 401)
             #expect(wrong.body.contains(#"data-test="login-error""#))
-            let forged = try await send(harness, .post, "/app/login", form: "csrf=\(token)&email=\(email)&password=correct+horse")
+            let forged = try await harness.exchange(.post, "/app/login", form: "csrf=\(token)&email=\(email)&password=correct+horse")
             #expect(forged.status == 403)
-            let right = try await send(
-                harness,
+            let right = try await harness.exchange(
                 .post,
                 "/app/login",
                 cookies: cookies,
@@ -87,8 +46,7 @@ struct WebAppTests {
             let session = try #require(right.headers[values: .setCookie].first { $0.hasPrefix("tally_session=") })
             #expect(session.contains("HttpOnly"))
             #expect(session.contains("SameSite=Lax"))
-            let offsite = try await send(
-                harness,
+            let offsite = try await harness.exchange(
                 .post,
                 "/app/login",
                 cookies: cookies,
@@ -107,12 +65,12 @@ struct WebAppTests {
                 "/app/billing", "/app/usage", "/app/logs/sms", "/app/logs/sms.csv", "/app/usage-guard", "/app/events", "/app/developers",
                 "/app/notifications",
             ] {
-                let page = try await send(harness, .get, path, cookies: ["tally_session": token])
+                let page = try await harness.exchange(.get, path, cookies: ["tally_session": token])
                 #expect(page.status == 403, "\(path)")
                 #expect(page.body.contains(#"data-test="forbidden""#))
             }
             let superAdmin = try await account.person("super_admin")
-            let page = try await send(harness, .get, "/app/billing", cookies: ["tally_session": superAdmin])
+            let page = try await harness.exchange(.get, "/app/billing", cookies: ["tally_session": superAdmin])
             #expect(page.status == 200)
         }
     }
@@ -122,14 +80,14 @@ struct WebAppTests {
             let account = try await harness.makeAccount()
             let cookies = ["tally_session": account.ownerToken]
             let purchase = "credits=500&paymentMethodId=new&cardNumber=4242424242424242&expMonth=12&expYear=2035&cvc=123"
-            let missing = try await send(harness, .post, "/app/billing/purchases", cookies: cookies, form: purchase)
+            let missing = try await harness.exchange(.post, "/app/billing/purchases", cookies: cookies, form: purchase)
             #expect(missing.status == 403)
-            let wrong = try await send(harness, .post, "/app/billing/purchases", cookies: cookies, form: purchase + "&csrf=0000")
+            let wrong = try await harness.exchange(.post, "/app/billing/purchases", cookies: cookies, form: purchase + "&csrf=0000")
             #expect(wrong.status == 403)
             #expect(try await account.figures()[0] == "0.000")
-            let billing = try await send(harness, .get, "/app/billing", cookies: cookies)
+            let billing = try await harness.exchange(.get, "/app/billing", cookies: cookies)
             let csrf = try #require(billing.csrf)
-            let bought = try await send(harness, .post, "/app/billing/purchases", cookies: cookies, form: purchase + "&csrf=\(csrf)")
+            let bought = try await harness.exchange(.post, "/app/billing/purchases", cookies: cookies, form: purchase + "&csrf=\(csrf)")
             #expect(bought.status == 303)
             #expect(bought.cookie("tally_flash") != nil)
             #expect(try await account.figures()[0] == "500.000")
@@ -140,9 +98,8 @@ struct WebAppTests {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()
             let cookies = ["tally_session": account.ownerToken]
-            let csrf = try #require(try await send(harness, .get, "/app/billing", cookies: cookies).csrf)
-            let page = try await send(
-                harness,
+            let csrf = try #require(try await harness.exchange(.get, "/app/billing", cookies: cookies).csrf)
+            let page = try await harness.exchange(
                 .post,
                 "/app/billing/purchases",
                 cookies: cookies,
@@ -159,14 +116,14 @@ struct WebAppTests {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()
             let cookies = ["tally_session": account.ownerToken]
-            let empty = try await send(harness, .get, "/app/billing", cookies: cookies)
+            let empty = try await harness.exchange(.get, "/app/billing", cookies: cookies)
             #expect(empty.body.contains(#"data-test="depleted-banner""#))
             #expect(!empty.body.contains(#"data-test="low-balance-banner""#))
             let card = try await account.saveCard()
             _ = try await account.buy(100)
             let saved = try await account.autoRecharge(threshold: 500, credits: 1000, method: card)
             #expect(saved.status == 200)
-            let low = try await send(harness, .get, "/app/billing", cookies: cookies)
+            let low = try await harness.exchange(.get, "/app/billing", cookies: cookies)
             #expect(low.body.contains(#"data-test="low-balance-banner""#))
             #expect(!low.body.contains(#"data-test="depleted-banner""#))
             #expect(low.body.contains(#"<span data-test="available">100.000</span>"#))
@@ -180,7 +137,7 @@ struct WebAppTests {
             let key = try await account.apiKey()
             let validated = try await account.post("/validations/email", #"{"email":"lee@example.com"}"#, token: key)
             #expect(validated.status == 200, "\(validated)")
-            let csv = try await send(harness, .get, "/app/logs/email_validation.csv", cookies: ["tally_session": account.ownerToken])
+            let csv = try await harness.exchange(.get, "/app/logs/email_validation.csv", cookies: ["tally_session": account.ownerToken])
             #expect(csv.status == 200)
             #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
             let lines = csv.body.split(whereSeparator: \.isNewline)

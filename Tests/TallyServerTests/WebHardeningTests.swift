@@ -9,47 +9,6 @@ import Testing
 /// login forms that a planted cookie passes.
 @Suite("Web and HTTP hardening")
 struct WebHardeningTests {
-    /// A whole answer with its headers.
-    struct Answer {
-        let status: Int
-        let headers: HTTPFields
-        let body: String
-
-        var csrf: String? {
-            guard let range = body.range(of: #"name="csrf" value=""#) else { return nil }
-            return String(body[range.upperBound...].prefix { $0 != "\"" })
-        }
-
-        func cookie(_ name: String) -> String? {
-            for value in headers[values: .setCookie] where value.hasPrefix(name + "=") {
-                return String(value.dropFirst(name.count + 1).prefix { $0 != ";" })
-            }
-            return nil
-        }
-    }
-
-    func send(
-        _ harness: Harness,
-        _ method: HTTPRequest.Method,
-        _ path: String,
-        cookies: [String: String] = [:],
-        token: String? = nil,
-        form: String? = nil,
-        json: String? = nil
-    ) async throws -> Answer {
-        var headers: HTTPFields = [:]
-        if !cookies.isEmpty {
-            headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
-        }
-        if let token { headers[.authorization] = "Bearer \(token)" }
-        if form != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
-        if json != nil { headers[.contentType] = "application/json" }
-        let body = form ?? json
-        return try await harness.client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) {
-            Answer(status: Int($0.status.code), headers: $0.headers, body: String(buffer: $0.body))
-        }
-    }
-
     // MARK: CSV
 
     @Test func aFormulaBehindASeparatorInAnExportIsQuotedAndNeutralised() async throws {
@@ -63,8 +22,8 @@ struct WebHardeningTests {
                 token: key
             )
             #expect(validated.status == 200, "\(validated)")
-            let api = try await send(harness, .get, "/v1/accounts/\(account.id)/logs/email_validation?format=csv", token: key)
-            let web = try await send(harness, .get, "/app/logs/email_validation.csv", cookies: ["tally_session": account.ownerToken])
+            let api = try await harness.exchange(.get, "/v1/accounts/\(account.id)/logs/email_validation?format=csv", token: key)
+            let web = try await harness.exchange(.get, "/app/logs/email_validation.csv", cookies: ["tally_session": account.ownerToken])
             for export in [api, web] {
                 #expect(export.status == 200)
                 let row = try #require(export.body.components(separatedBy: "\r\n").first { $0.contains("lee@example.com") })
@@ -83,29 +42,28 @@ struct WebHardeningTests {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()
             let owner = account.ownerToken
-            let answers: [(String, Answer)] = [
-                ("health", try await send(harness, .get, "/health")),
-                ("wallet", try await send(harness, .get, "/v1/accounts/\(account.id)/wallet", token: owner)),
-                ("ledger", try await send(harness, .get, "/v1/accounts/\(account.id)/ledger", token: owner)),
-                ("ledger csv", try await send(harness, .get, "/v1/accounts/\(account.id)/ledger?format=csv", token: owner)),
-                ("notifications", try await send(harness, .get, "/v1/accounts/\(account.id)/notifications", token: owner)),
+            let answers: [(String, HeadedAnswer)] = [
+                ("health", try await harness.exchange(.get, "/health")),
+                ("wallet", try await harness.exchange(.get, "/v1/accounts/\(account.id)/wallet", token: owner)),
+                ("ledger", try await harness.exchange(.get, "/v1/accounts/\(account.id)/ledger", token: owner)),
+                ("ledger csv", try await harness.exchange(.get, "/v1/accounts/\(account.id)/ledger?format=csv", token: owner)),
+                ("notifications", try await harness.exchange(.get, "/v1/accounts/\(account.id)/notifications", token: owner)),
                 (
                     "session",
-                    try await send(
-                        harness,
+                    try await harness.exchange(
                         .post,
                         "/v1/sessions",
                         json: #"{"email":"nobody@example.com","password":"wrong"}"#
                     )
                 ),
-                ("unauthenticated", try await send(harness, .get, "/v1/accounts/\(account.id)/wallet")),
-                ("no route", try await send(harness, .get, "/v1/no-such-thing")),
-                ("bad json", try await send(harness, .post, "/v1/accounts/\(account.id)/api-keys", token: owner, json: "{")),
-                ("page", try await send(harness, .get, "/app/billing", cookies: ["tally_session": owner])),
-                ("login", try await send(harness, .get, "/app/login")),
-                ("redirect", try await send(harness, .get, "/app/usage")),
-                ("stylesheet", try await send(harness, .get, "/app/assets/tally.css")),
-                ("script", try await send(harness, .get, "/app/assets/tally.js")),
+                ("unauthenticated", try await harness.exchange(.get, "/v1/accounts/\(account.id)/wallet")),
+                ("no route", try await harness.exchange(.get, "/v1/no-such-thing")),
+                ("bad json", try await harness.exchange(.post, "/v1/accounts/\(account.id)/api-keys", token: owner, json: "{")),
+                ("page", try await harness.exchange(.get, "/app/billing", cookies: ["tally_session": owner])),
+                ("login", try await harness.exchange(.get, "/app/login")),
+                ("redirect", try await harness.exchange(.get, "/app/usage")),
+                ("stylesheet", try await harness.exchange(.get, "/app/assets/tally.css")),
+                ("script", try await harness.exchange(.get, "/app/assets/tally.js")),
             ]
             for (name, answer) in answers {
                 #expect(answer.headers[.xContentTypeOptions] == "nosniff", "\(name): \(answer.status)")
@@ -133,7 +91,7 @@ struct WebHardeningTests {
                 "/app/events", "/app/notifications", "/app/integrations", "/app/developers", "/app/no-such-page",
             ]
             for path in paths {
-                let page = try await send(harness, .get, path, cookies: path == "/app/login" ? [:] : cookies)
+                let page = try await harness.exchange(.get, path, cookies: path == "/app/login" ? [:] : cookies)
                 #expect([200, 404].contains(page.status), "\(path): \(page.status)")
                 let policy = try #require(page.headers[.contentSecurityPolicy], "\(path) has no Content-Security-Policy")
                 let directives = Dictionary(
@@ -156,7 +114,7 @@ struct WebHardeningTests {
                 #expect(!page.body.contains("javascript:"), "\(path): script URL")
             }
             // The swatches' colors come from the stylesheet.
-            let stylesheet = try await send(harness, .get, "/app/assets/tally.css")
+            let stylesheet = try await harness.exchange(.get, "/app/assets/tally.css")
             #expect(stylesheet.body.contains(".swatch.swatch-email-validation { background: #6366f1; }"))
         }
     }
@@ -167,10 +125,9 @@ struct WebHardeningTests {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()
             let cookies = ["tally_session": account.ownerToken]
-            let csrf = try #require(try await send(harness, .get, "/app/developers", cookies: cookies).csrf)
-            let created = try await send(harness, .post, "/app/developers/api-keys", cookies: cookies, form: "csrf=\(csrf)&name=Backend")
-            let made = try await send(
-                harness,
+            let csrf = try #require(try await harness.exchange(.get, "/app/developers", cookies: cookies).csrf)
+            let created = try await harness.exchange(.post, "/app/developers/api-keys", cookies: cookies, form: "csrf=\(csrf)&name=Backend")
+            let made = try await harness.exchange(
                 .post,
                 "/app/developers/webhooks",
                 cookies: cookies,
@@ -190,7 +147,7 @@ struct WebHardeningTests {
             // The key works; the next page shows no secret.
             let key = String(created.body[created.body.range(of: #"<code data-test="secret">"#)!.upperBound...].prefix { $0 != "<" })
             #expect(try await account.wallet(token: key).status == 200)
-            let later = try await send(harness, .get, "/app/developers", cookies: cookies.merging(["tally_secret": "planted"]) { $1 })
+            let later = try await harness.exchange(.get, "/app/developers", cookies: cookies.merging(["tally_secret": "planted"]) { $1 })
             #expect(!later.body.contains(#"data-test="secret""#))
             #expect(later.body.contains(#"data-test="api-key-row""#) && later.body.contains(#"data-test="webhook-row""#))
         }
@@ -209,8 +166,7 @@ struct WebHardeningTests {
             let credentials = "email=\(email)&password=correct+horse"
             // A value of the attacker's choosing, in the cookie and the form alike.
             let planted = "0123456789abcdef0123456789abcdef"
-            let forged = try await send(
-                harness,
+            let forged = try await harness.exchange(
                 .post,
                 "/app/login",
                 cookies: ["tally_login_csrf": planted],
@@ -220,19 +176,18 @@ struct WebHardeningTests {
             #expect(forged.cookie("tally_session") == nil)
 
             // Two login pages in one browser: the second keeps the browser's value, and both forms work.
-            let first = try await send(harness, .get, "/app/login")
+            let first = try await harness.exchange(.get, "/app/login")
             let browser = try #require(first.cookie("tally_login_csrf"))
-            let second = try await send(harness, .get, "/app/login", cookies: ["tally_login_csrf": browser])
+            let second = try await harness.exchange(.get, "/app/login", cookies: ["tally_login_csrf": browser])
             #expect(second.cookie("tally_login_csrf") == browser)
             let firstToken = try #require(first.csrf)
             let secondToken = try #require(second.csrf)
             #expect(firstToken != secondToken && firstToken != browser)
 
             // A token Tally made for another browser does not pass with this one's cookie.
-            let other = try await send(harness, .get, "/app/login")
+            let other = try await harness.exchange(.get, "/app/login")
             let otherToken = try #require(other.csrf)
-            let crossed = try await send(
-                harness,
+            let crossed = try await harness.exchange(
                 .post,
                 "/app/login",
                 cookies: ["tally_login_csrf": browser],
@@ -241,8 +196,7 @@ struct WebHardeningTests {
             #expect(crossed.status == 403)
             // A token altered by one character does not pass.
             let altered = String(firstToken.dropLast()) + (firstToken.hasSuffix("0") ? "1" : "0")
-            let tampered = try await send(
-                harness,
+            let tampered = try await harness.exchange(
                 .post,
                 "/app/login",
                 cookies: ["tally_login_csrf": browser],
@@ -251,8 +205,7 @@ struct WebHardeningTests {
             #expect(tampered.status == 403)
 
             for token in [firstToken, secondToken] {
-                let signedIn = try await send(
-                    harness,
+                let signedIn = try await harness.exchange(
                     .post,
                     "/app/login",
                     cookies: ["tally_login_csrf": browser],

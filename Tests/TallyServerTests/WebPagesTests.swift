@@ -6,8 +6,6 @@ import Testing
 /// ribbon, the Credit usage summary and Recent activity in words.
 @Suite("Web pages")
 struct WebPagesTests {
-    let web = WebAppTests()
-
     func count(_ needle: String, in text: String) -> Int {
         text.components(separatedBy: needle).count - 1
     }
@@ -17,20 +15,20 @@ struct WebPagesTests {
             let account = try await harness.makeAccount()
             let cookies = ["tally_session": account.ownerToken]
             for path in ["/app/nope", "/app/billing/nope/deeper", "/app/integrations/x"] {
-                let page = try await web.send(harness, .get, path, cookies: cookies)
+                let page = try await harness.exchange(.get, path, cookies: cookies)
                 #expect(page.status == 404, "\(path)")
                 #expect(page.headers[.contentType]?.hasPrefix("text/html") == true, "\(path)")
                 #expect(page.body.contains(#"data-test="not-found""#), "\(path)")
                 #expect(page.body.contains(#"data-test="nav""#), "\(path)")
             }
             // A stranger gets the same page, without the navigation.
-            let stranger = try await web.send(harness, .get, "/app/nope")
+            let stranger = try await harness.exchange(.get, "/app/nope")
             #expect(stranger.status == 404)
             #expect(stranger.body.contains(#"data-test="not-found""#))
             #expect(!stranger.body.contains(#"data-test="nav""#))
             // The pages and the API keep their own answers.
-            #expect(try await web.send(harness, .get, "/app/billing", cookies: cookies).status == 200)
-            let api = try await web.send(harness, .get, "/v1/nope")
+            #expect(try await harness.exchange(.get, "/app/billing", cookies: cookies).status == 200)
+            let api = try await harness.exchange(.get, "/v1/nope")
             #expect(api.status == 404)
             #expect(api.headers[.contentType]?.hasPrefix("application/problem+json") == true)
         }
@@ -39,7 +37,7 @@ struct WebPagesTests {
     @Test func integrationsNameEachRolesProviderAndLinkItsLog() async throws {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()
-            let page = try await web.send(harness, .get, "/app/integrations", cookies: ["tally_session": account.ownerToken])
+            let page = try await harness.exchange(.get, "/app/integrations", cookies: ["tally_session": account.ownerToken])
             #expect(page.status == 200)
             #expect(count(#"data-test="integration-row""#, in: page.body) == 5)
             for href in [
@@ -58,10 +56,10 @@ struct WebPagesTests {
             let account = try await harness.makeAccount()
             let cookies = ["tally_session": account.ownerToken]
             for path in ["/app/billing", "/app/usage", "/app/integrations", "/app/developers", "/app/nope"] {
-                let page = try await web.send(harness, .get, path, cookies: cookies)
+                let page = try await harness.exchange(.get, path, cookies: cookies)
                 #expect(count(#"data-test="test-mode""#, in: page.body) == 1, "\(path)")
             }
-            let login = try await web.send(harness, .get, "/app/login")
+            let login = try await harness.exchange(.get, "/app/login")
             #expect(login.body.contains(#"data-test="test-mode""#))
         }
     }
@@ -79,7 +77,7 @@ struct WebPagesTests {
                 let capture = try await account.post("/holds/\(try hold.string("id"))/capture", #"{"credits":\#(captured)}"#)
                 #expect(capture.status == 200, "\(capture)")
             }
-            let page = try await web.send(harness, .get, "/app/usage", cookies: cookies)
+            let page = try await harness.exchange(.get, "/app/usage", cookies: cookies)
             #expect(page.status == 200)
             let body = page.body
             #expect(body.contains(#"<span data-test="available">82.500</span>"#))
@@ -108,18 +106,17 @@ struct WebPagesTests {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()
             let cookies = ["tally_session": account.ownerToken]
-            let usage = try await web.send(harness, .get, "/app/usage", cookies: cookies)
+            let usage = try await harness.exchange(.get, "/app/usage", cookies: cookies)
             let csrf = try #require(usage.csrf)
             let form =
                 "csrf=\(csrf)&returnTo=%2Fapp%2Fusage&idempotencyKey=k1&credits=500&paymentMethodId=new"
                 + "&cardNumber=4242424242424242&expMonth=12&expYear=2035&cvc=123"
-            let bought = try await web.send(harness, .post, "/app/billing/purchases", cookies: cookies, form: form)
+            let bought = try await harness.exchange(.post, "/app/billing/purchases", cookies: cookies, form: form)
             #expect(bought.status == 303)
             #expect(bought.location == "/app/usage")
             #expect(try await account.figures()[0] == "500.000")
             // Anywhere else is not a place to return to: Billing.
-            let again = try await web.send(
-                harness,
+            let again = try await harness.exchange(
                 .post,
                 "/app/billing/purchases",
                 cookies: cookies,
@@ -167,7 +164,7 @@ struct WebPagesTests {
             let open = try await account.post("/holds", #"{"feature":"calls","credits":4}"#)
             #expect(open.status == 201)
 
-            let page = try await web.send(harness, .get, "/app/billing", cookies: cookies)
+            let page = try await harness.exchange(.get, "/app/billing", cookies: cookies)
             #expect(page.status == 200)
             let what = texts("activity-what", in: page.body)
             let change = texts("activity-change", in: page.body)
@@ -196,7 +193,7 @@ struct WebPagesTests {
             #expect(page.body.contains(#"href="/app/billing/ledger.csv" data-test="ledger-csv""#))
 
             // The whole ledger, every entry, as CSV.
-            let csv = try await web.send(harness, .get, "/app/billing/ledger.csv", cookies: cookies)
+            let csv = try await harness.exchange(.get, "/app/billing/ledger.csv", cookies: cookies)
             #expect(csv.status == 200)
             #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
             let lines = csv.body.split(whereSeparator: \.isNewline)
