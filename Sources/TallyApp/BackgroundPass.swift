@@ -1,4 +1,4 @@
-import Foundation
+import Synchronization
 import TallyStore
 
 /// One row a background pass could not settle, set aside with its error so the pass
@@ -17,11 +17,12 @@ public enum BackgroundPass {
     /// Where the rows that failed during this pass are collected (set by `BackgroundWorker`).
     @TaskLocal public static var failures: FailureLog?
 
-    /// Runs `body` for each row; a row that throws is recorded and skipped. Returns how
-    /// many rows `body` reported as done.
-    public static func each<Row>(
+    /// Runs `body` for each row; a row that throws is recorded, named by its `kind` and
+    /// `id` (`refund re_…`), and skipped. Returns how many rows `body` reported as done.
+    public static func each<Row, ID>(
         _ rows: [Row],
-        name: (Row) -> String,
+        kind: String,
+        id: KeyPath<Row, ID>,
         _ body: (Row) async throws -> Bool
     ) async -> Int {
         var done = 0
@@ -29,23 +30,22 @@ public enum BackgroundPass {
             do {
                 if try await body(row) { done += 1 }
             } catch {
-                failures?.record(RowFailure(row: name(row), error: LoggableError.describe(error)))
+                failures?.record(RowFailure(row: "\(kind) \(row[keyPath: id])", error: LoggableError.describe(error)))
             }
         }
         return done
     }
 
     /// The failures of one pass, written from the pass's task and read when it ends.
-    public final class FailureLog: @unchecked Sendable {
-        private let lock = NSLock()
-        private var recorded = [RowFailure]()
+    public final class FailureLog: Sendable {
+        private let recorded = Mutex([RowFailure]())
 
         public init() {}
 
         func record(_ failure: RowFailure) {
-            lock.withLock { recorded.append(failure) }
+            recorded.withLock { $0.append(failure) }
         }
 
-        public var all: [RowFailure] { lock.withLock { recorded } }
+        public var all: [RowFailure] { recorded.withLock { $0 } }
     }
 }

@@ -89,13 +89,6 @@ public struct Lots: Sendable {
     /// The longest reason a grant or an adjustment keeps.
     public static let maximumReasonLength = 500
 
-    // MARK: Reading
-
-    /// The account's lots: those with credits left first, in the order debits draw them.
-    public func lots(of reader: ReportReader, limit: Int = 500) async throws -> [LotView] {
-        try await store.lots(account: reader.accountID, limit: limit).map(Self.view)
-    }
-
     // MARK: Grants and adjustments
 
     /// Adds free credits to an account as a lot of their own. The operator's.
@@ -386,7 +379,7 @@ public struct Lots: Sendable {
             leaseSeconds: 60,
             limit: limit
         )
-        _ = await BackgroundPass.each(refunds, name: { "refund \($0.id)" }) { refund in
+        _ = await BackgroundPass.each(refunds, kind: "refund", id: \.id) { refund in
             guard let payment = try await store.purchase(refund.purchaseID, account: refund.accountID)?.paymentReference else {
                 return false
             }
@@ -409,7 +402,7 @@ public struct Lots: Sendable {
         let now = time.now()
         let expiring = try await store.lotsExpiring(at: now, before: now.addingTimeInterval(Self.seconds(expiryNotice)), limit: limit)
         // A lot that cannot be announced or expired is set aside; the others, of every account, go on.
-        var done = await BackgroundPass.each(expiring, name: { "expiry notice \($0.id)" }) { lot in
+        var done = await BackgroundPass.each(expiring, kind: "expiry notice", id: \.id) { lot in
             guard let expiresAt = lot.expiresAt else { return false }
             do {
                 _ = try await store.commit(
@@ -437,7 +430,7 @@ public struct Lots: Sendable {
             }
         }
         let expired = try await store.claimExpiredLots(at: now, leaseSeconds: 30, limit: limit)
-        done += await BackgroundPass.each(expired, name: { "expiring lot \($0.id)" }) { claimed in
+        done += await BackgroundPass.each(expired, kind: "expiring lot", id: \.id) { claimed in
             var lot = claimed
             // A debit may draw from the lot between the read and the write: read it again and retry.
             for _ in 0..<3 {

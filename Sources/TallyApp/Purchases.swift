@@ -334,7 +334,7 @@ public struct Purchases: Sendable {
             leaseSeconds: 60,
             limit: limit
         )
-        _ = await BackgroundPass.each(intents, name: { "payment \($0.purchaseID)" }) { intent in
+        _ = await BackgroundPass.each(intents, kind: "payment", id: \.purchaseID) { intent in
             let outcome: PaymentOutcome
             do {
                 outcome = try await gateway.charge(

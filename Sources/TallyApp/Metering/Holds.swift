@@ -153,7 +153,7 @@ public struct Holds: Sendable {
     public func expire(limit: Int = 500) async throws -> Int {
         let now = meter.time.now()
         let expired = try await meter.store.expiredHolds(at: now, limit: limit)
-        return await BackgroundPass.each(expired, name: { "hold \($0.id)" }) { hold in
+        return await BackgroundPass.each(expired, kind: "hold", id: \.id) { hold in
             do {
                 _ = try await meter.store.commit(
                     WalletTransaction(

@@ -225,7 +225,7 @@ public struct SMSMessages: Sendable {
             limit: limit
         )
         // One message that cannot be settled is set aside; the others, of every account, go on.
-        return await BackgroundPass.each(pending, name: { "sms send \($0.holdID)" }) { send in
+        return await BackgroundPass.each(pending, kind: "sms send", id: \.holdID) { send in
             try await settle(send, at: now, settling: settling)
         }
     }

@@ -75,7 +75,7 @@ public struct AutoRecharges: Sendable {
     @discardableResult
     public func runDue(limit: Int = 50) async throws -> Int {
         let due = try await store.claimDueRecharges(at: time.now(), leaseSeconds: Self.leaseSeconds, limit: limit)
-        _ = await BackgroundPass.each(due, name: { "recharge \($0.id)" }) { recharge in
+        _ = await BackgroundPass.each(due, kind: "recharge", id: \.id) { recharge in
             do {
                 try await process(recharge)
             } catch {

@@ -142,7 +142,7 @@ public struct Webhooks: Sendable {
     @discardableResult
     public func deliverDue(limit: Int = 50) async throws -> Int {
         let jobs = try await store.claimDueDeliveries(at: time.now(), leaseSeconds: Self.leaseSeconds, limit: limit)
-        _ = await BackgroundPass.each(jobs, name: { "webhook delivery \($0.delivery.id)" }) { job in
+        _ = await BackgroundPass.each(jobs, kind: "webhook delivery", id: \.delivery.id) { job in
             try await deliver(job)
             return true
         }
