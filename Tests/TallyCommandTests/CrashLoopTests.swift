@@ -629,8 +629,8 @@ struct CrashLoop: Sendable {
         return count
     }
 
-    /// Waits (at most 30 s) until no hold is active past its expiry and no payment, refund
-    /// or message is left unsettled past the settling time.
+    /// Waits (at most 30 s) until no hold of the load is active (each lives 3 s) and no
+    /// payment, refund or message is left unsettled past the settling time.
     func settled(_ server: URL, accounts: [Account]) async throws {
         let store: any Store = database.hasPrefix("postgres") ? try PostgresStore(url: database) : try SQLiteStore(path: database)
         defer { Task { try? await store.close() } }
@@ -638,7 +638,10 @@ struct CrashLoop: Sendable {
         var left = ""
         repeat {
             let now = Date()
-            let holds = try await store.expiredHolds(at: now.addingTimeInterval(-2), limit: 10)
+            // The load's holds live 3 s, and a request retried after the last restart may have
+            // made one just now: wait until every such hold has expired and been released, so
+            // none is released while the replays below are counted.
+            let holds = try await store.expiredHolds(at: now.addingTimeInterval(5), limit: 10)
             let messages = try await store.unsettledSMS(
                 answeredBefore: now.addingTimeInterval(-5),
                 unansweredBefore: now.addingTimeInterval(-5),
