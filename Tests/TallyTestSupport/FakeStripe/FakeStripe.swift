@@ -30,6 +30,13 @@ import FoundationNetworking
 /// On demand it loses an answer (`loseAnswers`: the work is done, the caller gets a 500)
 /// or holds one back past any deadline (`stallAnswers`), and it posts events signed with
 /// a `whsec_` secret as Stripe does (`sendEvent`).
+///
+/// Stripe Checkout: a session's `url` is this fake's hosted page (`/checkout/{id}`), which
+/// a browser (or a test posting its form) completes with a test card; and the 3-D Secure
+/// page (`/3ds/{id}`). With a webhook endpoint set (`setWebhook(url:secret:)`) what
+/// happens on those pages, and the controls below (`openDispute`, `closeDispute`,
+/// `refundOutside`, `settleRefund`, `authenticate`, `expireCheckout`), post Stripe's events
+/// to it, signed, before the control (or the page's redirect) answers.
 public final class FakeStripe: Sendable {
     public static let defaultSecretKey = "sk_test_fake_51TallyFakeStripeKey0123456789"
 
@@ -64,13 +71,113 @@ public final class FakeStripe: Sendable {
     /// The next `count` POSTs are carried out and their answers held back for a minute.
     public func stallAnswers(_ count: Int = 1) async { await api.stallAnswers(count) }
 
-    /// Moves a refund on, as Stripe does later: `succeeded` or `failed`.
-    public func settleRefund(_ id: String, status: String) async -> Bool { await api.settleRefund(id, status: status) }
+    /// Moves a refund on, as Stripe does later: `succeeded` or `failed`. With a webhook
+    /// set, posts `refund.updated` (with `previous_attributes.status`).
+    public func settleRefund(_ id: String, status: String) async -> Bool {
+        guard let events = await api.settleRefund(id, status: status) else { return false }
+        _ = await api.deliver(events)
+        return true
+    }
 
     /// The cardholder passes (or fails) 3-D Secure for `paymentIntent`; returns where the
-    /// browser would be sent back to.
+    /// browser would be sent back to. With a webhook set, posts `payment_intent.succeeded`
+    /// or `payment_intent.payment_failed`.
     public func authenticate(_ paymentIntent: String, succeeded: Bool) async -> String? {
-        await api.authenticate(paymentIntent, succeeded: succeeded)
+        guard let (back, events) = await api.authenticate(paymentIntent, succeeded: succeeded) else { return nil }
+        _ = await api.deliver(events)
+        return back
+    }
+
+    // MARK: - Events to a webhook endpoint
+
+    /// From now on, events go to `url` (Tally's `/v1/providers/stripe/events`, or a
+    /// `FakeEventReceiver`), signed with `secret` (`whsec_…`).
+    public func setWebhook(url: String, secret: String) async { await api.setWebhook(url: url, secret: secret) }
+
+    /// No more events are posted.
+    public func clearWebhook() async { await api.clearWebhook() }
+
+    /// Events wait instead of being posted (the page redirects first, as when Stripe's
+    /// event is late), until `releaseEvents`.
+    public func holdEvents() async { await api.holdEvents() }
+
+    /// Posts the events held, in order, each signed now; what the endpoint answered.
+    @discardableResult
+    public func releaseEvents() async -> [FakeStripeDelivery] { await api.deliver(await api.releaseEvents()) }
+
+    /// Every event posted to the webhook endpoint so far, oldest first.
+    public func deliveries() async -> [FakeStripeDelivery] { await api.deliveries }
+
+    /// Posts an event of `type` about the kept object `objectID` to the webhook endpoint.
+    /// `timestamp` signs it in the past (a stale event); `signingSecret` signs it with
+    /// another secret (a forged one). Returns the event's id and the endpoint's status.
+    public func sendEvent(
+        type: String,
+        objectID: String,
+        timestamp: Int = Int(Date().timeIntervalSince1970),
+        signingSecret: String? = nil
+    ) async throws -> (eventID: String, status: Int) {
+        guard let (url, secret) = await api.webhook else { throw FakeStripeFailure("no webhook endpoint is set (setWebhook)") }
+        return try await sendEvent(type: type, objectID: objectID, to: url, webhookSecret: signingSecret ?? secret, timestamp: timestamp)
+    }
+
+    /// Posts `body` as it is, with `signature` as the `Stripe-Signature` header (none when
+    /// nil), to `url` (the webhook endpoint by default): for events of a shape Tally does
+    /// not expect, badly signed, or replayed. Returns the endpoint's status (0: unreachable).
+    public func postEvent(body: Data, signature: String?, to url: String? = nil) async throws -> Int {
+        var target = url
+        if target == nil { target = await api.webhook?.url }
+        guard let target else { throw FakeStripeFailure("no webhook endpoint is set (setWebhook)") }
+        return await FakeStripeAPI.post(body, signature: signature, to: target)
+    }
+
+    /// `Stripe-Signature` for `body` as Stripe signs it: `t=<timestamp>,v1=<HMAC-SHA256>`.
+    public static func signature(for body: Data, secret: String, timestamp: Int = Int(Date().timeIntervalSince1970)) -> String {
+        FakeStripeAPI.signature(body, secret: secret, timestamp: timestamp)
+    }
+
+    // MARK: - What happens on Stripe's side
+
+    /// The cardholder disputes `paymentIntent`'s charge (all of it unless `amountCents`):
+    /// a `dp_…` dispute, `needs_response`, and `charge.dispute.created`. Returns its id.
+    public func openDispute(paymentIntent: String, amountCents: Int? = nil, reason: String = "fraudulent") async throws -> String {
+        let (id, events) = try await api.openDispute(paymentIntent: paymentIntent, amount: amountCents, reason: reason).get()
+        _ = await api.deliver(events)
+        return id
+    }
+
+    /// The dispute is decided, `won` or `lost`: `charge.dispute.closed`.
+    public func closeDispute(_ id: String, won: Bool) async throws {
+        _ = await api.deliver(try await api.closeDispute(id, won: won).get())
+    }
+
+    /// A refund made in Stripe's dashboard, not by Tally (no metadata): all of what is left
+    /// unless `amountCents`, and `charge.refunded` with the charge. Returns the refund's id.
+    public func refundOutside(paymentIntent: String, amountCents: Int? = nil) async throws -> String {
+        let (id, events) = try await api.refundOutside(paymentIntent: paymentIntent, amount: amountCents).get()
+        _ = await api.deliver(events)
+        return id
+    }
+
+    /// What the hosted Checkout page does when the buyer pays (or saves) with the test card
+    /// `paymentMethod`: where the browser is sent (`success_url` with the session's id, or
+    /// the 3-D Secure page for `pm_card_authenticationRequired`). Throws when the page would
+    /// show an error instead (a declined card, a session no longer open).
+    public func completeCheckout(_ sessionID: String, paymentMethod: String = "pm_card_visa") async throws -> String {
+        switch await api.completeCheckout(sessionID, paymentMethod: paymentMethod) {
+        case .redirect(let location, let events):
+            _ = await api.deliver(events)
+            return location
+        case .page(let error): throw FakeStripeFailure(error)
+        case .notFound: throw FakeStripeFailure("no Checkout Session \(sessionID)")
+        }
+    }
+
+    /// The session expires unused: `checkout.session.expired`. False when it is not open.
+    public func expireCheckout(_ sessionID: String) async -> Bool {
+        guard let events = await api.expireCheckout(sessionID) else { return false }
+        _ = await api.deliver(events)
+        return true
     }
 
     /// Posts a Stripe event of `type` about the kept object `objectID` to `url`, signed as
@@ -118,6 +225,11 @@ public final class FakeStripe: Sendable {
             (.post, "/v1/refunds", .createRefund),
             (.get, "/v1/refunds/:id", .retrieveRefund),
             (.get, "/v1/balance", .balance),
+            (.post, "/v1/checkout/sessions", .createCheckoutSession),
+            (.get, "/v1/checkout/sessions/:id", .retrieveCheckoutSession),
+            (.get, "/v1/setup_intents/:id", .retrieveSetupIntent),
+            (.get, "/v1/charges/:id", .retrieveCharge),
+            (.get, "/v1/disputes/:id", .retrieveDispute),
         ]
         for (method, path, route) in routes {
             router.on(RouterPath(path), method: method) { request, context -> Response in
@@ -126,23 +238,25 @@ public final class FakeStripe: Sendable {
         }
         // The 3-D Secure page the `redirect_to_url` leads to: two buttons, as Stripe's test page has.
         router.get("/3ds/:id") { _, context -> Response in
-            let id = context.parameters.get("id") ?? ""
+            let id = FakeStripePages.escape(context.parameters.get("id") ?? "")
             let page = """
-                <!doctype html><html><head><title>3D Secure test payment</title></head><body>
+                <!doctype html><html><head><meta charset="utf-8"><title>3D Secure test payment</title></head><body>
                 <h1>3D Secure 2 test page</h1><p>Payment \(id)</p>
-                <form method="post" action="/3ds/\(id)/complete"><button data-test="3ds-complete">Complete</button></form>
-                <form method="post" action="/3ds/\(id)/fail"><button data-test="3ds-fail">Fail</button></form>
+                <form method="post" action="/3ds/\(id)/complete"><button id="authenticate" type="submit" data-test="3ds-complete">Complete authentication</button></form>
+                <form method="post" action="/3ds/\(id)/fail"><button id="fail" type="submit" data-test="3ds-fail">Fail authentication</button></form>
                 </body></html>
                 """
-            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: page)))
+            return FakeStripePages.html(page)
         }
         router.post("/3ds/:id/:result") { _, context -> Response in
             let id = context.parameters.get("id") ?? ""
-            guard let back = await api.authenticate(id, succeeded: context.parameters.get("result") == "complete") else {
+            guard let (back, events) = await api.authenticate(id, succeeded: context.parameters.get("result") == "complete") else {
                 return Response(status: .notFound)
             }
+            _ = await api.deliver(events)
             return Response(status: .seeOther, headers: [.location: back])
         }
+        FakeStripePages.addCheckout(to: router, api: api)
         Self.addControls(to: router, api: api)
         return try await LoopbackServer.run(router, name: "fake-stripe") { port in
             let stripe = FakeStripe(port: port, secretKey: secretKey, api: api)
@@ -156,7 +270,8 @@ public final class FakeStripe: Sendable {
     /// - `POST /_fake/lose-answers?count=N`, `POST /_fake/stall-answers?count=N`;
     /// - `POST /_fake/refunds/{id}/settle?status=succeeded|failed`;
     /// - `POST /_fake/events` with `type`, `object` (a kept object's id), `url` and `secret`
-    ///   (form-encoded): posts the signed event, answers `{"id": "evt_…", "status": <its answer>}`.
+    ///   (form-encoded): posts the signed event, answers `{"id": "evt_…", "status": <its answer>}`;
+    /// - the Checkout, webhook and dispute controls: see `FakeStripePages.addControls`.
     private static func addControls(to router: Router<BasicRequestContext>, api: FakeStripeAPI) {
         router.post("/_fake/lose-answers") { request, _ -> Response in
             await api.loseAnswers(Int(request.uri.queryParameters["count"].map(String.init) ?? "1") ?? 1)
@@ -168,7 +283,9 @@ public final class FakeStripe: Sendable {
         }
         router.post("/_fake/refunds/:id/settle") { request, context -> Response in
             let status = request.uri.queryParameters["status"].map(String.init) ?? "succeeded"
-            return Response(status: await api.settleRefund(context.parameters.get("id") ?? "", status: status) ? .noContent : .notFound)
+            guard let events = await api.settleRefund(context.parameters.get("id") ?? "", status: status) else { return Response(status: .notFound) }
+            _ = await api.deliver(events)
+            return Response(status: .noContent)
         }
         router.post("/_fake/events") { request, _ -> Response in
             var request = request
@@ -186,6 +303,7 @@ public final class FakeStripe: Sendable {
             let body = FakeStripeAPI.json(["id": id, "status": status])
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: body)))
         }
+        FakeStripePages.addControls(to: router, api: api)
     }
 
     private static func answer(

@@ -115,13 +115,21 @@ extension FakeStripeAPI {
         intent["amount_received"] = amount
         intent["latest_charge"] = charge
         intent["next_action"] = NSNull()
-        objects[charge] = ["id": charge, "object": "charge", "amount": amount, "amount_refunded": 0, "payment_intent": id, "status": "succeeded"]
+        // A Charge in Stripe's shape; `refunds` only when expanded (since 2022-11-15).
+        objects[charge] = [
+            "id": charge, "object": "charge", "amount": amount, "amount_captured": amount, "amount_refunded": 0, "captured": true,
+            "paid": true, "refunded": false, "disputed": false, "status": "succeeded", "payment_intent": id, "payment_method": method,
+            "currency": intent["currency"] as? String ?? "usd", "customer": customer ?? NSNull(), "created": now, "livemode": false,
+            "metadata": intent["metadata"] ?? [String: Any](), "description": NSNull(), "failure_code": NSNull(), "failure_message": NSNull(),
+            "balance_transaction": NSNull(),
+        ]
         if save, let customer, objects[method]?["customer"] is NSNull { objects[method]?["customer"] = customer }
     }
 
-    /// The cardholder's answer on the 3-D Secure page: the payment succeeds or fails, and
-    /// the browser goes back to the PaymentIntent's `return_url`.
-    func authenticate(_ id: String, succeeded: Bool) -> String? {
+    /// The cardholder's answer on the 3-D Secure page: the payment succeeds or fails, the
+    /// browser goes back to the PaymentIntent's `return_url`, and (with a webhook set)
+    /// `payment_intent.succeeded` or `payment_intent.payment_failed` is to be posted.
+    func authenticate(_ id: String, succeeded: Bool) -> (back: String, events: [FakeStripeOutgoingEvent])? {
         guard var intent = objects[id], intent["status"] as? String == "requires_action" else { return nil }
         if succeeded {
             succeed(
@@ -142,8 +150,10 @@ extension FakeStripeAPI {
         }
         objects[id] = intent
         let returnURL = intent["return_url"] as? String ?? baseURL
-        return returnURL + (returnURL.contains("?") ? "&" : "?")
+        let back =
+            returnURL + (returnURL.contains("?") ? "&" : "?")
             + "payment_intent=\(id)&payment_intent_client_secret=\(intent["client_secret"] as? String ?? "")&redirect_status=\(succeeded ? "succeeded" : "failed")"
+        return (back, webhookEvents([(succeeded ? "payment_intent.succeeded" : "payment_intent.payment_failed", id)]))
     }
 
     // MARK: - Refunds and balance
@@ -190,6 +200,7 @@ extension FakeStripeAPI {
         let card = (intent["payment_method"] as? String).flatMap { cards[$0] }
         let id = newID("re")
         charge["amount_refunded"] = refunded + amount
+        charge["refunded"] = refunded + amount >= (charge["amount"] as? Int ?? 0)
         objects[chargeID] = charge
         objects[id] = [
             "id": id, "object": "refund", "amount": amount, "charge": chargeID, "payment_intent": intentID, "created": now, "currency": "usd",
@@ -199,12 +210,23 @@ extension FakeStripeAPI {
         return ok(id)
     }
 
-    /// Moves a refund on, as Stripe does later (`pending` → `succeeded`, or → `failed`).
-    func settleRefund(_ id: String, status: String) -> Bool {
-        guard objects[id]?["object"] as? String == "refund" else { return false }
+    /// Moves a refund on, as Stripe does later (`pending` → `succeeded`, or → `failed`):
+    /// nil when there is no such refund, else the `refund.updated` event to post (none
+    /// without a webhook). A failed refund's amount goes back onto its charge.
+    func settleRefund(_ id: String, status: String) -> [FakeStripeOutgoingEvent]? {
+        guard let refund = objects[id], refund["object"] as? String == "refund" else { return nil }
+        let previous = refund["status"] as? String ?? ""
         objects[id]?["status"] = status
-        if status == "failed" { objects[id]?["failure_reason"] = "lost_or_stolen_card" }
-        return true
+        if status == "failed" {
+            objects[id]?["failure_reason"] = "lost_or_stolen_card"
+            if previous != "failed", let chargeID = refund["charge"] as? String, var charge = objects[chargeID] {
+                charge["amount_refunded"] = max(0, (charge["amount_refunded"] as? Int ?? 0) - (refund["amount"] as? Int ?? 0))
+                charge["refunded"] = false
+                objects[chargeID] = charge
+            }
+        }
+        guard previous != status else { return [] }
+        return webhookEvents([("refund.updated", id)], previousAttributes: ["status": previous])
     }
 
     func balance(_ parameters: [String: FakeStripeForm]) -> Answer {

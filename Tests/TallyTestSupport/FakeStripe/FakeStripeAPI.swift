@@ -23,6 +23,15 @@ actor FakeStripeAPI {
     /// Answers to hold back past any deadline (the work is done).
     var answersToStall = 0
     var sequence = 0
+    /// Where events go (`FakeStripe.setWebhook`), and the secret they are signed with.
+    var webhook: (url: String, secret: String)?
+    /// While true, events wait in `heldEvents` instead of being posted.
+    var holdingEvents = false
+    var heldEvents: [FakeStripeOutgoingEvent] = []
+    var deliveries: [FakeStripeDelivery] = []
+    /// What a Checkout Session keeps besides its object: what its PaymentIntent or
+    /// SetupIntent will be made with.
+    var checkouts: [String: FakeStripeCheckout] = [:]
 
     init(secretKey: String) { self.secretKey = secretKey }
 
@@ -49,6 +58,7 @@ actor FakeStripeAPI {
     enum Route: Sendable {
         case createCustomer, retrieveCustomer, attachPaymentMethod, retrievePaymentMethod
         case createPaymentIntent, retrievePaymentIntent, createRefund, retrieveRefund, balance
+        case createCheckoutSession, retrieveCheckoutSession, retrieveSetupIntent, retrieveCharge, retrieveDispute
     }
 
     /// Answers one API request. `id` is the path's object id.
@@ -111,6 +121,11 @@ actor FakeStripeAPI {
         case .createRefund: answer = createRefund(parameters)
         case .retrieveRefund: answer = retrieve(id, parameters, allowed: FakeStripeParameters.retrieve, kind: "refund")
         case .balance: answer = balance(parameters)
+        case .createCheckoutSession: answer = createCheckoutSession(parameters)
+        case .retrieveCheckoutSession: answer = retrieve(id, parameters, allowed: FakeStripeParameters.retrieve, kind: "checkout.session")
+        case .retrieveSetupIntent: answer = retrieve(id, parameters, allowed: FakeStripeParameters.retrieveSetupIntent, kind: "setup_intent")
+        case .retrieveCharge: answer = retrieve(id, parameters, allowed: FakeStripeParameters.retrieve, kind: "charge")
+        case .retrieveDispute: answer = retrieve(id, parameters, allowed: FakeStripeParameters.retrieve, kind: "dispute")
         }
         // Stripe saves the outcome of a request that ran (a success or a card error), not a
         // request refused before it ran.
@@ -240,20 +255,75 @@ actor FakeStripeAPI {
 
     func retrieve(_ id: String?, _ parameters: [String: FakeStripeForm], allowed: Set<String>, kind: String) -> Answer {
         if let refusal = Self.check(parameters, allowed: allowed) { return refusal }
-        guard let id, objects[id]?["object"] as? String == kind else { return Self.missing(param: "id", id: id ?? "", status: 404) }
-        return ok(id)
+        guard let id, let object = objects[id], object["object"] as? String == kind else {
+            return Self.missing(param: "id", id: id ?? "", status: 404)
+        }
+        // `expand[0]=payment_intent`, `expand[1]=setup_intent.payment_method`: ids become objects.
+        guard let expand = parameters["expand"] else { return ok(id) }
+        guard let fields = expand.fields, fields.values.allSatisfy({ $0.string != nil }) else {
+            return Self.invalid(param: "expand", message: "Invalid array", code: nil)
+        }
+        var expanded = object
+        for path in fields.values.compactMap(\.string).sorted() {
+            guard let result = self.expand(expanded, path.split(separator: ".")[...]) else {
+                return Self.invalid(param: "expand", message: "This property cannot be expanded (\(path)).", code: nil)
+            }
+            expanded = result
+        }
+        return Answer(status: 200, body: Self.json(expanded))
+    }
+
+    /// `object` with the field `path` names replaced by the object its id names; nil when
+    /// the field is not an id of a kept object (Stripe: "cannot be expanded").
+    func expand(_ object: [String: Any], _ path: ArraySlice<Substring>) -> [String: Any]? {
+        guard let first = path.first else { return object }
+        let field = String(first)
+        var result = object
+        // A charge's refunds: a list Stripe sends only when asked for (since 2022-11-15).
+        if object["object"] as? String == "charge", field == "refunds", path.count == 1, let charge = object["id"] as? String {
+            result["refunds"] = refundList(charge: charge)
+            return result
+        }
+        switch object[field] {
+        case let id as String:
+            guard let inner = objects[id], let expanded = expand(inner, path.dropFirst()) else { return nil }
+            result[field] = expanded
+        case let inner as [String: Any]:
+            guard let expanded = expand(inner, path.dropFirst()) else { return nil }
+            result[field] = expanded
+        case is NSNull:
+            break
+        default:
+            return nil
+        }
+        return result
+    }
+
+    /// A charge's refunds as Stripe lists them, newest first.
+    func refundList(charge: String) -> [String: Any] {
+        let refunds = objects.values.filter { $0["object"] as? String == "refund" && $0["charge"] as? String == charge }
+            .sorted { ($0["id"] as? String ?? "") > ($1["id"] as? String ?? "") }
+        return ["object": "list", "data": refunds, "has_more": false, "url": "/v1/charges/\(charge)/refunds"]
     }
 
     // MARK: - Events
 
     /// A Stripe event about the stored object `objectID`, as Stripe posts it, with its
     /// `Stripe-Signature` header signed by `secret` at `timestamp`.
-    func event(type: String, objectID: String, secret: String, timestamp: Int) -> (id: String, body: Data, signature: String)? {
+    func event(
+        type: String,
+        objectID: String,
+        secret: String,
+        timestamp: Int,
+        previousAttributes: [String: Any]? = nil
+    ) -> (id: String, body: Data, signature: String)? {
         guard let object = objects[objectID] else { return nil }
         let id = newID("evt")
+        var data: [String: Any] = ["object": object]
+        if let previousAttributes { data["previous_attributes"] = previousAttributes }
         let event: [String: Any] = [
             "id": id, "object": "event", "api_version": "2024-06-20", "created": timestamp, "livemode": false, "pending_webhooks": 1,
-            "request": ["id": NSNull(), "idempotency_key": NSNull()], "type": type, "data": ["object": object],
+            "request": ["id": NSNull(), "idempotency_key": NSNull()], "type": type, "data": data,
         ]
         objects[id] = event
         let body = Self.json(event)

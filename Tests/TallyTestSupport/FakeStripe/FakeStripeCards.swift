@@ -79,4 +79,27 @@ enum FakeStripeParameters {
     ]
     static let retrievePaymentIntent: Set<String> = ["client_secret", "expand"]
     static let retrieve: Set<String> = ["expand"]
+    static let retrieveSetupIntent: Set<String> = ["client_secret", "expand"]
+    /// `POST /v1/checkout/sessions`: the 2022 description's parameters (the newest one
+    /// stored), with those added since (`currency`, `ui_mode`, `return_url`, …).
+    static let checkoutSession: Set<String> = [
+        "after_expiration", "allow_promotion_codes", "automatic_tax", "billing_address_collection", "cancel_url", "client_reference_id",
+        "consent_collection", "customer", "customer_creation", "customer_email", "customer_update", "discounts", "expand", "expires_at",
+        "line_items", "locale", "metadata", "mode", "payment_intent_data", "payment_method_options", "payment_method_types",
+        "phone_number_collection", "setup_intent_data", "shipping_address_collection", "shipping_options", "submit_type",
+        "subscription_data", "success_url", "tax_id_collection",
+        // Since 2022:
+        "currency", "custom_fields", "custom_text", "invoice_creation", "payment_method_collection", "payment_method_configuration",
+        "payment_method_data", "redirect_on_completion", "return_url", "saved_payment_method_options", "ui_mode",
+    ]
+    static let checkoutLineItem: Set<String> = ["adjustable_quantity", "dynamic_tax_rates", "price", "price_data", "quantity", "tax_rates"]
+    static let checkoutPriceData: Set<String> = [
+        "currency", "product", "product_data", "recurring", "tax_behavior", "unit_amount", "unit_amount_decimal",
+    ]
+    static let checkoutProductData: Set<String> = ["description", "images", "metadata", "name", "tax_code"]
+    static let checkoutPaymentIntentData: Set<String> = [
+        "application_fee_amount", "capture_method", "description", "metadata", "on_behalf_of", "receipt_email", "setup_future_usage",
+        "shipping", "statement_descriptor", "statement_descriptor_suffix", "transfer_data", "transfer_group",
+    ]
+    static let checkoutSetupIntentData: Set<String> = ["description", "metadata", "on_behalf_of"]
 }

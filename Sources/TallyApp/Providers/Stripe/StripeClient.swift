@@ -183,6 +183,153 @@ public struct StripeClient: Sendable {
         try await get("/v1/balance")
     }
 
+    /// What a Stripe Checkout Session asks for: the hosted page a buyer is sent to, to
+    /// save a card (setup mode) or to pay for credits with a new card (payment mode).
+    public struct CheckoutRequest: Sendable, Hashable {
+        public enum Mode: Sendable, Hashable {
+            /// Saves a card for the customer (`mode=setup`, a SetupIntent).
+            case setup
+            /// One line item of `amountCents` named `productName` ("12,000 credits");
+            /// `saveCard` keeps the card for later off-session payments
+            /// (`payment_intent_data[setup_future_usage]=off_session`).
+            case payment(amountCents: Int64, productName: String, saveCard: Bool)
+        }
+
+        public var mode: Mode
+        public var customer: String
+        /// Where Stripe sends the browser when done; `{CHECKOUT_SESSION_ID}` in it is
+        /// replaced by the session's id.
+        public var successURL: String
+        /// Where the buyer goes when they give up.
+        public var cancelURL: String
+        /// The session's metadata: `tally_account` and `tally_purchase` (payment) or
+        /// `tally_setup` (setup). In payment mode the PaymentIntent carries it too.
+        public var metadata: [String: String]
+        /// `client_reference_id`: Tally's id for the purchase or the card setup.
+        public var clientReferenceID: String?
+
+        public init(
+            mode: Mode,
+            customer: String,
+            successURL: String,
+            cancelURL: String,
+            metadata: [String: String],
+            clientReferenceID: String? = nil
+        ) {
+            self.mode = mode
+            self.customer = customer
+            self.successURL = successURL
+            self.cancelURL = cancelURL
+            self.metadata = metadata
+            self.clientReferenceID = clientReferenceID
+        }
+
+        /// Setup mode for `account`'s card setup `setup` (its id in Tally).
+        public static func setup(customer: String, account: String, setup: String, successURL: String, cancelURL: String) -> CheckoutRequest {
+            CheckoutRequest(
+                mode: .setup,
+                customer: customer,
+                successURL: successURL,
+                cancelURL: cancelURL,
+                metadata: ["tally_account": account, "tally_setup": setup],
+                clientReferenceID: setup
+            )
+        }
+
+        /// Payment mode for `account`'s purchase `purchase` of `amountCents`.
+        public static func payment(
+            customer: String,
+            account: String,
+            purchase: String,
+            amountCents: Int64,
+            productName: String,
+            saveCard: Bool,
+            successURL: String,
+            cancelURL: String
+        ) -> CheckoutRequest {
+            CheckoutRequest(
+                mode: .payment(amountCents: amountCents, productName: productName, saveCard: saveCard),
+                customer: customer,
+                successURL: successURL,
+                cancelURL: cancelURL,
+                metadata: ["tally_account": account, "tally_purchase": purchase],
+                clientReferenceID: purchase
+            )
+        }
+
+        /// The form parameters, in a fixed order (a retry sends the same bytes).
+        var parameters: [(String, StripeWire.Value)] {
+            let metadata: StripeWire.Value = .object(self.metadata.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })
+            var parameters: [(String, StripeWire.Value)] = []
+            switch mode {
+            case .setup:
+                parameters += [
+                    ("mode", .string("setup")),
+                    ("customer", .string(customer)),
+                    ("currency", .string("usd")),
+                    ("payment_method_types", .list([.string("card")])),
+                ]
+            case .payment(let amountCents, let productName, let saveCard):
+                precondition(amountCents > 0, "a payment is for a positive amount")
+                let item: StripeWire.Value = .object([
+                    (
+                        "price_data",
+                        .object([
+                            ("currency", .string("usd")),
+                            ("unit_amount", .integer(amountCents)),
+                            ("product_data", .object([("name", .string(productName))])),
+                        ])
+                    ),
+                    ("quantity", .integer(1)),
+                ])
+                var intentData: [(String, StripeWire.Value)] = []
+                if !self.metadata.isEmpty { intentData.append(("metadata", metadata)) }
+                if saveCard { intentData.append(("setup_future_usage", .string("off_session"))) }
+                parameters += [("mode", .string("payment")), ("customer", .string(customer)), ("line_items", .list([item]))]
+                if !intentData.isEmpty { parameters.append(("payment_intent_data", .object(intentData))) }
+            }
+            parameters += [("success_url", .string(successURL)), ("cancel_url", .string(cancelURL))]
+            if let clientReferenceID { parameters.append(("client_reference_id", .string(clientReferenceID))) }
+            if !self.metadata.isEmpty { parameters.append(("metadata", metadata)) }
+            return parameters
+        }
+    }
+
+    /// `POST /v1/checkout/sessions`: a hosted page to send the buyer to (its `url`).
+    public func createCheckoutSession(_ request: CheckoutRequest, idempotencyKey: String) async throws(Failure) -> StripeCheckoutSession {
+        try await post("/v1/checkout/sessions", request.parameters, idempotencyKey: idempotencyKey)
+    }
+
+    /// `GET /v1/checkout/sessions/{id}`, its PaymentIntent and its SetupIntent (with the
+    /// SetupIntent's PaymentMethod) expanded: what the buyer did on the hosted page.
+    public func checkoutSession(_ id: String) async throws(Failure) -> StripeCheckoutSession {
+        try await get(
+            "/v1/checkout/sessions/\(try pathSegment(id))",
+            query: [("expand", .list([.string("payment_intent"), .string("setup_intent.payment_method")]))]
+        )
+    }
+
+    /// `GET /v1/setup_intents/{id}`, its PaymentMethod expanded.
+    public func setupIntent(_ id: String) async throws(Failure) -> StripeSetupIntent {
+        try await get("/v1/setup_intents/\(try pathSegment(id))", query: [("expand", .list([.string("payment_method")]))])
+    }
+
+    /// `GET /v1/charges/{id}`, its refunds expanded (Stripe has not included them by
+    /// default since 2022-11-15).
+    public func charge(_ id: String) async throws(Failure) -> StripeCharge {
+        try await get("/v1/charges/\(try pathSegment(id))", query: [("expand", .list([.string("refunds")]))])
+    }
+
+    /// `GET /v1/disputes/{id}`.
+    public func dispute(_ id: String) async throws(Failure) -> StripeDispute {
+        try await get("/v1/disputes/\(try pathSegment(id))")
+    }
+
+    /// `GET /v1/refunds/{id}`.
+    public func refund(_ id: String) async throws(Failure) -> StripeRefund {
+        try await get("/v1/refunds/\(try pathSegment(id))")
+    }
+
     // MARK: - The HTTP exchange
 
     private func post<T: Decodable & Sendable>(
@@ -207,6 +354,12 @@ public struct StripeClient: Sendable {
 
     private func get<T: Decodable & Sendable>(_ path: String) async throws(Failure) -> T {
         try await exchange(.GET, path, body: [], extraHeaders: [])
+    }
+
+    /// A GET with a query in Stripe's bracket notation, its brackets percent-encoded.
+    private func get<T: Decodable & Sendable>(_ path: String, query: [(String, StripeWire.Value)]) async throws(Failure) -> T {
+        let form = StripeWire.form(query).replacingOccurrences(of: "[", with: "%5B").replacingOccurrences(of: "]", with: "%5D")
+        return try await exchange(.GET, form.isEmpty ? path : path + "?" + form, body: [], extraHeaders: [])
     }
 
     private func exchange<T: Decodable & Sendable>(

@@ -245,3 +245,160 @@ public struct StripeEvent: Sendable, Hashable {
         try StripeWire.decode(type, from: object)
     }
 }
+
+// MARK: - Checkout, setup, charges and disputes
+
+/// A field Stripe sends as an object's id, or as the object itself when asked to expand it
+/// (`expand[]=payment_intent`).
+public enum StripeExpandable<Object: Decodable & Sendable & Hashable>: Decodable, Sendable, Hashable {
+    case id(String)
+    case object(Object)
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let id = try? container.decode(String.self) {
+            self = .id(id)
+        } else {
+            self = .object(try container.decode(Object.self))
+        }
+    }
+
+    /// The object, when it was expanded.
+    public var object: Object? {
+        if case .object(let object) = self { return object }
+        return nil
+    }
+}
+
+extension StripeExpandable where Object == StripePaymentIntent {
+    public var id: String {
+        switch self {
+        case .id(let id): id
+        case .object(let object): object.id
+        }
+    }
+}
+
+extension StripeExpandable where Object == StripeSetupIntent {
+    public var id: String {
+        switch self {
+        case .id(let id): id
+        case .object(let object): object.id
+        }
+    }
+}
+
+extension StripeExpandable where Object == StripePaymentMethod {
+    public var id: String {
+        switch self {
+        case .id(let id): id
+        case .object(let object): object.id
+        }
+    }
+}
+
+/// A page of a Stripe list (`{"object": "list", "data": […], "has_more": …}`).
+public struct StripeList<Item: Decodable & Sendable & Hashable>: Decodable, Sendable, Hashable {
+    public var data: [Item]
+    public var hasMore: Bool?
+}
+
+/// A Stripe Checkout Session: the hosted page a buyer saves a card or pays on.
+public struct StripeCheckoutSession: Decodable, Sendable, Hashable {
+    public enum Status: String, Sendable {
+        case open, complete, expired
+    }
+
+    public enum PaymentStatus: String, Sendable {
+        case paid, unpaid
+        case noPaymentRequired = "no_payment_required"
+    }
+
+    public var id: String
+    /// Where to send the browser; Stripe sends it only while the session is open.
+    public var url: String?
+    /// `payment` or `setup`.
+    public var mode: String
+    /// `open`, `complete` or `expired`; `knownStatus` reads it.
+    public var status: String?
+    /// `paid`, `unpaid` or `no_payment_required`; `knownPaymentStatus` reads it.
+    public var paymentStatus: String
+    public var customer: String?
+    public var clientReferenceId: String?
+    public var metadata: [String: String]?
+    /// Set once the buyer paid (payment mode); the object when expanded.
+    public var paymentIntent: StripeExpandable<StripePaymentIntent>?
+    /// Set once the buyer saved a card (setup mode); the object when expanded.
+    public var setupIntent: StripeExpandable<StripeSetupIntent>?
+    /// In cents; nil in setup mode.
+    public var amountTotal: Int64?
+    public var currency: String?
+
+    public var knownStatus: Status? { status.flatMap(Status.init(rawValue:)) }
+    public var knownPaymentStatus: PaymentStatus? { PaymentStatus(rawValue: paymentStatus) }
+}
+
+/// A Stripe SetupIntent: a card saved for later payments.
+public struct StripeSetupIntent: Decodable, Sendable, Hashable {
+    public var id: String
+    /// `succeeded`, `requires_payment_method`, `requires_action`, `processing`, `canceled`, …
+    public var status: String
+    public var customer: String?
+    /// The card saved; the object when expanded (`expand[]=payment_method`).
+    public var paymentMethod: StripeExpandable<StripePaymentMethod>?
+    public var usage: String?
+    public var metadata: [String: String]?
+}
+
+/// A Stripe Charge: the money a succeeded PaymentIntent moved.
+public struct StripeCharge: Decodable, Sendable, Hashable {
+    public var id: String
+    public var paymentIntent: String?
+    public var amount: Int64
+    public var amountRefunded: Int64
+    /// True once the whole amount was refunded.
+    public var refunded: Bool
+    public var currency: String?
+    public var disputed: Bool?
+    public var metadata: [String: String]?
+    /// Only when asked for (`expand[]=refunds`): Stripe stopped sending it by default in
+    /// 2022-11-15, in the API and in events.
+    public var refunds: StripeList<StripeChargeRefund>?
+}
+
+/// A refund as listed on its charge (`StripeRefund` plus what tells whose it is).
+public struct StripeChargeRefund: Decodable, Sendable, Hashable {
+    public var id: String
+    public var status: String
+    public var amount: Int64
+    public var paymentIntent: String?
+    public var charge: String?
+    /// Tally's own refunds carry `tally_refund`; one made in Stripe's dashboard has none.
+    public var metadata: [String: String]?
+}
+
+/// A Stripe Dispute (a chargeback) on a charge.
+public struct StripeDispute: Decodable, Sendable, Hashable {
+    /// The statuses Stripe documents.
+    public enum Status: String, Sendable {
+        case warningNeedsResponse = "warning_needs_response"
+        case warningUnderReview = "warning_under_review"
+        case warningClosed = "warning_closed"
+        case needsResponse = "needs_response"
+        case underReview = "under_review"
+        case won, lost
+        case prevented
+    }
+
+    public var id: String
+    /// The amount disputed, in cents.
+    public var amount: Int64
+    public var currency: String
+    public var charge: String
+    public var paymentIntent: String?
+    /// `fraudulent`, `duplicate`, `product_not_received`, `general`, …
+    public var reason: String
+    public var status: String
+
+    public var knownStatus: Status? { Status(rawValue: status) }
+}
