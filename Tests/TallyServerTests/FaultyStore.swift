@@ -226,6 +226,40 @@ final class FaultyStore: Store {
         try await base.claimStalePaymentIntents(createdBefore: createdBefore, at: at, leaseSeconds: leaseSeconds, limit: limit)
     }
 
+    func paymentIntent(_ id: PurchaseID, account: AccountID) async throws -> PaymentIntent? {
+        try await base.paymentIntent(id, account: account)
+    }
+
+    // MARK: Payment providers
+
+    func gatewayCustomer(account: AccountID) async throws -> String? { try await base.gatewayCustomer(account: account) }
+
+    func keepGatewayCustomer(_ customer: String, account: AccountID) async throws -> String {
+        try await base.keepGatewayCustomer(customer, account: account)
+    }
+
+    func receiveProviderEvent(_ event: ProviderEvent) async throws -> ProviderEvent {
+        try await base.receiveProviderEvent(event)
+    }
+
+    func markProviderEventApplied(provider: String, id: String, at: Date) async throws {
+        try await base.markProviderEventApplied(provider: provider, id: id, at: at)
+    }
+
+    func recordProviderEventProblem(provider: String, id: String, problem: String) async throws {
+        try await base.recordProviderEventProblem(provider: provider, id: id, problem: problem)
+    }
+
+    func unappliedProviderEvents(provider: String, limit: Int) async throws -> [ProviderEvent] {
+        try await base.unappliedProviderEvents(provider: provider, limit: limit)
+    }
+
+    func reversal(_ id: String, account: AccountID) async throws -> Reversal? { try await base.reversal(id, account: account) }
+
+    func reversals(purchase: PurchaseID, account: AccountID) async throws -> [Reversal] {
+        try await base.reversals(purchase: purchase, account: account)
+    }
+
     // MARK: Metering
 
     func hold(_ id: HoldID, account: AccountID) async throws -> Hold? { try await base.hold(id, account: account) }

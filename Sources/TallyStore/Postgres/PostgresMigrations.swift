@@ -21,7 +21,7 @@ enum PostgresMigrations {
     static let all: [PostgresMigration] = [
         accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents, apiKeyRevocation, usageLogs, loginAttempts,
         cardFingerprints, logSearch, smsSends, rechargeIntents, creditLots, logContacts, accountKeys,
-        sessionAndDeliveryAccounts, claimLeases, rechargeArmed,
+        sessionAndDeliveryAccounts, claimLeases, rechargeArmed, providerInbox,
     ]
 
     static let accountsWalletsLedger = PostgresMigration(
@@ -693,5 +693,50 @@ enum PostgresMigrations {
         version: 17,
         name: "recharge-armed",
         statements: ["ALTER TABLE auto_recharges ADD COLUMN recharge_armed BOOLEAN NOT NULL DEFAULT FALSE"]
+    )
+
+    /// SQLite's "17-provider-inbox". The inbox belongs to no account: an event is stored
+    /// before it is known whose it is, so it is a reference table (docs/scaling.md).
+    static let providerInbox = PostgresMigration(
+        version: 18,
+        name: "provider-inbox",
+        statements: [
+            """
+            CREATE TABLE provider_events (
+                provider TEXT NOT NULL,
+                id TEXT NOT NULL,
+                type TEXT NOT NULL,
+                body BYTEA NOT NULL,
+                received_at BIGINT NOT NULL,
+                applied_at BIGINT,
+                problem TEXT,
+                PRIMARY KEY (provider, id)
+            )
+            """,
+            """
+            CREATE INDEX provider_events_unapplied ON provider_events(provider, received_at, id COLLATE "C")
+                WHERE applied_at IS NULL
+            """,
+            """
+            CREATE TABLE reversals (
+                id TEXT NOT NULL,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                kind TEXT NOT NULL CHECK (kind IN ('dispute', 'refund')),
+                purchase_id TEXT NOT NULL,
+                lot_id TEXT NOT NULL,
+                amount_cents BIGINT NOT NULL CHECK (amount_cents >= 0),
+                credits_taken BIGINT NOT NULL CHECK (credits_taken >= 0),
+                shortfall BIGINT NOT NULL CHECK (shortfall >= 0),
+                status TEXT NOT NULL CHECK (status IN ('open', 'won', 'lost')),
+                reason TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                closed_at BIGINT,
+                PRIMARY KEY (account_id, id)
+            )
+            """,
+            "CREATE INDEX reversals_purchase ON reversals(account_id, purchase_id, created_at)",
+            "ALTER TABLE purchases ADD COLUMN dispute_status TEXT CHECK (dispute_status IN ('open', 'won', 'lost'))",
+            "ALTER TABLE accounts ADD COLUMN gateway_customer TEXT",
+        ]
     )
 }

@@ -56,7 +56,7 @@ extension PostgresStore {
 
     static func purchase(_ row: PostgresRow) throws -> Purchase {
         let row = row.makeRandomAccess()
-        return try Purchase(
+        var purchase = try Purchase(
             id: PurchaseID(row["id"].decode(String.self)),
             accountID: AccountID(row["account_id"].decode(String.self)),
             credits: Credits(thousandths: row["credits"].decode(Int64.self)),
@@ -70,6 +70,8 @@ extension PostgresStore {
             refundedCredits: Credits(thousandths: row["refunded_credits"].decode(Int64.self)),
             refundedAmount: Money(cents: row["refunded_cents"].decode(Int64.self))
         )
+        purchase.dispute = try row["dispute_status"].decode(String?.self).flatMap(Reversal.Status.init(rawValue:))
+        return purchase
     }
 
     /// A wallet's figures from the columns `available, held, used, total`.

@@ -51,7 +51,7 @@ extension PostgresStore {
                     account: account,
                     connection,
                     logger,
-                    refusal: "lot \(lot) keeps fewer credits than the \(posting.kind.rawValue) takes"
+                    refusal: "lot \(lot) cannot take back the \(posting.kind.rawValue): it would keep more than it began with"
                 )
             }
         } else if change.held > .zero {
@@ -342,6 +342,7 @@ extension PostgresStore {
             WITH shifted AS (
                 UPDATE lots SET remaining = remaining + $4, held = held + $5
                 WHERE id = $2 AND account_id = $3 AND remaining + $4 >= 0 AND held + $5 >= 0
+                    AND remaining + $4 + held + $5 <= credits
                 RETURNING id
             )
             INSERT INTO ledger_lots (ledger_id, lot_id, account_id, hold_id, available, held)

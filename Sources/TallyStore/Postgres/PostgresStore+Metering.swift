@@ -19,6 +19,8 @@ extension PostgresStore {
             try await connection.run(insert(purchase), logger)
         case .refund, .settleRefund, .adjustment, .expiryNotice:
             try await writeLotRecord(record, account: account, at: at, connection, logger)
+        case .providerEventApplied, .reversal, .closeReversal:
+            try await writeProviderRecord(record, account: account, at: at, connection, logger)
         case .hold(let hold):
             try await connection.run(
                 """

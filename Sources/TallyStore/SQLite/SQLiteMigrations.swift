@@ -55,8 +55,49 @@ enum SQLiteMigrations {
         migrator.registerMigration("16-recharge-armed") { db in
             try db.execute(sql: rechargeArmed)
         }
+        migrator.registerMigration("17-provider-inbox") { db in
+            try db.execute(sql: providerInbox)
+        }
         return migrator
     }
+
+    /// What payment providers tell Tally after the fact. Their events land in an inbox
+    /// keyed by the provider's own id, so a retried delivery is stored once and applied
+    /// once (`applied_at` is set in the transaction that moves its credits); one that
+    /// could not be applied keeps its `problem`. A dispute or a refund made at the
+    /// provider is a reversal of its purchase; the purchase shows where its latest dispute
+    /// stands. An account keeps the one gateway customer its cards are saved under.
+    static let providerInbox = """
+        CREATE TABLE provider_events (
+            provider TEXT NOT NULL,
+            id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            body BLOB NOT NULL,
+            received_at INTEGER NOT NULL,
+            applied_at INTEGER,
+            problem TEXT,
+            PRIMARY KEY (provider, id)
+        );
+        CREATE INDEX provider_events_unapplied ON provider_events(provider, received_at, id) WHERE applied_at IS NULL;
+        CREATE TABLE reversals (
+            id TEXT NOT NULL,
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            kind TEXT NOT NULL CHECK (kind IN ('dispute', 'refund')),
+            purchase_id TEXT NOT NULL,
+            lot_id TEXT NOT NULL,
+            amount_cents INTEGER NOT NULL CHECK (amount_cents >= 0),
+            credits_taken INTEGER NOT NULL CHECK (credits_taken >= 0),
+            shortfall INTEGER NOT NULL CHECK (shortfall >= 0),
+            status TEXT NOT NULL CHECK (status IN ('open', 'won', 'lost')),
+            reason TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            closed_at INTEGER,
+            PRIMARY KEY (account_id, id)
+        );
+        CREATE INDEX reversals_purchase ON reversals(account_id, purchase_id, created_at);
+        ALTER TABLE purchases ADD COLUMN dispute_status TEXT CHECK (dispute_status IN ('open', 'won', 'lost'));
+        ALTER TABLE accounts ADD COLUMN gateway_customer TEXT;
+        """
 
     /// A recharge owed to the account's next spending: a refund, an adjustment, a dispute
     /// or an expiry took available below the threshold (`BalanceEffects.rechargeArmed`).

@@ -27,20 +27,25 @@ extension SQLiteStore {
             }
             // An expiry takes all the lot's spendable credits or nothing, so a lot expires once:
             // credits given back to it meanwhile make the expiry read the lot again. Anything
-            // else takes nothing from a lot whose expiry has come.
+            // else takes nothing from a lot whose expiry has come, and gives a lot back no more
+            // than it began with (the same credits given back twice).
             let expiry = posting.kind == .expiry
             try db.execute(
                 sql: """
                     UPDATE lots SET remaining = remaining + ?
                     WHERE id = ? AND account_id = ? AND remaining + ? >= 0 AND (? = 0 OR remaining + ? = 0)
-                        AND (? = 0 OR expires_at IS NULL OR expires_at > ?)
+                        AND (? = 0 OR expires_at IS NULL OR expires_at > ?) AND remaining + held + ? <= credits
                     """,
                 arguments: [
                     change.available.thousandths, lot.rawValue, account.rawValue, change.available.thousandths,
                     expiry, change.available.thousandths, !expiry && change.available < .zero, at.storedMilliseconds,
+                    change.available.thousandths,
                 ]
             )
             guard db.changesCount == 1 else {
+                guard change.available < .zero else {
+                    throw StoreError.conflict("lot \(lot) cannot take back the \(posting.kind.rawValue): it would keep more than it began with")
+                }
                 let refusal = expiry ? "other credits than" : "fewer spendable credits than"
                 throw StoreError.conflict("lot \(lot) keeps \(refusal) the \(posting.kind.rawValue) takes")
             }

@@ -10,6 +10,8 @@ extension SQLiteStore {
             try insert(purchase, db)
         case .refund, .settleRefund, .adjustment, .expiryNotice:
             try writeLotRecord(record, account: account, at: at, db)
+        case .providerEventApplied, .reversal, .closeReversal:
+            try writeProviderRecord(record, account: account, at: at, db)
         case .hold(let hold):
             try db.execute(
                 sql: """

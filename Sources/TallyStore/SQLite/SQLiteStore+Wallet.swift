@@ -222,7 +222,7 @@ extension SQLiteStore {
     }
 
     static func purchase(_ row: Row) -> Purchase {
-        Purchase(
+        var purchase = Purchase(
             id: PurchaseID(row["id"]),
             accountID: AccountID(row["account_id"]),
             credits: Credits(thousandths: row["credits"]),
@@ -236,6 +236,8 @@ extension SQLiteStore {
             refundedCredits: Credits(thousandths: row["refunded_credits"]),
             refundedAmount: Money(cents: row["refunded_cents"])
         )
+        purchase.dispute = (row["dispute_status"] as String?).flatMap(Reversal.Status.init(rawValue:))
+        return purchase
     }
 
     // MARK: Wallet and ledger
