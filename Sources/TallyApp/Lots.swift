@@ -328,6 +328,10 @@ public struct Lots: Sendable {
         let now = time.now()
         var settled = refund
         switch outcome {
+        case .pending:
+            // Accepted, not given back yet: its credits stay out of the wallet until the
+            // processor's event (or the reconciler) says how it ended.
+            return try await complete(Answer(status: 202, Self.view(refund)), key: key, account: refund.accountID)
         case .succeeded(let reference):
             settled.status = .succeeded
             settled.gatewayReference = reference

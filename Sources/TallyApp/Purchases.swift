@@ -12,6 +12,10 @@ public struct Purchases: Sendable {
     let time: any TimeSource
     let ids: any IDSource
     let idempotency: Idempotency
+    /// `TALLY_PUBLIC_URL`: where a cardholder comes back after confirming a payment.
+    var publicURL: URL? = nil
+    /// Stripe, when payments go to it: Checkout, and payments asked about by their id.
+    var stripe: StripePaymentGateway? = nil
 
     // MARK: Requests and answers
 
@@ -30,7 +34,15 @@ public struct Purchases: Sendable {
     }
 
     public struct NewPaymentMethod: Sendable, Codable {
-        public var card: CardInput
+        /// The sandbox's way: card details.
+        public var card: CardInput?
+        /// Stripe's way: a PaymentMethod the platform's front end made with Stripe.js.
+        public var stripePaymentMethod: String?
+
+        public init(card: CardInput? = nil, stripePaymentMethod: String? = nil) {
+            self.card = card
+            self.stripePaymentMethod = stripePaymentMethod
+        }
     }
 
     public struct PaymentMethodView: Sendable, Codable, Equatable {
@@ -46,16 +58,38 @@ public struct Purchases: Sendable {
         public var credits: Credits
         public var paymentMethodId: PaymentMethodID?
         public var card: CardInput?
+        /// A new card as a Stripe PaymentMethod (with Stripe on).
+        public var stripePaymentMethod: String?
         /// Keep a new card for later purchases: saved only when its payment succeeds,
         /// and only once per card number. Off unless asked for.
         public var saveCard: Bool?
 
-        public init(credits: Credits, paymentMethodId: PaymentMethodID?, card: CardInput?, saveCard: Bool? = nil) {
+        public init(
+            credits: Credits,
+            paymentMethodId: PaymentMethodID?,
+            card: CardInput?,
+            stripePaymentMethod: String? = nil,
+            saveCard: Bool? = nil
+        ) {
             self.credits = credits
             self.paymentMethodId = paymentMethodId
             self.card = card
+            self.stripePaymentMethod = stripePaymentMethod
             self.saveCard = saveCard
         }
+    }
+
+    /// A purchase the card processor has not decided yet (202): the cardholder must
+    /// confirm it at `nextActionUrl` (3-D Secure), or the bank is processing it. Its
+    /// credits are added once, when the payment succeeds.
+    public struct PendingPurchaseView: Sendable, Codable, Equatable {
+        public var id: PurchaseID
+        /// `requires_action` or `pending`.
+        public var status: String
+        public var credits: Credits
+        public var amount: String
+        public var currency: String
+        @Nullable public var nextActionUrl: String?
     }
 
     public struct PurchaseView: Sendable, Codable, Equatable {
@@ -71,6 +105,8 @@ public struct Purchases: Sendable {
         /// What refunds gave back of it so far.
         public var refundedCredits: Credits
         public var refundedAmount: String
+        /// Where its dispute (a chargeback) stands: `open`, `won` or `lost`; absent when never disputed.
+        @Nullable public var dispute: String?
     }
 
     // MARK: Payment methods
@@ -82,8 +118,18 @@ public struct Purchases: Sendable {
     ) async throws
         -> PaymentMethodView
     {
-        let method = try await save(request.card, account: manager.accountID)
-        return Self.view(method)
+        switch (request.card, request.stripePaymentMethod) {
+        case (.some(let card), nil):
+            try refuseCardNumbersIfProcessorTakesThem()
+            return Self.view(try await save(card, account: manager.accountID))
+        case (nil, .some(let token)):
+            try requireProcessorCards(token)
+            return Self.view(try await keep(processorCard: token, account: manager.accountID))
+        case (nil, nil):
+            throw TallyError.invalid(gateway.acceptsCardNumbers ? "card" : "stripePaymentMethod", "is required")
+        case (.some, .some):
+            throw TallyError.invalid("card", "give either card or stripePaymentMethod, not both")
+        }
     }
 
     public func paymentMethods(of manager: CreditManager) async throws -> [PaymentMethodView] {
@@ -131,11 +177,22 @@ public struct Purchases: Sendable {
         // Only the body's shape is checked before the key is looked up. Whether the saved
         // card still exists, or the new one has expired, depends on the database and the
         // clock: checked once the key is known to be new, so a replay answers its first answer.
-        switch (request.paymentMethodId, request.card) {
-        case (nil, nil): throw TallyError.invalid("paymentMethodId", "is required unless a card is given")
-        case (.some, .some): throw TallyError.invalid("card", "give either paymentMethodId or card, not both")
-        case (.some, nil): break
-        case (nil, .some(let card)): try checkCardShape(card)
+        let given = [request.paymentMethodId != nil, request.card != nil, request.stripePaymentMethod != nil].filter { $0 }.count
+        if request.card != nil { try refuseCardNumbersIfProcessorTakesThem() }
+        if let token = request.stripePaymentMethod { try requireProcessorCards(token) }
+        switch (given, request.card) {
+        case (0, _):
+            throw TallyError.invalid(
+                "paymentMethodId",
+                gateway.acceptsCardNumbers ? "is required unless a card is given" : "is required unless a stripePaymentMethod is given"
+            )
+        case (2..., _):
+            throw TallyError.invalid(
+                request.card != nil ? "card" : "stripePaymentMethod",
+                "give one of paymentMethodId, card or stripePaymentMethod, not two"
+            )
+        case (_, .some(let card)): try checkCardShape(card)
+        default: break
         }
         return try await idempotency.run(account: account, request: key) { completing in
             let method: PaymentMethod
@@ -146,6 +203,34 @@ public struct Purchases: Sendable {
                     throw TallyError.invalid("paymentMethodId", "is not a payment method of this account")
                 }
                 method = saved
+            } else if let token = request.stripePaymentMethod {
+                // A card the buyer gave the processor: paid as the saved card when this
+                // account keeps it already, else saved with the payment if asked.
+                let card = try await processorCard(token)
+                if let fingerprint = card.fingerprint,
+                    let known = try await store.paymentMethod(fingerprint: fingerprint, account: account)
+                {
+                    method = known
+                } else {
+                    method = PaymentMethod(
+                        id: PaymentMethodID(ids.make("pm")),
+                        accountID: account,
+                        brand: card.brand,
+                        last4: card.last4,
+                        expMonth: card.expMonth,
+                        expYear: card.expYear,
+                        gatewayToken: card.token,
+                        createdAt: time.now(),
+                        fingerprint: card.fingerprint ?? "fp_" + String("\(account)\n\(card.token)".sha256Hex.prefix(32))
+                    )
+                    if request.saveCard == true {
+                        guard try await store.paymentMethods(account: account).count < Self.maximumPaymentMethods else {
+                            throw TallyError.invalid("stripePaymentMethod", Self.tooManyCards + ", or buy without saving the card")
+                        }
+                        saving = [.savePaymentMethod(method, maximum: Self.maximumPaymentMethods)]
+                    }
+                    kept = !saving.isEmpty
+                }
             } else {
                 // A new card is kept only if the buyer asks and its payment succeeds (the
                 // save is a record of the payment's own transaction); a card saved already
@@ -209,7 +294,8 @@ public struct Purchases: Sendable {
                         amount: amount,
                         paymentMethodID: method.id,
                         gatewayToken: method.gatewayToken,
-                        createdAt: time.now()
+                        createdAt: time.now(),
+                        saveCard: !extra.isEmpty && !gateway.acceptsCardNumbers
                     )
                 )
             } catch StoreError.duplicate {
@@ -218,7 +304,11 @@ public struct Purchases: Sendable {
         }
         let outcome: PaymentOutcome
         do {
-            outcome = try await gateway.charge(amount, cardToken: method.gatewayToken, idempotencyKey: id.rawValue)
+            outcome = try await gateway.charge(
+                try await order(id, amount: amount, cardToken: method.gatewayToken, account: account, saveCard: !extra.isEmpty)
+            )
+        } catch let refused as PaymentRequestRefused {
+            outcome = .declined(code: "invalid_request", reason: "the card processor refused the payment: \(refused.reason)")
         } catch {
             guard intent else { throw error }
             throw TallyError.paymentUnsettled(id)
@@ -248,7 +338,8 @@ public struct Purchases: Sendable {
         origin: PurchaseOrigin,
         intent: Bool,
         completing key: String?,
-        with extra: [WalletRecord] = []
+        with extra: [WalletRecord] = [],
+        also marks: [WalletRecord] = []
     ) async throws -> Answer {
         let now = time.now()
         var purchase = Purchase(
@@ -263,14 +354,39 @@ public struct Purchases: Sendable {
             failureReason: nil,
             createdAt: now
         )
-        let settling: [WalletRecord] = intent ? [.settlePaymentIntent(id)] : []
+        let settling: [WalletRecord] = (intent ? [.settlePaymentIntent(id)] : []) + marks
         switch outcome {
+        case .pending(let reference, let nextActionURL):
+            // Not decided yet: the intent stays, and the gateway's event, the return page or
+            // the reconciler settles it — whichever comes first, once. From now on Stripe is
+            // asked about this payment by its id, never asked to pay again.
+            guard origin == .purchase else { throw ProviderFailure("the card processor has not decided the payment yet") }
+            try await store.setPaymentIntentReference(reference, purchase: id, account: account)
+            let answer = try Answer(
+                status: 202,
+                PendingPurchaseView(
+                    id: id,
+                    status: nextActionURL == nil ? "pending" : "requires_action",
+                    credits: credits,
+                    amount: amount.description,
+                    currency: Money.currency,
+                    nextActionUrl: nextActionURL
+                )
+            )
+            if let key {
+                try await store.completeIdempotencyKey(
+                    IdempotentResponse(key: key, status: answer.status, body: answer.body, claimToken: IdempotencyFence.currentToken),
+                    account: account,
+                    at: now
+                )
+            }
+            return answer
         case .declined(let code, let reason):
             purchase.status = .declined
             purchase.failureReason = reason
             do {
                 _ = try await store.commit(
-                    WalletTransaction(accountID: account, postings: [], records: [.purchase(purchase)] + settling, at: now)
+                    WalletTransaction(accountID: account, postings: [], records: settling + [.purchase(purchase)], at: now)
                 )
             } catch StoreError.duplicate {
                 // Already recorded by an attempt that crashed before answering.
@@ -300,7 +416,7 @@ public struct Purchases: Sendable {
                                 )
                             )
                         ],
-                        records: [.purchase(purchase)] + extra + settling,
+                        records: settling + [.purchase(purchase)] + extra,
                         idempotency: key.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
                         at: now
                     )
@@ -322,6 +438,110 @@ public struct Purchases: Sendable {
         }
     }
 
+    /// The payment the gateway is asked for: the same every time for one purchase id, so
+    /// a processor that replays answers by key (Stripe) sees the same request again.
+    func order(_ id: PurchaseID, amount: Money, cardToken: String, account: AccountID, saveCard: Bool, offSession: Bool = false)
+        async throws -> PaymentOrder
+    {
+        PaymentOrder(
+            amount: amount,
+            cardToken: cardToken,
+            idempotencyKey: id.rawValue,
+            account: account,
+            customer: try await gatewayCustomer(account),
+            offSession: offSession,
+            saveCard: saveCard && !gateway.acceptsCardNumbers,
+            returnURL: offSession ? nil : returnURL(purchase: id),
+            metadata: ["tally_account": account.rawValue, offSession ? "tally_recharge" : "tally_purchase": id.rawValue]
+        )
+    }
+
+    /// Where a cardholder lands after confirming a payment: Billing, which says how it went.
+    func returnURL(purchase: PurchaseID) -> String? {
+        guard let publicURL else { return nil }
+        return publicURL.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/app/billing?purchase=\(purchase)"
+    }
+
+    /// The processor's customer for an account, made the first time it is needed (for a
+    /// processor that keeps customers); the first one kept is the one used ever after.
+    func gatewayCustomer(_ account: AccountID) async throws -> String? {
+        guard !gateway.acceptsCardNumbers else { return nil }
+        if let known = try await store.gatewayCustomer(account: account) { return known }
+        let name = try await store.account(account)?.name ?? account.rawValue
+        guard let made = try await gateway.createCustomer(account: account, name: name) else { return nil }
+        return try await store.keepGatewayCustomer(made, account: account)
+    }
+
+    // MARK: Cards the buyer gave the processor
+
+    /// Card details are refused outright when the processor takes them on its own pages.
+    func refuseCardNumbersIfProcessorTakesThem() throws {
+        guard gateway.acceptsCardNumbers else {
+            throw TallyError.invalid("card", "card details go to Stripe; send a Stripe PaymentMethod id in stripePaymentMethod")
+        }
+    }
+
+    /// A processor's card id is taken only when the processor is real, and looks like one.
+    func requireProcessorCards(_ token: String) throws {
+        guard !gateway.acceptsCardNumbers else {
+            throw TallyError.invalid("stripePaymentMethod", "is for Stripe, which is not switched on: give card details in card")
+        }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_".utf8)
+        guard token.hasPrefix("pm_"), token.utf8.count <= 255, token.utf8.allSatisfy(allowed.contains) else {
+            throw TallyError.invalid("stripePaymentMethod", "must be a Stripe PaymentMethod id (pm_…)")
+        }
+    }
+
+    /// What the processor knows of a card id; an id it does not know is the caller's mistake.
+    func processorCard(_ token: String) async throws -> SavedCard {
+        do {
+            return try await gateway.card(token)
+        } catch let refused as PaymentRequestRefused {
+            throw TallyError.invalid("stripePaymentMethod", "is not a card Stripe knows: \(refused.reason)")
+        } catch {
+            throw TallyError.providerFailed("the card processor could not be reached; nothing was saved or charged")
+        }
+    }
+
+    /// Saves a card the buyer gave the processor: kept for the account's customer once per
+    /// card (by the processor's fingerprint), counted against the limit.
+    func keep(processorCard token: String, account: AccountID) async throws -> PaymentMethod {
+        let card = try await processorCard(token)
+        if let fingerprint = card.fingerprint, let known = try await store.paymentMethod(fingerprint: fingerprint, account: account) {
+            return known
+        }
+        guard try await store.paymentMethods(account: account).count < Self.maximumPaymentMethods else {
+            throw TallyError.invalid("stripePaymentMethod", Self.tooManyCards)
+        }
+        let customer = try await gatewayCustomer(account)
+        let attached: SavedCard
+        do {
+            attached = try await gateway.attach(token, customer: customer, idempotencyKey: "tally_attach_\(account)_\(token)")
+        } catch let refused as PaymentRequestRefused {
+            throw TallyError.invalid("stripePaymentMethod", "could not be kept: \(refused.reason)")
+        } catch let error as TallyError {
+            throw error
+        } catch {
+            throw TallyError.providerFailed("the card processor could not be reached; nothing was saved")
+        }
+        let method = PaymentMethod(
+            id: PaymentMethodID(ids.make("pm")),
+            accountID: account,
+            brand: attached.brand,
+            last4: attached.last4,
+            expMonth: attached.expMonth,
+            expYear: attached.expYear,
+            gatewayToken: attached.token,
+            createdAt: time.now(),
+            fingerprint: attached.fingerprint ?? card.fingerprint ?? "fp_" + String("\(account)\n\(token)".sha256Hex.prefix(32))
+        )
+        do {
+            return try await store.addPaymentMethod(method, maximum: Self.maximumPaymentMethods)
+        } catch StoreError.limitReached {
+            throw TallyError.invalid("stripePaymentMethod", Self.tooManyCards)
+        }
+    }
+
     /// Settles purchases whose request died between asking the gateway and crediting:
     /// the gateway is asked again with the same key (it never charges twice) and the
     /// outcome recorded. What the background reconciler runs.
@@ -335,12 +555,26 @@ public struct Purchases: Sendable {
             limit: limit
         )
         _ = await BackgroundPass.each(intents, kind: "payment", id: \.purchaseID) { intent in
+            if let stripe, intent.gatewayToken == Self.checkoutToken || intent.gatewayReference != nil {
+                do {
+                    return try await reconcileWithStripe(intent, stripe: stripe)
+                } catch let error as ProviderFailure {
+                    _ = error
+                    return false
+                } catch TallyError.providerFailed {
+                    return false
+                }
+            }
             let outcome: PaymentOutcome
             do {
                 outcome = try await gateway.charge(
-                    intent.amount,
-                    cardToken: intent.gatewayToken,
-                    idempotencyKey: intent.purchaseID.rawValue
+                    try await order(
+                        intent.purchaseID,
+                        amount: intent.amount,
+                        cardToken: intent.gatewayToken,
+                        account: intent.accountID,
+                        saveCard: intent.saveCard
+                    )
                 )
             } catch {
                 // Still no answer: asked again after its lease; the other payments go on.
@@ -487,7 +721,8 @@ public struct Purchases: Sendable {
             failureReason: purchase.failureReason,
             createdAt: purchase.createdAt,
             refundedCredits: purchase.refundedCredits,
-            refundedAmount: purchase.refundedAmount.description
+            refundedAmount: purchase.refundedAmount.description,
+            dispute: purchase.dispute?.rawValue
         )
     }
 }

@@ -11,6 +11,8 @@ public struct Providers: Sendable {
     public var creditBureau: any CreditBureau
     public var sms: any SMSGateway
     public var webhooks: any WebhookTransport
+    /// `TALLY_PUBLIC_URL`: where the outside world reaches Tally (return URLs, callbacks).
+    public var publicURL: URL? = nil
 
     public init(
         payments: any PaymentGateway = SandboxPaymentGateway(),
@@ -56,6 +58,8 @@ public struct Tally: Sendable {
     public let settling: Settling
     /// Which provider each role uses (`GET /v1/providers`).
     public let providerChoices: ProviderChoices
+    /// Stripe's events, when payments go to Stripe.
+    public let stripeEvents: StripeEvents?
 
     public init(
         store: any Store,
@@ -74,6 +78,8 @@ public struct Tally: Sendable {
     ) {
         self.settling = settling
         providerChoices = ProviderChoices(providers)
+        let stripe = providers.payments as? StripePaymentGateway
+        let publicURL = providers.publicURL
         let providers = providers.bounded(by: deadlines)
         self.store = store
         self.logger = logger
@@ -91,11 +97,15 @@ public struct Tally: Sendable {
             throttle: loginThrottle,
             unknownUserHash: passwords.hashNow(Secrets.base32(byteCount: 16))
         )
-        purchases = Purchases(store: store, gateway: providers.payments, time: time, ids: ids, idempotency: idempotency)
+        var purchases = Purchases(store: store, gateway: providers.payments, time: time, ids: ids, idempotency: idempotency)
+        purchases.publicURL = publicURL
+        purchases.stripe = stripe
+        self.purchases = purchases
         wallets = Wallets(store: store)
         var lots = Lots(store: store, gateway: providers.payments, time: time, ids: ids, idempotency: idempotency)
         lots.expiryNotice = creditExpiryNotice
         self.lots = lots
+        stripeEvents = stripe.map { StripeEvents(gateway: $0, store: store, time: time, ids: ids, purchases: purchases, lots: lots) }
         // Reports only read: a read-only replica may serve them (`--read-database`).
         reports = Reports(store: reportStore ?? store, time: time)
         let meter = Meter(store: store, time: time, ids: ids)

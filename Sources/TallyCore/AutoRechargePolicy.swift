@@ -129,7 +129,7 @@ extension LedgerKind {
     public var isSpending: Bool {
         switch self {
         case .charge, .hold: true
-        case .purchase, .recharge, .capture, .release, .refund, .adjustment, .grant, .expiry: false
+        case .purchase, .recharge, .capture, .release, .refund, .adjustment, .grant, .expiry, .dispute: false
         }
     }
 }

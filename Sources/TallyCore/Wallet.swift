@@ -87,4 +87,6 @@ public struct WalletChange: Sendable, Hashable, Codable {
 /// What a ledger entry records.
 public enum LedgerKind: String, Sendable, Hashable, Codable, CaseIterable {
     case purchase, recharge, charge, hold, capture, release, refund, adjustment, grant, expiry
+    /// Credits a dispute (a chargeback) took back from their purchase, or gave back when won.
+    case dispute
 }

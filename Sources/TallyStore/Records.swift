@@ -147,6 +147,8 @@ public struct Purchase: Sendable, Hashable {
     /// What succeeded refunds gave back of it so far.
     public var refundedCredits: Credits = .zero
     public var refundedAmount: Money = Money(cents: 0)
+    /// Where its latest dispute stands (`open`, `won`, `lost`); `nil` when never disputed.
+    public var dispute: Reversal.Status? = nil
 
     public init(
         id: PurchaseID,
@@ -195,6 +197,12 @@ public struct PaymentIntent: Sendable, Hashable {
     public var createdAt: Date
     /// The recharge it pays for: the recharge worker settles it, not the payment reconciler.
     public var rechargeID: String?
+    /// The buyer asked to keep the new card it pays with (asked of the gateway again
+    /// with the same parameters after a lost answer).
+    public var saveCard: Bool
+    /// The gateway's id of the payment (Stripe's `pi_…`, or the Checkout session's
+    /// `cs_…`) once it answered without deciding: asked about by this id from then on.
+    public var gatewayReference: String?
 
     public init(
         purchaseID: PurchaseID,
@@ -204,9 +212,13 @@ public struct PaymentIntent: Sendable, Hashable {
         paymentMethodID: PaymentMethodID,
         gatewayToken: String,
         createdAt: Date,
-        rechargeID: String? = nil
+        rechargeID: String? = nil,
+        saveCard: Bool = false,
+        gatewayReference: String? = nil
     ) {
         self.rechargeID = rechargeID
+        self.saveCard = saveCard
+        self.gatewayReference = gatewayReference
         self.purchaseID = purchaseID
         self.accountID = accountID
         self.credits = credits
@@ -493,6 +505,15 @@ public enum WalletRecord: Sendable, Hashable {
     case adjustment(Adjustment)
     /// Marks that a lot's coming expiry was announced; throws `StoreError.conflict` when it was already.
     case expiryNotice(LotID)
+    /// Marks a provider's event applied in the transaction that moves its credits;
+    /// throws `StoreError.conflict` (rolling back) when it was applied already.
+    case providerEventApplied(provider: String, id: String)
+    /// A dispute or outside refund whose `creditsTaken` this transaction takes out of its
+    /// lot; throws `StoreError.duplicate` when its id is recorded already.
+    case reversal(Reversal)
+    /// Ends an open dispute (`won`: this transaction puts its credits back in their lot;
+    /// `lost`); throws `StoreError.conflict` (rolling back) when it is not open.
+    case closeReversal(String, status: Reversal.Status, at: Date)
 }
 
 /// The first answer to an idempotent request, kept to answer its replays.

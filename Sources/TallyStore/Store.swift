@@ -73,6 +73,33 @@ public protocol Store: Sendable {
     ) async throws
         -> [PaymentIntent]
 
+    /// An unsettled payment intent by its purchase id (a person's or a recharge's).
+    func paymentIntent(_ id: PurchaseID, account: AccountID) async throws -> PaymentIntent?
+    /// Keeps the gateway's id of an unsettled payment (`pi_…`, `cs_…`); harmless if kept already.
+    func setPaymentIntentReference(_ reference: String, purchase: PurchaseID, account: AccountID) async throws
+
+    // MARK: Payment providers
+
+    /// The payment gateway's customer for an account (Stripe's `cus_…`), if one was made.
+    func gatewayCustomer(account: AccountID) async throws -> String?
+    /// Keeps `customer` as the account's gateway customer unless one is kept already,
+    /// and answers the one kept (the first writer wins; a second customer is never kept).
+    func keepGatewayCustomer(_ customer: String, account: AccountID) async throws -> String
+    /// Stores an event by (provider, id) unless it is stored already, and answers the
+    /// event as stored (its `appliedAt` says whether it was applied).
+    func receiveProviderEvent(_ event: ProviderEvent) async throws -> ProviderEvent
+    /// Marks an event applied when it moved nothing (what it asked was done already, or
+    /// it is for something Tally did not make). Applying twice is harmless.
+    func markProviderEventApplied(provider: String, id: String, at: Date) async throws
+    /// Keeps why an event could not be applied; it stays unapplied.
+    func recordProviderEventProblem(provider: String, id: String, problem: String) async throws
+    /// Events stored but not applied, oldest first.
+    func unappliedProviderEvents(provider: String, limit: Int) async throws -> [ProviderEvent]
+    /// A dispute or outside refund by the provider's id.
+    func reversal(_ id: String, account: AccountID) async throws -> Reversal?
+    /// A purchase's disputes and outside refunds, oldest first.
+    func reversals(purchase: PurchaseID, account: AccountID) async throws -> [Reversal]
+
     // MARK: Wallet and ledger
 
     func wallet(account: AccountID) async throws -> WalletBalance?

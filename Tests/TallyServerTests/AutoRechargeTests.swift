@@ -13,8 +13,8 @@ struct DiesAfterPaying: PaymentGateway {
 
     func save(_ card: PaymentCard) async throws -> SavedCard { await base.save(card) }
 
-    func charge(_ amount: Money, cardToken: String, idempotencyKey: String) async throws -> PaymentOutcome {
-        let outcome = try await base.charge(amount, cardToken: cardToken, idempotencyKey: idempotencyKey)
+    func charge(_ order: PaymentOrder) async throws -> PaymentOutcome {
+        let outcome = try await base.charge(order)
         if died.setOnce() { throw ProviderFailure("the process stopped before the answer arrived") }
         return outcome
     }
@@ -34,10 +34,10 @@ final class UnreachableProcessor: PaymentGateway {
 
     func save(_ card: PaymentCard) async throws -> SavedCard { await base.save(card) }
 
-    func charge(_ amount: Money, cardToken: String, idempotencyKey: String) async throws -> PaymentOutcome {
-        asked.withLock { $0.append(idempotencyKey) }
+    func charge(_ order: PaymentOrder) async throws -> PaymentOutcome {
+        asked.withLock { $0.append(order.idempotencyKey) }
         guard reachable.withLock({ $0 }) else { throw ProviderFailure("the card processor timed out") }
-        return try await base.charge(amount, cardToken: cardToken, idempotencyKey: idempotencyKey)
+        return try await base.charge(order)
     }
 
     func refund(_ amount: Money, payment reference: String, idempotencyKey: String) async throws -> RefundOutcome {

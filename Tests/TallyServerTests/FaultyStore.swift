@@ -230,6 +230,10 @@ final class FaultyStore: Store {
         try await base.paymentIntent(id, account: account)
     }
 
+    func setPaymentIntentReference(_ reference: String, purchase: PurchaseID, account: AccountID) async throws {
+        try await base.setPaymentIntentReference(reference, purchase: purchase, account: account)
+    }
+
     // MARK: Payment providers
 
     func gatewayCustomer(account: AccountID) async throws -> String? { try await base.gatewayCustomer(account: account) }

@@ -101,8 +101,33 @@ struct ProviderConfigurationTests {
             line: "TALLY_PUBLIC_URL must be an https:// URL (plain http:// only for a loopback address)"
         ),
         Refusal(
-            environment: ["TALLY_STRIPE_SECRET_KEY": "sk_live_abc"],
-            line: "TALLY_STRIPE_SECRET_KEY is set, but Stripe is not available in this version of Tally yet; unset it to use the sandbox"
+            environment: ["TALLY_STRIPE_SECRET_KEY": "sk_test_51TallyKey0123456789"],
+            line: "TALLY_STRIPE_WEBHOOK_SECRET is missing: Stripe's events cannot be checked without it "
+                + "(whsec_…, from the webhook endpoint in Stripe's dashboard)"
+        ),
+        Refusal(
+            environment: ["TALLY_STRIPE_WEBHOOK_SECRET": "whsec_0123456789abcdef"],
+            line: "TALLY_STRIPE_SECRET_KEY is missing: TALLY_STRIPE_WEBHOOK_SECRET is set, and Stripe needs its secret key"
+        ),
+        Refusal(
+            environment: stripe.merging(["TALLY_STRIPE_SECRET_KEY": "pk_test_51TallyKey0123456789"]) { $1 },
+            line: "TALLY_STRIPE_SECRET_KEY must be a Stripe secret key (sk_test_… or sk_live_…)"
+        ),
+        Refusal(
+            environment: stripe.merging(["TALLY_STRIPE_WEBHOOK_SECRET": "0123456789abcdef0123"]) { $1 },
+            line: "TALLY_STRIPE_WEBHOOK_SECRET must be a Stripe webhook signing secret (whsec_…)"
+        ),
+        Refusal(
+            environment: stripe.merging(["TALLY_STRIPE_PUBLISHABLE_KEY": "pk_live_51TallyKey0123456789"]) { $1 },
+            line: "TALLY_STRIPE_PUBLISHABLE_KEY is for the other mode than TALLY_STRIPE_SECRET_KEY (test and live keys mixed)"
+        ),
+        Refusal(
+            environment: stripe.merging(["TALLY_PUBLIC_URL": ""]) { $1 },
+            line: "TALLY_PUBLIC_URL is missing: Stripe sends cardholders back to it (for example https://billing.example.com)"
+        ),
+        Refusal(
+            environment: stripe.merging(["TALLY_STRIPE_API_BASE": "http://stripe.example.com"]) { $1 },
+            line: "TALLY_STRIPE_API_BASE must be an https:// URL (plain http:// only for a loopback address)"
         ),
         Refusal(
             environment: ["TALLY_TWILIO_ACCOUNT_SID": "AC123"],
@@ -143,6 +168,28 @@ struct ProviderConfigurationTests {
         } catch {
             #expect(!error.description.contains(Self.secret))
         }
+    }
+
+    static let stripe = [
+        "TALLY_STRIPE_SECRET_KEY": "sk_test_51TallyKey0123456789",
+        "TALLY_STRIPE_WEBHOOK_SECRET": "whsec_0123456789abcdef0123",
+        "TALLY_PUBLIC_URL": "https://billing.example.com",
+    ]
+
+    /// A whole Stripe configuration turns payments to Stripe, in test or live mode by its key.
+    @Test func stripeIsOnWithItsKeysAndAPublicURL() throws {
+        let test = try ProviderConfiguration(environment: Self.stripe)
+        let payments = ProviderChoices(test.providers()).payments
+        #expect(payments.provider == "stripe" && payments.mode == "test")
+        #expect(test.summary.contains("payments stripe (test mode)"))
+        #expect(!test.summary.contains("sk_test_51TallyKey0123456789"))
+        var dumped = ""
+        dump(test, to: &dumped)
+        #expect(!dumped.contains("sk_test_51TallyKey0123456789") && !dumped.contains("whsec_0123456789abcdef0123"))
+        let live = try ProviderConfiguration(
+            environment: Self.stripe.merging(["TALLY_STRIPE_SECRET_KEY": "sk_live_51TallyKey0123456789"]) { $1 }
+        )
+        #expect(ProviderChoices(live.providers()).payments.mode == "live")
     }
 
     @Test func aPublicURLIsKept() throws {

@@ -53,7 +53,7 @@ struct ProviderFaultTests {
     struct CannotSaveCards: PaymentGateway {
         func save(_ card: PaymentCard) async throws -> SavedCard { throw ProviderFailure("the card processor is down") }
 
-        func charge(_ amount: Money, cardToken: String, idempotencyKey: String) async throws -> PaymentOutcome {
+        func charge(_ order: PaymentOrder) async throws -> PaymentOutcome {
             throw ProviderFailure("the card processor is down")
         }
 

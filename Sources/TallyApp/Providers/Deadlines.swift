@@ -53,14 +53,29 @@ struct BoundedPaymentGateway: PaymentGateway {
     let base: any PaymentGateway
     let limit: Duration
 
+    var name: String { base.name }
+    var acceptsCardNumbers: Bool { base.acceptsCardNumbers }
+
     func save(_ card: PaymentCard) async throws -> SavedCard {
         try await ProviderDeadlines.run("the card processor", within: limit) { try await base.save(card) }
     }
 
-    func charge(_ amount: Money, cardToken: String, idempotencyKey: String) async throws -> PaymentOutcome {
+    func createCustomer(account: AccountID, name: String) async throws -> String? {
+        try await ProviderDeadlines.run("the card processor", within: limit) { try await base.createCustomer(account: account, name: name) }
+    }
+
+    func card(_ token: String) async throws -> SavedCard {
+        try await ProviderDeadlines.run("the card processor", within: limit) { try await base.card(token) }
+    }
+
+    func attach(_ token: String, customer: String?, idempotencyKey: String) async throws -> SavedCard {
         try await ProviderDeadlines.run("the card processor", within: limit) {
-            try await base.charge(amount, cardToken: cardToken, idempotencyKey: idempotencyKey)
+            try await base.attach(token, customer: customer, idempotencyKey: idempotencyKey)
         }
+    }
+
+    func charge(_ order: PaymentOrder) async throws -> PaymentOutcome {
+        try await ProviderDeadlines.run("the card processor", within: limit) { try await base.charge(order) }
     }
 
     func refund(_ amount: Money, payment reference: String, idempotencyKey: String) async throws -> RefundOutcome {

@@ -9,6 +9,51 @@ public struct SavedCard: Sendable, Hashable {
     public var last4: String
     public var expMonth: Int
     public var expYear: Int
+    /// The gateway's own mark of the card number (Stripe's `card.fingerprint`), when it
+    /// gives one: the same card is then saved once.
+    public var fingerprint: String? = nil
+}
+
+/// One payment asked of the gateway.
+public struct PaymentOrder: Sendable, Hashable {
+    public var amount: Money
+    /// The gateway's token for the card (a Stripe PaymentMethod id).
+    public var cardToken: String
+    /// Tally's id for the payment (the purchase id): the same key never pays twice.
+    public var idempotencyKey: String
+    public var account: AccountID
+    /// The gateway's customer for the account, for gateways that keep customers.
+    public var customer: String?
+    /// The cardholder is not there (auto-recharge): a payment that needs them fails.
+    public var offSession: Bool
+    /// Keep the card for later payments without the cardholder.
+    public var saveCard: Bool
+    /// Where the cardholder comes back after confirming a payment (3-D Secure).
+    public var returnURL: String?
+    /// What Tally's records call the payment, sent along for the gateway's own pages.
+    public var metadata: [String: String]
+
+    public init(
+        amount: Money,
+        cardToken: String,
+        idempotencyKey: String,
+        account: AccountID,
+        customer: String? = nil,
+        offSession: Bool = false,
+        saveCard: Bool = false,
+        returnURL: String? = nil,
+        metadata: [String: String] = [:]
+    ) {
+        self.amount = amount
+        self.cardToken = cardToken
+        self.idempotencyKey = idempotencyKey
+        self.account = account
+        self.customer = customer
+        self.offSession = offSession
+        self.saveCard = saveCard
+        self.returnURL = returnURL
+        self.metadata = metadata
+    }
 }
 
 /// What a payment attempt came to.
@@ -17,6 +62,10 @@ public enum PaymentOutcome: Sendable, Hashable {
     case succeeded(reference: String)
     /// Refused by the card's bank; nothing was paid.
     case declined(code: String, reason: String)
+    /// Not decided yet: the cardholder must confirm it at `nextActionURL` (3-D Secure),
+    /// or, without one, the bank is still processing it. Settled later by the gateway's
+    /// event or by the reconciler asking again.
+    case pending(reference: String, nextActionURL: String?)
 }
 
 /// What a refund came to.
@@ -25,18 +74,59 @@ public enum RefundOutcome: Sendable, Hashable {
     case succeeded(reference: String)
     /// Refused by the processor; nothing was given back.
     case declined(code: String, reason: String)
+    /// Accepted, not given back yet: settled later by the gateway's event or the reconciler.
+    case pending(reference: String)
+}
+
+/// The gateway refused what Tally asked for a reason of the request (an unknown card
+/// id, a card of another customer), not of the card's bank.
+public struct PaymentRequestRefused: Error, Sendable, Hashable {
+    public var reason: String
+
+    public init(_ reason: String) { self.reason = reason }
 }
 
 /// A card processor. The real one is outside; the sandbox ships with Tally.
 public protocol PaymentGateway: Sendable {
+    /// The processor's name as `GET /v1/providers` says it: `sandbox` or `stripe`.
+    var name: String { get }
+    /// Whether card numbers may be given to Tally at all. A real processor takes them
+    /// on its own pages only (PCI DSS): Tally is given the processor's card ids.
+    var acceptsCardNumbers: Bool { get }
     /// Saves a checked card and returns the token that stands for it.
     func save(_ card: PaymentCard) async throws -> SavedCard
-    /// Charges a saved card. The same `idempotencyKey` never charges twice:
-    /// it answers the first outcome again.
-    func charge(_ amount: Money, cardToken: String, idempotencyKey: String) async throws -> PaymentOutcome
+    /// Makes the gateway's customer for an account and answers its id; `nil` for a
+    /// gateway that keeps none. The same account always asks with the same key.
+    func createCustomer(account: AccountID, name: String) async throws -> String?
+    /// Describes a card the buyer gave the processor directly (a Stripe PaymentMethod).
+    /// Throws `PaymentRequestRefused` when there is no such card.
+    func card(_ token: String) async throws -> SavedCard
+    /// Keeps a card the buyer gave the processor for `customer`.
+    func attach(_ token: String, customer: String?, idempotencyKey: String) async throws -> SavedCard
+    /// Charges a card. The same `idempotencyKey` never charges twice: asked again, it
+    /// answers where that payment stands now.
+    func charge(_ order: PaymentOrder) async throws -> PaymentOutcome
     /// Gives back part or all of a payment. The same `idempotencyKey` never refunds
     /// twice: it answers the first outcome again.
     func refund(_ amount: Money, payment reference: String, idempotencyKey: String) async throws -> RefundOutcome
+}
+
+extension PaymentGateway {
+    /// A gateway that takes card details and keeps no customers: the sandbox's way.
+    public var name: String { "sandbox" }
+    public var acceptsCardNumbers: Bool { true }
+    public func createCustomer(account: AccountID, name: String) async throws -> String? { nil }
+    public func card(_ token: String) async throws -> SavedCard {
+        throw PaymentRequestRefused("this card processor takes card details, not card ids")
+    }
+    public func attach(_ token: String, customer: String?, idempotencyKey: String) async throws -> SavedCard {
+        throw PaymentRequestRefused("this card processor takes card details, not card ids")
+    }
+
+    /// Charges a saved card with nothing else to say: the sandbox's way.
+    public func charge(_ amount: Money, cardToken: String, idempotencyKey: String) async throws -> PaymentOutcome {
+        try await charge(PaymentOrder(amount: amount, cardToken: cardToken, idempotencyKey: idempotencyKey, account: AccountID("")))
+    }
 }
 
 /// The sandbox card processor: deterministic and documented, like a real processor's test mode.
@@ -70,6 +160,10 @@ public actor SandboxPaymentGateway: PaymentGateway {
 
     public init() {}
 
+    public func charge(_ order: PaymentOrder) throws -> PaymentOutcome {
+        try sandboxCharge(order.amount, cardToken: order.cardToken, idempotencyKey: order.idempotencyKey)
+    }
+
     public func save(_ card: PaymentCard) -> SavedCard {
         let behaviour =
             switch card.number {
@@ -89,7 +183,7 @@ public actor SandboxPaymentGateway: PaymentGateway {
         )
     }
 
-    public func charge(_ amount: Money, cardToken: String, idempotencyKey: String) throws -> PaymentOutcome {
+    func sandboxCharge(_ amount: Money, cardToken: String, idempotencyKey: String) throws -> PaymentOutcome {
         if cardToken.hasPrefix("tok_sandbox_error_") {
             throw ProviderFailure("the card processor failed to answer")
         }

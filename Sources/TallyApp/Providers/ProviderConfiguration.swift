@@ -5,9 +5,10 @@ import Foundation
 /// on; a variable that is set but wrong stops `tally serve` with one line naming it, so
 /// an operator who asked for a real provider never gets the sandbox by mistake.
 ///
-/// Today the credit bureau may be real (the bureau bridge: `TALLY_BUREAU_URL` and
-/// `TALLY_BUREAU_SECRET`); the variables of providers this version does not have yet
-/// (Stripe, Twilio, Twilio Lookup, DNS) are refused rather than ignored.
+/// Today payments may be Stripe (`TALLY_STRIPE_SECRET_KEY`, `TALLY_STRIPE_WEBHOOK_SECRET`)
+/// and the credit bureau the bureau bridge (`TALLY_BUREAU_URL`, `TALLY_BUREAU_SECRET`);
+/// the variables of providers this version does not have yet (Twilio, Twilio Lookup,
+/// DNS) are refused rather than ignored.
 public struct ProviderConfiguration: Sendable, Hashable {
     /// Who answers credit checks.
     public enum Bureau: Sendable, Hashable {
@@ -17,11 +18,14 @@ public struct ProviderConfiguration: Sendable, Hashable {
     }
 
     public var bureau: Bureau
+    /// Stripe's settings when payments go to Stripe; the sandbox otherwise.
+    public var stripe: StripePaymentGateway.Settings?
     /// `TALLY_PUBLIC_URL`: where the outside world reaches Tally (return URLs, callbacks).
     public var publicURL: URL?
 
-    public init(bureau: Bureau = .sandbox, publicURL: URL? = nil) {
+    public init(bureau: Bureau = .sandbox, stripe: StripePaymentGateway.Settings? = nil, publicURL: URL? = nil) {
         self.bureau = bureau
+        self.stripe = stripe
         self.publicURL = publicURL
     }
 
@@ -53,6 +57,13 @@ public struct ProviderConfiguration: Sendable, Hashable {
         if let text = value("TALLY_PUBLIC_URL") {
             publicURL = try Self.baseURL(text, variable: "TALLY_PUBLIC_URL")
         }
+        stripe = try Self.stripe(value)
+        if stripe != nil, publicURL == nil {
+            throw ProviderConfigurationError(
+                "TALLY_PUBLIC_URL",
+                "is missing: Stripe sends cardholders back to it (for example https://billing.example.com)"
+            )
+        }
         switch (value("TALLY_BUREAU_URL"), value("TALLY_BUREAU_SECRET")) {
         case (nil, nil):
             bureau = .sandbox
@@ -72,9 +83,6 @@ public struct ProviderConfiguration: Sendable, Hashable {
 
     /// The variables of providers this version does not have, and what they would turn on.
     static let notYetAvailable: [(String, String)] = [
-        ("TALLY_STRIPE_SECRET_KEY", "Stripe"),
-        ("TALLY_STRIPE_WEBHOOK_SECRET", "Stripe"),
-        ("TALLY_STRIPE_PUBLISHABLE_KEY", "Stripe"),
         ("TALLY_TWILIO_ACCOUNT_SID", "Twilio"),
         ("TALLY_TWILIO_AUTH_TOKEN", "Twilio"),
         ("TALLY_TWILIO_FROM", "Twilio"),
@@ -83,8 +91,50 @@ public struct ProviderConfiguration: Sendable, Hashable {
 
     /// The providers this configuration names; the roles it leaves to the sandbox keep
     /// what `base` has.
+    /// Stripe's variables: none, or a secret key with its webhook secret.
+    static func stripe(_ value: (String) -> String?) throws(ProviderConfigurationError) -> StripePaymentGateway.Settings? {
+        guard let key = value("TALLY_STRIPE_SECRET_KEY") else {
+            for variable in ["TALLY_STRIPE_WEBHOOK_SECRET", "TALLY_STRIPE_PUBLISHABLE_KEY", "TALLY_STRIPE_API_BASE"] where value(variable) != nil {
+                throw ProviderConfigurationError("TALLY_STRIPE_SECRET_KEY", "is missing: \(variable) is set, and Stripe needs its secret key")
+            }
+            return nil
+        }
+        guard key.hasPrefix("sk_test_") || key.hasPrefix("sk_live_") || key.hasPrefix("rk_test_") || key.hasPrefix("rk_live_"),
+            key.count >= 16, key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f })
+        else {
+            throw ProviderConfigurationError("TALLY_STRIPE_SECRET_KEY", "must be a Stripe secret key (sk_test_… or sk_live_…)")
+        }
+        guard let webhookSecret = value("TALLY_STRIPE_WEBHOOK_SECRET") else {
+            throw ProviderConfigurationError(
+                "TALLY_STRIPE_WEBHOOK_SECRET",
+                "is missing: Stripe's events cannot be checked without it (whsec_…, from the webhook endpoint in Stripe's dashboard)"
+            )
+        }
+        guard webhookSecret.hasPrefix("whsec_") else {
+            throw ProviderConfigurationError("TALLY_STRIPE_WEBHOOK_SECRET", "must be a Stripe webhook signing secret (whsec_…)")
+        }
+        let secret = try signingSecret(webhookSecret, variable: "TALLY_STRIPE_WEBHOOK_SECRET")
+        let publishable = value("TALLY_STRIPE_PUBLISHABLE_KEY")
+        if let publishable, !(publishable.hasPrefix("pk_test_") || publishable.hasPrefix("pk_live_")) {
+            throw ProviderConfigurationError("TALLY_STRIPE_PUBLISHABLE_KEY", "must be a Stripe publishable key (pk_test_… or pk_live_…)")
+        }
+        if let publishable, publishable.hasPrefix("pk_test_") != (key.hasPrefix("sk_test_") || key.hasPrefix("rk_test_")) {
+            throw ProviderConfigurationError("TALLY_STRIPE_PUBLISHABLE_KEY", "is for the other mode than TALLY_STRIPE_SECRET_KEY (test and live keys mixed)")
+        }
+        let base = try value("TALLY_STRIPE_API_BASE").map { text throws(ProviderConfigurationError) in
+            try baseURL(text, variable: "TALLY_STRIPE_API_BASE")
+        }
+        return StripePaymentGateway.Settings(
+            client: StripeClient.Settings(apiBase: base ?? StripeClient.defaultAPIBase, secretKey: key),
+            webhookSecret: secret,
+            publishableKey: publishable
+        )
+    }
+
     public func providers(over base: Providers = .sandbox) -> Providers {
         var providers = base
+        if let stripe { providers.payments = StripePaymentGateway(stripe) }
+        providers.publicURL = publicURL
         if case .bridge(let settings) = bureau { providers.creditBureau = BureauBridge(settings) }
         return providers
     }
@@ -191,7 +241,11 @@ public struct ProviderChoices: Sendable, Codable, Hashable {
 
     /// What `providers` are: a real adapter by its name, anything else the sandbox.
     public init(_ providers: Providers) {
-        payments = Payments(provider: "sandbox", mode: "test")
+        if let stripe = providers.payments as? StripePaymentGateway {
+            payments = Payments(provider: "stripe", mode: stripe.settings.isTestMode ? "test" : "live")
+        } else {
+            payments = Payments(provider: "sandbox", mode: "test")
+        }
         sms = Choice(provider: "sandbox")
         phone = Choice(provider: "sandbox")
         email = Choice(provider: "sandbox")

@@ -169,11 +169,21 @@ public struct AutoRecharges: Sendable {
         let account = recharge.accountID
         let now = time.now()
         let attempt = recharge.attempts + 1
-        let outcome = try await purchases.gateway.charge(
-            intent.amount,
-            cardToken: intent.gatewayToken,
-            idempotencyKey: intent.purchaseID.rawValue
-        )
+        let outcome: PaymentOutcome
+        do {
+            outcome = try await purchases.gateway.charge(
+                try await purchases.order(
+                    intent.purchaseID,
+                    amount: intent.amount,
+                    cardToken: intent.gatewayToken,
+                    account: account,
+                    saveCard: false,
+                    offSession: true
+                )
+            )
+        } catch let refused as PaymentRequestRefused {
+            outcome = .declined(code: "invalid_request", reason: "the card processor refused the payment: \(refused.reason)")
+        }
         let card = try await store.paymentMethod(intent.paymentMethodID, account: account).map { " (card ending \($0.last4))" } ?? ""
         let succeeded = RechargeUpdate(
             rechargeID: recharge.id,

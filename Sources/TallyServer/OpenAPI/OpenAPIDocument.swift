@@ -56,6 +56,12 @@ enum OpenAPIDocument {
             ("status", .oneOf(["succeeded", "declined"])), ("origin", .oneOf(["purchase", "recharge"])),
             ("paymentMethodId", .nullable(.string())), ("failureReason", .nullable(.string())), ("createdAt", .dateTime),
             ("refundedCredits", .credits), ("refundedAmount", .money),
+            ("dispute", .nullable(.oneOf(["open", "won", "lost"]))),
+        ]),
+        "PendingPurchase": .answer([
+            ("id", .string()), ("status", .oneOf(["requires_action", "pending"])), ("credits", .credits),
+            ("amount", .money), ("currency", .string()),
+            ("nextActionUrl", .nullable(.string(description: "where the cardholder confirms the payment (3-D Secure)"))),
         ]),
         "AutoRecharge": .answer([
             ("enabled", .boolean), ("thresholdCredits", .nullable(.credits)), ("rechargeCredits", .nullable(.credits)),

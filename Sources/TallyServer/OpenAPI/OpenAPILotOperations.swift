@@ -59,6 +59,17 @@ extension OpenAPIDocument {
                 ("currency", .string()), ("status", .oneOf(["pending", "succeeded", "failed"])),
                 ("failureReason", .nullable(.string())), ("createdAt", .dateTime),
             ]),
+            alsoAnswers: [
+                (
+                    202,
+                    "with Stripe: accepted, not given back yet (status pending); its credits stay out until Stripe settles it",
+                    .answer([
+                        ("id", .string()), ("purchaseId", .string()), ("credits", .credits), ("amount", .money),
+                        ("currency", .string()), ("status", .oneOf(["pending"])),
+                        ("failureReason", .nullable(.string())), ("createdAt", .dateTime),
+                    ])
+                )
+            ],
             idempotent: true,
             example: #"{"credits":"100"}"#,
             errors: [402, 502]

@@ -177,13 +177,21 @@ extension OpenAPIDocument {
         ),
     ]
 
+    /// A Stripe PaymentMethod id, as Stripe.js makes them.
+    static let stripePaymentMethod = Schema.with(.string(description: "a Stripe PaymentMethod id (Stripe on)"), keywords: #"{"pattern": "^pm_[A-Za-z0-9_]{1,250}$"}"#)
+
     static let purchaseOperations: [Operation] = [
         Operation(
             method: "POST",
             path: "/v1/accounts/{account}/payment-methods",
-            summary: "Save a card; a processor that cannot save it is 502 provider-failed",
+            summary: "Save a card: its details with the sandbox, a Stripe PaymentMethod id with Stripe on (card details "
+                + "are then 422); a processor that cannot save it is 502 provider-failed",
             access: .manager,
-            request: .request([("card", .reference("Card"))], required: ["card"]),
+            request: .with(
+                .request([("card", .reference("Card")), ("stripePaymentMethod", Self.stripePaymentMethod)]),
+                keywords: #"{"oneOf": [{"required": ["card"], "not": {"required": ["stripePaymentMethod"]}},"#
+                    + #"{"required": ["stripePaymentMethod"], "not": {"required": ["card"]}}]}"#
+            ),
             status: 201,
             answer: .reference("PaymentMethod"),
             example: #"{"card":{"number":"4242424242424242","expMonth":12,"expYear":2035,"cvc":"123"}}"#,
@@ -224,17 +232,25 @@ extension OpenAPIDocument {
                 .request(
                     [
                         ("credits", .positiveCreditsInput), ("paymentMethodId", .nonEmpty), ("card", .reference("Card")),
-                        ("saveCard", .boolean),
+                        ("stripePaymentMethod", Self.stripePaymentMethod), ("saveCard", .boolean),
                     ],
                     required: ["credits"]
                 ),
-                // A saved card or a new one: exactly one of the two.
-                keywords: #"{"oneOf": [{"required": ["paymentMethodId"], "#
-                    + #""properties": {"paymentMethodId": {"type": "string"}, "card": {"type": "null"}}},"#
-                    + #"{"required": ["card"], "properties": {"card": {"type": "object"}, "paymentMethodId": {"type": "null"}}}]}"#
+                // A saved card, a new one, or a new Stripe PaymentMethod: exactly one of the three.
+                keywords: #"{"oneOf": [{"required": ["paymentMethodId"], "not": {"anyOf": [{"required": ["card"]}, {"required": ["stripePaymentMethod"]}]}},"#
+                    + #"{"required": ["card"], "not": {"anyOf": [{"required": ["paymentMethodId"]}, {"required": ["stripePaymentMethod"]}]}},"#
+                    + #"{"required": ["stripePaymentMethod"], "not": {"anyOf": [{"required": ["paymentMethodId"]}, {"required": ["card"]}]}}]}"#
             ),
             status: 201,
             answer: .reference("Purchase"),
+            alsoAnswers: [
+                (
+                    202,
+                    "with Stripe: not decided yet — requires_action (send the cardholder to nextActionUrl) or pending "
+                        + "(the bank is processing it); credited once when it succeeds",
+                    .reference("PendingPurchase")
+                )
+            ],
             idempotent: true,
             example: #"{"credits":"500","card":{"number":"4242424242424242","expMonth":12,"expYear":2035,"cvc":"123"},"saveCard":true}"#,
             errors: [402, 502]

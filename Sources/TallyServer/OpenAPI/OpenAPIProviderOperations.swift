@@ -14,6 +14,18 @@ extension OpenAPIDocument {
                 ("email", .answer([("provider", .oneOf(["sandbox", "dns"]))])),
                 ("bureau", .answer([("provider", .oneOf(["sandbox", "http"]))])),
             ])
-        )
+        ),
+        Operation(
+            method: "POST",
+            path: "/v1/providers/stripe/events",
+            summary: "Stripe's events (PROVIDERS.md): checked by their Stripe-Signature, stored, applied once; "
+                + "404 unless payments go to Stripe",
+            access: .anyone,
+            request: .object([("id", .string()), ("type", .string()), ("data", .object([]))]),
+            status: 200,
+            answer: .answer([("received", .boolean)]),
+            example: #"{"id":"evt_1","object":"event","type":"payment_intent.succeeded","created":1767225600,"data":{"object":{}}}"#,
+            errors: [400, 404]
+        ),
     ]
 }

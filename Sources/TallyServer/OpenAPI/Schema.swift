@@ -159,6 +159,8 @@ struct Operation: Sendable {
     var requestOptional = false
     var status: Int
     var answer: Schema?
+    /// Other success answers with their bodies: a payment Stripe has not decided yet (202).
+    var alsoAnswers: [(status: Int, description: String, answer: Schema)] = []
     var query: [(String, String)] = []
     var idempotent = false
     /// Also answers `text/csv` (for `Accept: text/csv` or `format=csv`).
@@ -196,6 +198,7 @@ struct Operation: Sendable {
     }
 
     static let errorDescriptions: [Int: String] = [
+        400: "the Stripe-Signature header does not match the body or is older than 5 minutes, or the body is not an event",
         401: "no token, or one that is unknown, revoked or expired; for logins, a wrong email or password",
         402: "not enough available credits, or the card or refund was declined",
         403: "the caller's role may not do this",
@@ -250,6 +253,11 @@ struct Operation: Sendable {
         var success: [String: Any] = ["description": "success"]
         if !content.isEmpty { success["content"] = content }
         var responses: [String: Any] = [String(status): success]
+        for other in alsoAnswers {
+            responses[String(other.status)] = [
+                "description": other.description, "content": ["application/json": ["schema": other.answer.json]],
+            ]
+        }
         for status in errorStatuses {
             responses[String(status)] = [
                 "description": Self.errorDescriptions[status] ?? "an error",

@@ -211,6 +211,10 @@ enum RecentActivity {
             return make("Adjustment", entry.credits.isPositive ? reason(entry, facts) ?? "" : "", change: entry.credits)
         case .expiry:
             return make("Expired", "", change: entry.credits)
+        case .dispute:
+            return entry.credits.isPositive
+                ? make("Dispute won", "the credits came back", change: entry.credits)
+                : make("Disputed purchase", "the card's bank took the payment back", change: entry.credits)
         }
     }
 

@@ -737,6 +737,8 @@ enum PostgresMigrations {
             "CREATE INDEX reversals_purchase ON reversals(account_id, purchase_id, created_at)",
             "ALTER TABLE purchases ADD COLUMN dispute_status TEXT CHECK (dispute_status IN ('open', 'won', 'lost'))",
             "ALTER TABLE accounts ADD COLUMN gateway_customer TEXT",
+            "ALTER TABLE payment_intents ADD COLUMN save_card BOOLEAN NOT NULL DEFAULT FALSE",
+            "ALTER TABLE payment_intents ADD COLUMN gateway_reference TEXT",
         ]
     )
 }

@@ -110,10 +110,10 @@ extension PostgresStore {
         _ = try await rows(
             """
             INSERT INTO payment_intents (id, account_id, credits, amount_cents, payment_method_id, gateway_token, created_at,
-                recharge_id)
+                recharge_id, save_card, gateway_reference)
             VALUES (\(intent.purchaseID.rawValue), \(intent.accountID.rawValue), \(intent.credits.thousandths),
                 \(intent.amount.cents), \(intent.paymentMethodID.rawValue), \(intent.gatewayToken),
-                \(intent.createdAt.storedMilliseconds), \(intent.rechargeID))
+                \(intent.createdAt.storedMilliseconds), \(intent.rechargeID), \(intent.saveCard), \(intent.gatewayReference))
             """
         )
     }
@@ -170,7 +170,18 @@ extension PostgresStore {
             paymentMethodID: PaymentMethodID(row["payment_method_id"].decode(String.self)),
             gatewayToken: row["gateway_token"].decode(String.self),
             createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)),
-            rechargeID: row["recharge_id"].decode(String?.self)
+            rechargeID: row["recharge_id"].decode(String?.self),
+            saveCard: row["save_card"].decode(Bool.self),
+            gatewayReference: row["gateway_reference"].decode(String?.self)
+        )
+    }
+
+    public func setPaymentIntentReference(_ reference: String, purchase: PurchaseID, account: AccountID) async throws {
+        _ = try await rows(
+            """
+            UPDATE payment_intents SET gateway_reference = \(reference)
+            WHERE id = \(purchase.rawValue) AND account_id = \(account.rawValue) AND settled_at IS NULL
+            """
         )
     }
 

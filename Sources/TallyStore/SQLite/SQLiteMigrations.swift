@@ -97,6 +97,8 @@ enum SQLiteMigrations {
         CREATE INDEX reversals_purchase ON reversals(account_id, purchase_id, created_at);
         ALTER TABLE purchases ADD COLUMN dispute_status TEXT CHECK (dispute_status IN ('open', 'won', 'lost'));
         ALTER TABLE accounts ADD COLUMN gateway_customer TEXT;
+        ALTER TABLE payment_intents ADD COLUMN save_card INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE payment_intents ADD COLUMN gateway_reference TEXT;
         """
 
     /// A recharge owed to the account's next spending: a refund, an adjustment, a dispute

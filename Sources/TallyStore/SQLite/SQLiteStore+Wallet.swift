@@ -119,13 +119,13 @@ extension SQLiteStore {
             try db.execute(
                 sql: """
                     INSERT INTO payment_intents (id, account_id, credits, amount_cents, payment_method_id, gateway_token,
-                        created_at, recharge_id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        created_at, recharge_id, save_card, gateway_reference)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     intent.purchaseID.rawValue, intent.accountID.rawValue, intent.credits.thousandths, intent.amount.cents,
                     intent.paymentMethodID.rawValue, intent.gatewayToken, intent.createdAt.storedMilliseconds,
-                    intent.rechargeID,
+                    intent.rechargeID, intent.saveCard, intent.gatewayReference,
                 ]
             )
         }
@@ -187,8 +187,19 @@ extension SQLiteStore {
             paymentMethodID: PaymentMethodID(row["payment_method_id"]),
             gatewayToken: row["gateway_token"],
             createdAt: Date(storedMilliseconds: row["created_at"]),
-            rechargeID: row["recharge_id"]
+            rechargeID: row["recharge_id"],
+            saveCard: row["save_card"],
+            gatewayReference: row["gateway_reference"]
         )
+    }
+
+    public func setPaymentIntentReference(_ reference: String, purchase: PurchaseID, account: AccountID) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE payment_intents SET gateway_reference = ? WHERE id = ? AND account_id = ? AND settled_at IS NULL",
+                arguments: [reference, purchase.rawValue, account.rawValue]
+            )
+        }
     }
 
     static func paymentMethod(_ row: Row) -> PaymentMethod {
