@@ -302,7 +302,12 @@ public struct Lots: Sendable {
         case .pending:
             let outcome: RefundOutcome
             do {
-                outcome = try await gateway.refund(refund.amount, payment: payment, idempotencyKey: refund.id.rawValue)
+                // A refund the processor accepted is asked about by its id, never asked for again.
+                if let reference = refund.gatewayReference, let now = try await gateway.refundStatus(reference) {
+                    outcome = now
+                } else {
+                    outcome = try await gateway.refund(refund.amount, payment: payment, idempotencyKey: refund.id.rawValue)
+                }
             } catch {
                 throw TallyError.refundUnsettled(refund.id)
             }
@@ -328,9 +333,10 @@ public struct Lots: Sendable {
         let now = time.now()
         var settled = refund
         switch outcome {
-        case .pending:
+        case .pending(let reference):
             // Accepted, not given back yet: its credits stay out of the wallet until the
-            // processor's event (or the reconciler) says how it ended.
+            // processor's event (or the reconciler, asking by its id) says how it ended.
+            try await store.setRefundReference(reference, refund: refund.id, account: refund.accountID)
             return try await complete(Answer(status: 202, Self.view(refund)), key: key, account: refund.accountID)
         case .succeeded(let reference):
             settled.status = .succeeded

@@ -75,6 +75,8 @@ public protocol Store: Sendable {
 
     /// An unsettled payment intent by its purchase id (a person's or a recharge's).
     func paymentIntent(_ id: PurchaseID, account: AccountID) async throws -> PaymentIntent?
+    /// Keeps the gateway's id of a pending refund (Stripe's `re_…`): asked about by it from then on.
+    func setRefundReference(_ reference: String, refund: RefundID, account: AccountID) async throws
     /// Keeps the gateway's id of an unsettled payment (`pi_…`, `cs_…`); harmless if kept already.
     func setPaymentIntentReference(_ reference: String, purchase: PurchaseID, account: AccountID) async throws
 

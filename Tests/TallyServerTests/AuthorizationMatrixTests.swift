@@ -126,6 +126,14 @@ struct AuthorizationMatrixTests {
             row(.get, "/metrics", .anyone, allowed: 200, "Prometheus text"),
             row(.get, "/openapi.json", .anyone, allowed: 200, "the API description"),
             row(.get, "/v1/providers", .operatorOnly, allowed: 200, "which provider each role uses"),
+            row(
+                .post,
+                "/v1/providers/stripe/events",
+                .anyone,
+                json: empty,
+                allowed: 404,
+                "Stripe's events: signed by Stripe, not by a token; payments are the sandbox here"
+            ),
 
             // Accounts, people, sessions and API keys.
             // The operator's routes ask who calls before they read the body.

@@ -230,6 +230,10 @@ final class FaultyStore: Store {
         try await base.paymentIntent(id, account: account)
     }
 
+    func setRefundReference(_ reference: String, refund: RefundID, account: AccountID) async throws {
+        try await base.setRefundReference(reference, refund: refund, account: account)
+    }
+
     func setPaymentIntentReference(_ reference: String, purchase: PurchaseID, account: AccountID) async throws {
         try await base.setPaymentIntentReference(reference, purchase: purchase, account: account)
     }

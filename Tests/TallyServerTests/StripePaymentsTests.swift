@@ -12,7 +12,10 @@ import Testing
     static let webhookSecret = "whsec_tally_test_events_0123456789abcdef"
 
     /// Runs `body` with Tally's payments on a fake Stripe whose events come to Tally.
-    static func withStripe(_ body: @escaping @Sendable (Harness, FakeStripe) async throws -> Void) async throws {
+    static func withStripe(
+        time: any TimeSource = SystemTime(),
+        _ body: @escaping @Sendable (Harness, FakeStripe) async throws -> Void
+    ) async throws {
         try await FakeStripe.run { fake in
             let settings = StripePaymentGateway.Settings(
                 client: StripeClient.Settings(apiBase: URL(string: fake.apiBase)!, secretKey: fake.secretKey),
@@ -20,7 +23,7 @@ import Testing
             )
             var providers = Providers(payments: StripePaymentGateway(settings))
             providers.publicURL = URL(string: "https://billing.example.com")
-            try await Harness.run(providers: providers) { harness in
+            try await Harness.run(time: time, providers: providers) { harness in
                 await fake.setWebhook(url: "http://127.0.0.1:\(harness.port)/v1/providers/stripe/events", secret: Self.webhookSecret)
                 try await body(harness, fake)
             }
@@ -302,6 +305,53 @@ import Testing
             _ = try await fake.refundOutside(paymentIntent: intent, amountCents: amount / 2)
             #expect(try await Self.available(account) == "400.000", "half the money back takes 500 credits; Tally's own refund is not taken twice")
             #expect(try await account.notificationKinds().contains("refund_outside"))
+        }
+    }
+    @Test func aPendingRefundWhoseEventNeverComesIsAskedAboutByItsIdNotRefundedAgain() async throws {
+        let clock = ManualTime(Date())
+        try await Self.withStripe(time: clock) { harness, fake in
+            let account = try await harness.makeAccount()
+            await fake.clearWebhook()
+            let paid = try await account.post("/purchases", #"{"credits":"1000","stripePaymentMethod":"pm_card_pendingRefund"}"#)
+            #expect(paid.status == 201)
+            let pending = try await account.post("/purchases/\(try paid.string("id"))/refunds", #"{"credits":"300"}"#)
+            #expect(pending.status == 202, "\(pending)")
+            clock.advance(seconds: 1)
+            #expect(try await harness.tally.lots.reconcileRefunds(olderThanSeconds: 0) == 1)
+            let stillPending = try await harness.tally.store.refund(RefundID(try pending.string("id")), account: AccountID(account.id))
+            #expect(stillPending?.status == .pending)
+            let refund = try #require(await fake.ids(prefix: "re_").first)
+            #expect(await fake.settleRefund(refund, status: "succeeded"))
+            clock.advance(seconds: 61)
+            #expect(try await harness.tally.lots.reconcileRefunds(olderThanSeconds: 0) == 1)
+            let settled = try await harness.tally.store.refund(RefundID(try pending.string("id")), account: AccountID(account.id))
+            #expect(settled?.status == .succeeded)
+            #expect(settled?.gatewayReference == refund)
+            let asked = await fake.received().filter { $0.method == "POST" && $0.path == "/v1/refunds" }
+            #expect(asked.count == 1, "asked about by its id, never asked to refund again")
+            #expect(try await Self.available(account) == "700.000")
+        }
+    }
+
+    @Test func anAutoRechargeWithACardThatNeedsItsHolderFailsAndSaysSo() async throws {
+        try await Self.withStripe { harness, fake in
+            let account = try await harness.makeAccount()
+            let card = try await account.post("/payment-methods", #"{"stripePaymentMethod":"pm_card_authenticationRequired"}"#)
+            #expect(card.status == 201, "\(card)")
+            await fake.clearWebhook()
+            let bought = try await account.post("/purchases", #"{"credits":"100","stripePaymentMethod":"pm_card_visa"}"#)
+            #expect(bought.status == 201, "\(bought)")
+            #expect(try await account.autoRecharge(threshold: 150, credits: 100, method: try card.string("id")).status == 200)
+            let spent = try await account.post("/validations/phone", #"{"phone":"+33612345678"}"#)
+            #expect(spent.status == 200, "\(spent)")
+            #expect(try await harness.tally.autoRecharges.runDue() == 1)
+            let payment = try #require(await fake.received().last { $0.path == "/v1/payment_intents" && $0.method == "POST" })
+            #expect(Self.value(payment, "off_session") == "true")
+            #expect(Self.value(payment, "return_url") == nil)
+            #expect(try await account.figures()[0] != "200.000")
+            let notifications = try await account.get("/notifications").items()
+            let failed = try #require(notifications.first { $0["kind"] as? String == "recharge_failed" })
+            #expect((failed["message"] as? String ?? "").contains("Billing page"), "\(failed)")
         }
     }
 }

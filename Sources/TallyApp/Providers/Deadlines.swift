@@ -83,6 +83,10 @@ struct BoundedPaymentGateway: PaymentGateway {
             try await base.refund(amount, payment: reference, idempotencyKey: idempotencyKey)
         }
     }
+
+    func refundStatus(_ reference: String) async throws -> RefundOutcome? {
+        try await ProviderDeadlines.run("the card processor", within: limit) { try await base.refundStatus(reference) }
+    }
 }
 
 struct BoundedEmailVerifier: EmailVerifier {

@@ -109,6 +109,9 @@ public protocol PaymentGateway: Sendable {
     /// Gives back part or all of a payment. The same `idempotencyKey` never refunds
     /// twice: it answers the first outcome again.
     func refund(_ amount: Money, payment reference: String, idempotencyKey: String) async throws -> RefundOutcome
+    /// Where a refund the gateway accepted without settling stands now, by its id; `nil`
+    /// for a gateway that cannot say (then the refund is asked again with its key).
+    func refundStatus(_ reference: String) async throws -> RefundOutcome?
 }
 
 extension PaymentGateway {
@@ -122,6 +125,8 @@ extension PaymentGateway {
     public func attach(_ token: String, customer: String?, idempotencyKey: String) async throws -> SavedCard {
         throw PaymentRequestRefused("this card processor takes card details, not card ids")
     }
+
+    public func refundStatus(_ reference: String) async throws -> RefundOutcome? { nil }
 
     /// Charges a saved card with nothing else to say: the sandbox's way.
     public func charge(_ amount: Money, cardToken: String, idempotencyKey: String) async throws -> PaymentOutcome {

@@ -176,6 +176,15 @@ extension PostgresStore {
         )
     }
 
+    public func setRefundReference(_ reference: String, refund: RefundID, account: AccountID) async throws {
+        _ = try await rows(
+            """
+            UPDATE refunds SET gateway_reference = \(reference)
+            WHERE id = \(refund.rawValue) AND account_id = \(account.rawValue) AND status = 'pending'
+            """
+        )
+    }
+
     public func setPaymentIntentReference(_ reference: String, purchase: PurchaseID, account: AccountID) async throws {
         _ = try await rows(
             """

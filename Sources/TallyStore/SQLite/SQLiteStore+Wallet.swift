@@ -193,6 +193,15 @@ extension SQLiteStore {
         )
     }
 
+    public func setRefundReference(_ reference: String, refund: RefundID, account: AccountID) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE refunds SET gateway_reference = ? WHERE id = ? AND account_id = ? AND status = 'pending'",
+                arguments: [reference, refund.rawValue, account.rawValue]
+            )
+        }
+    }
+
     public func setPaymentIntentReference(_ reference: String, purchase: PurchaseID, account: AccountID) async throws {
         try await write { db in
             try db.execute(

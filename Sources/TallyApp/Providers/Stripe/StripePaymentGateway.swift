@@ -168,6 +168,14 @@ public struct StripePaymentGateway: PaymentGateway {
         }
     }
 
+    public func refundStatus(_ reference: String) async throws -> RefundOutcome? {
+        switch await Self.ask({ () async throws(StripeClient.Failure) in try await client.refund(reference) }) {
+        case .success(let refund): return Self.outcome(refund)
+        case .failure(.invalidRequest): return nil
+        case .failure(let failure): throw Self.unreachable(failure)
+        }
+    }
+
     // MARK: Reading Stripe's objects
 
     /// A PaymentIntent as a payment outcome. Credits follow the money actually received:
