@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyApp
+import TallyStore
 
 /// `tally providers`: the outside services Tally uses.
 struct ProvidersCommand: AsyncParsableCommand {
@@ -15,15 +16,26 @@ struct ProvidersCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Call each configured real provider harmlessly and print a table; exit 1 if any fails.",
             discussion: """
-                Providers are read from the same environment variables as tally serve (TALLY_BUREAU_URL and \
-                TALLY_BUREAU_SECRET for the bureau bridge, whose GET health check is called). Sandbox roles are \
-                not called and print "sandbox".
+                Providers are read from the same environment variables as tally serve (TALLY_STRIPE_SECRET_KEY \
+                and its companions for Stripe, whose balance is read; TALLY_BUREAU_URL and TALLY_BUREAU_SECRET \
+                for the bureau bridge, whose GET health check is called). Sandbox roles are not called and print \
+                "sandbox". With --database, Stripe's events kept but not applied are named and fail the check.
                 """
         )
 
+        @Option(name: .long, help: "The database, to name Stripe events kept but not applied (optional).")
+        var database: String?
+
         func run() async throws {
             let configuration = try ProviderConfiguration(environment: ProcessInfo.processInfo.environment)
-            let lines = await ProviderCheck.run(configuration)
+            var store: (any Store)?
+            if let database {
+                var option = DatabaseOption()
+                option.database = database
+                store = try await option.openStore(creating: false)
+            }
+            let lines = await ProviderCheck.run(configuration, store: store)
+            try? await store?.close()
             let rows =
                 [["role", "provider", "result"]]
                 + lines.map { line in

@@ -64,6 +64,27 @@ struct ProvidersCommandTests {
         }
     }
 
+    @Test func stripeIsCheckedByReadingItsBalanceWithTheKey() async throws {
+        try await FakeStripe.run { stripe in
+            var environment = [
+                "TALLY_STRIPE_SECRET_KEY": stripe.secretKey,
+                "TALLY_STRIPE_WEBHOOK_SECRET": "whsec_providers_check_0123456789",
+                "TALLY_STRIPE_API_BASE": stripe.apiBase,
+                "TALLY_PUBLIC_URL": "https://billing.example.com",
+            ]
+            let run = try await Self.tally(["providers", "check"], environment: environment)
+            #expect(run.status == 0, "\(run.output)")
+            #expect(Self.row("payments", in: run.output) == ["payments", "stripe", "ok"], "\(run.output)")
+            #expect(await stripe.received().map(\.path) == ["/v1/balance"])
+            #expect(!run.output.contains(stripe.secretKey))
+
+            environment["TALLY_STRIPE_SECRET_KEY"] = "sk_test_not_the_fakes_key_0123456789"
+            let refused = try await Self.tally(["providers", "check"], environment: environment)
+            #expect(refused.status == 1, "\(refused.output)")
+            #expect(refused.output.contains("check TALLY_STRIPE_SECRET_KEY"), "\(refused.output)")
+        }
+    }
+
     @Test func allSandboxesCheckWithoutCallingAnything() async throws {
         let run = try await Self.tally(["providers", "check"], environment: [:])
         #expect(run.status == 0, "\(run.output)")
@@ -78,7 +99,8 @@ struct ProvidersCommandTests {
         let refusals = [
             (["TALLY_BUREAU_URL": "http://bridge.example.com/check", "TALLY_BUREAU_SECRET": secret], "TALLY_BUREAU_URL"),
             (["TALLY_BUREAU_URL": "https://bridge.example.com/check"], "TALLY_BUREAU_SECRET"),
-            (["TALLY_STRIPE_SECRET_KEY": "sk_live_" + secret], "TALLY_STRIPE_SECRET_KEY"),
+            (["TALLY_STRIPE_SECRET_KEY": "sk_live_" + secret], "TALLY_STRIPE_WEBHOOK_SECRET"),
+            (["TALLY_STRIPE_SECRET_KEY": "sk_live_" + secret, "TALLY_STRIPE_WEBHOOK_SECRET": "whsec_" + secret], "TALLY_PUBLIC_URL"),
         ]
         for (environment, variable) in refusals {
             let run = try await Self.tally(

@@ -1,5 +1,7 @@
-/// `tally providers check`: each role's provider called once, harmlessly (the bureau
-/// bridge: its `GET` health), within the usual provider deadline. Sandbox roles are not
+import TallyStore
+/// `tally providers check`: each role's provider called once, harmlessly (Stripe: `GET
+/// /v1/balance`; the bureau bridge: its `GET` health), within the usual provider deadline.
+/// With the database at hand, Stripe's events kept but not applied are named too. Sandbox roles are not
 /// called: there is nothing outside Tally to reach.
 public enum ProviderCheck {
     /// One role's result.
@@ -22,12 +24,19 @@ public enum ProviderCheck {
     }
 
     /// Calls every configured real provider; a line per role, in `ProviderRole` order.
-    public static func run(_ configuration: ProviderConfiguration, deadlines: ProviderDeadlines = ProviderDeadlines()) async -> [Line] {
+    public static func run(
+        _ configuration: ProviderConfiguration,
+        deadlines: ProviderDeadlines = ProviderDeadlines(),
+        store: (any Store)? = nil
+    ) async -> [Line] {
         let providers = configuration.providers()
         let choices = ProviderChoices(providers)
         var lines = [Line]()
         for role in ProviderRole.allCases {
             var line = Line(role: role, provider: choices.provider(for: role), result: nil)
+            if role == .payments, let stripe = providers.payments as? StripePaymentGateway {
+                line.result = await check(stripe, store: store)
+            }
             if role == .bureau, let bridge = providers.creditBureau as? BureauBridge {
                 do {
                     try await ProviderDeadlines.run("the bridge", within: deadlines.features) { try await bridge.health() }
@@ -41,5 +50,29 @@ public enum ProviderCheck {
             lines.append(line)
         }
         return lines
+    }
+
+    /// Stripe answers with the key, in the key's mode; and no event of Stripe's waits
+    /// unapplied (a shape Tally could not read: Stripe keeps sending it).
+    static func check(_ stripe: StripePaymentGateway, store: (any Store)?) async -> Line.Result {
+        do {
+            let live = try await stripe.balanceIsLive()
+            guard live != stripe.settings.isTestMode else {
+                return .failed("Stripe answered in \(live ? "live" : "test") mode for a \(stripe.settings.isTestMode ? "test" : "live") key")
+            }
+        } catch let failure as ProviderFailure {
+            return .failed(failure.reason)
+        } catch {
+            return .failed("\(error)")
+        }
+        guard let store else { return .ok }
+        do {
+            let waiting = try await store.unappliedProviderEvents(provider: "stripe", limit: 10)
+            guard !waiting.isEmpty else { return .ok }
+            let named = waiting.map { "\($0.id) (\($0.type)\($0.problem.map { ": " + $0 } ?? ""))" }.joined(separator: ", ")
+            return .failed("Stripe events kept but not applied: \(named)")
+        } catch {
+            return .failed("the database could not be read: \(error)")
+        }
     }
 }

@@ -176,6 +176,14 @@ public struct StripePaymentGateway: PaymentGateway {
         }
     }
 
+    /// Whether Stripe's balance says live mode: proves the key works (`tally providers check`).
+    public func balanceIsLive() async throws -> Bool {
+        switch await Self.ask({ () async throws(StripeClient.Failure) in try await client.balance() }) {
+        case .success(let balance): return balance.livemode
+        case .failure(let failure): throw Self.unreachable(failure)
+        }
+    }
+
     // MARK: Reading Stripe's objects
 
     /// A PaymentIntent as a payment outcome. Credits follow the money actually received:
