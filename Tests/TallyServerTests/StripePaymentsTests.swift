@@ -354,4 +354,30 @@ import Testing
             #expect((failed["message"] as? String ?? "").contains("Billing page"), "\(failed)")
         }
     }
+    /// A payment asked again with its key but other parameters (the public address changed
+    /// between a lost answer and the reconciler) is "no answer", never recorded as declined:
+    /// the first request may have paid.
+    @Test func aKeyStripeWillNotAnswerAgainIsNoAnswerNotADecline() async throws {
+        try await FakeStripe.run { fake in
+            let settings = StripePaymentGateway.Settings(
+                client: StripeClient.Settings(apiBase: URL(string: fake.apiBase)!, secretKey: fake.secretKey),
+                webhookSecret: Self.webhookSecret
+            )
+            let gateway = StripePaymentGateway(settings)
+            let customer = try #require(try await gateway.createCustomer(account: AccountID("acct_same"), name: "Same"))
+            func order(_ returnURL: String) -> PaymentOrder {
+                PaymentOrder(
+                    amount: Money(cents: 2_000),
+                    cardToken: "pm_card_visa",
+                    idempotencyKey: "pur_same_key",
+                    account: AccountID("acct_same"),
+                    customer: customer,
+                    returnURL: returnURL
+                )
+            }
+            let first = try await gateway.charge(order("https://a.example.com/app/billing"))
+            guard case .succeeded = first else { Issue.record("\(first)"); return }
+            await #expect(throws: ProviderFailure.self) { try await gateway.charge(order("https://b.example.com/app/billing")) }
+        }
+    }
 }

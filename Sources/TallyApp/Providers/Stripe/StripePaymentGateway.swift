@@ -88,6 +88,10 @@ public struct StripePaymentGateway: PaymentGateway {
         }) {
         case .success(let made): intent = made
         case .failure(.declined(let code, let message, _)): return .declined(code: code, reason: Self.reason(code, message))
+        case .failure(.invalidRequest(_, let message)) where message.hasPrefix("idempotency_error"):
+            // The key was used with other parameters (the public address changed since the
+            // first ask): what the first request came to is unknown, so it is not a decline.
+            throw ProviderFailure("Stripe refused to answer again for this payment's key: \(message)")
         case .failure(.invalidRequest(_, let message)): throw PaymentRequestRefused(message)
         case .failure(let failure): throw Self.unreachable(failure)
         }
