@@ -105,6 +105,14 @@ let package = Package(
             path: "Tests/TallyTestSupport",
             swiftSettings: swiftSettings
         ),
+        // The fake Stripe of the tests as a process (prints its port and key, runs until
+        // killed): the browser tests run `tally serve` against it.
+        .executableTarget(
+            name: "fake-stripe",
+            dependencies: ["TallyTestSupport"],
+            path: "Tests/FakeStripeServer",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "TallyCoreTests",
             dependencies: ["TallyCore"],
