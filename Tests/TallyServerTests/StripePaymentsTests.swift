@@ -380,4 +380,27 @@ import Testing
             await #expect(throws: ProviderFailure.self) { try await gateway.charge(order("https://b.example.com/app/billing")) }
         }
     }
+    /// Stripe does not promise order: a dispute's closing event may come before its opening
+    /// one. Whatever the order, the wallet ends where the dispute's outcome puts it.
+    @Test func disputeEventsOutOfOrderEndWhereTheOutcomePutsThem() async throws {
+        try await Self.withStripe { harness, fake in
+            let account = try await harness.makeAccount()
+            let paid = try await account.post("/purchases", #"{"credits":"1000","stripePaymentMethod":"pm_card_visa"}"#)
+            #expect(paid.status == 201)
+            let intent = try #require(await fake.ids(prefix: "pi_").first)
+            await fake.clearWebhook()
+            let dispute = try await fake.openDispute(paymentIntent: intent)
+            try await fake.closeDispute(dispute, won: false)
+            await fake.setWebhook(url: "http://127.0.0.1:\(harness.port)/v1/providers/stripe/events", secret: Self.webhookSecret)
+            #expect(try await fake.sendEvent(type: "charge.dispute.closed", objectID: dispute).status == 200)
+            #expect(try await Self.available(account) == "0.000", "a lost dispute keeps the credits out")
+            #expect(try await fake.sendEvent(type: "charge.dispute.created", objectID: dispute).status == 200)
+            #expect(try await fake.sendEvent(type: "charge.dispute.closed", objectID: dispute).status == 200)
+            #expect(try await Self.available(account) == "0.000")
+            let purchase = try #require(try await account.get("/purchases").items().first)
+            #expect(purchase["dispute"] as? String == "lost")
+            #expect(try await harness.tally.store.verifyWallets().isEmpty)
+            #expect(try await harness.tally.store.verifyLots().isEmpty)
+        }
+    }
 }
