@@ -16,17 +16,25 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = TallyRequestContext
 
     /// What a page may load: its own script and stylesheet, images drawn inline.
-    static let pagePolicy =
+    static let pagePolicy = pagePolicy(formTargets: [])
+
+    /// The page policy whose forms may also lead to `formTargets` (origins): with Stripe on,
+    /// the Buy dialog's answer is a 303 to Stripe Checkout or 3-D Secure, which a browser
+    /// follows only when `form-action` names Stripe's pages.
+    static func pagePolicy(formTargets: [String]) -> String {
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-        + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+            + "form-action \((["'self'"] + formTargets).joined(separator: " ")); frame-ancestors 'none'; base-uri 'none'"
+    }
     /// What any other answer may load: nothing.
     static let answerPolicy = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
     static let strictTransportSecurity = "max-age=31536000"
 
     let settings: WebSettings
+    let pagePolicy: String
 
     init(settings: WebSettings = .fromEnvironment()) {
         self.settings = settings
+        self.pagePolicy = Self.pagePolicy(formTargets: settings.paymentPages)
     }
 
     func handle(
@@ -37,7 +45,7 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         var response = try await next(request, context)
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[.contentSecurityPolicy] =
-            WebRoutes.isWebPath(request.uri.path) ? Self.pagePolicy : Self.answerPolicy
+            WebRoutes.isWebPath(request.uri.path) ? pagePolicy : Self.answerPolicy
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         if settings.secureCookies {
             response.headers[.strictTransportSecurity] = Self.strictTransportSecurity

@@ -80,6 +80,10 @@ struct BillingModel {
     var burnRate = ""
     /// The soonest credits to expire: "120.000 credits expire on Dec 31, 2026".
     let nextExpiry: String
+    /// Payments go to Stripe: no card field; a new card and a card to add go to Stripe Checkout.
+    var onStripe = false
+    /// The add-card form's key, so a double click opens one Checkout page.
+    let addCardKey = WebSession.randomToken()
 
     init(
         wallet: Wallets.WalletView,
@@ -121,15 +125,16 @@ struct BillingModel {
         hasCards = !cards.isEmpty
         let cardLabels = Dictionary(cards.map { ($0.id.rawValue, "\($0.brand.capitalized) •••• \($0.last4)") }) { first, _ in first }
         self.purchases = purchases.map { purchase in
-            PurchaseRow(
+            let standing = Self.standing(purchase)
+            return PurchaseRow(
                 date: WebFormat.pacific(purchase.createdAt),
                 credits: purchase.credits.description,
                 amount: Money.parse(purchase.amount).map(WebFormat.dollars) ?? purchase.amount,
-                status: purchase.status == .succeeded ? "Paid" : "Declined",
-                succeeded: purchase.status == .succeeded,
+                status: standing.status,
+                succeeded: standing.good,
                 origin: purchase.origin == .recharge ? "Auto-recharge" : "Purchase",
                 card: purchase.paymentMethodId.flatMap { cardLabels[$0.rawValue] } ?? "",
-                reason: purchase.failureReason ?? ""
+                reason: standing.note
             )
         }
         self.csrf = csrf
@@ -177,6 +182,17 @@ struct BillingModel {
         autoCards = cards.reversed().map { Self.card($0, selected: $0.id.rawValue == autoMethod) }
         cardValues = state.card.values
         cardErrors = state.card.errors.byField
+    }
+
+    /// A purchase's pill and note: paid, declined (with the reason), or disputed — a
+    /// chargeback takes its unused credits back; a dispute won gives them back.
+    static func standing(_ purchase: Purchases.PurchaseView) -> (status: String, good: Bool, note: String) {
+        switch purchase.dispute {
+        case "open": ("Disputed", false, "the card's bank is disputing this payment; its unused credits were taken back")
+        case "lost": ("Disputed", false, "dispute lost: the bank returned the payment to the cardholder")
+        case "won": ("Paid", true, "dispute won: the credits came back")
+        default: purchase.status == .succeeded ? ("Paid", true, "") : ("Declined", false, purchase.failureReason ?? "")
+        }
     }
 
     static func card(_ method: Purchases.PaymentMethodView, selected: Bool) -> Card {

@@ -8,13 +8,20 @@ extension WebRoutes {
     func addBilling(to router: Router<TallyRequestContext>) {
         router.get(
             "/app/billing",
-            use: page { request, visit, _ in
-                let open = request.uri.queryParameters.get("buy") != nil
-                return try await billingPage(visit, state: BillingState(buyOpen: open))
+            use: page { request, visit, context in
+                let query = request.uri.queryParameters
+                let open = query.get("buy") != nil
+                // Back from Stripe (Checkout or 3-D Secure): the page says what happened.
+                let back = await backFromStripe(query, visit, context: context)
+                return try await billingPage(back.map { visit.showing($0) } ?? visit, state: BillingState(buyOpen: open))
             }
         )
         router.post("/app/billing/purchases", use: action { form, visit, _ in try await buy(form, visit) })
-        router.post("/app/billing/cards", use: action { form, visit, _ in try await addCard(form, visit) })
+        router.post("/app/billing/checkout", use: action { form, visit, _ in try await checkout(form, visit) })
+        router.post(
+            "/app/billing/cards",
+            use: action { form, visit, _ in paysOnStripe ? try await addCardOnStripe(form, visit) : try await addCard(form, visit) }
+        )
         router.post(
             "/app/billing/cards/{id}/delete",
             use: action { _, visit, context in
@@ -47,6 +54,7 @@ extension WebRoutes {
         let purchases = try await tally.purchases.purchases(of: visit.manager, limit: 50)
         let usage = try await tally.reports.usage(of: try visit.principal.reportReader(of: visit.manager.accountID), from: nil, to: nil)
         var model = BillingModel(wallet: wallet, cards: cards, purchases: purchases, state: state, csrf: visit.csrf)
+        model.onStripe = paysOnStripe
         model.activity = try await recentActivity(visit, purchases: purchases, cards: cards)
         model.burnRate = UsageModel.burn(usage, available: wallet.available).replacingOccurrences(of: "in this range", with: "over the last 30 days")
         return WebResponse.html(views.page("billing", model, title: "Billing", section: .billing, visit: visit), status: state.status)
@@ -59,11 +67,13 @@ extension WebRoutes {
     ]
 
     func buy(_ form: WebForm, _ visit: Visit) async throws -> Response {
+        let method = form["paymentMethodId"] ?? ""
+        // With Stripe on, a new card is typed on Stripe's Checkout page.
+        if paysOnStripe && (method.isEmpty || method == "new") { return try await checkout(form, visit) }
         var state = BillingState(buyOpen: true)
         state.buy.values = form.values
         var json = JSONFields()
         json.number("credits", form["credits"])
-        let method = form["paymentMethodId"] ?? ""
         if method.isEmpty || method == "new" {
             json.raw("card", Self.cardJSON(form))
             // The web flow keeps a new card for next time, once its payment succeeds.
@@ -83,6 +93,12 @@ extension WebRoutes {
                 state.purchaseError = problem?.detail ?? "The purchase failed; no credits were added."
                 state.status = .init(code: answer.status)
                 return try await billingPage(visit, state: state)
+            }
+            if answer.status == 202 {
+                // Not decided yet: 3-D Secure on Stripe's page, or the bank still processing.
+                let pending = try JSONDecoder().decode(Purchases.PendingPurchaseView.self, from: Data(answer.body))
+                if pending.status == "requires_action", let next = pending.nextActionUrl { return WebResponse.redirect(next) }
+                return WebResponse.redirect("/app/billing?purchase=\(pending.id)")
             }
             let bought = try JSONDecoder().decode(Bought.self, from: Data(answer.body))
             let money = Money.parse(bought.amount).map(WebFormat.dollars) ?? "$\(bought.amount)"

@@ -82,7 +82,7 @@ enum BillingTemplates {
 
         <section class="card" id="cards">
           <h2>Saved cards</h2>
-          {{^hasCards}}<p class="muted">No saved card yet. A card you pay with is saved for next time.</p>{{/hasCards}}
+          {{^hasCards}}<p class="muted">No saved card yet. A card you pay with is saved for next time{{#onStripe}} when you tick “Save the new card”{{/onStripe}}.</p>{{/hasCards}}
           <ul class="rows">
           {{#cards}}
             <li class="row" data-test="card-row">
@@ -95,6 +95,16 @@ enum BillingTemplates {
           {{/cards}}
           </ul>
           <h3>Add a card</h3>
+          {{#onStripe}}
+          <form method="post" action="/app/billing/cards" class="stack" data-test="add-card-form">
+            <input type="hidden" name="csrf" value="{{csrf}}">
+            <input type="hidden" name="idempotencyKey" value="{{addCardKey}}">
+            <p class="muted small">You type the card on Stripe's secure page; Tally keeps only its brand, last 4 digits and expiry.</p>
+            {{#cardErrors.card}}<p class="field-error" data-test="field-error">{{.}}</p>{{/cardErrors.card}}
+            <div><button type="submit" class="button" data-test="add-card">Add a card on Stripe</button></div>
+          </form>
+          {{/onStripe}}
+          {{^onStripe}}
           <form method="post" action="/app/billing/cards" class="form-grid" data-test="add-card-form">
             <input type="hidden" name="csrf" value="{{csrf}}">
             <div class="field full">
@@ -119,6 +129,7 @@ enum BillingTemplates {
             </div>
             <div class="field full"><button type="submit" class="button" data-test="add-card">Save card</button></div>
           </form>
+          {{/onStripe}}
         </section>
         </div>
 
@@ -142,7 +153,7 @@ enum BillingTemplates {
           <ul class="entries">
           {{#purchases}}<li class="entry" data-test="purchase-row">
             <div class="entry-line"><span class="entry-what"><strong>{{credits}} credits</strong> · {{amount}}</span>
-              <span class="pill {{#succeeded}}on{{/succeeded}}{{^succeeded}}bad{{/succeeded}}">{{status}}</span></div>
+              <span class="pill {{#succeeded}}on{{/succeeded}}{{^succeeded}}bad{{/succeeded}}" data-test="purchase-status">{{status}}</span></div>
             <div class="entry-detail">{{origin}}{{#card}} · {{card}}{{/card}}{{#reason}} · {{reason}}{{/reason}}</div>
             <div class="entry-line entry-meta"><span>{{date}}</span></div>
           </li>{{/purchases}}
@@ -191,12 +202,20 @@ enum BillingTemplates {
                 <label for="buy-method">Card</label>
                 <select id="buy-method" name="paymentMethodId">
                   {{#cards}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{label}} (exp. {{expires}})</option>{{/cards}}
-                  <option value="new"{{#buyNewCard}} selected{{/buyNewCard}}>A new card</option>
+                  <option value="new"{{#buyNewCard}} selected{{/buyNewCard}}>A new card{{#onStripe}}, on Stripe's secure page{{/onStripe}}</option>
                 </select>
                 {{#buyErrors.paymentMethodId}}<p class="field-error" data-test="field-error">{{.}}</p>{{/buyErrors.paymentMethodId}}
               </div>
-              <button type="button" class="link-button" data-test="new-card" data-reveal="new-card-fields">Use a new card</button>
+              {{^onStripe}}<button type="button" class="link-button" data-test="new-card" data-reveal="new-card-fields">Use a new card</button>{{/onStripe}}
               {{/hasCards}}
+              {{#onStripe}}
+              <div class="stripe-card">
+                <p class="muted small">{{#hasCards}}Or pay with a new card: you{{/hasCards}}{{^hasCards}}You{{/hasCards}} type it on Stripe's secure page, and its number never reaches Tally.</p>
+                <label class="check"><input type="checkbox" name="saveCard" data-test="save-card" checked> Save the new card for next time</label>
+                {{#hasCards}}<button type="submit" class="button" formaction="/app/billing/checkout" data-test="new-card">Pay with a new card on Stripe</button>{{/hasCards}}
+              </div>
+              {{/onStripe}}
+              {{^onStripe}}
               <div id="new-card-fields" class="form-grid new-card{{^buyNewCard}} js-hidden{{/buyNewCard}}">
                 <div class="field full">
                   <label for="buy-number">Card number</label>
@@ -220,10 +239,11 @@ enum BillingTemplates {
                 </div>
                 <p class="muted small full">The card is saved for your next purchase.</p>
               </div>
+              {{/onStripe}}
             </fieldset>
             <div class="dialog-actions">
               <a href="/app/billing" class="button ghost" data-close-dialog>Cancel</a>
-              <button type="submit" class="button primary" data-test="confirm-buy">Pay <span data-price-copy>{{buyPrice}}</span></button>
+              <button type="submit" class="button primary" data-test="confirm-buy">Pay <span data-price-copy>{{buyPrice}}</span>{{#onStripe}}{{^hasCards}} on Stripe{{/hasCards}}{{/onStripe}}</button>
             </div>
           </form>
         </dialog>

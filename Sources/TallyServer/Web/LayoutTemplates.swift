@@ -35,7 +35,7 @@ enum LayoutTemplates {
           {{/signedIn}}
         </header>
         <main class="main">
-        {{#flash}}<div class="flash" role="status" data-test="flash">{{flash}}</div>{{/flash}}
+        {{#flash}}<div class="flash{{#flashTone}} {{flashTone}}{{/flashTone}}" role="status" data-test="flash">{{flash}}</div>{{/flash}}
         {{#secret}}<div class="secret" role="status">
           <p><strong>Copy it now:</strong> it is shown only this once.</p>
           <code data-test="secret">{{secret}}</code>

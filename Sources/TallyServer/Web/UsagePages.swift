@@ -16,6 +16,7 @@ extension WebRoutes {
                 let wallet = try await tally.wallets.wallet(of: try visit.featureCaller)
                 let cards = try await tally.purchases.paymentMethods(of: visit.manager)
                 var summary = BillingModel(wallet: wallet, cards: cards, purchases: [], state: BillingState(), csrf: visit.csrf)
+                summary.onStripe = paysOnStripe
                 summary.returnTo = "/app/usage"
                 do {
                     let report = try await tally.reports.usage(of: reader, from: from, to: to)

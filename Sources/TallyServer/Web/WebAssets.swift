@@ -85,6 +85,8 @@ enum WebAssets {
         .banner.danger, .alert.error { background: var(--bad-soft); border-color: #fecaca; color: #7f1d1d; }
         .banner.warning { background: var(--warn-soft); border-color: #fde68a; color: #78350f; }
         .flash { background: var(--ok-soft); border-color: #a7f3d0; color: #065f46; }
+        .flash.waiting { background: var(--warn-soft); border-color: #fde68a; color: #78350f; }
+        .flash.problem { background: var(--bad-soft); border-color: #fecaca; color: #7f1d1d; }
         .secret { background: #fff; border-color: var(--brand); }
         .secret code { display: block; padding: 8px 10px; background: var(--brand-soft); border-radius: 6px; word-break: break-all; }
 
@@ -177,6 +179,8 @@ enum WebAssets {
         .price-line { margin-top: 8px; font-size: 15px; }
         .price-line output { font-weight: 700; font-size: 18px; }
         .new-card { border-top: 1px dashed var(--line); padding-top: 12px; margin-top: 8px; }
+        .stripe-card { display: grid; gap: 10px; justify-items: start; border-top: 1px dashed var(--line); padding-top: 12px; margin-top: 8px; }
+        .stripe-card p { margin: 0; }
         .dialog-actions { display: flex; justify-content: flex-end; gap: 8px; border-top: 1px solid var(--line); padding-top: 14px; }
 
         .range-bar { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: flex-end; gap: 12px; margin-bottom: 16px; }

@@ -44,7 +44,8 @@ extension WebAssets {
             });
           }
           function showCardFields(show) {
-            cardFields.classList.toggle("js-hidden", !show);
+            // With Stripe on there are no card fields: a new card is typed on Stripe's page.
+            if (cardFields) cardFields.classList.toggle("js-hidden", !show);
           }
           function open() {
             form.querySelector("[name=idempotencyKey]").value = newKey();
@@ -62,7 +63,7 @@ extension WebAssets {
             method.addEventListener("change", () => showCardFields(method.value === "new"));
           }
           const newCard = form.querySelector("[data-test=new-card]");
-          if (newCard) {
+          if (newCard && cardFields) {
             newCard.addEventListener("click", () => {
               if (method) method.value = "new";
               showCardFields(true);

@@ -11,6 +11,10 @@ public struct WebSettings: Sendable {
     public var secureCookies: Bool
     /// Signs the login form's tokens (see `LoginForm`).
     let loginForm: LoginForm
+    /// Origins a form's answer may send the browser to besides Tally: Stripe's hosted
+    /// pages (Checkout, 3-D Secure) when payments go to Stripe. The pages' `form-action`
+    /// names them (see `SecurityHeadersMiddleware`).
+    public var paymentPages: [String] = []
 
     /// `formSecret` is the server secret the login form's tokens are signed with; every
     /// Tally process serving the same users needs the same one. Without one, a random
@@ -26,7 +30,23 @@ public struct WebSettings: Sendable {
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> WebSettings {
         let value = environment["TALLY_SECURE_COOKIES"]?.lowercased() ?? ""
         let secret = environment["TALLY_WEB_SECRET"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["TALLY_OPERATOR_TOKEN"]
-        return WebSettings(secureCookies: ["1", "true", "yes", "on"].contains(value), formSecret: secret)
+        var settings = WebSettings(secureCookies: ["1", "true", "yes", "on"].contains(value), formSecret: secret)
+        settings.paymentPages = paymentPages(environment)
+        return settings
+    }
+
+    /// Stripe's hosted pages when `TALLY_STRIPE_SECRET_KEY` is set, and the origin of
+    /// `TALLY_STRIPE_API_BASE` (a fake Stripe on loopback serves its pages there).
+    static func paymentPages(_ environment: [String: String]) -> [String] {
+        guard let key = environment["TALLY_STRIPE_SECRET_KEY"], !key.isEmpty else { return [] }
+        var pages = ["https://checkout.stripe.com", "https://hooks.stripe.com"]
+        if let base = environment["TALLY_STRIPE_API_BASE"].flatMap({ URLComponents(string: $0) }),
+            let scheme = base.scheme, ["http", "https"].contains(scheme), let host = base.host, !host.isEmpty,
+            host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" })
+        {
+            pages.append("\(scheme)://\(host)" + (base.port.map { ":\($0)" } ?? ""))
+        }
+        return pages
     }
 }
 
@@ -44,15 +64,37 @@ struct Visit: Sendable {
     let flash: String?
     /// A secret shown once (a new API key or webhook secret), only on the answer to the POST that made it.
     let secret: String?
+    /// How the flash reads: done (the default), still waiting, or a problem.
+    var flashTone = FlashTone.done
 
     /// The same visit with a confirmation and a secret to show on the page rendered now.
     func showing(flash: String, secret: String) -> Visit {
         Visit(manager: manager, principal: principal, accountName: accountName, csrf: csrf, flash: flash, secret: secret)
     }
 
+    /// The same visit with `flash` to show on the page rendered now (what came back from Stripe).
+    func showing(_ flash: Flash) -> Visit {
+        var visit = Visit(manager: manager, principal: principal, accountName: accountName, csrf: csrf, flash: flash.text, secret: nil)
+        visit.flashTone = flash.tone
+        return visit
+    }
+
     var featureCaller: FeatureCaller {
         get throws { try principal.featureCaller(of: manager.accountID) }
     }
+}
+
+/// A confirmation shown at the top of a page, and how it reads.
+struct Flash: Sendable, Equatable {
+    let text: String
+    var tone = FlashTone.done
+}
+
+/// The flash's color: green for done, amber for still waiting, red for a problem.
+enum FlashTone: String, Sendable {
+    case done = ""
+    case waiting
+    case problem
 }
 
 /// The session cookie, the one-time flash cookies and the CSRF tokens derived from the session.

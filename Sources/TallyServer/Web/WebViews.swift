@@ -48,6 +48,7 @@ struct WebViews: Sendable {
             userEmail: visit.manager.user.email,
             csrf: visit.csrf,
             flash: visit.flash ?? "",
+            flashTone: visit.flashTone.rawValue,
             secret: visit.secret ?? "",
             testMode: testMode
         )
@@ -67,6 +68,7 @@ struct WebViews: Sendable {
             userEmail: "",
             csrf: "",
             flash: "",
+            flashTone: "",
             secret: "",
             testMode: testMode
         )
@@ -121,6 +123,8 @@ struct LayoutModel {
     let userEmail: String
     let csrf: String
     let flash: String
+    /// `waiting` or `problem`: a class on the flash; empty when done.
+    let flashTone: String
     let secret: String
     let testMode: Bool
 }
