@@ -46,12 +46,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // glibc's DNS resolver (libresolv) in one thread-safe C call, for the DNS email verifier.
+        .target(
+            name: "CResolv",
+            linkerSettings: [.linkedLibrary("resolv")]
+        ),
         // Application services (wallet, purchases, features, recharges, webhooks) and providers.
         .target(
             name: "TallyApp",
             dependencies: [
                 "TallyCore",
                 "TallyStore",
+                "CResolv",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

@@ -17,8 +17,10 @@ struct ProvidersCommand: AsyncParsableCommand {
             abstract: "Call each configured real provider harmlessly and print a table; exit 1 if any fails.",
             discussion: """
                 Providers are read from the same environment variables as tally serve (TALLY_STRIPE_SECRET_KEY \
-                and its companions for Stripe, whose balance is read; TALLY_BUREAU_URL and TALLY_BUREAU_SECRET \
-                for the bureau bridge, whose GET health check is called). Sandbox roles are not called and print \
+                and its companions for Stripe, whose balance is read; TALLY_EMAIL_VERIFIER=dns for DNS email \
+                validation, whose resolver (TALLY_DNS_SERVER, else the system's) is asked for the MX records of \
+                TALLY_DNS_CHECK_DOMAIN, example.com by default, and must return one (a null MX counts); \
+                TALLY_BUREAU_URL and TALLY_BUREAU_SECRET for the bureau bridge, whose GET health check is called). Sandbox roles are not called and print \
                 "sandbox". With --database, Stripe's events kept but not applied are named and fail the check.
                 """
         )

@@ -137,14 +137,32 @@ struct ProviderConfigurationTests {
             environment: ["TALLY_PHONE_VERIFIER": "twilio"],
             line: "TALLY_PHONE_VERIFIER is twilio, but that verifier is not available in this version of Tally yet; use sandbox or unset it"
         ),
-        Refusal(
-            environment: ["TALLY_EMAIL_VERIFIER": "dns"],
-            line: "TALLY_EMAIL_VERIFIER is dns, but that verifier is not available in this version of Tally yet; use sandbox or unset it"
-        ),
         Refusal(environment: ["TALLY_EMAIL_VERIFIER": "smtp"], line: "TALLY_EMAIL_VERIFIER must be sandbox or dns"),
+        Refusal(
+            environment: ["TALLY_DNS_SERVER": "127.0.0.1:53"],
+            line: "TALLY_DNS_SERVER is set, but TALLY_EMAIL_VERIFIER is not dns; set TALLY_EMAIL_VERIFIER=dns or unset it"
+        ),
+        Refusal(
+            environment: ["TALLY_EMAIL_VERIFIER": "sandbox", "TALLY_DNS_CHECK_DOMAIN": "example.com"],
+            line: "TALLY_DNS_CHECK_DOMAIN is set, but TALLY_EMAIL_VERIFIER is not dns; set TALLY_EMAIL_VERIFIER=dns or unset it"
+        ),
+        Refusal(
+            environment: ["TALLY_EMAIL_VERIFIER": "dns", "TALLY_DNS_CHECK_DOMAIN": "not a domain"],
+            line: "TALLY_DNS_CHECK_DOMAIN must be a domain name, such as example.com"
+        ),
     ]
 
-    @Test(arguments: refusals)
+    /// `TALLY_DNS_SERVER` is an IPv4 address and a port: a resolver is not found by name.
+    static let dnsServerRefusals: [Refusal] = [
+        "127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536", "localhost:53", "dns.example.com:53", "[::1]:53", "127.0.0.1:53 ", "1.2.3:53",
+    ].map {
+        Refusal(
+            environment: ["TALLY_EMAIL_VERIFIER": "dns", "TALLY_DNS_SERVER": $0],
+            line: "TALLY_DNS_SERVER must be an IPv4 address and a port, such as 127.0.0.1:53"
+        )
+    }
+
+    @Test(arguments: refusals + dnsServerRefusals)
     func aMisconfigurationIsRefusedInOneLineNamingTheVariable(_ refusal: Refusal) {
         #expect(throws: ProviderConfigurationError.self) { try ProviderConfiguration(environment: refusal.environment) }
         do {
@@ -190,6 +208,20 @@ struct ProviderConfigurationTests {
             environment: Self.stripe.merging(["TALLY_STRIPE_SECRET_KEY": "sk_live_51TallyKey0123456789"]) { $1 }
         )
         #expect(ProviderChoices(live.providers()).payments.mode == "live")
+    }
+
+    /// `TALLY_EMAIL_VERIFIER=dns` turns DNS validation on, on the system's resolver unless
+    /// `TALLY_DNS_SERVER` names one.
+    @Test func dnsIsOnWithItsVerifierVariable() throws {
+        let system = try ProviderConfiguration(environment: ["TALLY_EMAIL_VERIFIER": "dns"])
+        #expect(system.email == .dns(DNSEmailVerifier.Settings()))
+        #expect(ProviderChoices(system.providers()).email.provider == "dns")
+        #expect(system.summary.contains("email dns (the system's resolver)"))
+        let local = try ProviderConfiguration(environment: [
+            "TALLY_EMAIL_VERIFIER": "dns", "TALLY_DNS_SERVER": "127.0.0.1:5353", "TALLY_DNS_CHECK_DOMAIN": "Example.ORG",
+        ])
+        #expect(local.email == .dns(DNSEmailVerifier.Settings(server: DNSServerAddress(host: "127.0.0.1", port: 5353), checkDomain: "example.org")))
+        #expect(local.summary.contains("email dns (the DNS server at 127.0.0.1:5353)"))
     }
 
     @Test func aPublicURLIsKept() throws {

@@ -1,6 +1,8 @@
 import TallyStore
+
 /// `tally providers check`: each role's provider called once, harmlessly (Stripe: `GET
-/// /v1/balance`; the bureau bridge: its `GET` health), within the usual provider deadline.
+/// /v1/balance`; DNS: the check domain's MX; the bureau bridge: its `GET` health), within
+/// the usual provider deadline.
 /// With the database at hand, Stripe's events kept but not applied are named too. Sandbox roles are not
 /// called: there is nothing outside Tally to reach.
 public enum ProviderCheck {
@@ -36,6 +38,13 @@ public enum ProviderCheck {
             var line = Line(role: role, provider: choices.provider(for: role), result: nil)
             if role == .payments, let stripe = providers.payments as? StripePaymentGateway {
                 line.result = await check(stripe, store: store)
+            }
+            if role == .email, let dns = providers.emailVerifier as? DNSEmailVerifier {
+                do {
+                    line.result = try await ProviderDeadlines.run("the DNS resolver", within: deadlines.features) { await dns.check() }
+                } catch {
+                    line.result = .failed((error as? ProviderFailure)?.reason ?? "\(error)")
+                }
             }
             if role == .bureau, let bridge = providers.creditBureau as? BureauBridge {
                 do {

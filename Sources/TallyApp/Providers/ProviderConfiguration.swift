@@ -1,14 +1,16 @@
 import Foundation
+import TallyCore
 
 /// Which provider plays each role, read once at start-up from the environment
 /// (PROVIDERS.md). Every role is the sandbox unless its variables turn a real provider
 /// on; a variable that is set but wrong stops `tally serve` with one line naming it, so
 /// an operator who asked for a real provider never gets the sandbox by mistake.
 ///
-/// Today payments may be Stripe (`TALLY_STRIPE_SECRET_KEY`, `TALLY_STRIPE_WEBHOOK_SECRET`)
-/// and the credit bureau the bureau bridge (`TALLY_BUREAU_URL`, `TALLY_BUREAU_SECRET`);
-/// the variables of providers this version does not have yet (Twilio, Twilio Lookup,
-/// DNS) are refused rather than ignored.
+/// Today payments may be Stripe (`TALLY_STRIPE_SECRET_KEY`, `TALLY_STRIPE_WEBHOOK_SECRET`),
+/// email validation DNS (`TALLY_EMAIL_VERIFIER=dns`, `TALLY_DNS_SERVER`) and the credit
+/// bureau the bureau bridge (`TALLY_BUREAU_URL`, `TALLY_BUREAU_SECRET`); the variables of
+/// providers this version does not have yet (Twilio, Twilio Lookup) are refused rather
+/// than ignored.
 public struct ProviderConfiguration: Sendable, Hashable {
     /// Who answers credit checks.
     public enum Bureau: Sendable, Hashable {
@@ -17,14 +19,28 @@ public struct ProviderConfiguration: Sendable, Hashable {
         case bridge(BureauBridge.Settings)
     }
 
+    /// Who answers email validations beyond the offline syntax check.
+    public enum Email: Sendable, Hashable {
+        case sandbox
+        /// DNS: the domain's MX, else its addresses.
+        case dns(DNSEmailVerifier.Settings)
+    }
+
     public var bureau: Bureau
+    public var email: Email
     /// Stripe's settings when payments go to Stripe; the sandbox otherwise.
     public var stripe: StripePaymentGateway.Settings?
     /// `TALLY_PUBLIC_URL`: where the outside world reaches Tally (return URLs, callbacks).
     public var publicURL: URL?
 
-    public init(bureau: Bureau = .sandbox, stripe: StripePaymentGateway.Settings? = nil, publicURL: URL? = nil) {
+    public init(
+        bureau: Bureau = .sandbox,
+        email: Email = .sandbox,
+        stripe: StripePaymentGateway.Settings? = nil,
+        publicURL: URL? = nil
+    ) {
         self.bureau = bureau
+        self.email = email
         self.stripe = stripe
         self.publicURL = publicURL
     }
@@ -45,7 +61,7 @@ public struct ProviderConfiguration: Sendable, Hashable {
                 "is set, but \(provider) is not available in this version of Tally yet; unset it to use the sandbox"
             )
         }
-        for (variable, real) in [("TALLY_PHONE_VERIFIER", "twilio"), ("TALLY_EMAIL_VERIFIER", "dns")] {
+        for (variable, real) in [("TALLY_PHONE_VERIFIER", "twilio")] {
             guard let choice = value(variable), choice != "sandbox" else { continue }
             guard choice == real else { throw ProviderConfigurationError(variable, "must be sandbox or \(real)") }
             throw ProviderConfigurationError(
@@ -54,6 +70,7 @@ public struct ProviderConfiguration: Sendable, Hashable {
             )
         }
         self.init()
+        email = try Self.email(value)
         if let text = value("TALLY_PUBLIC_URL") {
             publicURL = try Self.baseURL(text, variable: "TALLY_PUBLIC_URL")
         }
@@ -131,8 +148,36 @@ public struct ProviderConfiguration: Sendable, Hashable {
         )
     }
 
+    /// The email verifier's variables: `TALLY_EMAIL_VERIFIER` sandbox (or unset) or dns;
+    /// with dns, `TALLY_DNS_SERVER` (an IPv4 address and port) and `TALLY_DNS_CHECK_DOMAIN`.
+    static func email(_ value: (String) -> String?) throws(ProviderConfigurationError) -> Email {
+        let choice = value("TALLY_EMAIL_VERIFIER") ?? "sandbox"
+        guard choice == "dns" else {
+            guard choice == "sandbox" else { throw ProviderConfigurationError("TALLY_EMAIL_VERIFIER", "must be sandbox or dns") }
+            for variable in ["TALLY_DNS_SERVER", "TALLY_DNS_CHECK_DOMAIN"] where value(variable) != nil {
+                throw ProviderConfigurationError(variable, "is set, but TALLY_EMAIL_VERIFIER is not dns; set TALLY_EMAIL_VERIFIER=dns or unset it")
+            }
+            return .sandbox
+        }
+        var settings = DNSEmailVerifier.Settings()
+        if let text = value("TALLY_DNS_SERVER") {
+            guard let server = DNSServerAddress.parse(text) else {
+                throw ProviderConfigurationError("TALLY_DNS_SERVER", "must be an IPv4 address and a port, such as 127.0.0.1:53")
+            }
+            settings.server = server
+        }
+        if let text = value("TALLY_DNS_CHECK_DOMAIN") {
+            guard case .success(let address) = EmailAddress.parse("postmaster@" + text) else {
+                throw ProviderConfigurationError("TALLY_DNS_CHECK_DOMAIN", "must be a domain name, such as example.com")
+            }
+            settings.checkDomain = address.domain
+        }
+        return .dns(settings)
+    }
+
     public func providers(over base: Providers = .sandbox) -> Providers {
         var providers = base
+        if case .dns(let settings) = email { providers.emailVerifier = DNSEmailVerifier(settings) }
         if let stripe { providers.payments = StripePaymentGateway(stripe) }
         providers.publicURL = publicURL
         if case .bridge(let settings) = bureau { providers.creditBureau = BureauBridge(settings) }
@@ -146,6 +191,9 @@ public struct ProviderConfiguration: Sendable, Hashable {
             var text = "\(role.rawValue) \(choices.provider(for: role))"
             if role == .payments { text += " (\(choices.payments.mode) mode)" }
             if role == .bureau, case .bridge(let settings) = bureau { text += " (the bridge at \(settings.url.host ?? "?"))" }
+            if role == .email, case .dns(let settings) = email {
+                text += " (\(settings.server.map { "the DNS server at \($0)" } ?? "the system's resolver"))"
+            }
             return text
         }
         return "providers: " + roles.joined(separator: ", ")
@@ -248,7 +296,7 @@ public struct ProviderChoices: Sendable, Codable, Hashable {
         }
         sms = Choice(provider: "sandbox")
         phone = Choice(provider: "sandbox")
-        email = Choice(provider: "sandbox")
+        email = Choice(provider: providers.emailVerifier is DNSEmailVerifier ? "dns" : "sandbox")
         bureau = Choice(provider: providers.creditBureau is BureauBridge ? "http" : "sandbox")
     }
 
