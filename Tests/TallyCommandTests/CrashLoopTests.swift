@@ -384,7 +384,7 @@ struct CrashLoop: Sendable {
                 account: index,
                 method: "POST",
                 path: "\(account.path)/purchases",
-                json: #"{"credits":25,"paymentMethodId":"\#(card)"}"#,
+                json: #"{"credits":100,"paymentMethodId":"\#(card)"}"#,
                 key: key,
                 ledgerKind: "purchase"
             )
