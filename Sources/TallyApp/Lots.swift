@@ -386,7 +386,8 @@ public struct Lots: Sendable {
         let refunds = try await store.claimStaleRefunds(
             createdBefore: now.addingTimeInterval(-olderThanSeconds),
             at: now,
-            leaseSeconds: 60,
+            // Asked again after as long as a refund is left before it is asked at all.
+            leaseSeconds: max(1, min(60, Int(olderThanSeconds))),
             limit: limit
         )
         _ = await BackgroundPass.each(refunds, kind: "refund", id: \.id) { refund in

@@ -284,6 +284,8 @@ public struct Purchases: Sendable {
         // crash between payment and credit is settled by the reconciler. (A recharge's
         // own row plays that part.)
         let intent = origin == .purchase
+        var cardToken = method.gatewayToken
+        var saveCard = !extra.isEmpty
         if intent {
             do {
                 try await store.recordPaymentIntent(
@@ -299,13 +301,33 @@ public struct Purchases: Sendable {
                     )
                 )
             } catch StoreError.duplicate {
-                // A retry of the same keyed purchase: the intent is already written.
+                // A retry of the same keyed purchase: the intent is already written, and the
+                // processor is asked exactly as the first time (a card the buyer gave Stripe
+                // may have a new id on each look-up) — or, settled meanwhile, it answers what
+                // the payment came to.
+                if let first = try await store.paymentIntent(id, account: account) {
+                    cardToken = first.gatewayToken
+                    saveCard = first.saveCard
+                } else if let settled = try await store.purchase(id, account: account) {
+                    guard settled.status == .succeeded else {
+                        throw TallyError.paymentDeclined(code: "card_declined", reason: settled.failureReason ?? "the card was declined")
+                    }
+                    let answer = try Answer(status: 201, Self.view(settled))
+                    if let key {
+                        try await store.completeIdempotencyKey(
+                            IdempotentResponse(key: key, status: answer.status, body: answer.body, claimToken: IdempotencyFence.currentToken),
+                            account: account,
+                            at: time.now()
+                        )
+                    }
+                    return answer
+                }
             }
         }
         let outcome: PaymentOutcome
         do {
             outcome = try await gateway.charge(
-                try await order(id, amount: amount, cardToken: method.gatewayToken, account: account, saveCard: !extra.isEmpty)
+                try await order(id, amount: amount, cardToken: cardToken, account: account, saveCard: saveCard)
             )
         } catch let refused as PaymentRequestRefused {
             outcome = .declined(code: "invalid_request", reason: "the card processor refused the payment: \(refused.reason)")
@@ -551,7 +573,8 @@ public struct Purchases: Sendable {
         let intents = try await store.claimStalePaymentIntents(
             createdBefore: now.addingTimeInterval(-olderThanSeconds),
             at: now,
-            leaseSeconds: 60,
+            // Asked again after as long as a payment is left before it is asked at all.
+            leaseSeconds: max(1, min(60, Int(olderThanSeconds))),
             limit: limit
         )
         _ = await BackgroundPass.each(intents, kind: "payment", id: \.purchaseID) { intent in

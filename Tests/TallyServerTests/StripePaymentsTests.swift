@@ -403,4 +403,22 @@ import Testing
             #expect(try await harness.tally.store.verifyLots().isEmpty)
         }
     }
+    /// A card the buyer gave Stripe may have a new id each time it is looked up (Stripe's
+    /// test cards do): a retry of a purchase whose answer was lost asks Stripe exactly as
+    /// the first time, and gets the first payment's outcome, never a second payment.
+    @Test func aRetryAfterALostAnswerPaysWithTheCardOfTheFirstAsk() async throws {
+        try await Self.withStripe { harness, fake in
+            let account = try await harness.makeAccount()
+            await fake.loseAnswers(1)
+            let body = #"{"credits":"1000","stripePaymentMethod":"pm_card_visa"}"#
+            let lost = try await account.post("/purchases", body, key: "lost-then-retried")
+            #expect(lost.status == 502, "\(lost)")
+            let retried = try await account.post("/purchases", body, key: "lost-then-retried")
+            #expect(retried.status == 201, "\(retried)")
+            #expect(try await Self.available(account) == "1000.000")
+            #expect(await fake.ids(prefix: "pi_").count == 1)
+            let again = try await account.post("/purchases", body, key: "lost-then-retried")
+            #expect(again.status == 201 && again.body == retried.body)
+        }
+    }
 }
