@@ -198,7 +198,8 @@ extension Purchases {
     func record(_ intent: PaymentIntent, payment: StripePaymentIntent, marks: [WalletRecord]) async throws -> StripeReturn {
         let outcome = StripePaymentGateway.outcome(payment, expecting: intent.amount)
         var extra: [WalletRecord] = []
-        var methodID: PaymentMethodID? = try await store.paymentMethod(intent.paymentMethodID, account: intent.accountID) != nil
+        var methodID: PaymentMethodID? =
+            try await store.paymentMethod(intent.paymentMethodID, account: intent.accountID) != nil
             ? intent.paymentMethodID : nil
         if case .succeeded = outcome, intent.saveCard, let token = payment.paymentMethod,
             let card = try? await gateway.card(token)

@@ -462,7 +462,14 @@ public struct Purchases: Sendable {
 
     /// The payment the gateway is asked for: the same every time for one purchase id, so
     /// a processor that replays answers by key (Stripe) sees the same request again.
-    func order(_ id: PurchaseID, amount: Money, cardToken: String, account: AccountID, saveCard: Bool, offSession: Bool = false)
+    func order(
+        _ id: PurchaseID,
+        amount: Money,
+        cardToken: String,
+        account: AccountID,
+        saveCard: Bool,
+        offSession: Bool = false
+    )
         async throws -> PaymentOrder
     {
         PaymentOrder(

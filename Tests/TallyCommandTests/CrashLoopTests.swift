@@ -526,7 +526,9 @@ struct CrashLoop: Sendable {
                             return
                         }
                         guard ContinuousClock.now < deadline else {
-                            Issue.record("\(request.method) \(request.path) with key \(request.key), cut short by a kill, got no answer within a minute (seed \(seed)): \(reply.map { "\($0)" } ?? "no reply")")
+                            Issue.record(
+                                "\(request.method) \(request.path) with key \(request.key), cut short by a kill, got no answer within a minute (seed \(seed)): \(reply.map { "\($0)" } ?? "no reply")"
+                            )
                             return
                         }
                         try await Task.sleep(for: .milliseconds(250))

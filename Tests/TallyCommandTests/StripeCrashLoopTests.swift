@@ -385,7 +385,12 @@ struct StripeCrashLoop: Sendable {
     /// that needs 3-D Secure, some with the one the bank declines, some giving the card
     /// that pays again as Stripe's PaymentMethod (paid as the saved card), and replays of
     /// keys answered before.
-    func nextRequest(_ random: inout SplitMix64, accounts: [CrashLoop.Account], answers: Journal<[CrashLoop.Answer]>, name: String) -> CrashLoop.Request {
+    func nextRequest(
+        _ random: inout SplitMix64,
+        accounts: [CrashLoop.Account],
+        answers: Journal<[CrashLoop.Answer]>,
+        name: String
+    ) -> CrashLoop.Request {
         let index = Int.random(in: 0..<accounts.count, using: &random)
         let account = accounts[index]
         let credits = [100, 150, 250, 500, 1_000].randomElement(using: &random)!
@@ -536,7 +541,9 @@ struct StripeCrashLoop: Sendable {
             let owed = Int64(received) / Catalog.centsPerCredit * 1_000
             let held = try await total(server, account) - initial[index]
             if held != owed {
-                Issue.record("account \(index) holds \(held / 1_000) credits bought, Stripe received \(received) cents for \(owed / 1_000) (seed \(seed))")
+                Issue.record(
+                    "account \(index) holds \(held / 1_000) credits bought, Stripe received \(received) cents for \(owed / 1_000) (seed \(seed))"
+                )
                 if held < owed { lost += 1 } else { doubled += 1 }
             }
             report.paid += paid.count
@@ -553,12 +560,17 @@ struct StripeCrashLoop: Sendable {
                 let entriesOf = ledger["\(index) \(intent.purchase)"] ?? 0
                 if purchase?.status != .succeeded || entriesOf == 0 {
                     lost += 1
-                    Issue.record("PaymentIntent \(intent.id) succeeded but purchase \(intent.purchase) is \(purchase.map { "\($0.status)" } ?? "missing") with \(entriesOf) ledger entries (seed \(seed))")
+                    Issue.record(
+                        "PaymentIntent \(intent.id) succeeded but purchase \(intent.purchase) is \(purchase.map { "\($0.status)" } ?? "missing") with \(entriesOf) ledger entries (seed \(seed))"
+                    )
                 } else if entriesOf > 1 {
                     doubled += 1
                     Issue.record("PaymentIntent \(intent.id) credited \(entriesOf) times (seed \(seed))")
                 }
-                #expect(purchase?.paymentReference == intent.id, "purchase \(intent.purchase) is paid by \(purchase?.paymentReference ?? "nothing"), Stripe says \(intent.id)")
+                #expect(
+                    purchase?.paymentReference == intent.id,
+                    "purchase \(intent.purchase) is paid by \(purchase?.paymentReference ?? "nothing"), Stripe says \(intent.id)"
+                )
                 #expect(listed[intent.purchase]?.credits == Int64(intent.received) / Catalog.centsPerCredit * 1_000)
             }
             // A PaymentIntent Stripe did not take money for added nothing.
@@ -566,9 +578,14 @@ struct StripeCrashLoop: Sendable {
                 let entriesOf = ledger["\(index) \(intent.purchase)"] ?? 0
                 if entriesOf != 0 {
                     doubled += 1
-                    Issue.record("PaymentIntent \(intent.id) is \(intent.status) yet purchase \(intent.purchase) has \(entriesOf) ledger entries (seed \(seed))")
+                    Issue.record(
+                        "PaymentIntent \(intent.id) is \(intent.status) yet purchase \(intent.purchase) has \(entriesOf) ledger entries (seed \(seed))"
+                    )
                 }
-                #expect(listed[intent.purchase]?.status == "declined", "purchase \(intent.purchase) of \(intent.status) \(intent.id) is \(listed[intent.purchase]?.status ?? "missing")")
+                #expect(
+                    listed[intent.purchase]?.status == "declined",
+                    "purchase \(intent.purchase) of \(intent.status) \(intent.id) is \(listed[intent.purchase]?.status ?? "missing")"
+                )
             }
             // No purchase succeeded that Stripe was not paid for.
             let succeeded = Set(listed.filter { $0.value.status == "succeeded" }.keys)

@@ -233,7 +233,9 @@ import Testing
             let url = "http://127.0.0.1:\(harness.port)/v1/providers/stripe/events"
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<2 {
-                    group.addTask { try await fake.postEvent(body: body, signature: FakeStripe.signature(for: body, secret: Self.webhookSecret), to: url) }
+                    group.addTask {
+                        try await fake.postEvent(body: body, signature: FakeStripe.signature(for: body, secret: Self.webhookSecret), to: url)
+                    }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
@@ -376,7 +378,10 @@ import Testing
                 )
             }
             let first = try await gateway.charge(order("https://a.example.com/app/billing"))
-            guard case .succeeded = first else { Issue.record("\(first)"); return }
+            guard case .succeeded = first else {
+                Issue.record("\(first)")
+                return
+            }
             await #expect(throws: ProviderFailure.self) { try await gateway.charge(order("https://b.example.com/app/billing")) }
         }
     }

@@ -136,7 +136,10 @@ public struct ProviderConfiguration: Sendable, Hashable {
             throw ProviderConfigurationError("TALLY_STRIPE_PUBLISHABLE_KEY", "must be a Stripe publishable key (pk_test_… or pk_live_…)")
         }
         if let publishable, publishable.hasPrefix("pk_test_") != (key.hasPrefix("sk_test_") || key.hasPrefix("rk_test_")) {
-            throw ProviderConfigurationError("TALLY_STRIPE_PUBLISHABLE_KEY", "is for the other mode than TALLY_STRIPE_SECRET_KEY (test and live keys mixed)")
+            throw ProviderConfigurationError(
+                "TALLY_STRIPE_PUBLISHABLE_KEY",
+                "is for the other mode than TALLY_STRIPE_SECRET_KEY (test and live keys mixed)"
+            )
         }
         let base = try value("TALLY_STRIPE_API_BASE").map { text throws(ProviderConfigurationError) in
             try baseURL(text, variable: "TALLY_STRIPE_API_BASE")

@@ -178,7 +178,10 @@ extension OpenAPIDocument {
     ]
 
     /// A Stripe PaymentMethod id, as Stripe.js makes them.
-    static let stripePaymentMethod = Schema.with(.string(description: "a Stripe PaymentMethod id (Stripe on)"), keywords: #"{"pattern": "^pm_[A-Za-z0-9_]{1,250}$"}"#)
+    static let stripePaymentMethod = Schema.with(
+        .string(description: "a Stripe PaymentMethod id (Stripe on)"),
+        keywords: #"{"pattern": "^pm_[A-Za-z0-9_]{1,250}$"}"#
+    )
 
     static let purchaseOperations: [Operation] = [
         Operation(
@@ -237,7 +240,8 @@ extension OpenAPIDocument {
                     required: ["credits"]
                 ),
                 // A saved card, a new one, or a new Stripe PaymentMethod: exactly one of the three.
-                keywords: #"{"oneOf": [{"required": ["paymentMethodId"], "not": {"anyOf": [{"required": ["card"]}, {"required": ["stripePaymentMethod"]}]}},"#
+                keywords:
+                    #"{"oneOf": [{"required": ["paymentMethodId"], "not": {"anyOf": [{"required": ["card"]}, {"required": ["stripePaymentMethod"]}]}},"#
                     + #"{"required": ["card"], "not": {"anyOf": [{"required": ["paymentMethodId"]}, {"required": ["stripePaymentMethod"]}]}},"#
                     + #"{"required": ["stripePaymentMethod"], "not": {"anyOf": [{"required": ["paymentMethodId"]}, {"required": ["card"]}]}}]}"#
             ),

@@ -29,7 +29,10 @@ struct ProviderRoutes {
                 return Response(
                     answer: Answer(
                         status: 500,
-                        body: Array(#"{"title":"Event kept, not applied","status":500,"detail":"Tally could not read this event; it is kept and Stripe will send it again"}"#.utf8)
+                        body: Array(
+                            #"{"title":"Event kept, not applied","status":500,"detail":"Tally could not read this event; it is kept and Stripe will send it again"}"#
+                                .utf8
+                        )
                     )
                 )
             }

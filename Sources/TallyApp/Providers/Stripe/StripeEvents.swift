@@ -139,7 +139,13 @@ public struct StripeEvents: Sendable {
             let refund = try await store.refund(RefundID(refundID), account: account), refund.status == .pending
         else { return }
         let outcome = StripePaymentGateway.outcome(
-            StripeRefund(id: object.id, status: object.status, amount: object.amount, paymentIntent: paymentIntent, failureReason: object.failureReason)
+            StripeRefund(
+                id: object.id,
+                status: object.status,
+                amount: object.amount,
+                paymentIntent: paymentIntent,
+                failureReason: object.failureReason
+            )
         )
         if case .pending = outcome { return }
         do {
@@ -211,14 +217,29 @@ public struct StripeEvents: Sendable {
         guard let paymentIntent = dispute.paymentIntent, let purchase = try await purchase(of: paymentIntent, metadata: nil) else { return }
         // A dispute whose opening event never came is opened first.
         if try await store.reversal(dispute.id, account: purchase.accountID) == nil {
-            try await takeBack(purchase, id: dispute.id, kind: .dispute, amountCents: dispute.amount, reason: dispute.reason ?? "disputed", event: nil)
+            try await takeBack(
+                purchase,
+                id: dispute.id,
+                kind: .dispute,
+                amountCents: dispute.amount,
+                reason: dispute.reason ?? "disputed",
+                event: nil
+            )
         }
         guard let reversal = try await store.reversal(dispute.id, account: purchase.accountID), reversal.status == .open else { return }
         let won = dispute.status == "won"
         let now = time.now()
         let postings =
             won && reversal.creditsTaken > .zero
-            ? [Posting(id: LedgerEntryID(ids.make("led")), kind: .dispute, change: .add(reversal.creditsTaken), reference: dispute.id, fromLot: reversal.lotID)]
+            ? [
+                Posting(
+                    id: LedgerEntryID(ids.make("led")),
+                    kind: .dispute,
+                    change: .add(reversal.creditsTaken),
+                    reference: dispute.id,
+                    fromLot: reversal.lotID
+                )
+            ]
             : []
         let message =
             won
@@ -288,7 +309,8 @@ public struct StripeEvents: Sendable {
                 createdAt: now,
                 closedAt: kind == .dispute ? nil : now
             )
-            let what = kind == .dispute ? "A dispute (\(reason)) of purchase \(purchase.id)" : "A refund made outside Tally of purchase \(purchase.id)"
+            let what =
+                kind == .dispute ? "A dispute (\(reason)) of purchase \(purchase.id)" : "A refund made outside Tally of purchase \(purchase.id)"
             let shortfall = reversal.shortfall > .zero ? "; \(reversal.shortfall) credits were spent already and are recorded as a shortfall" : ""
             var records: [WalletRecord] = [
                 .reversal(reversal),

@@ -114,7 +114,9 @@ public struct StripePaymentGateway: PaymentGateway {
 
     /// Makes (or, asked again with the same key, finds) a Checkout session.
     public func createCheckoutSession(_ request: StripeClient.CheckoutRequest, idempotencyKey: String) async throws -> StripeCheckoutSession {
-        switch await Self.ask({ () async throws(StripeClient.Failure) in try await client.createCheckoutSession(request, idempotencyKey: idempotencyKey) }) {
+        switch await Self.ask({ () async throws(StripeClient.Failure) in
+            try await client.createCheckoutSession(request, idempotencyKey: idempotencyKey)
+        }) {
         case .success(let session): return session
         case .failure(.invalidRequest(_, let message)): throw TallyError.providerFailed("Stripe refused the Checkout page: \(message)")
         case .failure(let failure): throw TallyError.providerFailed(Self.unreachable(failure).reason)
