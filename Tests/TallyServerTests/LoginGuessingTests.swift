@@ -79,8 +79,9 @@ struct LoginGuessingTests {
     /// The right password starts the counts again: an owner who logs in often is neither
     /// slowed nor reported.
     @Test func loggingInOftenIsNotGuessing() async throws {
-        // A wait long enough that one held login alone would outlast all thirty, however busy the machine.
-        let throttle = LoginThrottle(guessingBase: .seconds(20), guessingCap: .seconds(20))
+        // A wait long enough that one held login alone would outlast all thirty, however busy
+        // the machine (thirty logins took 22 s on a CI machine building at the same time).
+        let throttle = LoginThrottle(guessingBase: .seconds(120), guessingCap: .seconds(120))
         try await Harness.run(loginThrottle: throttle) { harness in
             let email = "olive-\(UUID().uuidString.prefix(8))@example.com"
             let account = try await harness.makeAccount(owner: email)
