@@ -491,8 +491,26 @@ final class ServeProcess: @unchecked Sendable {
     }
 }
 
-/// A port nothing listens on now: bound to 0, read, closed.
+/// A port nothing listens on now, for a server started next.
+///
+/// Chosen below the kernel's ephemeral range (32768 and up), which the tests' many
+/// outgoing loopback connections draw from: a port of that range, free when checked,
+/// could be handed to a client's connection before the server binds it.
 func freeLoopbackPort() throws -> Int {
+    for _ in 0..<200 {
+        let candidate = Int.random(in: 20_000..<32_000)
+        if try bindable(candidate) { return candidate }
+    }
+    return try boundPort(0)
+}
+
+/// Whether a listening socket could bind `port` on 127.0.0.1 now.
+private func bindable(_ port: Int) throws -> Bool {
+    (try? boundPort(port)) != nil
+}
+
+/// Binds 127.0.0.1:`port` (0: any), answers the port bound, and closes the socket.
+private func boundPort(_ port: Int) throws -> Int {
     #if canImport(Glibc)
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     #else
@@ -502,7 +520,7 @@ func freeLoopbackPort() throws -> Int {
     defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
+    address.sin_port = UInt16(port).bigEndian
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let bound = withUnsafeMutablePointer(to: &address) {
