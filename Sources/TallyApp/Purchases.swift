@@ -212,17 +212,7 @@ public struct Purchases: Sendable {
                 {
                     method = known
                 } else {
-                    method = PaymentMethod(
-                        id: PaymentMethodID(ids.make("pm")),
-                        accountID: account,
-                        brand: card.brand,
-                        last4: card.last4,
-                        expMonth: card.expMonth,
-                        expYear: card.expYear,
-                        gatewayToken: card.token,
-                        createdAt: time.now(),
-                        fingerprint: card.fingerprint ?? "fp_" + String("\(account)\n\(card.token)".sha256Hex.prefix(32))
-                    )
+                    method = newMethod(card, account: account)
                     if request.saveCard == true {
                         guard try await store.paymentMethods(account: account).count < Self.maximumPaymentMethods else {
                             throw TallyError.invalid("stripePaymentMethod", Self.tooManyCards + ", or buy without saving the card")
@@ -553,19 +543,10 @@ public struct Purchases: Sendable {
         } catch {
             throw TallyError.providerFailed("the card processor could not be reached; nothing was saved")
         }
-        let method = PaymentMethod(
-            id: PaymentMethodID(ids.make("pm")),
-            accountID: account,
-            brand: attached.brand,
-            last4: attached.last4,
-            expMonth: attached.expMonth,
-            expYear: attached.expYear,
-            gatewayToken: attached.token,
-            createdAt: time.now(),
-            fingerprint: attached.fingerprint ?? card.fingerprint ?? "fp_" + String("\(account)\n\(token)".sha256Hex.prefix(32))
-        )
+        var kept = attached
+        kept.fingerprint = attached.fingerprint ?? card.fingerprint
         do {
-            return try await store.addPaymentMethod(method, maximum: Self.maximumPaymentMethods)
+            return try await store.addPaymentMethod(newMethod(kept, account: account), maximum: Self.maximumPaymentMethods)
         } catch StoreError.limitReached {
             throw TallyError.invalid("stripePaymentMethod", Self.tooManyCards)
         }
