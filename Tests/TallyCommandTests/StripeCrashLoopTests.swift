@@ -300,16 +300,17 @@ struct StripeCrashLoop: Sendable {
     /// `TALLY_PUBLIC_URL` stays the first server's address on every restart, as the
     /// public address of an installation does (Stripe is asked again with the same
     /// `return_url`).
-    func startServer(port preferred: Int? = nil, publicURL: String? = nil) async throws -> StripeServeProcess {
+    func startServer(port preferred: Int? = nil, publicURL: String? = nil) async throws -> ServeProcess {
         for attempt in 0..<5 {
             let port = try (attempt == 0 ? preferred : nil) ?? freeLoopbackPort()
             let base = "http://127.0.0.1:\(port)"
-            let server = try StripeServeProcess(
+            let server = try ServeProcess(
                 tally: loop.tally,
                 database: database,
+                token: operatorToken,
+                name: "stripe-crash",
                 port: port,
                 environment: [
-                    "TALLY_OPERATOR_TOKEN": operatorToken,
                     "TALLY_SETTLE_SECONDS": "2",
                     "TALLY_STRIPE_SECRET_KEY": fake.secretKey,
                     "TALLY_STRIPE_WEBHOOK_SECRET": Self.webhookSecret,
@@ -607,53 +608,5 @@ struct StripeCrashLoop: Sendable {
             #expect(paidPurchases.contains(id), "purchase \(id) answered 201 but Stripe was not paid for it (seed \(seed))")
         }
         return (lost, doubled)
-    }
-}
-
-/// `tally serve` on a given loopback port with the environment given (Stripe's settings
-/// name the port: `TALLY_PUBLIC_URL`).
-final class StripeServeProcess: Sendable {
-    let process: ChildProcess
-    let base: URL
-    let logPath: String
-
-    init(tally: TallyExecutable, database: String, port: Int, environment: [String: String]) throws {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("tally-serve-stripe-crash-\(UUID().uuidString).log")
-        logPath = log.path
-        base = URL(string: "http://127.0.0.1:\(port)")!
-        process = try tally.launch(
-            ["serve", "--host", "127.0.0.1", "--port", "\(port)", "--database", database],
-            log: log,
-            environment: environment
-        )
-    }
-
-    /// Polls `/health` every 100 ms for at most 30 seconds.
-    func waitUntilHealthy(_ http: HTTPClient) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            guard process.isRunning else {
-                throw TestFailure("tally serve exited: \((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")")
-            }
-            if let reply = try? await http.call(base, "GET", "/health"), reply.status == 200 { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw TestFailure("tally serve at \(base) not healthy after 30 seconds; log \(logPath)")
-    }
-
-    /// SIGTERM, then its exit status (at most 30 seconds later).
-    func stop() async -> Int32 {
-        if process.isRunning { process.terminate() }
-        return await waitForExit(process, seconds: 30)
-    }
-
-    func kill() {
-        if process.isRunning {
-            #if canImport(Glibc)
-            Glibc.kill(process.processIdentifier, SIGKILL)
-            #else
-            Darwin.kill(process.processIdentifier, SIGKILL)
-            #endif
-        }
     }
 }

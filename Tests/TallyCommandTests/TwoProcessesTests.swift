@@ -447,10 +447,11 @@ final class ServeProcess: @unchecked Sendable {
         database: String,
         token: String,
         name: String,
+        port given: Int? = nil,
         arguments: [String] = [],
         environment: [String: String] = [:]
     ) throws {
-        let port = try freeLoopbackPort()
+        let port = try given ?? freeLoopbackPort()
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("tally-serve-\(name)-\(UUID().uuidString).log")
         logPath = log.path
         base = URL(string: "http://127.0.0.1:\(port)")!
