@@ -320,9 +320,8 @@ struct StripeClientTests {
     }
 
     @Test func stripeUnreachableIsNoAnswer() async throws {
-        // A port nothing listens on: the fake was stopped.
-        let base = try await FakeStripe.run { fake in fake.apiBase }
-        let client = StripeClient(.init(apiBase: URL(string: base)!, secretKey: FakeStripe.defaultSecretKey), deadline: Self.deadline)
+        // A privileged port no test binds (a stopped fake's port can be taken by the next server).
+        let client = StripeClient(.init(apiBase: URL(string: "http://127.0.0.1:9")!, secretKey: FakeStripe.defaultSecretKey), deadline: Self.deadline)
         let failure = await Self.failure { () async throws(StripeClient.Failure) in try await client.balance() }
         guard case .noAnswer(let detail) = failure else {
             Issue.record("\(String(describing: failure))")
