@@ -119,6 +119,14 @@ let package = Package(
             path: "Tests/FakeStripeServer",
             swiftSettings: swiftSettings
         ),
+        // The fake Twilio of the tests as a process (prints its port and credentials, runs
+        // until killed), for tests that run `tally serve` against it.
+        .executableTarget(
+            name: "fake-twilio",
+            dependencies: ["TallyTestSupport"],
+            path: "Tests/FakeTwilioServer",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "TallyCoreTests",
             dependencies: ["TallyCore"],
