@@ -28,8 +28,9 @@ struct TwilioClientTests {
     }
 
     static func withTwilio(_ body: @escaping @Sendable (TwilioClient, FakeTwilio, FakeTwilioStatusReceiver) async throws -> Void) async throws {
-        try await FakeTwilio.run { fake in
-            try await FakeTwilioStatusReceiver.run { receiver in
+        // The receiver outlives the fake, which stops its deliveries before it returns.
+        try await FakeTwilioStatusReceiver.run { receiver in
+            try await FakeTwilio.run { fake in
                 try await body(TwilioClient(settings(fake), deadline: deadline), fake, receiver)
             }
         }

@@ -94,10 +94,12 @@ public final class FakeTwilio: Sendable {
 
     /// Plays `plan` for message `sid`: shortly after its answer is written, each status in
     /// turn (repeated as planned), posted unless held.
+    /// Stops when the fake stops.
     func deliver(_ sid: String, _ plan: DeliveryPlan) async {
         try? await Task.sleep(for: .milliseconds(50))
         for status in plan.statuses {
             for _ in 0..<plan.repeats {
+                guard !Task.isCancelled else { return }
                 guard let callback = await api.report(status, for: sid, plan: plan) else { continue }
                 if await api.holdIfHolding(callback) { _ = await post(callback) }
                 try? await Task.sleep(for: .milliseconds(10))
@@ -127,18 +129,35 @@ public final class FakeTwilio: Sendable {
 
     // MARK: - The server
 
-    /// Runs a fake Twilio for the time of `body`.
+    /// Runs a fake Twilio for the time of `body`. Deliveries still under way when `body`
+    /// ends are stopped before this returns, so no callback reaches an endpoint the test
+    /// has already shut down.
     public static func run<T: Sendable>(_ body: @escaping @Sendable (FakeTwilio) async throws -> T) async throws -> T {
         let api = FakeTwilioAPI(accountSID: accountSID, authToken: authToken)
         let router = Router()
-        let holder = FakeTwilioHolder()
+        let (deliveries, deliverySink) = AsyncStream.makeStream(of: FakeTwilioHolder.Delivery.self)
+        let holder = FakeTwilioHolder(deliveries: deliverySink)
         addRoutes(to: router, api: api, holder: holder)
         FakeTwilioControls.add(to: router, api: api, holder: holder)
         return try await LoopbackServer.run(router, name: "fake-twilio") { port in
             let twilio = FakeTwilio(port: port, api: api)
             holder.set(twilio)
             await api.setBaseURL(twilio.apiBase)
-            return try await body(twilio)
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask {
+                    await withDiscardingTaskGroup { running in
+                        for await delivery in deliveries {
+                            running.addTask { await twilio.deliver(delivery.sid, delivery.plan) }
+                        }
+                    }
+                    return nil
+                }
+                defer {
+                    deliverySink.finish()
+                    group.cancelAll()
+                }
+                return try await body(twilio)
+            }
         }
     }
 
@@ -150,9 +169,7 @@ public final class FakeTwilio: Sendable {
             if let refusal = await api.refusal(authorization: request.headers[.authorization]) { return response(refusal) }
             if let unknown = await api.unknownAccount(context.parameters.get("account") ?? "", path: request.uri.path) { return response(unknown) }
             let (answer, after) = await api.createMessage(form)
-            if let (sid, plan) = after.delivery, let twilio = holder.twilio {
-                Task { await twilio.deliver(sid, plan) }
-            }
+            if let (sid, plan) = after.delivery { holder.deliveries.yield(.init(sid: sid, plan: plan)) }
             // The message is made and its callbacks follow; the caller never hears of it.
             if after.loseAnswer { try await Task.sleep(for: .seconds(60)) }
             return response(answer)
@@ -206,6 +223,16 @@ public final class FakeTwilio: Sendable {
 
 /// The running fake, for the routes that start deliveries (made before its port is known).
 final class FakeTwilioHolder: Sendable {
+    /// A message whose plan is to be played.
+    struct Delivery: Sendable {
+        var sid: String
+        var plan: DeliveryPlan
+    }
+
+    /// Where the routes hand over the messages whose plans are to be played.
+    let deliveries: AsyncStream<Delivery>.Continuation
+    init(deliveries: AsyncStream<Delivery>.Continuation) { self.deliveries = deliveries }
+
     private let box = Mutex<FakeTwilio?>(nil)
     var twilio: FakeTwilio? { box.withLock { $0 } }
     func set(_ twilio: FakeTwilio) { box.withLock { $0 = twilio } }
