@@ -301,8 +301,9 @@ struct TwilioClientTests {
 
     @Test func theFakeRefusesAnUnknownParameterAMissingToAndBadCredentials() async throws {
         try await FakeTwilio.run { fake in
-            func post(_ form: String, user: String = FakeTwilio.accountSID, token: String = FakeTwilio.authToken) async throws -> (Int, String) {
-                var request = URLRequest(url: URL(string: fake.apiBase + "/2010-04-01/Accounts/\(FakeTwilio.accountSID)/Messages.json")!)
+            func post(_ form: String, account: String = FakeTwilio.accountSID, token: String = FakeTwilio.authToken) async throws -> (Int, String) {
+                let user = FakeTwilio.accountSID
+                var request = URLRequest(url: URL(string: fake.apiBase + "/2010-04-01/Accounts/\(account)/Messages.json")!)
                 request.httpMethod = "POST"
                 request.httpBody = Data(form.utf8)
                 request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
@@ -320,6 +321,9 @@ struct TwilioClientTests {
             #expect(noSender.0 == 400 && noSender.1.contains("21603"))
             let badToken = try await post("To=%2B14155550123&From=%2B15005550006&Body=hi", token: "nope")
             #expect(badToken.0 == 401 && badToken.1.contains("20003"))
+            let otherAccount = "AC" + String(repeating: "1", count: 32)
+            let other = try await post("To=%2B14155550123&From=%2B15005550006&Body=hi", account: otherAccount)
+            #expect(other.0 == 404 && other.1.contains("20404"))
             #expect(await fake.messages().isEmpty)
         }
     }

@@ -22,6 +22,14 @@ extension FakeTwilioAPI {
         ("1", "US"), ("44", "GB"), ("33", "FR"), ("49", "DE"), ("61", "AU"), ("91", "IN"), ("81", "JP"), ("34", "ES"),
     ]
 
+    /// `(415) 555-0123` for a ten-digit North American number; the digits as they are
+    /// elsewhere.
+    static func nationalFormat(_ national: String, callingCode: String) -> String {
+        guard callingCode == "1", national.count == 10 else { return national }
+        let digits = Array(national)
+        return "(\(String(digits[0..<3]))) \(String(digits[3..<6]))-\(String(digits[6...]))"
+    }
+
     /// Lookup v2 of `number` (as in the path, percent-decoded): the answer, and whether to
     /// hold it back (`LookupPlan.silent`).
     func lookup(_ number: String, query: [(String, String)]) -> (Answer, stall: Bool) {
@@ -47,7 +55,9 @@ extension FakeTwilioAPI {
             "calling_country_code": Self.orNull(country?.callingCode),
             "country_code": Self.orNull(country?.country),
             "phone_number": isNumber ? "+" + digits : number,
-            "national_format": Self.orNull(country.map { String(digits.dropFirst($0.callingCode.count)) }),
+            "national_format": Self.orNull(
+                country.map { Self.nationalFormat(String(digits.dropFirst($0.callingCode.count)), callingCode: $0.callingCode) }
+            ),
             "valid": valid,
             "validation_errors": valid ? [String]() : [isNumber ? "TOO_SHORT" : "NOT_A_NUMBER"],
             "url": baseURL + "/v2/PhoneNumbers/" + FakeTwilioWire.escape(number),
