@@ -79,13 +79,19 @@ struct TwilioClientTests {
         }
     }
 
-    /// 161 GSM characters take two segments; an emoji makes the text UCS-2 (70 a segment).
+    /// 161 GSM characters take two segments; an emoji makes the text UCS-2 (70 a segment);
+    /// a character of GSM-7's extension table counts two.
     @Test func segmentsAreCountedAsTwilioCountsThem() async throws {
         try await Self.withTwilio { client, fake, receiver in
             let long = try await client.send(to: Self.to, body: String(repeating: "a", count: 161), statusCallback: receiver.url("a"))
             #expect(long.numSegments == 2)
             let emoji = try await client.send(to: Self.to, body: "Hi 👋 " + String(repeating: "b", count: 66), statusCallback: receiver.url("b"))
             #expect(emoji.numSegments == 2)
+            // "€" is in GSM-7's extension table: two septets each, so 80 fit in one message.
+            let euros = try await client.send(to: Self.to, body: String(repeating: "€", count: 80), statusCallback: receiver.url("d"))
+            #expect(euros.numSegments == 1)
+            let moreEuros = try await client.send(to: Self.to, body: String(repeating: "€", count: 81), statusCallback: receiver.url("e"))
+            #expect(moreEuros.numSegments == 2)
             await fake.forceSegments("+14155550999", 3)
             let forced = try await client.send(to: "+14155550999", body: "short", statusCallback: receiver.url("c"))
             #expect(forced.numSegments == 3)
