@@ -60,6 +60,8 @@ public struct Tally: Sendable {
     public let providerChoices: ProviderChoices
     /// Stripe's events, when payments go to Stripe.
     public let stripeEvents: StripeEvents?
+    /// Twilio's status callbacks, when messages go to Twilio.
+    public let twilioStatus: TwilioStatusReports?
 
     public init(
         store: any Store,
@@ -79,6 +81,7 @@ public struct Tally: Sendable {
         self.settling = settling
         providerChoices = ProviderChoices(providers)
         let stripe = providers.payments as? StripePaymentGateway
+        let twilio = providers.sms as? TwilioSMSGateway
         let publicURL = providers.publicURL
         let providers = providers.bounded(by: deadlines)
         self.store = store
@@ -127,6 +130,7 @@ public struct Tally: Sendable {
         )
         self.creditChecks = creditChecks
         sms = SMSMessages(meter: meter, idempotency: idempotency, gateway: providers.sms)
+        twilioStatus = twilio.map { [sms] in TwilioStatusReports(gateway: $0, store: store, time: time, sms: sms) }
         holds = Holds(meter: meter, idempotency: idempotency)
         events = Events(meter: meter, idempotency: idempotency, validations: validations, creditChecks: creditChecks)
         notifications = Notifications(store: store)

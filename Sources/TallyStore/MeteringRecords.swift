@@ -68,6 +68,13 @@ public struct UsageLogEntry: Sendable, Hashable, Codable {
     public var reason: String?
     /// A credit check's price with the validations it required (its own `credits` count only the check).
     public var totalCredits: Credits?
+    /// When the carrier reported a message sent (an SMS line; nil when it was not sent).
+    public var sentAt: Date?
+    /// The carrier's own count of a message's segments, kept when it differs from the
+    /// segments Tally quoted and charged.
+    public var carrierSegments: Int?
+    /// The line's type as the phone provider named it (`mobile`, `landline`, `nonFixedVoip`, …).
+    public var lineType: String?
 
     public init(
         id: String,
@@ -88,7 +95,10 @@ public struct UsageLogEntry: Sendable, Hashable, Codable {
         creditScore: Int? = nil,
         dtiPercent: Int? = nil,
         reason: String? = nil,
-        totalCredits: Credits? = nil
+        totalCredits: Credits? = nil,
+        sentAt: Date? = nil,
+        carrierSegments: Int? = nil,
+        lineType: String? = nil
     ) {
         self.id = id
         self.accountID = accountID
@@ -109,6 +119,9 @@ public struct UsageLogEntry: Sendable, Hashable, Codable {
         self.dtiPercent = dtiPercent
         self.reason = reason
         self.totalCredits = totalCredits
+        self.sentAt = sentAt
+        self.carrierSegments = carrierSegments
+        self.lineType = lineType
     }
 
     /// The log this line belongs to.
@@ -256,9 +269,14 @@ public struct LogQuery: Sendable, Hashable {
     public var log: FeatureLog
     public var range: PacificDateRange
     public var result: String?
+    /// The phone validation log's line type (`mobile`, `landline`, …).
+    public var lineType: String?
     public var search: LogSearch?
     public var after: LogCursor?
     public var limit: Int
+
+    /// Whether the log's per-day counts can answer its totals: only the range and the result filter them.
+    public var isCountedByDay: Bool { search == nil && lineType == nil }
 
     /// A search matching at most this many contacts reads their lines by key, through the
     /// contacts' trigram index; one matching more reads the log's range, `LIKE` on each line.
@@ -268,6 +286,7 @@ public struct LogQuery: Sendable, Hashable {
         log: FeatureLog,
         range: PacificDateRange,
         result: String? = nil,
+        lineType: String? = nil,
         search: LogSearch? = nil,
         after: LogCursor? = nil,
         limit: Int
@@ -275,6 +294,7 @@ public struct LogQuery: Sendable, Hashable {
         self.log = log
         self.range = range
         self.result = result
+        self.lineType = lineType
         self.search = search
         self.after = after
         self.limit = limit
@@ -328,7 +348,16 @@ public struct SMSSend: Sendable, Hashable {
     public var line: UsageLogEntry
     /// Nil until the carrier answered.
     public var outcome: SMSOutcome?
+    /// The carrier's id of the message once it accepted it (Twilio's `SM…`): a message the
+    /// carrier queued has this and no outcome until the carrier reports it sent or failed.
+    public var carrierID: String?
+    /// The carrier's count of the message's segments, when it gave one.
+    public var carrierSegments: Int?
+    /// The SHA-256 (hex) of the message's text: how the message is found in the carrier's
+    /// list when the answer to its hand-over was lost. The text itself is not kept.
+    public var bodyDigest: String?
     public var createdAt: Date
+    /// When the outcome was written: for a message sent, when the carrier reported it sent.
     public var answeredAt: Date?
     public var settledAt: Date?
 
@@ -338,6 +367,9 @@ public struct SMSSend: Sendable, Hashable {
         idempotencyKey: String?,
         line: UsageLogEntry,
         outcome: SMSOutcome? = nil,
+        carrierID: String? = nil,
+        carrierSegments: Int? = nil,
+        bodyDigest: String? = nil,
         createdAt: Date,
         answeredAt: Date? = nil,
         settledAt: Date? = nil
@@ -347,6 +379,9 @@ public struct SMSSend: Sendable, Hashable {
         self.idempotencyKey = idempotencyKey
         self.line = line
         self.outcome = outcome
+        self.carrierID = carrierID
+        self.carrierSegments = carrierSegments
+        self.bodyDigest = bodyDigest
         self.createdAt = createdAt
         self.answeredAt = answeredAt
         self.settledAt = settledAt

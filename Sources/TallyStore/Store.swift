@@ -149,8 +149,13 @@ public protocol Store: Sendable {
     func expiredHolds(at: Date, limit: Int) async throws -> [Hold]
     /// Writes the carrier's answer to a message, once: false when it had one already.
     func recordSMSOutcome(_ outcome: SMSOutcome, hold: HoldID, account: AccountID, at: Date) async throws -> Bool
+    /// Writes the carrier's id of a message it accepted, and its segment count, once:
+    /// false when the message had a carrier id already.
+    func recordSMSCarrier(_ carrierID: String, segments: Int?, hold: HoldID, account: AccountID) async throws -> Bool
     /// The message sent with `key`, settled or not.
     func smsSend(account: AccountID, idempotencyKey: String) async throws -> SMSSend?
+    /// The message with Tally's id `messageID` (the id its API answer and log line show), of any account.
+    func smsSend(messageID: String) async throws -> SMSSend?
     /// Messages not settled yet whose carrier answered before `answeredBefore`, or that
     /// were handed over before `unansweredBefore` and never got an answer written; oldest first.
     func unsettledSMS(answeredBefore: Date, unansweredBefore: Date, limit: Int) async throws -> [SMSSend]

@@ -134,6 +134,15 @@ struct AuthorizationMatrixTests {
                 allowed: 404,
                 "Stripe's events: signed by Stripe, not by a token; payments are the sandbox here"
             ),
+            row(
+                .post,
+                "/v1/providers/twilio/status/{id}",
+                .anyone,
+                ids: ["id": "sms_1"],
+                json: empty,
+                allowed: 404,
+                "Twilio's status callbacks: signed by Twilio, not by a token; messages go to the sandbox here"
+            ),
 
             // Accounts, people, sessions and API keys.
             // The operator's routes ask who calls before they read the body.

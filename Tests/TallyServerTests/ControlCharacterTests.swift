@@ -15,13 +15,13 @@ struct ControlCharacterTests {
         let base = SandboxSMSGateway()
         let handed = Mutex(0)
 
-        func send(to: PhoneNumber, body: String, reference: String) async throws -> SMSDelivery {
+        func send(_ attempt: SMSAttempt) async throws -> SMSDelivery {
             handed.withLock { $0 += 1 }
-            return try await base.send(to: to, body: body, reference: reference)
+            return try await base.send(attempt)
         }
 
-        func delivery(reference: String, to: PhoneNumber) async throws -> SMSDelivery? {
-            try await base.delivery(reference: reference, to: to)
+        func delivery(of attempt: SMSAttempt) async throws -> SMSDelivery? {
+            try await base.delivery(of: attempt)
         }
     }
 

@@ -278,9 +278,16 @@ final class FaultyStore: Store {
         return try await base.recordSMSOutcome(outcome, hold: hold, account: account, at: at)
     }
 
+    func recordSMSCarrier(_ carrierID: String, segments: Int?, hold: HoldID, account: AccountID) async throws -> Bool {
+        try write()
+        return try await base.recordSMSCarrier(carrierID, segments: segments, hold: hold, account: account)
+    }
+
     func smsSend(account: AccountID, idempotencyKey: String) async throws -> SMSSend? {
         try await base.smsSend(account: account, idempotencyKey: idempotencyKey)
     }
+
+    func smsSend(messageID: String) async throws -> SMSSend? { try await base.smsSend(messageID: messageID) }
 
     func unsettledSMS(answeredBefore: Date, unansweredBefore: Date, limit: Int) async throws -> [SMSSend] {
         try await base.unsettledSMS(answeredBefore: answeredBefore, unansweredBefore: unansweredBefore, limit: limit)

@@ -14,24 +14,24 @@ struct MessageRecoveryTests {
     final class CountingCarrier: SMSGateway {
         let sent = Mutex(0)
         let carrier = SandboxSMSGateway()
-        func send(to: PhoneNumber, body: String, reference: String) async throws -> SMSDelivery {
+        func send(_ attempt: SMSAttempt) async throws -> SMSDelivery {
             sent.withLock { $0 += 1 }
-            return try await carrier.send(to: to, body: body, reference: reference)
+            return try await carrier.send(attempt)
         }
 
-        func delivery(reference: String, to: PhoneNumber) async throws -> SMSDelivery? {
-            try await carrier.delivery(reference: reference, to: to)
+        func delivery(of attempt: SMSAttempt) async throws -> SMSDelivery? {
+            try await carrier.delivery(of: attempt)
         }
         var count: Int { sent.withLock { $0 } }
     }
 
     /// A carrier that cannot say what became of a message.
     struct Forgetful: SMSGateway {
-        func send(to: PhoneNumber, body: String, reference: String) async throws -> SMSDelivery {
-            try await SandboxSMSGateway().send(to: to, body: body, reference: reference)
+        func send(_ attempt: SMSAttempt) async throws -> SMSDelivery {
+            try await SandboxSMSGateway().send(attempt)
         }
 
-        func delivery(reference: String, to: PhoneNumber) async throws -> SMSDelivery? {
+        func delivery(of attempt: SMSAttempt) async throws -> SMSDelivery? {
             throw ProviderFailure("the carrier cannot look messages up")
         }
     }

@@ -131,12 +131,41 @@ struct ProviderConfigurationTests {
         ),
         Refusal(
             environment: ["TALLY_TWILIO_ACCOUNT_SID": "AC123"],
-            line: "TALLY_TWILIO_ACCOUNT_SID is set, but Twilio is not available in this version of Tally yet; unset it to use the sandbox"
+            line: "TALLY_TWILIO_ACCOUNT_SID must be a Twilio account SID (AC followed by 32 hexadecimal digits)"
+        ),
+        Refusal(
+            environment: ["TALLY_TWILIO_AUTH_TOKEN": twilioToken],
+            line: "TALLY_TWILIO_ACCOUNT_SID is missing: TALLY_TWILIO_AUTH_TOKEN is set, and Twilio needs the account SID"
+        ),
+        Refusal(
+            environment: ["TALLY_TWILIO_ACCOUNT_SID": twilioSID, "TALLY_TWILIO_FROM": "+15017122661"],
+            line: "TALLY_TWILIO_AUTH_TOKEN is missing: Twilio needs it with TALLY_TWILIO_ACCOUNT_SID"
+        ),
+        Refusal(
+            environment: twilio.merging(["TALLY_TWILIO_FROM": ""]) { $1 },
+            line: "TALLY_TWILIO_FROM is missing: messages need a sender (TALLY_TWILIO_FROM or TALLY_TWILIO_MESSAGING_SERVICE_SID)"
+        ),
+        Refusal(
+            environment: twilio.merging(["TALLY_TWILIO_FROM": "5017122661"]) { $1 },
+            line: "TALLY_TWILIO_FROM must be a phone number in E.164 form, such as +15017122661"
+        ),
+        Refusal(
+            environment: twilio.merging(["TALLY_TWILIO_MESSAGING_SERVICE_SID": "MG" + String(repeating: "a", count: 32)]) { $1 },
+            line: "TALLY_TWILIO_MESSAGING_SERVICE_SID is set with TALLY_TWILIO_FROM: messages go from one sender, set only one"
+        ),
+        Refusal(
+            environment: twilio.merging(["TALLY_PUBLIC_URL": ""]) { $1 },
+            line: "TALLY_PUBLIC_URL is missing: Twilio reports each message's status to it (for example https://billing.example.com)"
+        ),
+        Refusal(
+            environment: twilio.merging(["TALLY_TWILIO_API_BASE": "http://api.twilio.example.com"]) { $1 },
+            line: "TALLY_TWILIO_API_BASE must be an https:// URL (plain http:// only for a loopback address)"
         ),
         Refusal(
             environment: ["TALLY_PHONE_VERIFIER": "twilio"],
-            line: "TALLY_PHONE_VERIFIER is twilio, but that verifier is not available in this version of Tally yet; use sandbox or unset it"
+            line: "TALLY_TWILIO_ACCOUNT_SID is missing: TALLY_PHONE_VERIFIER=twilio asks Twilio Lookup with it"
         ),
+        Refusal(environment: ["TALLY_PHONE_VERIFIER": "lookup"], line: "TALLY_PHONE_VERIFIER must be sandbox or twilio"),
         Refusal(environment: ["TALLY_EMAIL_VERIFIER": "smtp"], line: "TALLY_EMAIL_VERIFIER must be sandbox or dns"),
         Refusal(
             environment: ["TALLY_DNS_SERVER": "127.0.0.1:53"],
@@ -193,6 +222,38 @@ struct ProviderConfigurationTests {
         "TALLY_STRIPE_WEBHOOK_SECRET": "whsec_0123456789abcdef0123",
         "TALLY_PUBLIC_URL": "https://billing.example.com",
     ]
+
+    static let twilioSID = "AC" + String(repeating: "0123456789abcdef", count: 2)
+    static let twilioToken = String(repeating: "fedcba9876543210", count: 2)
+    static let twilio = [
+        "TALLY_TWILIO_ACCOUNT_SID": twilioSID,
+        "TALLY_TWILIO_AUTH_TOKEN": twilioToken,
+        "TALLY_TWILIO_FROM": "+15017122661",
+        "TALLY_PUBLIC_URL": "https://billing.example.com",
+    ]
+
+    /// A whole Twilio configuration turns messages to Twilio; Lookup is turned on on its own,
+    /// and may run without a sender. The auth token is never shown.
+    @Test func twilioIsOnWithItsAccountASenderAndAPublicURL() throws {
+        let sms = try ProviderConfiguration(environment: Self.twilio)
+        #expect(ProviderChoices(sms.providers()).sms.provider == "twilio")
+        #expect(ProviderChoices(sms.providers()).phone.provider == "sandbox")
+        #expect(!sms.summary.contains(Self.twilioToken))
+        #expect(!String(describing: sms).contains(Self.twilioToken))
+        let lookupOnly = try ProviderConfiguration(environment: [
+            "TALLY_PHONE_VERIFIER": "twilio", "TALLY_TWILIO_ACCOUNT_SID": Self.twilioSID, "TALLY_TWILIO_AUTH_TOKEN": Self.twilioToken,
+        ])
+        #expect(ProviderChoices(lookupOnly.providers()).sms.provider == "sandbox")
+        #expect(ProviderChoices(lookupOnly.providers()).phone.provider == "twilio")
+        let both = try ProviderConfiguration(
+            environment: Self.twilio.merging([
+                "TALLY_TWILIO_FROM": "", "TALLY_TWILIO_MESSAGING_SERVICE_SID": "MG" + String(repeating: "ab", count: 16),
+                "TALLY_PHONE_VERIFIER": "twilio",
+            ]) { $1 }
+        )
+        #expect(ProviderChoices(both.providers()).sms.provider == "twilio")
+        #expect(ProviderChoices(both.providers()).phone.provider == "twilio")
+    }
 
     /// A whole Stripe configuration turns payments to Stripe, in test or live mode by its key.
     @Test func stripeIsOnWithItsKeysAndAPublicURL() throws {

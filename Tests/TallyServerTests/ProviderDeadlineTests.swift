@@ -14,13 +14,13 @@ struct ProviderDeadlineTests {
             return EmailVerdict(deliverable: true, reason: nil)
         }
 
-        func send(to: PhoneNumber, body: String, reference: String) async throws -> SMSDelivery {
+        func send(_ attempt: SMSAttempt) async throws -> SMSDelivery {
             try await Task.sleep(for: .seconds(3_600))
             return .sent(carrierID: "never")
         }
 
         /// Asked afterwards, the carrier knows it never got the message.
-        func delivery(reference: String, to: PhoneNumber) async throws -> SMSDelivery? { nil }
+        func delivery(of attempt: SMSAttempt) async throws -> SMSDelivery? { nil }
 
         func check(_ inquiry: CreditInquiry) async throws -> BureauReport {
             try await Task.sleep(for: .seconds(3_600))

@@ -104,7 +104,15 @@ public struct SMSMessages: Sendable {
             entry.event = event
             let price = quote.credits
             // The message is written down with its hold, before the carrier is asked.
-            var send = SMSSend(holdID: HoldID(""), accountID: account, idempotencyKey: completing, line: entry, createdAt: entry.createdAt)
+            let attempt = SMSAttempt(messageID: entry.id, reference: "", to: number, body: request.body, startedAt: entry.createdAt)
+            var send = SMSSend(
+                holdID: HoldID(""),
+                accountID: account,
+                idempotencyKey: completing,
+                line: entry,
+                bodyDigest: attempt.bodyDigest,
+                createdAt: entry.createdAt
+            )
             do {
                 send.holdID = try await meter.hold(price, for: entry) {
                     send.holdID = $0
@@ -117,38 +125,76 @@ public struct SMSMessages: Sendable {
             }
             // From here on the carrier may have the message: whatever fails, the key is kept
             // and the reconciler settles the hold from this record.
-            let outcome: SMSOutcome
+            var handed = attempt
+            handed.reference = send.holdID.rawValue
+            let delivery: SMSDelivery
             do {
-                outcome = Self.outcome(try await gateway.send(to: number, body: request.body, reference: send.holdID.rawValue))
+                delivery = try await gateway.send(handed)
             } catch {
                 // The answer was lost: ask the carrier what became of the message. Still no
                 // answer: the message reconciler asks again.
-                let known: SMSDelivery?
                 do {
-                    known = try await gateway.delivery(reference: send.holdID.rawValue, to: number)
+                    delivery = try await gateway.delivery(of: handed) ?? .failed(reason: Self.neverGot)
                 } catch {
                     throw TallyError.messageUnsettled(entry.id)
                 }
-                outcome = Self.outcome(known)
             }
             do {
-                _ = try await meter.store.recordSMSOutcome(outcome, hold: send.holdID, account: account, at: meter.time.now())
-                send.outcome = outcome
+                if case .queued(let carrierID, let segments) = delivery {
+                    return try await queued(send, carrierID: carrierID, segments: segments, price: price, key: completing)
+                }
+                let outcome = Self.outcome(delivery)
+                if try await meter.store.recordSMSOutcome(outcome, hold: send.holdID, account: account, at: meter.time.now()) {
+                    send.outcome = outcome
+                } else if let recorded = try await meter.store.smsSend(messageID: entry.id) {
+                    // The carrier's status report came first and wrote the outcome.
+                    send = recorded
+                }
                 let (transaction, answer) = try settlement(of: send, price: price, answerClaim: completing.map { ($0, IdempotencyFence.claimToken) })
-                _ = try await meter.store.commit(transaction)
-                return answer
+                do {
+                    _ = try await meter.store.commit(transaction)
+                    return answer
+                } catch StoreError.conflict {
+                    // Settled meanwhile by the carrier's report (with its key's answer): the
+                    // request answers that outcome.
+                    guard let settled = try await meter.store.smsSend(messageID: entry.id), settled.settledAt != nil else {
+                        throw TallyError.messageUnsettled(entry.id)
+                    }
+                    return try settlement(of: settled, price: price, answerClaim: nil).1
+                }
             } catch {
                 throw TallyError.messageUnsettled(entry.id)
             }
         }
     }
 
-    /// The transaction that settles a message's hold from its record — capture when sent,
-    /// release when not — with its log line and the answer its request gets (stored for
-    /// its key, fenced by the claim when the request itself settles it).
-    func settlement(of send: SMSSend, price: Credits, answerClaim: (key: String, token: Int64?)?) throws -> (WalletTransaction, Answer) {
-        var line = send.line
-        var view = MessageView(
+    /// A message the carrier queued: its hold waits for the carrier's report (a status
+    /// callback, or the reconciler asking), and the request is answered `queued` with the
+    /// credits held — the answer its key keeps, so a retry never sends it again.
+    private func queued(_ send: SMSSend, carrierID: String?, segments: Int?, price: Credits, key: String?) async throws -> Answer {
+        if let carrierID {
+            _ = try await meter.store.recordSMSCarrier(carrierID, segments: segments, hold: send.holdID, account: send.accountID)
+        }
+        var view = Self.view(of: send.line, credits: price)
+        view.status = "queued"
+        let answer = try Answer(status: 200, view)
+        if let key {
+            do {
+                try await meter.store.completeIdempotencyKey(
+                    IdempotentResponse(key: key, status: answer.status, body: answer.body, claimToken: IdempotencyFence.claimToken),
+                    account: send.accountID,
+                    at: meter.time.now()
+                )
+            } catch StoreError.conflict {
+                // The carrier's report came first and settled the message with its key's
+                // answer: a retry gets that one; this answer was true when it was given.
+            }
+        }
+        return answer
+    }
+
+    static func view(of line: UsageLogEntry, credits: Credits) -> MessageView {
+        MessageView(
             id: line.id,
             status: "sent",
             reason: nil,
@@ -156,12 +202,27 @@ public struct SMSMessages: Sendable {
             e164: line.phone ?? "",
             encoding: line.encoding.flatMap(SMSEncoding.init(rawValue:)) ?? .gsm7,
             segments: line.segments ?? 1,
-            credits: price
+            credits: credits
         )
+    }
+
+    /// The transaction that settles a message's hold from its record — capture when sent,
+    /// release when not — with its log line and the answer its request gets (stored for
+    /// its key, fenced by the claim when the request itself settles it).
+    func settlement(
+        of send: SMSSend,
+        price: Credits,
+        answerClaim: (key: String, token: Int64?)?,
+        marks: [WalletRecord] = []
+    ) throws -> (WalletTransaction, Answer) {
+        var line = send.line
+        var view = Self.view(of: line, credits: price)
         let posting: Posting
-        switch send.outcome ?? .failed(reason: Self.lostAnswer) {
+        switch send.outcome ?? .failed(reason: send.carrierID == nil ? Self.lostAnswer : Self.neverReported) {
         case .sent:
             posting = Posting(id: meter.ledgerID(), kind: .capture, change: .capture(price), reference: line.id, hold: send.holdID)
+            line.sentAt = send.answeredAt ?? meter.time.now()
+            if let counted = send.carrierSegments, counted != line.segments { line.carrierSegments = counted }
         case .failed(let reason):
             view.status = "failed"
             view.reason = reason
@@ -178,7 +239,7 @@ public struct SMSMessages: Sendable {
             records: [
                 .settleHold(send.holdID, status: view.status == "sent" ? .captured : .released, capturedCredits: view.credits),
                 .usage(line), .settleSMS(send.holdID),
-            ],
+            ] + marks,
             idempotency: answerClaim.map {
                 IdempotentResponse(key: $0.key, status: answer.status, body: answer.body, claimToken: $0.token)
             },
@@ -189,24 +250,36 @@ public struct SMSMessages: Sendable {
 
     /// Why a message whose carrier answer was never written is not charged.
     static let lostAnswer = "the carrier's answer was lost; nothing was charged"
+    /// Why a message the carrier queued but never reported sent is not charged.
+    static let neverReported = "the carrier did not report the message sent before its hold expired; nothing was charged"
+    /// Why a message the carrier says it never got is not charged.
+    static let neverGot = "the carrier never got the message"
 
     /// What the carrier says became of a message whose answer was lost: `.some(nil)` when it
     /// never got it, `nil` when it does not answer.
     private func askCarrier(about send: SMSSend) async -> SMSDelivery?? {
         guard case .success(let number) = PhoneNumber.parse(send.line.phone ?? "") else { return .some(nil) }
+        let attempt = SMSAttempt(
+            messageID: send.line.id,
+            reference: send.holdID.rawValue,
+            to: number,
+            bodyDigest: send.bodyDigest ?? "",
+            carrierID: send.carrierID,
+            startedAt: send.createdAt
+        )
         do {
-            return .some(try await gateway.delivery(reference: send.holdID.rawValue, to: number))
+            return .some(try await gateway.delivery(of: attempt))
         } catch {
             return nil
         }
     }
 
-    /// What Tally records of a carrier's answer.
+    /// What Tally records of a carrier's final answer (a queued message has none yet).
     static func outcome(_ delivery: SMSDelivery?) -> SMSOutcome {
         switch delivery {
         case .sent: .sent
         case .failed(let reason): .failed(reason: reason)
-        case nil: .failed(reason: "the carrier never got the message")
+        case nil, .queued: .failed(reason: neverGot)
         }
     }
 
@@ -237,33 +310,95 @@ public struct SMSMessages: Sendable {
             return false
         }
         if send.outcome == nil {
-            // The carrier's answer was never recorded: ask it what became of the message.
-            if let known = await askCarrier(about: send) {
-                let outcome = Self.outcome(known)
-                _ = try await meter.store.recordSMSOutcome(outcome, hold: send.holdID, account: send.accountID, at: now)
-                send.outcome = outcome
-            } else if send.createdAt > now.addingTimeInterval(-settling.messagesUnansweredAfterSeconds) {
+            // The carrier's answer was never recorded, or it queued the message and has not
+            // reported it yet: ask it what became of the message.
+            switch await askCarrier(about: send) {
+            case .some(.queued(let carrierID, let segments)):
+                if let carrierID, send.carrierID == nil {
+                    _ = try await meter.store.recordSMSCarrier(carrierID, segments: segments, hold: send.holdID, account: send.accountID)
+                    send.carrierID = carrierID
+                }
+                fallthrough
+            case nil:
                 // No answer yet: asked again next time, until the hold's life is over.
-                return false
+                if send.createdAt > now.addingTimeInterval(-settling.messagesUnansweredAfterSeconds) { return false }
+            case .some(let known):
+                let outcome = Self.outcome(known)
+                if try await !meter.store.recordSMSOutcome(outcome, hold: send.holdID, account: send.accountID, at: now) {
+                    // Its status report came meanwhile and wrote the outcome: it settles the message.
+                    return false
+                }
+                send.outcome = outcome
+                send.answeredAt = now
             }
         }
-        // The key's claim may have been taken over meanwhile: the answer is written unfenced.
+        return try await commitSettlement(of: send, price: hold.credits)
+    }
+
+    /// Settles a message away from its request: its key's answer written unfenced (the
+    /// claim may have been taken over), or the money alone when the key was answered
+    /// another way. False when the message was settled meanwhile by its request or
+    /// another process.
+    private func commitSettlement(of send: SMSSend, price: Credits, marks: [WalletRecord] = []) async throws -> Bool {
         let claim = send.idempotencyKey.map { (key: $0, token: Int64?.none) }
         do {
-            _ = try await meter.store.commit(try settlement(of: send, price: hold.credits, answerClaim: claim).0)
+            _ = try await meter.store.commit(try settlement(of: send, price: price, answerClaim: claim, marks: marks).0)
             return true
         } catch StoreError.conflict where claim != nil {
-            // The key is no longer claimed (answered another way): settle the money alone.
             do {
-                _ = try await meter.store.commit(try settlement(of: send, price: hold.credits, answerClaim: nil).0)
+                _ = try await meter.store.commit(try settlement(of: send, price: price, answerClaim: nil, marks: marks).0)
                 return true
             } catch StoreError.conflict {
-                // Settled meanwhile by its request or another process.
                 return false
             }
         } catch StoreError.conflict {
-            // Settled meanwhile by its request or another process.
             return false
         }
+    }
+
+    /// What a carrier reported of a message it queued (a status callback).
+    public enum CarrierReport: Sendable, Hashable {
+        /// `sent` or `delivered`: the message left the carrier.
+        case sent
+        /// `failed`, or `undelivered` before any `sent`: it never reached the phone.
+        case failed(reason: String)
+        /// Any other status (`queued`, `sending`, …): nothing to settle yet.
+        case inProgress
+    }
+
+    /// Applies a carrier's report on the message with Tally's id `messageID`: the first
+    /// `sent` captures its hold (charged once), a failure before it releases the hold; a
+    /// report after the message was settled changes nothing (an `undelivered` after `sent`
+    /// stays charged). `mark` (the report's inbox mark) is written with the settlement.
+    /// Whether the report settled the message.
+    public func report(_ report: CarrierReport, messageID: String, carrierID: String, carrierSegments: Int?, mark: WalletRecord) async throws -> Bool
+    {
+        guard var send = try await meter.store.smsSend(messageID: messageID) else { return false }
+        if send.carrierID == nil {
+            // The answer to the hand-over was lost: the report names the carrier's message.
+            _ = try await meter.store.recordSMSCarrier(carrierID, segments: carrierSegments, hold: send.holdID, account: send.accountID)
+            send.carrierID = carrierID
+            send.carrierSegments = carrierSegments
+        }
+        guard send.settledAt == nil, let hold = try await meter.store.hold(send.holdID, account: send.accountID), hold.status == .active
+        else { return false }
+        if send.outcome == nil {
+            let now = meter.time.now()
+            let outcome: SMSOutcome
+            switch report {
+            case .sent: outcome = .sent
+            case .failed(let reason): outcome = .failed(reason: reason)
+            case .inProgress: return false
+            }
+            if try await meter.store.recordSMSOutcome(outcome, hold: send.holdID, account: send.accountID, at: now) {
+                send.outcome = outcome
+                send.answeredAt = now
+            } else if let recorded = try await meter.store.smsSend(messageID: messageID) {
+                // Another report wrote its outcome first: the message settles as that one says.
+                send = recorded
+            }
+        }
+        guard send.outcome != nil else { return false }
+        return try await commitSettlement(of: send, price: hold.credits, marks: [mark])
     }
 }

@@ -38,6 +38,8 @@ public struct Validations: Sendable {
         @Nullable public var reason: String?
         @Nullable public var iso: String?
         @Nullable public var e164: String?
+        /// The line's type as Twilio Lookup named it; null when the sandbox or the number plan answered.
+        @Nullable public var lineType: String?
         public var credits: Credits
 
         var valid: Bool { result == "valid" }
@@ -82,6 +84,7 @@ public struct Validations: Sendable {
             entry.reason = check.reason
             entry.iso = check.iso
             entry.phone = check.e164 ?? phone
+            entry.lineType = check.lineType
             return try Answer(status: 200, check)
         }
     }
@@ -158,7 +161,7 @@ public struct Validations: Sendable {
         let price = Catalog.price(of: .phoneValidation)!
         switch PhoneNumber.parse(text) {
         case .failure(let error):
-            return (PhoneCheck(id: id, result: "invalid", reason: error.reason, iso: nil, e164: nil, credits: price), nil)
+            return (PhoneCheck(id: id, result: "invalid", reason: error.reason, iso: nil, e164: nil, lineType: nil, credits: price), nil)
         case .success(let number):
             let verdict: PhoneVerdict
             do {
@@ -173,6 +176,7 @@ public struct Validations: Sendable {
                     reason: verdict.reason,
                     iso: number.regionCode,
                     e164: number.e164,
+                    lineType: verdict.lineType,
                     credits: price
                 ),
                 verdict.valid ? number : nil
@@ -201,6 +205,7 @@ extension Validations.PhoneCheck {
         entry.phone = e164 ?? typed
         entry.iso = iso
         entry.reason = reason
+        entry.lineType = lineType
         entry.event = event
         return entry
     }

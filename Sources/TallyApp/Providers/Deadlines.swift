@@ -120,13 +120,11 @@ struct BoundedSMSGateway: SMSGateway {
     let base: any SMSGateway
     let limit: Duration
 
-    func send(to number: PhoneNumber, body: String, reference: String) async throws -> SMSDelivery {
-        try await ProviderDeadlines.run("the SMS carrier", within: limit) {
-            try await base.send(to: number, body: body, reference: reference)
-        }
+    func send(_ attempt: SMSAttempt) async throws -> SMSDelivery {
+        try await ProviderDeadlines.run("the SMS carrier", within: limit) { try await base.send(attempt) }
     }
 
-    func delivery(reference: String, to number: PhoneNumber) async throws -> SMSDelivery? {
-        try await ProviderDeadlines.run("the SMS carrier", within: limit) { try await base.delivery(reference: reference, to: number) }
+    func delivery(of attempt: SMSAttempt) async throws -> SMSDelivery? {
+        try await ProviderDeadlines.run("the SMS carrier", within: limit) { try await base.delivery(of: attempt) }
     }
 }

@@ -1,8 +1,8 @@
 import TallyStore
 
 /// `tally providers check`: each role's provider called once, harmlessly (Stripe: `GET
-/// /v1/balance`; DNS: the check domain's MX; the bureau bridge: its `GET` health), within
-/// the usual provider deadline.
+/// /v1/balance`; Twilio, for messages and for Lookup: the account; DNS: the check domain's
+/// MX; the bureau bridge: its `GET` health), within the usual provider deadline.
 /// With the database at hand, Stripe's events kept but not applied are named too. Sandbox roles are not
 /// called: there is nothing outside Tally to reach.
 public enum ProviderCheck {
@@ -39,6 +39,12 @@ public enum ProviderCheck {
             if role == .payments, let stripe = providers.payments as? StripePaymentGateway {
                 line.result = await check(stripe, store: store)
             }
+            if role == .sms, let twilio = providers.sms as? TwilioSMSGateway {
+                line.result = await check(twilio.client)
+            }
+            if role == .phone, let lookup = providers.phoneVerifier as? TwilioLookupVerifier {
+                line.result = await check(lookup.client)
+            }
             if role == .email, let dns = providers.emailVerifier as? DNSEmailVerifier {
                 do {
                     line.result = try await ProviderDeadlines.run("the DNS resolver", within: deadlines.features) { await dns.check() }
@@ -59,6 +65,17 @@ public enum ProviderCheck {
             lines.append(line)
         }
         return lines
+    }
+
+    /// Twilio answers for the account with its auth token, and the account is active.
+    static func check(_ twilio: TwilioClient) async -> Line.Result {
+        do {
+            let account = try await twilio.account()
+            guard account.status == "active" else { return .failed("the Twilio account is \(account.status)") }
+            return .ok
+        } catch {
+            return .failed(error.description)
+        }
     }
 
     /// Stripe answers with the key, in the key's mode; and no event of Stripe's waits

@@ -6,11 +6,12 @@ import TallyCore
 /// on; a variable that is set but wrong stops `tally serve` with one line naming it, so
 /// an operator who asked for a real provider never gets the sandbox by mistake.
 ///
-/// Today payments may be Stripe (`TALLY_STRIPE_SECRET_KEY`, `TALLY_STRIPE_WEBHOOK_SECRET`),
-/// email validation DNS (`TALLY_EMAIL_VERIFIER=dns`, `TALLY_DNS_SERVER`) and the credit
-/// bureau the bureau bridge (`TALLY_BUREAU_URL`, `TALLY_BUREAU_SECRET`); the variables of
-/// providers this version does not have yet (Twilio, Twilio Lookup) are refused rather
-/// than ignored.
+/// Payments may be Stripe (`TALLY_STRIPE_SECRET_KEY`, `TALLY_STRIPE_WEBHOOK_SECRET`), SMS
+/// Twilio (`TALLY_TWILIO_ACCOUNT_SID`, `TALLY_TWILIO_AUTH_TOKEN`, and `TALLY_TWILIO_FROM` or
+/// `TALLY_TWILIO_MESSAGING_SERVICE_SID`), phone validation Twilio Lookup
+/// (`TALLY_PHONE_VERIFIER=twilio` with the same account), email validation DNS
+/// (`TALLY_EMAIL_VERIFIER=dns`, `TALLY_DNS_SERVER`) and the credit bureau the bureau bridge
+/// (`TALLY_BUREAU_URL`, `TALLY_BUREAU_SECRET`).
 public struct ProviderConfiguration: Sendable, Hashable {
     /// Who answers credit checks.
     public enum Bureau: Sendable, Hashable {
@@ -30,6 +31,12 @@ public struct ProviderConfiguration: Sendable, Hashable {
     public var email: Email
     /// Stripe's settings when payments go to Stripe; the sandbox otherwise.
     public var stripe: StripePaymentGateway.Settings?
+    /// The Twilio account, when SMS or phone validation goes to Twilio.
+    public var twilio: TwilioClient.Settings?
+    /// Whether messages go to Twilio (the account has a sender).
+    public var twilioSMS = false
+    /// Whether phone validation asks Twilio Lookup.
+    public var twilioLookup = false
     /// `TALLY_PUBLIC_URL`: where the outside world reaches Tally (return URLs, callbacks).
     public var publicURL: URL?
 
@@ -55,20 +62,6 @@ public struct ProviderConfiguration: Sendable, Hashable {
             guard let text = environment[name], !text.isEmpty else { return nil }
             return text
         }
-        for (variable, provider) in Self.notYetAvailable where value(variable) != nil {
-            throw ProviderConfigurationError(
-                variable,
-                "is set, but \(provider) is not available in this version of Tally yet; unset it to use the sandbox"
-            )
-        }
-        for (variable, real) in [("TALLY_PHONE_VERIFIER", "twilio")] {
-            guard let choice = value(variable), choice != "sandbox" else { continue }
-            guard choice == real else { throw ProviderConfigurationError(variable, "must be sandbox or \(real)") }
-            throw ProviderConfigurationError(
-                variable,
-                "is \(real), but that verifier is not available in this version of Tally yet; use sandbox or unset it"
-            )
-        }
         self.init()
         email = try Self.email(value)
         if let text = value("TALLY_PUBLIC_URL") {
@@ -79,6 +72,18 @@ public struct ProviderConfiguration: Sendable, Hashable {
             throw ProviderConfigurationError(
                 "TALLY_PUBLIC_URL",
                 "is missing: Stripe sends cardholders back to it (for example https://billing.example.com)"
+            )
+        }
+        let phoneChoice = value("TALLY_PHONE_VERIFIER") ?? "sandbox"
+        guard phoneChoice == "sandbox" || phoneChoice == "twilio" else {
+            throw ProviderConfigurationError("TALLY_PHONE_VERIFIER", "must be sandbox or twilio")
+        }
+        (twilio, twilioSMS) = try Self.twilio(value, lookup: phoneChoice == "twilio")
+        twilioLookup = phoneChoice == "twilio"
+        if twilioSMS, publicURL == nil {
+            throw ProviderConfigurationError(
+                "TALLY_PUBLIC_URL",
+                "is missing: Twilio reports each message's status to it (for example https://billing.example.com)"
             )
         }
         switch (value("TALLY_BUREAU_URL"), value("TALLY_BUREAU_SECRET")) {
@@ -98,13 +103,81 @@ public struct ProviderConfiguration: Sendable, Hashable {
         }
     }
 
-    /// The variables of providers this version does not have, and what they would turn on.
-    static let notYetAvailable: [(String, String)] = [
-        ("TALLY_TWILIO_ACCOUNT_SID", "Twilio"),
-        ("TALLY_TWILIO_AUTH_TOKEN", "Twilio"),
-        ("TALLY_TWILIO_FROM", "Twilio"),
-        ("TALLY_TWILIO_MESSAGING_SERVICE_SID", "Twilio"),
-    ]
+    /// Twilio's variables: none, or an account (SID and auth token) with one sender for
+    /// messages, or without a sender for Lookup alone. Whether messages go to Twilio.
+    static func twilio(
+        _ value: (String) -> String?,
+        lookup: Bool
+    ) throws(ProviderConfigurationError) -> (TwilioClient.Settings?, sms: Bool) {
+        let names = [
+            "TALLY_TWILIO_AUTH_TOKEN", "TALLY_TWILIO_FROM", "TALLY_TWILIO_MESSAGING_SERVICE_SID", "TALLY_TWILIO_API_BASE",
+            "TALLY_TWILIO_LOOKUP_BASE",
+        ]
+        guard let sid = value("TALLY_TWILIO_ACCOUNT_SID") else {
+            if lookup {
+                throw ProviderConfigurationError("TALLY_TWILIO_ACCOUNT_SID", "is missing: TALLY_PHONE_VERIFIER=twilio asks Twilio Lookup with it")
+            }
+            for variable in names where value(variable) != nil {
+                throw ProviderConfigurationError("TALLY_TWILIO_ACCOUNT_SID", "is missing: \(variable) is set, and Twilio needs the account SID")
+            }
+            return (nil, false)
+        }
+        guard Self.isTwilioSID(sid, prefix: "AC") else {
+            throw ProviderConfigurationError("TALLY_TWILIO_ACCOUNT_SID", "must be a Twilio account SID (AC followed by 32 hexadecimal digits)")
+        }
+        guard let token = value("TALLY_TWILIO_AUTH_TOKEN") else {
+            throw ProviderConfigurationError("TALLY_TWILIO_AUTH_TOKEN", "is missing: Twilio needs it with TALLY_TWILIO_ACCOUNT_SID")
+        }
+        let authToken = try signingSecret(token, variable: "TALLY_TWILIO_AUTH_TOKEN")
+        let sender: TwilioClient.Settings.Sender?
+        switch (value("TALLY_TWILIO_FROM"), value("TALLY_TWILIO_MESSAGING_SERVICE_SID")) {
+        case (.some, .some):
+            throw ProviderConfigurationError(
+                "TALLY_TWILIO_MESSAGING_SERVICE_SID",
+                "is set with TALLY_TWILIO_FROM: messages go from one sender, set only one"
+            )
+        case (.some(let from), nil):
+            guard from.hasPrefix("+"), (9...16).contains(from.count), from.dropFirst().allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                throw ProviderConfigurationError("TALLY_TWILIO_FROM", "must be a phone number in E.164 form, such as +15017122661")
+            }
+            sender = .from(from)
+        case (nil, .some(let service)):
+            guard Self.isTwilioSID(service, prefix: "MG") else {
+                throw ProviderConfigurationError(
+                    "TALLY_TWILIO_MESSAGING_SERVICE_SID",
+                    "must be a Twilio messaging service SID (MG followed by 32 hexadecimal digits)"
+                )
+            }
+            sender = .messagingService(service)
+        case (nil, nil):
+            guard lookup else {
+                throw ProviderConfigurationError(
+                    "TALLY_TWILIO_FROM",
+                    "is missing: messages need a sender (TALLY_TWILIO_FROM or TALLY_TWILIO_MESSAGING_SERVICE_SID)"
+                )
+            }
+            sender = nil
+        }
+        let apiBase = try value("TALLY_TWILIO_API_BASE").map { text throws(ProviderConfigurationError) in
+            try baseURL(text, variable: "TALLY_TWILIO_API_BASE")
+        }
+        let lookupBase = try value("TALLY_TWILIO_LOOKUP_BASE").map { text throws(ProviderConfigurationError) in
+            try baseURL(text, variable: "TALLY_TWILIO_LOOKUP_BASE")
+        }
+        let settings = TwilioClient.Settings(
+            apiBase: apiBase ?? TwilioClient.defaultAPIBase,
+            lookupBase: lookupBase ?? TwilioClient.defaultLookupBase,
+            accountSID: sid,
+            authToken: authToken,
+            sender: sender ?? .from("")
+        )
+        return (settings, sender != nil)
+    }
+
+    /// `prefix` followed by 32 hexadecimal digits: Twilio's SIDs.
+    static func isTwilioSID(_ text: String, prefix: String) -> Bool {
+        text.count == 34 && text.hasPrefix(prefix) && text.dropFirst(2).allSatisfy(\.isHexDigit)
+    }
 
     /// The providers this configuration names; the roles it leaves to the sandbox keep
     /// what `base` has.
@@ -182,6 +255,12 @@ public struct ProviderConfiguration: Sendable, Hashable {
         var providers = base
         if case .dns(let settings) = email { providers.emailVerifier = DNSEmailVerifier(settings) }
         if let stripe { providers.payments = StripePaymentGateway(stripe) }
+        if let twilio, twilioSMS, let publicURL {
+            providers.sms = TwilioSMSGateway(client: TwilioClient(twilio, deadline: ProviderDeadlines().features), publicURL: publicURL)
+        }
+        if let twilio, twilioLookup {
+            providers.phoneVerifier = TwilioLookupVerifier(client: TwilioClient(twilio, deadline: ProviderDeadlines().features))
+        }
         providers.publicURL = publicURL
         if case .bridge(let settings) = bureau { providers.creditBureau = BureauBridge(settings) }
         return providers
@@ -297,8 +376,8 @@ public struct ProviderChoices: Sendable, Codable, Hashable {
         } else {
             payments = Payments(provider: "sandbox", mode: "test")
         }
-        sms = Choice(provider: "sandbox")
-        phone = Choice(provider: "sandbox")
+        sms = Choice(provider: providers.sms is TwilioSMSGateway ? "twilio" : "sandbox")
+        phone = Choice(provider: providers.phoneVerifier is TwilioLookupVerifier ? "twilio" : "sandbox")
         email = Choice(provider: providers.emailVerifier is DNSEmailVerifier ? "dns" : "sandbox")
         bureau = Choice(provider: providers.creditBureau is BureauBridge ? "http" : "sandbox")
     }

@@ -21,10 +21,13 @@ public protocol EmailVerifier: Sendable {
 public struct PhoneVerdict: Sendable, Hashable {
     public var valid: Bool
     public var reason: String?
+    /// The line's type, when the service names it (Twilio Lookup: `mobile`, `landline`, …).
+    public var lineType: String?
 
-    public init(valid: Bool, reason: String?) {
+    public init(valid: Bool, reason: String?, lineType: String? = nil) {
         self.valid = valid
         self.reason = reason
+        self.lineType = lineType
     }
 }
 

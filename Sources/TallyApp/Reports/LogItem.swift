@@ -15,11 +15,15 @@ public enum LogItem: Sendable, Encodable, Hashable {
         @Nullable public var phone: String?
         @Nullable public var iso: String?
         @Nullable public var country: String?
+        /// The segments Tally quoted and charged.
         @Nullable public var segments: Int?
+        /// The carrier's own count, when it differs from `segments`.
+        @Nullable public var carrierSegments: Int?
         public var credits: Credits
         @Nullable public var event: String?
         /// `sent`, `failed`, or `refused` (not enough credits).
         public var status: String
+        /// When the carrier reported the message sent; for a message not sent, when it was tried.
         public var sentAt: Date
     }
 
@@ -39,6 +43,8 @@ public enum LogItem: Sendable, Encodable, Hashable {
         @Nullable public var phone: String?
         @Nullable public var iso: String?
         public var result: String
+        /// The line's type as the phone provider named it (`mobile`, `landline`, …); null from the sandbox.
+        @Nullable public var lineType: String?
         public var credits: Credits
         public var createdAt: Date
     }
@@ -74,10 +80,11 @@ public enum LogItem: Sendable, Encodable, Hashable {
                     iso: entry.iso,
                     country: entry.iso.flatMap(Catalog.smsRate(iso:))?.country,
                     segments: entry.segments,
+                    carrierSegments: entry.carrierSegments,
                     credits: entry.credits,
                     event: entry.event,
                     status: entry.status,
-                    sentAt: entry.createdAt
+                    sentAt: entry.sentAt ?? entry.createdAt
                 )
             )
         case .emailValidation:
@@ -99,6 +106,7 @@ public enum LogItem: Sendable, Encodable, Hashable {
                     phone: entry.phone,
                     iso: entry.iso,
                     result: entry.status,
+                    lineType: entry.lineType,
                     credits: entry.credits,
                     createdAt: entry.createdAt
                 )

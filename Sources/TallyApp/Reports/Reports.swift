@@ -167,6 +167,8 @@ public struct Reports: Sendable {
         public var from: String?
         public var to: String?
         public var result: String?
+        /// The phone validation log's line type, as Twilio Lookup names it.
+        public var lineType: String?
         public var q: String?
         public var limit: String?
         public var cursor: String?
@@ -175,6 +177,7 @@ public struct Reports: Sendable {
             from: String? = nil,
             to: String? = nil,
             result: String? = nil,
+            lineType: String? = nil,
             q: String? = nil,
             limit: String? = nil,
             cursor: String? = nil
@@ -182,6 +185,7 @@ public struct Reports: Sendable {
             self.from = from
             self.to = to
             self.result = result
+            self.lineType = lineType
             self.q = q
             self.limit = limit
             self.cursor = cursor
@@ -281,12 +285,24 @@ public struct Reports: Sendable {
         )
     }
 
+    /// The line types Twilio Lookup names (`line_type_intelligence.type`).
+    public static let lineTypes = [
+        "mobile", "landline", "fixedVoip", "nonFixedVoip", "personal", "tollFree", "premium", "sharedCost", "uan",
+        "voicemail", "pager", "unknown",
+    ]
+
     /// Checks a log request: every bad parameter is a 422 naming it.
     func logQuery(_ log: FeatureLog, _ request: LogRequest) throws -> LogQuery {
         let range = try dateRange(from: request.from, to: request.to)
         let limit = try Paging.size(request.limit, default: Self.defaultPageSize)
         if let result = request.result, !log.results.contains(result) {
             throw TallyError.invalid("result", "must be one of: " + log.results.joined(separator: ", "))
+        }
+        if let lineType = request.lineType {
+            guard log == .phoneValidation else { throw TallyError.invalid("lineType", "only the phone_validation log has line types") }
+            guard Self.lineTypes.contains(lineType) else {
+                throw TallyError.invalid("lineType", "must be one of: " + Self.lineTypes.joined(separator: ", "))
+            }
         }
         let after = try Paging.cursor(request.cursor, list: log.rawValue)
         if let q = request.q, q.count > LogSearch.maximumLength {
@@ -297,6 +313,7 @@ public struct Reports: Sendable {
             log: log,
             range: range,
             result: request.result,
+            lineType: request.lineType,
             search: LogSearch(request.q),
             after: after,
             limit: limit + 1

@@ -82,7 +82,8 @@ enum OpenAPIDocument {
         ]),
         "PhoneCheck": .answer([
             ("id", .string()), ("result", .oneOf(["valid", "invalid"])), ("reason", .nullable(.string())),
-            ("iso", .nullable(.string())), ("e164", .nullable(.string())), ("credits", .credits),
+            ("iso", .nullable(.string())), ("e164", .nullable(.string())), ("lineType", .nullable(.string())),
+            ("credits", .credits),
         ]),
         "CreditCheck": .answer([
             ("id", .string()), ("kind", .oneOf(["credit_score", "dti"])),

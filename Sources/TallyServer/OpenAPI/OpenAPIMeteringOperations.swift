@@ -57,7 +57,7 @@ extension OpenAPIDocument {
             ),
             status: 200,
             answer: .answer([
-                ("id", .string()), ("status", .oneOf(["sent", "failed"])), ("reason", .nullable(.string())),
+                ("id", .string()), ("status", .oneOf(["sent", "queued", "failed"])), ("reason", .nullable(.string())),
                 ("iso", .string()), ("e164", .string()), ("encoding", smsEncoding), ("segments", .integer),
                 ("credits", .credits),
             ]),

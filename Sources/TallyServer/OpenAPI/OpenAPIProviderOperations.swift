@@ -27,5 +27,17 @@ extension OpenAPIDocument {
             example: #"{"id":"evt_1","object":"event","type":"payment_intent.succeeded","created":1767225600,"data":{"object":{}}}"#,
             errors: [400, 404]
         ),
+        Operation(
+            method: "POST",
+            path: "/v1/providers/twilio/status/{id}",
+            summary: "Twilio's status callbacks for a message (PROVIDERS.md): checked by their X-Twilio-Signature (403 otherwise), "
+                + "stored by message and status, applied once; 404 unless messages go to Twilio",
+            access: .anyone,
+            request: .object([("MessageSid", .string()), ("MessageStatus", .string())]),
+            status: 200,
+            answer: .answer([("received", .boolean)]),
+            requestType: "application/x-www-form-urlencoded",
+            errors: [400, 403, 404]
+        ),
     ]
 }

@@ -13,7 +13,8 @@ extension OpenAPIDocument {
         .answer([
             ("id", .string()), ("email", .nullable(.string())), ("phone", .nullable(.string())),
             ("iso", .nullable(.string())), ("country", .nullable(.string())), ("segments", .nullable(.integer)),
-            ("credits", .credits), ("event", .nullable(.string())), ("status", .string()), ("sentAt", .dateTime),
+            ("carrierSegments", .nullable(.integer)), ("credits", .credits), ("event", .nullable(.string())),
+            ("status", .string()), ("sentAt", .dateTime),
         ]),
         // email_validation
         .answer([
@@ -23,7 +24,8 @@ extension OpenAPIDocument {
         // phone_validation
         .answer([
             ("id", .string()), ("contactName", .nullable(.string())), ("phone", .nullable(.string())),
-            ("iso", .nullable(.string())), ("result", .string()), ("credits", .credits), ("createdAt", .dateTime),
+            ("iso", .nullable(.string())), ("result", .string()), ("lineType", .nullable(.string())),
+            ("credits", .credits), ("createdAt", .dateTime),
         ]),
         // credit_checks
         .answer([
@@ -85,6 +87,7 @@ extension OpenAPIDocument {
             ),
             query: rangeQuery + [
                 ("result", "sms: sent, failed; validations: valid, invalid; credit_checks: completed, skipped, blocked, failed"),
+                ("lineType", "phone_validation only: the line type Twilio Lookup named (mobile, landline, fixedVoip, nonFixedVoip, …)"),
                 ("q", "matches contact name, email or phone"),
                 ("limit", "1 to 500, default 50"),
                 ("cursor", "nextCursor of the previous page, as Tally gave it: any other value is 422"),

@@ -167,6 +167,8 @@ struct Operation: Sendable {
     var csv = false
     /// The media type of a success answer that is not JSON.
     var answerType = "application/json"
+    /// The media type of the request body (a provider's form-encoded callback is not JSON).
+    var requestType = "application/json"
     /// Path parameters whose values are a fixed set.
     var pathChoices: [String: [String]] = [:]
     /// A typical request body (JSON text), shown to readers and sent by the fuzzer (`scripts/fuzz`).
@@ -272,9 +274,10 @@ struct Operation: Sendable {
         if let request {
             var media: [String: Any] = ["schema": request.json]
             if let example {
-                media["example"] = try! JSONSerialization.jsonObject(with: Data(example.utf8))
+                media["example"] =
+                    requestType == "application/json" ? try! JSONSerialization.jsonObject(with: Data(example.utf8)) : example
             }
-            operation["requestBody"] = ["required": !requestOptional, "content": ["application/json": media]]
+            operation["requestBody"] = ["required": !requestOptional, "content": [requestType: media]]
         }
         if access != .anyone { operation["security"] = [["bearer": [String]()]] }
         return operation

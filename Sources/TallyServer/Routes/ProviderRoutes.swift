@@ -9,6 +9,9 @@ struct ProviderRoutes {
     /// Stripe's events are a few kilobytes; a megabyte is far more than any.
     static let maximumEventBytes = 1 << 20
     static let stripeSignature = HTTPField.Name("Stripe-Signature")!
+    static let twilioSignature = HTTPField.Name("X-Twilio-Signature")!
+    /// A status callback is a few hundred bytes.
+    static let maximumCallbackBytes = 1 << 16
 
     func add(to router: some RouterMethods<TallyRequestContext>) {
         router.get("/v1/providers") { _, context in
@@ -36,6 +39,23 @@ struct ProviderRoutes {
                     )
                 )
             }
+            return Response(answer: Answer(status: 200, body: Array(#"{"received":true}"#.utf8)))
+        }
+        // Twilio calls this, signed with the account's auth token: no bearer token.
+        router.post("/v1/providers/twilio/status/:id") { request, context in
+            var request = request
+            guard let reports = tally.twilioStatus else { throw TallyError.notFound("messages do not go to Twilio") }
+            let id = context.parameters.get("id") ?? ""
+            guard (1...64).contains(id.count), id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+                throw TallyError.notFound("no message \(id.prefix(64))")
+            }
+            let body = try await request.collectBody(upTo: Self.maximumCallbackBytes)
+            try await reports.receive(
+                messageID: id,
+                pathAndQuery: request.uri.description,
+                body: Array(buffer: body),
+                signature: request.headers[Self.twilioSignature]
+            )
             return Response(answer: Answer(status: 200, body: Array(#"{"received":true}"#.utf8)))
         }
     }

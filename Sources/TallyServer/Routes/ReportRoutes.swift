@@ -58,6 +58,7 @@ struct ReportRoutes {
             from: query["from"].map(String.init),
             to: query["to"].map(String.init),
             result: query["result"].map(String.init),
+            lineType: query["lineType"].map(String.init),
             q: query["q"].map(String.init),
             limit: query["limit"].map(String.init),
             cursor: query["cursor"].map(String.init)

@@ -21,7 +21,7 @@ enum PostgresMigrations {
     static let all: [PostgresMigration] = [
         accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents, apiKeyRevocation, usageLogs, loginAttempts,
         cardFingerprints, logSearch, smsSends, rechargeIntents, creditLots, logContacts, accountKeys,
-        sessionAndDeliveryAccounts, claimLeases, rechargeArmed, providerInbox,
+        sessionAndDeliveryAccounts, claimLeases, rechargeArmed, providerInbox, carrierReports,
     ]
 
     static let accountsWalletsLedger = PostgresMigration(
@@ -739,6 +739,22 @@ enum PostgresMigrations {
             "ALTER TABLE accounts ADD COLUMN gateway_customer TEXT",
             "ALTER TABLE payment_intents ADD COLUMN save_card BOOLEAN NOT NULL DEFAULT FALSE",
             "ALTER TABLE payment_intents ADD COLUMN gateway_reference TEXT",
+        ]
+    )
+
+    /// What carriers and phone providers report (see `SQLiteMigrations.carrierReports`).
+    static let carrierReports = PostgresMigration(
+        version: 19,
+        name: "carrier-reports",
+        statements: [
+            "ALTER TABLE sms_sends ADD COLUMN message_id TEXT",
+            "ALTER TABLE sms_sends ADD COLUMN carrier_id TEXT",
+            "ALTER TABLE sms_sends ADD COLUMN carrier_segments INTEGER",
+            "ALTER TABLE sms_sends ADD COLUMN body_digest TEXT",
+            "CREATE INDEX sms_sends_message ON sms_sends(message_id) WHERE message_id IS NOT NULL",
+            "ALTER TABLE usage_log ADD COLUMN sent_at BIGINT",
+            "ALTER TABLE usage_log ADD COLUMN carrier_segments INTEGER",
+            "ALTER TABLE usage_log ADD COLUMN line_type TEXT",
         ]
     )
 }

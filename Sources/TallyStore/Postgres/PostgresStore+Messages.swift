@@ -14,6 +14,20 @@ extension PostgresStore {
         ).count == 1
     }
 
+    public func recordSMSCarrier(_ carrierID: String, segments: Int?, hold: HoldID, account: AccountID) async throws -> Bool {
+        try await rows(
+            """
+            UPDATE sms_sends SET carrier_id = \(carrierID), carrier_segments = \(segments)
+            WHERE hold_id = \(hold.rawValue) AND account_id = \(account.rawValue) AND carrier_id IS NULL
+            RETURNING hold_id
+            """
+        ).count == 1
+    }
+
+    public func smsSend(messageID: String) async throws -> SMSSend? {
+        try await rows("SELECT * FROM sms_sends WHERE message_id = \(messageID)").first.map(Self.smsSend)
+    }
+
     public func smsSend(account: AccountID, idempotencyKey: String) async throws -> SMSSend? {
         try await rows(
             """
@@ -42,6 +56,9 @@ extension PostgresStore {
             idempotencyKey: row["idempotency_key"].decode(String?.self),
             line: JSONDecoder().decode(UsageLogEntry.self, from: Data(line.utf8)),
             outcome: SMSSend.outcome(name: row["outcome"].decode(String?.self), reason: row["reason"].decode(String?.self)),
+            carrierID: row["carrier_id"].decode(String?.self),
+            carrierSegments: row["carrier_segments"].decode(Int?.self),
+            bodyDigest: row["body_digest"].decode(String?.self),
             createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)),
             answeredAt: row["answered_at"].decode(Int64?.self).map(Date.init(storedMilliseconds:)),
             settledAt: row["settled_at"].decode(Int64?.self).map(Date.init(storedMilliseconds:))

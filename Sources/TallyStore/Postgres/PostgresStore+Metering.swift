@@ -79,9 +79,9 @@ extension PostgresStore {
             let line = String(decoding: try JSONEncoder().encode(send.line), as: UTF8.self)
             try await connection.run(
                 """
-                INSERT INTO sms_sends (hold_id, account_id, idempotency_key, line, created_at)
+                INSERT INTO sms_sends (hold_id, account_id, idempotency_key, line, created_at, message_id, body_digest)
                 VALUES (\(send.holdID.rawValue), \(send.accountID.rawValue), \(send.idempotencyKey), \(line),
-                    \(send.createdAt.storedMilliseconds))
+                    \(send.createdAt.storedMilliseconds), \(send.line.id), \(send.bodyDigest))
                 """,
                 logger
             )
@@ -130,15 +130,15 @@ extension PostgresStore {
             )
             INSERT INTO usage_log (id, account_id, feature, log, status, credits, total_credits, day, created_at,
                 contact_name, contact_email, phone, email, iso, segments, encoding, event, credit_score, dti_percent,
-                reason, contact_id)
+                reason, contact_id, sent_at, carrier_segments, line_type)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-                (SELECT id FROM known UNION ALL SELECT id FROM added LIMIT 1))
+                (SELECT id FROM known UNION ALL SELECT id FROM added LIMIT 1), $22, $23, $24)
             """
         static let bindingDataTypes: [PostgresDataType] = [
             .text, .text, .text, .text, .text, .int8, .int8, .text, .int8, .text, .text, .text, .text, .text, .int8,
-            .text, .text, .int8, .int8, .text, .text,
+            .text, .text, .int8, .int8, .text, .text, .int8, .int8, .text,
         ]
-        var bindings = PostgresBindings(capacity: 21)
+        var bindings = PostgresBindings(capacity: 24)
 
         init(_ entry: UsageLogEntry) {
             bindings.append(entry.id)
@@ -162,6 +162,9 @@ extension PostgresStore {
             bindings.append(entry.dtiPercent)
             bindings.append(entry.reason)
             bindings.append(entry.contactText)
+            bindings.append(entry.sentAt?.storedMilliseconds)
+            bindings.append(entry.carrierSegments)
+            bindings.append(entry.lineType)
         }
     }
 
@@ -375,7 +378,10 @@ extension PostgresStore {
             creditScore: row["credit_score"].decode(Int?.self),
             dtiPercent: row["dti_percent"].decode(Int?.self),
             reason: row["reason"].decode(String?.self),
-            totalCredits: row["total_credits"].decode(Int64?.self).map(Credits.init(thousandths:))
+            totalCredits: row["total_credits"].decode(Int64?.self).map(Credits.init(thousandths:)),
+            sentAt: row["sent_at"].decode(Int64?.self).map(Date.init(storedMilliseconds:)),
+            carrierSegments: row["carrier_segments"].decode(Int?.self),
+            lineType: row["line_type"].decode(String?.self)
         )
     }
 
@@ -390,6 +396,9 @@ extension PostgresStore {
         case dtiPercent = "dti_percent"
         case reason
         case totalCredits = "total_credits"
+        case sentAt = "sent_at"
+        case carrierSegments = "carrier_segments"
+        case lineType = "line_type"
     }
 
     /// What a log's page and export show of a line, and what that is built from: its
@@ -399,9 +408,9 @@ extension PostgresStore {
     static func logColumns(_ log: FeatureLog) -> [LogColumn] {
         let shared: [LogColumn] = [.id, .feature, .status, .credits, .createdAt]
         switch log {
-        case .sms: return shared + [.contactEmail, .phone, .iso, .segments, .event]
+        case .sms: return shared + [.contactEmail, .phone, .iso, .segments, .event, .sentAt, .carrierSegments]
         case .emailValidation: return shared + [.contactName, .email]
-        case .phoneValidation: return shared + [.contactName, .phone, .iso]
+        case .phoneValidation: return shared + [.contactName, .phone, .iso, .lineType]
         case .creditChecks: return shared + [.contactName, .phone, .creditScore, .dtiPercent, .reason, .totalCredits]
         }
     }
@@ -436,6 +445,9 @@ extension PostgresStore {
             case .dtiPercent: entry.dtiPercent = try cells.next()
             case .reason: entry.reason = try cells.next()
             case .totalCredits: entry.totalCredits = try cells.next(Int64?.self).map(Credits.init(thousandths:))
+            case .sentAt: entry.sentAt = try cells.next(Int64?.self).map(Date.init(storedMilliseconds:))
+            case .carrierSegments: entry.carrierSegments = try cells.next()
+            case .lineType: entry.lineType = try cells.next()
             }
         }
         entry.day = PacificDay.of(entry.createdAt)

@@ -76,7 +76,7 @@ extension PostgresStore {
     public func logSummary(account: AccountID, query: LogQuery) async throws -> LogSummary {
         var statement = PostgresStatement()
         let sent = statement.bind(FeatureLog.sentResult)
-        if query.search != nil {
+        if !query.isCountedByDay {
             let contacts = try await searchedContacts(account: account, query: query)
             statement.append(
                 """
@@ -140,6 +140,7 @@ extension PostgresStore {
             """
         )
         if let result = query.result { statement.append(" AND status = \(statement.bind(result))") }
+        if let lineType = query.lineType { statement.append(" AND line_type = \(statement.bind(lineType))") }
         if let search = query.search {
             if let contacts { statement.append(" AND contact_id = ANY(\(statement.bind(contacts)))") }
             let text = statement.bind(LogSearch.containsPattern(search.text))

@@ -58,8 +58,26 @@ enum SQLiteMigrations {
         migrator.registerMigration("17-provider-inbox") { db in
             try db.execute(sql: providerInbox)
         }
+        migrator.registerMigration("18-carrier-reports") { db in
+            try db.execute(sql: carrierReports)
+        }
         return migrator
     }
+
+    /// What carriers and phone providers report. A message the carrier queued keeps the
+    /// carrier's id (and its segment count) until the carrier reports it sent or failed;
+    /// its status callbacks name it by Tally's message id. A log line keeps when its
+    /// message was sent, the carrier's segment count when it differs, and a phone's line type.
+    static let carrierReports = """
+        ALTER TABLE sms_sends ADD COLUMN message_id TEXT;
+        ALTER TABLE sms_sends ADD COLUMN carrier_id TEXT;
+        ALTER TABLE sms_sends ADD COLUMN carrier_segments INTEGER;
+        ALTER TABLE sms_sends ADD COLUMN body_digest TEXT;
+        CREATE INDEX sms_sends_message ON sms_sends(message_id) WHERE message_id IS NOT NULL;
+        ALTER TABLE usage_log ADD COLUMN sent_at INTEGER;
+        ALTER TABLE usage_log ADD COLUMN carrier_segments INTEGER;
+        ALTER TABLE usage_log ADD COLUMN line_type TEXT;
+        """
 
     /// What payment providers tell Tally after the fact. Their events land in an inbox
     /// keyed by the provider's own id, so a retried delivery is stored once and applied

@@ -17,6 +17,25 @@ extension SQLiteStore {
         }
     }
 
+    public func recordSMSCarrier(_ carrierID: String, segments: Int?, hold: HoldID, account: AccountID) async throws -> Bool {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    UPDATE sms_sends SET carrier_id = ?, carrier_segments = ?
+                    WHERE hold_id = ? AND account_id = ? AND carrier_id IS NULL
+                    """,
+                arguments: [carrierID, segments, hold.rawValue, account.rawValue]
+            )
+            return db.changesCount == 1
+        }
+    }
+
+    public func smsSend(messageID: String) async throws -> SMSSend? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM sms_sends WHERE message_id = ?", arguments: [messageID]).map(Self.smsSend)
+        }
+    }
+
     public func smsSend(account: AccountID, idempotencyKey: String) async throws -> SMSSend? {
         try await pool.read { db in
             try Row.fetchOne(
@@ -49,6 +68,9 @@ extension SQLiteStore {
             idempotencyKey: row["idempotency_key"],
             line: try JSONDecoder().decode(UsageLogEntry.self, from: Data(line.utf8)),
             outcome: SMSSend.outcome(name: row["outcome"], reason: row["reason"]),
+            carrierID: row["carrier_id"],
+            carrierSegments: row["carrier_segments"],
+            bodyDigest: row["body_digest"],
             createdAt: Date(storedMilliseconds: row["created_at"]),
             answeredAt: (row["answered_at"] as Int64?).map(Date.init(storedMilliseconds:)),
             settledAt: (row["settled_at"] as Int64?).map(Date.init(storedMilliseconds:))

@@ -63,13 +63,13 @@ extension SQLiteStore {
             do {
                 try db.execute(
                     sql: """
-                        INSERT INTO sms_sends (hold_id, account_id, idempotency_key, line, created_at)
-                        VALUES (?, ?, ?, ?, ?)
+                        INSERT INTO sms_sends (hold_id, account_id, idempotency_key, line, created_at, message_id, body_digest)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         send.holdID.rawValue, send.accountID.rawValue, send.idempotencyKey,
                         String(decoding: try JSONEncoder().encode(send.line), as: UTF8.self),
-                        send.createdAt.storedMilliseconds,
+                        send.createdAt.storedMilliseconds, send.line.id, send.bodyDigest,
                     ]
                 )
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
@@ -90,8 +90,8 @@ extension SQLiteStore {
             sql: """
                 INSERT INTO usage_log (id, account_id, feature, log, status, credits, total_credits, day, created_at,
                     contact_name, contact_email, phone, email, iso, segments, encoding, event, credit_score,
-                    dti_percent, reason, contact_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    dti_percent, reason, contact_id, sent_at, carrier_segments, line_type)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(
             arguments: [
@@ -99,7 +99,8 @@ extension SQLiteStore {
                 entry.credits.thousandths, entry.totalCredits?.thousandths, entry.day,
                 entry.createdAt.storedMilliseconds, entry.contactName, entry.contactEmail, entry.phone, entry.email,
                 entry.iso, entry.segments, entry.encoding, entry.event, entry.creditScore, entry.dtiPercent,
-                entry.reason, try contact(of: entry, db),
+                entry.reason, try contact(of: entry, db), entry.sentAt?.storedMilliseconds, entry.carrierSegments,
+                entry.lineType,
             ]
         )
         // A log's totals read these counts, kept in the same transaction as the line.
@@ -268,7 +269,7 @@ extension SQLiteStore {
     /// since a log export reads millions of them.
     static let usageLogColumns = """
         id, account_id, feature, status, credits, day, created_at, contact_name, contact_email, phone, email, iso,
-        segments, encoding, event, credit_score, dti_percent, reason, total_credits
+        segments, encoding, event, credit_score, dti_percent, reason, total_credits, sent_at, carrier_segments, line_type
         """
 
     static func usageLogEntry(_ row: Row, feature: Feature) -> UsageLogEntry {
@@ -291,7 +292,10 @@ extension SQLiteStore {
             creditScore: row[15],
             dtiPercent: row[16],
             reason: row[17],
-            totalCredits: (row[18] as Int64?).map(Credits.init(thousandths:))
+            totalCredits: (row[18] as Int64?).map(Credits.init(thousandths:)),
+            sentAt: (row[19] as Int64?).map(Date.init(storedMilliseconds:)),
+            carrierSegments: row[20],
+            lineType: row[21]
         )
     }
 

@@ -42,7 +42,7 @@ extension SQLiteStore {
 
     public func logSummary(account: AccountID, query: LogQuery) async throws -> LogSummary {
         try await pool.read { db in
-            guard query.search != nil else { return try Self.daySummary(account: account, query: query, db) }
+            guard !query.isCountedByDay else { return try Self.daySummary(account: account, query: query, db) }
             var sql: SQL = """
                 SELECT COUNT(*) AS lines, COALESCE(SUM(credits), 0) AS credits,
                     COALESCE(SUM(status = \(FeatureLog.sentResult)), 0) AS sent
@@ -169,6 +169,7 @@ extension SQLiteStore {
             sql += " AND (created_at < \(after.createdAtMilliseconds) OR id < \(after.id))"
         }
         if let result = query.result { sql += " AND status = \(result)" }
+        if let lineType = query.lineType { sql += " AND line_type = \(lineType)" }
         if let search = query.search {
             // SQLite's LIKE ignores ASCII case.
             let text = LogSearch.containsPattern(search.text)

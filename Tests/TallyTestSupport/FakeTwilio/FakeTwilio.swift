@@ -111,7 +111,12 @@ public final class FakeTwilio: Sendable {
     func post(_ callback: FakeTwilioCallback) async -> FakeTwilioCallback {
         var done = callback
         done.httpStatus = 0
-        if let url = URL(string: callback.url) {
+        guard await api.beginPost() else { return done }
+        var target = callback.url
+        if let base = await api.forwardBase, let original = URLComponents(string: callback.url) {
+            target = base + original.percentEncodedPath + (original.percentEncodedQuery.map { "?" + $0 } ?? "")
+        }
+        if let url = URL(string: target) {
             var request = URLRequest(url: url)
             request.httpMethod = "POST"
             request.timeoutInterval = 15
@@ -124,7 +129,20 @@ public final class FakeTwilio: Sendable {
             }
         }
         await api.recordPosted(done)
+        await api.endPost()
         return done
+    }
+
+    /// Posts callbacks to `base` (`http://127.0.0.1:8080`) instead of their URL's scheme,
+    /// host and port, as a platform's proxy in front of Tally does; each is still signed
+    /// over the URL Tally gave. Nil: to the URL itself.
+    public func forwardCallbacks(to base: String?) async { await api.setForwardBase(base) }
+
+    /// Posts no callback from now on, and returns once none is being posted: for a test
+    /// whose endpoint stops before the fake does.
+    public func stopCallbacks() async {
+        await api.stop()
+        while await api.postsInFlight > 0 { try? await Task.sleep(for: .milliseconds(10)) }
     }
 
     // MARK: - The server

@@ -29,6 +29,13 @@ actor FakeTwilioAPI {
     var holding = false
     var held: [FakeTwilioCallback] = []
     var posted: [FakeTwilioCallback] = []
+    /// Where callbacks are posted instead of their URL's scheme, host and port (a proxy in
+    /// front of the endpoint); they are still signed over their URL.
+    var forwardBase: String?
+    /// Once true, no callback is posted any more.
+    var stopped = false
+    /// Callbacks being posted now.
+    var postsInFlight = 0
 
     init(accountSID: String, authToken: String) {
         self.accountSID = accountSID
@@ -36,6 +43,17 @@ actor FakeTwilioAPI {
     }
 
     func setBaseURL(_ url: String) { baseURL = url }
+    func setForwardBase(_ base: String?) { forwardBase = base }
+
+    /// Whether a callback may be posted now; counted in flight until `endPost`.
+    func beginPost() -> Bool {
+        guard !stopped else { return false }
+        postsInFlight += 1
+        return true
+    }
+
+    func endPost() { postsInFlight -= 1 }
+    func stop() { stopped = true }
     func setPlan(_ plan: DeliveryPlan, for number: String) { plans[number] = plan }
     func setLookupPlan(_ plan: LookupPlan, for number: String) { lookupPlans[number] = plan }
 
