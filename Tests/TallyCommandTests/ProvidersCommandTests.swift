@@ -85,6 +85,36 @@ struct ProvidersCommandTests {
         }
     }
 
+    /// Twilio is checked, for messages and for Lookup, by reading the account with the
+    /// token; a wrong token fails both rows, the token never printed.
+    @Test func twilioIsCheckedByReadingTheAccountWithTheToken() async throws {
+        try await FakeTwilio.run { twilio in
+            var environment = [
+                "TALLY_TWILIO_ACCOUNT_SID": FakeTwilio.accountSID,
+                "TALLY_TWILIO_AUTH_TOKEN": FakeTwilio.authToken,
+                "TALLY_TWILIO_FROM": "+15017122661",
+                "TALLY_TWILIO_API_BASE": twilio.apiBase,
+                "TALLY_TWILIO_LOOKUP_BASE": twilio.lookupBase,
+                "TALLY_PHONE_VERIFIER": "twilio",
+                "TALLY_PUBLIC_URL": "https://billing.example.com",
+            ]
+            let run = try await Self.tally(["providers", "check"], environment: environment)
+            #expect(run.status == 0, "\(run.output)")
+            #expect(Self.row("sms", in: run.output) == ["sms", "twilio", "ok"], "\(run.output)")
+            #expect(Self.row("phone", in: run.output) == ["phone", "twilio", "ok"], "\(run.output)")
+            #expect(await twilio.received().map(\.path) == Array(repeating: "/2010-04-01/Accounts/\(FakeTwilio.accountSID).json", count: 2))
+            #expect(!run.output.contains(FakeTwilio.authToken))
+
+            let wrongToken = String(repeating: "0123456789abcdef", count: 2)
+            environment["TALLY_TWILIO_AUTH_TOKEN"] = wrongToken
+            let refused = try await Self.tally(["providers", "check"], environment: environment)
+            #expect(refused.status == 1, "\(refused.output)")
+            #expect(Self.row("sms", in: refused.output).last?.hasPrefix("failed:") == true, "\(refused.output)")
+            #expect(Self.row("phone", in: refused.output).last?.hasPrefix("failed:") == true, "\(refused.output)")
+            #expect(!refused.output.contains(wrongToken))
+        }
+    }
+
     @Test func allSandboxesCheckWithoutCallingAnything() async throws {
         let run = try await Self.tally(["providers", "check"], environment: [:])
         #expect(run.status == 0, "\(run.output)")
