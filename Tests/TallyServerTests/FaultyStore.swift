@@ -29,6 +29,8 @@ final class FaultyStore: Store {
         /// Writes to let through before the next one fails, when armed.
         var writesBeforeFault: Int?
         var thrownWriteFaults = 0
+        /// Carrier ids still to refuse to write (the process dies as the carrier answers).
+        var carrierRecordFaults = 0
     }
 
     private let base: any Store
@@ -58,6 +60,12 @@ final class FaultyStore: Store {
     /// answers, purchases), then fails the next one before it reaches the database.
     func failWrite(after count: Int) {
         state.withLock { $0.writesBeforeFault = count }
+    }
+
+    /// Fails the next `count` writes of a carrier's id for a message it accepted: the
+    /// carrier has the message, and Tally's record of its answer never lands.
+    func failCarrierRecords(_ count: Int = 1) {
+        state.withLock { $0.carrierRecordFaults = count }
     }
 
     /// Disarms `failWrite`.
@@ -280,6 +288,12 @@ final class FaultyStore: Store {
 
     func recordSMSCarrier(_ carrierID: String, segments: Int?, hold: HoldID, account: AccountID) async throws -> Bool {
         try write()
+        let fails = state.withLock { state -> Bool in
+            guard state.carrierRecordFaults > 0 else { return false }
+            state.carrierRecordFaults -= 1
+            return true
+        }
+        if fails { throw InjectedFault() }
         return try await base.recordSMSCarrier(carrierID, segments: segments, hold: hold, account: account)
     }
 

@@ -188,6 +188,33 @@ import Testing
         }
     }
 
+    /// Twilio accepted the message and Tally's record of its answer never landed (as when
+    /// the process dies between the two): the request answers "not settled yet", the
+    /// status callback charges it once, and a retry with the key answers that, sending nothing.
+    @Test func aMessageWhoseAnswerWasNeverRecordedIsChargedOnceByItsCallbackAndNeverSentAgain() async throws {
+        try await Self.withTwilio { harness, fake in
+            let account = try await Self.funded(harness)
+            await fake.holdCallbacks()
+            try #require(harness.faults).failCarrierRecords()
+            let first = try await Self.send(account, to: "+33 6 12 34 56 76", key: "crash-1")
+            #expect(first.status == 502, "\(first)")
+            #expect(try first.string("type").hasSuffix("message-unsettled"))
+            let retried = try await Self.send(account, to: "+33 6 12 34 56 76", key: "crash-1")
+            #expect(retried.status == 502, "\(retried)")
+            #expect(await Self.sends(fake).count == 1)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(await fake.releaseCallbacks().map(\.httpStatus) == [200, 200])
+            #expect(try await account.figures() == ["99.550", "0.000", "0.450", "100.000"])
+            let answered = try await Self.send(account, to: "+33 6 12 34 56 76", key: "crash-1")
+            #expect(answered.status == 200, "\(answered)")
+            #expect(try answered.string("status") == "sent")
+            #expect(await Self.sends(fake).count == 1, "never sent again")
+            let log = try await harness.tally.store.usageLog(account: AccountID(account.id), feature: .sms, limit: 10)
+            #expect(log.map(\.status) == ["sent"])
+            #expect(try await harness.tally.store.verifyWallets().isEmpty)
+        }
+    }
+
     @Test func aMessageWhoseReportNeverComesIsAskedForByTheReconciler() async throws {
         try await Self.withTwilio { harness, fake in
             let account = try await Self.funded(harness)
