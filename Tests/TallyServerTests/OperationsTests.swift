@@ -51,6 +51,28 @@ struct OperationsTests {
         }
     }
 
+    /// A client generated from the document gets a module per tag and a function per
+    /// operation named for what it does (`validations.validate_email`), never after its path.
+    @Test func theOpenAPIDocumentNamesEveryOperationOnceWithATagAndASummary() async throws {
+        try await Harness.run { harness in
+            let document = try await harness.call(.get, "/openapi.json").object
+            let paths = try #require(document["paths"] as? [String: [String: [String: Any]]])
+            var ids = [String]()
+            for (path, operations) in paths {
+                for (method, operation) in operations {
+                    let id = try #require(operation["operationId"] as? String, "\(method) \(path)")
+                    #expect(id.range(of: #"^[a-z][a-z_]*$"#, options: .regularExpression) != nil, "\(method) \(path): \(id)")
+                    let tags = operation["tags"] as? [String] ?? []
+                    #expect(tags.count == 1 && tags != ["default"], "\(method) \(path) has no tag of its own")
+                    #expect((operation["summary"] as? String)?.isEmpty == false, "\(method) \(path) has no summary")
+                    ids.append(id)
+                }
+            }
+            #expect(Set(ids).count == ids.count, "operationIds used twice: \(ids.sorted())")
+            #expect(ids.contains("validate_email") && ids.contains("get_wallet") && ids.contains("buy_credits"))
+        }
+    }
+
     @Test func thePriceListHasTheBundlesFeaturesAndAll47SMSCountries() async throws {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()

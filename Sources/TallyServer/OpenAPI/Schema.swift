@@ -266,9 +266,10 @@ struct Operation: Sendable {
                 "content": ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]],
             ]
         }
+        let name = OpenAPIOperationNames.name(method: method, path: path)
         var operation: [String: Any] = [
             "summary": summary, "description": "Callers: \(access.callers).", "responses": responses,
-            "operationId": "\(method.lowercased())" + path.replacingOccurrences(of: "/", with: "_"),
+            "operationId": name.id, "tags": [name.tag],
         ]
         if !parameters.isEmpty { operation["parameters"] = parameters }
         if let request {
