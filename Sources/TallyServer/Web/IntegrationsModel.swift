@@ -38,7 +38,7 @@ struct IntegrationsModel {
                 role: Self.roleLabel(role),
                 test: "integration-\(role.rawValue)",
                 what: Self.purpose(role),
-                provider: Self.providerLabel(provider),
+                provider: Self.providerLabel(role == .phone && provider == "twilio" ? "twilio_lookup" : provider),
                 mode: mode.label,
                 modeClass: mode.className,
                 note: sandbox ? Self.sandboxNote(role) : "",
