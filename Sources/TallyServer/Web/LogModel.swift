@@ -99,9 +99,24 @@ struct LogModel {
         switch log {
         case .sms: [("Email", ""), ("Phone", ""), ("Credits", "num"), ("Event", ""), ("Sent", ""), ("Country", ""), ("Status", "")]
         case .emailValidation: [("Contact", ""), ("Email address", ""), ("Result", ""), ("Credits", "num"), ("Time", "")]
-        case .phoneValidation: [("Contact", ""), ("Phone number", ""), ("Result", ""), ("Credits", "num"), ("Time", "")]
+        case .phoneValidation:
+            [("Contact", ""), ("Phone number", ""), ("Result", ""), ("Line type", ""), ("Credits", "num"), ("Time", "")]
         case .creditChecks:
             [("Contact", ""), ("Phone", ""), ("Score", "num"), ("DTI %", "num"), ("Result", ""), ("Credits", "num"), ("Triggered on", "")]
+        }
+    }
+
+    /// Twilio Lookup's line type in words: `nonFixedVoip` reads "Non-fixed VoIP".
+    static func lineTypeLabel(_ type: String) -> String {
+        switch type {
+        case "mobile": "Mobile"
+        case "landline": "Landline"
+        case "fixedVoip": "Fixed VoIP"
+        case "nonFixedVoip": "Non-fixed VoIP"
+        case "tollFree": "Toll-free"
+        case "sharedCost": "Shared cost"
+        case "uan": "UAN"
+        default: type.prefix(1).uppercased() + type.dropFirst()
         }
     }
 
@@ -119,7 +134,10 @@ struct LogModel {
         case .emailValidation(let line):
             return [text(line.contactName), text(line.email), result(line.result), num(line.credits.description), time(line.createdAt)]
         case .phoneValidation(let line):
-            return [text(line.contactName), text(line.phone), result(line.result), num(line.credits.description), time(line.createdAt)]
+            return [
+                text(line.contactName), text(line.phone), result(line.result), text(line.lineType.map(Self.lineTypeLabel)),
+                num(line.credits.description), time(line.createdAt),
+            ]
         case .creditCheck(let line):
             return [
                 text(line.contactName), text(line.phone), num(line.creditScore.map(String.init) ?? "—"),
