@@ -53,3 +53,29 @@ enum ProviderHTTP {
         }
     }
 }
+
+extension ProviderHTTP {
+    /// RFC 3986's unreserved characters stay as they are; every other byte is `%XX` (`+`
+    /// is `%2B`, `>` is `%3E`): form bodies and queries as Stripe and Twilio read them.
+    static func formEscape(_ text: String) -> String {
+        var escaped = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                escaped.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = String(byte, radix: 16, uppercase: true)
+                escaped += "%" + (byte < 16 ? "0" : "") + hex
+            }
+        }
+        return escaped
+    }
+
+    /// Decodes a provider's JSON object, its snake_case keys read as camelCase.
+    static func decodeSnakeCase<T: Decodable>(_ type: T.Type, from body: [UInt8]) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(type, from: Data(body))
+    }
+}

@@ -23,25 +23,10 @@ enum TwilioWire {
         parameters.map { escape($0.0) + "=" + escape($0.1) }.joined(separator: "&")
     }
 
-    static func escape(_ text: String) -> String {
-        var escaped = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                escaped.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = String(byte, radix: 16, uppercase: true)
-                escaped += "%" + (byte < 16 ? "0" : "") + hex
-            }
-        }
-        return escaped
-    }
+    static func escape(_ text: String) -> String { ProviderHTTP.formEscape(text) }
 
     static func decode<T: Decodable>(_ type: T.Type, from body: [UInt8]) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try decoder.decode(type, from: Data(body))
+        try ProviderHTTP.decodeSnakeCase(type, from: body)
     }
 
     /// Twilio's text made safe for an error or a log line: one line, bounded, and the auth
