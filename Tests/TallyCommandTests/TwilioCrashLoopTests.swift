@@ -141,6 +141,8 @@ struct TwilioCrashLoop: Sendable {
         var refused = 0
         var answersLost = 0
         var callbacksLost = 0
+        /// The statuses of callbacks a live server did not answer 200.
+        var callbacksRefused: [String] = []
         var undeliveredCharged = 0
         /// Released unknown when its hold's life was over, sent by Twilio only after.
         var releasedUnknown = 0
@@ -155,7 +157,8 @@ struct TwilioCrashLoop: Sendable {
         var description: String {
             "seed \(seed): \(acknowledged) acknowledged messages, \(kills) kills survived, \(handed) handed to Twilio, "
                 + "\(sent) sent and charged, \(failed) failed, \(refused) refused, \(answersLost) Twilio answers lost, "
-                + "\(callbacksLost) callbacks lost to kills, \(undeliveredCharged) undelivered charged as Twilio lists them, "
+                + "\(callbacksLost) callbacks lost to kills (\(callbacksRefused.count) answered other than 200: "
+                + "\(Set(callbacksRefused).sorted())), \(undeliveredCharged) undelivered charged as Twilio lists them, "
                 + "\(releasedUnknown) released unknown at the end of their hold's life and sent by Twilio after it, "
                 + "\(cutShort) requests cut short by a kill answered when retried (\(killedAfterHandOver) after Twilio made their "
                 + "message), all settled \(settleSeconds) s after the "
@@ -178,6 +181,7 @@ struct TwilioCrashLoop: Sendable {
         var random = SplitMix64(seed: seed)
         var restarted = ContinuousClock.now
         var cutShortKeys = Set<String>()
+        var retrying: [Task<Void, any Error>] = []
 
         for cycle in 1...kills {
             let retries = pending.withLock { requests in
@@ -226,11 +230,17 @@ struct TwilioCrashLoop: Sendable {
                 defer { requests.removeAll() }
                 return requests
             }
-            try await loop.retryUntilAnswered(cutShort, server.base, accounts: accounts, answers: answers, pending: pending)
+            // Asked again while the next load runs: one whose message never reached Twilio is
+            // sent now, and one to the number whose answer Twilio loses waits out its deadline.
+            let current = server.base
+            retrying.append(
+                Task { try await loop.retryUntilAnswered(cutShort, current, accounts: accounts, answers: answers, pending: pending) }
+            )
             report.cutShort += cutShort.count
             cutShortKeys.formUnion(cutShort.map(\.key))
         }
 
+        for task in retrying { try await task.value }
         // Every message settles — by its callback, by the reconciler asking Twilio, or
         // released as unknown — and what was answered "not settled yet" answers when asked again.
         let settleDeadline = ContinuousClock.now + .seconds(45)
@@ -261,7 +271,9 @@ struct TwilioCrashLoop: Sendable {
         report.killedAfterHandOver = await fake.messages().filter { message in
             message.to != Self.loseAnswerNumber && cutShortKeys.contains(String(message.body.dropFirst("msg ".count)))
         }.count
-        report.callbacksLost = await fake.callbacks().filter { $0.httpStatus != 200 }.count
+        let callbacks = await fake.callbacks()
+        report.callbacksLost = callbacks.filter { $0.httpStatus == 0 }.count
+        report.callbacksRefused = callbacks.filter { ($0.httpStatus ?? 0) != 0 && $0.httpStatus != 200 }.map { "\($0.httpStatus ?? 0)" }
         #expect(report.lost == 0 && report.doubled == 0, "\(report)")
         #expect(report.sent > 0 && report.failed > 0 && report.refused > 0, "the load sent, failed and was refused: \(report)")
         await fake.stopCallbacks()
