@@ -1,5 +1,6 @@
 import Foundation
 import TallyApp
+import TallyCore
 import Testing
 
 /// Email validation by DNS (PROVIDERS.md "Email validation: DNS") against a real DNS
@@ -156,11 +157,8 @@ struct DNSEmailValidationTests {
 
     // MARK: Fixtures
 
-    static var today: String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        return formatter.string(from: Date())
-    }
+    /// Today as the logs count days: in Pacific time (a UTC date is tomorrow's from 4 or 5 p.m. Pacific).
+    static var today: String { PacificDay.of(Date()) }
 
     /// A Tally whose email verifier asks the test DNS server, and that server.
     static func withDNS(_ body: @escaping @Sendable (Harness, DNSTestServer) async throws -> Void) async throws {

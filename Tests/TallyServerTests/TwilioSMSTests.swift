@@ -67,7 +67,7 @@ import Testing
 
     /// Waits until the message's line is in the log (its status callback settled it).
     static func settledLine(_ account: TestAccount, _ id: String) async throws -> [String: Any] {
-        let end = ContinuousClock.now + .seconds(10)
+        let end = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < end {
             if let line = try await line(account, id) { return line }
             try await Task.sleep(for: .milliseconds(50))

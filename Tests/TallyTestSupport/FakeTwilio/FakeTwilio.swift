@@ -80,7 +80,7 @@ public final class FakeTwilio: Sendable {
     public func received() async -> [FakeTwilioRequest] { await api.received }
 
     /// Waits until `count` callbacks have been posted (or `timeout` passed); what was posted.
-    public func callbacks(count: Int, timeout: Duration = .seconds(5)) async -> [FakeTwilioCallback] {
+    public func callbacks(count: Int, timeout: Duration = .seconds(30)) async -> [FakeTwilioCallback] {
         let end = ContinuousClock.now + timeout
         while ContinuousClock.now < end {
             let posted = await api.posted
@@ -107,6 +107,16 @@ public final class FakeTwilio: Sendable {
         }
     }
 
+    /// The fake's own connections for its callbacks, as Twilio's own servers are: never
+    /// queued behind the test process's other requests to loopback (the shared session
+    /// keeps a few connections per host, and every fake and server here is 127.0.0.1).
+    static let callbackSession: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = 64
+        configuration.timeoutIntervalForRequest = 15
+        return URLSession(configuration: configuration)
+    }()
+
     /// Posts `callback` as Twilio does; records and returns it with the endpoint's status.
     func post(_ callback: FakeTwilioCallback) async -> FakeTwilioCallback {
         var done = callback
@@ -124,7 +134,7 @@ public final class FakeTwilio: Sendable {
             request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
             request.setValue(callback.signature, forHTTPHeaderField: "X-Twilio-Signature")
             request.setValue("TwilioProxy/1.1", forHTTPHeaderField: "User-Agent")
-            if let (_, response) = try? await URLSession.shared.data(for: request) {
+            if let (_, response) = try? await Self.callbackSession.data(for: request) {
                 done.httpStatus = (response as? HTTPURLResponse)?.statusCode ?? 0
             }
         }

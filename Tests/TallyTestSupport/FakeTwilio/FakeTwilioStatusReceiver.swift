@@ -36,7 +36,7 @@ public final class FakeTwilioStatusReceiver: Sendable {
     }
 
     /// Waits until `count` callbacks have arrived (or `timeout` passed); what arrived.
-    public func received(count: Int, timeout: Duration = .seconds(5)) async -> [Delivery] {
+    public func received(count: Int, timeout: Duration = .seconds(30)) async -> [Delivery] {
         let end = ContinuousClock.now + timeout
         while ContinuousClock.now < end, received.count < count {
             try? await Task.sleep(for: .milliseconds(20))
