@@ -48,8 +48,14 @@ enum OpenAPIDocument {
         // Luhn's check digit and the expiry against today are 422 too.
         "Card": .request(
             [
-                ("number", .text(pattern: #"^[ -]*(?:[0-9][ -]*){12,19}$"#, description: "12 to 19 digits (spaces and dashes "
-                    + "are ignored) whose last is Luhn's check digit")),
+                (
+                    "number",
+                    .text(
+                        pattern: #"^[ -]*(?:[0-9][ -]*){12,19}$"#,
+                        description: "12 to 19 digits (spaces and dashes "
+                            + "are ignored) whose last is Luhn's check digit"
+                    )
+                ),
                 ("expMonth", .integer(1...12)), ("expYear", .integer(2000...2100)),
                 ("cvc", .text(pattern: "^[0-9]{3,4}$")),
             ],
