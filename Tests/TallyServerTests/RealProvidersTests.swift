@@ -128,13 +128,7 @@ import Testing
                         await twilio.forwardCallbacks(to: "http://127.0.0.1:\(harness.port)")
                         let outcome = try await Self.day(harness) { account, id in
                             // Queued by Twilio, charged on its status callback.
-                            let end = ContinuousClock.now + .seconds(30)
-                            while ContinuousClock.now < end {
-                                let lines = try await account.get("/logs/sms").items()
-                                if lines.contains(where: { $0["id"] as? String == id }) { return }
-                                try await Task.sleep(for: .milliseconds(50))
-                            }
-                            Issue.record("the message was never settled by Twilio's callback")
+                            _ = try await TwilioSMSTests.settledLine(account, id)
                         }
                         await realRun.keep(outcome)
                         await twilio.stopCallbacks()

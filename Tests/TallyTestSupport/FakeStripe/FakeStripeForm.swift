@@ -8,19 +8,7 @@ indirect enum FakeStripeForm: Sendable, Equatable {
     case object([String: FakeStripeForm])
 
     /// The pairs of a form body, in order, percent-decoded (`+` is a space).
-    static func pairs(_ text: String) -> [(String, String)]? {
-        var pairs: [(String, String)] = []
-        for piece in text.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = piece.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = decode(String(parts[0])), let value = decode(parts.count == 2 ? String(parts[1]) : "") else { return nil }
-            pairs.append((name, value))
-        }
-        return pairs
-    }
-
-    private static func decode(_ text: String) -> String? {
-        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-    }
+    static func pairs(_ text: String) -> [(String, String)]? { FakeFormBody.pairs(text) }
 
     /// The parameters' tree, or the name of the one that cannot be read.
     static func parse(_ text: String) -> Result<[String: FakeStripeForm], Refusal> {

@@ -6,19 +6,7 @@ import Foundation
 /// from Tally, so the fake checks Tally's side instead of agreeing with it.
 enum FakeTwilioWire {
     /// The pairs of a form body or query, in order, percent-decoded (`+` is a space).
-    static func pairs(_ text: String) -> [(String, String)]? {
-        var pairs: [(String, String)] = []
-        for piece in text.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = piece.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = decode(String(parts[0])), let value = decode(parts.count == 2 ? String(parts[1]) : "") else { return nil }
-            pairs.append((name, value))
-        }
-        return pairs
-    }
-
-    private static func decode(_ text: String) -> String? {
-        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-    }
+    static func pairs(_ text: String) -> [(String, String)]? { FakeFormBody.pairs(text) }
 
     /// A form body as Twilio posts one: every byte but the unreserved ones `%XX`.
     static func form(_ pairs: [(String, String)]) -> String {
