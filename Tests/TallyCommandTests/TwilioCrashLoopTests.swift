@@ -202,7 +202,15 @@ struct TwilioCrashLoop: Sendable {
                             var sequence = 0
                             while !stop.read {
                                 sequence += 1
-                                let request = nextRequest(&generator, accounts: accounts, name: "t\(cycle)-\(index)-\(sequence)")
+                                // Each client's first message of a cycle goes to the next destination in
+                                // turn, so every run meets every way Twilio treats a message.
+                                let turn = sequence == 1 ? (cycle - 1) * clientSeeds.count + index : nil
+                                let request = nextRequest(
+                                    &generator,
+                                    accounts: accounts,
+                                    name: "t\(cycle)-\(index)-\(sequence)",
+                                    turn: turn
+                                )
                                 // No answer: the server is gone; this client waits for the next one.
                                 guard await send(request, to: base, accounts: accounts, answers: answers, pending: pending, unanswered: unanswered)
                                 else { break }
@@ -422,12 +430,19 @@ struct TwilioCrashLoop: Sendable {
         return accounts
     }
 
-    /// A client's next message: to a destination picked by weight, its key in its text.
-    func nextRequest(_ random: inout SplitMix64, accounts: [CrashLoop.Account], name: String) -> CrashLoop.Request {
+    /// A client's next message: to the destination whose `turn` it is, or else one picked by
+    /// weight; its key in its text.
+    func nextRequest(
+        _ random: inout SplitMix64,
+        accounts: [CrashLoop.Account],
+        name: String,
+        turn: Int? = nil
+    ) -> CrashLoop.Request {
         let index = Int.random(in: 0..<accounts.count, using: &random)
         var roll = Int.random(in: 0..<Self.destinations.reduce(0) { $0 + $1.weight }, using: &random)
         var destination = Self.destinations[0]
-        for candidate in Self.destinations {
+        if let turn { destination = Self.destinations[turn % Self.destinations.count] }
+        for candidate in Self.destinations where turn == nil {
             if roll < candidate.weight {
                 destination = candidate
                 break
