@@ -30,6 +30,8 @@ enum OpenAPIDocument {
     }()
 
     static let schemas: [String: Schema] = [
+        // A field of a request body Tally does not read.
+        Schema.unknownFieldName: Schema.unknownField,
         // TallyError.problem: RFC 9457, with the fields of some problems.
         "Problem": .answer(
             [
@@ -43,8 +45,20 @@ enum OpenAPIDocument {
             ("id", .string()), ("email", .string()), ("name", .string()),
             ("role", .oneOf(["owner", "super_admin", "admin", "member"])), ("account", .string()),
         ]),
+        // Luhn's check digit and the expiry against today are 422 too.
         "Card": .request(
-            [("number", .string()), ("expMonth", .integer), ("expYear", .integer), ("cvc", .string())],
+            [
+                (
+                    "number",
+                    .text(
+                        pattern: #"^[ -]*(?:[0-9][ -]*){12,19}$"#,
+                        description: "12 to 19 digits (spaces and dashes "
+                            + "are ignored) whose last is Luhn's check digit"
+                    )
+                ),
+                ("expMonth", .integer(1...12)), ("expYear", .integer(2000...2100)),
+                ("cvc", .text(pattern: "^[0-9]{3,4}$")),
+            ],
             required: ["number", "expMonth", "expYear", "cvc"]
         ),
         "PaymentMethod": .answer([
@@ -75,7 +89,7 @@ enum OpenAPIDocument {
             ("total", .credits), ("autoRecharge", .reference("AutoRecharge")),
             ("nextExpiry", .nullable(.answer([("credits", .credits), ("at", .dateTime)]))),
         ]),
-        "Contact": .request([("name", .string()), ("email", .string()), ("phone", .string())]),
+        "Contact": .request([("name", .text(maximum: 200)), ("email", .text(maximum: 320)), ("phone", .text(maximum: 64))]),
         "EmailCheck": .answer([
             ("id", .string()), ("result", .oneOf(["valid", "invalid"])), ("reason", .nullable(.string())),
             ("email", .string()), ("roleAccount", .boolean), ("credits", .credits),
@@ -124,28 +138,31 @@ enum OpenAPIDocument {
         ]),
         "NewEventConfig": .request(
             [
-                ("name", .string()), ("emailValidation", .boolean), ("phoneValidation", .boolean),
+                ("name", .name), ("emailValidation", .boolean), ("phoneValidation", .boolean),
                 ("creditCheck", .oneOf(["none", "credit_score", "dti"])),
                 (
                     "disqualify",
                     .request([
-                        ("invalidEmail", .boolean), ("invalidPhone", .boolean), ("minCreditScore", .integer),
-                        ("maxDtiPercent", .integer),
+                        ("invalidEmail", .boolean), ("invalidPhone", .boolean), ("minCreditScore", .integer(300...850)),
+                        ("maxDtiPercent", .integer(0...100)),
                     ])
                 ),
                 (
                     "routes",
-                    .array(
-                        .request(
-                            [
-                                ("name", .string()), ("minCreditScore", .integer), ("maxCreditScore", .integer),
-                                ("maxDtiPercent", .integer),
-                            ],
-                            required: ["name"]
-                        )
+                    .with(
+                        .array(
+                            .request(
+                                [
+                                    ("name", .text(maximum: 100, blank: false)), ("minCreditScore", .integer(300...850)),
+                                    ("maxCreditScore", .integer(300...850)), ("maxDtiPercent", .integer(0...100)),
+                                ],
+                                required: ["name"]
+                            )
+                        ),
+                        keywords: #"{"maxItems": 20}"#
                     )
                 ),
-                ("defaultRoute", .string()),
+                ("defaultRoute", .text(maximum: 100, blank: false)),
             ],
             required: ["name"]
         ),

@@ -21,10 +21,11 @@ extension OpenAPIDocument {
         Operation(
             method: "POST",
             path: "/v1/accounts/{account}/grants",
-            summary: "Grant free credits as a lot of their own (cost 0), with an optional expiry and priority (0 to 1000, default 100)",
+            summary: "Grant free credits as a lot of their own (cost 0), with an optional expiry (in the future, 422 "
+                + "otherwise) and priority (0 to 1000, default 100)",
             access: .operatorOnly,
             request: .request(
-                [("credits", .positiveCreditsInput), ("reason", .nonEmpty), ("expiresAt", .dateTime), ("priority", .integer)],
+                [("credits", .positiveCreditsInput), ("reason", .reason), ("expiresAt", .dateTime), ("priority", .integer(0...1_000))],
                 required: ["credits", "reason"]
             ),
             status: 201,
@@ -40,7 +41,7 @@ extension OpenAPIDocument {
             path: "/v1/accounts/{account}/adjustments",
             summary: "Add (positive) or remove (negative) credits by hand, with a reason; never below zero available (422)",
             access: .operatorOnly,
-            request: .request([("credits", .creditsInput), ("reason", .nonEmpty)], required: ["credits", "reason"]),
+            request: .request([("credits", .creditsInput(.notZero(maximumDigits: 6))), ("reason", .reason)], required: ["credits", "reason"]),
             status: 201,
             answer: .answer([("id", .string()), ("credits", .credits), ("reason", .string()), ("createdAt", .dateTime)]),
             idempotent: true,

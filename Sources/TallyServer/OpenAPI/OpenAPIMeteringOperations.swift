@@ -8,7 +8,7 @@ extension OpenAPIDocument {
             path: "/v1/accounts/{account}/validations/email",
             summary: "Validate an email address: 0.5 credits, charged valid or invalid",
             access: .feature,
-            request: .request([("email", .string()), ("contact", .reference("Contact"))], required: ["email"]),
+            request: .request([("email", .text(maximum: 320)), ("contact", .reference("Contact"))], required: ["email"]),
             status: 200,
             answer: .reference("EmailCheck"),
             idempotent: true,
@@ -20,7 +20,7 @@ extension OpenAPIDocument {
             path: "/v1/accounts/{account}/validations/phone",
             summary: "Validate a phone number: 1.5 credits, charged valid or invalid",
             access: .feature,
-            request: .request([("phone", .string()), ("contact", .reference("Contact"))], required: ["phone"]),
+            request: .request([("phone", .text(maximum: 64)), ("contact", .reference("Contact"))], required: ["phone"]),
             status: 200,
             answer: .reference("PhoneCheck"),
             idempotent: true,
@@ -35,7 +35,13 @@ extension OpenAPIDocument {
             request: .request(
                 [
                     ("kind", .oneOf(["credit_score", "dti"])),
-                    ("contact", .request([("name", .nonEmpty), ("email", .nonEmpty), ("phone", .nonEmpty)], required: ["name", "email", "phone"])),
+                    (
+                        "contact",
+                        .request(
+                            [("name", .name), ("email", .text(maximum: 320, blank: false)), ("phone", .text(maximum: 64, blank: false))],
+                            required: ["name", "email", "phone"]
+                        )
+                    ),
                 ],
                 required: ["kind", "contact"]
             ),
@@ -52,7 +58,7 @@ extension OpenAPIDocument {
                 + "a message whose charge is not settled yet is 502 message-unsettled",
             access: .feature,
             request: .request(
-                [("to", .nonEmpty), ("body", .nonEmpty), ("contact", .reference("Contact")), ("event", .string())],
+                [("to", .phoneNumber), ("body", .smsBody), ("contact", .reference("Contact")), ("event", .text(maximum: 200))],
                 required: ["to", "body"]
             ),
             status: 200,
@@ -70,7 +76,7 @@ extension OpenAPIDocument {
             path: "/v1/sms/quote",
             summary: "Price an SMS without sending it",
             access: .anyPrincipal,
-            request: .request([("to", .nonEmpty), ("body", .nonEmpty)], required: ["to", "body"]),
+            request: .request([("to", .phoneNumber), ("body", .smsBody)], required: ["to", "body"]),
             status: 200,
             answer: .answer([
                 ("iso", .string()), ("country", .string()), ("e164", .string()), ("encoding", smsEncoding),
@@ -84,7 +90,10 @@ extension OpenAPIDocument {
             summary: "Hold credits for an action in flight (ttlSeconds 1 to 86400, default 300)",
             access: .feature,
             request: .request(
-                [("feature", .nonEmpty), ("credits", .positiveCreditsInput), ("reference", .string()), ("ttlSeconds", .integer)],
+                [
+                    ("feature", .holdFeature), ("credits", .creditsInput(.positive(maximumDigits: 9))),
+                    ("reference", .text(maximum: 200)), ("ttlSeconds", .integer(1...86_400)),
+                ],
                 required: ["feature", "credits"]
             ),
             status: 201,
@@ -104,9 +113,10 @@ extension OpenAPIDocument {
         Operation(
             method: "POST",
             path: "/v1/accounts/{account}/holds/{id}/capture",
-            summary: "Capture up to the held credits (no body: all of them); the rest is released. 409 after release or expiry",
+            summary: "Capture up to the held credits (no body: all of them; more than held is 422); the rest is released. "
+                + "409 after release or expiry",
             access: .feature,
-            request: .request([("credits", .creditsInput)]),
+            request: .request([("credits", .creditsInput(.notNegative(maximumDigits: 9)))]),
             requestOptional: true,
             status: 200,
             answer: .reference("Hold"),
@@ -137,7 +147,9 @@ extension OpenAPIDocument {
         Operation(
             method: "PUT",
             path: "/v1/accounts/{account}/events/{event}",
-            summary: "Configure an event's checks, disqualification rules and routes",
+            summary: "Configure an event's checks, disqualification rules and routes. Credit-score rules need creditCheck "
+                + "credit_score or dti, DTI rules need dti, a route's maxCreditScore is at least its minCreditScore and "
+                + "route names differ (422 otherwise)",
             access: .manager,
             request: .reference("NewEventConfig"),
             status: 200,
@@ -148,9 +160,11 @@ extension OpenAPIDocument {
         Operation(
             method: "POST",
             path: "/v1/accounts/{account}/events/{event}/leads",
-            summary: "Run the event's checks on a lead: qualified or not, the route, each check and its cost",
+            summary: "Run the event's checks on a lead: qualified or not, the route, each check and its cost. What the event "
+                + "runs decides what is required (422 otherwise): name for a credit check, email for email validation, "
+                + "phone for phone validation",
             access: .feature,
-            request: .request([("name", .string()), ("email", .string()), ("phone", .string())]),
+            request: .request([("name", .text(maximum: 200)), ("email", .text(maximum: 320)), ("phone", .text(maximum: 64))]),
             status: 200,
             answer: .answer([
                 ("event", .string()), ("qualified", .boolean),
@@ -183,7 +197,7 @@ extension OpenAPIDocument {
             summary: "Limit credit-check requests per sliding window",
             access: .manager,
             request: .request(
-                [("enabled", .boolean), ("maxRequests", .integer), ("windowSeconds", .integer)],
+                [("enabled", .boolean), ("maxRequests", .integer(1...1_000_000)), ("windowSeconds", .integer(1...2_592_000))],
                 required: ["enabled", "maxRequests", "windowSeconds"]
             ),
             status: 200,

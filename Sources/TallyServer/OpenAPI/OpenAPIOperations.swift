@@ -36,11 +36,11 @@ extension OpenAPIDocument {
             access: .operatorOnly,
             request: .request(
                 [
-                    ("name", .nonEmpty),
+                    ("name", .name),
                     (
                         "owner",
                         .request(
-                            [("email", .nonEmpty), ("name", .nonEmpty), ("password", .string())],
+                            [("email", .emailAddress), ("name", .name), ("password", .password)],
                             required: ["email", "name", "password"]
                         )
                     ),
@@ -72,7 +72,7 @@ extension OpenAPIDocument {
             summary: "Log in: a bearer token for a person. A wrong email or password is 401; too many "
                 + "wrong passwords for an email, or logins from an address, are 429",
             access: .anyone,
-            request: .request([("email", .string()), ("password", .string())], required: ["email", "password"]),
+            request: .request([("email", .text()), ("password", .text())], required: ["email", "password"]),
             status: 201,
             answer: .answer([("token", .string()), ("expiresAt", .dateTime), ("user", .reference("Person"))]),
             example: #"{"email":"olive@acme.example","password":"correct horse battery"}"#,
@@ -85,8 +85,8 @@ extension OpenAPIDocument {
             access: .manager,
             request: .request(
                 [
-                    ("email", .nonEmpty), ("name", .nonEmpty),
-                    ("role", .oneOf(["super_admin", "admin", "member"])), ("password", .string()),
+                    ("email", .emailAddress), ("name", .name),
+                    ("role", .oneOf(["super_admin", "admin", "member"])), ("password", .password),
                 ],
                 required: ["email", "name", "role", "password"]
             ),
@@ -126,7 +126,7 @@ extension OpenAPIDocument {
             path: "/v1/accounts/{account}/api-keys",
             summary: "Create an API key for the platform's backend (the key is shown once)",
             access: .manager,
-            request: .request([("name", .nonEmpty)], required: ["name"]),
+            request: .request([("name", .name)], required: ["name"]),
             status: 201,
             answer: .answer([("id", .string()), ("name", .string()), ("key", .string())]),
             example: #"{"name":"Production backend"}"#
@@ -187,8 +187,9 @@ extension OpenAPIDocument {
         Operation(
             method: "POST",
             path: "/v1/accounts/{account}/payment-methods",
-            summary: "Save a card: its details with the sandbox, a Stripe PaymentMethod id with Stripe on (card details "
-                + "are then 422); a processor that cannot save it is 502 provider-failed",
+            summary: "Save a card: its details with the sandbox, a Stripe PaymentMethod id with Stripe on (the other "
+                + "is 422, as is an expired card or a number whose check digit is wrong); a processor that cannot "
+                + "save it is 502 provider-failed",
             access: .manager,
             request: .with(
                 .request([("card", .reference("Card")), ("stripePaymentMethod", Self.stripePaymentMethod)]),
@@ -229,12 +230,15 @@ extension OpenAPIDocument {
             method: "POST",
             path: "/v1/accounts/{account}/purchases",
             summary: "Buy credits (minimum 100) with a saved card or a new one (saveCard keeps it); declined is 402, "
-                + "nothing added; not confirmed by the processor is 502 payment-unsettled",
+                + "nothing added; not confirmed by the processor is 502 payment-unsettled. 422: a paymentMethodId "
+                + "that is not a saved card of the account, card details with Stripe on or stripePaymentMethod "
+                + "without it, an expired card or a number whose check digit is wrong",
             access: .manager,
             request: .with(
                 .request(
                     [
-                        ("credits", .positiveCreditsInput), ("paymentMethodId", .nonEmpty), ("card", .reference("Card")),
+                        ("credits", .creditsInput(.whole(minimum: 100, maximumDigits: 6))), ("paymentMethodId", .nonEmpty),
+                        ("card", .reference("Card")),
                         ("stripePaymentMethod", Self.stripePaymentMethod), ("saveCard", .boolean),
                     ],
                     required: ["credits"]

@@ -4,12 +4,14 @@ extension OpenAPIDocument {
         Operation(
             method: "PUT",
             path: "/v1/accounts/{account}/auto-recharge",
-            summary: "Turn auto-recharge on or off: threshold, amount, payment method and caps",
+            summary: "Turn auto-recharge on or off: threshold, amount, payment method (a saved card of the account, "
+                + "422 otherwise) and caps",
             access: .manager,
             request: .request(
                 [
-                    ("enabled", .boolean), ("thresholdCredits", .creditsInput), ("rechargeCredits", .creditsInput),
-                    ("paymentMethodId", .string()), ("maxRechargesPerDay", .integer), ("maxSpendPerMonth", .moneyInput),
+                    ("enabled", .boolean), ("thresholdCredits", .positiveCreditsInput),
+                    ("rechargeCredits", .creditsInput(.whole(minimum: 100, maximumDigits: 6))), ("paymentMethodId", .text()),
+                    ("maxRechargesPerDay", .integer(0...1_000)), ("maxSpendPerMonth", .moneyInput),
                 ],
                 required: ["enabled", "thresholdCredits", "rechargeCredits", "paymentMethodId"]
             ),
@@ -21,9 +23,10 @@ extension OpenAPIDocument {
         Operation(
             method: "POST",
             path: "/v1/accounts/{account}/webhooks",
-            summary: "Register an endpoint for every notification (the secret is shown once)",
+            summary: "Register an endpoint for every notification (the secret is shown once); an account has at most "
+                + "10 endpoints (422)",
             access: .manager,
-            request: .request([("url", .string())], required: ["url"]),
+            request: .request([("url", .webhookURL)], required: ["url"]),
             status: 201,
             answer: .answer([("id", .string()), ("url", .string()), ("secret", .string()), ("createdAt", .dateTime)]),
             example: #"{"url":"https://hooks.acme.example/tally"}"#

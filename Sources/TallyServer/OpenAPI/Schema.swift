@@ -1,4 +1,6 @@
 import Foundation
+import TallyApp
+import TallyCore
 
 /// A JSON Schema, as much of it as the API description needs.
 ///
@@ -9,10 +11,16 @@ import Foundation
 /// as the decoder ignores them, and its optional fields may be null.
 indirect enum Schema: Sendable {
     case string(description: String? = nil)
+    /// Text in a request: no control character the server refuses (``Schema/controlFree``),
+    /// at most `maximum` characters, and with `blank: false` something besides whitespace
+    /// (the server trims it and refuses what is left empty).
+    /// `pattern` replaces the control-character rule with a stricter one.
+    case text(minimum: Int? = nil, maximum: Int? = nil, blank: Bool = true, pattern: String? = nil, description: String? = nil)
     /// Credits in an answer: a string with exactly three decimals, `"12.500"`.
     case credits
-    /// Credits in a request: a decimal string or a JSON number, at most three decimals.
-    case creditsInput
+    /// Credits in a request: a decimal string or a JSON number, at most three decimals,
+    /// within the bounds the operation sets.
+    case creditsInput(CreditsInput)
     /// US dollars in an answer: a string with two decimals, `"20.00"`.
     case money
     /// US dollars in a request: a decimal string or a JSON number, at most two decimals.
@@ -25,8 +33,10 @@ indirect enum Schema: Sendable {
     case date
     case oneOf([String])
     case array(Schema)
-    /// `closed`: no field but those listed (answers).
-    case object([(String, Schema)], required: [String] = [], closed: Bool = false)
+    /// `closed`: no field but those listed (answers). `ignoresUnknown`: other fields are
+    /// ignored, but like every field their keys and strings hold no control character
+    /// (requests; ``Schema/unknownField``).
+    case object([(String, Schema)], required: [String] = [], closed: Bool = false, ignoresUnknown: Bool = false)
     case reference(String)
     case nullable(Schema)
     /// One of several shapes (the lines of the different feature logs).
@@ -35,10 +45,91 @@ indirect enum Schema: Sendable {
     /// (`{"minLength": 1}`), for a rule no other case states.
     case with(Schema, keywords: String)
 
-    /// A request's text that may not be empty.
-    static let nonEmpty = Schema.with(.string(), keywords: #"{"minLength": 1}"#)
-    /// Credits in a request that must be more than zero (a JSON number; a string is read the same way).
-    static let positiveCreditsInput = Schema.with(.creditsInput, keywords: #"{"exclusiveMinimum": 0}"#)
+    /// A request's text that may not be empty nor only whitespace.
+    static let nonEmpty = Schema.text(blank: false)
+
+    /// What the server refuses in every key and string of a body, and in every query
+    /// parameter: a control character (U+0000–U+001F) other than tab, line feed and
+    /// carriage return (`JSONBodyScan`, `ControlCharacterMiddleware`).
+    static let controlFree = #"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F]*$"#
+    /// The whitespace the server trims from text (Foundation's `whitespacesAndNewlines`),
+    /// less the control characters it refuses anyway.
+    static let trimmedWhitespace = #"\t\n\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000"#
+    /// Text with something besides whitespace, and no refused control character.
+    static let notBlank =
+        #"^[\#(trimmedWhitespace)]*[^\u0000-\u001F\#(trimmedWhitespace)][^\u0000-\u0008\u000B\u000C\u000E-\u001F]*$"#
+    /// Text of at most `maximum` characters once its surrounding whitespace is trimmed,
+    /// with no refused control character; with `blank: false`, not only whitespace.
+    static func trimmed(maximum: Int, blank: Bool) -> String {
+        let visible = #"[^\u0000-\u001F\#(trimmedWhitespace)]"#
+        let inner = #"(?:\#(visible)(?:[^\u0000-\u0008\u000B\u000C\u000E-\u001F]{0,\#(maximum - 2)}\#(visible))?)"#
+        return "^[\(trimmedWhitespace)]*" + inner + (blank ? "?" : "") + "[\(trimmedWhitespace)]*$"
+    }
+
+    /// A name of a person, an account or an API key: trimmed, 1 to 200 characters.
+    static let name = Schema.text(maximum: 200, blank: false)
+    /// Why credits were granted or adjusted: trimmed, 1 to 500 characters.
+    static let reason = Schema.text(maximum: 500, blank: false)
+    /// A password: at least 8 characters, at most 72 bytes in UTF-8 (bcrypt reads no more).
+    static let password = Schema.text(
+        minimum: 8,
+        maximum: 72,
+        // Not trimmed: every character counts.
+        pattern: controlFree,
+        description: "at least 8 characters, at most 72 bytes in UTF-8 (bcrypt reads no more; a character beyond ASCII "
+            + "takes 2 to 4): a longer one is 422"
+    )
+    /// A person's email address as `EmailAddress.parse` reads it: a dot-atom of ASCII
+    /// before `@` (at most 64), then two or more DNS labels (at most 63 each), the last
+    /// not all digits nor a name reserved for special use. An internationalised domain
+    /// (`münchen.de`) is read too; the pattern states the ASCII ones.
+    static let emailAddress = Schema.text(
+        maximum: 254,
+        pattern: #"^[ \t\n\r]*(?=[^@]{1,64}@)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"#
+            + #"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"#
+            + #"(?!(?:[Ll][Oo][Cc][Aa][Ll]|[Ll][Oo][Cc][Aa][Ll][Hh][Oo][Ss][Tt]|[Tt][Ee][Ss][Tt]|[Oo][Nn][Ii][Oo][Nn]|[Aa][Rr][Pp][Aa])[ \t\n\r]*$)"#
+            + #"(?=[A-Za-z0-9-]*[A-Za-z])[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?[ \t\n\r]*$"#,
+        description: "an email address, user@example.com; an internationalised domain is read too"
+    )
+    /// A number an SMS can go to: international (`+` or `00` first), digits and separators.
+    static let phoneNumber = Schema.text(
+        maximum: 64,
+        pattern: #"^[\#(trimmedWhitespace)]*(?:\+|\(\+|00)[0-9 \t\u00A0\u202F()./-]*[0-9][0-9 \t\u00A0\u202F()./-]*[\#(trimmedWhitespace)]*$"#,
+        description: "an international number, +33 6 12 34 56 78; one whose calling code, length or country Tally "
+            + "cannot price (its numbering plan) is 422"
+    )
+    /// An SMS's text, as typed (not trimmed): at most 10 segments.
+    static let smsBody = Schema.text(
+        minimum: 1,
+        maximum: 1_600,
+        pattern: controlFree,
+        description: "at most 10 segments (split, 153 GSM-7 characters or 67 UCS-2 each): a longer one is 422"
+    )
+    /// The feature a hold names: 1 to 64 ASCII letters, digits, `_`, `-` or `.`.
+    static let holdFeature = Schema.text(pattern: #"^[ \t]*[A-Za-z0-9_.-]{1,64}[ \t]*$"#)
+    /// A webhook endpoint: an http or https URL (one naming a loopback or private address is 422).
+    static let webhookURL = Schema.text(
+        maximum: 2_048,
+        pattern: #"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?$"#,
+        description: "an http or https URL; one naming a loopback or private address is 422"
+    )
+    /// A field of a request body the server does not read: ignored, whatever its value,
+    /// as long as no key or string in it holds a refused control character.
+    static let unknownFieldName = "UnknownField"
+    static let unknownField = Schema.anyOf([
+        // null, true, false or any number.
+        .with(.boolean, keywords: #"{"type": ["null", "boolean", "number"]}"#),
+        .text(),
+        .array(.reference(unknownFieldName)),
+        .object([], ignoresUnknown: true),
+    ])
+    /// A whole number within `range`.
+    static func integer(_ range: ClosedRange<Int>) -> Schema {
+        .with(.integer, keywords: #"{"minimum": \#(range.lowerBound), "maximum": \#(range.upperBound)}"#)
+    }
+
+    /// Credits in a request that must be more than zero, at most a purchase's maximum.
+    static let positiveCreditsInput = Schema.creditsInput(.positive(maximumDigits: 6))
 
     /// An answer object: every field is written (a nil `@Nullable` as null) unless named
     /// in `optional` (a plain optional, left out when nil), and no other field is.
@@ -47,11 +138,13 @@ indirect enum Schema: Sendable {
     }
 
     /// A request object: the fields it requires; the others may be left out or null, and
-    /// fields it does not know are ignored.
+    /// fields it does not know are ignored (their keys and strings still hold no refused
+    /// control character).
     static func request(_ properties: [(String, Schema)], required: [String] = []) -> Schema {
         .object(
             properties.map { required.contains($0.0) ? $0 : ($0.0, .nullable($0.1)) },
-            required: required
+            required: required,
+            ignoresUnknown: true
         )
     }
 
@@ -64,22 +157,39 @@ indirect enum Schema: Sendable {
         switch self {
         case .string(let description):
             return description.map { ["type": "string", "description": $0] } ?? ["type": "string"]
+        case .text(let minimum, let maximum, let blank, let pattern, let description):
+            var text: [String: Any] = ["type": "string"]
+            if let pattern {
+                text["pattern"] = pattern
+                if let maximum { text["maxLength"] = maximum }
+            } else if let maximum {
+                // The server counts what is left after trimming, so the limit is in the pattern.
+                text["pattern"] = Self.trimmed(maximum: maximum, blank: blank)
+            } else {
+                text["pattern"] = blank ? Self.controlFree : Self.notBlank
+            }
+            if let minimum { text["minLength"] = minimum } else if !blank { text["minLength"] = 1 }
+            if let description { text["description"] = description }
+            return text
         case .credits:
             return [
                 "type": "string", "pattern": "^-?[0-9]+\\.[0-9]{3}$",
                 "description": "credits, a decimal string with exactly three decimals",
             ]
-        case .creditsInput:
+        case .creditsInput(let bounds):
             return [
-                "type": ["string", "number"], "pattern": "^[+-]?([0-9]+(\\.[0-9]{1,3})?|\\.[0-9]{1,3})$",
-                "description": "credits, a decimal string or number with at most three decimals",
+                "anyOf": [["type": "string", "pattern": bounds.pattern], bounds.number],
+                "description": "credits, a decimal string or number with at most three decimals; " + bounds.description,
             ]
         case .money:
             return ["type": "string", "pattern": "^[0-9]+\\.[0-9]{2}$", "description": "US dollars"]
         case .moneyInput:
             return [
-                "type": ["string", "number"], "pattern": "^[0-9]+(\\.[0-9]{1,2})?$", "minimum": 0,
-                "description": "US dollars, a decimal string or number with at most two decimals",
+                "anyOf": [
+                    ["type": "string", "pattern": "^[0-9]{1,16}(\\.[0-9]{1,2})?$"],
+                    ["type": "number", "multipleOf": 0.01, "minimum": 0, "maximum": 9_999_999_999_999_999],
+                ],
+                "description": "US dollars, a decimal string or number with at most two decimals, not negative",
             ]
         case .integer: return ["type": "integer"]
         case .boolean: return ["type": "boolean"]
@@ -87,13 +197,17 @@ indirect enum Schema: Sendable {
         case .date: return ["type": "string", "format": "date"]
         case .oneOf(let values): return ["type": "string", "enum": values]
         case .array(let items): return ["type": "array", "items": items.json]
-        case .object(let properties, let required, let closed):
+        case .object(let properties, let required, let closed, let ignoresUnknown):
             var object: [String: Any] = [
                 "type": "object",
                 "properties": Dictionary(uniqueKeysWithValues: properties.map { ($0.0, $0.1.json) }),
             ]
             if !required.isEmpty { object["required"] = required }
             if closed { object["additionalProperties"] = false }
+            if ignoresUnknown {
+                object["propertyNames"] = ["pattern": Self.controlFree]
+                object["additionalProperties"] = Self.reference(Self.unknownFieldName).json
+            }
             return object
         case .reference(let name): return ["$ref": "#/components/schemas/\(name)"]
         case .nullable(let schema):
@@ -103,6 +217,64 @@ indirect enum Schema: Sendable {
         case .with(let schema, let keywords):
             let extra = try! JSONSerialization.jsonObject(with: Data(keywords.utf8)) as! [String: Any]
             return schema.json.merging(extra) { _, keyword in keyword }
+        }
+    }
+}
+
+/// The credits a request field accepts: how `Credits.parse` reads a string or a JSON
+/// number, within the bounds the operation checks.
+enum CreditsInput: Sendable {
+    /// More than zero, below 10^`maximumDigits` or exactly it.
+    case positive(maximumDigits: Int)
+    /// Zero or more, below 10^`maximumDigits` or exactly it.
+    case notNegative(maximumDigits: Int)
+    /// Positive or negative, never zero, at most 10^`maximumDigits` either way.
+    case notZero(maximumDigits: Int)
+    /// Whole credits from `minimum` to 10^`maximumDigits` (a purchase: `Catalog.purchasePrice`).
+    case whole(minimum: Int, maximumDigits: Int)
+
+    var maximum: Int {
+        switch self {
+        case .positive(let digits), .notNegative(let digits), .notZero(let digits), .whole(_, let digits):
+            (0..<digits).reduce(1) { power, _ in power * 10 }
+        }
+    }
+
+    /// A decimal string: an optional sign, leading zeros, at most three decimals.
+    var pattern: String {
+        let top = "1" + String(repeating: "0", count: String(maximum).count - 1)
+        switch self {
+        case .positive(let digits):
+            return #"^\+?0*(?=[0-9.]*[1-9])(?:[0-9]{1,\#(digits)}(?:\.[0-9]{1,3})?|\.[0-9]{1,3}|\#(top)(?:\.0{1,3})?)$"#
+        case .notNegative(let digits):
+            return #"^\+?0*(?:[0-9]{1,\#(digits)}(?:\.[0-9]{1,3})?|\.[0-9]{1,3}|\#(top)(?:\.0{1,3})?)$"#
+        case .notZero(let digits):
+            return #"^[+-]?0*(?=[0-9.]*[1-9])(?:[0-9]{1,\#(digits)}(?:\.[0-9]{1,3})?|\.[0-9]{1,3}|\#(top)(?:\.0{1,3})?)$"#
+        case .whole(let minimum, let digits):
+            let low = String(minimum)
+            // At least `minimum` (a power of ten here), at most the top, with only zero decimals.
+            precondition(low == "1" + String(repeating: "0", count: low.count - 1), "a power of ten")
+            return #"^\+?0*(?:[1-9][0-9]{\#(low.count - 1),\#(digits - 1)}|\#(top))(?:\.0{1,3})?$"#
+        }
+    }
+
+    /// The same bounds on a JSON number.
+    var number: [String: Any] {
+        switch self {
+        case .positive: ["type": "number", "multipleOf": 0.001, "exclusiveMinimum": 0, "maximum": maximum]
+        case .notNegative: ["type": "number", "multipleOf": 0.001, "minimum": 0, "maximum": maximum]
+        case .notZero:
+            ["type": "number", "multipleOf": 0.001, "minimum": -maximum, "maximum": maximum, "not": ["const": 0]]
+        case .whole(let minimum, _): ["type": "number", "multipleOf": 1, "minimum": minimum, "maximum": maximum]
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .positive: "more than 0, at most \(maximum)"
+        case .notNegative: "0 to \(maximum)"
+        case .notZero: "not 0, at most \(maximum) either way"
+        case .whole(let minimum, _): "whole credits, \(minimum) to \(maximum)"
         }
     }
 }
@@ -212,13 +384,17 @@ struct Operation: Sendable {
         502: "a provider could not answer, or did not confirm; nothing is charged twice",
     ]
 
-    /// The query parameters' values: pages of 1 to 500, days written YYYY-MM-DD.
+    /// The query parameters' values: pages of 1 to 500, days written YYYY-MM-DD, and no
+    /// refused control character in any text (``Schema/controlFree``).
     static func querySchema(_ name: String) -> [String: Any] {
         switch name {
         case "limit": ["type": "integer", "minimum": 1, "maximum": 500]
         case "from", "to": ["type": "string", "format": "date"]
-        case "cursor": ["type": "string", "minLength": 1]
-        default: ["type": "string"]
+        case "cursor": ["type": "string", "minLength": 1, "pattern": Schema.controlFree]
+        case "q": ["type": "string", "maxLength": LogSearch.maximumLength, "pattern": Schema.controlFree]
+        case "result": ["type": "string", "enum": ["sent", "failed", "valid", "invalid", "completed", "skipped", "blocked"]]
+        case "lineType": ["type": "string", "enum": Reports.lineTypes]
+        default: ["type": "string", "pattern": Schema.controlFree]
         }
     }
 
