@@ -310,7 +310,7 @@ public struct Accounts: Sendable {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty {
             errors.append(FieldError(field, "must not be empty"))
-        } else if trimmed.count > maximumNameLength {
+        } else if trimmed.unicodeScalars.count > maximumNameLength {
             errors.append(FieldError(field, "must be at most \(maximumNameLength) characters"))
         }
         return trimmed

@@ -516,7 +516,7 @@ public struct Lots: Sendable {
 
     static func reasonProblem(_ reason: String) -> String? {
         if reason.isEmpty { return "is required: say why" }
-        if reason.count > maximumReasonLength { return "must be at most \(maximumReasonLength) characters" }
+        if reason.unicodeScalars.count > maximumReasonLength { return "must be at most \(maximumReasonLength) characters" }
         return nil
     }
 

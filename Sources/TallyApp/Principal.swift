@@ -17,35 +17,34 @@ public enum Principal: Sendable, Hashable {
     }
 
     /// Proof that the caller manages the credits of `account`: its owner or a super admin.
-    ///
-    /// Another account's resources are 404, never 403, so their existence does not leak.
     public func creditManager(of account: AccountID) throws(TallyError) -> CreditManager {
-        guard accountID == account else { throw .notFound("no account \(account)") }
-        guard case .user(let user) = self, user.role.managesCredits else {
-            throw .forbidden("only the owner and super admins of the account manage its credits")
-        }
+        let refusal = "only the owner and super admins of the account manage its credits"
+        try belongs(to: account, refusal)
+        guard case .user(let user) = self, user.role.managesCredits else { throw .forbidden(refusal) }
         return CreditManager(accountID: account, user: user)
     }
 
     /// Proof that the caller may run metered features of `account` and read its wallet:
     /// its API key, its owner or a super admin.
     public func featureCaller(of account: AccountID) throws(TallyError) -> FeatureCaller {
-        guard accountID == account else { throw .notFound("no account \(account)") }
+        let refusal = "only the account's API keys, owner and super admins use its credits"
+        try belongs(to: account, refusal)
         switch self {
         case .apiKey: return FeatureCaller(accountID: account)
         case .user(let user) where user.role.managesCredits: return FeatureCaller(accountID: account)
-        default: throw .forbidden("only the account's API keys, owner and super admins use its credits")
+        default: throw .forbidden(refusal)
         }
     }
 
     /// Proof that the caller may read the account's usage, logs and ledger: its owner,
     /// a super admin, or one of its API keys.
     public func reportReader(of account: AccountID) throws(TallyError) -> ReportReader {
-        guard accountID == account else { throw .notFound("no account \(account)") }
+        let refusal = "only the account's owner, super admins and API keys read its usage"
+        try belongs(to: account, refusal)
         switch self {
         case .apiKey: return ReportReader(accountID: account)
         case .user(let user) where user.role.managesCredits: return ReportReader(accountID: account)
-        default: throw .forbidden("only the account's owner, super admins and API keys read its usage")
+        default: throw .forbidden(refusal)
         }
     }
 
@@ -54,6 +53,15 @@ public enum Principal: Sendable, Hashable {
     public func refunder(of account: AccountID) throws(TallyError) -> String {
         if self == .operator { return "operator" }
         return try creditManager(of: account).user.id.rawValue
+    }
+
+    /// Passes when the caller belongs to `account`. Another account's resources are 404,
+    /// never 403, so their existence does not leak; the operator, who sees every account,
+    /// is told what it may not do (403).
+    private func belongs(to account: AccountID, _ refusal: String) throws(TallyError) {
+        guard accountID != account else { return }
+        if self == .operator { throw .forbidden(refusal) }
+        throw .notFound("no account \(account)")
     }
 
     /// Proof that the caller is the operator of this installation.

@@ -73,7 +73,7 @@ extension EventConfig {
         let scoreRange = "must be within \(Self.creditScoreRange)"
         let dtiRange = "must be within \(Self.dtiPercentRange)"
 
-        if !Self.nameLength.contains(name.count) {
+        if !Self.nameLength.contains(name.unicodeScalars.count) {
             report("name", "must be \(Self.nameLength) characters after trimming")
         }
 
@@ -92,7 +92,7 @@ extension EventConfig {
         var firstIndexByName: [String: Int] = [:]
         for (index, route) in routes.enumerated() {
             let path = "routes[\(index)]"
-            if !Self.routeNameLength.contains(route.name.count) {
+            if !Self.routeNameLength.contains(route.name.unicodeScalars.count) {
                 report("\(path).name", "must be \(Self.routeNameLength) characters after trimming")
             } else if let first = firstIndexByName[route.name] {
                 // The later one is named, since the first is the route a lead would get.

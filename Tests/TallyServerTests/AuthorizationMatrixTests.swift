@@ -12,9 +12,10 @@ import Testing
 ///   session — are answered 401 on every route, the public ones included, and no token at
 ///   all is 401 everywhere except on the public routes;
 /// - a person or key of the account whose role may not do it gets 403;
-/// - another account's owner or API key, and the operator (who belongs to no account), get
-///   404 "no account" on an account's resources, so their existence does not leak (the
-///   operator may refund an account's purchases, so the refunds answer it as allowed);
+/// - another account's owner or API key get 404 "no account" on an account's resources,
+///   so their existence does not leak; the operator, who sees every account, gets 403 on
+///   what only the account's own callers may do (it may refund an account's purchases, so
+///   the refunds answer it as allowed);
 /// - an allowed caller really gets past the check. Each row sends a request that is
 ///   deliberately not a success (an empty body, an id that does not exist) and carries the
 ///   status the route gives an allowed caller for it: the matrix changes nothing, and a
@@ -432,16 +433,16 @@ struct AuthorizationMatrixTests {
                 // Logging out needs a session token: the operator's token or a key is a wrong Authorization field.
                 return 422
             case .creditManagers, .featureCallers, .reportReaders, .refunders:
-                // Another account's resources, and the operator, who has no account: 404, so nothing leaks.
-                // (The refunds allow the operator: only another account's owner and key are refused so.)
-                return caller.belongsToTheAccount ? 403 : 404
+                // Another account's resources: 404, so nothing leaks. The operator sees every
+                // account: told what it may not do (the refunds allow it).
+                return caller.belongsToTheAccount || caller == .operator ? 403 : 404
             }
         }
 
         /// Whether the caller is refused as "not yours" (404 "no account"), not for its role.
         func refusesAsNotYours(_ caller: Caller) -> Bool {
-            !caller.isUnknownCredential && caller != .noToken && !access.allowed.contains(caller) && access.isAccountScoped
-                && !caller.belongsToTheAccount
+            !caller.isUnknownCredential && caller != .noToken && caller != .operator && !access.allowed.contains(caller)
+                && access.isAccountScoped && !caller.belongsToTheAccount
         }
 
         /// Why `caller` should get `expectedStatus(for:)`, for failure messages.

@@ -18,8 +18,9 @@ struct SMSAndHoldsTests {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()
             _ = try await account.buy(100)
-            let json = #"{"to":"\#(to)","body":"\#(body)","contact":{"email":"lee@example.com"},"event":"demo-call"}"#
-            let quote = try await harness.call(.post, "/v1/sms/quote", token: account.ownerToken, json: json)
+            let fields = #""to":"\#(to)","body":"\#(body)""#
+            let json = #"{\#(fields),"contact":{"email":"lee@example.com"},"event":"demo-call"}"#
+            let quote = try await harness.call(.post, "/v1/sms/quote", token: account.ownerToken, json: "{\(fields)}")
             #expect(try quote.string("credits") == credits, "\(quote)")
             let sent = try await account.post("/sms", json)
             #expect(sent.status == 200, "\(sent)")

@@ -100,7 +100,8 @@ enum Limits {
     static let maximumPhoneLength = 64
     static let maximumReferenceLength = 200
 
-    /// A free-text field: trimmed, at most `maximum` characters.
+    /// A free-text field: trimmed, at most `maximum` characters (Unicode scalars, as JSON
+    /// Schema counts them in `/openapi.json`).
     static func text(
         _ value: String?,
         field: String,
@@ -117,7 +118,7 @@ enum Limits {
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty && required {
             errors.append(FieldError(field, "must not be empty"))
-        } else if trimmed.count > maximum {
+        } else if trimmed.unicodeScalars.count > maximum {
             errors.append(FieldError(field, "must be at most \(maximum) characters"))
         }
         return trimmed.isEmpty ? nil : trimmed

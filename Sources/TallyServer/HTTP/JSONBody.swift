@@ -12,12 +12,21 @@ struct JSONBody<Value: Decodable & Sendable>: Sendable {
         var request = request
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
         let bytes = Array(buffer.readableBytesView)
-        return JSONBody(bytes: bytes, value: try decode(Value.self, from: bytes))
+        return JSONBody(bytes: bytes, value: try decode(Value.self, from: bytes, fields: fields(request, context)))
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(TallyError) -> T {
+    /// The fields the document names for the route `request` was routed to.
+    static func fields(_ request: Request, _ context: TallyRequestContext) -> BodyFields {
+        BodyFields.of(method: request.method.rawValue, route: context.endpointPath)
+    }
+
+    static func decode<T: Decodable>(
+        _ type: T.Type,
+        from bytes: [UInt8],
+        fields: BodyFields = .any
+    ) throws(TallyError) -> T {
         guard !bytes.isEmpty else { throw .invalid("body", "must be a JSON object") }
-        if let problem = JSONBodyScan.firstProblem(in: bytes) { throw .invalid([problem]) }
+        if let problem = JSONBodyScan.firstProblem(in: bytes, fields: fields) { throw .invalid([problem]) }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .rfc3339
         do {

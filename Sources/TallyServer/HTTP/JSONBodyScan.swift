@@ -1,3 +1,4 @@
+import Foundation
 import TallyApp
 
 /// Reads a JSON body once, before it is decoded, for what the decoder lets through:
@@ -9,7 +10,9 @@ import TallyApp
 ///   text outright, and the others only hide what a log or a page shows. Tab, line
 ///   feed and carriage return are allowed (an SMS may span lines).
 ///
-/// Either is refused naming the field (`owner.email`, `routes[1].name`), before
+/// - a field the request's operation does not name (``BodyFields``, from `/openapi.json`).
+///
+/// Each is refused naming the field (`owner.email`, `routes[1].name`), before
 /// anything is read from the database or sent to a provider.
 enum JSONBodyScan {
     private struct Level {
@@ -20,8 +23,11 @@ enum JSONBodyScan {
         /// In an object: the next string is a key.
         var expectingKey = true
         var lastKey = ""
+        /// The fields this object or array may hold.
+        var fields: BodyFields
     }
 
+    static let unknownFieldReason = "is not a field of this request"
     static let controlCharacterReason = "must not contain control characters (U+0000 to U+001F other than tab and newline)"
 
     /// Whether a Unicode scalar is a control character no field accepts.
@@ -30,7 +36,7 @@ enum JSONBodyScan {
     }
 
     /// The first problem found, or nil. Malformed JSON is left for the decoder to describe.
-    static func firstProblem(in bytes: [UInt8]) -> FieldError? {
+    static func firstProblem(in bytes: [UInt8], fields: BodyFields = .any) -> FieldError? {
         var stack = [Level]()
         var position = 0
         func childPath() -> String {
@@ -38,11 +44,15 @@ enum JSONBodyScan {
             if top.isObject { return top.path.isEmpty ? top.lastKey : top.path + "." + top.lastKey }
             return top.path + "[\(top.index)]"
         }
+        func childFields() -> BodyFields {
+            guard let top = stack.last else { return fields }
+            return top.isObject ? top.fields.field(top.lastKey) ?? .any : top.fields.items
+        }
         while position < bytes.count {
             let byte = bytes[position]
             switch byte {
             case UInt8(ascii: "{"), UInt8(ascii: "["):
-                stack.append(Level(isObject: byte == UInt8(ascii: "{"), path: childPath()))
+                stack.append(Level(isObject: byte == UInt8(ascii: "{"), path: childPath(), fields: childFields()))
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
                 guard !stack.isEmpty else { return nil }
                 stack.removeLast()
@@ -71,12 +81,13 @@ enum JSONBodyScan {
                 guard position < bytes.count else { return nil }
                 if var top = stack.last, top.isObject, top.expectingKey {
                     let key = Array(bytes[start..<position])
-                    top.lastKey = String(decoding: key, as: UTF8.self)
+                    top.lastKey = decodedKey(key)
                     let inserted = top.keys.insert(key).inserted
                     top.expectingKey = false
                     stack[stack.count - 1] = top
                     if hasControl { return FieldError(childPath(), "a key " + controlCharacterReason) }
                     if !inserted { return FieldError(childPath(), "appears more than once") }
+                    if top.fields.field(top.lastKey) == nil { return FieldError(childPath(), unknownFieldReason) }
                 } else if hasControl {
                     let path = childPath()
                     return FieldError(path.isEmpty ? "body" : path, controlCharacterReason)
@@ -87,6 +98,13 @@ enum JSONBodyScan {
             position += 1
         }
         return nil
+    }
+
+    /// A key as the decoder reads it: `"cr\u0065dits"` is `credits`.
+    private static func decodedKey(_ key: [UInt8]) -> String {
+        guard key.contains(UInt8(ascii: "\\")) else { return String(decoding: key, as: UTF8.self) }
+        let literal = Data([UInt8(ascii: "\"")] + key + [UInt8(ascii: "\"")])
+        return (try? JSONDecoder().decode(String.self, from: literal)) ?? String(decoding: key, as: UTF8.self)
     }
 
     /// The value of a `\uXXXX` escape starting at `position` (the backslash), or nil.

@@ -30,8 +30,6 @@ enum OpenAPIDocument {
     }()
 
     static let schemas: [String: Schema] = [
-        // A field of a request body Tally does not read.
-        Schema.unknownFieldName: Schema.unknownField,
         // TallyError.problem: RFC 9457, with the fields of some problems.
         "Problem": .answer(
             [

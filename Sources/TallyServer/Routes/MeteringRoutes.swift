@@ -69,7 +69,14 @@ struct MeteringRoutes {
             var request = request
             let buffer = try await request.collectBody(upTo: context.maxUploadSize)
             let bytes = Array(buffer.readableBytesView)
-            let capture = bytes.isEmpty ? Holds.Capture(credits: nil) : try JSONBody<Holds.Capture>.decode(Holds.Capture.self, from: bytes)
+            let capture =
+                bytes.isEmpty
+                ? Holds.Capture(credits: nil)
+                : try JSONBody<Holds.Capture>.decode(
+                    Holds.Capture.self,
+                    from: bytes,
+                    fields: JSONBody<Holds.Capture>.fields(request, context)
+                )
             return Response(
                 answer: try await tally.holds.capture(id, capture, by: caller, idempotency: try request.idempotency(body: bytes))
             )
