@@ -562,6 +562,23 @@ class WebApp(unittest.TestCase):
         self.go("/app/billing")
         self.assertIn("/app/login", self.driver.current_url)
 
+    def test_14a_two_login_tabs_both_work(self):
+        """Two login pages open at once: logging in from one leaves the other's form good."""
+        self.driver.delete_all_cookies()
+        self.go("/app/login")
+        first = self.driver.current_window_handle
+        self.driver.switch_to.new_window("tab")
+        self.go("/app/login")
+        self.login(OWNER, PASSWORD)
+        WebDriverWait(self.driver, 10).until(lambda d: "/app/login" not in d.current_url)
+        self.driver.close()
+        self.driver.switch_to.window(first)
+        self.login(OWNER, PASSWORD)
+        WebDriverWait(self.driver, 10).until(lambda d: "/app/login" not in d.current_url)
+        self.assertNotIn("expired", self.driver.find_element(By.TAG_NAME, "body").text.lower())
+        self.go("/app/billing")
+        self.wait_for("available")
+
     # -- a member ----------------------------------------------------------------
 
     def test_15_a_member_sees_the_forbidden_page(self):
