@@ -1,0 +1,97 @@
+import GRDB
+import PostgresNIO
+
+/// A statement of the store, written once for both engines.
+///
+/// Its text names each value (`WHERE hold_id = :hold`) and is rendered once, when the
+/// statement is made, into each engine's placeholders: numbered `?NNN` for SQLite and
+/// `$n` for PostgreSQL, a name used twice taking one number. The rendered texts are
+/// static, so SQLite's statement cache and PostgreSQL's plans see the same text on every
+/// call. `Statements.all` lists every statement, and a contract test runs `EXPLAIN` on
+/// each on both engines.
+public struct Statement: Sendable, CustomStringConvertible {
+    /// What the statement is for, in failure messages (`messages.recordOutcome`).
+    public let name: String
+    /// The text as written, with named values.
+    public let text: String
+    /// The values' names, in the order of their numbers.
+    public let values: [String]
+    /// The text with SQLite's placeholders, `?1`, `?2`, ….
+    public let sqlite: String
+    /// The text with PostgreSQL's placeholders, `$1`, `$2`, ….
+    public let postgres: String
+
+    public init(_ name: String, _ text: String) {
+        self.name = name
+        self.text = text
+        var values: [String] = []
+        var sqlite = ""
+        var postgres = ""
+        var characters = text[...]
+        var inLiteral = false
+        while let character = characters.first {
+            characters = characters.dropFirst()
+            if character == "'" { inLiteral.toggle() }
+            // `:name`, not PostgreSQL's `::type` cast.
+            guard !inLiteral, character == ":", let first = characters.first, first.isLetter,
+                sqlite.last != ":"
+            else {
+                sqlite.append(character)
+                postgres.append(character)
+                continue
+            }
+            let value = String(characters.prefix { $0.isLetter || $0.isNumber || $0 == "_" })
+            characters = characters.dropFirst(value.count)
+            let number = (values.firstIndex(of: value) ?? values.count) + 1
+            if number > values.count { values.append(value) }
+            sqlite += "?\(number)"
+            postgres += "$\(number)"
+        }
+        self.values = values
+        self.sqlite = sqlite
+        self.postgres = postgres
+    }
+
+    public var description: String { name }
+
+    /// The values in the order of their numbers; every name must be given, and no other.
+    func ordered(_ given: KeyValuePairs<String, SQLValue>) -> [SQLValue] {
+        let byName = Dictionary(given.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+        precondition(Set(byName.keys) == Set(values), "\(name) takes \(values), was given \(byName.keys.sorted())")
+        return values.map { byName[$0]! }
+    }
+
+    /// The values as SQLite binds them.
+    func sqliteArguments(_ given: KeyValuePairs<String, SQLValue>) -> StatementArguments {
+        StatementArguments(ordered(given).map(\.databaseValue))
+    }
+
+    /// The text and values as PostgreSQL runs them.
+    func postgresQuery(_ given: KeyValuePairs<String, SQLValue>) -> PostgresQuery {
+        var bindings = PostgresBindings(capacity: values.count)
+        for value in ordered(given) { value.append(to: &bindings) }
+        return PostgresQuery(unsafeSQL: postgres, binds: bindings)
+    }
+}
+
+/// A value a statement binds: text or a whole number, either of which may be missing (`NULL`).
+public enum SQLValue: Sendable {
+    case text(String?)
+    case integer(Int64?)
+
+    public static func integer(_ value: Int?) -> SQLValue { .integer(value.map(Int64.init)) }
+
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .text(let text): text?.databaseValue ?? .null
+        case .integer(let number): number?.databaseValue ?? .null
+        }
+    }
+
+    func append(to bindings: inout PostgresBindings) {
+        switch self {
+        case .text(let text): bindings.append(text)
+        case .integer(let number): bindings.append(number)
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import GRDB
+import PostgresNIO
+
+/// A row as a record reads it, whichever engine it came from: each record has one
+/// initializer from a `StoreRow`, not one mapper per engine.
+protocol StoreRow {
+    func text(_ column: String) throws -> String
+    func optionalText(_ column: String) throws -> String?
+    func integer(_ column: String) throws -> Int64
+    func optionalInteger(_ column: String) throws -> Int64?
+}
+
+extension StoreRow {
+    /// A time stored as milliseconds since 1970.
+    func date(_ column: String) throws -> Date { Date(storedMilliseconds: try integer(column)) }
+
+    func optionalDate(_ column: String) throws -> Date? {
+        try optionalInteger(column).map(Date.init(storedMilliseconds:))
+    }
+
+    func optionalInt(_ column: String) throws -> Int? { try optionalInteger(column).map(Int.init) }
+}
+
+/// SQLite's rows, through GRDB.
+extension Row: StoreRow {
+    func text(_ column: String) throws -> String { try decode(String.self, forColumn: column) }
+    func optionalText(_ column: String) throws -> String? { try decode(String?.self, forColumn: column) }
+    func integer(_ column: String) throws -> Int64 { try decode(Int64.self, forColumn: column) }
+    func optionalInteger(_ column: String) throws -> Int64? { try decode(Int64?.self, forColumn: column) }
+}
+
+/// PostgreSQL's rows, read by column name.
+extension PostgresRandomAccessRow: StoreRow {
+    func text(_ column: String) throws -> String { try self[column].decode(String.self) }
+    func optionalText(_ column: String) throws -> String? { try self[column].decode(String?.self) }
+    func integer(_ column: String) throws -> Int64 { try self[column].decode(Int64.self) }
+    func optionalInteger(_ column: String) throws -> Int64? { try self[column].decode(Int64?.self) }
+}
