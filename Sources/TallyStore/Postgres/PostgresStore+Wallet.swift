@@ -138,7 +138,7 @@ extension PostgresStore {
                 FOR UPDATE SKIP LOCKED)
             RETURNING *
             """
-        ).map(Self.paymentIntent)
+        ).map { try PaymentIntent($0.makeRandomAccess()) }
     }
 
     public func rechargeIntent(recharge: String, account: AccountID) async throws -> PaymentIntent? {
@@ -148,7 +148,7 @@ extension PostgresStore {
             WHERE recharge_id = \(recharge) AND account_id = \(account.rawValue) AND settled_at IS NULL
             ORDER BY created_at DESC LIMIT 1
             """
-        ).first.map(Self.paymentIntent)
+        ).first.map { try PaymentIntent($0.makeRandomAccess()) }
     }
 
     public func releaseRechargeIntent(_ id: PurchaseID, account: AccountID) async throws {
@@ -157,22 +157,6 @@ extension PostgresStore {
             UPDATE payment_intents SET recharge_id = NULL
             WHERE id = \(id.rawValue) AND account_id = \(account.rawValue) AND settled_at IS NULL
             """
-        )
-    }
-
-    static func paymentIntent(_ row: PostgresRow) throws -> PaymentIntent {
-        let row = row.makeRandomAccess()
-        return try PaymentIntent(
-            purchaseID: PurchaseID(row["id"].decode(String.self)),
-            accountID: AccountID(row["account_id"].decode(String.self)),
-            credits: Credits(thousandths: row["credits"].decode(Int64.self)),
-            amount: Money(cents: row["amount_cents"].decode(Int64.self)),
-            paymentMethodID: PaymentMethodID(row["payment_method_id"].decode(String.self)),
-            gatewayToken: row["gateway_token"].decode(String.self),
-            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)),
-            rechargeID: row["recharge_id"].decode(String?.self),
-            saveCard: row["save_card"].decode(Bool.self),
-            gatewayReference: row["gateway_reference"].decode(String?.self)
         )
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import PostgresNIO
 
@@ -5,7 +6,9 @@ import PostgresNIO
 ///
 /// Its text names each value (`WHERE hold_id = :hold`) and is rendered once, when the
 /// statement is made, into each engine's placeholders: numbered `?NNN` for SQLite and
-/// `$n` for PostgreSQL, a name used twice taking one number. The rendered texts are
+/// `$n` for PostgreSQL, a name used twice taking one number. `{bytewise}` after a text
+/// column orders it by its bytes on both (`COLLATE "C"` on PostgreSQL, whatever the
+/// database's locale; SQLite's own order already). The rendered texts are
 /// static, so SQLite's statement cache and PostgreSQL's plans see the same text on every
 /// call. `Statements.all` lists every statement, and a contract test runs `EXPLAIN` on
 /// each on both engines.
@@ -27,11 +30,15 @@ public struct Statement: Sendable, CustomStringConvertible {
         var values: [String] = []
         var sqlite = ""
         var postgres = ""
-        var characters = text[...]
+        var characters = text.replacingOccurrences(of: "{bytewise}", with: "\u{0}")[...]
         var inLiteral = false
         while let character = characters.first {
             characters = characters.dropFirst()
             if character == "'" { inLiteral.toggle() }
+            if character == "\u{0}" {
+                postgres += #"COLLATE "C""#
+                continue
+            }
             // `:name`, not PostgreSQL's `::type` cast.
             guard !inLiteral, character == ":", let first = characters.first, first.isLetter,
                 sqlite.last != ":"
@@ -78,6 +85,7 @@ public struct Statement: Sendable, CustomStringConvertible {
 public enum SQLValue: Sendable {
     case text(String?)
     case integer(Int64?)
+    case bytes([UInt8])
 
     public static func integer(_ value: Int?) -> SQLValue { .integer(value.map(Int64.init)) }
 
@@ -85,6 +93,7 @@ public enum SQLValue: Sendable {
         switch self {
         case .text(let text): text?.databaseValue ?? .null
         case .integer(let number): number?.databaseValue ?? .null
+        case .bytes(let bytes): Data(bytes).databaseValue
         }
     }
 
@@ -92,6 +101,7 @@ public enum SQLValue: Sendable {
         switch self {
         case .text(let text): bindings.append(text)
         case .integer(let number): bindings.append(number)
+        case .bytes(let bytes): bindings.append(ByteBuffer(bytes: bytes))
         }
     }
 }

@@ -9,6 +9,8 @@ protocol StoreRow {
     func optionalText(_ column: String) throws -> String?
     func integer(_ column: String) throws -> Int64
     func optionalInteger(_ column: String) throws -> Int64?
+    func boolean(_ column: String) throws -> Bool
+    func bytes(_ column: String) throws -> [UInt8]
 }
 
 extension StoreRow {
@@ -28,6 +30,8 @@ extension Row: StoreRow {
     func optionalText(_ column: String) throws -> String? { try decode(String?.self, forColumn: column) }
     func integer(_ column: String) throws -> Int64 { try decode(Int64.self, forColumn: column) }
     func optionalInteger(_ column: String) throws -> Int64? { try decode(Int64?.self, forColumn: column) }
+    func boolean(_ column: String) throws -> Bool { try decode(Bool.self, forColumn: column) }
+    func bytes(_ column: String) throws -> [UInt8] { [UInt8](try decode(Data?.self, forColumn: column) ?? Data()) }
 }
 
 /// PostgreSQL's rows, read by column name.
@@ -36,4 +40,6 @@ extension PostgresRandomAccessRow: StoreRow {
     func optionalText(_ column: String) throws -> String? { try self[column].decode(String?.self) }
     func integer(_ column: String) throws -> Int64 { try self[column].decode(Int64.self) }
     func optionalInteger(_ column: String) throws -> Int64? { try self[column].decode(Int64?.self) }
+    func boolean(_ column: String) throws -> Bool { try self[column].decode(Bool.self) }
+    func bytes(_ column: String) throws -> [UInt8] { Array(try self[column].decode(ByteBuffer.self).readableBytesView) }
 }

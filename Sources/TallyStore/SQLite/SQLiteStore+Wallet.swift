@@ -152,7 +152,7 @@ extension SQLiteStore {
                     RETURNING *
                     """,
                 arguments: [now + Int64(leaseSeconds) * 1000, createdBefore.storedMilliseconds, now, limit]
-            ).map(Self.paymentIntent)
+            ).map(PaymentIntent.init)
         }
     }
 
@@ -165,7 +165,7 @@ extension SQLiteStore {
                     ORDER BY created_at DESC LIMIT 1
                     """,
                 arguments: [recharge, account.rawValue]
-            ).map(Self.paymentIntent)
+            ).map(PaymentIntent.init)
         }
     }
 
@@ -176,21 +176,6 @@ extension SQLiteStore {
                 arguments: [id.rawValue, account.rawValue]
             )
         }
-    }
-
-    static func paymentIntent(_ row: Row) -> PaymentIntent {
-        PaymentIntent(
-            purchaseID: PurchaseID(row["id"]),
-            accountID: AccountID(row["account_id"]),
-            credits: Credits(thousandths: row["credits"]),
-            amount: Money(cents: row["amount_cents"]),
-            paymentMethodID: PaymentMethodID(row["payment_method_id"]),
-            gatewayToken: row["gateway_token"],
-            createdAt: Date(storedMilliseconds: row["created_at"]),
-            rechargeID: row["recharge_id"],
-            saveCard: row["save_card"],
-            gatewayReference: row["gateway_reference"]
-        )
     }
 
     public func setRefundReference(_ reference: String, refund: RefundID, account: AccountID) async throws {
