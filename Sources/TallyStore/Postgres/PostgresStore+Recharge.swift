@@ -221,31 +221,23 @@ extension PostgresStore {
 
     public func addWebhook(_ webhook: Webhook) async throws {
         _ = try await rows(
-            """
-            INSERT INTO webhooks (id, account_id, url, secret, created_at)
-            VALUES (\(webhook.id), \(webhook.accountID.rawValue), \(webhook.url), \(webhook.secret),
-                \(webhook.createdAt.storedMilliseconds))
-            """
+            Statements.Webhooks.add,
+            [
+                "id": .text(webhook.id), "account": .text(webhook.accountID.rawValue), "url": .text(webhook.url),
+                "secret": .text(webhook.secret), "at": .integer(webhook.createdAt.storedMilliseconds),
+            ]
         )
     }
 
     public func webhooks(account: AccountID) async throws -> [Webhook] {
-        try await rows(
-            """
-            SELECT * FROM webhooks WHERE account_id = \(account.rawValue) AND deleted_at IS NULL
-            ORDER BY created_at, id COLLATE "C"
-            """
-        ).map(Self.webhook)
+        try await rows(Statements.Webhooks.ofAccount, ["account": .text(account.rawValue)]).map(Webhook.init)
     }
 
     public func deleteWebhook(_ id: String, account: AccountID, at: Date) async throws -> Bool {
         try await transaction { connection in
             let deleted = try await connection.rows(
-                """
-                UPDATE webhooks SET deleted_at = \(at.storedMilliseconds)
-                WHERE id = \(id) AND account_id = \(account.rawValue) AND deleted_at IS NULL
-                RETURNING id
-                """,
+                Statements.Webhooks.markDeleted,
+                ["at": .integer(at.storedMilliseconds), "id": .text(id), "account": .text(account.rawValue)],
                 logger
             )
             guard deleted.count == 1 else { return false }
@@ -316,73 +308,23 @@ extension PostgresStore {
         nextAttemptAt: Date?,
         at: Date
     ) async throws {
-        let deliveredAt: Int64? = status == .delivered ? at.storedMilliseconds : nil
         _ = try await rows(
-            """
-            UPDATE webhook_deliveries SET status = \(status.rawValue), attempts = attempts + 1,
-                last_status_code = \(statusCode), next_attempt_at = \(nextAttemptAt?.storedMilliseconds),
-                lease_until = NULL, delivered_at = COALESCE(\(deliveredAt), delivered_at)
-            WHERE id = \(id) AND status = 'pending'
-            """
+            Statements.Webhooks.recordAttempt,
+            [
+                "status": .text(status.rawValue), "code": .integer(statusCode),
+                "nextAttemptAt": .integer(nextAttemptAt?.storedMilliseconds),
+                "deliveredAt": .integer(status == .delivered ? at.storedMilliseconds : nil), "id": .text(id),
+            ]
         )
     }
 
     // MARK: Rows
 
     static func autoRechargeState(_ row: PostgresRow) throws -> AutoRechargeState {
-        let row = row.makeRandomAccess()
-        return try AutoRechargeState(
-            settings: AutoRechargeSettings(
-                enabled: row["enabled"].decode(Bool.self),
-                thresholdCredits: Credits(thousandths: row["threshold"].decode(Int64.self)),
-                rechargeCredits: Credits(thousandths: row["credits"].decode(Int64.self)),
-                paymentMethodID: row["payment_method_id"].decode(String.self),
-                maxRechargesPerDay: row["max_per_day"].decode(Int.self),
-                maxSpendPerMonth: Money(cents: row["max_spend_month_cents"].decode(Int64.self))
-            ),
-            lastResult: row["last_result"].decode(String?.self),
-            lastReason: row["last_reason"].decode(String?.self),
-            lastResultAt: row["last_result_at"].decode(Int64?.self).map(Date.init(storedMilliseconds:)),
-            rechargeArmed: row["recharge_armed"].decode(Bool.self)
-        )
+        try AutoRechargeState(row.makeRandomAccess())
     }
 
-    static func recharge(_ row: PostgresRow) throws -> Recharge {
-        let row = row.makeRandomAccess()
-        return try Recharge(
-            id: row["id"].decode(String.self),
-            accountID: AccountID(row["account_id"].decode(String.self)),
-            status: RechargeStatus(rawValue: row["status"].decode(String.self)) ?? .pending,
-            credits: Credits(thousandths: row["credits"].decode(Int64.self)),
-            attempts: row["attempts"].decode(Int.self),
-            nextAttemptAt: Date(storedMilliseconds: row["next_attempt_at"].decode(Int64.self)),
-            reason: row["reason"].decode(String?.self),
-            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self))
-        )
-    }
+    static func recharge(_ row: PostgresRow) throws -> Recharge { try Recharge(row.makeRandomAccess()) }
 
-    static func webhook(_ row: PostgresRow) throws -> Webhook {
-        let row = row.makeRandomAccess()
-        return try Webhook(
-            id: row["id"].decode(String.self),
-            accountID: AccountID(row["account_id"].decode(String.self)),
-            url: row["url"].decode(String.self),
-            secret: row["secret"].decode(String.self),
-            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self))
-        )
-    }
-
-    static func delivery(_ row: PostgresRow) throws -> WebhookDelivery {
-        let row = row.makeRandomAccess()
-        return try WebhookDelivery(
-            id: row["id"].decode(String.self),
-            webhookID: row["webhook_id"].decode(String.self),
-            notificationID: row["notification_id"].decode(String.self),
-            status: DeliveryStatus(rawValue: row["status"].decode(String.self)) ?? .pending,
-            attempts: row["attempts"].decode(Int.self),
-            lastStatusCode: row["last_status_code"].decode(Int?.self),
-            nextAttemptAt: row["next_attempt_at"].decode(Int64?.self).map(Date.init(storedMilliseconds:)),
-            deliveredAt: row["delivered_at"].decode(Int64?.self).map(Date.init(storedMilliseconds:))
-        )
-    }
+    static func delivery(_ row: PostgresRow) throws -> WebhookDelivery { try WebhookDelivery(row.makeRandomAccess()) }
 }

@@ -58,22 +58,8 @@ extension SQLiteStore {
     }
 
     static func autoRecharge(_ account: AccountID, _ db: Database) throws -> AutoRechargeState? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM auto_recharges WHERE account_id = ?"), arguments: [account.rawValue]).map { row in
-            AutoRechargeState(
-                settings: AutoRechargeSettings(
-                    enabled: row["enabled"],
-                    thresholdCredits: Credits(thousandths: row["threshold"]),
-                    rechargeCredits: Credits(thousandths: row["credits"]),
-                    paymentMethodID: row["payment_method_id"],
-                    maxRechargesPerDay: row["max_per_day"],
-                    maxSpendPerMonth: Money(cents: row["max_spend_month_cents"])
-                ),
-                lastResult: row["last_result"],
-                lastReason: row["last_reason"],
-                lastResultAt: (row["last_result_at"] as Int64?).map(Date.init(storedMilliseconds:)),
-                rechargeArmed: row["recharge_armed"]
-            )
-        }
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM auto_recharges WHERE account_id = ?"), arguments: [account.rawValue])
+            .map(AutoRechargeState.init)
     }
 
     static func settle(_ update: RechargeUpdate, account: AccountID, at: Date, _ db: Database) throws {
@@ -143,21 +129,8 @@ extension SQLiteStore {
                     """,
                 arguments: [now + Int64(leaseSeconds) * 1000, now, now, limit]
             )
-            return rows.map(Self.recharge)
+            return try rows.map(Recharge.init)
         }
-    }
-
-    static func recharge(_ row: Row) -> Recharge {
-        Recharge(
-            id: row["id"],
-            accountID: AccountID(row["account_id"]),
-            status: RechargeStatus(rawValue: row["status"]) ?? .pending,
-            credits: Credits(thousandths: row["credits"]),
-            attempts: row["attempts"],
-            nextAttemptAt: Date(storedMilliseconds: row["next_attempt_at"]),
-            reason: row["reason"],
-            createdAt: Date(storedMilliseconds: row["created_at"])
-        )
     }
 
     public func rechargeSpend(account: AccountID, day: String) async throws -> RechargeSpend {
@@ -194,7 +167,7 @@ extension SQLiteStore {
                 db,
                 sql: "SELECT * FROM recharges WHERE account_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
                 arguments: [account.rawValue, limit]
-            ).map(Self.recharge)
+            ).map(Recharge.init)
         }
     }
 
@@ -202,40 +175,31 @@ extension SQLiteStore {
 
     public func addWebhook(_ webhook: Webhook) async throws {
         try await write { db in
-            try db.execute(
-                sql: "INSERT INTO webhooks (id, account_id, url, secret, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [
-                    webhook.id, webhook.accountID.rawValue, webhook.url, webhook.secret, webhook.createdAt.storedMilliseconds,
-                ]
+            _ = try Self.rows(
+                Statements.Webhooks.add,
+                [
+                    "id": .text(webhook.id), "account": .text(webhook.accountID.rawValue), "url": .text(webhook.url),
+                    "secret": .text(webhook.secret), "at": .integer(webhook.createdAt.storedMilliseconds),
+                ],
+                in: db
             )
         }
     }
 
     public func webhooks(account: AccountID) async throws -> [Webhook] {
         try await pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT * FROM webhooks WHERE account_id = ? AND deleted_at IS NULL ORDER BY created_at, id",
-                arguments: [account.rawValue]
-            ).map {
-                Webhook(
-                    id: $0["id"],
-                    accountID: AccountID($0["account_id"]),
-                    url: $0["url"],
-                    secret: $0["secret"],
-                    createdAt: Date(storedMilliseconds: $0["created_at"])
-                )
-            }
+            try Self.rows(Statements.Webhooks.ofAccount, ["account": .text(account.rawValue)], in: db).map(Webhook.init)
         }
     }
 
     public func deleteWebhook(_ id: String, account: AccountID, at: Date) async throws -> Bool {
         try await write { db in
-            try db.execute(
-                sql: "UPDATE webhooks SET deleted_at = ? WHERE id = ? AND account_id = ? AND deleted_at IS NULL",
-                arguments: [at.storedMilliseconds, id, account.rawValue]
+            let deleted = try Self.rows(
+                Statements.Webhooks.markDeleted,
+                ["at": .integer(at.storedMilliseconds), "id": .text(id), "account": .text(account.rawValue)],
+                in: db
             )
-            guard db.changesCount == 1 else { return false }
+            guard deleted.count == 1 else { return false }
             // A removed endpoint is not called again, not even for what was still pending.
             try db.execute(
                 sql: "UPDATE webhook_deliveries SET status = 'failed', lease_until = NULL WHERE webhook_id = ? AND status = 'pending'",
@@ -254,21 +218,8 @@ extension SQLiteStore {
                     WHERE d.webhook_id = ? AND w.account_id = ? ORDER BY d.created_at DESC, d.id DESC LIMIT ?
                     """,
                 arguments: [webhook, account.rawValue, limit]
-            ).map(Self.delivery)
+            ).map(WebhookDelivery.init)
         }
-    }
-
-    static func delivery(_ row: Row) -> WebhookDelivery {
-        WebhookDelivery(
-            id: row["id"],
-            webhookID: row["webhook_id"],
-            notificationID: row["notification_id"],
-            status: DeliveryStatus(rawValue: row["status"]) ?? .pending,
-            attempts: row["attempts"],
-            lastStatusCode: row["last_status_code"],
-            nextAttemptAt: (row["next_attempt_at"] as Int64?).map(Date.init(storedMilliseconds:)),
-            deliveredAt: (row["delivered_at"] as Int64?).map(Date.init(storedMilliseconds:))
-        )
     }
 
     public func claimDueDeliveries(at: Date, leaseSeconds: Int, limit: Int) async throws -> [DeliveryJob] {
@@ -299,7 +250,7 @@ extension SQLiteStore {
                 arguments: StatementArguments(ids)
             ).map { row in
                 DeliveryJob(
-                    delivery: Self.delivery(row),
+                    delivery: try WebhookDelivery(row),
                     url: row["url"],
                     secret: row["secret"],
                     notification: Notification(
@@ -323,16 +274,14 @@ extension SQLiteStore {
         at: Date
     ) async throws {
         try await write { db in
-            try db.execute(
-                sql: """
-                    UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, last_status_code = ?,
-                        next_attempt_at = ?, lease_until = NULL,
-                        delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END
-                    WHERE id = ? AND status = 'pending'
-                    """,
-                arguments: [
-                    status.rawValue, statusCode, nextAttemptAt?.storedMilliseconds, status.rawValue, at.storedMilliseconds, id,
-                ]
+            _ = try Self.rows(
+                Statements.Webhooks.recordAttempt,
+                [
+                    "status": .text(status.rawValue), "code": .integer(statusCode),
+                    "nextAttemptAt": .integer(nextAttemptAt?.storedMilliseconds),
+                    "deliveredAt": .integer(status == .delivered ? at.storedMilliseconds : nil), "id": .text(id),
+                ],
+                in: db
             )
         }
     }
