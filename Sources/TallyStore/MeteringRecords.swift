@@ -158,33 +158,6 @@ public struct Notification: Sendable, Hashable {
     }
 }
 
-/// A limit of credit-check requests per sliding window.
-public struct UsageGuardSettings: Sendable, Hashable {
-    public var enabled: Bool
-    public var maxRequests: Int
-    public var windowSeconds: Int
-    public var paused: Bool
-    public var pausedAt: Date?
-
-    public init(enabled: Bool, maxRequests: Int, windowSeconds: Int, paused: Bool = false, pausedAt: Date? = nil) {
-        self.enabled = enabled
-        self.maxRequests = maxRequests
-        self.windowSeconds = windowSeconds
-        self.paused = paused
-        self.pausedAt = pausedAt
-    }
-
-    public static let off = UsageGuardSettings(enabled: false, maxRequests: 0, windowSeconds: 0)
-}
-
-/// Why the usage guard stopped a credit check.
-public enum UsageGuardRefusal: Error, Sendable, Hashable {
-    /// Checks are paused until a super admin resumes them.
-    case paused
-    /// This request would exceed the limit: it is blocked and checks pause.
-    case limitReached
-}
-
 /// Uses and credits of one feature over a range of days.
 public struct FeatureUsage: Sendable, Hashable {
     public var feature: Feature

@@ -186,36 +186,29 @@ extension PostgresStore {
         """
     }
 
-    /// Counts the request against the usage guard's sliding window, inside the
-    /// transaction that holds its price. Exact across processes: the guard row's lock
-    /// makes concurrent requests of the account take turns until each commits or rolls
-    /// back, and under READ COMMITTED each statement after the lock sees the requests
-    /// of the turns before.
+    /// Counts the request against the usage guard's sliding window (`UsageGuardRule`),
+    /// inside the transaction that holds its price. Exact across processes: the guard
+    /// row's lock makes concurrent requests of the account take turns until each commits
+    /// or rolls back, and under READ COMMITTED each statement after the lock sees the
+    /// requests of the turns before.
     static func admitGuardedRequest(
         _ account: AccountID,
         at: Date,
         _ connection: PostgresConnection,
         _ logger: Logger
     ) async throws {
-        let row = try await connection.rows(
-            "SELECT * FROM usage_guards WHERE account_id = \(account.rawValue) FOR UPDATE",
-            logger
-        ).first
-        guard let settings = try row.map(usageGuard), settings.enabled else { return }
-        if settings.paused { throw UsageGuardRefusal.paused }
-        let windowStart = at.addingTimeInterval(-TimeInterval(settings.windowSeconds)).storedMilliseconds
-        try await connection.run(
-            "DELETE FROM usage_guard_requests WHERE account_id = \(account.rawValue) AND at <= \(windowStart)",
-            logger
-        )
-        let count =
-            try await connection.rows(
-                "SELECT COUNT(*) FROM usage_guard_requests WHERE account_id = \(account.rawValue) AND at > \(windowStart)",
-                logger
-            ).first?.decode(Int64.self) ?? 0
-        guard count < settings.maxRequests else { throw UsageGuardRefusal.limitReached }
-        try await connection.run(
-            "INSERT INTO usage_guard_requests (account_id, at) VALUES (\(account.rawValue), \(at.storedMilliseconds))",
+        let settings = try await connection.rows(Statements.UsageGuard.settingsLocked, ["account": .text(account.rawValue)], logger)
+            .first.map(UsageGuardSettings.init)
+        guard let settings, let start = try UsageGuardRule.windowStart(settings, at: at) else { return }
+        let window: KeyValuePairs<String, SQLValue> = [
+            "account": .text(account.rawValue), "windowStart": .integer(start.storedMilliseconds),
+        ]
+        _ = try await connection.rows(Statements.UsageGuard.forgetBefore, window, logger)
+        let requests = try await connection.rows(Statements.UsageGuard.countSince, window, logger).first?.integer("requests") ?? 0
+        try UsageGuardRule.admit(settings, requestsInWindow: Int(requests))
+        _ = try await connection.rows(
+            Statements.UsageGuard.count,
+            ["account": .text(account.rawValue), "at": .integer(at.storedMilliseconds)],
             logger
         )
     }
@@ -455,14 +448,7 @@ extension PostgresStore {
     }
 
     static func usageGuard(_ row: PostgresRow) throws -> UsageGuardSettings {
-        let row = row.makeRandomAccess()
-        return try UsageGuardSettings(
-            enabled: row["enabled"].decode(Bool.self),
-            maxRequests: row["max_requests"].decode(Int.self),
-            windowSeconds: row["window_seconds"].decode(Int.self),
-            paused: row["paused"].decode(Bool.self),
-            pausedAt: row["paused_at"].decode(Int64?.self).map(Date.init(storedMilliseconds:))
-        )
+        try UsageGuardSettings(row.makeRandomAccess())
     }
 
     static func notification(_ row: PostgresRow) throws -> Notification {

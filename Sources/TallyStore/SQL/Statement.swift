@@ -6,12 +6,11 @@ import PostgresNIO
 ///
 /// Its text names each value (`WHERE hold_id = :hold`) and is rendered once, when the
 /// statement is made, into each engine's placeholders: numbered `?NNN` for SQLite and
-/// `$n` for PostgreSQL, a name used twice taking one number. `{bytewise}` after a text
-/// column orders it by its bytes on both (`COLLATE "C"` on PostgreSQL, whatever the
-/// database's locale; SQLite's own order already). The rendered texts are
-/// static, so SQLite's statement cache and PostgreSQL's plans see the same text on every
-/// call. `Statements.all` lists every statement, and a contract test runs `EXPLAIN` on
-/// each on both engines.
+/// `$n` for PostgreSQL, a name used twice taking one number. A few tokens say what the
+/// engines write differently (``Statement/dialect``). The rendered texts are static, so
+/// SQLite's statement cache and PostgreSQL's plans see the same text on every call.
+/// `Statements.all` lists every statement, and a contract test runs `EXPLAIN` on each
+/// on both engines.
 public struct Statement: Sendable, CustomStringConvertible {
     /// What the statement is for, in failure messages (`messages.recordOutcome`).
     public let name: String
@@ -24,39 +23,51 @@ public struct Statement: Sendable, CustomStringConvertible {
     /// The text with PostgreSQL's placeholders, `$1`, `$2`, ….
     public let postgres: String
 
+    /// What the engines write differently, as (SQLite, PostgreSQL):
+    /// - `{bytewise}` after a text column orders it by its bytes (`COLLATE "C"` on
+    ///   PostgreSQL, whatever the database's locale; SQLite's own order already);
+    /// - `{lockRow}` at the end of a read in a transaction locks the rows it read until
+    ///   the transaction ends (`FOR UPDATE`; SQLite has one writer, which is the lock).
+    static let dialect: [(token: String, sqlite: String, postgres: String)] = [
+        ("{bytewise}", "", #"COLLATE "C""#),
+        ("{lockRow}", "", "FOR UPDATE"),
+    ]
+
     public init(_ name: String, _ text: String) {
         self.name = name
         self.text = text
+        var sqlite = text
+        var postgres = text
+        for (token, sqliteForm, postgresForm) in Self.dialect {
+            sqlite = sqlite.replacingOccurrences(of: token, with: sqliteForm)
+            postgres = postgres.replacingOccurrences(of: token, with: postgresForm)
+        }
+        (values, self.sqlite) = Self.numbered(sqlite, prefix: "?")
+        self.postgres = Self.numbered(postgres, prefix: "$").text
+    }
+
+    /// `text` with each `:name` replaced by `prefix` and its number, a name used twice
+    /// taking one number; and the names in the order of their numbers.
+    private static func numbered(_ text: String, prefix: String) -> (values: [String], text: String) {
         var values: [String] = []
-        var sqlite = ""
-        var postgres = ""
-        var characters = text.replacingOccurrences(of: "{bytewise}", with: "\u{0}")[...]
+        var rendered = ""
+        var characters = text[...]
         var inLiteral = false
         while let character = characters.first {
             characters = characters.dropFirst()
             if character == "'" { inLiteral.toggle() }
-            if character == "\u{0}" {
-                postgres += #"COLLATE "C""#
-                continue
-            }
             // `:name`, not PostgreSQL's `::type` cast.
-            guard !inLiteral, character == ":", let first = characters.first, first.isLetter,
-                sqlite.last != ":"
-            else {
-                sqlite.append(character)
-                postgres.append(character)
+            guard !inLiteral, character == ":", let first = characters.first, first.isLetter, rendered.last != ":" else {
+                rendered.append(character)
                 continue
             }
             let value = String(characters.prefix { $0.isLetter || $0.isNumber || $0 == "_" })
             characters = characters.dropFirst(value.count)
             let number = (values.firstIndex(of: value) ?? values.count) + 1
             if number > values.count { values.append(value) }
-            sqlite += "?\(number)"
-            postgres += "$\(number)"
+            rendered += prefix + String(number)
         }
-        self.values = values
-        self.sqlite = sqlite
-        self.postgres = postgres
+        return (values, rendered)
     }
 
     public var description: String { name }

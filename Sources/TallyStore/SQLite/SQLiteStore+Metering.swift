@@ -176,40 +176,28 @@ extension SQLiteStore {
         )
     }
 
-    /// Counts the request against the usage guard's sliding window, inside the
-    /// transaction that holds its price: exact, since SQLite has one writer.
+    /// Counts the request against the usage guard's sliding window (`UsageGuardRule`),
+    /// inside the transaction that holds its price: exact, since SQLite has one writer.
     static func admitGuardedRequest(_ account: AccountID, at: Date, _ db: Database) throws {
-        guard let settings = try usageGuard(account, db), settings.enabled else { return }
-        if settings.paused { throw UsageGuardRefusal.paused }
-        let windowStart = at.addingTimeInterval(-TimeInterval(settings.windowSeconds)).storedMilliseconds
-        try db.execute(
-            sql: "DELETE FROM usage_guard_requests WHERE account_id = ? AND at <= ?",
-            arguments: [account.rawValue, windowStart]
-        )
-        let count =
-            try Int.fetchOne(
-                db,
-                sql: "SELECT COUNT(*) FROM usage_guard_requests WHERE account_id = ? AND at > ?",
-                arguments: [account.rawValue, windowStart]
-            ) ?? 0
-        guard count < settings.maxRequests else { throw UsageGuardRefusal.limitReached }
-        try db.execute(
-            sql: "INSERT INTO usage_guard_requests (account_id, at) VALUES (?, ?)",
-            arguments: [account.rawValue, at.storedMilliseconds]
+        let settings = try rows(Statements.UsageGuard.settingsLocked, ["account": .text(account.rawValue)], in: db)
+            .first.map(UsageGuardSettings.init)
+        guard let settings, let start = try UsageGuardRule.windowStart(settings, at: at) else { return }
+        let window: KeyValuePairs<String, SQLValue> = [
+            "account": .text(account.rawValue), "windowStart": .integer(start.storedMilliseconds),
+        ]
+        _ = try rows(Statements.UsageGuard.forgetBefore, window, in: db)
+        let requests = try rows(Statements.UsageGuard.countSince, window, in: db).first?.integer("requests") ?? 0
+        try UsageGuardRule.admit(settings, requestsInWindow: Int(requests))
+        _ = try rows(
+            Statements.UsageGuard.count,
+            ["account": .text(account.rawValue), "at": .integer(at.storedMilliseconds)],
+            in: db
         )
     }
 
     static func usageGuard(_ account: AccountID, _ db: Database) throws -> UsageGuardSettings? {
-        try Row.fetchOne(db, sql: "SELECT * FROM usage_guards WHERE account_id = ?", arguments: [account.rawValue])
-            .map {
-                UsageGuardSettings(
-                    enabled: $0["enabled"],
-                    maxRequests: $0["max_requests"],
-                    windowSeconds: $0["window_seconds"],
-                    paused: $0["paused"],
-                    pausedAt: ($0["paused_at"] as Int64?).map(Date.init(storedMilliseconds:))
-                )
-            }
+        try rows(Statements.UsageGuard.settingsLocked, ["account": .text(account.rawValue)], in: db)
+            .first.map(UsageGuardSettings.init)
     }
 
     // MARK: Reads and settings
