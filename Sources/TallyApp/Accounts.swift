@@ -9,15 +9,15 @@ public struct Accounts: Sendable {
     let ids: any IDSource
     let passwords: PasswordHasher
     let operatorToken: String?
-    let throttle: LoginThrottle
+    let rateLimit: LoginRateLimit
     /// A hash of a random password, checked for unknown emails.
     let unknownUserHash: String
 
     /// Ten wrong passwords for one email from one address lock that address out of it
     /// until 15 minutes after the first; past ten from all addresses together, every login
-    /// for the email waits longer (`LoginThrottle.guessingDelay`) and the account is told.
-    public static let maximumLoginFailures = 10
-    public static let loginWindowSeconds = 900
+    /// for the email waits longer and the account is told: the rule is `LoginLock` (TallyCore).
+    public static let maximumLoginFailures = LoginLock.maximumFailures
+    public static let loginWindowSeconds = LoginLock.windowSeconds
     /// How long a login session lasts.
     public static let sessionSeconds: TimeInterval = 12 * 3600
     static let apiKeyPrefix = "tk_"
@@ -138,7 +138,7 @@ public struct Accounts: Sendable {
     /// `address` is the sender's network address: one that sends logins too fast is slowed,
     /// and one that guessed an email's password ten times is locked out of that email.
     public func login(email: String, password: String, from address: String? = nil) async throws -> SessionView {
-        try await throttle.admit(address)
+        try await rateLimit.admit(address)
         let normalized = email.trimmingCharacters(in: .whitespaces).lowercased()
         // No account's email holds a space, and the address's own count is keyed by the
         // email, a space and the address: such an "email" must never reach a count.
@@ -148,12 +148,12 @@ public struct Accounts: Sendable {
         // in the window each login waits longer, and the account hears of it once.
         let everyone = try await store.countLoginAttempts(key: normalized, at: now, windowSeconds: Self.loginWindowSeconds)
         if everyone == Self.maximumLoginFailures { try await notifyGuessing(normalized, at: now) }
-        try await throttle.hold(
-            for: LoginThrottle.guessingDelay(
+        try await rateLimit.hold(
+            for: LoginLock.guessingDelay(
                 attempts: everyone,
                 freeAttempts: Self.maximumLoginFailures,
-                base: throttle.guessingBase,
-                cap: throttle.guessingCap
+                base: rateLimit.guessingBase,
+                cap: rateLimit.guessingCap
             )
         )
         let ownKey = Self.loginKey(email: normalized, address: address)

@@ -72,7 +72,7 @@ public struct Tally: Sendable {
         providers: Providers = .sandbox,
         deadlines: ProviderDeadlines = ProviderDeadlines(),
         passwords: PasswordHasher = PasswordHasher(),
-        loginThrottle: LoginThrottle = LoginThrottle(),
+        loginRateLimit: LoginRateLimit = LoginRateLimit(),
         webhookAddresses: WebhookAddressPolicy = .allowPrivate,
         creditExpiryNotice: Duration = .seconds(7 * 86_400),
         settling: Settling = Settling(),
@@ -97,7 +97,7 @@ public struct Tally: Sendable {
             ids: ids,
             passwords: passwords,
             operatorToken: operatorToken,
-            throttle: loginThrottle,
+            rateLimit: loginRateLimit,
             unknownUserHash: passwords.hashNow(Secrets.base32(byteCount: 16))
         )
         var purchases = Purchases(store: store, gateway: providers.payments, time: time, ids: ids, idempotency: idempotency)

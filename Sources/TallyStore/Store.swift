@@ -269,19 +269,6 @@ extension Store {
     }
 }
 
-/// Whether a login attempt may check its password.
-public enum LoginAttempt: Sendable, Hashable {
-    case allowed
-    case locked(retryAfterSeconds: Int)
-
-    /// Reads the counter a store returned after counting this attempt.
-    static func after(attempts: Int64, windowStart: Date, at: Date, windowSeconds: Int, maximum: Int) -> LoginAttempt {
-        guard attempts > Int64(maximum) else { return .allowed }
-        let ends = windowStart.addingTimeInterval(TimeInterval(windowSeconds))
-        return .locked(retryAfterSeconds: max(1, Int(ends.timeIntervalSince(at).rounded(.up))))
-    }
-}
-
 extension Store {
     /// Claims `key` without a lease: only `staleAfter` frees a claim left in progress.
     public func claimIdempotencyKey(

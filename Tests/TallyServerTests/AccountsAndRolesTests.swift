@@ -154,8 +154,8 @@ struct AccountsAndRolesTests {
     /// down instead of being refused as fast as it asks. Other addresses go ahead at once.
     @Test func aSenderOfTooManyLoginsIsSlowedAndNoOneElse() async throws {
         // Three in a row, then one a minute: the fourth is slowed however slow the machine.
-        let throttle = LoginThrottle(interval: .seconds(60), burst: 3, penalty: .milliseconds(500))
-        try await Harness.run(loginThrottle: throttle) { harness in
+        let throttle = LoginRateLimit(interval: .seconds(60), burst: 3, penalty: .milliseconds(500))
+        try await Harness.run(loginRateLimit: throttle) { harness in
             for index in 0..<3 {
                 let reply = try await harness.call(.post, "/v1/sessions", json: #"{"email":"n\#(index)@example.com","password":"guess"}"#)
                 #expect(reply.status == 401, "\(reply)")
@@ -167,7 +167,7 @@ struct AccountsAndRolesTests {
             #expect(try slowed.string("detail").contains("too many logins from this address"))
             #expect(ContinuousClock.now - started >= throttle.penalty)
             // The throttle is per address: another sender is not held.
-            let other = LoginThrottle(interval: .seconds(60), burst: 3)
+            let other = LoginRateLimit(interval: .seconds(60), burst: 3)
             for _ in 0..<3 { try await other.admit("192.0.2.1") }
             await #expect(throws: TallyError.self) { try await other.admit("192.0.2.1") }
             let started2 = ContinuousClock.now

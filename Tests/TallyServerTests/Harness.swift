@@ -27,7 +27,7 @@ struct Harness: Sendable {
         deadlines: ProviderDeadlines = ProviderDeadlines(),
         webhookAddresses: WebhookAddressPolicy = .allowPrivate,
         passwords: PasswordHasher = PasswordHasher(cost: 4),
-        loginThrottle: LoginThrottle = LoginThrottle(),
+        loginRateLimit: LoginRateLimit = LoginRateLimit(),
         limits: ConnectionLimits = ConnectionLimits(),
         _ body: @Sendable (Harness) async throws -> Void
     ) async throws {
@@ -43,7 +43,7 @@ struct Harness: Sendable {
             providers: providers ?? Providers(payments: gateway),
             deadlines: deadlines,
             passwords: passwords,
-            loginThrottle: loginThrottle,
+            loginRateLimit: loginRateLimit,
             webhookAddresses: webhookAddresses
         )
         // Background services stay off: tests drive the sweeper themselves, with their own clock.

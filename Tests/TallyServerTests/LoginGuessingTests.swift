@@ -1,5 +1,6 @@
 import Foundation
 import TallyApp
+import TallyCore
 import Testing
 
 #if canImport(Glibc)
@@ -17,7 +18,7 @@ struct LoginGuessingTests {
         (10, 0), (11, 100), (12, 200), (13, 400), (14, 800), (15, 1_000), (40, 1_000), (1_000_000, 1_000), (0, 0), (1, 0),
     ])
     func guessingPastTenWaitsLongerUpToACap(attempts: Int, milliseconds: Int) {
-        let delay = LoginThrottle.guessingDelay(attempts: attempts, freeAttempts: 10, base: .milliseconds(100), cap: .seconds(1))
+        let delay = LoginLock.guessingDelay(attempts: attempts, freeAttempts: 10, base: .milliseconds(100), cap: .seconds(1))
         #expect(delay == .milliseconds(milliseconds))
     }
 
@@ -43,8 +44,8 @@ struct LoginGuessingTests {
     }
 
     @Test func guessesFromManyAddressesSlowTheEmailButNeverLockOutTheOwner() async throws {
-        let throttle = LoginThrottle(guessingBase: .milliseconds(100), guessingCap: .milliseconds(400))
-        try await Harness.run(loginThrottle: throttle) { harness in
+        let throttle = LoginRateLimit(guessingBase: .milliseconds(100), guessingCap: .milliseconds(400))
+        try await Harness.run(loginRateLimit: throttle) { harness in
             let email = "olive-\(UUID().uuidString.prefix(8))@example.com"
             let account = try await harness.makeAccount(owner: email)
             let port = harness.port
@@ -81,8 +82,8 @@ struct LoginGuessingTests {
     @Test func loggingInOftenIsNotGuessing() async throws {
         // A wait long enough that one held login alone would outlast all thirty, however busy
         // the machine (thirty logins took 22 s on a CI machine building at the same time).
-        let throttle = LoginThrottle(guessingBase: .seconds(120), guessingCap: .seconds(120))
-        try await Harness.run(loginThrottle: throttle) { harness in
+        let throttle = LoginRateLimit(guessingBase: .seconds(120), guessingCap: .seconds(120))
+        try await Harness.run(loginRateLimit: throttle) { harness in
             let email = "olive-\(UUID().uuidString.prefix(8))@example.com"
             let account = try await harness.makeAccount(owner: email)
             let started = ContinuousClock.now

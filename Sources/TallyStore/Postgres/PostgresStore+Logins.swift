@@ -1,13 +1,16 @@
 import Foundation
 import PostgresNIO
+import TallyCore
 
+/// Login attempt counters on PostgreSQL (the statements: `Statements.Logins`; the rule: `LoginLock`).
 extension PostgresStore {
     public func countLoginAttempt(email: String, at: Date, windowSeconds: Int, maximum: Int) async throws -> LoginAttempt {
-        guard let (attempts, windowStart) = try await countLogin(key: email, at: at, windowSeconds: windowSeconds, maximum: Int64(maximum))
-        else { return .allowed }
-        return LoginAttempt.after(
-            attempts: attempts,
-            windowStart: Date(storedMilliseconds: windowStart),
+        guard let counter = try await countLogin(key: email, at: at, windowSeconds: windowSeconds, maximum: Int64(maximum)) else {
+            return .allowed
+        }
+        return LoginLock.verdict(
+            attempts: counter.attempts,
+            windowStart: counter.windowStart,
             at: at,
             windowSeconds: windowSeconds,
             maximum: maximum
@@ -20,18 +23,14 @@ extension PostgresStore {
     }
 
     /// Runs the counting statement: the counter as it now stands.
-    private func countLogin(key: String, at: Date, windowSeconds: Int, maximum: Int64) async throws -> (attempts: Int64, windowStart: Int64)? {
-        let now = at.storedMilliseconds
-        var binds = PostgresBindings()
-        binds.append(key)
-        binds.append(now)
-        binds.append(now - Int64(windowSeconds) * 1_000)
-        binds.append(maximum)
-        guard let row = try await rows(PostgresQuery(unsafeSQL: LoginAttemptStatement.sql, binds: binds)).first else { return nil }
-        return try row.decode((Int64, Int64).self)
+    private func countLogin(key: String, at: Date, windowSeconds: Int, maximum: Int64) async throws -> (attempts: Int64, windowStart: Date)? {
+        try await rows(
+            Statements.Logins.count,
+            Statements.Logins.countValues(key: key, at: at, windowSeconds: windowSeconds, maximum: maximum)
+        ).first.map { (try $0.integer("attempts"), try $0.date("window_start")) }
     }
 
     public func clearLoginAttempts(email: String) async throws {
-        _ = try await rows("DELETE FROM login_attempts WHERE email = \(email)")
+        _ = try await rows(Statements.Logins.clear, ["key": .text(email)])
     }
 }

@@ -1,14 +1,16 @@
 import Foundation
 import GRDB
+import TallyCore
 
+/// Login attempt counters on SQLite (the statements: `Statements.Logins`; the rule: `LoginLock`).
 extension SQLiteStore {
     public func countLoginAttempt(email: String, at: Date, windowSeconds: Int, maximum: Int) async throws -> LoginAttempt {
         guard let counter = try await countLogin(key: email, at: at, windowSeconds: windowSeconds, maximum: Int64(maximum)) else {
             return .allowed
         }
-        return LoginAttempt.after(
+        return LoginLock.verdict(
             attempts: counter.attempts,
-            windowStart: Date(storedMilliseconds: counter.windowStart),
+            windowStart: counter.windowStart,
             at: at,
             windowSeconds: windowSeconds,
             maximum: maximum
@@ -21,21 +23,17 @@ extension SQLiteStore {
     }
 
     /// Runs the counting statement: the counter as it now stands.
-    private func countLogin(key: String, at: Date, windowSeconds: Int, maximum: Int64) async throws -> (attempts: Int64, windowStart: Int64)? {
-        let now = at.storedMilliseconds
-        let windowEnded = now - Int64(windowSeconds) * 1_000
-        return try await write { db in
-            try Row.fetchOne(
-                db,
-                sql: LoginAttemptStatement.sql.replacingOccurrences(of: "$", with: "?"),
-                arguments: [key, now, windowEnded, maximum]
-            ).map { ($0[0], $0[1]) }
+    private func countLogin(key: String, at: Date, windowSeconds: Int, maximum: Int64) async throws -> (attempts: Int64, windowStart: Date)? {
+        try await write { db in
+            try Self.rows(
+                Statements.Logins.count,
+                Statements.Logins.countValues(key: key, at: at, windowSeconds: windowSeconds, maximum: maximum),
+                in: db
+            ).first.map { (try $0.integer("attempts"), try $0.date("window_start")) }
         }
     }
 
     public func clearLoginAttempts(email: String) async throws {
-        try await write { db in
-            try db.execute(sql: "DELETE FROM login_attempts WHERE email = ?", arguments: [email])
-        }
+        try await write { db in _ = try Self.rows(Statements.Logins.clear, ["key": .text(email)], in: db) }
     }
 }

@@ -11,10 +11,10 @@ import Synchronization
 /// most `maximumHeld` logins are held at once; beyond that they are refused at once.
 /// Behind a reverse proxy every client shares the proxy's address.
 ///
-/// It also holds the logins for an email someone is guessing (see `guessingDelay`):
+/// It also holds the logins for an email someone is guessing (`LoginLock.guessingDelay`):
 /// they wait, and are then checked, so the guessing slows down while the owner, however
 /// long it goes on, still gets in.
-public final class LoginThrottle: Sendable {
+public final class LoginRateLimit: Sendable {
     /// One login every `interval` after the first `burst`; a login past that waits `penalty`.
     public let interval: Duration
     public let burst: Int
@@ -48,18 +48,7 @@ public final class LoginThrottle: Sendable {
         self.guessingCap = guessingCap
     }
 
-    /// How long a login waits when its email's logins, from every address, were counted
-    /// `attempts` times in the window, this one included: nothing for the first
-    /// `freeAttempts`, then `base`, doubling with each attempt up to `cap`.
-    public static func guessingDelay(attempts: Int, freeAttempts: Int, base: Duration, cap: Duration) -> Duration {
-        let over = attempts - freeAttempts
-        guard over > 0 else { return .zero }
-        var delay = base
-        for _ in 1..<min(over, 32) where delay < cap { delay *= 2 }
-        return min(delay, cap)
-    }
-
-    /// Holds a login for `delay` (from `guessingDelay`), then lets it go on to its
+    /// Holds a login for `delay` (from `LoginLock.guessingDelay`), then lets it go on to its
     /// password check. Counted with the logins held by `admit`: beyond `maximumHeld`,
     /// 429 at once.
     public func hold(for delay: Duration) async throws {
