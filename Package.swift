@@ -129,7 +129,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TallyCoreTests",
-            dependencies: ["TallyCore"],
+            dependencies: ["TallyCore", "TallyTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import Foundation
+import TallyTestSupport
 import Testing
 
 @testable import TallyCore
@@ -25,14 +26,9 @@ private enum PropertySeed {
     }()
 }
 
-/// SplitMix64 (Steele, Lea and Flood): one UInt64 of state, so a seed replays a case exactly.
-private struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
+/// The suite's one seeded generator (`TallyTestSupport.SplitMix64`: one UInt64 of
+/// state, so a seed replays a case exactly), seeded per property and case.
+extension SplitMix64 {
     /// The generator of one case of one property, whatever else runs: a reported
     /// case replays alone. FNV-1a names the property (`hashValue` changes per process).
     init(seed: UInt64, property: String, caseIndex: Int) {
@@ -46,14 +42,6 @@ private struct SplitMix64: RandomNumberGenerator {
     /// the hot loop that picks characters (the modulo bias is under 10^-16 for these counts).
     mutating func index(below count: Int) -> Int {
         Int(next() % UInt64(count))
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
