@@ -1,12 +1,24 @@
+import TallyCore
+
 /// The metered features, events, usage guard and notifications.
 extension OpenAPIDocument {
     static let smsEncoding = Schema.oneOf(["GSM-7", "UCS-2"])
+
+    /// The price of one use of `features` together, as the summaries say it (`0.5`, `17`):
+    /// read from `Catalog`, the one place prices live, never typed again here.
+    static func price(_ features: Feature...) -> String {
+        let thousandths = features.compactMap { Catalog.price(of: $0)?.thousandths }.reduce(0, +)
+        var decimals = String(thousandths % 1000)
+        decimals = String(repeating: "0", count: 3 - decimals.count) + decimals
+        while decimals.last == "0" { decimals.removeLast() }
+        return String(thousandths / 1000) + (decimals.isEmpty ? "" : "." + decimals)
+    }
 
     static let meteringOperations: [Operation] = [
         Operation(
             method: "POST",
             path: "/v1/accounts/{account}/validations/email",
-            summary: "Validate an email address: 0.5 credits, charged valid or invalid",
+            summary: "Validate an email address: \(price(.emailValidation)) credits, charged valid or invalid",
             access: .feature,
             request: .request([("email", .text(maximum: 320)), ("contact", .reference("Contact"))], required: ["email"]),
             status: 200,
@@ -18,7 +30,7 @@ extension OpenAPIDocument {
         Operation(
             method: "POST",
             path: "/v1/accounts/{account}/validations/phone",
-            summary: "Validate a phone number: 1.5 credits, charged valid or invalid",
+            summary: "Validate a phone number: \(price(.phoneValidation)) credits, charged valid or invalid",
             access: .feature,
             request: .request([("phone", .text(maximum: 64)), ("contact", .reference("Contact"))], required: ["phone"]),
             status: 200,
@@ -30,7 +42,8 @@ extension OpenAPIDocument {
         Operation(
             method: "POST",
             path: "/v1/accounts/{account}/credit-checks",
-            summary: "Credit score (17 credits with its validations) or DTI (26), charged only when completed",
+            summary: "Credit score (\(price(.creditScore, .emailValidation, .phoneValidation)) credits with its validations) "
+                + "or DTI (\(price(.dti, .emailValidation, .phoneValidation))), charged only when completed",
             access: .feature,
             request: .request(
                 [
