@@ -35,9 +35,19 @@ struct WebViews: Sendable {
         self.library = library
     }
 
+    /// Renders one registered template. A name with no template stops a debug build at
+    /// once (a test reaching that page fails loudly); a release build serves the page without it.
+    private func render(_ model: Any, _ template: String) -> String {
+        guard let text = library.render(model, withTemplate: template) else {
+            assertionFailure("no template named \(template)")
+            return ""
+        }
+        return text
+    }
+
     /// Renders `template` with `model` inside the layout, for `visit`.
     func page(_ template: String, _ model: Any, title: String, section: WebSection?, visit: Visit) -> String {
-        let body = library.render(model, withTemplate: template) ?? ""
+        let body = render(model, template)
         let layout = LayoutModel(
             title: title,
             body: body,
@@ -52,12 +62,12 @@ struct WebViews: Sendable {
             secret: visit.secret ?? "",
             testMode: testMode
         )
-        return library.render(layout, withTemplate: "layout") ?? ""
+        return render(layout, "layout")
     }
 
     /// A page outside a session (login, forbidden): the layout without the navigation.
     func bare(_ template: String, _ model: Any, title: String) -> String {
-        let body = library.render(model, withTemplate: template) ?? ""
+        let body = render(model, template)
         let layout = LayoutModel(
             title: title,
             body: body,
@@ -72,7 +82,7 @@ struct WebViews: Sendable {
             secret: "",
             testMode: testMode
         )
-        return library.render(layout, withTemplate: "layout") ?? ""
+        return render(layout, "layout")
     }
 }
 
