@@ -15,64 +15,13 @@ extension PostgresStore {
         )
     }
 
-    static func user(_ row: PostgresRow) throws -> User {
-        let row = row.makeRandomAccess()
-        return try User(
-            id: UserID(row["id"].decode(String.self)),
-            accountID: AccountID(row["account_id"].decode(String.self)),
-            email: row["email"].decode(String.self),
-            name: row["name"].decode(String.self),
-            role: Role(rawValue: row["role"].decode(String.self)) ?? .member,
-            passwordHash: row["password_hash"].decode(String.self),
-            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self))
-        )
-    }
+    static func user(_ row: PostgresRow) throws -> User { try User(row.makeRandomAccess()) }
 
-    static func apiKey(_ row: PostgresRow) throws -> APIKey {
-        let row = row.makeRandomAccess()
-        return try APIKey(
-            id: APIKeyID(row["id"].decode(String.self)),
-            accountID: AccountID(row["account_id"].decode(String.self)),
-            name: row["name"].decode(String.self),
-            keyHash: row["key_hash"].decode(String.self),
-            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self))
-        )
-    }
+    static func apiKey(_ row: PostgresRow) throws -> APIKey { try APIKey(row.makeRandomAccess()) }
 
-    static func paymentMethod(_ row: PostgresRow) throws -> PaymentMethod {
-        let row = row.makeRandomAccess()
-        return try PaymentMethod(
-            id: PaymentMethodID(row["id"].decode(String.self)),
-            accountID: AccountID(row["account_id"].decode(String.self)),
-            brand: row["brand"].decode(String.self),
-            last4: row["last4"].decode(String.self),
-            expMonth: row["exp_month"].decode(Int.self),
-            expYear: row["exp_year"].decode(Int.self),
-            gatewayToken: row["gateway_token"].decode(String.self),
-            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)),
-            fingerprint: row["fingerprint"].decode(String?.self)
-        )
-    }
+    static func paymentMethod(_ row: PostgresRow) throws -> PaymentMethod { try PaymentMethod(row.makeRandomAccess()) }
 
-    static func purchase(_ row: PostgresRow) throws -> Purchase {
-        let row = row.makeRandomAccess()
-        var purchase = try Purchase(
-            id: PurchaseID(row["id"].decode(String.self)),
-            accountID: AccountID(row["account_id"].decode(String.self)),
-            credits: Credits(thousandths: row["credits"].decode(Int64.self)),
-            amount: Money(cents: row["amount_cents"].decode(Int64.self)),
-            status: PurchaseStatus(rawValue: row["status"].decode(String.self)) ?? .declined,
-            origin: PurchaseOrigin(rawValue: row["origin"].decode(String.self)) ?? .purchase,
-            paymentMethodID: row["payment_method_id"].decode(String?.self).map(PaymentMethodID.init),
-            paymentReference: row["payment_reference"].decode(String?.self),
-            failureReason: row["failure_reason"].decode(String?.self),
-            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)),
-            refundedCredits: Credits(thousandths: row["refunded_credits"].decode(Int64.self)),
-            refundedAmount: Money(cents: row["refunded_cents"].decode(Int64.self))
-        )
-        purchase.dispute = try row["dispute_status"].decode(String?.self).flatMap(Reversal.Status.init(rawValue:))
-        return purchase
-    }
+    static func purchase(_ row: PostgresRow) throws -> Purchase { try Purchase(row.makeRandomAccess()) }
 
     /// A wallet's figures from the columns `available, held, used, total`.
     static func balance(_ row: PostgresRow) throws -> WalletBalance {

@@ -698,38 +698,7 @@ extension PostgresStore {
 
     // MARK: Rows
 
-    static func lot(_ row: PostgresRow) throws -> CreditLot {
-        let row = row.makeRandomAccess()
-        return try CreditLot(
-            id: LotID(row["id"].decode(String.self)),
-            accountID: AccountID(row["account_id"].decode(String.self)),
-            source: LotSource(rawValue: row["source"].decode(String.self)) ?? .adjustment,
-            sourceID: row["source_id"].decode(String.self),
-            credits: Credits(thousandths: row["credits"].decode(Int64.self)),
-            remaining: Credits(thousandths: row["remaining"].decode(Int64.self)),
-            held: Credits(thousandths: row["held"].decode(Int64.self)),
-            costCents: row["cost_cents"].decode(Int64.self),
-            expiresAt: row["expires_at"].decode(Int64?.self).map(Date.init(storedMilliseconds:)),
-            priority: row["priority"].decode(Int.self),
-            reason: row["reason"].decode(String?.self),
-            createdBy: row["created_by"].decode(String?.self),
-            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self))
-        )
-    }
+    static func lot(_ row: PostgresRow) throws -> CreditLot { try CreditLot(row.makeRandomAccess()) }
 
-    static func refund(_ row: PostgresRow) throws -> Refund {
-        let row = row.makeRandomAccess()
-        return try Refund(
-            id: RefundID(row["id"].decode(String.self)),
-            accountID: AccountID(row["account_id"].decode(String.self)),
-            purchaseID: PurchaseID(row["purchase_id"].decode(String.self)),
-            lotID: LotID(row["lot_id"].decode(String.self)),
-            credits: Credits(thousandths: row["credits"].decode(Int64.self)),
-            amount: Money(cents: row["amount_cents"].decode(Int64.self)),
-            status: RefundStatus(rawValue: row["status"].decode(String.self)) ?? .pending,
-            gatewayReference: row["gateway_reference"].decode(String?.self),
-            failureReason: row["failure_reason"].decode(String?.self),
-            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self))
-        )
-    }
+    static func refund(_ row: PostgresRow) throws -> Refund { try Refund(row.makeRandomAccess()) }
 }

@@ -335,20 +335,7 @@ extension PostgresStore {
 
     // MARK: Rows
 
-    static func hold(_ row: PostgresRow) throws -> Hold {
-        let row = row.makeRandomAccess()
-        return try Hold(
-            id: HoldID(row["id"].decode(String.self)),
-            accountID: AccountID(row["account_id"].decode(String.self)),
-            feature: row["feature"].decode(String.self),
-            credits: Credits(thousandths: row["credits"].decode(Int64.self)),
-            reference: row["reference"].decode(String.self),
-            status: HoldStatus(rawValue: row["status"].decode(String.self)) ?? .active,
-            capturedCredits: Credits(thousandths: row["captured_credits"].decode(Int64.self)),
-            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)),
-            expiresAt: Date(storedMilliseconds: row["expires_at"].decode(Int64.self))
-        )
-    }
+    static func hold(_ row: PostgresRow) throws -> Hold { try Hold(row.makeRandomAccess()) }
 
     static func usageLogEntry(_ row: PostgresRow, feature: Feature) throws -> UsageLogEntry {
         let row = row.makeRandomAccess()

@@ -487,38 +487,9 @@ extension SQLiteStore {
         }
     }
 
-    static func lot(_ row: Row) -> CreditLot {
-        CreditLot(
-            id: LotID(row["id"]),
-            accountID: AccountID(row["account_id"]),
-            source: LotSource(rawValue: row["source"]) ?? .adjustment,
-            sourceID: row["source_id"],
-            credits: Credits(thousandths: row["credits"]),
-            remaining: Credits(thousandths: row["remaining"]),
-            held: Credits(thousandths: row["held"]),
-            costCents: row["cost_cents"],
-            expiresAt: (row["expires_at"] as Int64?).map(Date.init(storedMilliseconds:)),
-            priority: row["priority"],
-            reason: row["reason"],
-            createdBy: row["created_by"],
-            createdAt: Date(storedMilliseconds: row["created_at"])
-        )
-    }
+    static func lot(_ row: Row) throws -> CreditLot { try CreditLot(row) }
 
-    static func refund(_ row: Row) -> Refund {
-        Refund(
-            id: RefundID(row["id"]),
-            accountID: AccountID(row["account_id"]),
-            purchaseID: PurchaseID(row["purchase_id"]),
-            lotID: LotID(row["lot_id"]),
-            credits: Credits(thousandths: row["credits"]),
-            amount: Money(cents: row["amount_cents"]),
-            status: RefundStatus(rawValue: row["status"]) ?? .pending,
-            gatewayReference: row["gateway_reference"],
-            failureReason: row["failure_reason"],
-            createdAt: Date(storedMilliseconds: row["created_at"])
-        )
-    }
+    static func refund(_ row: Row) throws -> Refund { try Refund(row) }
 
     /// The ledger entries' lot movements, by entry.
     static func lotMovements(of entries: [String], _ db: Database) throws -> [String: [LotMovement]] {

@@ -226,19 +226,7 @@ extension SQLiteStore {
         }
     }
 
-    static func hold(_ row: Row) -> Hold {
-        Hold(
-            id: HoldID(row["id"]),
-            accountID: AccountID(row["account_id"]),
-            feature: row["feature"],
-            credits: Credits(thousandths: row["credits"]),
-            reference: row["reference"],
-            status: HoldStatus(rawValue: row["status"]) ?? .active,
-            capturedCredits: Credits(thousandths: row["captured_credits"]),
-            createdAt: Date(storedMilliseconds: row["created_at"]),
-            expiresAt: Date(storedMilliseconds: row["expires_at"])
-        )
-    }
+    static func hold(_ row: Row) throws -> Hold { try Hold(row) }
 
     public func usageLog(account: AccountID, feature: Feature, limit: Int) async throws -> [UsageLogEntry] {
         try await pool.read { db in

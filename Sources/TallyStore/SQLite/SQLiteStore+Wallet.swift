@@ -196,19 +196,7 @@ extension SQLiteStore {
         }
     }
 
-    static func paymentMethod(_ row: Row) -> PaymentMethod {
-        PaymentMethod(
-            id: PaymentMethodID(row["id"]),
-            accountID: AccountID(row["account_id"]),
-            brand: row["brand"],
-            last4: row["last4"],
-            expMonth: row["exp_month"],
-            expYear: row["exp_year"],
-            gatewayToken: row["gateway_token"],
-            createdAt: Date(storedMilliseconds: row["created_at"]),
-            fingerprint: row["fingerprint"]
-        )
-    }
+    static func paymentMethod(_ row: Row) throws -> PaymentMethod { try PaymentMethod(row) }
 
     static func insert(_ purchase: Purchase, _ db: Database) throws {
         try db.execute(
@@ -226,24 +214,7 @@ extension SQLiteStore {
         )
     }
 
-    static func purchase(_ row: Row) -> Purchase {
-        var purchase = Purchase(
-            id: PurchaseID(row["id"]),
-            accountID: AccountID(row["account_id"]),
-            credits: Credits(thousandths: row["credits"]),
-            amount: Money(cents: row["amount_cents"]),
-            status: PurchaseStatus(rawValue: row["status"]) ?? .declined,
-            origin: PurchaseOrigin(rawValue: row["origin"]) ?? .purchase,
-            paymentMethodID: (row["payment_method_id"] as String?).map(PaymentMethodID.init),
-            paymentReference: row["payment_reference"],
-            failureReason: row["failure_reason"],
-            createdAt: Date(storedMilliseconds: row["created_at"]),
-            refundedCredits: Credits(thousandths: row["refunded_credits"]),
-            refundedAmount: Money(cents: row["refunded_cents"])
-        )
-        purchase.dispute = (row["dispute_status"] as String?).flatMap(Reversal.Status.init(rawValue:))
-        return purchase
-    }
+    static func purchase(_ row: Row) throws -> Purchase { try Purchase(row) }
 
     // MARK: Wallet and ledger
 

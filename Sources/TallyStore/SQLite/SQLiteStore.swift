@@ -187,15 +187,7 @@ public final class SQLiteStore: Store {
         }
     }
 
-    static func apiKey(_ row: Row) -> APIKey {
-        APIKey(
-            id: APIKeyID(row["id"]),
-            accountID: AccountID(row["account_id"]),
-            name: row["name"],
-            keyHash: row["key_hash"],
-            createdAt: Date(storedMilliseconds: row["created_at"])
-        )
-    }
+    static func apiKey(_ row: Row) throws -> APIKey { try APIKey(row) }
 
     static func insert(_ user: User, _ db: Database) throws {
         try db.execute(
@@ -210,17 +202,7 @@ public final class SQLiteStore: Store {
         )
     }
 
-    static func user(_ row: Row) -> User {
-        User(
-            id: UserID(row["id"]),
-            accountID: AccountID(row["account_id"]),
-            email: row["email"],
-            name: row["name"],
-            role: Role(rawValue: row["role"]) ?? .member,
-            passwordHash: row["password_hash"],
-            createdAt: Date(storedMilliseconds: row["created_at"])
-        )
-    }
+    static func user(_ row: Row) throws -> User { try User(row) }
 
     /// A short read by key, of one statement, on the caller's thread when a quick
     /// connection is idle, through the pool otherwise. Not for reports: a long read

@@ -1,0 +1,127 @@
+import Foundation
+import TallyCore
+
+// The records read from rows once for both engines: each engine's mapper (`Self.user`,
+// `Self.hold`, …) hands its row here.
+
+extension User {
+    /// A row of `users`.
+    init(_ row: some StoreRow) throws {
+        self.init(
+            id: UserID(try row.text("id")),
+            accountID: AccountID(try row.text("account_id")),
+            email: try row.text("email"),
+            name: try row.text("name"),
+            role: Role(rawValue: try row.text("role")) ?? .member,
+            passwordHash: try row.text("password_hash"),
+            createdAt: try row.date("created_at")
+        )
+    }
+}
+
+extension APIKey {
+    /// A row of `api_keys`.
+    init(_ row: some StoreRow) throws {
+        self.init(
+            id: APIKeyID(try row.text("id")),
+            accountID: AccountID(try row.text("account_id")),
+            name: try row.text("name"),
+            keyHash: try row.text("key_hash"),
+            createdAt: try row.date("created_at")
+        )
+    }
+}
+
+extension Hold {
+    /// A row of `holds`.
+    init(_ row: some StoreRow) throws {
+        self.init(
+            id: HoldID(try row.text("id")),
+            accountID: AccountID(try row.text("account_id")),
+            feature: try row.text("feature"),
+            credits: Credits(thousandths: try row.integer("credits")),
+            reference: try row.text("reference"),
+            status: HoldStatus(rawValue: try row.text("status")) ?? .active,
+            capturedCredits: Credits(thousandths: try row.integer("captured_credits")),
+            createdAt: try row.date("created_at"),
+            expiresAt: try row.date("expires_at")
+        )
+    }
+}
+
+extension PaymentMethod {
+    /// A row of `payment_methods`.
+    init(_ row: some StoreRow) throws {
+        self.init(
+            id: PaymentMethodID(try row.text("id")),
+            accountID: AccountID(try row.text("account_id")),
+            brand: try row.text("brand"),
+            last4: try row.text("last4"),
+            expMonth: Int(try row.integer("exp_month")),
+            expYear: Int(try row.integer("exp_year")),
+            gatewayToken: try row.text("gateway_token"),
+            createdAt: try row.date("created_at"),
+            fingerprint: try row.optionalText("fingerprint")
+        )
+    }
+}
+
+extension Purchase {
+    /// A row of `purchases`.
+    init(_ row: some StoreRow) throws {
+        self.init(
+            id: PurchaseID(try row.text("id")),
+            accountID: AccountID(try row.text("account_id")),
+            credits: Credits(thousandths: try row.integer("credits")),
+            amount: Money(cents: try row.integer("amount_cents")),
+            status: PurchaseStatus(rawValue: try row.text("status")) ?? .declined,
+            origin: PurchaseOrigin(rawValue: try row.text("origin")) ?? .purchase,
+            paymentMethodID: try row.optionalText("payment_method_id").map(PaymentMethodID.init),
+            paymentReference: try row.optionalText("payment_reference"),
+            failureReason: try row.optionalText("failure_reason"),
+            createdAt: try row.date("created_at"),
+            refundedCredits: Credits(thousandths: try row.integer("refunded_credits")),
+            refundedAmount: Money(cents: try row.integer("refunded_cents"))
+        )
+        dispute = try row.optionalText("dispute_status").flatMap(Reversal.Status.init(rawValue:))
+    }
+}
+
+extension Refund {
+    /// A row of `refunds`.
+    init(_ row: some StoreRow) throws {
+        self.init(
+            id: RefundID(try row.text("id")),
+            accountID: AccountID(try row.text("account_id")),
+            purchaseID: PurchaseID(try row.text("purchase_id")),
+            lotID: LotID(try row.text("lot_id")),
+            credits: Credits(thousandths: try row.integer("credits")),
+            amount: Money(cents: try row.integer("amount_cents")),
+            status: RefundStatus(rawValue: try row.text("status")) ?? .pending,
+            gatewayReference: try row.optionalText("gateway_reference"),
+            failureReason: try row.optionalText("failure_reason"),
+            createdAt: try row.date("created_at")
+        )
+    }
+}
+
+extension CreditLot {
+    /// A row of `lots`.
+    init(_ row: some StoreRow) throws {
+        self.init(
+            id: LotID(try row.text("id")),
+            accountID: AccountID(try row.text("account_id")),
+            source: LotSource(rawValue: try row.text("source")) ?? .adjustment,
+            sourceID: try row.text("source_id"),
+            credits: Credits(thousandths: try row.integer("credits")),
+            remaining: Credits(thousandths: try row.integer("remaining")),
+            held: Credits(thousandths: try row.integer("held")),
+            costCents: try row.integer("cost_cents"),
+            expiresAt: try row.optionalDate("expires_at"),
+            priority: Int(try row.integer("priority")),
+            reason: try row.optionalText("reason"),
+            createdBy: try row.optionalText("created_by"),
+            createdAt: try row.date("created_at")
+        )
+    }
+}
