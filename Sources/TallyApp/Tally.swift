@@ -76,7 +76,7 @@ public struct Tally: Sendable {
         webhookAddresses: WebhookAddressPolicy = .allowPrivate,
         creditExpiryNotice: Duration = .seconds(7 * 86_400),
         settling: Settling = Settling(),
-        reportStore: (any Store)? = nil
+        reportStore: (any ReportsStore)? = nil
     ) {
         self.settling = settling
         providerChoices = ProviderChoices(providers)
@@ -110,7 +110,7 @@ public struct Tally: Sendable {
         self.lots = lots
         stripeEvents = stripe.map { StripeEvents(gateway: $0, store: store, time: time, ids: ids, purchases: purchases, lots: lots) }
         // Reports only read: a read-only replica may serve them (`--read-database`).
-        reports = Reports(store: reportStore ?? store, time: time)
+        reports = Reports(store: reportStore ?? (store as any ReportsStore), time: time)
         let meter = Meter(store: store, time: time, ids: ids)
         let validations = Validations(
             meter: meter,

@@ -1,22 +1,26 @@
 import Foundation
 import TallyCore
 
-/// Everything Tally persists, behind one protocol with a SQLite and a PostgreSQL
-/// conformance. Both pass the same contract suite.
+/// Everything Tally persists, by role, with a SQLite and a PostgreSQL conformance. Both
+/// pass the same contract suite. A service asks for the role it needs (reports read
+/// through `ReportsStore`, which a replica may serve).
 ///
 /// A store never decides a policy: it applies what the services decided, and
 /// enforces the money invariants itself — a debit is one conditional update in
 /// the same transaction as its ledger entry, so no balance can go negative.
-public protocol Store: Sendable {
+public protocol Store: AccountsStore, LedgerStore, ProviderInboxStore, MeteringStore, ReportsStore, RechargeStore,
+    IdempotencyStore
+{
     /// Creates or upgrades the schema.
     func migrate() async throws
     /// Answers once the database can run a query.
     func ping() async throws
     /// Closes the connections.
     func close() async throws
+}
 
-    // MARK: Accounts and people
-
+/// Accounts, their people, sessions and API keys, and the counters of login attempts.
+public protocol AccountsStore: Sendable {
     /// Creates an account, its empty wallet and its owner in one transaction.
     func createAccount(_ account: Account, owner: User) async throws
     func account(_ id: AccountID) async throws -> Account?
@@ -38,8 +42,19 @@ public protocol Store: Sendable {
     /// Revokes a key for good; false when there is no such live key in the account.
     func revokeAPIKey(_ id: APIKeyID, account: AccountID, at: Date) async throws -> Bool
 
-    // MARK: Payment methods and purchases
+    /// Counts a login attempt for `email` before its password is checked, atomically:
+    /// `.locked` once more than `maximum` attempts were counted since the window began
+    /// (`windowSeconds` from the first of them), with the seconds until it ends.
+    func countLoginAttempt(email: String, at: Date, windowSeconds: Int, maximum: Int) async throws -> LoginAttempt
+    /// Counts a login attempt under `key` atomically, like `countLoginAttempt`, but never
+    /// locks: answers how many were counted since the window began, this one included.
+    func countLoginAttempts(key: String, at: Date, windowSeconds: Int) async throws -> Int
+    /// Forgets an email's counted attempts: its password was right.
+    func clearLoginAttempts(email: String) async throws
+}
 
+/// Money: payment methods and purchases, the wallet and its ledger, lots, refunds and adjustments. Every change of a balance is a `WalletTransaction`.
+public protocol LedgerStore: Sendable {
     /// Saves a card, counted atomically against `maximum` live cards: answers the card
     /// saved, or the live card with the same fingerprint when there is one. Throws
     /// `StoreError.limitReached` when the account keeps `maximum` cards already.
@@ -80,30 +95,6 @@ public protocol Store: Sendable {
     /// Keeps the gateway's id of an unsettled payment (`pi_…`, `cs_…`); harmless if kept already.
     func setPaymentIntentReference(_ reference: String, purchase: PurchaseID, account: AccountID) async throws
 
-    // MARK: Payment providers
-
-    /// The payment gateway's customer for an account (Stripe's `cus_…`), if one was made.
-    func gatewayCustomer(account: AccountID) async throws -> String?
-    /// Keeps `customer` as the account's gateway customer unless one is kept already,
-    /// and answers the one kept (the first writer wins; a second customer is never kept).
-    func keepGatewayCustomer(_ customer: String, account: AccountID) async throws -> String
-    /// Stores an event by (provider, id) unless it is stored already, and answers the
-    /// event as stored (its `appliedAt` says whether it was applied).
-    func receiveProviderEvent(_ event: ProviderEvent) async throws -> ProviderEvent
-    /// Marks an event applied when it moved nothing (what it asked was done already, or
-    /// it is for something Tally did not make). Applying twice is harmless.
-    func markProviderEventApplied(provider: String, id: String, at: Date) async throws
-    /// Keeps why an event could not be applied; it stays unapplied.
-    func recordProviderEventProblem(provider: String, id: String, problem: String) async throws
-    /// Events stored but not applied, oldest first.
-    func unappliedProviderEvents(provider: String, limit: Int) async throws -> [ProviderEvent]
-    /// A dispute or outside refund by the provider's id.
-    func reversal(_ id: String, account: AccountID) async throws -> Reversal?
-    /// A purchase's disputes and outside refunds, oldest first.
-    func reversals(purchase: PurchaseID, account: AccountID) async throws -> [Reversal]
-
-    // MARK: Wallet and ledger
-
     func wallet(account: AccountID) async throws -> WalletBalance?
     /// Applies every posting of the transaction to the wallet with its ledger
     /// entry, writes its records and completes its idempotency key, atomically.
@@ -115,8 +106,6 @@ public protocol Store: Sendable {
     func ledger(account: AccountID, limit: Int, before: Int64?, window: Range<Date>?) async throws -> [LedgerEntry]
     /// Recomputes every wallet from its ledger: one mismatch per disagreeing wallet.
     func verifyWallets() async throws -> [WalletMismatch]
-
-    // MARK: Lots, refunds, adjustments
 
     /// The account's lots: those with credits left (spendable or held) first, in draw
     /// order, then the spent ones, newest first; at most `limit`, from just after `after`.
@@ -140,9 +129,33 @@ public protocol Store: Sendable {
     /// movements add up to its figures, no lot below zero, every entry's movements
     /// add up to the entry).
     func verifyLots() async throws -> [String]
+}
 
-    // MARK: Metering
+/// What payment providers leave with Tally: gateway customers, their events (stored before they are applied, applied once), reversals.
+public protocol ProviderInboxStore: Sendable {
+    /// The payment gateway's customer for an account (Stripe's `cus_…`), if one was made.
+    func gatewayCustomer(account: AccountID) async throws -> String?
+    /// Keeps `customer` as the account's gateway customer unless one is kept already,
+    /// and answers the one kept (the first writer wins; a second customer is never kept).
+    func keepGatewayCustomer(_ customer: String, account: AccountID) async throws -> String
+    /// Stores an event by (provider, id) unless it is stored already, and answers the
+    /// event as stored (its `appliedAt` says whether it was applied).
+    func receiveProviderEvent(_ event: ProviderEvent) async throws -> ProviderEvent
+    /// Marks an event applied when it moved nothing (what it asked was done already, or
+    /// it is for something Tally did not make). Applying twice is harmless.
+    func markProviderEventApplied(provider: String, id: String, at: Date) async throws
+    /// Keeps why an event could not be applied; it stays unapplied.
+    func recordProviderEventProblem(provider: String, id: String, problem: String) async throws
+    /// Events stored but not applied, oldest first.
+    func unappliedProviderEvents(provider: String, limit: Int) async throws -> [ProviderEvent]
+    /// A dispute or outside refund by the provider's id.
+    func reversal(_ id: String, account: AccountID) async throws -> Reversal?
+    /// A purchase's disputes and outside refunds, oldest first.
+    func reversals(purchase: PurchaseID, account: AccountID) async throws -> [Reversal]
+}
 
+/// Metered features: holds, messages on their way to the carrier, the usage log, events, the usage guard and notifications.
+public protocol MeteringStore: Sendable {
     func hold(_ id: HoldID, account: AccountID) async throws -> Hold?
     /// Active holds past their expiry, oldest first — but not the hold of a message whose
     /// settlement is pending: the message reconciler settles those.
@@ -163,14 +176,6 @@ public protocol Store: Sendable {
     func usageLog(account: AccountID, feature: Feature, limit: Int) async throws -> [UsageLogEntry]
     /// Uses and credits per feature over Pacific days `from...to` (`YYYY-MM-DD`), from the rollups.
     func usageRollup(account: AccountID, from: String, to: String) async throws -> [FeatureUsage]
-    /// Uses and credits per Pacific day and feature over `range`, from the rollups only
-    /// (O(days), whatever the size of the log); days without use are absent.
-    func usageByDay(account: AccountID, range: PacificDateRange) async throws -> [DayUsage]
-    /// One page of a log, newest first: at most `query.limit` lines after `query.after`.
-    func logLines(account: AccountID, query: LogQuery) async throws -> [UsageLogEntry]
-    /// Lines, credits and messages sent that match the query, its cursor and limit aside.
-    /// Without a search it reads the per-day counts, not the log.
-    func logSummary(account: AccountID, query: LogQuery) async throws -> LogSummary
     /// Stores an event's configuration (JSON) under its id.
     func putEvent(_ id: String, config: String, account: AccountID, at: Date) async throws
     func event(_ id: String, account: AccountID) async throws -> String?
@@ -184,8 +189,24 @@ public protocol Store: Sendable {
     /// The account's notifications, newest first.
     func notifications(account: AccountID, limit: Int) async throws -> [Notification]
 
-    // MARK: Auto-recharge and webhooks
+    /// The account's scheduler events, by id, at most `limit`.
+    func events(account: AccountID, limit: Int) async throws -> [EventRecord]
+}
 
+/// The reads behind usage reports and logs, which a read-only replica may serve (`tally serve --read-database`).
+public protocol ReportsStore: Sendable {
+    /// Uses and credits per Pacific day and feature over `range`, from the rollups only
+    /// (O(days), whatever the size of the log); days without use are absent.
+    func usageByDay(account: AccountID, range: PacificDateRange) async throws -> [DayUsage]
+    /// One page of a log, newest first: at most `query.limit` lines after `query.after`.
+    func logLines(account: AccountID, query: LogQuery) async throws -> [UsageLogEntry]
+    /// Lines, credits and messages sent that match the query, its cursor and limit aside.
+    /// Without a search it reads the per-day counts, not the log.
+    func logSummary(account: AccountID, query: LogQuery) async throws -> LogSummary
+}
+
+/// Auto-recharge and webhooks.
+public protocol RechargeStore: Sendable {
     func autoRecharge(account: AccountID) async throws -> AutoRechargeState?
     /// Saves the settings; with `recharge`, also records that recharge as due (at most one pending per wallet).
     func setAutoRecharge(_ settings: AutoRechargeSettings, account: AccountID, recharge: Recharge?) async throws
@@ -210,21 +231,10 @@ public protocol Store: Sendable {
         nextAttemptAt: Date?,
         at: Date
     ) async throws
+}
 
-    // MARK: Login attempts
-
-    /// Counts a login attempt for `email` before its password is checked, atomically:
-    /// `.locked` once more than `maximum` attempts were counted since the window began
-    /// (`windowSeconds` from the first of them), with the seconds until it ends.
-    func countLoginAttempt(email: String, at: Date, windowSeconds: Int, maximum: Int) async throws -> LoginAttempt
-    /// Counts a login attempt under `key` atomically, like `countLoginAttempt`, but never
-    /// locks: answers how many were counted since the window began, this one included.
-    func countLoginAttempts(key: String, at: Date, windowSeconds: Int) async throws -> Int
-    /// Forgets an email's counted attempts: its password was right.
-    func clearLoginAttempts(email: String) async throws
-
-    // MARK: Idempotency
-
+/// `Idempotency-Key` claims and their answers.
+public protocol IdempotencyStore: Sendable {
     /// Claims `key` for a request whose canonical form hashes to `requestHash`.
     /// A claim left in progress is taken over once it is older than `staleAfter`, or
     /// once its lease ran out (its request's process is gone); a new claim takes
@@ -246,18 +256,15 @@ public protocol Store: Sendable {
     /// Forgets a claim whose request failed before answering, so it can be retried;
     /// with `claimToken`, only while the claim is still that one.
     func releaseIdempotencyKey(_ key: String, account: AccountID, claimToken: Int64?) async throws
-
-    // MARK: Web app
-
-    /// The account's scheduler events, by id, at most `limit`.
-    func events(account: AccountID, limit: Int) async throws -> [EventRecord]
 }
 
-extension Store {
+extension IdempotencyStore {
     public func releaseIdempotencyKey(_ key: String, account: AccountID) async throws {
         try await releaseIdempotencyKey(key, account: account, claimToken: nil)
     }
+}
 
+extension LedgerStore {
     /// The account's newest purchases.
     public func purchases(account: AccountID, limit: Int) async throws -> [Purchase] {
         try await purchases(account: account, limit: limit, after: nil)
@@ -269,7 +276,7 @@ extension Store {
     }
 }
 
-extension Store {
+extension IdempotencyStore {
     /// Claims `key` without a lease: only `staleAfter` frees a claim left in progress.
     public func claimIdempotencyKey(
         _ key: String,

@@ -9,14 +9,14 @@ import TallyStore
 /// costs one row per day and feature however long the log is. A log page is one
 /// index range, found by an opaque keyset cursor.
 public struct Reports: Sendable {
-    let store: any Store
+    let store: any ReportsStore
     let time: any TimeSource
 
     public static let defaultPageSize = 50
     /// Lines read per round when a whole log is exported.
     static let exportChunk = 2_000
 
-    public init(store: any Store, time: any TimeSource) {
+    public init(store: any ReportsStore, time: any TimeSource) {
         self.store = store
         self.time = time
     }
@@ -243,7 +243,7 @@ public struct Reports: Sendable {
 
     /// A checked CSV export of a whole filtered log, ready to stream.
     public struct LogExport: Sendable {
-        let store: any Store
+        let store: any ReportsStore
         let account: AccountID
         let query: LogQuery
         /// `tally-sms-2026-11-01-to-2026-11-30.csv`.
