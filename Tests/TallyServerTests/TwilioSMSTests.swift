@@ -145,6 +145,22 @@ import Testing
         }
     }
 
+    /// The `sent` callback lost (posted while Tally was down) and `undelivered` the first
+    /// Tally hears: Twilio's message says it was sent, so it is charged, once.
+    @Test func anUndeliveredWhoseSentCallbackWasLostIsChargedAsSent() async throws {
+        try await Self.withTwilio { harness, fake in
+            let account = try await Self.funded(harness)
+            await fake.plan("+33612345671", DeliveryPlan(statuses: ["sent", "undelivered"], lostCallbacks: ["sent"]))
+            let sent = try await Self.send(account, to: "+33 6 12 34 56 71")
+            #expect(try sent.string("status") == "queued", "\(sent)")
+            let line = try await Self.settledLine(account, try sent.string("id"))
+            #expect(line["status"] as? String == "sent", "\(line)")
+            let callbacks = await fake.callbacks(count: 1)
+            #expect(callbacks.map(\.status) == ["undelivered"])
+            #expect(try await account.figures() == ["99.550", "0.000", "0.450", "100.000"])
+        }
+    }
+
     @Test func aForgedCallbackIsRefusedAndChangesNothing() async throws {
         try await Self.withTwilio { harness, fake in
             let account = try await Self.funded(harness)

@@ -294,14 +294,14 @@ actor FakeTwilioAPI {
         let now = Date()
         messages[index].status = status
         messages[index].dateUpdated = now
-        if ["sent", "delivered", "undelivered"].contains(status), messages[index].dateSent == nil { messages[index].dateSent = now }
+        if ["sent", "delivered", "read"].contains(status), messages[index].dateSent == nil { messages[index].dateSent = now }
         switch status {
         case "failed": (messages[index].errorCode, messages[index].errorMessage) = (30_008, "Unknown error")
         case "undelivered": (messages[index].errorCode, messages[index].errorMessage) = (30_003, "Unreachable destination handset")
         default: break
         }
         let message = messages[index]
-        guard plan.callbacks, let url = message.statusCallback else { return nil }
+        guard plan.callbacks, !plan.lostCallbacks.contains(status), let url = message.statusCallback else { return nil }
         var parameters = [
             ("SmsSid", message.sid), ("SmsStatus", status), ("MessageStatus", status), ("To", message.to), ("MessageSid", message.sid),
             ("AccountSid", accountSID),

@@ -10,6 +10,9 @@ public struct DeliveryPlan: Sendable, Hashable {
     public var repeats: Int
     /// False: the statuses still happen (a GET or a list sees them), nothing is posted.
     public var callbacks: Bool
+    /// Statuses that happen (a GET or a list sees them) whose callback never arrives, as
+    /// one posted while Tally was down: Twilio does not post it again.
+    public var lostCallbacks: Set<String>
     /// Callbacks are signed with another token: Tally must refuse them.
     public var forgeSignature: Bool
     /// The message is made and its callbacks follow, but the answer to the send never
@@ -33,7 +36,8 @@ public struct DeliveryPlan: Sendable, Hashable {
         callbacks: Bool = true,
         forgeSignature: Bool = false,
         loseAnswer: Bool = false,
-        numSegments: Int? = nil
+        numSegments: Int? = nil,
+        lostCallbacks: Set<String> = []
     ) {
         self.statuses = statuses
         self.repeats = max(1, repeats)
@@ -41,6 +45,7 @@ public struct DeliveryPlan: Sendable, Hashable {
         self.forgeSignature = forgeSignature
         self.loseAnswer = loseAnswer
         self.numSegments = numSegments
+        self.lostCallbacks = lostCallbacks
     }
 
     /// `sent` then `delivered`, each posted once.
@@ -112,6 +117,7 @@ public struct FakeTwilioMessage: Sendable, Hashable {
     public var errorMessage: String?
     public var dateCreated: Date
     public var dateUpdated: Date
-    /// Set when it first becomes `sent`, `delivered` or `undelivered`.
+    /// Set when it first becomes `sent` or `delivered`: a message that went `undelivered`
+    /// without being sent has none.
     public var dateSent: Date?
 }

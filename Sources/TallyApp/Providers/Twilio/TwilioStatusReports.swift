@@ -6,7 +6,8 @@ import TallyStore
 /// each checked by its `X-Twilio-Signature` before anything is read from it, stored by
 /// (message, status) in the providers' inbox, then applied once — the first `sent` or
 /// `delivered` charges the message, a `failed` or `undelivered` before it releases the
-/// hold. Repeated and out-of-order callbacks change nothing more.
+/// hold — an `undelivered` whose message Twilio lists as sent (its `sent` callback lost)
+/// charges it. Repeated and out-of-order callbacks change nothing more.
 public struct TwilioStatusReports: Sendable {
     let gateway: TwilioSMSGateway
     let store: any Store
@@ -51,8 +52,20 @@ public struct TwilioStatusReports: Sendable {
         }
         guard stored.appliedAt == nil else { return }
         let segments = fields["NumSegments"].flatMap { Int($0) }.flatMap { (1...1_600).contains($0) ? $0 : nil }
+        var report = Self.report(status: status, errorCode: fields["ErrorCode"].flatMap { Int($0) })
+        if status == "undelivered" {
+            // The callback does not say whether the message was sent before it went
+            // undelivered, and a `sent` callback may have been lost (Twilio does not post
+            // one again): the message itself says, by its sent date.
+            do {
+                if let message = try await gateway.client.message(sid: sid), message.dateSent != nil { report = .sent }
+            } catch {
+                // Left stored and unapplied: the reconciler asks Twilio about the message.
+                return
+            }
+        }
         let settled = try await sms.report(
-            Self.report(status: status, errorCode: fields["ErrorCode"].flatMap { Int($0) }),
+            report,
             messageID: messageID,
             carrierID: sid,
             carrierSegments: segments,
