@@ -216,8 +216,8 @@ extension PostgresStore {
     // MARK: Reads and settings
 
     public func hold(_ id: HoldID, account: AccountID) async throws -> Hold? {
-        try await rows("SELECT * FROM holds WHERE id = \(id.rawValue) AND account_id = \(account.rawValue)")
-            .first.map(Self.hold)
+        try await rows(Statements.Metering.hold, ["id": .text(id.rawValue), "account": .text(account.rawValue)])
+            .first.map(Hold.init)
     }
 
     public func expiredHolds(at: Date, limit: Int) async throws -> [Hold] {
@@ -258,43 +258,28 @@ extension PostgresStore {
 
     public func putEvent(_ id: String, config: String, account: AccountID, at: Date) async throws {
         _ = try await rows(
-            """
-            INSERT INTO events (account_id, id, config, updated_at)
-            VALUES (\(account.rawValue), \(id), \(config), \(at.storedMilliseconds))
-            ON CONFLICT (account_id, id) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at
-            """
+            Statements.Metering.putEvent,
+            ["account": .text(account.rawValue), "id": .text(id), "config": .text(config), "at": .integer(at.storedMilliseconds)]
         )
     }
 
     public func event(_ id: String, account: AccountID) async throws -> String? {
-        try await rows("SELECT config FROM events WHERE account_id = \(account.rawValue) AND id = \(id)")
-            .first?.decode(String.self)
+        try await rows(Statements.Metering.event, ["account": .text(account.rawValue), "id": .text(id)]).first?.text("config")
     }
 
     public func usageGuard(account: AccountID) async throws -> UsageGuardSettings {
-        try await rows("SELECT * FROM usage_guards WHERE account_id = \(account.rawValue)")
-            .first.map(Self.usageGuard) ?? .off
+        try await rows(Statements.UsageGuard.settings, ["account": .text(account.rawValue)]).first.map(UsageGuardSettings.init) ?? .off
     }
 
     public func setUsageGuard(_ settings: UsageGuardSettings, account: AccountID) async throws {
-        _ = try await rows(
-            """
-            INSERT INTO usage_guards (account_id, enabled, max_requests, window_seconds)
-            VALUES (\(account.rawValue), \(settings.enabled), \(settings.maxRequests), \(settings.windowSeconds))
-            ON CONFLICT (account_id) DO UPDATE SET enabled = excluded.enabled,
-                max_requests = excluded.max_requests, window_seconds = excluded.window_seconds
-            """
-        )
+        _ = try await rows(Statements.UsageGuard.set, Statements.UsageGuard.setValues(settings, account: account))
     }
 
     public func pauseUsageGuard(account: AccountID, at: Date, notification: Notification) async throws -> Bool {
         try await transaction { connection in
             let paused = try await connection.rows(
-                """
-                UPDATE usage_guards SET paused = TRUE, paused_at = \(at.storedMilliseconds)
-                WHERE account_id = \(account.rawValue) AND NOT paused
-                RETURNING account_id
-                """,
+                Statements.UsageGuard.pause,
+                ["at": .integer(at.storedMilliseconds), "account": .text(account.rawValue)],
                 logger
             )
             guard paused.count == 1 else { return false }
@@ -305,20 +290,9 @@ extension PostgresStore {
 
     public func resumeUsageGuard(account: AccountID, at: Date, notification: Notification) async throws -> Bool {
         try await transaction { connection in
-            let resumed = try await connection.rows(
-                """
-                UPDATE usage_guards SET paused = FALSE, paused_at = NULL
-                WHERE account_id = \(account.rawValue) AND paused
-                RETURNING account_id
-                """,
-                logger
-            )
+            let resumed = try await connection.rows(Statements.UsageGuard.resume, ["account": .text(account.rawValue)], logger)
             guard resumed.count == 1 else { return false }
-            // The window starts afresh: requests before the pause no longer count.
-            try await connection.run(
-                "DELETE FROM usage_guard_requests WHERE account_id = \(account.rawValue)",
-                logger
-            )
+            _ = try await connection.rows(Statements.UsageGuard.forgetAll, ["account": .text(account.rawValue)], logger)
             try await connection.run(Self.insert(notification), logger)
             return true
         }

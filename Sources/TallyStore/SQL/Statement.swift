@@ -97,6 +97,7 @@ public enum SQLValue: Sendable {
     case text(String?)
     case integer(Int64?)
     case bytes([UInt8])
+    case boolean(Bool)
 
     public static func integer(_ value: Int?) -> SQLValue { .integer(value.map(Int64.init)) }
 
@@ -105,6 +106,7 @@ public enum SQLValue: Sendable {
         case .text(let text): text?.databaseValue ?? .null
         case .integer(let number): number?.databaseValue ?? .null
         case .bytes(let bytes): Data(bytes).databaseValue
+        case .boolean(let flag): flag.databaseValue
         }
     }
 
@@ -113,6 +115,7 @@ public enum SQLValue: Sendable {
         case .text(let text): bindings.append(text)
         case .integer(let number): bindings.append(number)
         case .bytes(let bytes): bindings.append(ByteBuffer(bytes: bytes))
+        case .boolean(let flag): bindings.append(flag)
         }
     }
 }

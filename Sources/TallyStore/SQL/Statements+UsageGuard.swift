@@ -26,7 +26,42 @@ extension Statements {
             "INSERT INTO usage_guard_requests (account_id, at) VALUES (:account, :at)"
         )
 
-        static let all = [settingsLocked, forgetBefore, countSince, count]
+        static let settings = Statement("usageGuard.settings", "SELECT * FROM usage_guards WHERE account_id = :account")
+        static let set = Statement(
+            "usageGuard.set",
+            """
+            INSERT INTO usage_guards (account_id, enabled, max_requests, window_seconds)
+            VALUES (:account, :enabled, :maxRequests, :windowSeconds)
+            ON CONFLICT (account_id) DO UPDATE SET enabled = excluded.enabled,
+                max_requests = excluded.max_requests, window_seconds = excluded.window_seconds
+            """
+        )
+        /// Conditional: a guard is paused once, by whichever request reached the limit first.
+        static let pause = Statement(
+            "usageGuard.pause",
+            """
+            UPDATE usage_guards SET paused = TRUE, paused_at = :at WHERE account_id = :account AND NOT paused
+            RETURNING account_id
+            """
+        )
+        static let resume = Statement(
+            "usageGuard.resume",
+            """
+            UPDATE usage_guards SET paused = FALSE, paused_at = NULL WHERE account_id = :account AND paused
+            RETURNING account_id
+            """
+        )
+        /// On resuming, the window starts afresh: requests before the pause no longer count.
+        static let forgetAll = Statement("usageGuard.forgetAll", "DELETE FROM usage_guard_requests WHERE account_id = :account")
+
+        static let all = [settingsLocked, forgetBefore, countSince, count, settings, set, pause, resume, forgetAll]
+
+        static func setValues(_ settings: UsageGuardSettings, account: AccountID) -> KeyValuePairs<String, SQLValue> {
+            [
+                "account": .text(account.rawValue), "enabled": .boolean(settings.enabled),
+                "maxRequests": .integer(settings.maxRequests), "windowSeconds": .integer(settings.windowSeconds),
+            ]
+        }
     }
 }
 

@@ -204,11 +204,8 @@ extension SQLiteStore {
 
     public func hold(_ id: HoldID, account: AccountID) async throws -> Hold? {
         try await pool.read { db in
-            try Row.fetchOne(
-                db,
-                sql: "SELECT * FROM holds WHERE id = ? AND account_id = ?",
-                arguments: [id.rawValue, account.rawValue]
-            ).map(Self.hold)
+            try Self.rows(Statements.Metering.hold, ["id": .text(id.rawValue), "account": .text(account.rawValue)], in: db)
+                .first.map(Hold.init)
         }
     }
 
@@ -294,23 +291,21 @@ extension SQLiteStore {
 
     public func putEvent(_ id: String, config: String, account: AccountID, at: Date) async throws {
         try await write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO events (account_id, id, config, updated_at) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (account_id, id) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at
-                    """,
-                arguments: [account.rawValue, id, config, at.storedMilliseconds]
+            _ = try Self.rows(
+                Statements.Metering.putEvent,
+                [
+                    "account": .text(account.rawValue), "id": .text(id), "config": .text(config),
+                    "at": .integer(at.storedMilliseconds),
+                ],
+                in: db
             )
         }
     }
 
     public func event(_ id: String, account: AccountID) async throws -> String? {
         try await pool.read { db in
-            try String.fetchOne(
-                db,
-                sql: "SELECT config FROM events WHERE account_id = ? AND id = ?",
-                arguments: [account.rawValue, id]
-            )
+            try Self.rows(Statements.Metering.event, ["account": .text(account.rawValue), "id": .text(id)], in: db)
+                .first?.text("config")
         }
     }
 
@@ -320,24 +315,18 @@ extension SQLiteStore {
 
     public func setUsageGuard(_ settings: UsageGuardSettings, account: AccountID) async throws {
         try await write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO usage_guards (account_id, enabled, max_requests, window_seconds) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (account_id) DO UPDATE SET enabled = excluded.enabled,
-                        max_requests = excluded.max_requests, window_seconds = excluded.window_seconds
-                    """,
-                arguments: [account.rawValue, settings.enabled, settings.maxRequests, settings.windowSeconds]
-            )
+            _ = try Self.rows(Statements.UsageGuard.set, Statements.UsageGuard.setValues(settings, account: account), in: db)
         }
     }
 
     public func pauseUsageGuard(account: AccountID, at: Date, notification: Notification) async throws -> Bool {
         try await write { db in
-            try db.execute(
-                sql: "UPDATE usage_guards SET paused = 1, paused_at = ? WHERE account_id = ? AND paused = 0",
-                arguments: [at.storedMilliseconds, account.rawValue]
+            let paused = try Self.rows(
+                Statements.UsageGuard.pause,
+                ["at": .integer(at.storedMilliseconds), "account": .text(account.rawValue)],
+                in: db
             )
-            guard db.changesCount == 1 else { return false }
+            guard paused.count == 1 else { return false }
             try Self.insert(notification, db)
             return true
         }
@@ -345,16 +334,9 @@ extension SQLiteStore {
 
     public func resumeUsageGuard(account: AccountID, at: Date, notification: Notification) async throws -> Bool {
         try await write { db in
-            try db.execute(
-                sql: "UPDATE usage_guards SET paused = 0, paused_at = NULL WHERE account_id = ? AND paused = 1",
-                arguments: [account.rawValue]
-            )
-            guard db.changesCount == 1 else { return false }
-            // The window starts afresh: requests before the pause no longer count.
-            try db.execute(
-                sql: "DELETE FROM usage_guard_requests WHERE account_id = ?",
-                arguments: [account.rawValue]
-            )
+            let resumed = try Self.rows(Statements.UsageGuard.resume, ["account": .text(account.rawValue)], in: db)
+            guard resumed.count == 1 else { return false }
+            _ = try Self.rows(Statements.UsageGuard.forgetAll, ["account": .text(account.rawValue)], in: db)
             try Self.insert(notification, db)
             return true
         }
