@@ -408,10 +408,6 @@ extension PostgresStore {
         return entry
     }
 
-    static func usageGuard(_ row: PostgresRow) throws -> UsageGuardSettings {
-        try UsageGuardSettings(row.makeRandomAccess())
-    }
-
     static func notification(_ row: PostgresRow) throws -> Notification {
         let row = row.makeRandomAccess()
         return try Notification(

@@ -179,9 +179,7 @@ extension SQLiteStore {
     /// Counts the request against the usage guard's sliding window (`UsageGuardRule`),
     /// inside the transaction that holds its price: exact, since SQLite has one writer.
     static func admitGuardedRequest(_ account: AccountID, at: Date, _ db: Database) throws {
-        let settings = try rows(Statements.UsageGuard.settingsLocked, ["account": .text(account.rawValue)], in: db)
-            .first.map(UsageGuardSettings.init)
-        guard let settings, let start = try UsageGuardRule.windowStart(settings, at: at) else { return }
+        guard let settings = try usageGuard(account, db), let start = try UsageGuardRule.windowStart(settings, at: at) else { return }
         let window: KeyValuePairs<String, SQLValue> = [
             "account": .text(account.rawValue), "windowStart": .integer(start.storedMilliseconds),
         ]
