@@ -487,11 +487,11 @@ struct CrashLoop: Sendable {
                 json: request.json,
                 key: request.key
             )
-        } catch let error as URLError where error.code == .cannotConnectToHost {
-            // Sent after the kill: no server got it.
-            return
         } catch {
-            // Cut short by a kill: asked again with its key once the server is back.
+            // Cut short by a kill, or sent after it: asked again with its key once the
+            // server is back. A refused connection does not prove the server never got the
+            // request: a request on a kept-alive connection that dies unanswered is sent
+            // once more on a new connection (libcurl's retry), and that connect is refused.
             unanswered?.withLock { $0.append(request) }
             return
         }

@@ -238,6 +238,11 @@ struct StripeCrashLoop: Sendable {
             }) {
                 try await loop.send(request, to: server.base, accounts: accounts, answers: answers, pending: pending)
             }
+            // A payment first asked of Stripe now (its request asked again, or the
+            // reconciler) waits for its cardholder too.
+            for intent in await waitingForCardholder() {
+                if await fake.authenticate(intent, succeeded: true) != nil { counts.withLock { $0.authenticated += 1 } }
+            }
             unsettled = try await unsettledPayments(store, accounts: accounts, answers: answers.read)
             if pending.read.isEmpty && unsettled.isEmpty { break }
             try await Task.sleep(for: .milliseconds(500))
