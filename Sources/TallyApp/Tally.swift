@@ -53,6 +53,7 @@ public struct Tally: Sendable {
     public let usageGuard: UsageGuard
     public let notifications: Notifications
     public let autoRecharges: AutoRecharges
+    public let balanceAlerts: BalanceAlerts
     public let webhooks: Webhooks
     public let lots: Lots
     public let settling: Settling
@@ -135,6 +136,7 @@ public struct Tally: Sendable {
         events = Events(meter: meter, idempotency: idempotency, validations: validations, creditChecks: creditChecks)
         notifications = Notifications(store: store)
         autoRecharges = AutoRecharges(store: store, time: time, ids: ids, purchases: purchases)
+        balanceAlerts = BalanceAlerts(store: store, time: time, ids: ids)
         webhooks = Webhooks(
             store: store,
             time: time,

@@ -157,7 +157,7 @@ public struct DeliveryJob: Sendable, Hashable {
     public var notification: Notification
 }
 
-/// The notifications a lowered balance sets off, worded for the super admins.
+/// The notifications a lowered balance sets off (worded by `BalanceNotice`).
 enum BalanceNotifications {
     static func make(
         _ effects: BalanceEffects,
@@ -167,37 +167,26 @@ enum BalanceNotifications {
         state: AutoRechargeState?,
         at: Date
     ) -> [Notification] {
-        var notifications = [Notification]()
+        var notices = [BalanceNotice]()
         if effects.lowBalance, let settings = state?.settings {
-            let action =
-                effects.recharge
-                ? " An automatic recharge of \(settings.rechargeCredits) credits is on its way."
-                : effects.rechargeArmed
-                    ? " An automatic recharge of \(settings.rechargeCredits) credits will be bought with the next use of a feature."
-                    : ""
-            notifications.append(
-                Notification(
-                    id: "ntf_low_" + origin,
-                    accountID: account,
-                    kind: "low_balance",
-                    message: "Available credits fell to \(available), below the threshold of \(settings.thresholdCredits).\(action)",
-                    data: #"{"available":"\#(available)","thresholdCredits":"\#(settings.thresholdCredits)"}"#,
-                    createdAt: at
+            notices.append(
+                .lowBalance(
+                    origin: origin,
+                    available: available,
+                    threshold: settings.thresholdCredits,
+                    recharge: settings.rechargeCredits,
+                    rechargeDue: effects.recharge,
+                    rechargeOwed: effects.rechargeArmed
                 )
             )
         }
-        if effects.depleted {
-            notifications.append(
-                Notification(
-                    id: "ntf_depleted_" + origin,
-                    accountID: account,
-                    kind: "balance_depleted",
-                    message: "No credits are available: every metered feature is stopped until credits are added.",
-                    data: #"{"available":"\#(available)"}"#,
-                    createdAt: at
-                )
-            )
-        }
-        return notifications
+        if effects.depleted { notices.append(.depleted(origin: origin, available: available)) }
+        return notices.map { Notification($0, account: account, at: at) }
+    }
+}
+
+extension Notification {
+    init(_ notice: BalanceNotice, account: AccountID, at: Date) {
+        self.init(id: notice.id, accountID: account, kind: notice.kind, message: notice.message, data: notice.data, createdAt: at)
     }
 }

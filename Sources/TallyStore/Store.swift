@@ -9,7 +9,7 @@ import TallyCore
 /// enforces the money invariants itself — a debit is one conditional update in
 /// the same transaction as its ledger entry, so no balance can go negative.
 public protocol Store: AccountsStore, LedgerStore, ProviderInboxStore, MeteringStore, ReportsStore, RechargeStore,
-    IdempotencyStore
+    SpendingStore, IdempotencyStore
 {
     /// Creates or upgrades the schema.
     func migrate() async throws
@@ -231,6 +231,17 @@ public protocol RechargeStore: Sendable {
         nextAttemptAt: Date?,
         at: Date
     ) async throws
+}
+
+/// Spending control: the balance alerts (decided by `BalanceAlertRule` in the transaction
+/// of every change of available credits).
+public protocol SpendingStore: Sendable {
+    /// The account's alerts, highest threshold first.
+    func balanceAlerts(account: AccountID) async throws -> [BalanceAlert]
+    /// Replaces the account's thresholds, against the wallet as it is now: a threshold
+    /// kept keeps its state, one the balance is below fires at once with its notification
+    /// (its id derived from `origin`). Answers the alerts, highest first.
+    func setBalanceAlerts(_ thresholds: [Credits], account: AccountID, origin: String, at: Date) async throws -> [BalanceAlert]
 }
 
 /// `Idempotency-Key` claims and their answers.

@@ -265,6 +265,26 @@ class WebApp(unittest.TestCase):
         self.assertIn("On", self.text("auto-recharge-status"))
         self.shoot("billing")
 
+    def test_07a_balance_alerts(self):
+        self.go("/app/billing")
+        form = self.find("alerts-form")
+        self.type_into(self.field("thresholds", form), "plenty, 50")
+        self.press(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        self.assertIn("thresholds", self.wait_for("field-error").text.lower() + " thresholds")
+        self.assertEqual(self.all("alert-row"), [], "a rejected form saves nothing")
+        self.assertEqual(self.field("thresholds", self.find("alerts-form")).get_attribute("value"), "plenty, 50")
+        # One far above the balance fires at once; one below it waits, armed.
+        form = self.find("alerts-form")
+        self.type_into(self.field("thresholds", form), "1, 900000")
+        self.press(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        self.assertIn("Balance alerts saved", self.wait_for("flash").text)
+        rows = self.all("alert-row")
+        self.assertEqual([row.text.split("\n")[0] for row in rows], ["Below 900,000 credits", "Below 1 credit"])
+        self.assertEqual([row.find_element(By.CSS_SELECTOR, '[data-test="alert-state"]').text for row in rows], ["Fired", "Armed"])
+        self.assertEqual(self.field("thresholds", self.find("alerts-form")).get_attribute("value"), "900000, 1")
+        self.find("alerts-form").location_once_scrolled_into_view
+        self.shoot("billing-alerts")
+
     def test_08_a_post_without_the_csrf_token_changes_nothing(self):
         self.go("/app/billing")
         status = self.driver.execute_async_script(

@@ -289,6 +289,8 @@ struct AuthorizationMatrixTests {
 
             // Auto-recharge and webhooks.
             row(.put, "/v1/accounts/{account}/auto-recharge", .creditManagers, json: empty, allowed: 422, "no settings: auto-recharge stays off"),
+            row(.get, "/v1/accounts/{account}/alerts", .reportReaders, allowed: 200, "the balance alerts"),
+            row(.put, "/v1/accounts/{account}/alerts", .creditManagers, json: empty, allowed: 422, "no thresholds: the alerts stay"),
             row(.post, "/v1/accounts/{account}/webhooks", .creditManagers, json: empty, allowed: 422, "no url: no endpoint is made"),
             row(.get, "/v1/accounts/{account}/webhooks", .creditManagers, allowed: 200, "the endpoints"),
             row(

@@ -353,6 +353,10 @@ final class FaultyStore: Store {
     // MARK: Auto-recharge and webhooks
 
     func autoRecharge(account: AccountID) async throws -> AutoRechargeState? { try await base.autoRecharge(account: account) }
+    func balanceAlerts(account: AccountID) async throws -> [BalanceAlert] { try await base.balanceAlerts(account: account) }
+    func setBalanceAlerts(_ thresholds: [Credits], account: AccountID, origin: String, at: Date) async throws -> [BalanceAlert] {
+        try await base.setBalanceAlerts(thresholds, account: account, origin: origin, at: at)
+    }
 
     func setAutoRecharge(_ settings: AutoRechargeSettings, account: AccountID, recharge: Recharge?) async throws {
         try await base.setAutoRecharge(settings, account: account, recharge: recharge)

@@ -82,6 +82,12 @@ enum OpenAPIDocument {
             ("lastReason", .nullable(.string())), ("lastResultAt", .nullable(.dateTime)),
             ("maxRechargesPerDay", .nullable(.integer)), ("maxSpendPerMonth", .nullable(.money)),
         ]),
+        "BalanceAlerts": .answer([
+            (
+                "thresholds",
+                .array(.answer([("credits", .credits), ("state", .oneOf(["armed", "fired"])), ("firedAt", .nullable(.dateTime))]))
+            )
+        ]),
         "Wallet": .answer([
             ("account", .string()), ("available", .credits), ("held", .credits), ("used", .credits),
             ("total", .credits), ("autoRecharge", .reference("AutoRecharge")),

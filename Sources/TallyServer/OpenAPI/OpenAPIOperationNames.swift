@@ -31,6 +31,8 @@ enum OpenAPIOperationNames {
         "POST /v1/accounts/{account}/purchases": ("purchases", "buy_credits"),
         "POST /v1/accounts/{account}/purchases/{id}/refunds": ("purchases", "refund_purchase"),
         "PUT /v1/accounts/{account}/auto-recharge": ("auto_recharge", "set_auto_recharge"),
+        "GET /v1/accounts/{account}/alerts": ("alerts", "get_balance_alerts"),
+        "PUT /v1/accounts/{account}/alerts": ("alerts", "set_balance_alerts"),
 
         "POST /v1/accounts/{account}/validations/email": ("validations", "validate_email"),
         "POST /v1/accounts/{account}/validations/phone": ("validations", "validate_phone"),

@@ -1,4 +1,4 @@
-/// Auto-recharge and webhooks.
+/// Auto-recharge, balance alerts and webhooks.
 extension OpenAPIDocument {
     static let rechargeOperations: [Operation] = [
         Operation(
@@ -19,6 +19,30 @@ extension OpenAPIDocument {
             answer: .reference("AutoRecharge"),
             example: #"{"enabled":true,"thresholdCredits":"100","rechargeCredits":"500","#
                 + #""paymentMethodId":"pm_0123456789abcdefghjkmnpqrs","maxRechargesPerDay":5,"maxSpendPerMonth":"5000.00"}"#
+        ),
+        Operation(
+            method: "GET",
+            path: "/v1/accounts/{account}/alerts",
+            summary: "The balance alerts, highest threshold first: each armed, or fired when available credits fell below it",
+            access: .reader,
+            status: 200,
+            answer: .reference("BalanceAlerts")
+        ),
+        Operation(
+            method: "PUT",
+            path: "/v1/accounts/{account}/alerts",
+            summary: "Set the balance alerts (at most 10 thresholds, each more than zero, none twice — \"90\" and \"90.0\" "
+                + "are the same, 422): each tells once (balance_below) when available credits fall below it and again "
+                + "(balance_recovered) when they are back; a threshold kept keeps its state, one the balance is already "
+                + "below fires at once",
+            access: .manager,
+            request: .request(
+                [("thresholds", .with(.array(.positiveCreditsInput), keywords: #"{"maxItems": 10, "uniqueItems": true}"#))],
+                required: ["thresholds"]
+            ),
+            status: 200,
+            answer: .reference("BalanceAlerts"),
+            example: #"{"thresholds":["500","100"]}"#
         ),
         Operation(
             method: "POST",

@@ -2,7 +2,8 @@ import Hummingbird
 import TallyApp
 import TallyCore
 
-/// Auto-recharge settings and webhook endpoints. Owner and super admins only.
+/// Auto-recharge settings, balance alerts and webhook endpoints. Owner and super admins
+/// only (API keys may read the alerts).
 struct RechargeRoutes {
     let tally: Tally
 
@@ -11,6 +12,15 @@ struct RechargeRoutes {
             let manager = try context.caller().creditManager(of: try context.accountID())
             let body = try await JSONBody<AutoRecharges.Settings>.read(request, context: context)
             return try Response.json(try await tally.autoRecharges.configure(body.value, by: manager))
+        }
+        router.get("/v1/accounts/{account}/alerts") { _, context in
+            let reader = try context.caller().reportReader(of: try context.accountID())
+            return try Response.json(try await tally.balanceAlerts.alerts(of: reader))
+        }
+        router.put("/v1/accounts/{account}/alerts") { request, context in
+            let manager = try context.caller().creditManager(of: try context.accountID())
+            let body = try await JSONBody<BalanceAlerts.Settings>.read(request, context: context)
+            return try Response.json(try await tally.balanceAlerts.configure(body.value, by: manager))
         }
         router.post("/v1/accounts/{account}/webhooks") { request, context in
             let manager = try context.caller().creditManager(of: try context.accountID())

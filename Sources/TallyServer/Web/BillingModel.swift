@@ -76,6 +76,20 @@ struct BillingModel {
     let autoCards: [Card]
     let cardValues: [String: String]
     let cardErrors: [String: String]
+    /// Balance alerts: each threshold and whether it fired; the form's value and its error.
+    struct AlertRow {
+        let credits: String
+        let fired: Bool
+        let firedAt: String
+        let unit: String
+    }
+    /// Set with `alerts` (templates read stored values only).
+    var alerts: [AlertRow] = [] {
+        didSet { hasAlerts = !alerts.isEmpty }
+    }
+    var hasAlerts = false
+    var alertValue = ""
+    var alertError = ""
     /// The burn rate and how long available credits last at it.
     var burnRate = ""
     /// The soonest credits to expire: "120.000 credits expire on Dec 31, 2026".

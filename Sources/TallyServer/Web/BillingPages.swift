@@ -30,6 +30,7 @@ extension WebRoutes {
             }
         )
         router.post("/app/billing/auto-recharge", use: action { form, visit, _ in try await configureAutoRecharge(form, visit) })
+        router.post("/app/billing/alerts", use: action { form, visit, _ in try await configureAlerts(form, visit) })
         addLedgerCSV(to: router)
     }
 
@@ -39,6 +40,7 @@ extension WebRoutes {
         var buy = FormState()
         var purchaseError = ""
         var autoRecharge: FormState?
+        var alerts: FormState?
         var card = FormState()
         var status: HTTPResponse.Status = .ok
     }
@@ -56,6 +58,20 @@ extension WebRoutes {
         var model = BillingModel(wallet: wallet, cards: cards, purchases: purchases, state: state, csrf: visit.csrf)
         model.onStripe = paysOnStripe
         model.activity = try await recentActivity(visit, purchases: purchases, cards: cards)
+        let alerts = try await tally.balanceAlerts.alerts(of: ReportReader(visit.manager))
+        model.alerts = alerts.thresholds.map {
+            BillingModel.AlertRow(
+                credits: RecentActivity.grouped($0.credits),
+                fired: $0.state == "fired",
+                firedAt: $0.firedAt.map(WebFormat.pacific) ?? "",
+                unit: $0.credits == Credits(whole: 1) ? "credit" : "credits"
+            )
+        }
+        model.alertValue = state.alerts?.values["thresholds"] ?? alerts.thresholds.map { WebFormat.shortCredits($0.credits) }.joined(separator: ", ")
+        // A threshold that is no number is named by its place ("thresholds[1]"): shown on the one field.
+        model.alertError = (state.alerts?.errors.byField ?? [:]).filter { $0.key.hasPrefix("thresholds") }.map(\.value).sorted().joined(
+            separator: "; "
+        )
         model.burnRate = UsageModel.burn(usage, available: wallet.available).replacingOccurrences(of: "in this range", with: "over the last 30 days")
         return WebResponse.html(views.page("billing", model, title: "Billing", section: .billing, visit: visit), status: state.status)
     }
@@ -180,6 +196,30 @@ extension WebRoutes {
             values["enabled"] = form.checked("enabled") ? "on" : ""
             var state = BillingState()
             state.autoRecharge = FormState(values: values, errors: FormErrors(errors))
+            state.status = .unprocessableContent
+            return try await billingPage(visit, state: state)
+        }
+    }
+
+    /// Saves the balance alerts typed as "500, 100" (commas between thresholds; a comma
+    /// inside a number such as "1,000" is read as a separator, so none is written).
+    func configureAlerts(_ form: WebForm, _ visit: Visit) async throws -> Response {
+        let typed = form["thresholds"] ?? ""
+        let parts = typed.split(whereSeparator: { $0 == "," || $0 == ";" }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var json = JSONFields()
+        json.strings("thresholds", parts)
+        do {
+            let settings = try JSONBody<BalanceAlerts.Settings>.decode(BalanceAlerts.Settings.self, from: json.bytes)
+            let saved = try await tally.balanceAlerts.configure(settings, by: visit.manager)
+            let flash =
+                saved.thresholds.isEmpty
+                ? "No balance alerts are set."
+                : "Balance alerts saved: you are told when available credits fall below "
+                    + saved.thresholds.map { RecentActivity.grouped($0.credits) }.joined(separator: ", ") + "."
+            return WebResponse.done("/app/billing#alerts", flash: flash, settings: self.settings)
+        } catch TallyError.invalid(let errors) {
+            var state = BillingState()
+            state.alerts = FormState(values: ["thresholds": typed], errors: FormErrors(errors))
             state.status = .unprocessableContent
             return try await billingPage(visit, state: state)
         }

@@ -40,6 +40,7 @@ enum BillingTemplates {
         </section>
 
         <div class="columns">
+        <div>
         <section class="card" id="auto-recharge">
           <h2>Auto-recharge</h2>
           <p class="muted">Buy credits automatically when available credits fall below a threshold, so features never stop.</p>
@@ -79,6 +80,31 @@ enum BillingTemplates {
             <div class="field full"><button type="submit" class="button primary" data-test="save-auto-recharge">Save auto-recharge</button></div>
           </form>
         </section>
+
+        <section class="card" id="alerts">
+          <h2>Balance alerts</h2>
+          <p class="muted">Be told once when available credits fall below a level, and again when they are back above it.</p>
+          {{#hasAlerts}}
+          <ul class="rows" data-test="alert-list">
+          {{#alerts}}
+            <li class="row" data-test="alert-row">
+              <div><strong>Below {{credits}} {{unit}}</strong></div>
+              <div>{{#fired}}<span class="pill bad" data-test="alert-state">Fired</span> <span class="muted small">{{firedAt}}</span>{{/fired}}{{^fired}}<span class="pill on" data-test="alert-state">Armed</span>{{/fired}}</div>
+            </li>
+          {{/alerts}}
+          </ul>
+          {{/hasAlerts}}
+          <form method="post" action="/app/billing/alerts" data-test="alerts-form" class="form-grid">
+            <input type="hidden" name="csrf" value="{{csrf}}">
+            <div class="field full">
+              <label for="alert-thresholds">Alert me below (credits, up to 10, separated by commas)</label>
+              <input id="alert-thresholds" name="thresholds" inputmode="decimal" placeholder="500, 100" value="{{alertValue}}" data-test="alert-thresholds">
+              {{#alertError}}<p class="field-error" data-test="field-error">{{alertError}}</p>{{/alertError}}
+            </div>
+            <div class="field full"><button type="submit" class="button primary" data-test="save-alerts">Save alerts</button></div>
+          </form>
+        </section>
+        </div>
 
         <section class="card" id="cards">
           <h2>Saved cards</h2>

@@ -100,6 +100,11 @@ struct JSONFields {
         parts.append("\(quote(name)):\(value)")
     }
 
+    /// A list of texts, always written (an empty list too).
+    mutating func strings(_ name: String, _ values: [String]) {
+        parts.append("\(quote(name)):[" + values.map(quote).joined(separator: ",") + "]")
+    }
+
     mutating func raw(_ name: String, _ json: String) {
         parts.append("\(quote(name)):\(json)")
     }

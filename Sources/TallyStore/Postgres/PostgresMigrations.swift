@@ -21,7 +21,7 @@ enum PostgresMigrations {
     static let all: [PostgresMigration] = [
         accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents, apiKeyRevocation, usageLogs, loginAttempts,
         cardFingerprints, logSearch, smsSends, rechargeIntents, creditLots, logContacts, accountKeys,
-        sessionAndDeliveryAccounts, claimLeases, rechargeArmed, providerInbox, carrierReports,
+        sessionAndDeliveryAccounts, claimLeases, rechargeArmed, providerInbox, carrierReports, spendingControl,
     ]
 
     static let accountsWalletsLedger = PostgresMigration(
@@ -755,6 +755,33 @@ enum PostgresMigrations {
             "ALTER TABLE usage_log ADD COLUMN sent_at BIGINT",
             "ALTER TABLE usage_log ADD COLUMN carrier_segments INTEGER",
             "ALTER TABLE usage_log ADD COLUMN line_type TEXT",
+        ]
+    )
+
+    /// Spending control (see `SQLiteMigrations.spendingControl`).
+    static let spendingControl = PostgresMigration(
+        version: 20,
+        name: "spending-control",
+        statements: [
+            """
+            CREATE TABLE balance_alerts (
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                threshold BIGINT NOT NULL CHECK (threshold > 0),
+                fired_at BIGINT,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (account_id, threshold)
+            )
+            """,
+            """
+            CREATE TABLE spend_caps (
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                feature TEXT NOT NULL,
+                period TEXT NOT NULL CHECK (period IN ('day', 'month')),
+                credits BIGINT NOT NULL CHECK (credits > 0),
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (account_id, feature, period)
+            )
+            """,
         ]
     )
 }

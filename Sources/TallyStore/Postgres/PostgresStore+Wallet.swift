@@ -374,6 +374,9 @@ extension PostgresStore {
         if after < before {
             try await applyBalanceEffects(transaction, before: before, after: after, connection, logger)
         }
+        if after != before {
+            try await applyBalanceAlerts(transaction, available: after, connection, logger)
+        }
         if let claim = transaction.unclaimed {
             try await insert(claim, answer: transaction.idempotency, account: transaction.accountID, at: transaction.at, connection, logger)
         } else if let response = transaction.idempotency {

@@ -61,8 +61,32 @@ enum SQLiteMigrations {
         migrator.registerMigration("18-carrier-reports") { db in
             try db.execute(sql: carrierReports)
         }
+        migrator.registerMigration("19-spending-control") { db in
+            try db.execute(sql: spendingControl)
+        }
         return migrator
     }
+
+    /// Spending control: an account's balance alerts, each armed (`fired_at` NULL) until
+    /// available falls below its threshold, and its spend caps, at most so many credits of
+    /// a feature per Pacific day or month.
+    static let spendingControl = """
+        CREATE TABLE balance_alerts (
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            threshold INTEGER NOT NULL CHECK (threshold > 0),
+            fired_at INTEGER,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (account_id, threshold)
+        );
+        CREATE TABLE spend_caps (
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            feature TEXT NOT NULL,
+            period TEXT NOT NULL CHECK (period IN ('day', 'month')),
+            credits INTEGER NOT NULL CHECK (credits > 0),
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (account_id, feature, period)
+        );
+        """
 
     /// What carriers and phone providers report. A message the carrier queued keeps the
     /// carrier's id (and its segment count) until the carrier reports it sent or failed;

@@ -303,6 +303,9 @@ extension SQLiteStore {
         if balance.available < before {
             try applyBalanceEffects(transaction, before: before, after: balance.available, db)
         }
+        if balance.available != before {
+            try applyBalanceAlerts(transaction, available: balance.available, db)
+        }
         if let claim = transaction.unclaimed {
             try insert(claim, answer: transaction.idempotency, account: transaction.accountID, at: transaction.at, db)
         } else if let response = transaction.idempotency {

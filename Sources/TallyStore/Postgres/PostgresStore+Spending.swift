@@ -1,0 +1,86 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TallyCore
+
+extension PostgresStore {
+    /// After a transaction moved available credits: the balance alerts it fires or re-arms
+    /// (`BalanceAlertRule`) and their notifications, in the same transaction. Exact across
+    /// processes: the transaction holds the wallet's row lock until commit, so of concurrent
+    /// charges crossing a threshold one finds it armed and the next finds it fired.
+    static func applyBalanceAlerts(
+        _ transaction: WalletTransaction,
+        available: Credits,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
+        let account = transaction.accountID
+        let alerts = try await connection.rows(Statements.Spending.alerts, ["account": .text(account.rawValue)], logger)
+            .map(BalanceAlert.init)
+        guard !alerts.isEmpty else { return }
+        let changes = BalanceAlertRule.changes(alerts, available: available)
+        guard !changes.isEmpty else { return }
+        // Ids derive from the transaction's first ledger entry: unique, and stable for it.
+        let origin = transaction.postings.first?.id.rawValue ?? "t\(transaction.at.storedMilliseconds)"
+        try await write(changes, account: account, available: available, origin: origin, at: transaction.at, connection, logger)
+    }
+
+    static func write(
+        _ changes: BalanceAlertChanges,
+        account: AccountID,
+        available: Credits,
+        origin: String,
+        at: Date,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
+        for threshold in changes.fired {
+            _ = try await connection.rows(
+                Statements.Spending.setAlertState,
+                Statements.Spending.alertState(threshold, firedAt: at, account: account),
+                logger
+            )
+        }
+        for threshold in changes.recovered {
+            _ = try await connection.rows(
+                Statements.Spending.setAlertState,
+                Statements.Spending.alertState(threshold, firedAt: nil, account: account),
+                logger
+            )
+        }
+        for notice in BalanceNotice.of(changes, origin: origin, available: available) {
+            try await connection.run(insert(Notification(notice, account: account, at: at)), logger)
+        }
+    }
+
+    public func balanceAlerts(account: AccountID) async throws -> [BalanceAlert] {
+        try await rows(Statements.Spending.alerts, ["account": .text(account.rawValue)]).map(BalanceAlert.init)
+    }
+
+    public func setBalanceAlerts(_ thresholds: [Credits], account: AccountID, origin: String, at: Date) async throws -> [BalanceAlert] {
+        try await transaction { connection in
+            // The wallet's row lock: no charge moves the balance between the read and the write.
+            guard let wallet = try await Self.wallet(account, connection, logger, lock: true) else {
+                throw StoreError.notFound("wallet of account \(account)")
+            }
+            let existing = try await connection.rows(Statements.Spending.alerts, ["account": .text(account.rawValue)], logger)
+                .map(BalanceAlert.init)
+            let (alerts, changes) = BalanceAlertRule.replacing(existing, with: thresholds, available: wallet.available, at: at)
+            _ = try await connection.rows(Statements.Spending.forgetAlerts, ["account": .text(account.rawValue)], logger)
+            for alert in alerts {
+                _ = try await connection.rows(
+                    Statements.Spending.addAlert,
+                    [
+                        "account": .text(account.rawValue), "threshold": .integer(alert.threshold.thousandths),
+                        "firedAt": .integer(alert.firedAt?.storedMilliseconds), "at": .integer(at.storedMilliseconds),
+                    ],
+                    logger
+                )
+            }
+            for notice in BalanceNotice.of(changes, origin: origin, available: wallet.available) {
+                try await connection.run(Self.insert(Notification(notice, account: account, at: at)), logger)
+            }
+            return alerts
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import GRDB
+import TallyCore
+
+extension SQLiteStore {
+    /// After a transaction moved available credits: the balance alerts it fires or re-arms
+    /// (`BalanceAlertRule`) and their notifications, in the same transaction.
+    static func applyBalanceAlerts(_ transaction: WalletTransaction, available: Credits, _ db: Database) throws {
+        let account = transaction.accountID
+        let alerts = try rows(Statements.Spending.alerts, ["account": .text(account.rawValue)], in: db).map(BalanceAlert.init)
+        guard !alerts.isEmpty else { return }
+        let changes = BalanceAlertRule.changes(alerts, available: available)
+        guard !changes.isEmpty else { return }
+        // Ids derive from the transaction's first ledger entry: unique, and stable for it.
+        let origin = transaction.postings.first?.id.rawValue ?? "t\(transaction.at.storedMilliseconds)"
+        try write(changes, account: account, available: available, origin: origin, at: transaction.at, db)
+    }
+
+    static func write(
+        _ changes: BalanceAlertChanges,
+        account: AccountID,
+        available: Credits,
+        origin: String,
+        at: Date,
+        _ db: Database
+    ) throws {
+        for threshold in changes.fired {
+            _ = try rows(Statements.Spending.setAlertState, Statements.Spending.alertState(threshold, firedAt: at, account: account), in: db)
+        }
+        for threshold in changes.recovered {
+            _ = try rows(Statements.Spending.setAlertState, Statements.Spending.alertState(threshold, firedAt: nil, account: account), in: db)
+        }
+        for notice in BalanceNotice.of(changes, origin: origin, available: available) {
+            try insert(Notification(notice, account: account, at: at), db)
+        }
+    }
+
+    public func balanceAlerts(account: AccountID) async throws -> [BalanceAlert] {
+        try await pool.read { db in
+            try Self.rows(Statements.Spending.alerts, ["account": .text(account.rawValue)], in: db).map(BalanceAlert.init)
+        }
+    }
+
+    public func setBalanceAlerts(_ thresholds: [Credits], account: AccountID, origin: String, at: Date) async throws -> [BalanceAlert] {
+        try await write { db in
+            guard let wallet = try Self.wallet(account, db) else { throw StoreError.notFound("wallet of account \(account)") }
+            let existing = try Self.rows(Statements.Spending.alerts, ["account": .text(account.rawValue)], in: db).map(BalanceAlert.init)
+            let (alerts, changes) = BalanceAlertRule.replacing(existing, with: thresholds, available: wallet.available, at: at)
+            _ = try Self.rows(Statements.Spending.forgetAlerts, ["account": .text(account.rawValue)], in: db)
+            for alert in alerts {
+                _ = try Self.rows(
+                    Statements.Spending.addAlert,
+                    [
+                        "account": .text(account.rawValue), "threshold": .integer(alert.threshold.thousandths),
+                        "firedAt": .integer(alert.firedAt?.storedMilliseconds), "at": .integer(at.storedMilliseconds),
+                    ],
+                    in: db
+                )
+            }
+            for notice in BalanceNotice.of(changes, origin: origin, available: wallet.available) {
+                try Self.insert(Notification(notice, account: account, at: at), db)
+            }
+            return alerts
+        }
+    }
+}
