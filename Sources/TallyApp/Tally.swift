@@ -54,6 +54,7 @@ public struct Tally: Sendable {
     public let notifications: Notifications
     public let autoRecharges: AutoRecharges
     public let balanceAlerts: BalanceAlerts
+    public let spendCaps: SpendCaps
     public let webhooks: Webhooks
     public let lots: Lots
     public let settling: Settling
@@ -137,6 +138,7 @@ public struct Tally: Sendable {
         notifications = Notifications(store: store)
         autoRecharges = AutoRecharges(store: store, time: time, ids: ids, purchases: purchases)
         balanceAlerts = BalanceAlerts(store: store, time: time, ids: ids)
+        spendCaps = SpendCaps(store: store, time: time)
         webhooks = Webhooks(
             store: store,
             time: time,

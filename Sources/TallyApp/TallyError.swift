@@ -1,3 +1,4 @@
+import Foundation
 import TallyCore
 
 /// A field of a request that is wrong, and why.
@@ -36,6 +37,9 @@ public enum TallyError: Error, Sendable, Hashable {
     case idempotencyKeyReused
     /// 402: not enough available credits.
     case insufficientCredits(available: Credits, required: Credits)
+    /// 402: the charge would take a feature's spending in a Pacific day or month past the
+    /// cap its owner set; nothing was charged.
+    case spendCapReached(SpendCapReached)
     /// 402: the payment gateway declined the payment.
     case paymentDeclined(code: String, reason: String)
     /// 413: the body is larger than Tally accepts.
@@ -89,7 +93,7 @@ public enum TallyError: Error, Sendable, Hashable {
         case .forbidden: 403
         case .notFound: 404
         case .conflict, .idempotencyKeyReused: 409
-        case .insufficientCredits, .paymentDeclined, .refundDeclined: 402
+        case .insufficientCredits, .spendCapReached, .paymentDeclined, .refundDeclined: 402
         case .payloadTooLarge: 413
         case .providerFailed, .paymentUnsettled, .messageUnsettled, .refundUnsettled: 502
         case .rateLimited, .loginLocked, .busy: 429
@@ -145,6 +149,16 @@ public enum TallyError: Error, Sendable, Hashable {
                 detail: "this needs \(required) credits and \(available) are available; nothing was charged",
                 available: available,
                 required: required
+            )
+        case .spendCapReached(let reached):
+            Problem(
+                type: "spend-cap-reached",
+                title: "Spend cap reached",
+                status: status,
+                detail: SpendCapWords.refusal(reached),
+                feature: reached.cap.feature.rawValue,
+                period: reached.cap.period.rawValue,
+                resetsAt: reached.resetsAt
             )
         case .paymentDeclined(let code, let reason):
             Problem(
@@ -230,6 +244,10 @@ public struct Problem: Sendable, Hashable, Codable {
     public var available: Credits?
     public var required: Credits?
     public var declineCode: String?
+    /// A spend cap's refusal: the feature, its period (`day` or `month`) and when it resets.
+    public var feature: String?
+    public var period: String?
+    public var resetsAt: Date?
 
     init(
         type: String,
@@ -239,7 +257,10 @@ public struct Problem: Sendable, Hashable, Codable {
         errors: [FieldError]? = nil,
         available: Credits? = nil,
         required: Credits? = nil,
-        declineCode: String? = nil
+        declineCode: String? = nil,
+        feature: String? = nil,
+        period: String? = nil,
+        resetsAt: Date? = nil
     ) {
         self.type = Self.typePrefix + type
         self.title = title
@@ -249,5 +270,27 @@ public struct Problem: Sendable, Hashable, Codable {
         self.available = available
         self.required = required
         self.declineCode = declineCode
+        self.feature = feature
+        self.period = period
+        self.resetsAt = resetsAt
+    }
+}
+
+/// How a spend cap's refusal reads, in the answer and in the log line.
+public enum SpendCapWords {
+    public static func name(_ feature: Feature) -> String {
+        switch feature {
+        case .emailValidation: "email validation"
+        case .phoneValidation: "phone validation"
+        case .creditScore: "credit score checks"
+        case .dti: "DTI checks"
+        case .sms: "SMS"
+        }
+    }
+
+    public static func refusal(_ reached: SpendCapReached) -> String {
+        let period = reached.cap.period == .day ? "Pacific day" : "Pacific month"
+        return "the spend cap of \(reached.cap.credits) credits per \(period) on \(name(reached.cap.feature)) is reached "
+            + "(\(reached.spent) spent); it resets at \(PacificDay.timestamp(reached.resetsAt)); nothing was charged"
     }
 }

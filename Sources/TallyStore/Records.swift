@@ -598,6 +598,10 @@ public struct WalletTransaction: Sendable, Hashable {
     /// When set, the transaction is a credit-check request the usage guard must admit
     /// first: it throws `UsageGuardRefusal` (writing nothing) when paused or at the limit.
     public var guardedRequest: Bool
+    /// The features whose spend caps this transaction's spending (charges, or a hold a
+    /// feature places) must stay within: it throws `SpendCapReached` (writing nothing)
+    /// when it would pass one. Never set on a capture, whose work is done already.
+    public var cappedFeatures: [Feature]
     /// The request's key, when this transaction may be the write that claims it.
     public var claim: FirstWriteClaim?
     public var at: Date
@@ -608,6 +612,7 @@ public struct WalletTransaction: Sendable, Hashable {
         records: [WalletRecord] = [],
         idempotency: IdempotentResponse? = nil,
         guardedRequest: Bool = false,
+        cappedFeatures: [Feature] = [],
         claim: FirstWriteClaim? = IdempotencyFence.firstWriteClaim,
         at: Date
     ) {
@@ -616,8 +621,21 @@ public struct WalletTransaction: Sendable, Hashable {
         self.records = records
         self.idempotency = idempotency
         self.guardedRequest = guardedRequest
+        self.cappedFeatures = cappedFeatures
         self.claim = claim
         self.at = at
+    }
+
+    /// What this transaction spends on `feature`: its log lines' credits and its holds'.
+    public func spending(on feature: Feature) -> Credits {
+        let spent = records.reduce(Int64(0)) { total, record in
+            switch record {
+            case .usage(let entry) where entry.feature == feature: total + entry.credits.thousandths
+            case .hold(let hold) where hold.feature == feature.rawValue: total + hold.credits.thousandths
+            default: total
+            }
+        }
+        return Credits(thousandths: spent)
     }
 
     /// The key this transaction must insert: its claim, while no earlier write made it.

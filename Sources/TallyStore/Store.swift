@@ -234,7 +234,8 @@ public protocol RechargeStore: Sendable {
 }
 
 /// Spending control: the balance alerts (decided by `BalanceAlertRule` in the transaction
-/// of every change of available credits).
+/// of every change of available credits) and the spend caps (`SpendCapRule`, in the
+/// transaction of every charge marked `WalletTransaction.cappedFeatures`).
 public protocol SpendingStore: Sendable {
     /// The account's alerts, highest threshold first.
     func balanceAlerts(account: AccountID) async throws -> [BalanceAlert]
@@ -242,6 +243,10 @@ public protocol SpendingStore: Sendable {
     /// kept keeps its state, one the balance is below fires at once with its notification
     /// (its id derived from `origin`). Answers the alerts, highest first.
     func setBalanceAlerts(_ thresholds: [Credits], account: AccountID, origin: String, at: Date) async throws -> [BalanceAlert]
+    /// The account's spend caps and what each period has spent by `at`.
+    func spendCaps(account: AccountID, at: Date) async throws -> [SpendCapStanding]
+    /// Replaces the account's spend caps.
+    func setSpendCaps(_ caps: [SpendCap], account: AccountID, at: Date) async throws
 }
 
 /// `Idempotency-Key` claims and their answers.

@@ -324,6 +324,26 @@ class WebApp(unittest.TestCase):
         self.assertIn("running again", self.wait_for("flash").text)
         self.assertEqual(self.all("guard-paused"), [])
 
+    def test_09a_spend_caps(self):
+        self.go("/app/usage-guard")
+        form = self.find("spend-caps-form")
+        self.type_into(self.field("sms.day", form), "-5")
+        self.press(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        self.assertIn("more than zero", self.wait_for("field-error").text)
+        self.assertEqual(self.all("cap-spent"), [], "a rejected form saves nothing")
+        self.assertEqual(self.field("sms.day", self.find("spend-caps-form")).get_attribute("value"), "-5")
+        form = self.find("spend-caps-form")
+        self.type_into(self.field("sms.day", form), "500")
+        self.type_into(self.field("credit_score.month", form), "1,000")
+        self.press(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        self.assertIn("Spend caps saved: 2 in force", self.wait_for("flash").text)
+        notes = [note.text for note in self.all("cap-spent")]
+        self.assertEqual(len(notes), 2, notes)
+        self.assertTrue(any("of 500 spent today" in note for note in notes), notes)
+        self.assertTrue(any("of 1,000 spent this month" in note for note in notes), notes)
+        self.find("spend-caps-form").location_once_scrolled_into_view
+        self.shoot("usage-guard-caps")
+
     def test_10_notifications_newest_first(self):
         self.go("/app/notifications")
         rows = self.all("notification-row")

@@ -291,6 +291,8 @@ struct AuthorizationMatrixTests {
             row(.put, "/v1/accounts/{account}/auto-recharge", .creditManagers, json: empty, allowed: 422, "no settings: auto-recharge stays off"),
             row(.get, "/v1/accounts/{account}/alerts", .reportReaders, allowed: 200, "the balance alerts"),
             row(.put, "/v1/accounts/{account}/alerts", .creditManagers, json: empty, allowed: 422, "no thresholds: the alerts stay"),
+            row(.get, "/v1/accounts/{account}/spend-caps", .reportReaders, allowed: 200, "the spend caps"),
+            row(.put, "/v1/accounts/{account}/spend-caps", .creditManagers, json: empty, allowed: 422, "no caps: the caps stay"),
             row(.post, "/v1/accounts/{account}/webhooks", .creditManagers, json: empty, allowed: 422, "no url: no endpoint is made"),
             row(.get, "/v1/accounts/{account}/webhooks", .creditManagers, allowed: 200, "the endpoints"),
             row(

@@ -354,6 +354,10 @@ final class FaultyStore: Store {
 
     func autoRecharge(account: AccountID) async throws -> AutoRechargeState? { try await base.autoRecharge(account: account) }
     func balanceAlerts(account: AccountID) async throws -> [BalanceAlert] { try await base.balanceAlerts(account: account) }
+    func spendCaps(account: AccountID, at: Date) async throws -> [SpendCapStanding] { try await base.spendCaps(account: account, at: at) }
+    func setSpendCaps(_ caps: [SpendCap], account: AccountID, at: Date) async throws {
+        try await base.setSpendCaps(caps, account: account, at: at)
+    }
     func setBalanceAlerts(_ thresholds: [Credits], account: AccountID, origin: String, at: Date) async throws -> [BalanceAlert] {
         try await base.setBalanceAlerts(thresholds, account: account, origin: origin, at: at)
     }

@@ -94,7 +94,9 @@ struct Harness: Sendable {
         json: String? = nil,
         headers extra: [String: String] = [:]
     ) async throws -> Reply {
-        try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+        // A minute, not fifteen seconds: a burst of hundreds of requests at once on a busy
+        // machine waits its turn for the store's few connections.
+        try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(60))) { client in
             var headers: HTTPFields = [:]
             if let token { headers[.authorization] = "Bearer \(token)" }
             if json != nil { headers[.contentType] = "application/json" }

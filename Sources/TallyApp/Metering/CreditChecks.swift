@@ -156,6 +156,9 @@ public struct CreditChecks: Sendable {
             return outcome
         } catch StoreError.insufficientCredits(let available) {
             try await meter.refuse(entry, available: available, price: total)
+        } catch let reached as SpendCapReached {
+            // Blocked, as the seed words a check that costs nothing.
+            try await meter.refuse(entry, reached: reached, status: "blocked")
         }
 
         // 2. The validations a credit check requires, then the check where it may run.

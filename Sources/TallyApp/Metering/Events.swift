@@ -181,11 +181,14 @@ public struct Events: Sendable {
                             postings: postings,
                             records: records,
                             idempotency: completing.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
+                            cappedFeatures: Array(Set(entries.map(\.feature))).sorted { $0.rawValue < $1.rawValue },
                             at: meter.time.now()
                         )
                     )
                 } catch StoreError.insufficientCredits(let available) {
                     try await meter.refuse(refusal, available: available, price: price)
+                } catch let reached as SpendCapReached {
+                    try await meter.refuse(refusal, reached: reached)
                 }
             }
             return answer

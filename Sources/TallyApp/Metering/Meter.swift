@@ -31,9 +31,44 @@ struct Meter: Sendable {
         throw TallyError.insufficientCredits(available: available, required: price)
     }
 
+    /// Logs a charge a spend cap refused (nothing charged; a credit check's line says
+    /// `blocked`, the seed's word for a check that costs nothing), tells the account's super
+    /// admins once per cap and period, and throws the 402.
+    func refuse(_ entry: UsageLogEntry, reached: SpendCapReached, status: String = "refused") async throws -> Never {
+        var entry = entry
+        entry.status = status
+        entry.credits = .zero
+        entry.reason = "spend cap reached: " + SpendCapWords.refusal(reached)
+        let window = SpendCapRule.window(reached.cap.period, at: entry.createdAt)
+        let notification = Notification(
+            id: "ntf_cap_\(reached.cap.feature.rawValue)_\(reached.cap.period.rawValue)_\(window.firstDay)",
+            accountID: entry.accountID,
+            kind: "spend_cap_reached",
+            message: "The spend cap of \(reached.cap.credits) credits per Pacific \(reached.cap.period.rawValue) on "
+                + "\(SpendCapWords.name(reached.cap.feature)) is reached: further uses are refused until it resets at "
+                + "\(PacificDay.timestamp(reached.resetsAt)).",
+            data: #"{"feature":"\#(reached.cap.feature.rawValue)","period":"\#(reached.cap.period.rawValue)","credits":"\#(reached.cap.credits)"}"#,
+            createdAt: entry.createdAt
+        )
+        do {
+            _ = try await store.commit(
+                WalletTransaction(
+                    accountID: entry.accountID,
+                    postings: [],
+                    records: [.usage(entry), .notification(notification)],
+                    at: entry.createdAt
+                )
+            )
+        } catch StoreError.duplicate {
+            // Told already this period: the line alone.
+            _ = try await store.commit(WalletTransaction(accountID: entry.accountID, postings: [], records: [.usage(entry)], at: entry.createdAt))
+        }
+        throw TallyError.spendCapReached(reached)
+    }
+
     /// Holds `price` for the action logged by `entry`, in one transaction with its
     /// ledger entry (and, for a credit check, the usage guard's admission).
-    /// Throws `StoreError.insufficientCredits` or `UsageGuardRefusal`, writing nothing.
+    /// Throws `StoreError.insufficientCredits`, `UsageGuardRefusal` or `SpendCapReached`, writing nothing.
     func hold(
         _ price: Credits,
         for entry: UsageLogEntry,
@@ -60,6 +95,7 @@ struct Meter: Sendable {
                     )
                 ] + records(id),
                 guardedRequest: guarded,
+                cappedFeatures: [entry.feature],
                 at: now
             )
         )

@@ -120,6 +120,8 @@ public struct SMSMessages: Sendable {
                 }
             } catch StoreError.insufficientCredits(let available) {
                 try await meter.refuse(entry, available: available, price: price)
+            } catch let reached as SpendCapReached {
+                try await meter.refuse(entry, reached: reached)
             } catch StoreError.duplicate(field: "idempotency_key") {
                 throw TallyError.messageUnsettled(entry.id)
             }

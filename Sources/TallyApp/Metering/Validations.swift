@@ -122,11 +122,14 @@ public struct Validations: Sendable {
                     postings: [Posting(id: meter.ledgerID(), kind: .charge, change: .charge(price), reference: entry.id)],
                     records: [.usage(entry)],
                     idempotency: completing.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
+                    cappedFeatures: [entry.feature],
                     at: entry.createdAt
                 )
             )
         } catch StoreError.insufficientCredits(let available) {
             try await meter.refuse(entry, available: available, price: price)
+        } catch let reached as SpendCapReached {
+            try await meter.refuse(entry, reached: reached)
         }
     }
 

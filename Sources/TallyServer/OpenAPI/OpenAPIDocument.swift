@@ -1,4 +1,5 @@
 import Foundation
+import TallyCore
 
 /// The OpenAPI 3.1 description of every route, served at `/openapi.json`.
 /// A test checks it against the router, so it lists exactly the routes that exist;
@@ -36,8 +37,9 @@ enum OpenAPIDocument {
                 ("type", .string()), ("title", .string()), ("status", .integer), ("detail", .string()),
                 ("errors", .array(.answer([("field", .string()), ("reason", .string())]))),
                 ("available", .credits), ("required", .credits), ("declineCode", .string()),
+                ("feature", .string()), ("period", .oneOf(["day", "month"])), ("resetsAt", .dateTime),
             ],
-            optional: ["errors", "available", "required", "declineCode"]
+            optional: ["errors", "available", "required", "declineCode", "feature", "period", "resetsAt"]
         ),
         "Person": .answer([
             ("id", .string()), ("email", .string()), ("name", .string()),
@@ -86,6 +88,17 @@ enum OpenAPIDocument {
             (
                 "thresholds",
                 .array(.answer([("credits", .credits), ("state", .oneOf(["armed", "fired"])), ("firedAt", .nullable(.dateTime))]))
+            )
+        ]),
+        "SpendCaps": .answer([
+            (
+                "caps",
+                .array(
+                    .answer([
+                        ("feature", .oneOf(Feature.allCases.map(\.rawValue))), ("period", .oneOf(["day", "month"])),
+                        ("credits", .credits), ("spent", .credits), ("resetsAt", .dateTime),
+                    ])
+                )
             )
         ]),
         "Wallet": .answer([

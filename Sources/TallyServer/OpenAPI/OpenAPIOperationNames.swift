@@ -33,6 +33,8 @@ enum OpenAPIOperationNames {
         "PUT /v1/accounts/{account}/auto-recharge": ("auto_recharge", "set_auto_recharge"),
         "GET /v1/accounts/{account}/alerts": ("alerts", "get_balance_alerts"),
         "PUT /v1/accounts/{account}/alerts": ("alerts", "set_balance_alerts"),
+        "GET /v1/accounts/{account}/spend-caps": ("spend_caps", "get_spend_caps"),
+        "PUT /v1/accounts/{account}/spend-caps": ("spend_caps", "set_spend_caps"),
 
         "POST /v1/accounts/{account}/validations/email": ("validations", "validate_email"),
         "POST /v1/accounts/{account}/validations/phone": ("validations", "validate_phone"),

@@ -1,3 +1,5 @@
+import TallyCore
+
 /// Auto-recharge, balance alerts and webhooks.
 extension OpenAPIDocument {
     static let rechargeOperations: [Operation] = [
@@ -43,6 +45,47 @@ extension OpenAPIDocument {
             status: 200,
             answer: .reference("BalanceAlerts"),
             example: #"{"thresholds":["500","100"]}"#
+        ),
+        Operation(
+            method: "GET",
+            path: "/v1/accounts/{account}/spend-caps",
+            summary: "The spend caps, each with what its Pacific day or month has spent so far (credits held by uses in "
+                + "progress included) and when it resets",
+            access: .reader,
+            status: 200,
+            answer: .reference("SpendCaps")
+        ),
+        Operation(
+            method: "PUT",
+            path: "/v1/accounts/{account}/spend-caps",
+            summary: "Set the spend caps: at most so many credits of a feature per Pacific day and/or month (one cap per "
+                + "feature and period, 422 otherwise); a charge that would pass one is 402 spend-cap-reached, nothing "
+                + "charged, and a credit check so refused is logged blocked",
+            access: .manager,
+            request: .request(
+                [
+                    (
+                        "caps",
+                        .with(
+                            .array(
+                                .request(
+                                    [
+                                        ("feature", .oneOf(Feature.allCases.map(\.rawValue))),
+                                        ("period", .oneOf(SpendPeriod.allCases.map(\.rawValue))),
+                                        ("credits", .positiveCreditsInput),
+                                    ],
+                                    required: ["feature", "period", "credits"]
+                                )
+                            ),
+                            keywords: #"{"maxItems": \#(SpendCapRule.maximumCaps)}"#
+                        )
+                    )
+                ],
+                required: ["caps"]
+            ),
+            status: 200,
+            answer: .reference("SpendCaps"),
+            example: #"{"caps":[{"feature":"credit_score","period":"day","credits":"300"},{"feature":"sms","period":"month","credits":"5000"}]}"#
         ),
         Operation(
             method: "POST",

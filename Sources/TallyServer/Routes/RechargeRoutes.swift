@@ -2,8 +2,8 @@ import Hummingbird
 import TallyApp
 import TallyCore
 
-/// Auto-recharge settings, balance alerts and webhook endpoints. Owner and super admins
-/// only (API keys may read the alerts).
+/// Auto-recharge settings, balance alerts, spend caps and webhook endpoints. Owner and
+/// super admins only (API keys may read the alerts and the caps).
 struct RechargeRoutes {
     let tally: Tally
 
@@ -21,6 +21,15 @@ struct RechargeRoutes {
             let manager = try context.caller().creditManager(of: try context.accountID())
             let body = try await JSONBody<BalanceAlerts.Settings>.read(request, context: context)
             return try Response.json(try await tally.balanceAlerts.configure(body.value, by: manager))
+        }
+        router.get("/v1/accounts/{account}/spend-caps") { _, context in
+            let reader = try context.caller().reportReader(of: try context.accountID())
+            return try Response.json(try await tally.spendCaps.caps(of: reader))
+        }
+        router.put("/v1/accounts/{account}/spend-caps") { request, context in
+            let manager = try context.caller().creditManager(of: try context.accountID())
+            let body = try await JSONBody<SpendCaps.Settings>.read(request, context: context)
+            return try Response.json(try await tally.spendCaps.configure(body.value, by: manager))
         }
         router.post("/v1/accounts/{account}/webhooks") { request, context in
             let manager = try context.caller().creditManager(of: try context.accountID())

@@ -3,7 +3,7 @@ import Hummingbird
 import TallyApp
 import TallyCore
 
-/// The usage guard and the notifications pages.
+/// The usage guard and spend caps page, and the notifications page.
 extension WebRoutes {
     func addAccountPages(to router: Router<TallyRequestContext>) {
         router.get("/app/usage-guard", use: page { _, visit, _ in try await usageGuardPage(visit, form: nil) })
@@ -29,6 +29,7 @@ extension WebRoutes {
                 }
             }
         )
+        router.post("/app/usage-guard/caps", use: action { form, visit, _ in try await configureCaps(form, visit) })
         router.post(
             "/app/usage-guard/resume",
             use: action { _, visit, _ in
@@ -53,15 +54,16 @@ extension WebRoutes {
         )
     }
 
-    func usageGuardPage(_ visit: Visit, form: FormState?) async throws -> Response {
+    func usageGuardPage(_ visit: Visit, form: FormState?, capsForm: FormState? = nil) async throws -> Response {
         let current = try await tally.usageGuard.settings(of: try visit.featureCaller)
+        let caps = try await tally.spendCaps.caps(of: ReportReader(visit.manager))
         let saved: [String: String] = [
             "enabled": current.enabled ? "on" : "",
             "maxRequests": String(current.maxRequests),
             "windowSeconds": String(current.windowSeconds),
         ]
         let values = form?.values ?? saved
-        let model = UsageGuardModel(
+        var model = UsageGuardModel(
             enabled: current.enabled,
             summary: current.enabled
                 ? "At most \(current.maxRequests) \(Self.checks(current.maxRequests)) per \(Self.window(current.windowSeconds))."
@@ -76,8 +78,60 @@ extension WebRoutes {
                 WindowChoice(seconds: $0.0, label: $0.1)
             }
         )
-        let status: HTTPResponse.Status = form == nil ? .ok : .unprocessableContent
-        return WebResponse.html(views.page("usage-guard", model, title: "Usage guard", section: .usageGuard, visit: visit), status: status)
+        model.caps = Feature.allCases.map { feature in
+            func standing(_ period: SpendPeriod) -> (value: String, note: String) {
+                let typed = capsForm?.values["\(feature.rawValue).\(period.rawValue)"]
+                guard let cap = caps.caps.first(where: { $0.feature == feature.rawValue && $0.period == period.rawValue }) else {
+                    return (typed ?? "", "")
+                }
+                let when = period == .day ? "today" : "this month"
+                return (
+                    typed ?? WebFormat.shortCredits(cap.credits),
+                    "\(RecentActivity.grouped(cap.spent)) of \(RecentActivity.grouped(cap.credits)) spent \(when); resets \(WebFormat.pacific(cap.resetsAt))"
+                )
+            }
+            let (day, month) = (standing(.day), standing(.month))
+            return CapRow(
+                feature: feature.rawValue,
+                name: SpendCapWords.name(feature).prefix(1).uppercased() + SpendCapWords.name(feature).dropFirst(),
+                day: day.value,
+                dayNote: day.note,
+                month: month.value,
+                monthNote: month.note
+            )
+        }
+        model.capsError = capsForm?.errors.byField.values.sorted().joined(separator: "; ") ?? ""
+        let status: HTTPResponse.Status = form == nil && capsForm == nil ? .ok : .unprocessableContent
+        return WebResponse.html(
+            views.page("usage-guard", model, title: "Usage guard & caps", section: .usageGuard, visit: visit),
+            status: status
+        )
+    }
+
+    /// Saves the spend caps as typed: one field per feature and period, empty for none.
+    func configureCaps(_ form: WebForm, _ visit: Visit) async throws -> Response {
+        var caps: [String] = []
+        for feature in Feature.allCases {
+            for period in SpendPeriod.allCases {
+                let typed = (form["\(feature.rawValue).\(period.rawValue)"] ?? "").trimmingCharacters(in: .whitespaces)
+                guard !typed.isEmpty else { continue }
+                var cap = JSONFields()
+                cap.string("feature", feature.rawValue)
+                cap.string("period", period.rawValue)
+                cap.number("credits", typed.replacingOccurrences(of: ",", with: ""))
+                caps.append(cap.json)
+            }
+        }
+        var json = JSONFields()
+        json.raw("caps", "[" + caps.joined(separator: ",") + "]")
+        do {
+            let settings = try JSONBody<SpendCaps.Settings>.decode(SpendCaps.Settings.self, from: json.bytes)
+            let saved = try await tally.spendCaps.configure(settings, by: visit.manager)
+            let flash = saved.caps.isEmpty ? "No spend caps are set." : "Spend caps saved: \(saved.caps.count) in force."
+            return WebResponse.done("/app/usage-guard#caps", flash: flash, settings: self.settings)
+        } catch TallyError.invalid(let errors) {
+            return try await usageGuardPage(visit, form: nil, capsForm: WebRoutes.FormState(values: form.values, errors: FormErrors(errors)))
+        }
     }
 
     /// `1 hour`, `90 seconds`, `7 days`.
@@ -111,6 +165,18 @@ struct UsageGuardModel {
     let errors: [String: String]
     let csrf: String
     let windows: [WindowChoice]
+    /// The spend caps, a row per feature.
+    var caps: [CapRow] = []
+    var capsError = ""
+}
+
+struct CapRow {
+    let feature: String
+    let name: String
+    let day: String
+    let dayNote: String
+    let month: String
+    let monthNote: String
 }
 
 struct WindowChoice {

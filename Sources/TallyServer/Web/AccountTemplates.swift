@@ -3,7 +3,7 @@ enum AccountTemplates {
     static let usageGuard = #"""
         <div class="page-head"><div>
           <p class="eyebrow">Protection</p>
-          <h1>Usage guard</h1>
+          <h1>Usage guard &amp; caps</h1>
           <p class="muted">Stops a runaway integration: when credit checks exceed the limit in the window, Tally blocks the request that crossed it and pauses checks until someone here resumes them.</p>
         </div></div>
         {{#paused}}
@@ -34,6 +34,27 @@ enum AccountTemplates {
               {{#errors.windowSeconds}}<p class="field-error" data-test="field-error">{{.}}</p>{{/errors.windowSeconds}}
             </div>
             <div class="field full"><button type="submit" class="button primary" data-test="save-usage-guard">Save</button></div>
+          </form>
+        </section>
+        <section class="card narrow" id="caps">
+          <h2>Spend caps</h2>
+          <p class="muted">At most so many credits of a feature per Pacific day or month. A use that would pass its cap is refused and costs nothing; your super admins are told once per period. Leave a field empty for no cap.</p>
+          <form method="post" action="/app/usage-guard/caps" data-test="spend-caps-form">
+            <input type="hidden" name="csrf" value="{{csrf}}">
+            <table class="table" data-test="spend-caps">
+              <thead><tr><th>Feature</th><th>Per day</th><th>Per month</th></tr></thead>
+              <tbody>
+              {{#caps}}
+                <tr data-test="cap-row">
+                  <td><strong>{{name}}</strong></td>
+                  <td><div class="suffix"><input name="{{feature}}.day" inputmode="decimal" value="{{day}}" aria-label="{{name}} per day"><span>credits</span></div>{{#dayNote}}<p class="muted small" data-test="cap-spent">{{dayNote}}</p>{{/dayNote}}</td>
+                  <td><div class="suffix"><input name="{{feature}}.month" inputmode="decimal" value="{{month}}" aria-label="{{name}} per month"><span>credits</span></div>{{#monthNote}}<p class="muted small" data-test="cap-spent">{{monthNote}}</p>{{/monthNote}}</td>
+                </tr>
+              {{/caps}}
+              </tbody>
+            </table>
+            {{#capsError}}<p class="field-error" data-test="field-error">{{capsError}}</p>{{/capsError}}
+            <div class="field full"><button type="submit" class="button primary" data-test="save-spend-caps">Save caps</button></div>
           </form>
         </section>
         """#

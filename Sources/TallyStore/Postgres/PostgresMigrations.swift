@@ -782,6 +782,7 @@ enum PostgresMigrations {
                 PRIMARY KEY (account_id, feature, period)
             )
             """,
+            "CREATE INDEX holds_open_by_feature ON holds(account_id, feature) WHERE status = 'active'",
         ]
     )
 }

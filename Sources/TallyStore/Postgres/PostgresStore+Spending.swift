@@ -84,3 +84,64 @@ extension PostgresStore {
         }
     }
 }
+
+extension PostgresStore {
+    /// Refuses a transaction that takes `feature`'s spending past one of its caps
+    /// (`SpendCapRule`): counted after its own records, so its charge or hold is in the
+    /// sums. Exact across processes: the transaction's posting holds the wallet's row lock
+    /// until commit, so concurrent charges of the account count in turn, each seeing the
+    /// ones committed before it.
+    static func checkSpendCaps(
+        _ feature: Feature,
+        _ transaction: WalletTransaction,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
+        let account = transaction.accountID
+        let caps = try await connection.rows(
+            Statements.Spending.capsOf,
+            ["account": .text(account.rawValue), "feature": .text(feature.rawValue)],
+            logger
+        ).map(SpendCap.init)
+        for cap in caps {
+            let window = SpendCapRule.window(cap.period, at: transaction.at)
+            let spent = try await spent(cap, window, account: account, connection, logger)
+            if SpendCapRule.passes(cap, spentWithCharge: spent) {
+                throw SpendCapReached(cap: cap, spent: spent - transaction.spending(on: feature), resetsAt: window.resetsAt)
+            }
+        }
+    }
+
+    static func spent(
+        _ cap: SpendCap,
+        _ window: SpendWindow,
+        account: AccountID,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws -> Credits {
+        let used = try await connection.rows(Statements.Spending.spent, Statements.Spending.spentValues(cap, window, account: account), logger)
+        let held = try await connection.rows(Statements.Spending.held, Statements.Spending.heldValues(cap, account: account), logger)
+        return Credits(thousandths: try (used.first?.integer("credits") ?? 0) + (held.first?.integer("credits") ?? 0))
+    }
+
+    public func spendCaps(account: AccountID, at: Date) async throws -> [SpendCapStanding] {
+        try await transaction { connection in
+            var standings: [SpendCapStanding] = []
+            for cap in try await connection.rows(Statements.Spending.caps, ["account": .text(account.rawValue)], logger).map(SpendCap.init) {
+                let window = SpendCapRule.window(cap.period, at: at)
+                let spent = try await Self.spent(cap, window, account: account, connection, logger)
+                standings.append(SpendCapStanding(cap: cap, spent: spent, resetsAt: window.resetsAt))
+            }
+            return standings
+        }
+    }
+
+    public func setSpendCaps(_ caps: [SpendCap], account: AccountID, at: Date) async throws {
+        try await transaction { connection in
+            _ = try await connection.rows(Statements.Spending.forgetCaps, ["account": .text(account.rawValue)], logger)
+            for cap in caps {
+                _ = try await connection.rows(Statements.Spending.addCap, Statements.Spending.capValues(cap, account: account, at: at), logger)
+            }
+        }
+    }
+}

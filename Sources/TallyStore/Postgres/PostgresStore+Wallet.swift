@@ -371,6 +371,9 @@ extension PostgresStore {
         for record in transaction.records {
             try await write(record, account: transaction.accountID, at: transaction.at, connection, logger)
         }
+        for feature in transaction.cappedFeatures {
+            try await checkSpendCaps(feature, transaction, connection, logger)
+        }
         if after < before {
             try await applyBalanceEffects(transaction, before: before, after: after, connection, logger)
         }

@@ -1,7 +1,8 @@
 import Foundation
 import TallyCore
 
-/// Spending control: the balance alerts (the rule itself is `BalanceAlertRule`, in TallyCore).
+/// Spending control: the balance alerts and the spend caps (their rules are
+/// `BalanceAlertRule` and `SpendCapRule`, in TallyCore).
 extension Statements {
     enum Spending {
         static let alerts = Statement(
@@ -23,7 +24,58 @@ extension Statements {
             """
         )
 
-        static let all = [alerts, setAlertState, forgetAlerts, addAlert]
+        static let caps = Statement(
+            "spending.caps",
+            "SELECT feature, period, credits FROM spend_caps WHERE account_id = :account ORDER BY feature, period"
+        )
+        static let capsOf = Statement(
+            "spending.capsOf",
+            "SELECT feature, period, credits FROM spend_caps WHERE account_id = :account AND feature = :feature"
+        )
+        static let forgetCaps = Statement("spending.forgetCaps", "DELETE FROM spend_caps WHERE account_id = :account")
+        static let addCap = Statement(
+            "spending.addCap",
+            """
+            INSERT INTO spend_caps (account_id, feature, period, credits, created_at)
+            VALUES (:account, :feature, :period, :credits, :at)
+            """
+        )
+        /// What a feature spent in a period: the rollups the usage report reads (kept in
+        /// each charge's own transaction) and the credits its open holds keep.
+        static let spent = Statement(
+            "spending.spent",
+            """
+            SELECT CAST(COALESCE(SUM(credits), 0) AS BIGINT) AS credits FROM usage_rollups
+            WHERE account_id = :account AND feature = :feature AND day >= :firstDay AND day <= :lastDay
+            """
+        )
+        static let held = Statement(
+            "spending.held",
+            """
+            SELECT CAST(COALESCE(SUM(credits), 0) AS BIGINT) AS credits FROM holds
+            WHERE account_id = :account AND feature = :feature AND status = 'active'
+            """
+        )
+
+        static let all = [alerts, setAlertState, forgetAlerts, addAlert, caps, capsOf, forgetCaps, addCap, spent, held]
+
+        static func spentValues(_ cap: SpendCap, _ window: SpendWindow, account: AccountID) -> KeyValuePairs<String, SQLValue> {
+            [
+                "account": .text(account.rawValue), "feature": .text(cap.feature.rawValue), "firstDay": .text(window.firstDay),
+                "lastDay": .text(window.lastDay),
+            ]
+        }
+
+        static func heldValues(_ cap: SpendCap, account: AccountID) -> KeyValuePairs<String, SQLValue> {
+            ["account": .text(account.rawValue), "feature": .text(cap.feature.rawValue)]
+        }
+
+        static func capValues(_ cap: SpendCap, account: AccountID, at: Date) -> KeyValuePairs<String, SQLValue> {
+            [
+                "account": .text(account.rawValue), "feature": .text(cap.feature.rawValue), "period": .text(cap.period.rawValue),
+                "credits": .integer(cap.credits.thousandths), "at": .integer(at.storedMilliseconds),
+            ]
+        }
 
         static func alertState(_ threshold: Credits, firedAt: Date?, account: AccountID) -> KeyValuePairs<String, SQLValue> {
             [
@@ -38,5 +90,17 @@ extension BalanceAlert {
     /// A row of `balance_alerts`.
     init(_ row: some StoreRow) throws {
         self.init(threshold: Credits(thousandths: try row.integer("threshold")), firedAt: try row.optionalDate("fired_at"))
+    }
+}
+
+extension SpendCap {
+    /// A row of `spend_caps`.
+    init(_ row: some StoreRow) throws {
+        let feature = try row.text("feature")
+        let period = try row.text("period")
+        guard let known = Feature(rawValue: feature), let every = SpendPeriod(rawValue: period) else {
+            throw StoreError.conflict("a spend cap names \(feature) per \(period), which Tally does not know")
+        }
+        self.init(feature: known, period: every, credits: Credits(thousandths: try row.integer("credits")))
     }
 }

@@ -86,6 +86,7 @@ enum SQLiteMigrations {
             created_at INTEGER NOT NULL,
             PRIMARY KEY (account_id, feature, period)
         );
+        CREATE INDEX holds_open_by_feature ON holds(account_id, feature) WHERE status = 'active';
         """
 
     /// What carriers and phone providers report. A message the carrier queued keeps the

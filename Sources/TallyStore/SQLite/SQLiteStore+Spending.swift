@@ -64,3 +64,48 @@ extension SQLiteStore {
         }
     }
 }
+
+extension SQLiteStore {
+    /// Refuses a transaction that takes `feature`'s spending past one of its caps
+    /// (`SpendCapRule`): counted after its own records, so its charge or hold is in the
+    /// sums. Exact: SQLite has one writer.
+    static func checkSpendCaps(_ feature: Feature, _ transaction: WalletTransaction, _ db: Database) throws {
+        let account = transaction.accountID
+        let caps = try rows(
+            Statements.Spending.capsOf,
+            ["account": .text(account.rawValue), "feature": .text(feature.rawValue)],
+            in: db
+        ).map(SpendCap.init)
+        for cap in caps {
+            let window = SpendCapRule.window(cap.period, at: transaction.at)
+            let spent = try spent(cap, window, account: account, db)
+            if SpendCapRule.passes(cap, spentWithCharge: spent) {
+                throw SpendCapReached(cap: cap, spent: spent - transaction.spending(on: feature), resetsAt: window.resetsAt)
+            }
+        }
+    }
+
+    static func spent(_ cap: SpendCap, _ window: SpendWindow, account: AccountID, _ db: Database) throws -> Credits {
+        let used = try rows(Statements.Spending.spent, Statements.Spending.spentValues(cap, window, account: account), in: db)
+        let held = try rows(Statements.Spending.held, Statements.Spending.heldValues(cap, account: account), in: db)
+        return Credits(thousandths: try (used.first?.integer("credits") ?? 0) + (held.first?.integer("credits") ?? 0))
+    }
+
+    public func spendCaps(account: AccountID, at: Date) async throws -> [SpendCapStanding] {
+        try await pool.read { db in
+            try Self.rows(Statements.Spending.caps, ["account": .text(account.rawValue)], in: db).map(SpendCap.init).map { cap in
+                let window = SpendCapRule.window(cap.period, at: at)
+                return SpendCapStanding(cap: cap, spent: try Self.spent(cap, window, account: account, db), resetsAt: window.resetsAt)
+            }
+        }
+    }
+
+    public func setSpendCaps(_ caps: [SpendCap], account: AccountID, at: Date) async throws {
+        try await write { db in
+            _ = try Self.rows(Statements.Spending.forgetCaps, ["account": .text(account.rawValue)], in: db)
+            for cap in caps {
+                _ = try Self.rows(Statements.Spending.addCap, Statements.Spending.capValues(cap, account: account, at: at), in: db)
+            }
+        }
+    }
+}

@@ -299,6 +299,9 @@ extension SQLiteStore {
         for record in transaction.records {
             try write(record, account: transaction.accountID, at: transaction.at, db)
         }
+        for feature in transaction.cappedFeatures {
+            try checkSpendCaps(feature, transaction, db)
+        }
         guard let balance, let before else { throw StoreError.notFound("wallet of account \(account)") }
         if balance.available < before {
             try applyBalanceEffects(transaction, before: before, after: balance.available, db)
