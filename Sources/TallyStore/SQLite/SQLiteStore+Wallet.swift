@@ -257,7 +257,9 @@ extension SQLiteStore {
                         UPDATE wallets SET available = available + ?, held = held + ?, used = used + ?,
                             total = total + ?
                         WHERE account_id = ? AND held + ? >= 0 AND used + ? >= 0
-                            AND available + ? >= CASE WHEN ? THEN (\(ExpiredCredits.sql)) ELSE 0 END
+                            AND available + ? >= CASE WHEN ? THEN (
+                                SELECT COALESCE(SUM(remaining), 0) FROM lots
+                                WHERE account_id = ? AND remaining > 0 AND expires_at <= ?) ELSE 0 END
                         RETURNING available, held, used, total
                         """
                 ),
