@@ -106,7 +106,7 @@ public struct Tally: Sendable {
         purchases.publicURL = publicURL
         purchases.stripe = stripe
         self.purchases = purchases
-        wallets = Wallets(store: store)
+        wallets = Wallets(store: store, time: time)
         var lots = Lots(store: store, gateway: providers.payments, time: time, ids: ids, idempotency: idempotency)
         lots.expiryNotice = creditExpiryNotice
         self.lots = lots

@@ -5,6 +5,7 @@ import TallyStore
 /// Reading a wallet and its ledger.
 public struct Wallets: Sendable {
     let store: any Store
+    let time: any TimeSource
 
     public struct AutoRechargeView: Sendable, Codable, Equatable {
         public var enabled: Bool
@@ -28,6 +29,18 @@ public struct Wallets: Sendable {
         public var autoRecharge: AutoRechargeView
         /// The soonest credits to expire, or null.
         @Nullable public var nextExpiry: ExpiryView?
+        /// The pace of the 30 Pacific days before today and where it leads (``Forecast``);
+        /// null when nothing was spent.
+        @Nullable public var forecast: ForecastView?
+    }
+
+    public struct ForecastView: Sendable, Codable, Equatable {
+        public var creditsPerDay: Credits
+        /// `YYYY-MM-DD`, the Pacific day available credits reach zero; null with auto-recharge
+        /// on, or when that day is more than ``Forecast/horizonDays`` away.
+        @Nullable public var runsOutOn: String?
+        /// With auto-recharge on, the days one recharge lasts; null otherwise.
+        @Nullable public var rechargesEveryDays: Int64?
     }
 
     public struct ExpiryView: Sendable, Codable, Equatable {
@@ -70,14 +83,34 @@ public struct Wallets: Sendable {
         guard let balance = try await store.wallet(account: caller.accountID) else {
             throw TallyError.notFound("no account \(caller.accountID)")
         }
+        let autoRecharge = Self.view(try await store.autoRecharge(account: caller.accountID))
         return WalletView(
             account: caller.accountID,
             available: balance.available,
             held: balance.held,
             used: balance.used,
             total: balance.total,
-            autoRecharge: Self.view(try await store.autoRecharge(account: caller.accountID)),
-            nextExpiry: try await store.nextExpiry(account: caller.accountID).map { ExpiryView(credits: $0.credits, at: $0.at) }
+            autoRecharge: autoRecharge,
+            nextExpiry: try await store.nextExpiry(account: caller.accountID).map { ExpiryView(credits: $0.credits, at: $0.at) },
+            forecast: try await forecast(of: caller.accountID, available: balance.available, autoRecharge: autoRecharge)
+        )
+    }
+
+    /// The wallet's ``Forecast``: the window's use in one read of the daily rollups (30 rows
+    /// per feature at most, whatever the size of the log), the captures of the platform's
+    /// own holds included, as the usage report counts them.
+    func forecast(of account: AccountID, available: Credits, autoRecharge: AutoRechargeView) async throws -> ForecastView? {
+        let today = PacificDate(containing: time.now())
+        let rows = try await store.usageByDay(account: account, range: Forecast.window(today: today))
+        let spent = Credits(thousandths: rows.reduce(0) { $0 + $1.credits.thousandths })
+        let rechargeCredits = autoRecharge.enabled ? autoRecharge.rechargeCredits : nil
+        guard let forecast = Forecast.of(spent: spent, available: available, rechargeCredits: rechargeCredits, today: today) else {
+            return nil
+        }
+        return ForecastView(
+            creditsPerDay: forecast.creditsPerDay,
+            runsOutOn: forecast.runsOutOn?.description,
+            rechargesEveryDays: forecast.rechargesEveryDays
         )
     }
 

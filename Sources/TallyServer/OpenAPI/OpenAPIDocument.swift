@@ -105,6 +105,18 @@ enum OpenAPIDocument {
             ("account", .string()), ("available", .credits), ("held", .credits), ("used", .credits),
             ("total", .credits), ("autoRecharge", .reference("AutoRecharge")),
             ("nextExpiry", .nullable(.answer([("credits", .credits), ("at", .dateTime)]))),
+            (
+                "forecast",
+                .nullable(
+                    .with(
+                        .answer([
+                            ("creditsPerDay", .credits), ("runsOutOn", .nullable(.date)),
+                            ("rechargesEveryDays", .nullable(.with(.integer, keywords: #"{"minimum": 1}"#))),
+                        ]),
+                        keywords: #"{"description": "\#(forecastRule)"}"#
+                    )
+                )
+            ),
         ]),
         "Contact": .request([("name", .text(maximum: 200)), ("email", .text(maximum: 320)), ("phone", .text(maximum: 64))]),
         "EmailCheck": .answer([

@@ -133,6 +133,14 @@ extension OpenAPIDocument {
         ),
     ]
 
+    /// The wallet's forecast as ``Forecast`` computes it (written into JSON: no quotes).
+    static let forecastRule =
+        "Null when the 30 Pacific days before today used nothing. creditsPerDay: their use divided by 30, rounded down "
+        + "to a thousandth. runsOutOn: today plus floor(available / creditsPerDay) days, the first Pacific day whose end "
+        + "the balance would not cover; null with auto-recharge on (the balance does not run out while recharges succeed) "
+        + "and past 100 years. rechargesEveryDays: with auto-recharge on, floor(rechargeCredits / creditsPerDay), at "
+        + "least 1; null otherwise."
+
     static let walletOperations: [Operation] = [
         Operation(
             method: "GET",

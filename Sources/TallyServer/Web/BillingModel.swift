@@ -90,8 +90,8 @@ struct BillingModel {
     var hasAlerts = false
     var alertValue = ""
     var alertError = ""
-    /// The burn rate and how long available credits last at it.
-    var burnRate = ""
+    /// The wallet's forecast in words (``ForecastSentence``): the pace and when credits run out.
+    var forecast = ""
     /// The soonest credits to expire: "120.000 credits expire on Dec 31, 2026".
     let nextExpiry: String
     /// Payments go to Stripe: no card field; a new card and a card to add go to Stripe Checkout.

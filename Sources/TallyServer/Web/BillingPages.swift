@@ -54,7 +54,6 @@ extension WebRoutes {
         let wallet = try await tally.wallets.wallet(of: try visit.featureCaller)
         let cards = try await tally.purchases.paymentMethods(of: visit.manager)
         let purchases = try await tally.purchases.purchases(of: visit.manager, limit: 50)
-        let usage = try await tally.reports.usage(of: try visit.principal.reportReader(of: visit.manager.accountID), from: nil, to: nil)
         var model = BillingModel(wallet: wallet, cards: cards, purchases: purchases, state: state, csrf: visit.csrf)
         model.onStripe = paysOnStripe
         model.activity = try await recentActivity(visit, purchases: purchases, cards: cards)
@@ -72,7 +71,7 @@ extension WebRoutes {
         model.alertError = (state.alerts?.errors.byField ?? [:]).filter { $0.key.hasPrefix("thresholds") }.map(\.value).sorted().joined(
             separator: "; "
         )
-        model.burnRate = UsageModel.burn(usage, available: wallet.available).replacingOccurrences(of: "in this range", with: "over the last 30 days")
+        model.forecast = ForecastSentence.of(wallet, today: today)
         return WebResponse.html(views.page("billing", model, title: "Billing", section: .billing, visit: visit), status: state.status)
     }
 

@@ -30,7 +30,7 @@ enum BillingTemplates {
             <p class="big"><span data-test="available">{{availableCredits}}</span></p>
             <p class="money">worth {{availableMoney}} at list price</p>
             {{#nextExpiry}}<p class="small" data-test="next-expiry">{{nextExpiry}}</p>{{/nextExpiry}}
-            {{#burnRate}}<p class="muted small" data-test="burn-rate">{{burnRate}} <a href="/app/usage">See usage</a></p>{{/burnRate}}
+            {{#forecast}}<p class="muted small" data-test="burn-rate">{{forecast}} <a href="/app/usage">See usage</a></p>{{/forecast}}
             <div class="auto-status" data-test="auto-recharge-status">
               <span class="pill {{#autoRechargeOn}}on{{/autoRechargeOn}}">Auto-recharge {{autoRechargeStatus}}</span>
               {{#autoRechargeLast}}<span class="muted small">{{autoRechargeLast}}</span>{{/autoRechargeLast}}

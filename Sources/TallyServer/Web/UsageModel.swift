@@ -41,7 +41,7 @@ enum FeatureStyle {
     }
 }
 
-/// The Credit usage page: range presets, the per-feature table, the chart and the burn rate.
+/// The Credit usage page: range presets, the per-feature table, the chart and the wallet's forecast.
 struct UsageModel {
     struct Preset {
         let test: String
@@ -76,7 +76,8 @@ struct UsageModel {
     let totalMoney: String
     let chart: String
     let legend: [Legend]
-    let burn: String
+    /// The wallet's forecast in words (``ForecastSentence``), whatever range is shown.
+    let forecast: String
     let values: [String: String]
     let errors: [String: String]
     /// The wallet summary at the top, and the Buy credits dialog it opens.
@@ -85,7 +86,7 @@ struct UsageModel {
     init(
         report: Reports.UsageReport,
         wallet: BillingModel,
-        available: Credits?,
+        forecast: String,
         today: PacificDate,
         values: [String: String],
         errors: [String: String]
@@ -135,26 +136,8 @@ struct UsageModel {
         legend =
             Feature.allCases.map { Legend(label: FeatureStyle.label($0), swatch: FeatureStyle.swatchClass($0)) }
             + (report.holds.isEmpty ? [] : [Legend(label: "Your platform's holds", swatch: FeatureStyle.holdsSwatchClass)])
-        burn = Self.burn(report, available: available)
+        self.forecast = forecast
         self.values = values.isEmpty ? ["from": report.from, "to": report.to] : values
         self.errors = errors
-    }
-
-    /// "About 12.500 credits a day over this range; at this rate your available credits last about 40 more days."
-    static func burn(_ report: Reports.UsageReport, available: Credits?) -> String {
-        let days = Int64(max(report.days.count, 1))
-        let perDay = Credits(thousandths: report.totalCredits.thousandths / days)
-        guard perDay.isPositive else { return "No credits were used in this range." }
-        var text = "About \(perDay) credits a day in this range"
-        if let available {
-            let left = available.thousandths / perDay.thousandths
-            text +=
-                left >= 1
-                ? "; at this rate your available credits last about \(WebFormat.count(left)) more days."
-                : "; your available credits would not last a day at this rate."
-        } else {
-            text += "."
-        }
-        return text
     }
 }

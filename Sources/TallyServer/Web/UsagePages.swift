@@ -20,14 +20,21 @@ extension WebRoutes {
                 summary.returnTo = "/app/usage"
                 do {
                     let report = try await tally.reports.usage(of: reader, from: from, to: to)
-                    let model = UsageModel(report: report, wallet: summary, available: wallet.available, today: today, values: [:], errors: [:])
+                    let model = UsageModel(
+                        report: report,
+                        wallet: summary,
+                        forecast: ForecastSentence.of(wallet, today: today),
+                        today: today,
+                        values: [:],
+                        errors: [:]
+                    )
                     return WebResponse.html(views.page("usage", model, title: "Credit usage", section: .usage, visit: visit))
                 } catch TallyError.invalid(let errors) {
                     let report = try await tally.reports.usage(of: reader, from: nil, to: nil)
                     let model = UsageModel(
                         report: report,
                         wallet: summary,
-                        available: nil,
+                        forecast: ForecastSentence.of(wallet, today: today),
                         today: today,
                         values: ["from": from ?? "", "to": to ?? ""],
                         errors: FormErrors(errors).byField

@@ -44,7 +44,7 @@ enum UsageTemplates {
           </div>
           <div class="chart-wrap">{{{chart}}}</div>
           <ul class="legend">{{#legend}}<li><span class="swatch {{swatch}}"></span>{{label}}</li>{{/legend}}</ul>
-          <p class="muted small" data-test="burn-rate">{{burn}}</p>
+          <p class="muted small" data-test="burn-rate">{{forecast}}</p>
         </section>
         <section class="card">
           <div class="table-wrap"><table>
