@@ -62,20 +62,14 @@ public enum PostgresTestDatabase {
         return url
     }
 
-    /// Rebuilds the template from the current migrations, and drops the copies an
-    /// earlier run left behind. One test run per server at a time: a second would
-    /// rebuild the template under the first.
+    /// Rebuilds the template from the current migrations. One test run per server at a
+    /// time: a second would rebuild the template under the first. The copies earlier runs
+    /// left behind are dropped by `scripts/postgres clean` (scripts/test runs it between
+    /// passes), not here: dropping scores of them through this client has stalled a run.
     private static func makeTemplate() async throws -> PostgresClient.Configuration {
         guard let serverURL else { throw PostgresURLError(reason: "TALLY_TEST_POSTGRES_URL is not set") }
         let server = try PostgresClient.Configuration(url: serverURL)
         try await withClient(server) { client in
-            let leftovers = try await client.query(
-                "SELECT datname FROM pg_database WHERE starts_with(datname, \(testPrefix))"
-            ).collect().map { try $0.decode(String.self) }
-            for name in leftovers {
-                // One still in use belongs to someone else: leave it.
-                _ = try? await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(quoted(name))")).collect()
-            }
             _ = try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(quoted(templateName))"))
                 .collect()
             _ = try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(quoted(templateName))")).collect()

@@ -783,6 +783,8 @@ enum PostgresMigrations {
             )
             """,
             "CREATE INDEX holds_open_by_feature ON holds(account_id, feature) WHERE status = 'active'",
+            // Which of them an account has (`SpendingControls`): read by the posting that locks the row.
+            "ALTER TABLE wallets ADD COLUMN controls INTEGER NOT NULL DEFAULT 0",
         ]
     )
 }

@@ -178,7 +178,7 @@ extension PostgresStore {
         var balance: WalletBalance?
         for (lot, credits) in returned {
             let expiry = Posting(id: posting.expiryID(of: lot), kind: .expiry, change: .remove(credits), reference: lot.rawValue, fromLot: lot)
-            guard let after = try await post(expiry, account, at: at.storedMilliseconds, connection, logger) else {
+            guard let (after, _) = try await post(expiry, account, at: at.storedMilliseconds, connection, logger) else {
                 throw StoreError.conflict("the wallet of account \(account) lost credits given back to lot \(lot)")
             }
             precondition(after.isConsistent, "wallet invariant broken for account \(account)")

@@ -80,6 +80,7 @@ extension PostgresStore {
             for notice in BalanceNotice.of(changes, origin: origin, available: wallet.available) {
                 try await connection.run(Self.insert(Notification(notice, account: account, at: at)), logger)
             }
+            try await Self.switchControl(.alerts, on: !alerts.isEmpty, account: account, connection, logger)
             return alerts
         }
     }
@@ -138,10 +139,44 @@ extension PostgresStore {
 
     public func setSpendCaps(_ caps: [SpendCap], account: AccountID, at: Date) async throws {
         try await transaction { connection in
+            // The wallet's row lock first, as a charge takes it: no charge counts against half-written caps.
+            guard try await Self.wallet(account, connection, logger, lock: true) != nil else {
+                throw StoreError.notFound("wallet of account \(account)")
+            }
             _ = try await connection.rows(Statements.Spending.forgetCaps, ["account": .text(account.rawValue)], logger)
             for cap in caps {
                 _ = try await connection.rows(Statements.Spending.addCap, Statements.Spending.capValues(cap, account: account, at: at), logger)
             }
+            try await Self.switchControl(.caps, on: !caps.isEmpty, account: account, connection, logger)
         }
+    }
+}
+
+/// What an account has switched on that its charges must consult, kept on its wallet row
+/// (PostgreSQL's `wallets.controls`) so that the posting that locks the row also says
+/// whether the alerts and caps need reading: an account with neither pays no round trip.
+struct SpendingControls: OptionSet, Sendable {
+    let rawValue: Int
+    static let alerts = SpendingControls(rawValue: 1)
+    static let caps = SpendingControls(rawValue: 2)
+}
+
+extension PostgresStore {
+    /// Sets or clears one control on the wallet row, in the transaction that changed it.
+    static func switchControl(
+        _ control: SpendingControls,
+        on: Bool,
+        account: AccountID,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
+        let bit = control.rawValue
+        try await connection.run(
+            """
+            UPDATE wallets SET controls = CASE WHEN \(on) THEN controls | \(bit) ELSE controls & ~\(bit) END
+            WHERE account_id = \(account.rawValue)
+            """,
+            logger
+        )
     }
 }

@@ -257,7 +257,7 @@ extension PostgresStore {
             guard let balance = try await wallet(account, connection, logger, lock: false) else {
                 throw StoreError.notFound("wallet of account \(account)")
             }
-            try await writeRecords(of: transaction, before: balance.available, after: balance.available, connection, logger)
+            try await writeRecords(of: transaction, before: balance.available, after: balance.available, controls: [], connection, logger)
             return balance
         }
         var balance = WalletBalance.empty
@@ -267,11 +267,14 @@ extension PostgresStore {
         var before: Credits?
         // What this transaction's postings moved so far, to report the balance its caller saw.
         var applied = Credits.zero
+        // What the account has switched on, read from the wallet row the postings lock: the
+        // alerts and caps are read only by the accounts that have them.
+        var controls = SpendingControls()
         for posting in transaction.postings {
             let change = posting.change
             // The balance check is the conditional update itself: no read-then-write race.
-            var after = try await post(posting, account, at: at, connection, logger)
-            if after == nil {
+            var posted = try await post(posting, account, at: at, connection, logger)
+            if posted == nil {
                 // Lock the row to learn why, against figures nobody can change until we finish.
                 guard let current = try await wallet(account, connection, logger, lock: true) else {
                     throw StoreError.notFound("wallet of account \(account)")
@@ -284,13 +287,14 @@ extension PostgresStore {
                 } else if current.applying(change) != nil {
                     // Credits arrived (or the expiry took expired ones) between the check and
                     // the lock: the posting fits now.
-                    after = try await post(posting, account, at: at, connection, logger)
+                    posted = try await post(posting, account, at: at, connection, logger)
                 }
             }
-            guard let after else {
+            guard let (after, switchedOn) = posted else {
                 throw StoreError.conflict("the \(posting.kind.rawValue) would take held or used credits below zero")
             }
             precondition(after.isConsistent, "wallet invariant broken for account \(account)")
+            controls = switchedOn
             balance = after
             if before == nil { before = after.available - change.available }
             applied = applied + change.available
@@ -302,6 +306,7 @@ extension PostgresStore {
             of: transaction,
             before: before ?? balance.available,
             after: balance.available,
+            controls: controls,
             connection,
             logger
         )
@@ -321,8 +326,10 @@ extension PostgresStore {
         at: Int64,
         _ connection: PostgresConnection,
         _ logger: Logger
-    ) async throws -> WalletBalance? {
-        try await connection.rows(PostStatement(posting, account: account, at: at), logger).first.map(balance)
+    ) async throws -> (balance: WalletBalance, controls: SpendingControls)? {
+        try await connection.rows(PostStatement(posting, account: account, at: at), logger).first.map { row in
+            (try balance(row), SpendingControls(rawValue: try row.makeRandomAccess()["controls"].decode(Int.self)))
+        }
     }
 
     struct PostStatement: PreparedStatement {
@@ -333,13 +340,13 @@ extension PostgresStore {
                     AND available + $2 >= CASE WHEN $10 THEN (
                         SELECT COALESCE(SUM(remaining), 0) FROM lots
                         WHERE account_id = $1 AND remaining > 0 AND expires_at <= $9) ELSE 0 END
-                RETURNING available, held, used, total
+                RETURNING available, held, used, total, controls
             ), entry AS (
                 INSERT INTO ledger (id, account_id, kind, available, held, used, total, available_after,
                     reference, created_at)
                 SELECT $6, $1, $7, $2, $3, $4, $5, moved.available, $8, $9 FROM moved
             )
-            SELECT available, held, used, total FROM moved
+            SELECT available, held, used, total, controls FROM moved
             """
         static let bindingDataTypes: [PostgresDataType] = [.text, .int8, .int8, .int8, .int8, .text, .text, .text, .int8, .bool]
         var bindings = PostgresBindings(capacity: 10)
@@ -360,24 +367,26 @@ extension PostgresStore {
     }
 
     /// Writes the rows that go with a transaction's postings, what lowering available from
-    /// `before` to `after` sets off, and its idempotent answer.
+    /// `before` to `after` sets off (the alerts and caps only when `controls` says the
+    /// account has them), and its idempotent answer.
     static func writeRecords(
         of transaction: WalletTransaction,
         before: Credits,
         after: Credits,
+        controls: SpendingControls,
         _ connection: PostgresConnection,
         _ logger: Logger
     ) async throws {
         for record in transaction.records {
             try await write(record, account: transaction.accountID, at: transaction.at, connection, logger)
         }
-        for feature in transaction.cappedFeatures {
+        for feature in transaction.cappedFeatures where controls.contains(.caps) {
             try await checkSpendCaps(feature, transaction, connection, logger)
         }
         if after < before {
             try await applyBalanceEffects(transaction, before: before, after: after, connection, logger)
         }
-        if after != before {
+        if after != before, controls.contains(.alerts) {
             try await applyBalanceAlerts(transaction, available: after, connection, logger)
         }
         if let claim = transaction.unclaimed {
