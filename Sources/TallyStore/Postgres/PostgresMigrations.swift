@@ -21,7 +21,7 @@ enum PostgresMigrations {
     static let all: [PostgresMigration] = [
         accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents, apiKeyRevocation, usageLogs, loginAttempts,
         cardFingerprints, logSearch, smsSends, rechargeIntents, creditLots, logContacts, accountKeys,
-        sessionAndDeliveryAccounts, claimLeases, rechargeArmed, providerInbox, carrierReports,
+        sessionAndDeliveryAccounts, claimLeases, rechargeArmed, providerInbox, carrierReports, ledgerRequestKeys,
     ]
 
     static let accountsWalletsLedger = PostgresMigration(
@@ -755,6 +755,16 @@ enum PostgresMigrations {
             "ALTER TABLE usage_log ADD COLUMN sent_at BIGINT",
             "ALTER TABLE usage_log ADD COLUMN carrier_segments INTEGER",
             "ALTER TABLE usage_log ADD COLUMN line_type TEXT",
+        ]
+    )
+
+    /// The request key of each ledger entry (see `SQLiteMigrations.ledgerRequestKeys`).
+    static let ledgerRequestKeys = PostgresMigration(
+        version: 20,
+        name: "ledger-request-keys",
+        statements: [
+            "ALTER TABLE ledger ADD COLUMN idempotency_key TEXT",
+            "CREATE INDEX ledger_reference ON ledger(account_id, reference)",
         ]
     )
 }

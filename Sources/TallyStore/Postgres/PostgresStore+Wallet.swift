@@ -270,7 +270,7 @@ extension PostgresStore {
         for posting in transaction.postings {
             let change = posting.change
             // The balance check is the conditional update itself: no read-then-write race.
-            var after = try await post(posting, account, at: at, connection, logger)
+            var after = try await post(posting, account, at: at, requestKey: transaction.requestKey, connection, logger)
             if after == nil {
                 // Lock the row to learn why, against figures nobody can change until we finish.
                 guard let current = try await wallet(account, connection, logger, lock: true) else {
@@ -284,7 +284,7 @@ extension PostgresStore {
                 } else if current.applying(change) != nil {
                     // Credits arrived (or the expiry took expired ones) between the check and
                     // the lock: the posting fits now.
-                    after = try await post(posting, account, at: at, connection, logger)
+                    after = try await post(posting, account, at: at, requestKey: transaction.requestKey, connection, logger)
                 }
             }
             guard let after else {
@@ -319,10 +319,11 @@ extension PostgresStore {
         _ posting: Posting,
         _ account: AccountID,
         at: Int64,
+        requestKey: String? = nil,
         _ connection: PostgresConnection,
         _ logger: Logger
     ) async throws -> WalletBalance? {
-        try await connection.rows(PostStatement(posting, account: account, at: at), logger).first.map(balance)
+        try await connection.rows(PostStatement(posting, account: account, at: at, requestKey: requestKey), logger).first.map(balance)
     }
 
     struct PostStatement: PreparedStatement {
@@ -336,15 +337,15 @@ extension PostgresStore {
                 RETURNING available, held, used, total
             ), entry AS (
                 INSERT INTO ledger (id, account_id, kind, available, held, used, total, available_after,
-                    reference, created_at)
-                SELECT $6, $1, $7, $2, $3, $4, $5, moved.available, $8, $9 FROM moved
+                    reference, created_at, idempotency_key)
+                SELECT $6, $1, $7, $2, $3, $4, $5, moved.available, $8, $9, $11 FROM moved
             )
             SELECT available, held, used, total FROM moved
             """
-        static let bindingDataTypes: [PostgresDataType] = [.text, .int8, .int8, .int8, .int8, .text, .text, .text, .int8, .bool]
-        var bindings = PostgresBindings(capacity: 10)
+        static let bindingDataTypes: [PostgresDataType] = [.text, .int8, .int8, .int8, .int8, .text, .text, .text, .int8, .bool, .text]
+        var bindings = PostgresBindings(capacity: 11)
 
-        init(_ posting: Posting, account: AccountID, at: Int64) {
+        init(_ posting: Posting, account: AccountID, at: Int64, requestKey: String?) {
             let change = posting.change
             bindings.append(account.rawValue)
             bindings.append(change.available.thousandths)
@@ -356,6 +357,7 @@ extension PostgresStore {
             bindings.append(posting.reference)
             bindings.append(at)
             bindings.append(posting.drawsLots)
+            bindings.append(requestKey)
         }
     }
 

@@ -6,7 +6,9 @@ import PostgresNIO
 /// statements not yet here are still written per engine in `SQLite/` and `Postgres/`.
 public enum Statements {
     /// Every shared statement, for the contract test that runs `EXPLAIN` on each on both engines.
-    public static let all: [Statement] = Logins.all + Messages.all + Metering.all + Providers.all + Webhooks.all + UsageGuard.all
+    public static let all: [Statement] =
+        Logins.all + Messages.all + Metering.all + Providers.all + Webhooks.all + UsageGuard.all
+        + Explanations.all
 }
 
 extension SQLiteStore {

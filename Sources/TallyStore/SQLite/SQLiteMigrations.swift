@@ -61,8 +61,20 @@ enum SQLiteMigrations {
         migrator.registerMigration("18-carrier-reports") { db in
             try db.execute(sql: carrierReports)
         }
+        migrator.registerMigration("19-ledger-request-keys") { db in
+            try db.execute(sql: ledgerRequestKeys)
+        }
         return migrator
     }
+
+    /// A ledger entry keeps the `Idempotency-Key` of the request that wrote it, so that
+    /// every charge can be explained down to the request that made it. Entries written
+    /// before, or by Tally's own background work, have none. A log line finds the entry
+    /// that charged it by its reference.
+    static let ledgerRequestKeys = """
+        ALTER TABLE ledger ADD COLUMN idempotency_key TEXT;
+        CREATE INDEX ledger_reference ON ledger(account_id, reference);
+        """
 
     /// What carriers and phone providers report. A message the carrier queued keeps the
     /// carrier's id (and its segment count) until the carrier reports it sent or failed;
