@@ -182,7 +182,7 @@ public struct Idempotency: Sendable {
         let renewal = renewLease(of: key, account: account)
         defer { renewal.cancel() }
         do {
-            return try await operation(key)
+            return try await IdempotencyFence.$requestKey.withValue(key) { try await operation(key) }
         } catch let error as TallyError where error.isFinalAnswer {
             let answer = Answer(error)
             let response = IdempotentResponse(key: key, status: answer.status, body: answer.body, claimToken: token)

@@ -244,6 +244,10 @@ public struct LedgerEntry: Sendable, Hashable {
     public var createdAt: Date
     /// The lots it moved credits of (none for entries written before lots existed).
     public var lots: [LotMovement] = []
+    /// The hold it holds, captures or releases (read with one entry, not with a page).
+    public var hold: HoldID?
+    /// The `Idempotency-Key` of the request that wrote it (read with one entry, not with a page).
+    public var idempotencyKey: String?
 }
 
 /// A ledger entry to write: how it moves credits and why.
@@ -543,6 +547,9 @@ public enum IdempotencyFence {
     @TaskLocal public static var claimToken: Int64?
     /// The key of a request that claims it with its first write (see `FirstWriteClaim`).
     @TaskLocal public static var firstWriteClaim: FirstWriteClaim?
+    /// The `Idempotency-Key` of the request the current task answers, however it was
+    /// claimed: the ledger entries it writes keep it, so each can name its request.
+    @TaskLocal public static var requestKey: String?
 
     /// The token of the claim the current task works under: taken the long way, or by its first write.
     public static var currentToken: Int64? { claimToken ?? firstWriteClaim?.token }
@@ -604,6 +611,10 @@ public struct WalletTransaction: Sendable, Hashable {
     public var cappedFeatures: [Feature]
     /// The request's key, when this transaction may be the write that claims it.
     public var claim: FirstWriteClaim?
+    /// The `Idempotency-Key` of the request this transaction answers, kept on its ledger
+    /// entries; a settlement done later for a request (a message the carrier reported sent)
+    /// names that request's key through the answer it stores.
+    public var requestKey: String?
     public var at: Date
 
     public init(
@@ -614,6 +625,7 @@ public struct WalletTransaction: Sendable, Hashable {
         guardedRequest: Bool = false,
         cappedFeatures: [Feature] = [],
         claim: FirstWriteClaim? = IdempotencyFence.firstWriteClaim,
+        requestKey: String? = IdempotencyFence.requestKey,
         at: Date
     ) {
         self.accountID = accountID
@@ -623,6 +635,7 @@ public struct WalletTransaction: Sendable, Hashable {
         self.guardedRequest = guardedRequest
         self.cappedFeatures = cappedFeatures
         self.claim = claim
+        self.requestKey = requestKey ?? idempotency?.key ?? claim?.key
         self.at = at
     }
 

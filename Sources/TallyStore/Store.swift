@@ -106,6 +106,14 @@ public protocol LedgerStore: Sendable {
     func ledger(account: AccountID, limit: Int, before: Int64?, window: Range<Date>?) async throws -> [LedgerEntry]
     /// Recomputes every wallet from its ledger: one mismatch per disagreeing wallet.
     func verifyWallets() async throws -> [WalletMismatch]
+    /// One entry of the account, with its lots in the order they were drawn, the hold it
+    /// moved and the key of the request that wrote it; nil for another account's entry.
+    func ledgerEntry(_ id: LedgerEntryID, account: AccountID) async throws -> LedgerEntry?
+    /// The entries that held, captured or released a hold, oldest first (without their lots).
+    func ledgerEntries(hold: HoldID, account: AccountID) async throws -> [LedgerEntry]
+    func adjustment(_ id: String, account: AccountID) async throws -> Adjustment?
+    /// The newest entry whose reference is `reference` (a log line it charged).
+    func ledgerEntryID(reference: String, account: AccountID) async throws -> LedgerEntryID?
 
     /// The account's lots: those with credits left (spendable or held) first, in draw
     /// order, then the spent ones, newest first; at most `limit`, from just after `after`.
@@ -174,6 +182,8 @@ public protocol MeteringStore: Sendable {
     func unsettledSMS(answeredBefore: Date, unansweredBefore: Date, limit: Int) async throws -> [SMSSend]
     /// The account's usage log lines for one feature, newest first.
     func usageLog(account: AccountID, feature: Feature, limit: Int) async throws -> [UsageLogEntry]
+    /// One usage log line of the account, whichever its log.
+    func usageLine(_ id: String, account: AccountID) async throws -> UsageLogEntry?
     /// Uses and credits per feature over Pacific days `from...to` (`YYYY-MM-DD`), from the rollups.
     func usageRollup(account: AccountID, from: String, to: String) async throws -> [FeatureUsage]
     /// Stores an event's configuration (JSON) under its id.

@@ -595,6 +595,40 @@ class WebApp(unittest.TestCase):
             self.driver.set_window_size(1280, 900)
         self.shoot("billing-activity")
 
+    def test_13e_every_charge_is_explained(self):
+        self.go("/app/billing")
+        first = self.all("activity-row")[0]
+        self.press(self.find("activity-explain", first))
+        self.wait_for("explanation")
+        self.assertRegex(self.driver.current_url, r"/app/ledger/[^/]+$")
+        words = self.text("explanation")
+        self.assertIn("credit score 15.000 + email validation 0.500 + phone validation 1.500", words)
+        def thousandths(test):
+            text = self.text(test).replace("+", "")
+            whole, _, decimals = text.partition(".")
+            sign = -1 if whole.startswith("-") else 1
+            return sign * (abs(int(whole)) * 1000 + int(decimals or 0))
+        self.assertEqual(thousandths("balance-before") + thousandths("explanation-credits"), thousandths("balance-after"))
+        self.assertTrue(self.all("explanation-lot"), "the lots it drew from")
+        self.find("explanation-hold")
+        self.find("explanation-log-line")
+        self.shoot("ledger-explanation")
+        # Each log line opens the explanation of the entry that charged it.
+        self.go("/app/logs/credit_checks")
+        self.press(self.find("log-explain", self.all("log-row")[0]))
+        self.wait_for("explanation")
+        self.assertRegex(self.driver.current_url, r"/app/ledger/[^/]+$")
+        self.assertIn("credit score", self.text("explanation"))
+        # What users type is shown as text, never as markup.
+        operator = os.environ["TALLY_OPERATOR_TOKEN"]
+        status, _ = api("POST", f"/v1/accounts/{ACCOUNT}/grants", operator, {"credits": 1, "reason": "<i>vip</i>"})
+        self.assertEqual(status, 201)
+        self.go("/app/billing")
+        self.press(self.find("activity-explain", self.all("activity-row")[0]))
+        self.wait_for("explanation")
+        self.assertIn("<i>vip</i>", self.text("explanation"))
+        self.assertEqual(self.driver.find_elements(By.CSS_SELECTOR, "[data-test=explanation] i"), [])
+
     def test_14_log_out(self):
         self.go("/app/billing")
         self.press(self.find("logout"))

@@ -316,6 +316,14 @@ struct AuthorizationMatrixTests {
             row(.get, "/v1/accounts/{account}/usage", .reportReaders, allowed: 200, "the last 30 days"),
             row(.get, "/v1/accounts/{account}/logs/{log}", .reportReaders, ids: ["log": "sms"], allowed: 200, "the SMS log"),
             row(.get, "/v1/accounts/{account}/ledger", .reportReaders, allowed: 200, "the ledger"),
+            row(
+                .get,
+                "/v1/accounts/{account}/ledger/{id}",
+                .reportReaders,
+                ids: ["id": fixture.ledgerEntry],
+                allowed: 200,
+                "the purchase's entry explained"
+            ),
         ]
     }
 
@@ -467,6 +475,8 @@ struct AuthorizationMatrixTests {
         var paymentMethod: String
         var webhook: String
         var hold: String
+        /// The ledger entry of the credits bought at set-up.
+        var ledgerEntry: String
         /// An event configured at set-up, with email validation on.
         static let event = "matrix"
         /// For checking the table's shape without a server.
@@ -474,7 +484,8 @@ struct AuthorizationMatrixTests {
             account: "acct_placeholder",
             paymentMethod: "pm_placeholder",
             webhook: "wh_placeholder",
-            hold: "hold_placeholder"
+            hold: "hold_placeholder",
+            ledgerEntry: "led_placeholder"
         )
     }
 
@@ -551,8 +562,10 @@ struct AuthorizationMatrixTests {
         let hold = try await account.post("/holds", #"{"feature":"matrix","credits":1}"#)
         try #require(hold.status == 201, "holding a credit: \(hold)")
         let holdID = try hold.string("id")
+        let ledger = try await account.get("/ledger").items()
+        let entry = try #require(ledger.first { $0["kind"] as? String == "purchase" }?["id"] as? String)
 
-        let fixture = Fixture(account: account.id, paymentMethod: paymentMethod, webhook: webhookID, hold: holdID)
+        let fixture = Fixture(account: account.id, paymentMethod: paymentMethod, webhook: webhookID, hold: holdID, ledgerEntry: entry)
         return (fixture, principals)
     }
 

@@ -130,6 +130,20 @@ final class FaultyStore: Store {
 
     func verifyWallets() async throws -> [WalletMismatch] { try await base.verifyWallets() }
 
+    func ledgerEntry(_ id: LedgerEntryID, account: AccountID) async throws -> LedgerEntry? {
+        try await base.ledgerEntry(id, account: account)
+    }
+
+    func ledgerEntries(hold: HoldID, account: AccountID) async throws -> [LedgerEntry] {
+        try await base.ledgerEntries(hold: hold, account: account)
+    }
+
+    func adjustment(_ id: String, account: AccountID) async throws -> Adjustment? { try await base.adjustment(id, account: account) }
+
+    func ledgerEntryID(reference: String, account: AccountID) async throws -> LedgerEntryID? {
+        try await base.ledgerEntryID(reference: reference, account: account)
+    }
+
     // MARK: Lots, refunds, adjustments
 
     func lots(account: AccountID, limit: Int, after: LotCursor?) async throws -> [CreditLot] {
@@ -310,6 +324,8 @@ final class FaultyStore: Store {
     func usageLog(account: AccountID, feature: Feature, limit: Int) async throws -> [UsageLogEntry] {
         try await base.usageLog(account: account, feature: feature, limit: limit)
     }
+
+    func usageLine(_ id: String, account: AccountID) async throws -> UsageLogEntry? { try await base.usageLine(id, account: account) }
 
     func usageRollup(account: AccountID, from: String, to: String) async throws -> [FeatureUsage] {
         try await base.usageRollup(account: account, from: from, to: to)

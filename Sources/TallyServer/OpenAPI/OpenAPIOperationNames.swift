@@ -19,6 +19,7 @@ enum OpenAPIOperationNames {
 
         "GET /v1/accounts/{account}/wallet": ("wallet", "get_wallet"),
         "GET /v1/accounts/{account}/ledger": ("wallet", "list_ledger"),
+        "GET /v1/accounts/{account}/ledger/{id}": ("wallet", "explain_ledger_entry"),
         "GET /v1/accounts/{account}/lots": ("wallet", "list_lots"),
         "POST /v1/accounts/{account}/grants": ("wallet", "grant_credits"),
         "POST /v1/accounts/{account}/adjustments": ("wallet", "adjust_credits"),

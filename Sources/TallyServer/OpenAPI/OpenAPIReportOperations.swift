@@ -8,32 +8,39 @@ extension OpenAPIDocument {
     static let features = ["email_validation", "phone_validation", "credit_score", "dti", "sms"]
 
     /// The lines of the four logs (`Reports.LogItem`), one shape per log.
-    static let logLines: [Schema] = [
+    static let logLines: [Schema] = logLineFields.map { .answer($0) }
+
+    /// A log line with the name of its log, as a ledger entry's explanation shows it.
+    static let namedLogLines: [Schema] = zip(logLineFields, ["sms", "email_validation", "phone_validation", "credit_checks"])
+        .map { fields, log in .answer(fields + [("log", .oneOf([log]))]) }
+
+    /// The fields of each log's lines, in the order of `logLines`.
+    static let logLineFields: [[(String, Schema)]] = [
         // sms
-        .answer([
+        [
             ("id", .string()), ("email", .nullable(.string())), ("phone", .nullable(.string())),
             ("iso", .nullable(.string())), ("country", .nullable(.string())), ("segments", .nullable(.integer)),
             ("carrierSegments", .nullable(.integer)), ("credits", .credits), ("event", .nullable(.string())),
             ("status", .string()), ("sentAt", .dateTime),
-        ]),
+        ],
         // email_validation
-        .answer([
+        [
             ("id", .string()), ("contactName", .nullable(.string())), ("email", .nullable(.string())),
             ("result", .string()), ("credits", .credits), ("createdAt", .dateTime),
-        ]),
+        ],
         // phone_validation
-        .answer([
+        [
             ("id", .string()), ("contactName", .nullable(.string())), ("phone", .nullable(.string())),
             ("iso", .nullable(.string())), ("result", .string()), ("lineType", .nullable(.string())),
             ("credits", .credits), ("createdAt", .dateTime),
-        ]),
+        ],
         // credit_checks
-        .answer([
+        [
             ("id", .string()), ("contactName", .nullable(.string())), ("phone", .nullable(.string())),
             ("kind", .oneOf(["credit_score", "dti"])), ("creditScore", .nullable(.integer)),
             ("dtiPercent", .nullable(.integer)), ("status", .string()), ("result", .string()),
             ("reason", .nullable(.string())), ("credits", .credits), ("totalCredits", .credits), ("createdAt", .dateTime),
-        ]),
+        ],
     ]
 
     static let reportOperations: [Operation] = [
@@ -103,24 +110,7 @@ extension OpenAPIDocument {
             access: .reader,
             status: 200,
             answer: .answer([
-                (
-                    "items",
-                    .array(
-                        .answer([
-                            ("id", .string()),
-                            (
-                                "kind",
-                                .oneOf([
-                                    "purchase", "recharge", "charge", "hold", "capture", "release", "refund", "adjustment",
-                                    "grant", "expiry",
-                                ])
-                            ),
-                            ("credits", .credits), ("held", .credits), ("used", .credits), ("total", .credits),
-                            ("balanceAfter", .credits), ("reference", .string()), ("createdAt", .dateTime),
-                            ("lots", .array(.answer([("lot", .string()), ("credits", .credits), ("held", .credits)]))),
-                        ])
-                    )
-                ),
+                ("items", .array(.answer(ledgerEntryFields))),
                 ("nextCursor", .nullable(.string())),
             ]),
             query: [
@@ -131,5 +121,38 @@ extension OpenAPIDocument {
             ],
             csv: true
         ),
+        Operation(
+            method: "GET",
+            path: "/v1/accounts/{account}/ledger/{id}",
+            summary: "One ledger entry explained: its price rule in words, the hold it came from, the lots it drew, "
+                + "its log line, its request's Idempotency-Key and the balance before and after",
+            access: .reader,
+            status: 200,
+            answer: .answer(
+                ledgerEntryFields + [
+                    ("balanceBefore", .credits),
+                    ("explanation", .string(description: "the price rule in words, e.g. SMS to GB, UCS-2, 2 segments × 0.250")),
+                    ("feature", .nullable(.string(description: "the feature charged or held for"))),
+                    ("hold", .nullable(.reference("Hold"))),
+                    ("logLine", .nullable(.anyOf(namedLogLines))),
+                    ("idempotencyKey", .nullable(.string(description: "the Idempotency-Key of the request that wrote it"))),
+                ]
+            )
+        ),
+    ]
+
+    /// A ledger entry as the ledger lists it (`Wallets.LedgerEntryView`).
+    static let ledgerEntryFields: [(String, Schema)] = [
+        ("id", .string()),
+        (
+            "kind",
+            .oneOf([
+                "purchase", "recharge", "charge", "hold", "capture", "release", "refund", "adjustment", "grant", "expiry",
+                "dispute",
+            ])
+        ),
+        ("credits", .credits), ("held", .credits), ("used", .credits), ("total", .credits),
+        ("balanceAfter", .credits), ("reference", .string()), ("createdAt", .dateTime),
+        ("lots", .array(.answer([("lot", .string()), ("credits", .credits), ("held", .credits)]))),
     ]
 }

@@ -50,6 +50,10 @@ struct ReportRoutes {
             let cursor = query["cursor"].map(String.init)
             return try Response.json(try await tally.wallets.ledger(of: reader, limit: limit, cursor: cursor, window: window))
         }
+        router.get("/v1/accounts/{account}/ledger/{id}") { _, context in
+            let reader = try context.caller().reportReader(of: try context.accountID())
+            return try Response.json(try await tally.wallets.explanation(of: reader, entry: try context.parameters.require("id")))
+        }
     }
 
     static func logRequest(_ request: Request) -> Reports.LogRequest {

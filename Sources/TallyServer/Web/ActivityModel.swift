@@ -14,6 +14,8 @@ struct ActivityRow {
     let change: String
     let positive: Bool
     let balanceAfter: String
+    /// The page that explains the line's entry (for an action, the entry that charged it).
+    let href: String
 }
 
 /// What the ledger entries point at, looked up once for a page of them: the usage log
@@ -155,6 +157,10 @@ enum RecentActivity {
 
     static func row(for group: [Wallets.LedgerEntryView], index: PageIndex, facts: ActivityFacts) -> ActivityRow? {
         guard let entry = group.first else { return nil }
+        // An action's line opens the capture of its own log line (a credit check's, an
+        // SMS's), whose explanation names every part of the hold.
+        let primary = isSettlement(entry) ? index.primaryLine(of: group, facts: facts) : nil
+        let explained = group.first { $0.reference == primary?.id } ?? entry
         func make(_ title: String, _ detail: String, change: Credits) -> ActivityRow {
             ActivityRow(
                 date: WebFormat.pacific(entry.createdAt),
@@ -162,7 +168,8 @@ enum RecentActivity {
                 detail: detail,
                 change: (change.isPositive ? "+" : "") + change.description,
                 positive: change.isPositive,
-                balanceAfter: entry.balanceAfter.description
+                balanceAfter: entry.balanceAfter.description,
+                href: "/app/ledger/\(WebSession.percentEncoded(explained.id.rawValue))"
             )
         }
         switch entry.kind {

@@ -166,7 +166,7 @@ enum BillingTemplates {
           </div>
           <ul class="entries">
           {{#activity}}<li class="entry" data-test="activity-row">
-            <div class="entry-line"><span class="entry-what" data-test="activity-what"><strong>{{title}}</strong>{{#detail}} · {{detail}}{{/detail}}</span>
+            <div class="entry-line"><span class="entry-what" data-test="activity-what"><a href="{{href}}" data-test="activity-explain"><strong>{{title}}</strong></a>{{#detail}} · {{detail}}{{/detail}}</span>
               <span class="entry-change{{#positive}} positive{{/positive}}" data-test="activity-change">{{change}}</span></div>
             <div class="entry-line entry-meta"><span>{{date}}</span><span class="entry-after">{{balanceAfter}} available after</span></div>
           </li>{{/activity}}

@@ -23,6 +23,8 @@ struct LogModel {
 
     struct Row {
         let cells: [Cell]
+        /// Opens the explanation of the entry that charged the line.
+        let href: String
     }
 
     let log: String
@@ -78,7 +80,9 @@ struct LogModel {
             [Choice(value: "", label: "All results", selected: request.result == nil)]
             + log.results.map { Choice(value: $0, label: $0.capitalized, selected: request.result == $0) }
         columns = Self.columns(log).map { Cell(text: $0.0, className: $0.1) }
-        rows = (page?.items ?? []).map { Row(cells: Self.cells($0)) }
+        rows = (page?.items ?? []).map {
+            Row(cells: Self.cells($0), href: "/app/logs/\(log.rawValue)/\(WebSession.percentEncoded(Self.id(of: $0)))")
+        }
         hasRows = !rows.isEmpty
         showTable = page != nil
         if let page {
@@ -117,6 +121,15 @@ struct LogModel {
         case "sharedCost": "Shared cost"
         case "uan": "UAN"
         default: type.prefix(1).uppercased() + type.dropFirst()
+        }
+    }
+
+    static func id(of item: LogItem) -> String {
+        switch item {
+        case .sms(let line): line.id
+        case .emailValidation(let line): line.id
+        case .phoneValidation(let line): line.id
+        case .creditCheck(let line): line.id
         }
     }
 

@@ -83,10 +83,10 @@ enum UsageTemplates {
           {{#showTable}}
           <p class="muted" data-test="log-total">{{total}}</p>
           <div class="table-wrap"><table>
-            <thead><tr>{{#columns}}<th class="{{className}}">{{text}}</th>{{/columns}}</tr></thead>
+            <thead><tr>{{#columns}}<th class="{{className}}">{{text}}</th>{{/columns}}<th><span class="sr-only">Explanation</span></th></tr></thead>
             <tbody>
-            {{#rows}}<tr data-test="log-row">{{#cells}}<td class="{{className}}">{{text}}</td>{{/cells}}</tr>{{/rows}}
-            {{^hasRows}}<tr><td colspan="7" class="muted">Nothing in this range.</td></tr>{{/hasRows}}
+            {{#rows}}<tr data-test="log-row">{{#cells}}<td class="{{className}}">{{text}}</td>{{/cells}}<td><a href="{{href}}" data-test="log-explain">Why?</a></td></tr>{{/rows}}
+            {{^hasRows}}<tr><td colspan="8" class="muted">Nothing in this range.</td></tr>{{/hasRows}}
             </tbody>
           </table></div>
           {{#nextHref}}<p class="pager"><a class="button" href="{{nextHref}}" data-test="next-page">Next page →</a></p>{{/nextHref}}

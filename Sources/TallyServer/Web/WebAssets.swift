@@ -36,6 +36,10 @@ enum WebAssets {
         .nowrap { white-space: nowrap; }
         .break { word-break: break-all; }
         .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+        .lead { font-size: 17px; margin: 6px 0 0; }
+        dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 6px 18px; margin: 0; }
+        dl.facts dt { color: var(--muted); }
+        dl.facts dd { margin: 0; word-break: break-word; }
         .js .js-hidden { display: none !important; }
 
         .topbar { background: #fff; border-bottom: 1px solid var(--line); position: sticky; top: 0; z-index: 10; }

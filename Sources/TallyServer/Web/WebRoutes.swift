@@ -38,6 +38,7 @@ public struct WebRoutes: Sendable {
         addDevelopers(to: router)
         addUsage(to: router)
         addIntegrations(to: router)
+        addExplanation(to: router)
         addNotFound(to: router)
     }
 

@@ -24,6 +24,7 @@ struct WebViews: Sendable {
             "usage": UsageTemplates.usage,
             "log": UsageTemplates.log,
             "integrations": IntegrationsTemplates.integrations,
+            "explanation": ExplanationTemplates.explanation,
         ]
         for (name, text) in templates {
             do {

@@ -22,6 +22,7 @@ enum PostgresMigrations {
         accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents, apiKeyRevocation, usageLogs, loginAttempts,
         cardFingerprints, logSearch, smsSends, rechargeIntents, creditLots, logContacts, accountKeys,
         sessionAndDeliveryAccounts, claimLeases, rechargeArmed, providerInbox, carrierReports, spendingControl,
+        ledgerRequestKeys,
     ]
 
     static let accountsWalletsLedger = PostgresMigration(
@@ -785,6 +786,16 @@ enum PostgresMigrations {
             "CREATE INDEX holds_open_by_feature ON holds(account_id, feature) WHERE status = 'active'",
             // Which of them an account has (`SpendingControls`): read by the posting that locks the row.
             "ALTER TABLE wallets ADD COLUMN controls INTEGER NOT NULL DEFAULT 0",
+        ]
+    )
+
+    /// The request key of each ledger entry (see `SQLiteMigrations.ledgerRequestKeys`).
+    static let ledgerRequestKeys = PostgresMigration(
+        version: 21,
+        name: "ledger-request-keys",
+        statements: [
+            "ALTER TABLE ledger ADD COLUMN idempotency_key TEXT",
+            "CREATE INDEX ledger_reference ON ledger(account_id, reference)",
         ]
     )
 }

@@ -273,7 +273,7 @@ extension PostgresStore {
         for posting in transaction.postings {
             let change = posting.change
             // The balance check is the conditional update itself: no read-then-write race.
-            var posted = try await post(posting, account, at: at, connection, logger)
+            var posted = try await post(posting, account, at: at, requestKey: transaction.requestKey, connection, logger)
             if posted == nil {
                 // Lock the row to learn why, against figures nobody can change until we finish.
                 guard let current = try await wallet(account, connection, logger, lock: true) else {
@@ -287,7 +287,7 @@ extension PostgresStore {
                 } else if current.applying(change) != nil {
                     // Credits arrived (or the expiry took expired ones) between the check and
                     // the lock: the posting fits now.
-                    posted = try await post(posting, account, at: at, connection, logger)
+                    posted = try await post(posting, account, at: at, requestKey: transaction.requestKey, connection, logger)
                 }
             }
             guard let (after, switchedOn) = posted else {
@@ -324,10 +324,11 @@ extension PostgresStore {
         _ posting: Posting,
         _ account: AccountID,
         at: Int64,
+        requestKey: String? = nil,
         _ connection: PostgresConnection,
         _ logger: Logger
     ) async throws -> (balance: WalletBalance, controls: SpendingControls)? {
-        try await connection.rows(PostStatement(posting, account: account, at: at), logger).first.map { row in
+        try await connection.rows(PostStatement(posting, account: account, at: at, requestKey: requestKey), logger).first.map { row in
             (try balance(row), SpendingControls(rawValue: try row.makeRandomAccess()["controls"].decode(Int.self)))
         }
     }
@@ -343,15 +344,15 @@ extension PostgresStore {
                 RETURNING available, held, used, total, controls
             ), entry AS (
                 INSERT INTO ledger (id, account_id, kind, available, held, used, total, available_after,
-                    reference, created_at)
-                SELECT $6, $1, $7, $2, $3, $4, $5, moved.available, $8, $9 FROM moved
+                    reference, created_at, idempotency_key)
+                SELECT $6, $1, $7, $2, $3, $4, $5, moved.available, $8, $9, $11 FROM moved
             )
             SELECT available, held, used, total, controls FROM moved
             """
-        static let bindingDataTypes: [PostgresDataType] = [.text, .int8, .int8, .int8, .int8, .text, .text, .text, .int8, .bool]
-        var bindings = PostgresBindings(capacity: 10)
+        static let bindingDataTypes: [PostgresDataType] = [.text, .int8, .int8, .int8, .int8, .text, .text, .text, .int8, .bool, .text]
+        var bindings = PostgresBindings(capacity: 11)
 
-        init(_ posting: Posting, account: AccountID, at: Int64) {
+        init(_ posting: Posting, account: AccountID, at: Int64, requestKey: String?) {
             let change = posting.change
             bindings.append(account.rawValue)
             bindings.append(change.available.thousandths)
@@ -363,6 +364,7 @@ extension PostgresStore {
             bindings.append(posting.reference)
             bindings.append(at)
             bindings.append(posting.drawsLots)
+            bindings.append(requestKey)
         }
     }
 

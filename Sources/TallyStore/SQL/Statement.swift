@@ -27,10 +27,13 @@ public struct Statement: Sendable, CustomStringConvertible {
     /// - `{bytewise}` after a text column orders it by its bytes (`COLLATE "C"` on
     ///   PostgreSQL, whatever the database's locale; SQLite's own order already);
     /// - `{lockRow}` at the end of a read in a transaction locks the rows it read until
-    ///   the transaction ends (`FOR UPDATE`; SQLite has one writer, which is the lock).
+    ///   the transaction ends (`FOR UPDATE`; SQLite has one writer, which is the lock);
+    /// - `{insertionOrder}` orders a table's rows as they were written (SQLite's `rowid`;
+    ///   PostgreSQL's tables that need it carry a `sequence`).
     static let dialect: [(token: String, sqlite: String, postgres: String)] = [
         ("{bytewise}", "", #"COLLATE "C""#),
         ("{lockRow}", "", "FOR UPDATE"),
+        ("{insertionOrder}", "rowid", "sequence"),
     ]
 
     public init(_ name: String, _ text: String) {

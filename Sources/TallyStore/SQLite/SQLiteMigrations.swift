@@ -64,6 +64,9 @@ enum SQLiteMigrations {
         migrator.registerMigration("19-spending-control") { db in
             try db.execute(sql: spendingControl)
         }
+        migrator.registerMigration("20-ledger-request-keys") { db in
+            try db.execute(sql: ledgerRequestKeys)
+        }
         return migrator
     }
 
@@ -87,6 +90,15 @@ enum SQLiteMigrations {
             PRIMARY KEY (account_id, feature, period)
         );
         CREATE INDEX holds_open_by_feature ON holds(account_id, feature) WHERE status = 'active';
+        """
+
+    /// A ledger entry keeps the `Idempotency-Key` of the request that wrote it, so that
+    /// every charge can be explained down to the request that made it. Entries written
+    /// before, or by Tally's own background work, have none. A log line finds the entry
+    /// that charged it by its reference.
+    static let ledgerRequestKeys = """
+        ALTER TABLE ledger ADD COLUMN idempotency_key TEXT;
+        CREATE INDEX ledger_reference ON ledger(account_id, reference);
         """
 
     /// What carriers and phone providers report. A message the carrier queued keeps the

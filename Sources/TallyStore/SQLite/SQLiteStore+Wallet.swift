@@ -286,13 +286,13 @@ extension SQLiteStore {
             try db.cachedStatement(
                 sql: """
                     INSERT INTO ledger (id, account_id, kind, available, held, used, total, available_after,
-                        reference, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        reference, created_at, idempotency_key)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(arguments: [
                 posting.id.rawValue, account, posting.kind.rawValue, change.available.thousandths,
                 change.held.thousandths, change.used.thousandths, change.total.thousandths,
-                after.available.thousandths, posting.reference, at,
+                after.available.thousandths, posting.reference, at, transaction.requestKey,
             ])
             if let expired = try moveLots(posting, account: transaction.accountID, at: transaction.at, db) {
                 balance = expired
