@@ -102,7 +102,9 @@ struct BureauBridgeTests {
             try await Self.withBridge(bridge) { _, account in
                 let started = ContinuousClock.now
                 let reply = try await account.creditCheck(phone: "+1 201 555 \(lastFour)")
-                #expect(ContinuousClock.now - started < .seconds(10))
+                // Well under the 60 s a call with no deadline of its own would wait, with room for
+                // a machine busy running the rest of the suite at once.
+                #expect(ContinuousClock.now - started < .seconds(30))
                 let outcome = try reply.object
                 #expect(reply.status == 200, "\(reply)")
                 #expect(outcome["status"] as? String == "failed", "\(outcome)")
