@@ -142,6 +142,25 @@ struct LedgerExplanationTests {
         }
     }
 
+    /// An automatic recharge explains itself as one and adds up like a purchase.
+    @Test func aRechargeExplainsItselfAndAddsUp() async throws {
+        try await Harness.run { harness in
+            let account = try await harness.makeAccount()
+            let method = try await account.saveCard()
+            #expect(try await account.buy(100).status == 201)
+            // Available (100) is below the new threshold: the save makes a recharge due at once.
+            #expect(try await account.autoRecharge(threshold: 200, credits: 150, method: method).status == 200)
+            #expect(try await harness.tally.autoRecharges.runDue() == 1)
+            let recharge = try await explain(account, try #require(try await newest(account)["id"] as? String))
+            #expect(recharge["kind"] as? String == "recharge", "\(recharge)")
+            #expect((recharge["explanation"] as? String)?.isEmpty == false, "\(recharge)")
+            #expect(recharge["balanceBefore"] as? String == "100.000")
+            #expect(recharge["balanceAfter"] as? String == "250.000")
+            let kinds = try await expectEveryEntryAddsUp(account)
+            #expect(kinds == ["purchase", "recharge"], "\(kinds)")
+        }
+    }
+
     /// The owner, super admins and API keys read explanations; admins and members may
     /// not; another account's entry and an unknown id are not found.
     @Test func onlyTheAccountsReadersSeeItsExplanations() async throws {
