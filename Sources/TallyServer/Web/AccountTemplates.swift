@@ -41,6 +41,7 @@ enum AccountTemplates {
           <p class="muted">At most so many credits of a feature per Pacific day or month. A use that would pass its cap is refused and costs nothing; your super admins are told once per period. Leave a field empty for no cap.</p>
           <form method="post" action="/app/usage-guard/caps" data-test="spend-caps-form">
             <input type="hidden" name="csrf" value="{{csrf}}">
+            <div class="table-wrap">
             <table class="table" data-test="spend-caps">
               <thead><tr><th>Feature</th><th>Per day</th><th>Per month</th></tr></thead>
               <tbody>
@@ -53,6 +54,7 @@ enum AccountTemplates {
               {{/caps}}
               </tbody>
             </table>
+            </div>
             {{#capsError}}<p class="field-error" data-test="field-error">{{capsError}}</p>{{/capsError}}
             <div class="field full"><button type="submit" class="button primary" data-test="save-spend-caps">Save caps</button></div>
           </form>
