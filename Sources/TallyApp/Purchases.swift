@@ -396,10 +396,23 @@ public struct Purchases: Sendable {
         case .declined(let code, let reason):
             purchase.status = .declined
             purchase.failureReason = reason
-            do {
-                _ = try await store.commit(
-                    WalletTransaction(accountID: account, postings: [], records: settling + [.purchase(purchase)], at: now)
+            var records = settling + [.purchase(purchase)]
+            if code == StripePaymentGateway.amountMismatch {
+                // Money that is not the purchase's: nothing is credited, and someone must look.
+                records.append(
+                    .notification(
+                        TallyStore.Notification(
+                            id: ids.make("ntf"),
+                            accountID: account,
+                            kind: "payment_amount_mismatch",
+                            message: "Purchase \(id) was not credited: \(reason). Check the payment in Stripe before refunding it.",
+                            createdAt: now
+                        )
+                    )
                 )
+            }
+            do {
+                _ = try await store.commit(WalletTransaction(accountID: account, postings: [], records: records, at: now))
             } catch StoreError.duplicate {
                 // Already recorded by an attempt that crashed before answering.
             } catch StoreError.conflict {

@@ -426,4 +426,85 @@ import Testing
             #expect(again.status == 201 && again.body == retried.body)
         }
     }
+
+    /// An event about `object` (a kept Stripe object, changed as the test likes), signed
+    /// with the webhook secret: what Stripe would send if it said so.
+    static func event(_ type: String, object: [String: Any], id: String = "evt_\(UUID().uuidString.prefix(12))") throws -> Data {
+        let event: [String: Any] = [
+            "id": id, "object": "event", "type": type,
+            "created": Int(Date().timeIntervalSince1970), "api_version": StripeClient.apiVersion, "livemode": false,
+            "pending_webhooks": 1, "request": ["id": NSNull(), "idempotency_key": NSNull()], "data": ["object": object],
+        ]
+        return try JSONSerialization.data(withJSONObject: event)
+    }
+
+    /// Credits follow the money actually received: a payment Stripe says succeeded for less
+    /// than the purchase's dollars adds nothing, records why, and tells the account.
+    @Test func aPaymentForLessThanThePurchaseAddsNothingAndSaysSo() async throws {
+        try await Self.withStripe { harness, fake in
+            let account = try await harness.makeAccount()
+            await fake.clearWebhook()
+            let asked = try await account.post("/purchases", #"{"credits":"1000","stripePaymentMethod":"pm_card_authenticationRequired"}"#)
+            #expect(asked.status == 202, "\(asked)")
+            let intent = try #require(await fake.ids(prefix: "pi_").first)
+            #expect(await fake.authenticate(intent, succeeded: true) != nil)
+            var object = try #require(await fake.object(intent))
+            let cents = try #require(object["amount"] as? Int)
+            object["amount_received"] = cents - 100
+            let body = try Self.event("payment_intent.succeeded", object: object)
+            let url = "http://127.0.0.1:\(harness.port)/v1/providers/stripe/events"
+            let status = try await fake.postEvent(body: body, signature: FakeStripe.signature(for: body, secret: Self.webhookSecret), to: url)
+            #expect(status == 200)
+            #expect(try await Self.available(account) == "0.000", "nothing is credited for money that is not the purchase's")
+            let purchase = try #require(try await account.get("/purchases").items().first)
+            #expect(purchase["status"] as? String == "declined")
+            #expect((purchase["failureReason"] as? String)?.contains("received \(cents - 100) cents") == true, "\(purchase)")
+            #expect(try await account.notificationKinds().filter { $0 == "payment_amount_mismatch" }.count == 1)
+            // The true event, later, changes nothing: the purchase is settled.
+            await fake.setWebhook(url: url, secret: Self.webhookSecret)
+            #expect(try await fake.sendEvent(type: "payment_intent.succeeded", objectID: intent).status == 200)
+            #expect(try await Self.available(account) == "0.000")
+            #expect(try await harness.tally.store.verifyWallets().isEmpty)
+        }
+    }
+
+    /// An event Tally cannot read is kept, answered 500 so Stripe sends it again, and named
+    /// by `tally providers check` — never dropped in silence, never half applied.
+    @Test func anEventTallyCannotReadIsKeptAnswered500AndNamedByTheCheck() async throws {
+        try await Self.withStripe { harness, fake in
+            let account = try await harness.makeAccount()
+            await fake.clearWebhook()
+            let asked = try await account.post("/purchases", #"{"credits":"1000","stripePaymentMethod":"pm_card_authenticationRequired"}"#)
+            #expect(asked.status == 202, "\(asked)")
+            let intent = try #require(await fake.ids(prefix: "pi_").first)
+            #expect(await fake.authenticate(intent, succeeded: true) != nil)
+            let body = try Self.event("payment_intent.succeeded", object: ["id": intent, "object": "payment_intent", "amount": "a lot"], id: "evt_odd_shape")
+            let url = "http://127.0.0.1:\(harness.port)/v1/providers/stripe/events"
+            for _ in 0..<2 {
+                let status = try await fake.postEvent(body: body, signature: FakeStripe.signature(for: body, secret: Self.webhookSecret), to: url)
+                #expect(status == 500, "kept and answered 500, every time Stripe sends it")
+            }
+            #expect(try await Self.available(account) == "0.000")
+            let kept = try await harness.tally.store.unappliedProviderEvents(provider: "stripe", limit: 10)
+            #expect(kept.map(\.id) == ["evt_odd_shape"])
+            #expect(kept.first?.problem?.contains("could not be read") == true)
+
+            let configuration = try ProviderConfiguration(environment: [
+                "TALLY_STRIPE_SECRET_KEY": fake.secretKey,
+                "TALLY_STRIPE_WEBHOOK_SECRET": Self.webhookSecret,
+                "TALLY_STRIPE_API_BASE": fake.apiBase,
+                "TALLY_PUBLIC_URL": "https://billing.example.com",
+            ])
+            let line = try #require(await ProviderCheck.run(configuration, store: harness.tally.store).first { $0.role == .payments })
+            guard case .failed(let why) = line.result else {
+                Issue.record("the check passed with an event kept but not applied: \(line)")
+                return
+            }
+            #expect(why.contains("evt_odd_shape"), "\(why)")
+
+            // The payment itself still settles once, by the reconciler.
+            #expect(try await harness.tally.purchases.reconcile(olderThanSeconds: 0) == 1)
+            #expect(try await Self.available(account) == "1000.000")
+        }
+    }
 }

@@ -192,6 +192,9 @@ public struct StripePaymentGateway: PaymentGateway {
 
     // MARK: Reading Stripe's objects
 
+    /// The decline code of a payment whose received money is not the purchase's.
+    public static let amountMismatch = "amount_mismatch"
+
     /// A PaymentIntent as a payment outcome. Credits follow the money actually received:
     /// a payment is paid only when Stripe received the purchase's amount in dollars.
     static func outcome(_ intent: StripePaymentIntent, expecting amount: Money) -> PaymentOutcome {
@@ -199,7 +202,7 @@ public struct StripePaymentGateway: PaymentGateway {
         case .succeeded:
             guard intent.currency.lowercased() == "usd", (intent.amountReceived ?? intent.amount) == amount.cents else {
                 return .declined(
-                    code: "amount_mismatch",
+                    code: amountMismatch,
                     reason: "Stripe received \(intent.amountReceived ?? 0) cents in \(intent.currency) for a purchase of \(amount.cents) cents in usd"
                 )
             }
