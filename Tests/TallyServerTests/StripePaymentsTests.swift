@@ -291,6 +291,26 @@ import Testing
             try await fake.closeDispute(dispute, won: true)
             #expect(try await Self.available(account) == "600.000")
             #expect(try await account.notificationKinds().contains("dispute_won"))
+
+            // Each of the dispute's entries explains itself and adds up.
+            let purchaseID = try #require(purchase["id"] as? String)
+            let entries = try await account.get("/ledger?limit=50").items().filter { $0["kind"] as? String == "dispute" }
+            #expect(entries.count == 2, "taken, then given back")
+            var explained: [String] = []
+            for entry in entries {
+                let reply = try await account.get("/ledger/\(try #require(entry["id"] as? String))")
+                let explanation = try reply.object
+                explained.append(try #require(explanation["explanation"] as? String))
+                let before = try Credits.parse(explanation["balanceBefore"] as? String ?? "").get()
+                let change = try Credits.parse(explanation["credits"] as? String ?? "").get()
+                #expect((before + change).description == explanation["balanceAfter"] as? String, "\(explanation)")
+            }
+            #expect(
+                Set(explained) == [
+                    "Dispute of purchase \(purchaseID): the bank took the payment back, and 600.000 credits with it",
+                    "Dispute of purchase \(purchaseID) won: 600.000 credits back",
+                ]
+            )
             #expect(try await harness.tally.store.verifyWallets().isEmpty)
         }
     }
