@@ -498,7 +498,11 @@ import Testing
             #expect(asked.status == 202, "\(asked)")
             let intent = try #require(await fake.ids(prefix: "pi_").first)
             #expect(await fake.authenticate(intent, succeeded: true) != nil)
-            let body = try Self.event("payment_intent.succeeded", object: ["id": intent, "object": "payment_intent", "amount": "a lot"], id: "evt_odd_shape")
+            let body = try Self.event(
+                "payment_intent.succeeded",
+                object: ["id": intent, "object": "payment_intent", "amount": "a lot"],
+                id: "evt_odd_shape"
+            )
             let url = "http://127.0.0.1:\(harness.port)/v1/providers/stripe/events"
             for _ in 0..<2 {
                 let status = try await fake.postEvent(body: body, signature: FakeStripe.signature(for: body, secret: Self.webhookSecret), to: url)

@@ -8,7 +8,7 @@ struct JSONBody<Value: Decodable & Sendable>: Sendable {
     let value: Value
 
     /// Reads and decodes the body; a wrong field answers 422 naming it.
-    static func read(_ request: Request, context: TallyRequestContext) async throws -> JSONBody {
+    static func read(_ request: Request, context: some RequestContext) async throws -> JSONBody {
         var request = request
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
         let bytes = Array(buffer.readableBytesView)
@@ -16,7 +16,7 @@ struct JSONBody<Value: Decodable & Sendable>: Sendable {
     }
 
     /// The fields the document names for the route `request` was routed to.
-    static func fields(_ request: Request, _ context: TallyRequestContext) -> BodyFields {
+    static func fields(_ request: Request, _ context: some RequestContext) -> BodyFields {
         BodyFields.of(method: request.method.rawValue, route: context.endpointPath)
     }
 

@@ -19,7 +19,7 @@ struct AccountRoutes {
         var name: String
     }
 
-    func add(to router: some RouterMethods<TallyRequestContext>) {
+    func add(to router: some RouterMethods<TallyRequestContext>, account: some RouterMethods<AccountRequestContext>) {
         router.post("/v1/accounts") { request, context in
             // Who is asking is checked before what is asked.
             let caller = try context.caller()
@@ -30,14 +30,14 @@ struct AccountRoutes {
                 status: .created
             )
         }
-        router.post("/v1/accounts/{account}/verification") { request, context in
-            try context.caller().operatorOnly()
+        account.post("/verification") { request, context in
+            try context.caller.operatorOnly()
             let body = try await JSONBody<Verification>.read(request, context: context)
             return try Response.json(
                 try await accounts.setVerification(
                     body.value.usBusinessEntity,
-                    account: try context.accountID(),
-                    by: try context.caller()
+                    account: context.account,
+                    by: context.caller
                 )
             )
         }
@@ -48,8 +48,8 @@ struct AccountRoutes {
                 status: .created
             )
         }
-        router.post("/v1/accounts/{account}/users") { request, context in
-            let manager = try context.caller().creditManager(of: try context.accountID())
+        account.post("/users") { request, context in
+            let manager = try context.creditManager()
             let body = try await JSONBody<Accounts.NewUser>.read(request, context: context)
             return try Response.json(try await accounts.addUser(body.value, by: manager), status: .created)
         }
@@ -59,17 +59,17 @@ struct AccountRoutes {
             try await accounts.logout(bearer: String(header.dropFirst("Bearer ".count)))
             return Response(status: .noContent)
         }
-        router.get("/v1/accounts/{account}/api-keys") { _, context in
-            let manager = try context.caller().creditManager(of: try context.accountID())
+        account.get("/api-keys") { _, context in
+            let manager = try context.creditManager()
             return try Response.json(WalletRoutes.Items(items: try await accounts.apiKeys(of: manager)))
         }
-        router.delete("/v1/accounts/{account}/api-keys/{id}") { _, context in
-            let manager = try context.caller().creditManager(of: try context.accountID())
+        account.delete("/api-keys/{id}") { _, context in
+            let manager = try context.creditManager()
             try await accounts.revokeAPIKey(APIKeyID(try context.parameters.require("id")), by: manager)
             return Response(status: .noContent)
         }
-        router.post("/v1/accounts/{account}/api-keys") { request, context in
-            let manager = try context.caller().creditManager(of: try context.accountID())
+        account.post("/api-keys") { request, context in
+            let manager = try context.creditManager()
             let body = try await JSONBody<NewAPIKey>.read(request, context: context)
             return try Response.json(
                 try await accounts.createAPIKey(name: body.value.name, by: manager),

@@ -6,9 +6,9 @@ import TallyCore
 struct MeteringRoutes {
     let tally: Tally
 
-    func add(to router: some RouterMethods<TallyRequestContext>) {
-        router.post("/v1/accounts/{account}/validations/email") { request, context in
-            let caller = try context.caller().featureCaller(of: try context.accountID())
+    func add(to router: some RouterMethods<TallyRequestContext>, account: some RouterMethods<AccountRequestContext>) {
+        account.post("/validations/email") { request, context in
+            let caller = try context.featureCaller()
             let body = try await JSONBody<Validations.EmailRequest>.read(request, context: context)
             return Response(
                 answer: try await tally.validations.validateEmail(
@@ -18,8 +18,8 @@ struct MeteringRoutes {
                 )
             )
         }
-        router.post("/v1/accounts/{account}/validations/phone") { request, context in
-            let caller = try context.caller().featureCaller(of: try context.accountID())
+        account.post("/validations/phone") { request, context in
+            let caller = try context.featureCaller()
             let body = try await JSONBody<Validations.PhoneRequest>.read(request, context: context)
             return Response(
                 answer: try await tally.validations.validatePhone(
@@ -29,8 +29,8 @@ struct MeteringRoutes {
                 )
             )
         }
-        router.post("/v1/accounts/{account}/credit-checks") { request, context in
-            let caller = try context.caller().featureCaller(of: try context.accountID())
+        account.post("/credit-checks") { request, context in
+            let caller = try context.featureCaller()
             let body = try await JSONBody<CreditChecks.Request>.read(request, context: context)
             return Response(
                 answer: try await tally.creditChecks.run(
@@ -40,8 +40,8 @@ struct MeteringRoutes {
                 )
             )
         }
-        router.post("/v1/accounts/{account}/sms") { request, context in
-            let caller = try context.caller().featureCaller(of: try context.accountID())
+        account.post("/sms") { request, context in
+            let caller = try context.featureCaller()
             let body = try await JSONBody<SMSMessages.SendRequest>.read(request, context: context)
             return Response(
                 answer: try await tally.sms.send(body.value, by: caller, idempotency: try request.idempotency(body: body.bytes))
@@ -52,19 +52,19 @@ struct MeteringRoutes {
             let body = try await JSONBody<SMSMessages.QuoteRequest>.read(request, context: context)
             return try Response.json(try tally.sms.quote(body.value))
         }
-        router.post("/v1/accounts/{account}/holds") { request, context in
-            let caller = try context.caller().featureCaller(of: try context.accountID())
+        account.post("/holds") { request, context in
+            let caller = try context.featureCaller()
             let body = try await JSONBody<Holds.NewHold>.read(request, context: context)
             return Response(
                 answer: try await tally.holds.hold(body.value, by: caller, idempotency: try request.idempotency(body: body.bytes))
             )
         }
-        router.get("/v1/accounts/{account}/holds/{id}") { _, context in
-            let caller = try context.caller().featureCaller(of: try context.accountID())
+        account.get("/holds/{id}") { _, context in
+            let caller = try context.featureCaller()
             return try Response.json(try await tally.holds.hold(HoldID(try context.parameters.require("id")), of: caller))
         }
-        router.post("/v1/accounts/{account}/holds/{id}/capture") { request, context in
-            let caller = try context.caller().featureCaller(of: try context.accountID())
+        account.post("/holds/{id}/capture") { request, context in
+            let caller = try context.featureCaller()
             let id = HoldID(try context.parameters.require("id"))
             var request = request
             let buffer = try await request.collectBody(upTo: context.maxUploadSize)
@@ -81,8 +81,8 @@ struct MeteringRoutes {
                 answer: try await tally.holds.capture(id, capture, by: caller, idempotency: try request.idempotency(body: bytes))
             )
         }
-        router.post("/v1/accounts/{account}/holds/{id}/release") { request, context in
-            let caller = try context.caller().featureCaller(of: try context.accountID())
+        account.post("/holds/{id}/release") { request, context in
+            let caller = try context.featureCaller()
             let id = HoldID(try context.parameters.require("id"))
             return Response(answer: try await tally.holds.release(id, by: caller, idempotency: try request.idempotency(body: [])))
         }

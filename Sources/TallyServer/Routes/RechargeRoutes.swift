@@ -7,46 +7,46 @@ import TallyCore
 struct RechargeRoutes {
     let tally: Tally
 
-    func add(to router: some RouterMethods<TallyRequestContext>) {
-        router.put("/v1/accounts/{account}/auto-recharge") { request, context in
-            let manager = try context.caller().creditManager(of: try context.accountID())
+    func add(to account: some RouterMethods<AccountRequestContext>) {
+        account.put("/auto-recharge") { request, context in
+            let manager = try context.creditManager()
             let body = try await JSONBody<AutoRecharges.Settings>.read(request, context: context)
             return try Response.json(try await tally.autoRecharges.configure(body.value, by: manager))
         }
-        router.get("/v1/accounts/{account}/alerts") { _, context in
-            let reader = try context.caller().reportReader(of: try context.accountID())
+        account.get("/alerts") { _, context in
+            let reader = try context.reportReader()
             return try Response.json(try await tally.balanceAlerts.alerts(of: reader))
         }
-        router.put("/v1/accounts/{account}/alerts") { request, context in
-            let manager = try context.caller().creditManager(of: try context.accountID())
+        account.put("/alerts") { request, context in
+            let manager = try context.creditManager()
             let body = try await JSONBody<BalanceAlerts.Settings>.read(request, context: context)
             return try Response.json(try await tally.balanceAlerts.configure(body.value, by: manager))
         }
-        router.get("/v1/accounts/{account}/spend-caps") { _, context in
-            let reader = try context.caller().reportReader(of: try context.accountID())
+        account.get("/spend-caps") { _, context in
+            let reader = try context.reportReader()
             return try Response.json(try await tally.spendCaps.caps(of: reader))
         }
-        router.put("/v1/accounts/{account}/spend-caps") { request, context in
-            let manager = try context.caller().creditManager(of: try context.accountID())
+        account.put("/spend-caps") { request, context in
+            let manager = try context.creditManager()
             let body = try await JSONBody<SpendCaps.Settings>.read(request, context: context)
             return try Response.json(try await tally.spendCaps.configure(body.value, by: manager))
         }
-        router.post("/v1/accounts/{account}/webhooks") { request, context in
-            let manager = try context.caller().creditManager(of: try context.accountID())
+        account.post("/webhooks") { request, context in
+            let manager = try context.creditManager()
             let body = try await JSONBody<Webhooks.NewWebhook>.read(request, context: context)
             return try Response.json(try await tally.webhooks.add(body.value, by: manager), status: .created)
         }
-        router.get("/v1/accounts/{account}/webhooks") { _, context in
-            let manager = try context.caller().creditManager(of: try context.accountID())
+        account.get("/webhooks") { _, context in
+            let manager = try context.creditManager()
             return try Response.json(WalletRoutes.Items(items: try await tally.webhooks.list(of: manager)))
         }
-        router.delete("/v1/accounts/{account}/webhooks/{id}") { _, context in
-            let manager = try context.caller().creditManager(of: try context.accountID())
+        account.delete("/webhooks/{id}") { _, context in
+            let manager = try context.creditManager()
             try await tally.webhooks.delete(try context.parameters.require("id"), by: manager)
             return Response(status: .noContent)
         }
-        router.get("/v1/accounts/{account}/webhooks/{id}/deliveries") { _, context in
-            let manager = try context.caller().creditManager(of: try context.accountID())
+        account.get("/webhooks/{id}/deliveries") { _, context in
+            let manager = try context.creditManager()
             let items = try await tally.webhooks.deliveries(of: try context.parameters.require("id"), by: manager)
             return try Response.json(WalletRoutes.Items(items: items))
         }

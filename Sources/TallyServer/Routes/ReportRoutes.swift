@@ -8,9 +8,9 @@ import TallyCore
 struct ReportRoutes {
     let tally: Tally
 
-    func add(to router: some RouterMethods<TallyRequestContext>) {
-        router.get("/v1/accounts/{account}/usage") { request, context in
-            let reader = try context.caller().reportReader(of: try context.accountID())
+    func add(to account: some RouterMethods<AccountRequestContext>) {
+        account.get("/usage") { request, context in
+            let reader = try context.reportReader()
             let query = request.uri.queryParameters
             let report = try await tally.reports.usage(
                 of: reader,
@@ -19,8 +19,8 @@ struct ReportRoutes {
             )
             return try Response.json(report)
         }
-        router.get("/v1/accounts/{account}/logs/{log}") { request, context in
-            let reader = try context.caller().reportReader(of: try context.accountID())
+        account.get("/logs/{log}") { request, context in
+            let reader = try context.reportReader()
             let log = try Reports.log(named: try context.parameters.require("log"))
             let logRequest = Self.logRequest(request)
             if Self.wantsCSV(request) {
@@ -29,8 +29,8 @@ struct ReportRoutes {
             }
             return try Response.json(try await tally.reports.page(log, of: reader, logRequest))
         }
-        router.get("/v1/accounts/{account}/ledger") { request, context in
-            let reader = try context.caller().reportReader(of: try context.accountID())
+        account.get("/ledger") { request, context in
+            let reader = try context.reportReader()
             let query = request.uri.queryParameters
             let window = try tally.reports.ledgerWindow(from: query["from"].map(String.init), to: query["to"].map(String.init))
             if Self.wantsCSV(request) {
@@ -50,8 +50,8 @@ struct ReportRoutes {
             let cursor = query["cursor"].map(String.init)
             return try Response.json(try await tally.wallets.ledger(of: reader, limit: limit, cursor: cursor, window: window))
         }
-        router.get("/v1/accounts/{account}/ledger/{id}") { _, context in
-            let reader = try context.caller().reportReader(of: try context.accountID())
+        account.get("/ledger/{id}") { _, context in
+            let reader = try context.reportReader()
             return try Response.json(try await tally.wallets.explanation(of: reader, entry: try context.parameters.require("id")))
         }
     }

@@ -10,9 +10,9 @@ struct WalletRoutes {
         var items: [Item]
     }
 
-    func add(to router: some RouterMethods<TallyRequestContext>) {
-        router.get("/v1/accounts/{account}/wallet") { _, context in
-            let caller = try context.caller().featureCaller(of: try context.accountID())
+    func add(to router: some RouterMethods<TallyRequestContext>, account: some RouterMethods<AccountRequestContext>) {
+        account.get("/wallet") { _, context in
+            let caller = try context.featureCaller()
             return try Response.json(try await wallets.wallet(of: caller))
         }
         router.get("/v1/pricing") { _, context in
