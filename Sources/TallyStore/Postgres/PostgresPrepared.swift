@@ -50,3 +50,28 @@ extension PostgresStore {
         try await pooled { connection in try await connection.rows(statement, logger) }
     }
 }
+
+/// A shared statement (``Statement``) that PostgreSQL prepares once per connection: the
+/// charge path's statements written once for both engines keep their named prepared form.
+/// A shape names the statement and the type of each of its values.
+protocol PreparedShape: Sendable {
+    static var statement: Statement { get }
+    /// The type of each named value (a missing value carries none of its own).
+    static var types: [String: PostgresDataType] { get }
+}
+
+/// A ``PreparedShape``'s statement with its values, as PostgreSQL runs a prepared statement;
+/// named after the statement, so each is prepared once per connection.
+struct Prepared<Shape: PreparedShape>: PreparedStatement {
+    /// The statement's own name (`tally.idempotency.claim`): short, and one per shape.
+    static var name: String { "tally." + Shape.statement.name }
+    static var sql: String { Shape.statement.postgres }
+    static var bindingDataTypes: [PostgresDataType] { Shape.statement.values.map { Shape.types[$0]! } }
+    let bindings: PostgresBindings
+
+    init(_ values: KeyValuePairs<String, SQLValue>) {
+        var bindings = PostgresBindings(capacity: values.count)
+        for value in Shape.statement.ordered(values) { value.append(to: &bindings) }
+        self.bindings = bindings
+    }
+}

@@ -20,17 +20,12 @@ extension PostgresStore {
         lease: ClaimLease?
     ) async throws -> IdempotencyClaim {
         let leaseUntil = lease?.until.storedMilliseconds
+        let keyValues = Statements.Idempotency.keyValues(key, account: account)
         for _ in 0..<Self.claimAttempts {
-            let inserted = try await rows(ClaimStatement(key, requestHash: requestHash, account: account, at: at, leaseUntil: leaseUntil))
-            if !inserted.isEmpty { return .claimed }
-            let existing = try await rows(
-                """
-                SELECT request_hash, status, body, claimed_at, lease_until FROM idempotency_keys
-                WHERE account_id = \(account.rawValue) AND key = \(key)
-                """
-            ).first?.makeRandomAccess()
+            let claim = Statements.Idempotency.claimValues(key, requestHash: requestHash, account: account, at: at, leaseUntil: leaseUntil)
+            if try await !rows(Prepared<ClaimShape>(claim)).isEmpty { return .claimed }
             // Released since the insert: claim it again.
-            guard let existing else { continue }
+            guard let existing = try await rows(Statements.Idempotency.find, keyValues).first else { continue }
             guard try existing["request_hash"].decode(String.self) == requestHash else { return .mismatch }
             if let status = try existing["status"].decode(Int?.self) {
                 let body = try existing["body"].decode(ByteBuffer?.self)
@@ -48,12 +43,11 @@ extension PostgresStore {
             guard abandoned else { return .inProgress }
             // A claim left by a crash: only the request that still finds it stale takes it over.
             let takenOver = try await rows(
-                """
-                UPDATE idempotency_keys SET claimed_at = \(at.storedMilliseconds), lease_until = \(leaseUntil)
-                WHERE account_id = \(account.rawValue) AND key = \(key) AND status IS NULL
-                    AND claimed_at = \(claimedAt)
-                RETURNING key
-                """
+                Statements.Idempotency.takeOver,
+                [
+                    "claimedAt": .integer(at.storedMilliseconds), "leaseUntil": .integer(leaseUntil),
+                    "account": .text(account.rawValue), "key": .text(key), "wasClaimedAt": .integer(claimedAt),
+                ]
             )
             if !takenOver.isEmpty { return .claimed }
         }
@@ -68,24 +62,20 @@ extension PostgresStore {
 
     public func renewIdempotencyClaim(_ key: String, account: AccountID, until: Date) async throws {
         _ = try await rows(
-            """
-            UPDATE idempotency_keys SET lease_until = \(until.storedMilliseconds)
-            WHERE account_id = \(account.rawValue) AND key = \(key) AND status IS NULL
-            """
+            Statements.Idempotency.renew,
+            ["leaseUntil": .integer(until.storedMilliseconds), "account": .text(account.rawValue), "key": .text(key)]
         )
     }
 
     public func releaseIdempotencyKey(_ key: String, account: AccountID, claimToken: Int64?) async throws {
         _ = try await rows(
-            """
-            DELETE FROM idempotency_keys WHERE account_id = \(account.rawValue) AND key = \(key) AND status IS NULL
-                AND (\(claimToken)::BIGINT IS NULL OR claimed_at = \(claimToken))
-            """
+            Statements.Idempotency.release,
+            ["account": .text(account.rawValue), "key": .text(key), "token": .integer(claimToken)]
         )
     }
 
     public func idempotencyKeyExists(_ key: String, account: AccountID) async throws -> Bool {
-        try await !rows(KeyExistsStatement(key, account: account)).isEmpty
+        try await !rows(Prepared<KeyExistsShape>(Statements.Idempotency.keyValues(key, account: account))).isEmpty
     }
 
     /// Claims a `FirstWriteClaim`'s key in the transaction that writes first, answered
@@ -99,7 +89,8 @@ extension PostgresStore {
         _ connection: PostgresConnection,
         _ logger: Logger
     ) async throws {
-        let inserted = try await connection.rows(FirstWriteClaimStatement(claim, answer: answer, account: account, at: at), logger)
+        let values = Statements.Idempotency.firstWriteValues(claim, answer: answer, account: account, at: at)
+        let inserted = try await connection.rows(Prepared<FirstWriteClaimShape>(values), logger)
         guard inserted.count == 1 else { throw StoreError.idempotencyKeyTaken }
     }
 
@@ -110,82 +101,39 @@ extension PostgresStore {
         _ connection: PostgresConnection,
         _ logger: Logger
     ) async throws {
-        let answered = try await connection.rows(CompleteStatement(response, account: account, at: at), logger)
+        let values = Statements.Idempotency.completeValues(response, account: account, at: at)
+        let answered = try await connection.rows(Prepared<CompleteShape>(values), logger)
         guard answered.count == 1 else {
             throw StoreError.conflict("idempotency key \(response.key) is not claimed by this request or already answered")
         }
     }
 
-    /// The primary key picks exactly one winner among concurrent claims, in any process.
-    struct ClaimStatement: PreparedStatement {
-        static let sql = """
-            INSERT INTO idempotency_keys (account_id, key, request_hash, claimed_at, lease_until) VALUES ($1, $2, $3, $4, $5)
-            ON CONFLICT (account_id, key) DO NOTHING
-            RETURNING key
-            """
-        static let bindingDataTypes: [PostgresDataType] = [.text, .text, .text, .int8, .int8]
-        var bindings = PostgresBindings(capacity: 5)
+    // The charge path's claims, prepared once per connection.
 
-        init(_ key: String, requestHash: String, account: AccountID, at: Date, leaseUntil: Int64?) {
-            bindings.append(account.rawValue)
-            bindings.append(key)
-            bindings.append(requestHash)
-            bindings.append(at.storedMilliseconds)
-            bindings.append(leaseUntil)
-        }
+    enum ClaimShape: PreparedShape {
+        static let statement = Statements.Idempotency.claim
+        static let types: [String: PostgresDataType] = [
+            "account": .text, "key": .text, "requestHash": .text, "claimedAt": .int8, "leaseUntil": .int8,
+        ]
     }
 
-    struct KeyExistsStatement: PreparedStatement {
-        static let sql = "SELECT 1 FROM idempotency_keys WHERE account_id = $1 AND key = $2"
-        static let bindingDataTypes: [PostgresDataType] = [.text, .text]
-        var bindings = PostgresBindings(capacity: 2)
-
-        init(_ key: String, account: AccountID) {
-            bindings.append(account.rawValue)
-            bindings.append(key)
-        }
+    enum KeyExistsShape: PreparedShape {
+        static let statement = Statements.Idempotency.exists
+        static let types: [String: PostgresDataType] = ["account": .text, "key": .text]
     }
 
-    /// Inserts a key claimed by its request's first write, with its answer when that write carries it.
-    struct FirstWriteClaimStatement: PreparedStatement {
-        static let sql = """
-            INSERT INTO idempotency_keys (account_id, key, request_hash, claimed_at, status, body, completed_at, lease_until)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-            ON CONFLICT (account_id, key) DO NOTHING
-            RETURNING key
-            """
-        static let bindingDataTypes: [PostgresDataType] = [.text, .text, .text, .int8, .int8, .bytea, .int8, .int8]
-        var bindings = PostgresBindings(capacity: 8)
-
-        init(_ claim: FirstWriteClaim, answer: IdempotentResponse?, account: AccountID, at: Date) {
-            bindings.append(account.rawValue)
-            bindings.append(claim.key)
-            bindings.append(claim.requestHash)
-            bindings.append(at.storedMilliseconds)
-            bindings.append(answer?.status)
-            bindings.append(answer.map { ByteBuffer(bytes: $0.body) })
-            bindings.append(answer.map { _ in at.storedMilliseconds })
-            bindings.append(claim.leaseUntil?.storedMilliseconds)
-        }
+    enum FirstWriteClaimShape: PreparedShape {
+        static let statement = Statements.Idempotency.claimWithFirstWrite
+        static let types: [String: PostgresDataType] = [
+            "account": .text, "key": .text, "requestHash": .text, "claimedAt": .int8, "status": .int8, "body": .bytea,
+            "completedAt": .int8, "leaseUntil": .int8,
+        ]
     }
 
-    /// Answers a claimed key, only while this request's claim holds it (`$6`, its fence, when given).
-    struct CompleteStatement: PreparedStatement {
-        static let sql = """
-            UPDATE idempotency_keys SET status = $1, body = $2, completed_at = $3
-            WHERE account_id = $4 AND key = $5 AND status IS NULL AND ($6 IS NULL OR claimed_at = $6)
-            RETURNING key
-            """
-        static let bindingDataTypes: [PostgresDataType] = [.int8, .bytea, .int8, .text, .text, .int8]
-        var bindings = PostgresBindings(capacity: 6)
-
-        init(_ response: IdempotentResponse, account: AccountID, at: Date) {
-            bindings.append(response.status)
-            bindings.append(ByteBuffer(bytes: response.body))
-            bindings.append(at.storedMilliseconds)
-            bindings.append(account.rawValue)
-            bindings.append(response.key)
-            bindings.append(response.claimToken)
-        }
+    enum CompleteShape: PreparedShape {
+        static let statement = Statements.Idempotency.complete
+        static let types: [String: PostgresDataType] = [
+            "status": .int8, "body": .bytea, "completedAt": .int8, "account": .text, "key": .text, "token": .int8,
+        ]
     }
 }

@@ -76,10 +76,15 @@ public struct Statement: Sendable, CustomStringConvertible {
     public var description: String { name }
 
     /// The values in the order of their numbers; every name must be given, and no other.
+    /// A statement takes a dozen values at most: looking each up in turn makes no table.
     func ordered(_ given: KeyValuePairs<String, SQLValue>) -> [SQLValue] {
-        let byName = Dictionary(given.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
-        precondition(Set(byName.keys) == Set(values), "\(name) takes \(values), was given \(byName.keys.sorted())")
-        return values.map { byName[$0]! }
+        precondition(given.count == values.count, "\(name) takes \(values), was given \(given.map(\.key))")
+        return values.map { wanted in
+            guard let value = given.first(where: { $0.key == wanted })?.value else {
+                preconditionFailure("\(name) takes \(values), was given \(given.map(\.key))")
+            }
+            return value
+        }
     }
 
     /// The values as SQLite binds them.
@@ -95,11 +100,12 @@ public struct Statement: Sendable, CustomStringConvertible {
     }
 }
 
-/// A value a statement binds: text or a whole number, either of which may be missing (`NULL`).
+/// A value a statement binds: text, a whole number or bytes, any of which may be missing
+/// (`NULL`, of that type), or a flag.
 public enum SQLValue: Sendable {
     case text(String?)
     case integer(Int64?)
-    case bytes([UInt8])
+    case bytes([UInt8]?)
     case boolean(Bool)
 
     public static func integer(_ value: Int?) -> SQLValue { .integer(value.map(Int64.init)) }
@@ -108,7 +114,7 @@ public enum SQLValue: Sendable {
         switch self {
         case .text(let text): text?.databaseValue ?? .null
         case .integer(let number): number?.databaseValue ?? .null
-        case .bytes(let bytes): Data(bytes).databaseValue
+        case .bytes(let bytes): bytes.map { Data($0).databaseValue } ?? .null
         case .boolean(let flag): flag.databaseValue
         }
     }
@@ -117,7 +123,7 @@ public enum SQLValue: Sendable {
         switch self {
         case .text(let text): bindings.append(text)
         case .integer(let number): bindings.append(number)
-        case .bytes(let bytes): bindings.append(ByteBuffer(bytes: bytes))
+        case .bytes(let bytes): bindings.append(bytes.map { ByteBuffer(bytes: $0) })
         case .boolean(let flag): bindings.append(flag)
         }
     }

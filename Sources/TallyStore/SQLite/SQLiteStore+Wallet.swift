@@ -425,30 +425,34 @@ extension SQLiteStore {
     ) async throws -> IdempotencyClaim {
         let leaseUntil = lease?.until.storedMilliseconds
         return try await write { db in
-            let existing = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM idempotency_keys WHERE account_id = ? AND key = ?"),
-                arguments: [account.rawValue, key]
-            )
-            guard let existing else {
-                try db.cachedStatement(
-                    sql: """
-                        INSERT INTO idempotency_keys (account_id, key, request_hash, claimed_at, lease_until)
-                        VALUES (?, ?, ?, ?, ?)
-                        """
-                ).execute(arguments: [account.rawValue, key, requestHash, at.storedMilliseconds, leaseUntil])
+            // One writer: what this transaction reads stays so until it commits.
+            guard let existing = try Self.rows(Statements.Idempotency.find, Statements.Idempotency.keyValues(key, account: account), in: db).first
+            else {
+                let claim = Statements.Idempotency.claimValues(key, requestHash: requestHash, account: account, at: at, leaseUntil: leaseUntil)
+                _ = try Self.rows(Statements.Idempotency.claim, claim, in: db)
                 return .claimed
             }
             guard existing["request_hash"] == requestHash else { return .mismatch }
             if let status: Int = existing["status"] {
                 return .replay(status: status, body: [UInt8](existing["body"] as Data? ?? Data()))
             }
-            let claimedAt = Date(storedMilliseconds: existing["claimed_at"])
+            let claimedAt: Int64 = existing["claimed_at"]
             let heldUntil = (existing["lease_until"] as Int64?).map { Date(storedMilliseconds: $0) }
-            guard IdempotencyClaim.isAbandoned(claimedAt: claimedAt, leaseUntil: heldUntil, at: at, staleAfter: staleAfter, lease: lease)
-            else { return .inProgress }
-            try db.execute(
-                sql: "UPDATE idempotency_keys SET claimed_at = ?, lease_until = ? WHERE account_id = ? AND key = ?",
-                arguments: [at.storedMilliseconds, leaseUntil, account.rawValue, key]
+            let abandoned = IdempotencyClaim.isAbandoned(
+                claimedAt: Date(storedMilliseconds: claimedAt),
+                leaseUntil: heldUntil,
+                at: at,
+                staleAfter: staleAfter,
+                lease: lease
+            )
+            guard abandoned else { return .inProgress }
+            _ = try Self.rows(
+                Statements.Idempotency.takeOver,
+                [
+                    "claimedAt": .integer(at.storedMilliseconds), "leaseUntil": .integer(leaseUntil),
+                    "account": .text(account.rawValue), "key": .text(key), "wasClaimedAt": .integer(claimedAt),
+                ],
+                in: db
             )
             return .claimed
         }
@@ -456,9 +460,10 @@ extension SQLiteStore {
 
     public func renewIdempotencyClaim(_ key: String, account: AccountID, until: Date) async throws {
         try await write { db in
-            try db.execute(
-                sql: "UPDATE idempotency_keys SET lease_until = ? WHERE account_id = ? AND key = ? AND status IS NULL",
-                arguments: [until.storedMilliseconds, account.rawValue, key]
+            _ = try Self.rows(
+                Statements.Idempotency.renew,
+                ["leaseUntil": .integer(until.storedMilliseconds), "account": .text(account.rawValue), "key": .text(key)],
+                in: db
             )
         }
     }
@@ -469,52 +474,32 @@ extension SQLiteStore {
 
     public func releaseIdempotencyKey(_ key: String, account: AccountID, claimToken: Int64?) async throws {
         try await write { db in
-            try db.execute(
-                sql: """
-                    DELETE FROM idempotency_keys WHERE account_id = ? AND key = ? AND status IS NULL
-                        AND (? IS NULL OR claimed_at = ?)
-                    """,
-                arguments: [account.rawValue, key, claimToken, claimToken]
+            _ = try Self.rows(
+                Statements.Idempotency.release,
+                ["account": .text(account.rawValue), "key": .text(key), "token": .integer(claimToken)],
+                in: db
             )
         }
     }
 
     public func idempotencyKeyExists(_ key: String, account: AccountID) async throws -> Bool {
         try await quickRead { db in
-            try Bool.fetchOne(
-                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM idempotency_keys WHERE account_id = ? AND key = ?)"),
-                arguments: [account.rawValue, key]
-            ) ?? false
+            try !Self.rows(Statements.Idempotency.exists, Statements.Idempotency.keyValues(key, account: account), in: db).isEmpty
         }
     }
 
     /// Claims a `FirstWriteClaim`'s key in the transaction that writes first, answered
     /// when `answer` is given; `StoreError.idempotencyKeyTaken` when another request has it.
     static func insert(_ claim: FirstWriteClaim, answer: IdempotentResponse?, account: AccountID, at: Date, _ db: Database) throws {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO idempotency_keys (account_id, key, request_hash, claimed_at, status, body, completed_at, lease_until)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (account_id, key) DO NOTHING
-                """
-        ).execute(arguments: [
-            account.rawValue, claim.key, claim.requestHash, at.storedMilliseconds, answer?.status,
-            answer.map { Data($0.body) }, answer.map { _ in at.storedMilliseconds }, claim.leaseUntil?.storedMilliseconds,
-        ])
-        guard db.changesCount == 1 else { throw StoreError.idempotencyKeyTaken }
+        let values = Statements.Idempotency.firstWriteValues(claim, answer: answer, account: account, at: at)
+        guard try rows(Statements.Idempotency.claimWithFirstWrite, values, in: db).count == 1 else {
+            throw StoreError.idempotencyKeyTaken
+        }
     }
 
     static func complete(_ response: IdempotentResponse, account: AccountID, at: Date, _ db: Database) throws {
-        try db.cachedStatement(
-            sql: """
-                UPDATE idempotency_keys SET status = ?, body = ?, completed_at = ?
-                WHERE account_id = ? AND key = ? AND status IS NULL AND (? IS NULL OR claimed_at = ?)
-                """
-        ).execute(arguments: [
-            response.status, Data(response.body), at.storedMilliseconds, account.rawValue, response.key,
-            response.claimToken, response.claimToken,
-        ])
-        guard db.changesCount == 1 else {
+        let values = Statements.Idempotency.completeValues(response, account: account, at: at)
+        guard try rows(Statements.Idempotency.complete, values, in: db).count == 1 else {
             throw StoreError.conflict("idempotency key \(response.key) is not claimed by this request or already answered")
         }
     }

@@ -1,0 +1,114 @@
+import Foundation
+import TallyCore
+
+/// `Idempotency-Key` claims: a key claimed, taken over when its request died, renewed
+/// while its request runs, answered, or released. Each statement returns the key it
+/// wrote, so a caller knows whether it won.
+extension Statements {
+    enum Idempotency {
+        /// The primary key picks exactly one winner among concurrent claims, in any process.
+        static let claim = Statement(
+            "idempotency.claim",
+            """
+            INSERT INTO idempotency_keys (account_id, key, request_hash, claimed_at, lease_until)
+            VALUES (:account, :key, :requestHash, :claimedAt, :leaseUntil)
+            ON CONFLICT (account_id, key) DO NOTHING
+            RETURNING key
+            """
+        )
+        /// A key claimed by its request's first write, answered when that write carries the answer.
+        static let claimWithFirstWrite = Statement(
+            "idempotency.claimWithFirstWrite",
+            """
+            INSERT INTO idempotency_keys (account_id, key, request_hash, claimed_at, status, body, completed_at, lease_until)
+            VALUES (:account, :key, :requestHash, :claimedAt, :status, :body, :completedAt, :leaseUntil)
+            ON CONFLICT (account_id, key) DO NOTHING
+            RETURNING key
+            """
+        )
+        static let find = Statement(
+            "idempotency.find",
+            """
+            SELECT request_hash, status, body, claimed_at, lease_until FROM idempotency_keys
+            WHERE account_id = :account AND key = :key
+            """
+        )
+        static let exists = Statement(
+            "idempotency.exists",
+            "SELECT 1 AS found FROM idempotency_keys WHERE account_id = :account AND key = :key"
+        )
+        /// A claim left by a crash: only the request that still finds it as it was takes it over.
+        static let takeOver = Statement(
+            "idempotency.takeOver",
+            """
+            UPDATE idempotency_keys SET claimed_at = :claimedAt, lease_until = :leaseUntil
+            WHERE account_id = :account AND key = :key AND status IS NULL AND claimed_at = :wasClaimedAt
+            RETURNING key
+            """
+        )
+        static let renew = Statement(
+            "idempotency.renew",
+            """
+            UPDATE idempotency_keys SET lease_until = :leaseUntil
+            WHERE account_id = :account AND key = :key AND status IS NULL
+            """
+        )
+        /// Answers a claimed key, only while this request's claim holds it (`:token`, its fence, when given).
+        static let complete = Statement(
+            "idempotency.complete",
+            """
+            UPDATE idempotency_keys SET status = :status, body = :body, completed_at = :completedAt
+            WHERE account_id = :account AND key = :key AND status IS NULL
+                AND (CAST(:token AS BIGINT) IS NULL OR claimed_at = :token)
+            RETURNING key
+            """
+        )
+        static let release = Statement(
+            "idempotency.release",
+            """
+            DELETE FROM idempotency_keys WHERE account_id = :account AND key = :key AND status IS NULL
+                AND (CAST(:token AS BIGINT) IS NULL OR claimed_at = :token)
+            """
+        )
+
+        static let all = [claim, claimWithFirstWrite, find, exists, takeOver, renew, complete, release]
+
+        static func claimValues(
+            _ key: String,
+            requestHash: String,
+            account: AccountID,
+            at: Date,
+            leaseUntil: Int64?
+        ) -> KeyValuePairs<String, SQLValue> {
+            [
+                "account": .text(account.rawValue), "key": .text(key), "requestHash": .text(requestHash),
+                "claimedAt": .integer(at.storedMilliseconds), "leaseUntil": .integer(leaseUntil),
+            ]
+        }
+
+        static func firstWriteValues(
+            _ claim: FirstWriteClaim,
+            answer: IdempotentResponse?,
+            account: AccountID,
+            at: Date
+        ) -> KeyValuePairs<String, SQLValue> {
+            [
+                "account": .text(account.rawValue), "key": .text(claim.key), "requestHash": .text(claim.requestHash),
+                "claimedAt": .integer(at.storedMilliseconds), "status": .integer(answer?.status),
+                "body": .bytes(answer?.body), "completedAt": .integer(answer.map { _ in at.storedMilliseconds }),
+                "leaseUntil": .integer(claim.leaseUntil?.storedMilliseconds),
+            ]
+        }
+
+        static func keyValues(_ key: String, account: AccountID) -> KeyValuePairs<String, SQLValue> {
+            ["account": .text(account.rawValue), "key": .text(key)]
+        }
+
+        static func completeValues(_ response: IdempotentResponse, account: AccountID, at: Date) -> KeyValuePairs<String, SQLValue> {
+            [
+                "status": .integer(response.status), "body": .bytes(response.body), "completedAt": .integer(at.storedMilliseconds),
+                "account": .text(account.rawValue), "key": .text(response.key), "token": .integer(response.claimToken),
+            ]
+        }
+    }
+}
