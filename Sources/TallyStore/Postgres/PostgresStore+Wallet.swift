@@ -9,9 +9,13 @@ extension PostgresStore {
     public func addPaymentMethod(_ method: PaymentMethod, maximum: Int) async throws -> PaymentMethod {
         try await transaction { connection in
             if let fingerprint = method.fingerprint,
-                let existing = try await connection.rows(Self.paymentMethodQuery(fingerprint: fingerprint, account: method.accountID), logger).first
+                let existing = try await connection.rows(
+                    Statements.Purchases.paymentMethodByFingerprint,
+                    ["account": .text(method.accountID.rawValue), "fingerprint": .text(fingerprint)],
+                    logger
+                ).first
             {
-                return try Self.paymentMethod(existing)
+                return try PaymentMethod(existing)
             }
             guard try await Self.savePaymentMethod(method, maximum: maximum, connection, logger) else {
                 throw StoreError.limitReached("an account keeps at most \(maximum) saved cards")
@@ -30,58 +34,32 @@ extension PostgresStore {
     ) async throws -> Bool {
         try await connection.run("SELECT id FROM accounts WHERE id = \(method.accountID.rawValue) FOR UPDATE", logger)
         return try await connection.rows(
-            """
-            INSERT INTO payment_methods
-                (id, account_id, brand, last4, exp_month, exp_year, gateway_token, created_at, fingerprint)
-            SELECT \(method.id.rawValue), \(method.accountID.rawValue), \(method.brand), \(method.last4),
-                \(method.expMonth), \(method.expYear), \(method.gatewayToken), \(method.createdAt.storedMilliseconds),
-                \(method.fingerprint)
-            WHERE (SELECT COUNT(*) FROM payment_methods
-                WHERE account_id = \(method.accountID.rawValue) AND deleted_at IS NULL) < \(maximum)
-            ON CONFLICT DO NOTHING
-            RETURNING id
-            """,
+            Statements.Purchases.savePaymentMethod,
+            Statements.Purchases.methodValues(method, maximum: maximum),
             logger
         ).count == 1
     }
 
-    static func paymentMethodQuery(fingerprint: String, account: AccountID) -> PostgresQuery {
-        """
-        SELECT * FROM payment_methods
-        WHERE account_id = \(account.rawValue) AND fingerprint = \(fingerprint) AND deleted_at IS NULL
-        """
-    }
-
     public func paymentMethod(fingerprint: String, account: AccountID) async throws -> PaymentMethod? {
-        try await rows(Self.paymentMethodQuery(fingerprint: fingerprint, account: account)).first.map(Self.paymentMethod)
+        try await rows(
+            Statements.Purchases.paymentMethodByFingerprint,
+            ["account": .text(account.rawValue), "fingerprint": .text(fingerprint)]
+        ).first.map(PaymentMethod.init)
     }
 
     public func paymentMethods(account: AccountID) async throws -> [PaymentMethod] {
-        // COLLATE "C": ties order by bytes, as SQLite orders them, whatever the database's locale.
-        try await rows(
-            """
-            SELECT * FROM payment_methods WHERE account_id = \(account.rawValue) AND deleted_at IS NULL
-            ORDER BY created_at, id COLLATE "C"
-            """
-        ).map(Self.paymentMethod)
+        try await rows(Statements.Purchases.paymentMethods, ["account": .text(account.rawValue)]).map(PaymentMethod.init)
     }
 
     public func paymentMethod(_ id: PaymentMethodID, account: AccountID) async throws -> PaymentMethod? {
-        try await rows(
-            """
-            SELECT * FROM payment_methods
-            WHERE id = \(id.rawValue) AND account_id = \(account.rawValue) AND deleted_at IS NULL
-            """
-        ).first.map(Self.paymentMethod)
+        try await rows(Statements.Purchases.paymentMethod, Statements.Purchases.idValues(id.rawValue, account: account))
+            .first.map(PaymentMethod.init)
     }
 
     public func deletePaymentMethod(_ id: PaymentMethodID, account: AccountID, at: Date) async throws -> Bool {
         try await rows(
-            """
-            UPDATE payment_methods SET deleted_at = \(at.storedMilliseconds)
-            WHERE id = \(id.rawValue) AND account_id = \(account.rawValue) AND deleted_at IS NULL
-            RETURNING id
-            """
+            Statements.Purchases.deletePaymentMethod,
+            ["at": .integer(at.storedMilliseconds), "id": .text(id.rawValue), "account": .text(account.rawValue)]
         ).count == 1
     }
 
@@ -90,32 +68,17 @@ extension PostgresStore {
     }
 
     public func purchases(account: AccountID, limit: Int, after: LogCursor?) async throws -> [Purchase] {
-        let at = after?.createdAtMilliseconds ?? Int64.max
-        let id = after?.id ?? ""
-        return try await rows(
-            """
-            SELECT * FROM purchases WHERE account_id = \(account.rawValue) AND created_at <= \(at)
-                AND (created_at < \(at) OR id COLLATE "C" < \(id) OR \(id) = '')
-            ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT \(limit)
-            """
-        ).map(Self.purchase)
+        try await rows(Statements.Purchases.purchases, Statements.Purchases.pageValues(account: account, limit: limit, after: after))
+            .map(Purchase.init)
     }
 
     public func purchase(_ id: PurchaseID, account: AccountID) async throws -> Purchase? {
-        try await rows("SELECT * FROM purchases WHERE id = \(id.rawValue) AND account_id = \(account.rawValue)")
-            .first.map(Self.purchase)
+        try await rows(Statements.Purchases.purchase, Statements.Purchases.idValues(id.rawValue, account: account))
+            .first.map(Purchase.init)
     }
 
     public func recordPaymentIntent(_ intent: PaymentIntent) async throws {
-        _ = try await rows(
-            """
-            INSERT INTO payment_intents (id, account_id, credits, amount_cents, payment_method_id, gateway_token, created_at,
-                recharge_id, save_card, gateway_reference)
-            VALUES (\(intent.purchaseID.rawValue), \(intent.accountID.rawValue), \(intent.credits.thousandths),
-                \(intent.amount.cents), \(intent.paymentMethodID.rawValue), \(intent.gatewayToken),
-                \(intent.createdAt.storedMilliseconds), \(intent.rechargeID), \(intent.saveCard), \(intent.gatewayReference))
-            """
-        )
+        _ = try await rows(Statements.Purchases.insertPaymentIntent, Statements.Purchases.intentValues(intent))
     }
 
     public func claimStalePaymentIntents(
@@ -126,67 +89,37 @@ extension PostgresStore {
     ) async throws
         -> [PaymentIntent]
     {
-        let now = at.storedMilliseconds
-        let leaseUntil = now + Int64(leaseSeconds) * 1000
-        return try await rows(
-            """
-            UPDATE payment_intents SET lease_until = \(leaseUntil)
-            WHERE (account_id, id) IN (
-                SELECT account_id, id FROM payment_intents WHERE settled_at IS NULL AND created_at < \(createdBefore.storedMilliseconds)
-                    AND recharge_id IS NULL AND (lease_until IS NULL OR lease_until <= \(now))
-                ORDER BY created_at LIMIT \(limit)
-                FOR UPDATE SKIP LOCKED)
-            RETURNING *
-            """
-        ).map { try PaymentIntent($0.makeRandomAccess()) }
+        try await rows(
+            Statements.Purchases.claimStalePaymentIntents,
+            Statements.Purchases.staleValues(createdBefore: createdBefore, at: at, leaseSeconds: leaseSeconds, limit: limit)
+        ).map(PaymentIntent.init)
     }
 
     public func rechargeIntent(recharge: String, account: AccountID) async throws -> PaymentIntent? {
-        try await rows(
-            """
-            SELECT * FROM payment_intents
-            WHERE recharge_id = \(recharge) AND account_id = \(account.rawValue) AND settled_at IS NULL
-            ORDER BY created_at DESC LIMIT 1
-            """
-        ).first.map { try PaymentIntent($0.makeRandomAccess()) }
+        try await rows(Statements.Purchases.rechargeIntent, ["recharge": .text(recharge), "account": .text(account.rawValue)])
+            .first.map(PaymentIntent.init)
     }
 
     public func releaseRechargeIntent(_ id: PurchaseID, account: AccountID) async throws {
-        _ = try await rows(
-            """
-            UPDATE payment_intents SET recharge_id = NULL
-            WHERE id = \(id.rawValue) AND account_id = \(account.rawValue) AND settled_at IS NULL
-            """
-        )
+        _ = try await rows(Statements.Purchases.releaseRechargeIntent, Statements.Purchases.idValues(id.rawValue, account: account))
     }
 
     public func setRefundReference(_ reference: String, refund: RefundID, account: AccountID) async throws {
         _ = try await rows(
-            """
-            UPDATE refunds SET gateway_reference = \(reference)
-            WHERE id = \(refund.rawValue) AND account_id = \(account.rawValue) AND status = 'pending'
-            """
+            Statements.Purchases.setRefundReference,
+            Statements.Purchases.referenceValues(reference, id: refund.rawValue, account: account)
         )
     }
 
     public func setPaymentIntentReference(_ reference: String, purchase: PurchaseID, account: AccountID) async throws {
         _ = try await rows(
-            """
-            UPDATE payment_intents SET gateway_reference = \(reference)
-            WHERE id = \(purchase.rawValue) AND account_id = \(account.rawValue) AND settled_at IS NULL
-            """
+            Statements.Purchases.setPaymentIntentReference,
+            Statements.Purchases.referenceValues(reference, id: purchase.rawValue, account: account)
         )
     }
 
     static func insert(_ purchase: Purchase) -> PostgresQuery {
-        """
-        INSERT INTO purchases (id, account_id, credits, amount_cents, currency, status, origin,
-            payment_method_id, payment_reference, failure_reason, created_at)
-        VALUES (\(purchase.id.rawValue), \(purchase.accountID.rawValue), \(purchase.credits.thousandths),
-            \(purchase.amount.cents), \(Money.currency), \(purchase.status.rawValue), \(purchase.origin.rawValue),
-            \(purchase.paymentMethodID?.rawValue), \(purchase.paymentReference), \(purchase.failureReason),
-            \(purchase.createdAt.storedMilliseconds))
-        """
+        Statements.Purchases.insertPurchase.postgresQuery(Statements.Purchases.purchaseValues(purchase))
     }
 
     // MARK: Wallet and ledger

@@ -29,10 +29,14 @@ public struct Statement: Sendable, CustomStringConvertible {
     /// - `{lockRow}` at the end of a read in a transaction locks the rows it read until
     ///   the transaction ends (`FOR UPDATE`; SQLite has one writer, which is the lock);
     /// - `{insertionOrder}` orders a table's rows as they were written (SQLite's `rowid`;
-    ///   PostgreSQL's tables that need it carry a `sequence`).
+    ///   PostgreSQL's tables that need it carry a `sequence`);
+    /// - `{skipLocked}` at the end of a worker's pick locks the rows it picked and passes
+    ///   over those another process's worker holds (`FOR UPDATE SKIP LOCKED`; SQLite's one
+    ///   writer is the lock).
     static let dialect: [(token: String, sqlite: String, postgres: String)] = [
         ("{bytewise}", "", #"COLLATE "C""#),
         ("{lockRow}", "", "FOR UPDATE"),
+        ("{skipLocked}", "", "FOR UPDATE SKIP LOCKED"),
         ("{insertionOrder}", "rowid", "sequence"),
     ]
 

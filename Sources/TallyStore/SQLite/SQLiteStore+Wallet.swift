@@ -20,21 +20,7 @@ extension SQLiteStore {
     /// Inserts a card unless the account keeps `maximum` live cards or a live card with
     /// its fingerprint: one statement, so the count is exact. True when it was saved.
     static func savePaymentMethod(_ method: PaymentMethod, maximum: Int, _ db: Database) throws -> Bool {
-        try db.execute(
-            sql: """
-                INSERT INTO payment_methods
-                    (id, account_id, brand, last4, exp_month, exp_year, gateway_token, created_at, fingerprint)
-                SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?
-                WHERE (SELECT COUNT(*) FROM payment_methods WHERE account_id = ? AND deleted_at IS NULL) < ?
-                ON CONFLICT DO NOTHING
-                """,
-            arguments: [
-                method.id.rawValue, method.accountID.rawValue, method.brand, method.last4, method.expMonth,
-                method.expYear, method.gatewayToken, method.createdAt.storedMilliseconds, method.fingerprint,
-                method.accountID.rawValue, maximum,
-            ]
-        )
-        return db.changesCount == 1
+        try rows(Statements.Purchases.savePaymentMethod, Statements.Purchases.methodValues(method, maximum: maximum), in: db).count == 1
     }
 
     public func paymentMethod(fingerprint: String, account: AccountID) async throws -> PaymentMethod? {
@@ -42,46 +28,33 @@ extension SQLiteStore {
     }
 
     static func paymentMethod(fingerprint: String, account: AccountID, _ db: Database) throws -> PaymentMethod? {
-        try Row.fetchOne(
-            db,
-            sql: "SELECT * FROM payment_methods WHERE account_id = ? AND fingerprint = ? AND deleted_at IS NULL",
-            arguments: [account.rawValue, fingerprint]
-        ).map(Self.paymentMethod)
+        try rows(
+            Statements.Purchases.paymentMethodByFingerprint,
+            ["account": .text(account.rawValue), "fingerprint": .text(fingerprint)],
+            in: db
+        ).first.map(PaymentMethod.init)
     }
 
     public func paymentMethods(account: AccountID) async throws -> [PaymentMethod] {
         try await pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM payment_methods WHERE account_id = ? AND deleted_at IS NULL
-                    ORDER BY created_at, id
-                    """,
-                arguments: [account.rawValue]
-            ).map(Self.paymentMethod)
+            try Self.rows(Statements.Purchases.paymentMethods, ["account": .text(account.rawValue)], in: db).map(PaymentMethod.init)
         }
     }
 
     public func paymentMethod(_ id: PaymentMethodID, account: AccountID) async throws -> PaymentMethod? {
         try await pool.read { db in
-            try Row.fetchOne(
-                db,
-                sql: "SELECT * FROM payment_methods WHERE id = ? AND account_id = ? AND deleted_at IS NULL",
-                arguments: [id.rawValue, account.rawValue]
-            ).map(Self.paymentMethod)
+            try Self.rows(Statements.Purchases.paymentMethod, Statements.Purchases.idValues(id.rawValue, account: account), in: db)
+                .first.map(PaymentMethod.init)
         }
     }
 
     public func deletePaymentMethod(_ id: PaymentMethodID, account: AccountID, at: Date) async throws -> Bool {
         try await write { db in
-            try db.execute(
-                sql: """
-                    UPDATE payment_methods SET deleted_at = ?
-                    WHERE id = ? AND account_id = ? AND deleted_at IS NULL
-                    """,
-                arguments: [at.storedMilliseconds, id.rawValue, account.rawValue]
-            )
-            return db.changesCount == 1
+            try Self.rows(
+                Statements.Purchases.deletePaymentMethod,
+                ["at": .integer(at.storedMilliseconds), "id": .text(id.rawValue), "account": .text(account.rawValue)],
+                in: db
+            ).count == 1
         }
     }
 
@@ -90,44 +63,22 @@ extension SQLiteStore {
     }
 
     public func purchases(account: AccountID, limit: Int, after: LogCursor?) async throws -> [Purchase] {
-        let at = after?.createdAtMilliseconds ?? Int64.max
-        let id = after?.id ?? ""
-        return try await pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM purchases WHERE account_id = ? AND created_at <= ? AND (created_at < ? OR id < ? OR ? = '')
-                    ORDER BY created_at DESC, id DESC LIMIT ?
-                    """,
-                arguments: [account.rawValue, at, at, id, id, limit]
-            ).map(Self.purchase)
+        try await pool.read { db in
+            try Self.rows(Statements.Purchases.purchases, Statements.Purchases.pageValues(account: account, limit: limit, after: after), in: db)
+                .map(Purchase.init)
         }
     }
 
     public func purchase(_ id: PurchaseID, account: AccountID) async throws -> Purchase? {
         try await pool.read { db in
-            try Row.fetchOne(
-                db,
-                sql: "SELECT * FROM purchases WHERE id = ? AND account_id = ?",
-                arguments: [id.rawValue, account.rawValue]
-            ).map(Self.purchase)
+            try Self.rows(Statements.Purchases.purchase, Statements.Purchases.idValues(id.rawValue, account: account), in: db)
+                .first.map(Purchase.init)
         }
     }
 
     public func recordPaymentIntent(_ intent: PaymentIntent) async throws {
         try await write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO payment_intents (id, account_id, credits, amount_cents, payment_method_id, gateway_token,
-                        created_at, recharge_id, save_card, gateway_reference)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    intent.purchaseID.rawValue, intent.accountID.rawValue, intent.credits.thousandths, intent.amount.cents,
-                    intent.paymentMethodID.rawValue, intent.gatewayToken, intent.createdAt.storedMilliseconds,
-                    intent.rechargeID, intent.saveCard, intent.gatewayReference,
-                ]
-            )
+            _ = try Self.rows(Statements.Purchases.insertPaymentIntent, Statements.Purchases.intentValues(intent), in: db)
         }
     }
 
@@ -140,81 +91,53 @@ extension SQLiteStore {
         -> [PaymentIntent]
     {
         try await write { db in
-            let now = at.storedMilliseconds
-            return try Row.fetchAll(
-                db,
-                sql: """
-                    UPDATE payment_intents SET lease_until = ?
-                    WHERE id IN (
-                        SELECT id FROM payment_intents WHERE settled_at IS NULL AND created_at < ?
-                            AND recharge_id IS NULL AND (lease_until IS NULL OR lease_until <= ?)
-                        ORDER BY created_at LIMIT ?)
-                    RETURNING *
-                    """,
-                arguments: [now + Int64(leaseSeconds) * 1000, createdBefore.storedMilliseconds, now, limit]
+            try Self.rows(
+                Statements.Purchases.claimStalePaymentIntents,
+                Statements.Purchases.staleValues(createdBefore: createdBefore, at: at, leaseSeconds: leaseSeconds, limit: limit),
+                in: db
             ).map(PaymentIntent.init)
         }
     }
 
     public func rechargeIntent(recharge: String, account: AccountID) async throws -> PaymentIntent? {
         try await pool.read { db in
-            try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT * FROM payment_intents WHERE recharge_id = ? AND account_id = ? AND settled_at IS NULL
-                    ORDER BY created_at DESC LIMIT 1
-                    """,
-                arguments: [recharge, account.rawValue]
-            ).map(PaymentIntent.init)
+            try Self.rows(
+                Statements.Purchases.rechargeIntent,
+                ["recharge": .text(recharge), "account": .text(account.rawValue)],
+                in: db
+            ).first.map(PaymentIntent.init)
         }
     }
 
     public func releaseRechargeIntent(_ id: PurchaseID, account: AccountID) async throws {
         try await write { db in
-            try db.execute(
-                sql: "UPDATE payment_intents SET recharge_id = NULL WHERE id = ? AND account_id = ? AND settled_at IS NULL",
-                arguments: [id.rawValue, account.rawValue]
-            )
+            _ = try Self.rows(Statements.Purchases.releaseRechargeIntent, Statements.Purchases.idValues(id.rawValue, account: account), in: db)
         }
     }
 
     public func setRefundReference(_ reference: String, refund: RefundID, account: AccountID) async throws {
         try await write { db in
-            try db.execute(
-                sql: "UPDATE refunds SET gateway_reference = ? WHERE id = ? AND account_id = ? AND status = 'pending'",
-                arguments: [reference, refund.rawValue, account.rawValue]
+            _ = try Self.rows(
+                Statements.Purchases.setRefundReference,
+                Statements.Purchases.referenceValues(reference, id: refund.rawValue, account: account),
+                in: db
             )
         }
     }
 
     public func setPaymentIntentReference(_ reference: String, purchase: PurchaseID, account: AccountID) async throws {
         try await write { db in
-            try db.execute(
-                sql: "UPDATE payment_intents SET gateway_reference = ? WHERE id = ? AND account_id = ? AND settled_at IS NULL",
-                arguments: [reference, purchase.rawValue, account.rawValue]
+            _ = try Self.rows(
+                Statements.Purchases.setPaymentIntentReference,
+                Statements.Purchases.referenceValues(reference, id: purchase.rawValue, account: account),
+                in: db
             )
         }
     }
 
-    static func paymentMethod(_ row: Row) throws -> PaymentMethod { try PaymentMethod(row) }
-
     static func insert(_ purchase: Purchase, _ db: Database) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO purchases (id, account_id, credits, amount_cents, currency, status, origin,
-                    payment_method_id, payment_reference, failure_reason, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                purchase.id.rawValue, purchase.accountID.rawValue, purchase.credits.thousandths,
-                purchase.amount.cents, Money.currency, purchase.status.rawValue, purchase.origin.rawValue,
-                purchase.paymentMethodID?.rawValue, purchase.paymentReference, purchase.failureReason,
-                purchase.createdAt.storedMilliseconds,
-            ]
-        )
+        _ = try rows(Statements.Purchases.insertPurchase, Statements.Purchases.purchaseValues(purchase), in: db)
     }
-
-    static func purchase(_ row: Row) throws -> Purchase { try Purchase(row) }
 
     // MARK: Wallet and ledger
 
