@@ -5,23 +5,7 @@ import TallyCore
 
 /// Records read back from PostgreSQL rows, by column name.
 extension PostgresStore {
-    static func account(_ row: PostgresRow) throws -> Account {
-        let row = row.makeRandomAccess()
-        return try Account(
-            id: AccountID(row["id"].decode(String.self)),
-            name: row["name"].decode(String.self),
-            usBusinessEntity: row["us_business_entity"].decode(Bool.self),
-            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self))
-        )
-    }
-
     static func user(_ row: PostgresRow) throws -> User { try User(row.makeRandomAccess()) }
-
-    static func apiKey(_ row: PostgresRow) throws -> APIKey { try APIKey(row.makeRandomAccess()) }
-
-    static func paymentMethod(_ row: PostgresRow) throws -> PaymentMethod { try PaymentMethod(row.makeRandomAccess()) }
-
-    static func purchase(_ row: PostgresRow) throws -> Purchase { try Purchase(row.makeRandomAccess()) }
 
     /// A wallet's figures from the columns `available, held, used, total`.
     static func balance(_ row: PostgresRow) throws -> WalletBalance {

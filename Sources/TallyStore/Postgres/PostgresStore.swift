@@ -88,33 +88,18 @@ public final class PostgresStore: Store {
 
     public func createAccount(_ account: Account, owner: User) async throws {
         try await transaction { connection in
-            try await connection.run(
-                """
-                INSERT INTO accounts (id, name, us_business_entity, created_at)
-                VALUES (\(account.id.rawValue), \(account.name), \(account.usBusinessEntity),
-                    \(account.createdAt.storedMilliseconds))
-                """,
-                logger
-            )
-            try await connection.run(
-                """
-                INSERT INTO wallets (account_id, available, held, used, total)
-                VALUES (\(account.id.rawValue), 0, 0, 0, 0)
-                """,
-                logger
-            )
+            _ = try await connection.rows(Statements.Accounts.insertAccount, Statements.Accounts.accountValues(account), logger)
+            _ = try await connection.rows(Statements.Accounts.insertWallet, ["account": .text(account.id.rawValue)], logger)
             try await connection.run(Self.insert(owner), logger)
         }
     }
 
     public func account(_ id: AccountID) async throws -> Account? {
-        try await rows("SELECT * FROM accounts WHERE id = \(id.rawValue)").first.map(Self.account)
+        try await rows(Statements.Accounts.account, ["id": .text(id.rawValue)]).first.map(Account.init)
     }
 
     public func setUSBusinessEntity(_ verified: Bool, account: AccountID) async throws -> Bool {
-        try await rows(
-            "UPDATE accounts SET us_business_entity = \(verified) WHERE id = \(account.rawValue) RETURNING id"
-        ).count == 1
+        try await rows(Statements.Accounts.setUSBusinessEntity, ["verified": .boolean(verified), "id": .text(account.rawValue)]).count == 1
     }
 
     public func createUser(_ user: User) async throws {
@@ -122,7 +107,7 @@ public final class PostgresStore: Store {
     }
 
     public func user(email: String) async throws -> User? {
-        try await rows("SELECT * FROM users WHERE email = \(email)").first.map(Self.user)
+        try await rows(Statements.Accounts.userByEmail, ["email": .text(email)]).first.map(User.init)
     }
 
     public func createSession(_ session: Session) async throws {
@@ -146,53 +131,33 @@ public final class PostgresStore: Store {
     }
 
     public func createAPIKey(_ key: APIKey) async throws {
-        _ = try await rows(
-            """
-            INSERT INTO api_keys (id, account_id, name, key_hash, created_at)
-            VALUES (\(key.id.rawValue), \(key.accountID.rawValue), \(key.name), \(key.keyHash),
-                \(key.createdAt.storedMilliseconds))
-            """
-        )
+        _ = try await rows(Statements.Accounts.insertAPIKey, Statements.Accounts.apiKeyValues(key))
     }
 
+    /// Every API request's first read, prepared once per connection.
     public func apiKey(keyHash: String) async throws -> APIKey? {
-        try await rows(APIKeyStatement(keyHash)).first.map(Self.apiKey)
+        try await rows(Prepared<APIKeyShape>(["keyHash": .text(keyHash)])).first.map { try APIKey($0.makeRandomAccess()) }
     }
 
-    struct APIKeyStatement: OneValueStatement {
-        static let sql = "SELECT id, account_id, name, key_hash, created_at FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL"
-        let bindings: PostgresBindings
+    enum APIKeyShape: PreparedShape {
+        static let statement = Statements.Accounts.apiKey
+        static let types: [String: PostgresDataType] = ["keyHash": .text]
     }
 
     public func apiKeys(account: AccountID) async throws -> [APIKey] {
-        try await rows(
-            """
-            SELECT * FROM api_keys WHERE account_id = \(account.rawValue) AND revoked_at IS NULL
-            ORDER BY created_at, id COLLATE "C"
-            """
-        ).map(Self.apiKey)
+        try await rows(Statements.Accounts.apiKeys, ["account": .text(account.rawValue)]).map(APIKey.init)
     }
 
     public func revokeAPIKey(_ id: APIKeyID, account: AccountID, at: Date) async throws -> Bool {
-        try await rows(
-            """
-            UPDATE api_keys SET revoked_at = \(at.storedMilliseconds)
-            WHERE id = \(id.rawValue) AND account_id = \(account.rawValue) AND revoked_at IS NULL
-            RETURNING id
-            """
-        ).count == 1
+        try await rows(Statements.Accounts.revokeAPIKey, Statements.Accounts.revokeValues(id, account: account, at: at)).count == 1
     }
 
     public func deleteSession(tokenHash: String) async throws {
-        _ = try await rows("DELETE FROM sessions WHERE token_hash = \(tokenHash)")
+        _ = try await rows(Statements.Accounts.deleteSession, ["tokenHash": .text(tokenHash)])
     }
 
     static func insert(_ user: User) -> PostgresQuery {
-        """
-        INSERT INTO users (id, account_id, email, name, role, password_hash, created_at)
-        VALUES (\(user.id.rawValue), \(user.accountID.rawValue), \(user.email), \(user.name), \(user.role.rawValue),
-            \(user.passwordHash), \(user.createdAt.storedMilliseconds))
-        """
+        Statements.Accounts.insertUser.postgresQuery(Statements.Accounts.userValues(user))
     }
 
     // MARK: Running statements

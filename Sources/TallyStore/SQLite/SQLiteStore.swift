@@ -67,41 +67,22 @@ public final class SQLiteStore: Store {
 
     public func createAccount(_ account: Account, owner: User) async throws {
         try await write { db in
-            try db.execute(
-                sql: "INSERT INTO accounts (id, name, us_business_entity, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [
-                    account.id.rawValue, account.name, account.usBusinessEntity,
-                    account.createdAt.storedMilliseconds,
-                ]
-            )
-            try db.execute(
-                sql: "INSERT INTO wallets (account_id, available, held, used, total) VALUES (?, 0, 0, 0, 0)",
-                arguments: [account.id.rawValue]
-            )
+            _ = try Self.rows(Statements.Accounts.insertAccount, Statements.Accounts.accountValues(account), in: db)
+            _ = try Self.rows(Statements.Accounts.insertWallet, ["account": .text(account.id.rawValue)], in: db)
             try Self.insert(owner, db)
         }
     }
 
     public func account(_ id: AccountID) async throws -> Account? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM accounts WHERE id = ?", arguments: [id.rawValue]).map {
-                Account(
-                    id: AccountID($0["id"]),
-                    name: $0["name"],
-                    usBusinessEntity: $0["us_business_entity"],
-                    createdAt: Date(storedMilliseconds: $0["created_at"])
-                )
-            }
+            try Self.rows(Statements.Accounts.account, ["id": .text(id.rawValue)], in: db).first.map(Account.init)
         }
     }
 
     public func setUSBusinessEntity(_ verified: Bool, account: AccountID) async throws -> Bool {
         try await write { db in
-            try db.execute(
-                sql: "UPDATE accounts SET us_business_entity = ? WHERE id = ?",
-                arguments: [verified, account.rawValue]
-            )
-            return db.changesCount == 1
+            try Self.rows(Statements.Accounts.setUSBusinessEntity, ["verified": .boolean(verified), "id": .text(account.rawValue)], in: db)
+                .count == 1
         }
     }
 
@@ -111,7 +92,7 @@ public final class SQLiteStore: Store {
 
     public func user(email: String) async throws -> User? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE email = ?", arguments: [email]).map(Self.user)
+            try Self.rows(Statements.Accounts.userByEmail, ["email": .text(email)], in: db).first.map(User.init)
         }
     }
 
@@ -137,72 +118,43 @@ public final class SQLiteStore: Store {
                         """
                 ),
                 arguments: [sessionTokenHash, now.storedMilliseconds]
-            ).map(Self.user)
+            ).map(User.init)
         }
     }
 
     public func createAPIKey(_ key: APIKey) async throws {
         try await write { db in
-            try db.execute(
-                sql: "INSERT INTO api_keys (id, account_id, name, key_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [
-                    key.id.rawValue, key.accountID.rawValue, key.name, key.keyHash, key.createdAt.storedMilliseconds,
-                ]
-            )
+            _ = try Self.rows(Statements.Accounts.insertAPIKey, Statements.Accounts.apiKeyValues(key), in: db)
         }
     }
 
     public func apiKey(keyHash: String) async throws -> APIKey? {
         try await quickRead { db in
-            try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL"),
-                arguments: [keyHash]
-            ).map(Self.apiKey)
+            try Self.rows(Statements.Accounts.apiKey, ["keyHash": .text(keyHash)], in: db).first.map(APIKey.init)
         }
     }
 
     public func apiKeys(account: AccountID) async throws -> [APIKey] {
         try await pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT * FROM api_keys WHERE account_id = ? AND revoked_at IS NULL ORDER BY created_at, id",
-                arguments: [account.rawValue]
-            ).map(Self.apiKey)
+            try Self.rows(Statements.Accounts.apiKeys, ["account": .text(account.rawValue)], in: db).map(APIKey.init)
         }
     }
 
     public func revokeAPIKey(_ id: APIKeyID, account: AccountID, at: Date) async throws -> Bool {
         try await write { db in
-            try db.execute(
-                sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL",
-                arguments: [at.storedMilliseconds, id.rawValue, account.rawValue]
-            )
-            return db.changesCount == 1
+            try Self.rows(Statements.Accounts.revokeAPIKey, Statements.Accounts.revokeValues(id, account: account, at: at), in: db).count == 1
         }
     }
 
     public func deleteSession(tokenHash: String) async throws {
         try await write { db in
-            try db.execute(sql: "DELETE FROM sessions WHERE token_hash = ?", arguments: [tokenHash])
+            _ = try Self.rows(Statements.Accounts.deleteSession, ["tokenHash": .text(tokenHash)], in: db)
         }
     }
 
-    static func apiKey(_ row: Row) throws -> APIKey { try APIKey(row) }
-
     static func insert(_ user: User, _ db: Database) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO users (id, account_id, email, name, role, password_hash, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                user.id.rawValue, user.accountID.rawValue, user.email, user.name, user.role.rawValue,
-                user.passwordHash, user.createdAt.storedMilliseconds,
-            ]
-        )
+        _ = try rows(Statements.Accounts.insertUser, Statements.Accounts.userValues(user), in: db)
     }
-
-    static func user(_ row: Row) throws -> User { try User(row) }
 
     /// A short read by key, of one statement, on the caller's thread when a quick
     /// connection is idle, through the pool otherwise. Not for reports: a long read
