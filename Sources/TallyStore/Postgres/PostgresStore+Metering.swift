@@ -22,40 +22,25 @@ extension PostgresStore {
         case .providerEventApplied, .reversal, .closeReversal:
             try await writeProviderRecord(record, account: account, at: at, connection, logger)
         case .hold(let hold):
-            try await connection.run(
-                """
-                INSERT INTO holds (id, account_id, feature, credits, reference, status, captured_credits,
-                    created_at, expires_at)
-                VALUES (\(hold.id.rawValue), \(hold.accountID.rawValue), \(hold.feature), \(hold.credits.thousandths),
-                    \(hold.reference), \(hold.status.rawValue), \(hold.capturedCredits.thousandths),
-                    \(hold.createdAt.storedMilliseconds), \(hold.expiresAt.storedMilliseconds))
-                """,
-                logger
-            )
+            _ = try await connection.rows(Statements.Metering.addHold, Statements.Metering.holdValues(hold), logger)
         case .settleHold(let id, let status, let captured):
-            // Conditional on the row still being active: of two settlements racing, in any
-            // process, the second waits on the row lock and then finds it settled.
             let settled = try await connection.rows(
-                """
-                UPDATE holds SET status = \(status.rawValue), captured_credits = \(captured.thousandths),
-                    settled_at = \(at.storedMilliseconds)
-                WHERE id = \(id.rawValue) AND account_id = \(account.rawValue) AND status = 'active'
-                RETURNING id
-                """,
+                Statements.Metering.settleHold,
+                Statements.Metering.settleValues(id, status: status, captured: captured, account: account, at: at),
                 logger
             )
             guard settled.count == 1 else { throw StoreError.conflict("hold \(id) is no longer active") }
         case .usage(let entry):
             try await insert(entry, connection, logger)
         case .heldUsage(let usage):
-            try await connection.run(
-                """
-                INSERT INTO usage_rollups (account_id, day, feature, uses, credits)
-                VALUES (\(account.rawValue), \(usage.day), \(UsageFeature.held(usage.feature).stored), 1,
-                    \(usage.credits.thousandths))
-                ON CONFLICT (account_id, day, feature)
-                DO UPDATE SET uses = usage_rollups.uses + 1, credits = usage_rollups.credits + excluded.credits
-                """,
+            _ = try await connection.rows(
+                Statements.Metering.addToRollup,
+                Statements.Metering.rollupValues(
+                    account: account,
+                    day: usage.day,
+                    feature: UsageFeature.held(usage.feature).stored,
+                    credits: usage.credits
+                ),
                 logger
             )
         case .notification(let notification):
@@ -63,36 +48,20 @@ extension PostgresStore {
         case .recharge(let update):
             try await settle(update, account: account, at: at, connection, logger)
         case .settlePaymentIntent(let id):
-            // Conditional: of the request and the reconciler racing, in any process, one settles it.
             let settled = try await connection.rows(
-                """
-                UPDATE payment_intents SET settled_at = \(at.storedMilliseconds), lease_until = NULL
-                WHERE id = \(id.rawValue) AND account_id = \(account.rawValue) AND settled_at IS NULL
-                RETURNING id
-                """,
+                Statements.Providers.settlePaymentIntent,
+                ["at": .integer(at.storedMilliseconds), "purchase": .text(id.rawValue), "account": .text(account.rawValue)],
                 logger
             )
             guard settled.count == 1 else { throw StoreError.conflict("payment \(id) is settled already") }
         case .savePaymentMethod(let method, let maximum):
             _ = try await savePaymentMethod(method, maximum: maximum, connection, logger)
         case .smsSend(let send):
-            let line = String(decoding: try JSONEncoder().encode(send.line), as: UTF8.self)
-            try await connection.run(
-                """
-                INSERT INTO sms_sends (hold_id, account_id, idempotency_key, line, created_at, message_id, body_digest)
-                VALUES (\(send.holdID.rawValue), \(send.accountID.rawValue), \(send.idempotencyKey), \(line),
-                    \(send.createdAt.storedMilliseconds), \(send.line.id), \(send.bodyDigest))
-                """,
-                logger
-            )
+            _ = try await connection.rows(Statements.Messages.add, try Statements.Messages.addValues(send), logger)
         case .settleSMS(let id):
-            // Conditional: of the request and the reconciler racing, in any process, one settles it.
             let settled = try await connection.rows(
-                """
-                UPDATE sms_sends SET settled_at = \(at.storedMilliseconds)
-                WHERE hold_id = \(id.rawValue) AND account_id = \(account.rawValue) AND settled_at IS NULL
-                RETURNING hold_id
-                """,
+                Statements.Messages.settle,
+                ["at": .integer(at.storedMilliseconds), "hold": .text(id.rawValue), "account": .text(account.rawValue)],
                 logger
             )
             guard settled.count == 1 else { throw StoreError.conflict("message \(id) is settled already") }
@@ -221,39 +190,18 @@ extension PostgresStore {
     }
 
     public func expiredHolds(at: Date, limit: Int) async throws -> [Hold] {
-        try await rows(
-            """
-            SELECT * FROM holds WHERE status = 'active' AND expires_at <= \(at.storedMilliseconds)
-                AND NOT EXISTS (SELECT 1 FROM sms_sends WHERE account_id = holds.account_id AND hold_id = holds.id AND settled_at IS NULL)
-            ORDER BY expires_at, sequence LIMIT \(limit)
-            """
-        ).map(Self.hold)
+        try await rows(Statements.Metering.expired, ["at": .integer(at.storedMilliseconds), "limit": .integer(limit)]).map(Hold.init)
     }
 
     public func usageLog(account: AccountID, feature: Feature, limit: Int) async throws -> [UsageLogEntry] {
-        try await rows(
-            """
-            SELECT * FROM usage_log WHERE account_id = \(account.rawValue)
-                AND log = \(FeatureLog(of: feature).rawValue) AND feature = \(feature.rawValue)
-            ORDER BY created_at DESC, id DESC LIMIT \(limit)
-            """
-        ).map { try Self.usageLogEntry($0, feature: feature) }
+        try await rows(Statements.Metering.usageLog, Statements.Metering.usageLogValues(account: account, feature: feature, limit: limit))
+            .map { try UsageLogEntry($0, feature: feature) }
     }
 
     public func usageRollup(account: AccountID, from: String, to: String) async throws -> [FeatureUsage] {
-        // SUM of BIGINT is NUMERIC in PostgreSQL: cast back. `day` collates by bytes, as in SQLite.
-        try await rows(
-            """
-            SELECT feature, SUM(uses)::BIGINT AS uses, SUM(credits)::BIGINT AS credits FROM usage_rollups
-            WHERE account_id = \(account.rawValue) AND day >= \(from) AND day <= \(to)
-            GROUP BY feature ORDER BY feature COLLATE "C"
-            """
-        ).compactMap { row in
-            let (feature, uses, credits) = try row.decode((String, Int64, Int64).self)
-            return Feature(rawValue: feature).map {
-                FeatureUsage(feature: $0, uses: uses, credits: Credits(thousandths: credits))
-            }
-        }
+        // SUM of BIGINT is NUMERIC in PostgreSQL: the statement casts it back.
+        try await rows(Statements.Metering.usageRollup, ["account": .text(account.rawValue), "from": .text(from), "to": .text(to)])
+            .compactMap(FeatureUsage.init)
     }
 
     public func putEvent(_ id: String, config: String, account: AccountID, at: Date) async throws {
@@ -299,45 +247,11 @@ extension PostgresStore {
     }
 
     public func notifications(account: AccountID, limit: Int) async throws -> [Notification] {
-        try await rows(
-            """
-            SELECT * FROM notifications WHERE account_id = \(account.rawValue)
-            ORDER BY created_at DESC, sequence DESC LIMIT \(limit)
-            """
-        ).map(Self.notification)
+        try await rows(Statements.Metering.notifications, ["account": .text(account.rawValue), "limit": .integer(limit)])
+            .map(Notification.init)
     }
 
     // MARK: Rows
-
-    static func hold(_ row: PostgresRow) throws -> Hold { try Hold(row.makeRandomAccess()) }
-
-    static func usageLogEntry(_ row: PostgresRow, feature: Feature) throws -> UsageLogEntry {
-        let row = row.makeRandomAccess()
-        return try UsageLogEntry(
-            id: row["id"].decode(String.self),
-            accountID: AccountID(row["account_id"].decode(String.self)),
-            feature: Feature(rawValue: row["feature"].decode(String.self)) ?? feature,
-            status: row["status"].decode(String.self),
-            credits: Credits(thousandths: row["credits"].decode(Int64.self)),
-            day: row["day"].decode(String.self),
-            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)),
-            contactName: row["contact_name"].decode(String?.self),
-            contactEmail: row["contact_email"].decode(String?.self),
-            phone: row["phone"].decode(String?.self),
-            email: row["email"].decode(String?.self),
-            iso: row["iso"].decode(String?.self),
-            segments: row["segments"].decode(Int?.self),
-            encoding: row["encoding"].decode(String?.self),
-            event: row["event"].decode(String?.self),
-            creditScore: row["credit_score"].decode(Int?.self),
-            dtiPercent: row["dti_percent"].decode(Int?.self),
-            reason: row["reason"].decode(String?.self),
-            totalCredits: row["total_credits"].decode(Int64?.self).map(Credits.init(thousandths:)),
-            sentAt: row["sent_at"].decode(Int64?.self).map(Date.init(storedMilliseconds:)),
-            carrierSegments: row["carrier_segments"].decode(Int?.self),
-            lineType: row["line_type"].decode(String?.self)
-        )
-    }
 
     /// A column of `usage_log` that a log's pages and exports read.
     enum LogColumn: String {
@@ -406,17 +320,5 @@ extension PostgresStore {
         }
         entry.day = PacificDay.of(entry.createdAt)
         return entry
-    }
-
-    static func notification(_ row: PostgresRow) throws -> Notification {
-        let row = row.makeRandomAccess()
-        return try Notification(
-            id: row["id"].decode(String.self),
-            accountID: AccountID(row["account_id"].decode(String.self)),
-            kind: row["kind"].decode(String.self),
-            message: row["message"].decode(String.self),
-            data: row["data"].decode(String.self),
-            createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self))
-        )
     }
 }

@@ -32,8 +32,9 @@ extension PostgresStore {
             armed: state?.rechargeArmed ?? false
         )
         if let state, effects.rechargeArmed != state.rechargeArmed {
-            try await connection.run(
-                "UPDATE auto_recharges SET recharge_armed = \(effects.rechargeArmed) WHERE account_id = \(account.rawValue)",
+            _ = try await connection.rows(
+                Statements.Recharges.arm,
+                ["armed": .boolean(effects.rechargeArmed), "account": .text(account.rawValue)],
                 logger
             )
         }
@@ -52,31 +53,15 @@ extension PostgresStore {
             try await connection.run(insert(notification), logger)
         }
         if effects.recharge, let settings = state?.settings {
-            try await connection.run(
-                insertPending(
-                    Recharge(
-                        id: "rch_" + origin,
-                        accountID: account,
-                        credits: settings.rechargeCredits,
-                        nextAttemptAt: transaction.at,
-                        createdAt: transaction.at
-                    )
-                ),
-                logger
+            let recharge = Recharge(
+                id: "rch_" + origin,
+                accountID: account,
+                credits: settings.rechargeCredits,
+                nextAttemptAt: transaction.at,
+                createdAt: transaction.at
             )
+            _ = try await connection.rows(Statements.Recharges.addPending, Statements.Recharges.pendingValues(recharge), logger)
         }
-    }
-
-    /// Records a due recharge unless one is already in flight: one per wallet. Without a
-    /// conflict target, DO NOTHING covers the partial unique index "one pending per account"
-    /// (and a repeated id), waiting for a concurrent insert to commit or roll back first.
-    static func insertPending(_ recharge: Recharge) -> PostgresQuery {
-        """
-        INSERT INTO recharges (id, account_id, status, credits, attempts, next_attempt_at, created_at)
-        VALUES (\(recharge.id), \(recharge.accountID.rawValue), 'pending', \(recharge.credits.thousandths), 0,
-            \(recharge.nextAttemptAt.storedMilliseconds), \(recharge.createdAt.storedMilliseconds))
-        ON CONFLICT DO NOTHING
-        """
     }
 
     static func autoRecharge(
@@ -106,25 +91,11 @@ extension PostgresStore {
         _ connection: PostgresConnection,
         _ logger: Logger
     ) async throws {
-        // Conditional on the row still being pending: of two settlements racing, in any
-        // process, the second waits on the row lock and then finds it settled.
-        let settled = try await connection.rows(
-            """
-            UPDATE recharges SET status = \(update.status.rawValue), attempts = \(update.attempts),
-                next_attempt_at = \(update.nextAttemptAt.storedMilliseconds), reason = \(update.reason),
-                settled_day = \(update.settledDay), amount_cents = \(update.amount?.cents), lease_until = NULL
-            WHERE id = \(update.rechargeID) AND account_id = \(account.rawValue) AND status = 'pending'
-            RETURNING account_id
-            """,
-            logger
-        )
+        let settled = try await connection.rows(Statements.Recharges.settle, Statements.Recharges.settleValues(update, account: account), logger)
         guard settled.first != nil else { throw StoreError.conflict("recharge \(update.rechargeID) is not pending") }
-        try await connection.run(
-            """
-            UPDATE auto_recharges SET last_result = \(update.lastResult), last_reason = \(update.reason),
-                last_result_at = \(at.storedMilliseconds), enabled = enabled AND NOT \(update.disable)
-            WHERE account_id = \(account.rawValue)
-            """,
+        _ = try await connection.rows(
+            Statements.Recharges.showOutcome,
+            Statements.Recharges.outcomeValues(update, account: account, at: at),
             logger
         )
     }
@@ -132,28 +103,19 @@ extension PostgresStore {
     // MARK: Store
 
     public func autoRecharge(account: AccountID) async throws -> AutoRechargeState? {
-        try await rows("SELECT * FROM auto_recharges WHERE account_id = \(account.rawValue)")
-            .first.map(Self.autoRechargeState)
+        try await rows(Statements.Recharges.settings, ["account": .text(account.rawValue)]).first.map(AutoRechargeState.init)
     }
 
     public func setAutoRecharge(_ settings: AutoRechargeSettings, account: AccountID, recharge: Recharge?) async throws {
         try await transaction { connection in
-            // Saving drops a recharge owed to the next spending (see `AutoRechargePolicy.rechargeOnSave`).
-            try await connection.run(
-                """
-                INSERT INTO auto_recharges (account_id, enabled, threshold, credits, payment_method_id, max_per_day,
-                    max_spend_month_cents)
-                VALUES (\(account.rawValue), \(settings.enabled), \(settings.thresholdCredits.thousandths),
-                    \(settings.rechargeCredits.thousandths), \(settings.paymentMethodID), \(settings.maxRechargesPerDay),
-                    \(settings.maxSpendPerMonth.cents))
-                ON CONFLICT (account_id) DO UPDATE SET enabled = excluded.enabled, threshold = excluded.threshold,
-                    credits = excluded.credits, payment_method_id = excluded.payment_method_id,
-                    max_per_day = excluded.max_per_day, max_spend_month_cents = excluded.max_spend_month_cents,
-                    recharge_armed = FALSE
-                """,
+            _ = try await connection.rows(
+                Statements.Recharges.saveSettings,
+                Statements.Recharges.settingsValues(settings, account: account),
                 logger
             )
-            if let recharge { try await connection.run(Self.insertPending(recharge), logger) }
+            if let recharge {
+                _ = try await connection.rows(Statements.Recharges.addPending, Statements.Recharges.pendingValues(recharge), logger)
+            }
         }
     }
 
@@ -180,20 +142,7 @@ extension PostgresStore {
     }
 
     public func rechargeSpend(account: AccountID, day: String) async throws -> RechargeSpend {
-        // COUNT and SUM are BIGINT and NUMERIC in PostgreSQL: cast back.
-        let row = try await rows(
-            """
-            SELECT COUNT(*) FILTER (WHERE settled_day = \(day))::BIGINT AS today,
-                COALESCE(SUM(amount_cents), 0)::BIGINT AS month
-            FROM recharges
-            WHERE account_id = \(account.rawValue) AND status = 'succeeded'
-                AND substr(settled_day, 1, 7) = \(String(day.prefix(7)))
-            """
-        ).first
-        // An aggregate without GROUP BY answers one row, even over no recharges.
-        guard let row else { return RechargeSpend(rechargesToday: 0, spentThisMonth: Money(cents: 0)) }
-        let (today, month) = try row.decode((Int64, Int64).self)
-        return RechargeSpend(rechargesToday: Int(today), spentThisMonth: Money(cents: month))
+        try await RechargeSpend(rows(Statements.Recharges.spend, Statements.Recharges.spendValues(account: account, day: day)).first)
     }
 
     public func updateRecharge(
@@ -209,12 +158,7 @@ extension PostgresStore {
     }
 
     public func recharges(account: AccountID, limit: Int) async throws -> [Recharge] {
-        try await rows(
-            """
-            SELECT * FROM recharges WHERE account_id = \(account.rawValue)
-            ORDER BY created_at DESC, sequence DESC LIMIT \(limit)
-            """
-        ).map(Self.recharge)
+        try await rows(Statements.Recharges.ofAccount, ["account": .text(account.rawValue), "limit": .integer(limit)]).map(Recharge.init)
     }
 
     // MARK: Webhooks

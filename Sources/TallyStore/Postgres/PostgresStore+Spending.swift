@@ -152,15 +152,6 @@ extension PostgresStore {
     }
 }
 
-/// What an account has switched on that its charges must consult, kept on its wallet row
-/// (PostgreSQL's `wallets.controls`) so that the posting that locks the row also says
-/// whether the alerts and caps need reading: an account with neither pays no round trip.
-struct SpendingControls: OptionSet, Sendable {
-    let rawValue: Int
-    static let alerts = SpendingControls(rawValue: 1)
-    static let caps = SpendingControls(rawValue: 2)
-}
-
 extension PostgresStore {
     /// Sets or clears one control on the wallet row, in the transaction that changed it.
     static func switchControl(
@@ -170,12 +161,9 @@ extension PostgresStore {
         _ connection: PostgresConnection,
         _ logger: Logger
     ) async throws {
-        let bit = control.rawValue
-        try await connection.run(
-            """
-            UPDATE wallets SET controls = CASE WHEN \(on) THEN controls | \(bit) ELSE controls & ~\(bit) END
-            WHERE account_id = \(account.rawValue)
-            """,
+        _ = try await connection.rows(
+            Statements.Spending.switchControl,
+            Statements.Spending.switchValues(control, on: on, account: account),
             logger
         )
     }

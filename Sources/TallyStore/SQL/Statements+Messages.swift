@@ -38,7 +38,32 @@ extension Statements {
             """
         )
 
-        static let all = [recordOutcome, recordCarrier, byMessageID, byKey, unsettled]
+        /// A message about to go to the carrier, in the transaction that holds its price.
+        static let add = Statement(
+            "messages.add",
+            """
+            INSERT INTO sms_sends (hold_id, account_id, idempotency_key, line, created_at, message_id, body_digest)
+            VALUES (:hold, :account, :key, :line, :at, :message, :bodyDigest)
+            """
+        )
+        /// Conditional: of the request and the reconciler racing (in any process), one settles it.
+        static let settle = Statement(
+            "messages.settle",
+            """
+            UPDATE sms_sends SET settled_at = :at WHERE hold_id = :hold AND account_id = :account AND settled_at IS NULL
+            RETURNING hold_id
+            """
+        )
+
+        static let all = [recordOutcome, recordCarrier, byMessageID, byKey, unsettled, add, settle]
+
+        static func addValues(_ send: SMSSend) throws -> KeyValuePairs<String, SQLValue> {
+            [
+                "hold": .text(send.holdID.rawValue), "account": .text(send.accountID.rawValue), "key": .text(send.idempotencyKey),
+                "line": .text(String(decoding: try JSONEncoder().encode(send.line), as: UTF8.self)),
+                "at": .integer(send.createdAt.storedMilliseconds), "message": .text(send.line.id), "bodyDigest": .text(send.bodyDigest),
+            ]
+        }
     }
 }
 

@@ -94,8 +94,18 @@ extension Statements {
             """
         )
 
+        /// Conditional: of the request and the reconciler racing (in any process), one settles it.
+        static let settlePaymentIntent = Statement(
+            "providers.settlePaymentIntent",
+            """
+            UPDATE payment_intents SET settled_at = :at, lease_until = NULL
+            WHERE id = :purchase AND account_id = :account AND settled_at IS NULL
+            RETURNING id
+            """
+        )
+
         static let all = [
-            unsettledPaymentIntent, gatewayCustomer, keepGatewayCustomer, receiveEvent, event, markApplied, recordProblem,
+            unsettledPaymentIntent, settlePaymentIntent, gatewayCustomer, keepGatewayCustomer, receiveEvent, event, markApplied, recordProblem,
             unapplied, reversal, reversalsOfPurchase, insertReversal, closeReversal, showLatestDispute,
         ]
 

@@ -57,7 +57,21 @@ extension Statements {
             """
         )
 
-        static let all = [alerts, setAlertState, forgetAlerts, addAlert, caps, capsOf, forgetCaps, addCap, spent, held]
+        /// Sets (`on`) or clears one of the wallet row's `SpendingControls`, in the
+        /// transaction that saved the alerts or caps it stands for.
+        static let switchControl = Statement(
+            "spending.switchControl",
+            """
+            UPDATE wallets SET controls = CASE WHEN :on THEN controls | :bit ELSE controls & ~:bit END
+            WHERE account_id = :account
+            """
+        )
+
+        static let all = [alerts, setAlertState, forgetAlerts, addAlert, caps, capsOf, forgetCaps, addCap, spent, held, switchControl]
+
+        static func switchValues(_ control: SpendingControls, on: Bool, account: AccountID) -> KeyValuePairs<String, SQLValue> {
+            ["on": .boolean(on), "bit": .integer(control.rawValue), "account": .text(account.rawValue)]
+        }
 
         static func spentValues(_ cap: SpendCap, _ window: SpendWindow, account: AccountID) -> KeyValuePairs<String, SQLValue> {
             [
@@ -84,6 +98,15 @@ extension Statements {
             ]
         }
     }
+}
+
+/// What an account has switched on that its charges must consult, kept on its wallet row
+/// (`wallets.controls`, on both engines) so that the posting that updates the row also says
+/// whether the alerts and caps need reading: an account with neither pays no extra read.
+struct SpendingControls: OptionSet, Sendable {
+    let rawValue: Int
+    static let alerts = SpendingControls(rawValue: 1)
+    static let caps = SpendingControls(rawValue: 2)
 }
 
 extension BalanceAlert {

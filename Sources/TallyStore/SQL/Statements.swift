@@ -8,7 +8,8 @@ public enum Statements {
     /// Every shared statement, for the contract test that runs `EXPLAIN` on each on both engines.
     public static let all: [Statement] =
         Logins.all + Lots.all + LotChecks.all + Messages.all + Metering.all + Providers.all
-        + Webhooks.all + UsageGuard.all + Spending.all + Explanations.all + Idempotency.all + Purchases.all + Accounts.all
+        + Recharges.all + Webhooks.all + UsageGuard.all + Spending.all + Explanations.all + Idempotency.all + Purchases.all
+        + Accounts.all
 }
 
 extension SQLiteStore {

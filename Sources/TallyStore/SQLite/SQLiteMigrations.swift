@@ -67,8 +67,22 @@ enum SQLiteMigrations {
         migrator.registerMigration("20-ledger-request-keys") { db in
             try db.execute(sql: ledgerRequestKeys)
         }
+        migrator.registerMigration("21-spending-controls") { db in
+            try db.execute(sql: spendingControls)
+        }
         return migrator
     }
+
+    /// Which spending controls an account has (`SpendingControls`: 1 its balance alerts,
+    /// 2 its spend caps), kept on its wallet row as on PostgreSQL, so that the posting that
+    /// updates the row also says whether a charge needs to read them. Set from the rows an
+    /// account already has, so alerts and caps saved before this migration keep working.
+    static let spendingControls = """
+        ALTER TABLE wallets ADD COLUMN controls INTEGER NOT NULL DEFAULT 0;
+        UPDATE wallets SET controls =
+            CASE WHEN EXISTS (SELECT 1 FROM balance_alerts a WHERE a.account_id = wallets.account_id) THEN 1 ELSE 0 END
+            | CASE WHEN EXISTS (SELECT 1 FROM spend_caps c WHERE c.account_id = wallets.account_id) THEN 2 ELSE 0 END;
+        """
 
     /// Spending control: an account's balance alerts, each armed (`fired_at` NULL) until
     /// available falls below its threshold, and its spend caps, at most so many credits of

@@ -13,27 +13,14 @@ extension SQLiteStore {
         case .providerEventApplied, .reversal, .closeReversal:
             try writeProviderRecord(record, account: account, at: at, db)
         case .hold(let hold):
-            try db.execute(
-                sql: """
-                    INSERT INTO holds (id, account_id, feature, credits, reference, status, captured_credits,
-                        created_at, expires_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    hold.id.rawValue, hold.accountID.rawValue, hold.feature, hold.credits.thousandths, hold.reference,
-                    hold.status.rawValue, hold.capturedCredits.thousandths, hold.createdAt.storedMilliseconds,
-                    hold.expiresAt.storedMilliseconds,
-                ]
-            )
+            _ = try rows(Statements.Metering.addHold, Statements.Metering.holdValues(hold), in: db)
         case .settleHold(let id, let status, let captured):
-            try db.execute(
-                sql: """
-                    UPDATE holds SET status = ?, captured_credits = ?, settled_at = ?
-                    WHERE id = ? AND account_id = ? AND status = 'active'
-                    """,
-                arguments: [status.rawValue, captured.thousandths, at.storedMilliseconds, id.rawValue, account.rawValue]
+            let settled = try rows(
+                Statements.Metering.settleHold,
+                Statements.Metering.settleValues(id, status: status, captured: captured, account: account, at: at),
+                in: db
             )
-            guard db.changesCount == 1 else { throw StoreError.conflict("hold \(id) is no longer active") }
+            guard settled.count == 1 else { throw StoreError.conflict("hold \(id) is no longer active") }
         case .usage(let entry):
             try insert(entry, db)
         case .heldUsage(let usage):
@@ -49,38 +36,27 @@ extension SQLiteStore {
         case .recharge(let update):
             try settle(update, account: account, at: at, db)
         case .settlePaymentIntent(let id):
-            try db.execute(
-                sql: """
-                    UPDATE payment_intents SET settled_at = ?, lease_until = NULL
-                    WHERE id = ? AND account_id = ? AND settled_at IS NULL
-                    """,
-                arguments: [at.storedMilliseconds, id.rawValue, account.rawValue]
+            let settled = try rows(
+                Statements.Providers.settlePaymentIntent,
+                ["at": .integer(at.storedMilliseconds), "purchase": .text(id.rawValue), "account": .text(account.rawValue)],
+                in: db
             )
-            guard db.changesCount == 1 else { throw StoreError.conflict("payment \(id) is settled already") }
+            guard settled.count == 1 else { throw StoreError.conflict("payment \(id) is settled already") }
         case .savePaymentMethod(let method, let maximum):
             _ = try savePaymentMethod(method, maximum: maximum, db)
         case .smsSend(let send):
             do {
-                try db.execute(
-                    sql: """
-                        INSERT INTO sms_sends (hold_id, account_id, idempotency_key, line, created_at, message_id, body_digest)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        send.holdID.rawValue, send.accountID.rawValue, send.idempotencyKey,
-                        String(decoding: try JSONEncoder().encode(send.line), as: UTF8.self),
-                        send.createdAt.storedMilliseconds, send.line.id, send.bodyDigest,
-                    ]
-                )
+                _ = try rows(Statements.Messages.add, try Statements.Messages.addValues(send), in: db)
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
                 throw StoreError.duplicate(field: "idempotency_key")
             }
         case .settleSMS(let id):
-            try db.execute(
-                sql: "UPDATE sms_sends SET settled_at = ? WHERE hold_id = ? AND account_id = ? AND settled_at IS NULL",
-                arguments: [at.storedMilliseconds, id.rawValue, account.rawValue]
+            let settled = try rows(
+                Statements.Messages.settle,
+                ["at": .integer(at.storedMilliseconds), "hold": .text(id.rawValue), "account": .text(account.rawValue)],
+                in: db
             )
-            guard db.changesCount == 1 else { throw StoreError.conflict("message \(id) is settled already") }
+            guard settled.count == 1 else { throw StoreError.conflict("message \(id) is settled already") }
         }
     }
 
@@ -122,13 +98,11 @@ extension SQLiteStore {
 
     /// One use of `feature` (as `UsageFeature.stored` writes it) on a Pacific day.
     static func addToRollup(account: AccountID, day: String, feature: String, credits: Credits, _ db: Database) throws {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO usage_rollups (account_id, day, feature, uses, credits) VALUES (?, ?, ?, 1, ?)
-                ON CONFLICT (account_id, day, feature)
-                DO UPDATE SET uses = uses + 1, credits = credits + excluded.credits
-                """
-        ).execute(arguments: [account.rawValue, day, feature, credits.thousandths])
+        _ = try rows(
+            Statements.Metering.addToRollup,
+            Statements.Metering.rollupValues(account: account, day: day, feature: feature, credits: credits),
+            in: db
+        )
     }
 
     /// The contact a line is searched by (see `SQLiteMigrations.logContacts`): found, or
@@ -209,30 +183,15 @@ extension SQLiteStore {
 
     public func expiredHolds(at: Date, limit: Int) async throws -> [Hold] {
         try await pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM holds WHERE status = 'active' AND expires_at <= ?
-                        AND NOT EXISTS (SELECT 1 FROM sms_sends WHERE hold_id = holds.id AND settled_at IS NULL)
-                    ORDER BY expires_at LIMIT ?
-                    """,
-                arguments: [at.storedMilliseconds, limit]
-            ).map(Self.hold)
+            try Self.rows(Statements.Metering.expired, ["at": .integer(at.storedMilliseconds), "limit": .integer(limit)], in: db)
+                .map(Hold.init)
         }
     }
 
-    static func hold(_ row: Row) throws -> Hold { try Hold(row) }
-
     public func usageLog(account: AccountID, feature: Feature, limit: Int) async throws -> [UsageLogEntry] {
         try await pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT \(Self.usageLogColumns) FROM usage_log WHERE account_id = ? AND log = ? AND feature = ?
-                    ORDER BY created_at DESC, id DESC LIMIT ?
-                    """,
-                arguments: [account.rawValue, FeatureLog(of: feature).rawValue, feature.rawValue, limit]
-            ).map { Self.usageLogEntry($0, feature: feature) }
+            try Self.rows(Statements.Metering.usageLog, Statements.Metering.usageLogValues(account: account, feature: feature, limit: limit), in: db)
+                .map { try UsageLogEntry($0, feature: feature) }
         }
     }
 
@@ -272,18 +231,11 @@ extension SQLiteStore {
 
     public func usageRollup(account: AccountID, from: String, to: String) async throws -> [FeatureUsage] {
         try await pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT feature, SUM(uses) AS uses, SUM(credits) AS credits FROM usage_rollups
-                    WHERE account_id = ? AND day >= ? AND day <= ? GROUP BY feature ORDER BY feature
-                    """,
-                arguments: [account.rawValue, from, to]
-            ).compactMap { row in
-                Feature(rawValue: row["feature"]).map {
-                    FeatureUsage(feature: $0, uses: row["uses"], credits: Credits(thousandths: row["credits"]))
-                }
-            }
+            try Self.rows(
+                Statements.Metering.usageRollup,
+                ["account": .text(account.rawValue), "from": .text(from), "to": .text(to)],
+                in: db
+            ).compactMap(FeatureUsage.init)
         }
     }
 
@@ -342,20 +294,8 @@ extension SQLiteStore {
 
     public func notifications(account: AccountID, limit: Int) async throws -> [Notification] {
         try await pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT * FROM notifications WHERE account_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
-                arguments: [account.rawValue, limit]
-            ).map { row in
-                Notification(
-                    id: row["id"],
-                    accountID: AccountID(row["account_id"]),
-                    kind: row["kind"],
-                    message: row["message"],
-                    data: row["data"],
-                    createdAt: Date(storedMilliseconds: row["created_at"])
-                )
-            }
+            try Self.rows(Statements.Metering.notifications, ["account": .text(account.rawValue), "limit": .integer(limit)], in: db)
+                .map(Notification.init)
         }
     }
 }

@@ -17,9 +17,10 @@ extension SQLiteStore {
             armed: state?.rechargeArmed ?? false
         )
         if let state, effects.rechargeArmed != state.rechargeArmed {
-            try db.execute(
-                sql: "UPDATE auto_recharges SET recharge_armed = ? WHERE account_id = ?",
-                arguments: [effects.rechargeArmed, transaction.accountID.rawValue]
+            _ = try rows(
+                Statements.Recharges.arm,
+                ["armed": .boolean(effects.rechargeArmed), "account": .text(transaction.accountID.rawValue)],
+                in: db
             )
         }
         guard !effects.isEmpty else { return }
@@ -44,45 +45,18 @@ extension SQLiteStore {
     }
 
     static func insertPending(_ recharge: Recharge, _ db: Database) throws {
-        // A recharge already in flight makes this one redundant: one per wallet.
-        try db.execute(
-            sql: """
-                INSERT OR IGNORE INTO recharges (id, account_id, status, credits, attempts, next_attempt_at, created_at)
-                VALUES (?, ?, 'pending', ?, 0, ?, ?)
-                """,
-            arguments: [
-                recharge.id, recharge.accountID.rawValue, recharge.credits.thousandths,
-                recharge.nextAttemptAt.storedMilliseconds, recharge.createdAt.storedMilliseconds,
-            ]
-        )
+        _ = try rows(Statements.Recharges.addPending, Statements.Recharges.pendingValues(recharge), in: db)
     }
 
     static func autoRecharge(_ account: AccountID, _ db: Database) throws -> AutoRechargeState? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM auto_recharges WHERE account_id = ?"), arguments: [account.rawValue])
-            .map(AutoRechargeState.init)
+        try rows(Statements.Recharges.settings, ["account": .text(account.rawValue)], in: db).first.map(AutoRechargeState.init)
     }
 
+    /// Ends or reschedules a pending recharge and shows the outcome in the settings.
     static func settle(_ update: RechargeUpdate, account: AccountID, at: Date, _ db: Database) throws {
-        try db.execute(
-            sql: """
-                UPDATE recharges SET status = ?, attempts = ?, next_attempt_at = ?, reason = ?, settled_day = ?,
-                    amount_cents = ?, lease_until = NULL
-                WHERE id = ? AND account_id = ? AND status = 'pending'
-                """,
-            arguments: [
-                update.status.rawValue, update.attempts, update.nextAttemptAt.storedMilliseconds, update.reason,
-                update.settledDay, update.amount?.cents, update.rechargeID, account.rawValue,
-            ]
-        )
-        guard db.changesCount == 1 else { throw StoreError.conflict("recharge \(update.rechargeID) is not pending") }
-        try db.execute(
-            sql: """
-                UPDATE auto_recharges SET last_result = ?, last_reason = ?, last_result_at = ?,
-                    enabled = CASE WHEN ? THEN 0 ELSE enabled END
-                WHERE account_id = ?
-                """,
-            arguments: [update.lastResult, update.reason, at.storedMilliseconds, update.disable, account.rawValue]
-        )
+        let settled = try rows(Statements.Recharges.settle, Statements.Recharges.settleValues(update, account: account), in: db)
+        guard settled.count == 1 else { throw StoreError.conflict("recharge \(update.rechargeID) is not pending") }
+        _ = try rows(Statements.Recharges.showOutcome, Statements.Recharges.outcomeValues(update, account: account, at: at), in: db)
     }
 
     // MARK: Store
@@ -93,23 +67,7 @@ extension SQLiteStore {
 
     public func setAutoRecharge(_ settings: AutoRechargeSettings, account: AccountID, recharge: Recharge?) async throws {
         try await write { db in
-            // Saving drops a recharge owed to the next spending (see `AutoRechargePolicy.rechargeOnSave`).
-            try db.execute(
-                sql: """
-                    INSERT INTO auto_recharges (account_id, enabled, threshold, credits, payment_method_id, max_per_day,
-                        max_spend_month_cents)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (account_id) DO UPDATE SET enabled = excluded.enabled, threshold = excluded.threshold,
-                        credits = excluded.credits, payment_method_id = excluded.payment_method_id,
-                        max_per_day = excluded.max_per_day, max_spend_month_cents = excluded.max_spend_month_cents,
-                        recharge_armed = 0
-                    """,
-                arguments: [
-                    account.rawValue, settings.enabled, settings.thresholdCredits.thousandths,
-                    settings.rechargeCredits.thousandths, settings.paymentMethodID, settings.maxRechargesPerDay,
-                    settings.maxSpendPerMonth.cents,
-                ]
-            )
+            _ = try Self.rows(Statements.Recharges.saveSettings, Statements.Recharges.settingsValues(settings, account: account), in: db)
             if let recharge { try Self.insertPending(recharge, db) }
         }
     }
@@ -135,22 +93,7 @@ extension SQLiteStore {
 
     public func rechargeSpend(account: AccountID, day: String) async throws -> RechargeSpend {
         try await pool.read { db in
-            let today =
-                try Int.fetchOne(
-                    db,
-                    sql: "SELECT COUNT(*) FROM recharges WHERE account_id = ? AND status = 'succeeded' AND settled_day = ?",
-                    arguments: [account.rawValue, day]
-                ) ?? 0
-            let month =
-                try Int64.fetchOne(
-                    db,
-                    sql: """
-                        SELECT COALESCE(SUM(amount_cents), 0) FROM recharges
-                        WHERE account_id = ? AND status = 'succeeded' AND substr(settled_day, 1, 7) = ?
-                        """,
-                    arguments: [account.rawValue, String(day.prefix(7))]
-                ) ?? 0
-            return RechargeSpend(rechargesToday: today, spentThisMonth: Money(cents: month))
+            try RechargeSpend(Self.rows(Statements.Recharges.spend, Statements.Recharges.spendValues(account: account, day: day), in: db).first)
         }
     }
 
@@ -163,11 +106,8 @@ extension SQLiteStore {
 
     public func recharges(account: AccountID, limit: Int) async throws -> [Recharge] {
         try await pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT * FROM recharges WHERE account_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
-                arguments: [account.rawValue, limit]
-            ).map(Recharge.init)
+            try Self.rows(Statements.Recharges.ofAccount, ["account": .text(account.rawValue), "limit": .integer(limit)], in: db)
+                .map(Recharge.init)
         }
     }
 

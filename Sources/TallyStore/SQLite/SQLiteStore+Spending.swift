@@ -60,6 +60,7 @@ extension SQLiteStore {
             for notice in BalanceNotice.of(changes, origin: origin, available: wallet.available) {
                 try Self.insert(Notification(notice, account: account, at: at), db)
             }
+            try Self.switchControl(.alerts, on: !alerts.isEmpty, account: account, db)
             return alerts
         }
     }
@@ -106,6 +107,12 @@ extension SQLiteStore {
             for cap in caps {
                 _ = try Self.rows(Statements.Spending.addCap, Statements.Spending.capValues(cap, account: account, at: at), in: db)
             }
+            try Self.switchControl(.caps, on: !caps.isEmpty, account: account, db)
         }
+    }
+
+    /// Sets or clears one control on the wallet row, in the transaction that changed it.
+    static func switchControl(_ control: SpendingControls, on: Bool, account: AccountID, _ db: Database) throws {
+        _ = try rows(Statements.Spending.switchControl, Statements.Spending.switchValues(control, on: on, account: account), in: db)
     }
 }

@@ -159,11 +159,14 @@ extension SQLiteStore {
         // A posting's update answers the balance after it; the wallet is read first only
         // when no posting will (or, for a guarded request, to refuse a missing wallet first).
         var balance: WalletBalance?
+        // What the account has switched on, read from the wallet row this transaction reads
+        // or updates anyway: the alerts and caps are read only by the accounts that have them.
+        var controls = SpendingControls()
         if transaction.postings.isEmpty || transaction.guardedRequest {
-            guard let current = try wallet(transaction.accountID, db) else {
+            guard let current = try walletAndControls(transaction.accountID, db) else {
                 throw StoreError.notFound("wallet of account \(account)")
             }
-            balance = current
+            (balance, controls) = (current.balance, current.controls)
         }
         // Available before the transaction: a refusal reports it, since every posting is rolled back.
         var before = balance?.available
@@ -183,7 +186,7 @@ extension SQLiteStore {
                             AND available + ? >= CASE WHEN ? THEN (
                                 SELECT COALESCE(SUM(remaining), 0) FROM lots
                                 WHERE account_id = ? AND remaining > 0 AND expires_at <= ?) ELSE 0 END
-                        RETURNING available, held, used, total
+                        RETURNING available, held, used, total, controls
                         """
                 ),
                 arguments: [
@@ -206,6 +209,7 @@ extension SQLiteStore {
             precondition(after.isConsistent, "wallet invariant broken for account \(account)")
             if before == nil { before = after.available - change.available }
             balance = after
+            controls = SpendingControls(rawValue: row["controls"])
             try db.cachedStatement(
                 sql: """
                     INSERT INTO ledger (id, account_id, kind, available, held, used, total, available_after,
@@ -224,14 +228,14 @@ extension SQLiteStore {
         for record in transaction.records {
             try write(record, account: transaction.accountID, at: transaction.at, db)
         }
-        for feature in transaction.cappedFeatures {
+        for feature in transaction.cappedFeatures where controls.contains(.caps) {
             try checkSpendCaps(feature, transaction, db)
         }
         guard let balance, let before else { throw StoreError.notFound("wallet of account \(account)") }
         if balance.available < before {
             try applyBalanceEffects(transaction, before: before, after: balance.available, db)
         }
-        if balance.available != before {
+        if balance.available != before, controls.contains(.alerts) {
             try applyBalanceAlerts(transaction, available: balance.available, db)
         }
         if let claim = transaction.unclaimed {
@@ -325,6 +329,14 @@ extension SQLiteStore {
             db.cachedStatement(sql: "SELECT available, held, used, total FROM wallets WHERE account_id = ?"),
             arguments: [account.rawValue]
         ).map(balanceOf)
+    }
+
+    /// The wallet and the spending controls its account has switched on (`wallets.controls`).
+    static func walletAndControls(_ account: AccountID, _ db: Database) throws -> (balance: WalletBalance, controls: SpendingControls)? {
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT available, held, used, total, controls FROM wallets WHERE account_id = ?"),
+            arguments: [account.rawValue]
+        ).map { row in (balanceOf(row), SpendingControls(rawValue: row["controls"])) }
     }
 
     static func balanceOf(_ row: Row) -> WalletBalance {
