@@ -45,7 +45,9 @@ struct RecentActivityWordingTests {
     }
 
     func words(_ entries: [Wallets.LedgerEntryView], _ facts: ActivityFacts) -> [String] {
-        RecentActivity.rows(entries, facts: facts, limit: 20).map { "\($0.title)\($0.detail.isEmpty ? "" : " · " + $0.detail) \($0.change)" }
+        RecentActivity.rows(entries, facts: facts, limit: 20).map {
+            "\($0.title)\($0.detail.string.isEmpty ? "" : " · " + $0.detail.string) \($0.change)"
+        }
     }
 
     @Test func anExpiryAndAnAutoRechargeSayWhatTheyAre() throws {

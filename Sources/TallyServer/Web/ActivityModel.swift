@@ -9,7 +9,7 @@ struct ActivityRow {
     /// What happened: `Credit score`, `Bought 1,000 credits`, `Auto-recharge`, `Expired`.
     let title: String
     /// Who or what it was about: a contact, a card, a reason. Empty when nothing more is known.
-    let detail: String
+    let detail: Text
     /// The change to available credits, signed.
     let change: String
     let positive: Bool
@@ -165,7 +165,7 @@ enum RecentActivity {
             ActivityRow(
                 date: WebFormat.pacific(entry.createdAt),
                 title: title,
-                detail: detail,
+                detail: Text(detail),
                 change: (change.isPositive ? "+" : "") + change.description,
                 positive: change.isPositive,
                 balanceAfter: entry.balanceAfter.description,

@@ -39,11 +39,11 @@ struct LogModel {
     let hasRows: Bool
     let showTable: Bool
     let total: String
-    let sentTotal: String
+    let sentTotal: Text
     let isSMS: Bool
-    let nextHref: String
+    let nextHref: Text
     let csvHref: String
-    let errors: [String: String]
+    let errors: [String: Text]
 
     static func title(_ log: FeatureLog) -> String {
         switch log {
@@ -87,8 +87,8 @@ struct LogModel {
         showTable = page != nil
         if let page {
             total = "\(WebFormat.count(page.total)) \(page.total == 1 ? "line" : "lines") · \(page.totalCredits) credits"
-            sentTotal = page.totalSent.map { WebFormat.count($0) } ?? ""
-            nextHref = page.nextCursor.map { "/app/logs/\(log.rawValue)" + query(filters + [("cursor", $0)]) } ?? ""
+            sentTotal = Text(page.totalSent.map { WebFormat.count($0) } ?? "")
+            nextHref = Text(page.nextCursor.map { "/app/logs/\(log.rawValue)" + query(filters + [("cursor", $0)]) } ?? "")
         } else {
             total = ""
             sentTotal = ""
@@ -96,7 +96,7 @@ struct LogModel {
         }
         isSMS = log == .sms
         csvHref = "/app/logs/\(log.rawValue).csv" + query(filters)
-        self.errors = errors
+        self.errors = errors.texts
     }
 
     static func columns(_ log: FeatureLog) -> [(String, String)] {
