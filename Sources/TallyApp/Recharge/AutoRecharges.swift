@@ -27,7 +27,7 @@ public struct AutoRecharges: Sendable {
         public var thresholdCredits: Credits
         public var rechargeCredits: Credits
         public var paymentMethodId: PaymentMethodID
-        public var maxRechargesPerDay: Int?
+        public var maxRechargesPerDay: WholeNumber?
         public var maxSpendPerMonth: MoneyInput?
     }
 
@@ -41,7 +41,7 @@ public struct AutoRecharges: Sendable {
         if case .failure(let error) = Catalog.purchasePrice(of: request.rechargeCredits) {
             errors.append(FieldError("rechargeCredits", error.reason))
         }
-        let perDay = request.maxRechargesPerDay ?? Self.defaultMaxRechargesPerDay
+        let perDay = request.maxRechargesPerDay?.value ?? Self.defaultMaxRechargesPerDay
         if !(0...1_000).contains(perDay) {
             errors.append(FieldError("maxRechargesPerDay", "must be from 0 to 1000"))
         }
