@@ -425,7 +425,7 @@ public struct Lots: Sendable {
                             .notification(
                                 notification(
                                     lot,
-                                    kind: "credits_expiring",
+                                    kind: .creditsExpiring,
                                     message: "\(lot.remaining) credits expire on \(PacificDay.of(expiresAt))",
                                     at: now
                                 )
@@ -457,7 +457,7 @@ public struct Lots: Sendable {
                                 .notification(
                                     notification(
                                         lot,
-                                        kind: "credits_expired",
+                                        kind: .creditsExpired,
                                         message: "\(lot.remaining) credits expired",
                                         at: now
                                     )
@@ -482,7 +482,7 @@ public struct Lots: Sendable {
         Posting(id: LedgerEntryID(ids.make("led")), kind: kind, change: change, reference: reference, fromLot: lot)
     }
 
-    private func notification(_ lot: CreditLot, kind: String, message: String, at: Date) -> TallyStore.Notification {
+    private func notification(_ lot: CreditLot, kind: NotificationKind, message: String, at: Date) -> TallyStore.Notification {
         let data: [String: String] = [
             "lotId": lot.id.rawValue,
             "credits": lot.remaining.description,

@@ -55,7 +55,7 @@ public struct UsageGuard: Sendable {
             notification: Notification(
                 id: ids.make("ntf"),
                 accountID: manager.accountID,
-                kind: "usage_guard_resumed",
+                kind: .usageGuardResumed,
                 message: "Credit checks were resumed by \(manager.user.email).",
                 createdAt: now
             )
@@ -73,7 +73,7 @@ public struct UsageGuard: Sendable {
             notification: Notification(
                 id: ids.make("ntf"),
                 accountID: account,
-                kind: "usage_guard_paused",
+                kind: .usageGuardPaused,
                 message:
                     "Credit checks are paused: more than \(settings.maxRequests) requests in \(settings.windowSeconds) seconds. A super admin must resume them.",
                 data: #"{"maxRequests":\#(settings.maxRequests),"windowSeconds":\#(settings.windowSeconds)}"#,

@@ -43,9 +43,9 @@ extension WebRoutes {
                 let items = try await tally.notifications.list(of: visit.manager).map { item in
                     NotificationRow(
                         date: WebFormat.pacific(item.createdAt),
-                        kind: item.kind.replacingOccurrences(of: "_", with: " ").capitalized,
+                        kind: item.kind.rawValue.replacingOccurrences(of: "_", with: " ").capitalized,
                         message: item.message,
-                        tone: Self.tone(of: item.kind)
+                        tone: Self.tone(of: item.kind.rawValue)
                     )
                 }
                 let model = NotificationsModel(items: items)

@@ -238,9 +238,9 @@ enum RecentActivity {
     /// A credit check or message that did not go as asked, in a word.
     static func outcome(_ line: UsageLogEntry) -> String? {
         switch line.status {
-        case "skipped": "skipped"
-        case "failed": line.feature == .sms ? "not sent" : "failed"
-        case "blocked": "blocked by the usage guard"
+        case .skipped: "skipped"
+        case .failed: line.feature == .sms ? "not sent" : "failed"
+        case .blocked: "blocked by the usage guard"
         default: nil
         }
     }

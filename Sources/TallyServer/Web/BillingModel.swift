@@ -126,7 +126,7 @@ struct BillingModel {
         autoRechargeStatus = recharge.enabled ? "On" : "Off"
         var last = ""
         if let result = recharge.lastResult {
-            last = "Last recharge: \(result.replacingOccurrences(of: "_", with: " "))"
+            last = "Last recharge: \(result.rawValue.replacingOccurrences(of: "_", with: " "))"
             if let reason = recharge.lastReason, !reason.isEmpty { last += " — \(reason)" }
             if let at = recharge.lastResultAt { last += ", \(WebFormat.pacific(at))" }
         } else if recharge.enabled {

@@ -78,7 +78,7 @@ struct LogModel {
         }
         results =
             [Choice(value: "", label: "All results", selected: request.result == nil)]
-            + log.results.map { Choice(value: $0, label: $0.capitalized, selected: request.result == $0) }
+            + log.results.map { Choice(value: $0.rawValue, label: $0.rawValue.capitalized, selected: request.result == $0.rawValue) }
         columns = Self.columns(log).map { Cell(text: $0.0, className: $0.1) }
         rows = (page?.items ?? []).map {
             Row(cells: Self.cells($0), href: "/app/logs/\(log.rawValue)/\(WebSession.percentEncoded(Self.id(of: $0)))")
@@ -136,7 +136,7 @@ struct LogModel {
     static func cells(_ item: LogItem) -> [Cell] {
         func text(_ value: String?) -> Cell { Cell(text: value ?? "—", className: "") }
         func num(_ value: String) -> Cell { Cell(text: value, className: "num") }
-        func result(_ value: String) -> Cell { Cell(text: value, className: "result \(value)") }
+        func result(_ value: UsageResult) -> Cell { Cell(text: value.rawValue, className: "result \(value.rawValue)") }
         func time(_ date: Date) -> Cell { Cell(text: WebFormat.pacific(date), className: "nowrap") }
         switch item {
         case .sms(let line):

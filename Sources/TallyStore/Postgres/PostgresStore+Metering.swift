@@ -145,7 +145,7 @@ extension PostgresStore {
             bindings.append(entry.accountID.rawValue)
             bindings.append(entry.feature.rawValue)
             bindings.append(entry.log.rawValue)
-            bindings.append(entry.status)
+            bindings.append(entry.status.rawValue)
             bindings.append(entry.credits.thousandths)
             bindings.append(entry.totalCredits?.thousandths)
             bindings.append(entry.day)
@@ -175,7 +175,7 @@ extension PostgresStore {
         """
         WITH notification AS (
             INSERT INTO notifications (id, account_id, kind, message, data, created_at)
-            VALUES (\(notification.id), \(notification.accountID.rawValue), \(notification.kind),
+            VALUES (\(notification.id), \(notification.accountID.rawValue), \(notification.kind.rawValue),
                 \(notification.message), \(notification.data), \(notification.createdAt.storedMilliseconds))
             RETURNING id, account_id, created_at
         )
@@ -317,7 +317,7 @@ extension PostgresStore {
             id: row["id"].decode(String.self),
             accountID: AccountID(row["account_id"].decode(String.self)),
             feature: Feature(rawValue: row["feature"].decode(String.self)) ?? feature,
-            status: row["status"].decode(String.self),
+            status: UsageResult(stored: row["status"].decode(String.self), column: "status"),
             credits: Credits(thousandths: row["credits"].decode(Int64.self)),
             day: row["day"].decode(String.self),
             createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self)),
@@ -375,7 +375,7 @@ extension PostgresStore {
             id: "",
             accountID: account,
             feature: feature,
-            status: "",
+            status: .pending,
             credits: .zero,
             day: "",
             createdAt: Date(timeIntervalSince1970: 0)
@@ -385,7 +385,7 @@ extension PostgresStore {
             switch column {
             case .id: entry.id = try cells.next()
             case .feature: entry.feature = Feature(rawValue: try cells.next(String.self)) ?? feature
-            case .status: entry.status = try cells.next()
+            case .status: entry.status = try UsageResult(stored: cells.next(), column: "status")
             case .credits: entry.credits = Credits(thousandths: try cells.next())
             case .createdAt: entry.createdAt = Date(storedMilliseconds: try cells.next())
             case .contactName: entry.contactName = try cells.next()
@@ -413,7 +413,7 @@ extension PostgresStore {
         return try Notification(
             id: row["id"].decode(String.self),
             accountID: AccountID(row["account_id"].decode(String.self)),
-            kind: row["kind"].decode(String.self),
+            kind: NotificationKind(stored: row["kind"].decode(String.self), column: "kind"),
             message: row["message"].decode(String.self),
             data: row["data"].decode(String.self),
             createdAt: Date(storedMilliseconds: row["created_at"].decode(Int64.self))

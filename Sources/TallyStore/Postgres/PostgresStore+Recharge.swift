@@ -121,7 +121,7 @@ extension PostgresStore {
         guard settled.first != nil else { throw StoreError.conflict("recharge \(update.rechargeID) is not pending") }
         try await connection.run(
             """
-            UPDATE auto_recharges SET last_result = \(update.lastResult), last_reason = \(update.reason),
+            UPDATE auto_recharges SET last_result = \(update.lastResult.rawValue), last_reason = \(update.reason),
                 last_result_at = \(at.storedMilliseconds), enabled = enabled AND NOT \(update.disable)
             WHERE account_id = \(account.rawValue)
             """,
@@ -292,7 +292,7 @@ extension PostgresStore {
                 notification: Notification(
                     id: delivery.notificationID,
                     accountID: AccountID(columns["account_id"].decode(String.self)),
-                    kind: columns["kind"].decode(String.self),
+                    kind: NotificationKind(stored: columns["kind"].decode(String.self), column: "kind"),
                     message: columns["message"].decode(String.self),
                     data: columns["data"].decode(String.self),
                     createdAt: Date(storedMilliseconds: columns["n_created_at"].decode(Int64.self))

@@ -81,7 +81,7 @@ extension SQLiteStore {
                     enabled = CASE WHEN ? THEN 0 ELSE enabled END
                 WHERE account_id = ?
                 """,
-            arguments: [update.lastResult, update.reason, at.storedMilliseconds, update.disable, account.rawValue]
+            arguments: [update.lastResult.rawValue, update.reason, at.storedMilliseconds, update.disable, account.rawValue]
         )
     }
 
@@ -256,7 +256,7 @@ extension SQLiteStore {
                     notification: Notification(
                         id: row["notification_id"],
                         accountID: AccountID(row["account_id"]),
-                        kind: row["kind"],
+                        kind: try NotificationKind(stored: row["kind"], column: "kind"),
                         message: row["message"],
                         data: row["data"],
                         createdAt: Date(storedMilliseconds: row["n_created_at"])
