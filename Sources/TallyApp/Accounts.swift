@@ -197,7 +197,7 @@ public struct Accounts: Sendable {
         let notification = Notification(
             id: ids.make("ntf"),
             accountID: user.accountID,
-            kind: "login_guessing",
+            kind: .loginGuessing,
             message:
                 "Someone may be guessing the password of \(email): \(Self.maximumLoginFailures) logins for it within \(minutes) minutes without the right password since the last one that had it. Logins for it are slowed down and an address that gives a wrong password \(Self.maximumLoginFailures) times is locked out of it; the right password still works.",
             data: #"{"email":\#(Self.jsonString(email)),"attempts":\#(Self.maximumLoginFailures),"windowSeconds":\#(Self.loginWindowSeconds)}"#,

@@ -38,13 +38,13 @@ public struct Lots: Sendable {
         public var credits: Credits
         public var reason: String
         public var expiresAt: Date?
-        public var priority: Int?
+        public var priority: WholeNumber?
 
         public init(credits: Credits, reason: String, expiresAt: Date? = nil, priority: Int? = nil) {
             self.credits = credits
             self.reason = reason
             self.expiresAt = expiresAt
-            self.priority = priority
+            self.priority = priority.map { WholeNumber($0) }
         }
     }
 
@@ -102,7 +102,7 @@ public struct Lots: Sendable {
         if let problem = Self.amountProblem(request.credits, signed: false) { problems.append(FieldError("credits", problem)) }
         let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
         if let problem = Self.reasonProblem(reason) { problems.append(FieldError("reason", problem)) }
-        let priority = request.priority ?? LotOrder.defaultPriority
+        let priority = request.priority?.value ?? LotOrder.defaultPriority
         if !LotOrder.priorities.contains(priority) {
             problems.append(FieldError("priority", "must be from \(LotOrder.priorities.lowerBound) to \(LotOrder.priorities.upperBound)"))
         }
@@ -425,7 +425,7 @@ public struct Lots: Sendable {
                             .notification(
                                 notification(
                                     lot,
-                                    kind: "credits_expiring",
+                                    kind: .creditsExpiring,
                                     message: "\(lot.remaining) credits expire on \(PacificDay.of(expiresAt))",
                                     at: now
                                 )
@@ -457,7 +457,7 @@ public struct Lots: Sendable {
                                 .notification(
                                     notification(
                                         lot,
-                                        kind: "credits_expired",
+                                        kind: .creditsExpired,
                                         message: "\(lot.remaining) credits expired",
                                         at: now
                                     )
@@ -482,7 +482,7 @@ public struct Lots: Sendable {
         Posting(id: LedgerEntryID(ids.make("led")), kind: kind, change: change, reference: reference, fromLot: lot)
     }
 
-    private func notification(_ lot: CreditLot, kind: String, message: String, at: Date) -> TallyStore.Notification {
+    private func notification(_ lot: CreditLot, kind: NotificationKind, message: String, at: Date) -> TallyStore.Notification {
         let data: [String: String] = [
             "lotId": lot.id.rawValue,
             "credits": lot.remaining.description,

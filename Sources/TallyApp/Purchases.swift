@@ -21,14 +21,14 @@ public struct Purchases: Sendable {
 
     public struct CardInput: Sendable, Codable {
         public var number: String
-        public var expMonth: Int
-        public var expYear: Int
+        public var expMonth: WholeNumber
+        public var expYear: WholeNumber
         public var cvc: String
 
         public init(number: String, expMonth: Int, expYear: Int, cvc: String) {
             self.number = number
-            self.expMonth = expMonth
-            self.expYear = expYear
+            self.expMonth = WholeNumber(expMonth)
+            self.expYear = WholeNumber(expYear)
             self.cvc = cvc
         }
     }
@@ -404,7 +404,7 @@ public struct Purchases: Sendable {
                         TallyStore.Notification(
                             id: ids.make("ntf"),
                             accountID: account,
-                            kind: "payment_amount_mismatch",
+                            kind: .paymentAmountMismatch,
                             message: "Purchase \(id) was not credited: \(reason). Check the payment in Stripe before refunding it.",
                             createdAt: now
                         )
@@ -652,8 +652,8 @@ public struct Purchases: Sendable {
         let today = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: time.now())
         switch PaymentCard.parse(
             number: input.number,
-            expMonth: input.expMonth,
-            expYear: input.expYear,
+            expMonth: input.expMonth.value,
+            expYear: input.expYear.value,
             cvc: input.cvc,
             currentYear: today.year ?? 2026,
             currentMonth: today.month ?? 1
@@ -669,8 +669,8 @@ public struct Purchases: Sendable {
     func checkCardShape(_ input: CardInput) throws {
         let unexpired = PaymentCard.parse(
             number: input.number,
-            expMonth: input.expMonth,
-            expYear: input.expYear,
+            expMonth: input.expMonth.value,
+            expYear: input.expYear.value,
             cvc: input.cvc,
             currentYear: 0,
             currentMonth: 1

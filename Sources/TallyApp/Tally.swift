@@ -155,7 +155,7 @@ public struct Notifications: Sendable {
 
     public struct View: Sendable, Codable, Equatable {
         public var id: String
-        public var kind: String
+        public var kind: NotificationKind
         public var message: String
         public var createdAt: Date
     }

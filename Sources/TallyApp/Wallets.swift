@@ -13,7 +13,7 @@ public struct Wallets: Sendable {
         @Nullable public var rechargeCredits: Credits?
         @Nullable public var paymentMethodId: PaymentMethodID?
         public var status: String
-        @Nullable public var lastResult: String?
+        @Nullable public var lastResult: RechargeResult?
         @Nullable public var lastReason: String?
         @Nullable public var lastResultAt: Date?
         @Nullable public var maxRechargesPerDay: Int?

@@ -162,25 +162,25 @@ struct ReportBench: AsyncParsableCommand {
     /// A deterministic line: 40 % email, 30 % phone, 20 % SMS, 10 % credit checks.
     static func line(_ index: Int, account: AccountID, at: Date) -> UsageLogEntry {
         let feature: Feature
-        let status: String
+        let status: UsageResult
         var credits: Credits
         switch index % 10 {
         case 0, 1, 2, 3:
             feature = .emailValidation
-            status = index % 7 == 0 ? "invalid" : "valid"
+            status = index % 7 == 0 ? .invalid : .valid
             credits = Credits(thousandths: 500)
         case 4, 5, 6:
             feature = .phoneValidation
-            status = index % 11 == 0 ? "invalid" : "valid"
+            status = index % 11 == 0 ? .invalid : .valid
             credits = Credits(thousandths: 1_500)
         case 7, 8:
             feature = .sms
-            status = index % 13 == 0 ? "failed" : "sent"
-            credits = status == "sent" ? Credits(thousandths: 450) : .zero
+            status = index % 13 == 0 ? .failed : .sent
+            credits = status == .sent ? Credits(thousandths: 450) : .zero
         default:
             feature = index % 20 == 9 ? .creditScore : .dti
-            status = index % 17 == 0 ? "skipped" : "completed"
-            credits = status == "completed" ? Catalog.price(of: feature)! : .zero
+            status = index % 17 == 0 ? .skipped : .completed
+            credits = status == .completed ? Catalog.price(of: feature)! : .zero
         }
         return UsageLogEntry(
             id: "use_\(String(index, radix: 36))_\(index % 1_000)",
@@ -197,8 +197,8 @@ struct ReportBench: AsyncParsableCommand {
             iso: feature == .emailValidation ? nil : "US",
             segments: feature == .sms ? 1 : nil,
             event: feature == .sms ? "reminder" : nil,
-            creditScore: feature == .creditScore && status == "completed" ? 600 + index % 200 : nil,
-            dtiPercent: feature == .dti && status == "completed" ? index % 60 : nil
+            creditScore: feature == .creditScore && status == .completed ? 600 + index % 200 : nil,
+            dtiPercent: feature == .dti && status == .completed ? index % 60 : nil
         )
     }
 }

@@ -110,7 +110,7 @@ public struct BalanceAlertProblem: Error, Sendable, Hashable {
 /// (derived from the transaction, so stable when written again), kind, words and details.
 public struct BalanceNotice: Sendable, Hashable {
     public var id: String
-    public var kind: String
+    public var kind: NotificationKind
     public var message: String
     /// A JSON object.
     public var data: String
@@ -132,7 +132,7 @@ public struct BalanceNotice: Sendable, Hashable {
                 : ""
         return BalanceNotice(
             id: "ntf_low_" + origin,
-            kind: "low_balance",
+            kind: .lowBalance,
             message: "Available credits fell to \(available), below the threshold of \(threshold).\(action)",
             data: #"{"available":"\#(available)","thresholdCredits":"\#(threshold)"}"#
         )
@@ -142,7 +142,7 @@ public struct BalanceNotice: Sendable, Hashable {
     public static func depleted(origin: String, available: Credits) -> BalanceNotice {
         BalanceNotice(
             id: "ntf_depleted_" + origin,
-            kind: "balance_depleted",
+            kind: .balanceDepleted,
             message: "No credits are available: every metered feature is stopped until credits are added.",
             data: #"{"available":"\#(available)"}"#
         )
@@ -152,7 +152,7 @@ public struct BalanceNotice: Sendable, Hashable {
     public static func below(_ threshold: Credits, origin: String, available: Credits) -> BalanceNotice {
         BalanceNotice(
             id: "ntf_below_\(threshold.thousandths)_" + origin,
-            kind: "balance_below",
+            kind: .balanceBelow,
             message: "Available credits fell to \(available), below your alert at \(threshold) credits.",
             data: #"{"threshold":"\#(threshold)","available":"\#(available)"}"#
         )
@@ -162,7 +162,7 @@ public struct BalanceNotice: Sendable, Hashable {
     public static func recovered(_ threshold: Credits, origin: String, available: Credits) -> BalanceNotice {
         BalanceNotice(
             id: "ntf_recovered_\(threshold.thousandths)_" + origin,
-            kind: "balance_recovered",
+            kind: .balanceRecovered,
             message: "Available credits are back at \(available), at or above your alert at \(threshold) credits; it is armed again.",
             data: #"{"threshold":"\#(threshold)","available":"\#(available)"}"#
         )

@@ -27,16 +27,16 @@ public enum FeatureLog: String, Sendable, Hashable, CaseIterable {
     }
 
     /// The results a reader may filter this log by.
-    public var results: [String] {
+    public var results: [UsageResult] {
         switch self {
-        case .sms: ["sent", "failed"]
-        case .emailValidation, .phoneValidation: ["valid", "invalid"]
-        case .creditChecks: ["completed", "skipped", "blocked", "failed"]
+        case .sms: [.sent, .failed]
+        case .emailValidation, .phoneValidation: [.valid, .invalid]
+        case .creditChecks: [.completed, .skipped, .blocked, .failed]
         }
     }
 
     /// The result that counts as "sent" at the top of the SMS log.
-    public static let sentResult = "sent"
+    public static let sentResult = UsageResult.sent
 }
 
 /// What a log search matches: contact name, email or phone, case-insensitively.

@@ -48,8 +48,8 @@ public struct UsageLogEntry: Sendable, Hashable, Codable {
     public var id: String
     public var accountID: AccountID
     public var feature: Feature
-    /// `valid`, `invalid`, `completed`, `skipped`, `blocked`, `failed`, `sent`, `refused`.
-    public var status: String
+    /// What became of the request: `valid`, `sent`, `refused`, … (see `UsageResult`).
+    public var status: UsageResult
     /// What this line charged.
     public var credits: Credits
     /// The Pacific calendar day (`YYYY-MM-DD`) the usage counts for in reports.
@@ -80,7 +80,7 @@ public struct UsageLogEntry: Sendable, Hashable, Codable {
         id: String,
         accountID: AccountID,
         feature: Feature,
-        status: String,
+        status: UsageResult,
         credits: Credits,
         day: String,
         createdAt: Date,
@@ -142,13 +142,13 @@ extension UsageLogEntry {
 public struct Notification: Sendable, Hashable {
     public var id: String
     public var accountID: AccountID
-    public var kind: String
+    public var kind: NotificationKind
     public var message: String
     /// JSON object with the details.
     public var data: String
     public var createdAt: Date
 
-    public init(id: String, accountID: AccountID, kind: String, message: String, data: String = "{}", createdAt: Date) {
+    public init(id: String, accountID: AccountID, kind: NotificationKind, message: String, data: String = "{}", createdAt: Date) {
         self.id = id
         self.accountID = accountID
         self.kind = kind
@@ -241,7 +241,7 @@ public struct DayUsage: Sendable, Hashable {
 public struct LogQuery: Sendable, Hashable {
     public var log: FeatureLog
     public var range: PacificDateRange
-    public var result: String?
+    public var result: UsageResult?
     /// The phone validation log's line type (`mobile`, `landline`, …).
     public var lineType: String?
     public var search: LogSearch?
@@ -258,7 +258,7 @@ public struct LogQuery: Sendable, Hashable {
     public init(
         log: FeatureLog,
         range: PacificDateRange,
-        result: String? = nil,
+        result: UsageResult? = nil,
         lineType: String? = nil,
         search: LogSearch? = nil,
         after: LogCursor? = nil,

@@ -4,8 +4,8 @@ import TallyCore
 /// An account's auto-recharge settings and the outcome of its last recharge.
 public struct AutoRechargeState: Sendable, Hashable {
     public var settings: AutoRechargeSettings
-    /// `succeeded`, `failed`, `capped` or `disabled`; nil before the first recharge.
-    public var lastResult: String?
+    /// Nil before the first recharge.
+    public var lastResult: RechargeResult?
     public var lastReason: String?
     public var lastResultAt: Date?
     /// A recharge is owed to the account's next spending: a refund, an adjustment, a
@@ -15,7 +15,7 @@ public struct AutoRechargeState: Sendable, Hashable {
 
     public init(
         settings: AutoRechargeSettings,
-        lastResult: String? = nil,
+        lastResult: RechargeResult? = nil,
         lastReason: String? = nil,
         lastResultAt: Date? = nil,
         rechargeArmed: Bool = false
@@ -26,6 +26,16 @@ public struct AutoRechargeState: Sendable, Hashable {
         self.lastResultAt = lastResultAt
         self.rechargeArmed = rechargeArmed
     }
+}
+
+/// How an account's last automatic recharge ended, as its wallet shows it.
+public enum RechargeResult: String, Sendable, Hashable, Codable {
+    case succeeded
+    case failed
+    /// Not bought: a daily or monthly limit was reached.
+    case capped
+    /// Not bought: auto-recharge was off, or was switched off after failed payments.
+    case disabled
 }
 
 /// Where a recharge is: at most one per wallet is `pending` at a time.
@@ -75,8 +85,8 @@ public struct RechargeUpdate: Sendable, Hashable {
     /// The Pacific day (`YYYY-MM-DD`) a successful recharge counts for in the caps.
     public var settledDay: String?
     public var amount: Money?
-    /// The result shown in the wallet: `succeeded`, `failed`, `capped`, `disabled`.
-    public var lastResult: String
+    /// The result shown in the wallet.
+    public var lastResult: RechargeResult
     /// Switches auto-recharge off (attempts exhausted).
     public var disable: Bool
 
@@ -88,7 +98,7 @@ public struct RechargeUpdate: Sendable, Hashable {
         reason: String?,
         settledDay: String? = nil,
         amount: Money? = nil,
-        lastResult: String,
+        lastResult: RechargeResult,
         disable: Bool = false
     ) {
         self.rechargeID = rechargeID

@@ -33,7 +33,7 @@ struct UsageTallies {
 
     init(_ lines: [UsageLogEntry]) {
         for line in lines {
-            let day = DayKey(account: line.accountID.rawValue, log: line.log.rawValue, day: line.day, status: line.status)
+            let day = DayKey(account: line.accountID.rawValue, log: line.log.rawValue, day: line.day, status: line.status.rawValue)
             days[day, default: (0, 0)].lines += 1
             days[day, default: (0, 0)].credits += line.credits.thousandths
             guard line.credits.isPositive else { continue }

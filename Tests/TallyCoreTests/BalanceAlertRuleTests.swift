@@ -42,7 +42,7 @@ struct BalanceAlertRuleTests {
         )
         #expect(changes == BalanceAlertChanges(fired: [credits(200)], recovered: []))
         let notices = BalanceNotice.of(changes, origin: "alr_1", available: credits(60))
-        #expect(notices.map(\.kind) == ["balance_below"])
+        #expect(notices.map(\.kind) == [.balanceBelow])
         #expect(notices.first?.id == "ntf_below_200000_alr_1")
         #expect(notices.first?.data == #"{"threshold":"200.000","available":"60.000"}"#)
     }

@@ -149,7 +149,7 @@ struct EventsAndUsageGuardTests {
             #expect(try blocked.string("totalCredits") == "0.000")
             #expect(try await account.figures()[2] == "85.000")
             let log = try await harness.tally.store.usageLog(account: AccountID(account.id), feature: .creditScore, limit: 20)
-            #expect(log.filter { $0.status == "blocked" }.count == 8)
+            #expect(log.filter { $0.status == .blocked }.count == 8)
         }
     }
 

@@ -73,7 +73,7 @@ struct FirstWriteClaimTests {
             #expect(replies.allSatisfy { $0.status == 402 }, "\(replies)")
             #expect(Set(replies.map(\.body)).count == 1)
             let log = try await harness.tally.store.usageLog(account: AccountID(account.id), feature: .emailValidation, limit: 20)
-            #expect(log.map(\.status) == ["refused"])
+            #expect(log.map(\.status.rawValue) == ["refused"])
             // The key keeps its answer after credits arrive; a new key is charged.
             _ = try await account.buy(100)
             let replay = try await account.post("/validations/email", #"{"email":"lee@example.com","contact":{"name":"Lee"}}"#, key: "broke")

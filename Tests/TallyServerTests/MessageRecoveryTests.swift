@@ -69,7 +69,7 @@ struct MessageRecoveryTests {
             #expect(try answered.string("credits") == "0.450")
             #expect(carrier.count == 1)
             let log = try await harness.tally.store.usageLog(account: AccountID(account.id), feature: .sms, limit: 10)
-            #expect(log.map(\.status) == ["sent"])
+            #expect(log.map(\.status.rawValue) == ["sent"])
             #expect(try await harness.tally.store.verifyWallets().isEmpty)
         }
     }
@@ -88,7 +88,7 @@ struct MessageRecoveryTests {
             #expect(try await harness.tally.sms.reconcile() == 1)
             #expect(try await account.figures() == ["100.000", "0.000", "0.000", "100.000"])
             let log = try await harness.tally.store.usageLog(account: AccountID(account.id), feature: .sms, limit: 10)
-            #expect(log.map(\.status) == ["failed"])
+            #expect(log.map(\.status.rawValue) == ["failed"])
         }
     }
 
@@ -106,7 +106,7 @@ struct MessageRecoveryTests {
                 id: "sms_lost",
                 accountID: accountID,
                 feature: .sms,
-                status: "",
+                status: .pending,
                 credits: .zero,
                 day: PacificDay.of(clock.now()),
                 createdAt: clock.now(),

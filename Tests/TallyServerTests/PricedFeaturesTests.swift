@@ -21,7 +21,7 @@ struct PricedFeaturesTests {
             #expect(try reply.string("credits") == "0.500")
             #expect(try await account.figures() == ["99.500", "0.000", "0.500", "100.000"])
             let log = try await harness.tally.store.usageLog(account: AccountID(account.id), feature: .emailValidation, limit: 10)
-            #expect(log.map(\.status) == [result])
+            #expect(log.map(\.status.rawValue) == [result])
         }
     }
 
@@ -92,7 +92,7 @@ struct PricedFeaturesTests {
             #expect(outcome["totalCredits"] as? String == "0.000")
             #expect(try await account.figures() == ["100.000", "0.000", "0.000", "100.000"])
             let log = try await harness.tally.store.usageLog(account: AccountID(account.id), feature: .dti, limit: 10)
-            #expect(log.map(\.status) == ["skipped"])
+            #expect(log.map(\.status.rawValue) == ["skipped"])
             #expect(try await harness.tally.store.usageLog(account: AccountID(account.id), feature: .emailValidation, limit: 10).isEmpty)
         }
     }
@@ -143,7 +143,7 @@ struct PricedFeaturesTests {
             #expect(try reply.string("type").hasSuffix("insufficient-credits"))
             #expect(try await account.figures() == ["16.500", "83.500", "0.000", "100.000"])
             let log = try await harness.tally.store.usageLog(account: AccountID(account.id), feature: .creditScore, limit: 10)
-            #expect(log.map(\.status) == ["refused"])
+            #expect(log.map(\.status.rawValue) == ["refused"])
             #expect(try await harness.tally.store.usageLog(account: AccountID(account.id), feature: .emailValidation, limit: 10).isEmpty)
         }
     }
@@ -198,7 +198,7 @@ struct PricedFeaturesTests {
             #expect(try await account.figures() == ["0.000", "0.000", "100.000", "100.000"])
             // Every refusal is logged; reaching zero tells the super admins once.
             let log = try await harness.tally.store.usageLog(account: AccountID(account.id), feature: .emailValidation, limit: 100)
-            #expect(log.filter { $0.status == "refused" }.count == 28)
+            #expect(log.filter { $0.status == .refused }.count == 28)
             #expect(try await account.notificationKinds() == ["balance_depleted"])
             #expect(try await harness.tally.store.verifyWallets().isEmpty)
         }

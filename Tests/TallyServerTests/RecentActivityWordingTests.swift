@@ -30,7 +30,7 @@ struct RecentActivityWordingTests {
         return try JSONDecoder().decode(Wallets.LedgerEntryView.self, from: Data(json.utf8))
     }
 
-    func line(_ id: String, _ feature: Feature, _ status: String, credits: String, at seconds: Double) -> UsageLogEntry {
+    func line(_ id: String, _ feature: Feature, _ status: UsageResult, credits: String, at seconds: Double) -> UsageLogEntry {
         UsageLogEntry(
             id: id,
             accountID: AccountID("acct_1"),
@@ -45,7 +45,9 @@ struct RecentActivityWordingTests {
     }
 
     func words(_ entries: [Wallets.LedgerEntryView], _ facts: ActivityFacts) -> [String] {
-        RecentActivity.rows(entries, facts: facts, limit: 20).map { "\($0.title)\($0.detail.isEmpty ? "" : " · " + $0.detail) \($0.change)" }
+        RecentActivity.rows(entries, facts: facts, limit: 20).map {
+            "\($0.title)\($0.detail.string.isEmpty ? "" : " · " + $0.detail.string) \($0.change)"
+        }
     }
 
     @Test func anExpiryAndAnAutoRechargeSayWhatTheyAre() throws {
@@ -62,7 +64,7 @@ struct RecentActivityWordingTests {
             try entry(.hold, "-17.000", held: "17.000", reference: "hold_1", at: 1),
         ]
         var facts = ActivityFacts()
-        facts.lines["cs_1"] = line("cs_1", .creditScore, "failed", credits: "0", at: 1)
+        facts.lines["cs_1"] = line("cs_1", .creditScore, .failed, credits: "0", at: 1)
         #expect(words(entries, facts) == ["Credit score · Ada Lovelace · failed · nothing charged 0.000"])
         #expect(RecentActivity.holdsToLookUp(entries, facts: facts).isEmpty)
     }
@@ -77,10 +79,10 @@ struct RecentActivityWordingTests {
         ]
         var facts = ActivityFacts()
         for line in [
-            line("cs_2", .creditScore, "skipped", credits: "0", at: 1),
-            line("ev_1", .emailValidation, "valid", credits: "0.5", at: 2.5),
-            line("pv_1", .phoneValidation, "invalid", credits: "1.5", at: 2.5),
-            line("ev_0", .emailValidation, "valid", credits: "0.5", at: 2),
+            line("cs_2", .creditScore, .skipped, credits: "0", at: 1),
+            line("ev_1", .emailValidation, .valid, credits: "0.5", at: 2.5),
+            line("pv_1", .phoneValidation, .invalid, credits: "1.5", at: 2.5),
+            line("ev_0", .emailValidation, .valid, credits: "0.5", at: 2),
         ] {
             facts.lines[line.id] = line
         }

@@ -48,7 +48,7 @@ struct SMSAndHoldsTests {
             #expect(try reply.string("credits") == "0.000")
             #expect(try await account.figures() == ["100.000", "0.000", "0.000", "100.000"])
             let log = try await harness.tally.store.usageLog(account: AccountID(account.id), feature: .sms, limit: 10)
-            #expect(log.map(\.status) == ["failed"])
+            #expect(log.map(\.status.rawValue) == ["failed"])
         }
     }
 

@@ -226,7 +226,7 @@ import Testing
             #expect(try answered.string("status") == "sent")
             #expect(await Self.sends(fake).count == 1, "never sent again")
             let log = try await harness.tally.store.usageLog(account: AccountID(account.id), feature: .sms, limit: 10)
-            #expect(log.map(\.status) == ["sent"])
+            #expect(log.map(\.status.rawValue) == ["sent"])
             #expect(try await harness.tally.store.verifyWallets().isEmpty)
         }
     }

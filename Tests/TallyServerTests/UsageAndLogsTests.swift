@@ -222,7 +222,7 @@ struct UsageAndLogsTests {
                         id: "pv_\(index)",
                         accountID: account,
                         feature: .phoneValidation,
-                        status: index % 2 == 0 ? "valid" : "invalid",
+                        status: index % 2 == 0 ? .valid : .invalid,
                         credits: .zero,
                         day: PacificDay.of(at),
                         createdAt: at,

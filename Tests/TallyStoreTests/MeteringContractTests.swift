@@ -45,7 +45,7 @@ struct MeteringContractTests: ContractFixtures {
         _ credits: Credits,
         day: String,
         at offset: TimeInterval = 0,
-        status: String = "completed"
+        status: UsageResult = .completed
     ) -> UsageLogEntry {
         UsageLogEntry(
             id: "use_\(UUID().uuidString)",
@@ -61,7 +61,7 @@ struct MeteringContractTests: ContractFixtures {
     func notification(
         _ account: AccountID,
         _ id: String,
-        kind: String = "test",
+        kind: NotificationKind = .lowBalance,
         at offset: TimeInterval = 0
     )
         -> TallyStore.Notification
@@ -184,7 +184,7 @@ struct MeteringContractTests: ContractFixtures {
             id: "use_detailed",
             accountID: account,
             feature: .sms,
-            status: "sent",
+            status: .sent,
             credits: Credits(thousandths: 2_500),
             day: "2026-09-21",
             createdAt: now.addingTimeInterval(5),
@@ -204,7 +204,7 @@ struct MeteringContractTests: ContractFixtures {
             usage(account, .sms, Credits(whole: 1), day: "2026-09-21", at: 1),
             detailed,
             // Refused: logged, but not a use in the reports.
-            usage(account, .sms, .zero, day: "2026-09-21", at: 6, status: "refused"),
+            usage(account, .sms, .zero, day: "2026-09-21", at: 6, status: .refused),
             usage(account, .sms, Credits(thousandths: 125), day: "2026-09-22", at: 7),
             usage(account, .emailValidation, Credits(thousandths: 10), day: "2026-09-22", at: 8),
             usage(account, .dti, Credits(whole: 3), day: "2026-09-25", at: 9),
@@ -402,7 +402,7 @@ struct MeteringContractTests: ContractFixtures {
             )
         }
         // With a charge, in the same transaction.
-        let charged = notification(account, "ntf_charged", kind: "low_balance", at: -5)
+        let charged = notification(account, "ntf_charged", kind: .lowBalance, at: -5)
         _ = try await store.commit(
             WalletTransaction(
                 accountID: account,
@@ -417,6 +417,37 @@ struct MeteringContractTests: ContractFixtures {
         #expect(notes.last == charged)
         #expect(try await store.notifications(account: account, limit: 2).map(\.id) == ["ntf_a", "ntf_c"])
         #expect(try await store.notifications(account: other, limit: 10).map(\.id) == ["ntf_other"])
+    }
+
+    /// A status or kind no version of Tally writes (a row edited by hand) is an error naming
+    /// the column and the word when the row is read, never a guess or a crash.
+    @Test(arguments: StoreBackend.enabled)
+    func aStoredWordTallyDoesNotKnowIsAnErrorNamingIt(backend: StoreBackend) async throws {
+        let test = try await backend.makeStore()
+        let store = test.store
+        let account = try await makeAccount(store)
+        try await credit(store, account, Credits(whole: 10))
+        let line = usage(account, .emailValidation, Credits(thousandths: 500), day: "2026-09-21", status: .valid)
+        let note = notification(account, "ntf_kind", kind: .lowBalance)
+        _ = try await store.commit(
+            WalletTransaction(
+                accountID: account,
+                postings: [posting(.charge, .charge(line.credits), reference: line.id)],
+                records: [.usage(line), .notification(note)],
+                at: now
+            )
+        )
+        #expect(try await store.usageLog(account: account, feature: .emailValidation, limit: 10).map(\.status) == [.valid])
+        #expect(try await store.notifications(account: account, limit: 10).map(\.kind) == [.lowBalance])
+
+        try await test.tamper("UPDATE usage_log SET status = 'maybe' WHERE id = '\(line.id)'")
+        try await test.tamper("UPDATE notifications SET kind = 'mystery' WHERE id = 'ntf_kind'")
+        await #expect(throws: UnknownStoredWord(column: "status", word: "maybe")) {
+            try await store.usageLog(account: account, feature: .emailValidation, limit: 10)
+        }
+        await #expect(throws: UnknownStoredWord(column: "kind", word: "mystery")) {
+            try await store.notifications(account: account, limit: 10)
+        }
     }
 
     @Test(arguments: StoreBackend.enabled)

@@ -47,7 +47,7 @@ struct RechargeContractTests: ContractFixtures {
         )
     }
 
-    func notification(_ account: AccountID, _ id: String, kind: String = "test") -> TallyStore.Notification {
+    func notification(_ account: AccountID, _ id: String, kind: NotificationKind = .rechargeFailed) -> TallyStore.Notification {
         TallyStore.Notification(
             id: id,
             accountID: account,
@@ -63,7 +63,7 @@ struct RechargeContractTests: ContractFixtures {
     }
 
     func kinds(_ store: any Store, _ account: AccountID) async throws -> [String] {
-        try await store.notifications(account: account, limit: 100).map(\.kind).sorted()
+        try await store.notifications(account: account, limit: 100).map(\.kind.rawValue).sorted()
     }
 
     // MARK: Balance effects
@@ -99,7 +99,7 @@ struct RechargeContractTests: ContractFixtures {
         )
         let notifications = try await store.notifications(account: account, limit: 10)
         #expect(notifications.map(\.id) == ["ntf_low_led_crossing"])
-        #expect(notifications.first?.kind == "low_balance")
+        #expect(notifications.first?.kind == .lowBalance)
         #expect(notifications.first?.accountID == account)
 
         // 9 → 8: already below, nothing new.
@@ -160,7 +160,7 @@ struct RechargeContractTests: ContractFixtures {
         try await credit(store, plain, Credits(whole: 5))
         try await charge(store, plain, Credits(whole: 5), id: "led_plain")
         #expect(try await store.notifications(account: plain, limit: 10).map(\.id) == ["ntf_depleted_led_plain"])
-        #expect(try await store.notifications(account: plain, limit: 10).first?.kind == "balance_depleted")
+        #expect(try await store.notifications(account: plain, limit: 10).first?.kind == .balanceDepleted)
 
         // Crossing the threshold down to zero: both, and the recharge.
         let account = try await makeAccount(store)
@@ -220,7 +220,7 @@ struct RechargeContractTests: ContractFixtures {
 
     func fail(_ store: any Store, _ account: AccountID, _ recharge: String) async throws {
         try await store.updateRecharge(
-            RechargeUpdate(rechargeID: recharge, status: .failed, attempts: 1, nextAttemptAt: now, reason: "declined", lastResult: "failed"),
+            RechargeUpdate(rechargeID: recharge, status: .failed, attempts: 1, nextAttemptAt: now, reason: "declined", lastResult: .failed),
             account: account,
             notifications: [],
             at: now
@@ -387,7 +387,7 @@ struct RechargeContractTests: ContractFixtures {
                 attempts: 1,
                 nextAttemptAt: now,
                 reason: "declined",
-                lastResult: "failed"
+                lastResult: .failed
             ),
             account: account,
             notifications: [],
@@ -437,10 +437,10 @@ struct RechargeContractTests: ContractFixtures {
                 attempts: 1,
                 nextAttemptAt: retryAt,
                 reason: "declined",
-                lastResult: "failed"
+                lastResult: .failed
             ),
             account: account,
-            notifications: [notification(account, "ntf_retry", kind: "recharge_failed")],
+            notifications: [notification(account, "ntf_retry", kind: .rechargeFailed)],
             at: now
         )
         let retried = try #require(try await store.recharges(account: account, limit: 10).first)
@@ -457,20 +457,20 @@ struct RechargeContractTests: ContractFixtures {
                 attempts: 3,
                 nextAttemptAt: end,
                 reason: "declined",
-                lastResult: "failed",
+                lastResult: .failed,
                 disable: true
             ),
             account: account,
             notifications: [
-                notification(account, "ntf_failed", kind: "recharge_failed"),
-                notification(account, "ntf_disabled", kind: "auto_recharge_disabled"),
+                notification(account, "ntf_failed", kind: .rechargeFailed),
+                notification(account, "ntf_disabled", kind: .rechargeDisabled),
             ],
             at: end
         )
         let state = try #require(try await store.autoRecharge(account: account))
         #expect(state.settings.enabled == false)
         #expect(state.settings.thresholdCredits == Credits(whole: 10))
-        #expect(state.lastResult == "failed" && state.lastReason == "declined" && state.lastResultAt == end)
+        #expect(state.lastResult == .failed && state.lastReason == "declined" && state.lastResultAt == end)
         #expect(try await store.recharges(account: account, limit: 10).first?.status == .failed)
         #expect(
             try await store.notifications(account: account, limit: 10).map(\.id).sorted()
@@ -486,7 +486,7 @@ struct RechargeContractTests: ContractFixtures {
                     attempts: 4,
                     nextAttemptAt: end,
                     reason: "again",
-                    lastResult: "failed"
+                    lastResult: .failed
                 ),
                 account: account,
                 notifications: [notification(account, "ntf_again")],
@@ -524,7 +524,7 @@ struct RechargeContractTests: ContractFixtures {
                                 reason: nil,
                                 settledDay: day,
                                 amount: Money(cents: cents),
-                                lastResult: "succeeded"
+                                lastResult: .succeeded
                             )
                         )
                     ],
@@ -548,7 +548,7 @@ struct RechargeContractTests: ContractFixtures {
                 reason: "declined",
                 settledDay: "2026-09-14",
                 amount: Money(cents: 32_000),
-                lastResult: "failed"
+                lastResult: .failed
             ),
             account: account,
             notifications: [],
@@ -573,7 +573,7 @@ struct RechargeContractTests: ContractFixtures {
                 == RechargeSpend(rechargesToday: 0, spentThisMonth: Money(cents: 0))
         )
         let state = try #require(try await store.autoRecharge(account: account))
-        #expect(state.lastResult == "failed" && state.settings.enabled)
+        #expect(state.lastResult == .failed && state.settings.enabled)
 
         // A recharge settles once: a second settlement rolls back with its credits.
         let settled = try #require(try await store.recharges(account: other, limit: 1).first)
@@ -593,7 +593,7 @@ struct RechargeContractTests: ContractFixtures {
                                 reason: nil,
                                 settledDay: "2026-09-14",
                                 amount: Money(cents: 1),
-                                lastResult: "succeeded"
+                                lastResult: .succeeded
                             )
                         )
                     ],

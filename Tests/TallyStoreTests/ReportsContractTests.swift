@@ -13,7 +13,7 @@ struct ReportsContractTests: ContractFixtures {
     func line(
         _ account: AccountID,
         _ feature: Feature,
-        status: String,
+        status: UsageResult,
         credits: Credits,
         at offset: TimeInterval,
         name: String? = nil,
@@ -75,17 +75,17 @@ struct ReportsContractTests: ContractFixtures {
         try await credit(store, account, Credits(whole: 1_000))
         try await credit(store, other, Credits(whole: 1_000))
         // 30 lines, six of them in the same millisecond: the id breaks the tie.
-        var lines = (0..<24).map { line(account, .emailValidation, status: "valid", credits: Credits(thousandths: 500), at: -Double($0) * 60) }
+        var lines = (0..<24).map { line(account, .emailValidation, status: .valid, credits: Credits(thousandths: 500), at: -Double($0) * 60) }
         lines += (0..<6).map {
-            line(account, .emailValidation, status: "invalid", credits: Credits(thousandths: 500), at: -3_600, id: "ev_tie_\($0)")
+            line(account, .emailValidation, status: .invalid, credits: Credits(thousandths: 500), at: -3_600, id: "ev_tie_\($0)")
         }
         try await write(store, lines.shuffled())
         // Other logs and other accounts stay out.
         try await write(
             store,
             [
-                line(account, .phoneValidation, status: "valid", credits: Credits(thousandths: 1_500), at: -10),
-                line(other, .emailValidation, status: "valid", credits: Credits(thousandths: 500), at: -10),
+                line(account, .phoneValidation, status: .valid, credits: Credits(thousandths: 1_500), at: -10),
+                line(other, .emailValidation, status: .valid, credits: Credits(thousandths: 500), at: -10),
             ]
         )
         let expected = lines.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }.map(\.id)
@@ -95,7 +95,7 @@ struct ReportsContractTests: ContractFixtures {
         let read = try await readAll(store, account, query) {
             // New lines keep arriving between pages; they are newer than every page read.
             arrived += 1
-            try await write(store, [line(account, .emailValidation, status: "valid", credits: Credits(thousandths: 500), at: Double(arrived))])
+            try await write(store, [line(account, .emailValidation, status: .valid, credits: Credits(thousandths: 500), at: Double(arrived))])
         }
         #expect(read.map(\.id) == expected)
         #expect(Set(read.map(\.id)).count == read.count)
@@ -112,11 +112,11 @@ struct ReportsContractTests: ContractFixtures {
         try await credit(store, account, Credits(whole: 1_000))
         let day: TimeInterval = 86_400
         let lines = [
-            line(account, .sms, status: "sent", credits: Credits(thousandths: 4_500), at: 0, email: nil, phone: "+14155550100"),
-            line(account, .sms, status: "failed", credits: .zero, at: -60, phone: "+14155550000"),
-            line(account, .sms, status: "sent", credits: Credits(thousandths: 9_000), at: -day, phone: "+33612345678"),
-            line(account, .sms, status: "refused", credits: .zero, at: -2 * day, phone: "+14155550100"),
-            line(account, .sms, status: "sent", credits: Credits(thousandths: 4_500), at: -40 * day, phone: "+14155550100"),
+            line(account, .sms, status: .sent, credits: Credits(thousandths: 4_500), at: 0, email: nil, phone: "+14155550100"),
+            line(account, .sms, status: .failed, credits: .zero, at: -60, phone: "+14155550000"),
+            line(account, .sms, status: .sent, credits: Credits(thousandths: 9_000), at: -day, phone: "+33612345678"),
+            line(account, .sms, status: .refused, credits: .zero, at: -2 * day, phone: "+14155550100"),
+            line(account, .sms, status: .sent, credits: Credits(thousandths: 4_500), at: -40 * day, phone: "+14155550100"),
         ]
         var withContacts = lines
         withContacts[0].contactEmail = "Olive@Acme.example"
@@ -124,11 +124,11 @@ struct ReportsContractTests: ContractFixtures {
         try await write(store, withContacts)
 
         let november = try range("2026-11-01", "2026-11-30")
-        func query(_ result: String? = nil, _ q: String? = nil, _ days: PacificDateRange? = nil) -> LogQuery {
+        func query(_ result: UsageResult? = nil, _ q: String? = nil, _ days: PacificDateRange? = nil) -> LogQuery {
             LogQuery(log: .sms, range: days ?? november, result: result, search: LogSearch(q), limit: 100)
         }
         #expect(try await store.logLines(account: account, query: query()).map(\.id) == withContacts.prefix(4).map(\.id))
-        #expect(try await store.logLines(account: account, query: query("sent")).map(\.id) == [withContacts[0].id, withContacts[2].id])
+        #expect(try await store.logLines(account: account, query: query(.sent)).map(\.id) == [withContacts[0].id, withContacts[2].id])
         #expect(try await store.logLines(account: account, query: query(nil, "olive@acme")).map(\.id) == [withContacts[0].id])
         // A number matches however it is punctuated.
         #expect(
@@ -145,14 +145,14 @@ struct ReportsContractTests: ContractFixtures {
 
         // Totals: from the per-day counts, or by reading the lines for a search; both agree with the lines.
         for q in [
-            query(), query("sent"), query("failed"), query(nil, "+14155550100"), query("sent", "olive"),
+            query(), query(.sent), query(.failed), query(nil, "+14155550100"), query(.sent, "olive"),
             query(nil, nil, try range("2026-10-01", "2026-11-30")),
         ] {
             let read = try await readAll(store, account, q)
             let summary = try await store.logSummary(account: account, query: q)
             #expect(summary.lines == Int64(read.count))
             #expect(summary.credits == read.map(\.credits).reduce(.zero, +))
-            #expect(summary.sent == Int64(read.filter { $0.status == "sent" }.count))
+            #expect(summary.sent == Int64(read.filter { $0.status == .sent }.count))
         }
     }
 
@@ -175,7 +175,7 @@ struct ReportsContractTests: ContractFixtures {
                     line(
                         owner,
                         .emailValidation,
-                        status: index % 3 == 0 ? "invalid" : "valid",
+                        status: index % 3 == 0 ? .invalid : .valid,
                         credits: Credits(thousandths: 500),
                         at: TimeInterval(-600 * index),
                         name: name,
@@ -185,13 +185,13 @@ struct ReportsContractTests: ContractFixtures {
             }
         }
         lines.append(
-            line(account, .emailValidation, status: "valid", credits: Credits(thousandths: 500), at: -30, name: "Bob Smith")
+            line(account, .emailValidation, status: .valid, credits: Credits(thousandths: 500), at: -30, name: "Bob Smith")
         )
         lines.append(
             line(
                 account,
                 .phoneValidation,
-                status: "valid",
+                status: .valid,
                 credits: Credits(thousandths: 1_500),
                 at: -40,
                 phone: "+14155550199"
@@ -233,11 +233,11 @@ struct ReportsContractTests: ContractFixtures {
         try await write(
             store,
             [
-                line(account, .emailValidation, status: "valid", credits: Credits(thousandths: 500), at: 0),
-                line(account, .emailValidation, status: "invalid", credits: Credits(thousandths: 500), at: 10),
-                line(account, .emailValidation, status: "refused", credits: .zero, at: 20),
-                line(account, .creditScore, status: "completed", credits: Credits(whole: 15), at: -day),
-                line(account, .dti, status: "skipped", credits: .zero, at: -day),
+                line(account, .emailValidation, status: .valid, credits: Credits(thousandths: 500), at: 0),
+                line(account, .emailValidation, status: .invalid, credits: Credits(thousandths: 500), at: 10),
+                line(account, .emailValidation, status: .refused, credits: .zero, at: 20),
+                line(account, .creditScore, status: .completed, credits: Credits(whole: 15), at: -day),
+                line(account, .dti, status: .skipped, credits: .zero, at: -day),
             ]
         )
         let rows = try await store.usageByDay(account: account, range: try range("2026-11-01", "2026-11-30"))
@@ -258,7 +258,7 @@ struct ReportsContractTests: ContractFixtures {
         let account = try await makeAccount(store)
         try await credit(store, account, Credits(whole: 1_000))
         let day: TimeInterval = 86_400
-        try await write(store, [line(account, .sms, status: "sent", credits: Credits(thousandths: 450), at: 0)])
+        try await write(store, [line(account, .sms, status: .sent, credits: Credits(thousandths: 450), at: 0)])
         for (index, (feature, held, captured, offset)) in [
             ("calls", 30, 20, 0.0), ("calls", 10, 10, 60), ("sms", 5, 4, 120), ("calls", 7, 7, -day),
         ].enumerated() {

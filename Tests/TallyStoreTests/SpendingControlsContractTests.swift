@@ -127,7 +127,7 @@ struct SpendingControlsContractTests: ContractFixtures {
 
     /// The kinds of the balance alerts' notifications, in alphabetical order.
     func alertNotices(_ store: any Store, _ account: AccountID) async throws -> [String] {
-        try await store.notifications(account: account, limit: 50).map(\.kind)
+        try await store.notifications(account: account, limit: 50).map(\.kind.rawValue)
             .filter { $0 == "balance_below" || $0 == "balance_recovered" }.sorted()
     }
 }

@@ -31,7 +31,7 @@ struct UsageGuardModelTests: ContractFixtures {
             for step in 0..<60 {
                 at = at.addingTimeInterval(Double(Int.random(in: 0...3_000, using: &random)) / 1_000)
                 if settings.enabled, Int.random(in: 0..<20, using: &random) == 0 {
-                    let notice = Notification(id: "ntf_\(UUID().uuidString)", accountID: account, kind: "usage_guard", message: "", createdAt: at)
+                    let notice = Notification(id: "ntf_\(UUID().uuidString)", accountID: account, kind: .usageGuardPaused, message: "", createdAt: at)
                     if paused {
                         _ = try await store.resumeUsageGuard(account: account, at: at, notification: notice)
                     } else {

@@ -29,7 +29,7 @@ public struct CreditChecks: Sendable {
         public var id: String
         public var kind: CreditCheckKind
         /// `completed`, `skipped`, `blocked` or `failed`.
-        public var status: String
+        public var status: UsageResult
         @Nullable public var reason: String?
         @Nullable public var creditScore: Int?
         @Nullable public var dtiPercent: Int?
@@ -97,7 +97,7 @@ public struct CreditChecks: Sendable {
         let emailPrice = Catalog.price(of: .emailValidation)!
         let phonePrice = Catalog.price(of: .phoneValidation)!
         let total = checkPrice + emailPrice + phonePrice
-        var entry = meter.logEntry(meter.ids.make("cc"), account: account, feature: kind.feature, status: "", credits: .zero)
+        var entry = meter.logEntry(meter.ids.make("cc"), account: account, feature: kind.feature, status: .pending, credits: .zero)
         entry.contactName = lead.name
         entry.contactEmail = lead.email
         entry.phone = lead.phone
@@ -105,7 +105,7 @@ public struct CreditChecks: Sendable {
         var outcome = Outcome(
             id: entry.id,
             kind: kind,
-            status: "blocked",
+            status: .blocked,
             reason: nil,
             creditScore: nil,
             dtiPercent: nil,
@@ -118,9 +118,9 @@ public struct CreditChecks: Sendable {
         //    skipped before anything runs, so nothing — not even a validation — is charged.
         let verified = try await meter.store.account(account)?.usBusinessEntity ?? false
         if case .skip(let reason) = CreditCheckPolicy.eligibility(accountVerifiedUS: verified, phoneValid: true, phoneISO: "US") {
-            outcome.status = "skipped"
+            outcome.status = .skipped
             outcome.reason = reason
-            entry.status = "skipped"
+            entry.status = .skipped
             entry.reason = reason
             _ = try await meter.store.commit(
                 WalletTransaction(
@@ -142,7 +142,7 @@ public struct CreditChecks: Sendable {
         } catch let refusal as UsageGuardRefusal {
             if refusal == .limitReached { try await usageGuard.pause(account: account) }
             outcome.reason = "credit checks are paused by the usage guard until a super admin resumes them"
-            entry.status = "blocked"
+            entry.status = .blocked
             entry.reason = outcome.reason
             _ = try await meter.store.commit(
                 WalletTransaction(
@@ -158,7 +158,7 @@ public struct CreditChecks: Sendable {
             try await meter.refuse(entry, available: available, price: total)
         } catch let reached as SpendCapReached {
             // Blocked, as the seed words a check that costs nothing.
-            try await meter.refuse(entry, reached: reached, status: "blocked")
+            try await meter.refuse(entry, reached: reached, status: .blocked)
         }
 
         // 2. The validations a credit check requires, then the check where it may run.
@@ -173,24 +173,24 @@ public struct CreditChecks: Sendable {
             outcome.validations = ValidationsView(email: email, phone: phone)
             switch CreditCheckPolicy.eligibility(accountVerifiedUS: verified, phoneValid: phone.valid, phoneISO: phone.iso) {
             case .skip(let reason):
-                outcome.status = "skipped"
+                outcome.status = .skipped
                 outcome.reason = reason
             case .run:
                 do {
                     let report = try await bureau.check(
                         CreditInquiry(kind: kind, name: lead.name, email: email.email, phone: number!, reference: entry.id)
                     )
-                    outcome.status = "completed"
+                    outcome.status = .completed
                     outcome.creditScore = report.creditScore
                     outcome.dtiPercent = report.dtiPercent
                     outcome.credits = checkPrice
                 } catch let failure as ProviderFailure {
-                    outcome.status = "failed"
+                    outcome.status = .failed
                     outcome.reason = failure.reason
                 }
             }
         } catch {
-            entry.status = "failed"
+            entry.status = .failed
             entry.reason = (error as? TallyError).map { $0.problem.detail } ?? "a provider could not answer"
             _ = try? await meter.store.commit(
                 WalletTransaction(

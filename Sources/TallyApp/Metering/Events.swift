@@ -123,7 +123,7 @@ public struct Events: Sendable {
                 meter.ids.make("ev"),
                 account: account,
                 feature: config.emailValidation ? .emailValidation : .phoneValidation,
-                status: "",
+                status: .pending,
                 credits: .zero
             )
             refusal.event = id
@@ -144,7 +144,7 @@ public struct Events: Sendable {
             if let kind = config.creditCheck.kind {
                 // Not a verified US business: the check is skipped, free; the validations still run.
                 let reason = "the account is not verified as a US business entity"
-                var skipped = meter.logEntry(meter.ids.make("cc"), account: account, feature: kind.feature, status: "skipped", credits: .zero)
+                var skipped = meter.logEntry(meter.ids.make("cc"), account: account, feature: kind.feature, status: .skipped, credits: .zero)
                 skipped.contactName = name
                 skipped.contactEmail = email
                 skipped.phone = phone
@@ -154,7 +154,7 @@ public struct Events: Sendable {
                 view.checks.creditCheck = CreditChecks.Outcome(
                     id: skipped.id,
                     kind: kind,
-                    status: "skipped",
+                    status: .skipped,
                     reason: reason,
                     creditScore: nil,
                     dtiPercent: nil,
@@ -199,11 +199,11 @@ public struct Events: Sendable {
     static func finish(_ view: LeadView, config: EventConfig, outcome: CreditChecks.Outcome) throws -> LeadAnswer {
         var view = view
         view.checks = ChecksView(email: outcome.validations.email, phone: outcome.validations.phone, creditCheck: outcome)
-        let completed = outcome.status == "completed"
+        let completed = outcome.status == .completed
         let decision = config.decide(
             LeadCheckResults(
-                emailValid: outcome.validations.email.map { $0.result == "valid" },
-                phoneValid: outcome.validations.phone.map { $0.result == "valid" },
+                emailValid: outcome.validations.email.map { $0.result == .valid },
+                phoneValid: outcome.validations.phone.map { $0.result == .valid },
                 creditCheckCompleted: completed,
                 creditScore: outcome.creditScore,
                 dtiPercent: outcome.dtiPercent
@@ -212,7 +212,7 @@ public struct Events: Sendable {
         view.qualified = decision.qualified
         view.disqualifiedBy = decision.disqualifiedBy
         view.route = decision.route
-        view.credits = outcome.status == "blocked" ? .zero : outcome.totalCredits
+        view.credits = outcome.status == .blocked ? .zero : outcome.totalCredits
         return LeadAnswer(answer: try Answer(status: 200, view))
     }
 

@@ -15,7 +15,7 @@ public struct Holds: Sendable {
         public var feature: String
         public var credits: Credits
         public var reference: String?
-        public var ttlSeconds: Int?
+        public var ttlSeconds: WholeNumber?
     }
 
     public struct Capture: Sendable, Codable {
@@ -52,7 +52,7 @@ public struct Holds: Sendable {
         }
         let reference =
             Limits.text(request.reference, field: "reference", maximum: Limits.maximumReferenceLength, required: false, errors: &errors) ?? ""
-        let ttl = request.ttlSeconds ?? Self.defaultTTLSeconds
+        let ttl = request.ttlSeconds?.value ?? Self.defaultTTLSeconds
         if !(1...Self.maximumTTLSeconds).contains(ttl) {
             errors.append(FieldError("ttlSeconds", "must be from 1 to \(Self.maximumTTLSeconds)"))
         }

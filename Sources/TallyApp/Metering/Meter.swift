@@ -24,7 +24,7 @@ struct Meter: Sendable {
     /// Logs a refusal for insufficient credits (nothing charged) and throws the 402.
     func refuse(_ entry: UsageLogEntry, available: Credits, price: Credits) async throws -> Never {
         var entry = entry
-        entry.status = "refused"
+        entry.status = .refused
         entry.credits = .zero
         entry.reason = "insufficient credits: \(price) needed, \(available) available"
         _ = try await store.commit(WalletTransaction(accountID: entry.accountID, postings: [], records: [.usage(entry)], at: entry.createdAt))
@@ -34,7 +34,7 @@ struct Meter: Sendable {
     /// Logs a charge a spend cap refused (nothing charged; a credit check's line says
     /// `blocked`, the seed's word for a check that costs nothing), tells the account's super
     /// admins once per cap and period, and throws the 402.
-    func refuse(_ entry: UsageLogEntry, reached: SpendCapReached, status: String = "refused") async throws -> Never {
+    func refuse(_ entry: UsageLogEntry, reached: SpendCapReached, status: UsageResult = .refused) async throws -> Never {
         var entry = entry
         entry.status = status
         entry.credits = .zero
@@ -43,7 +43,7 @@ struct Meter: Sendable {
         let notification = Notification(
             id: "ntf_cap_\(reached.cap.feature.rawValue)_\(reached.cap.period.rawValue)_\(window.firstDay)",
             accountID: entry.accountID,
-            kind: "spend_cap_reached",
+            kind: .spendCapReached,
             message: "The spend cap of \(reached.cap.credits) credits per Pacific \(reached.cap.period.rawValue) on "
                 + "\(SpendCapWords.name(reached.cap.feature)) is reached: further uses are refused until it resets at "
                 + "\(PacificDay.timestamp(reached.resetsAt)).",
@@ -103,7 +103,7 @@ struct Meter: Sendable {
     }
 
     /// A log line stamped now, with its Pacific day.
-    func logEntry(_ id: String, account: AccountID, feature: Feature, status: String, credits: Credits) -> UsageLogEntry {
+    func logEntry(_ id: String, account: AccountID, feature: Feature, status: UsageResult, credits: Credits) -> UsageLogEntry {
         let now = time.now()
         return UsageLogEntry(
             id: id,

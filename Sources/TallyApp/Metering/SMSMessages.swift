@@ -31,9 +31,19 @@ public struct SMSMessages: Sendable {
         public var event: String?
     }
 
+    /// What became of a message, as its answer says.
+    public enum Status: String, Sendable, Codable {
+        /// The carrier sent it: charged.
+        case sent
+        /// The carrier did not send it: nothing charged.
+        case failed
+        /// The carrier accepted it and has not reported it yet: its credits stay held.
+        case queued
+    }
+
     public struct MessageView: Sendable, Codable, Equatable {
         public var id: String
-        public var status: String
+        public var status: Status
         @Nullable public var reason: String?
         public var iso: String
         public var e164: String
@@ -95,7 +105,7 @@ public struct SMSMessages: Sendable {
                 // This key handed its message to the carrier already: never again.
                 throw TallyError.messageUnsettled(earlier.line.id)
             }
-            var entry = meter.logEntry(meter.ids.make("sms"), account: account, feature: .sms, status: "", credits: .zero)
+            var entry = meter.logEntry(meter.ids.make("sms"), account: account, feature: .sms, status: .pending, credits: .zero)
             entry.contactEmail = email
             entry.phone = number.e164
             entry.iso = quote.rate.iso
@@ -178,7 +188,7 @@ public struct SMSMessages: Sendable {
             _ = try await meter.store.recordSMSCarrier(carrierID, segments: segments, hold: send.holdID, account: send.accountID)
         }
         var view = Self.view(of: send.line, credits: price)
-        view.status = "queued"
+        view.status = .queued
         let answer = try Answer(status: 200, view)
         if let key {
             do {
@@ -198,7 +208,7 @@ public struct SMSMessages: Sendable {
     static func view(of line: UsageLogEntry, credits: Credits) -> MessageView {
         MessageView(
             id: line.id,
-            status: "sent",
+            status: .sent,
             reason: nil,
             iso: line.iso ?? "",
             e164: line.phone ?? "",
@@ -225,13 +235,14 @@ public struct SMSMessages: Sendable {
             posting = Posting(id: meter.ledgerID(), kind: .capture, change: .capture(price), reference: line.id, hold: send.holdID)
             line.sentAt = send.answeredAt ?? meter.time.now()
             if let counted = send.carrierSegments, counted != line.segments { line.carrierSegments = counted }
+            line.status = .sent
         case .failed(let reason):
-            view.status = "failed"
+            view.status = .failed
+            line.status = .failed
             view.reason = reason
             view.credits = .zero
             posting = Posting(id: meter.ledgerID(), kind: .release, change: .release(price), reference: send.holdID.rawValue, hold: send.holdID)
         }
-        line.status = view.status
         line.reason = view.reason
         line.credits = view.credits
         let answer = try Answer(status: 200, view)
@@ -239,7 +250,7 @@ public struct SMSMessages: Sendable {
             accountID: send.accountID,
             postings: [posting],
             records: [
-                .settleHold(send.holdID, status: view.status == "sent" ? .captured : .released, capturedCredits: view.credits),
+                .settleHold(send.holdID, status: view.status == .sent ? .captured : .released, capturedCredits: view.credits),
                 .usage(line), .settleSMS(send.holdID),
             ] + marks,
             idempotency: answerClaim.map {

@@ -15,8 +15,8 @@ public struct UsageGuard: Sendable {
 
     public struct Settings: Sendable, Codable, Equatable {
         public var enabled: Bool
-        public var maxRequests: Int
-        public var windowSeconds: Int
+        public var maxRequests: WholeNumber
+        public var windowSeconds: WholeNumber
     }
 
     public struct View: Sendable, Codable, Equatable {
@@ -33,15 +33,15 @@ public struct UsageGuard: Sendable {
 
     public func update(_ settings: Settings, by manager: CreditManager) async throws -> View {
         var errors = [FieldError]()
-        if !(1...Self.maximumRequests).contains(settings.maxRequests) {
+        if !(1...Self.maximumRequests).contains(settings.maxRequests.value) {
             errors.append(FieldError("maxRequests", "must be from 1 to \(Self.maximumRequests)"))
         }
-        if !(1...Self.maximumWindowSeconds).contains(settings.windowSeconds) {
+        if !(1...Self.maximumWindowSeconds).contains(settings.windowSeconds.value) {
             errors.append(FieldError("windowSeconds", "must be from 1 to \(Self.maximumWindowSeconds) (30 days)"))
         }
         guard errors.isEmpty else { throw TallyError.invalid(errors) }
         try await store.setUsageGuard(
-            UsageGuardSettings(enabled: settings.enabled, maxRequests: settings.maxRequests, windowSeconds: settings.windowSeconds),
+            UsageGuardSettings(enabled: settings.enabled, maxRequests: settings.maxRequests.value, windowSeconds: settings.windowSeconds.value),
             account: manager.accountID
         )
         return Self.view(try await store.usageGuard(account: manager.accountID))
@@ -55,7 +55,7 @@ public struct UsageGuard: Sendable {
             notification: Notification(
                 id: ids.make("ntf"),
                 accountID: manager.accountID,
-                kind: "usage_guard_resumed",
+                kind: .usageGuardResumed,
                 message: "Credit checks were resumed by \(manager.user.email).",
                 createdAt: now
             )
@@ -73,7 +73,7 @@ public struct UsageGuard: Sendable {
             notification: Notification(
                 id: ids.make("ntf"),
                 accountID: account,
-                kind: "usage_guard_paused",
+                kind: .usageGuardPaused,
                 message:
                     "Credit checks are paused: more than \(settings.maxRequests) requests in \(settings.windowSeconds) seconds. A super admin must resume them.",
                 data: #"{"maxRequests":\#(settings.maxRequests),"windowSeconds":\#(settings.windowSeconds)}"#,

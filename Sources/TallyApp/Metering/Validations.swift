@@ -22,19 +22,19 @@ public struct Validations: Sendable {
     /// One email check's result.
     public struct EmailCheck: Sendable, Codable, Hashable {
         public var id: String
-        public var result: String
+        public var result: UsageResult
         @Nullable public var reason: String?
         public var email: String
         public var roleAccount: Bool
         public var credits: Credits
 
-        var valid: Bool { result == "valid" }
+        var valid: Bool { result == .valid }
     }
 
     /// One phone check's result; `number` is kept for the checks that follow.
     public struct PhoneCheck: Sendable, Codable, Hashable {
         public var id: String
-        public var result: String
+        public var result: UsageResult
         @Nullable public var reason: String?
         @Nullable public var iso: String?
         @Nullable public var e164: String?
@@ -42,7 +42,7 @@ public struct Validations: Sendable {
         @Nullable public var lineType: String?
         public var credits: Credits
 
-        var valid: Bool { result == "valid" }
+        var valid: Bool { result == .valid }
     }
 
     // MARK: Charged requests
@@ -104,7 +104,7 @@ public struct Validations: Sendable {
         // Before its one write a validation only reads and asks the verifier, which may
         // ask again: its key is claimed by that write (the charge, or a refusal's line).
         return try await idempotency.run(account: caller.accountID, request: key, claimingWithFirstWrite: true) { completing in
-            var entry = meter.logEntry(meter.ids.make(prefix), account: caller.accountID, feature: feature, status: "", credits: price)
+            var entry = meter.logEntry(meter.ids.make(prefix), account: caller.accountID, feature: feature, status: .pending, credits: price)
             entry.contactName = contactName
             if feature == .emailValidation { entry.email = typed } else { entry.phone = typed }
             try await meter.requireAvailable(price, account: caller.accountID, refusal: entry)
@@ -140,7 +140,7 @@ public struct Validations: Sendable {
         let price = Catalog.price(of: .emailValidation)!
         switch EmailAddress.parse(text) {
         case .failure(let error):
-            return EmailCheck(id: id, result: "invalid", reason: error.reason, email: text, roleAccount: false, credits: price)
+            return EmailCheck(id: id, result: .invalid, reason: error.reason, email: text, roleAccount: false, credits: price)
         case .success(let address):
             let verdict: EmailVerdict
             do {
@@ -150,7 +150,7 @@ public struct Validations: Sendable {
             }
             return EmailCheck(
                 id: id,
-                result: verdict.deliverable ? "valid" : "invalid",
+                result: verdict.deliverable ? .valid : .invalid,
                 reason: verdict.reason,
                 email: address.description,
                 roleAccount: address.isRoleAccount,
@@ -164,7 +164,7 @@ public struct Validations: Sendable {
         let price = Catalog.price(of: .phoneValidation)!
         switch PhoneNumber.parse(text) {
         case .failure(let error):
-            return (PhoneCheck(id: id, result: "invalid", reason: error.reason, iso: nil, e164: nil, lineType: nil, credits: price), nil)
+            return (PhoneCheck(id: id, result: .invalid, reason: error.reason, iso: nil, e164: nil, lineType: nil, credits: price), nil)
         case .success(let number):
             let verdict: PhoneVerdict
             do {
@@ -175,7 +175,7 @@ public struct Validations: Sendable {
             return (
                 PhoneCheck(
                     id: id,
-                    result: verdict.valid ? "valid" : "invalid",
+                    result: verdict.valid ? .valid : .invalid,
                     reason: verdict.reason,
                     iso: number.regionCode,
                     e164: number.e164,

@@ -27,7 +27,7 @@ public struct AutoRecharges: Sendable {
         public var thresholdCredits: Credits
         public var rechargeCredits: Credits
         public var paymentMethodId: PaymentMethodID
-        public var maxRechargesPerDay: Int?
+        public var maxRechargesPerDay: WholeNumber?
         public var maxSpendPerMonth: MoneyInput?
     }
 
@@ -41,7 +41,7 @@ public struct AutoRecharges: Sendable {
         if case .failure(let error) = Catalog.purchasePrice(of: request.rechargeCredits) {
             errors.append(FieldError("rechargeCredits", error.reason))
         }
-        let perDay = request.maxRechargesPerDay ?? Self.defaultMaxRechargesPerDay
+        let perDay = request.maxRechargesPerDay?.value ?? Self.defaultMaxRechargesPerDay
         if !(0...1_000).contains(perDay) {
             errors.append(FieldError("maxRechargesPerDay", "must be from 0 to 1000"))
         }
@@ -96,7 +96,13 @@ public struct AutoRecharges: Sendable {
         }
         let now = time.now()
         let day = PacificDay.of(now)
-        func end(_ status: RechargeStatus, result: String, reason: String, disable: Bool = false, notify kinds: [(String, String)]) async throws {
+        func end(
+            _ status: RechargeStatus,
+            result: RechargeResult,
+            reason: String,
+            disable: Bool = false,
+            notify kinds: [(NotificationKind, String)]
+        ) async throws {
             let update = RechargeUpdate(
                 rechargeID: recharge.id,
                 status: status,
@@ -109,21 +115,21 @@ public struct AutoRecharges: Sendable {
             try await store.updateRecharge(update, account: account, notifications: kinds.map { notification($0.0, $0.1, account: account) }, at: now)
         }
         guard let state = try await store.autoRecharge(account: account), state.settings.enabled else {
-            return try await end(.failed, result: "disabled", reason: "auto-recharge was turned off", notify: [])
+            return try await end(.failed, result: .disabled, reason: "auto-recharge was turned off", notify: [])
         }
         let settings = state.settings
         guard let method = try await store.paymentMethod(PaymentMethodID(settings.paymentMethodID), account: account) else {
             let reason = "the payment method was removed"
             return try await end(
                 .failed,
-                result: "disabled",
+                result: .disabled,
                 reason: reason,
                 disable: true,
-                notify: [("recharge_disabled", "Auto-recharge was switched off: \(reason).")]
+                notify: [(.rechargeDisabled, "Auto-recharge was switched off: \(reason).")]
             )
         }
         guard case .success(let price) = Catalog.purchasePrice(of: recharge.credits) else {
-            return try await end(.failed, result: "failed", reason: "the recharge amount cannot be bought", notify: [])
+            return try await end(.failed, result: .failed, reason: "the recharge amount cannot be bought", notify: [])
         }
         let spend = try await store.rechargeSpend(account: account, day: day)
         if let cap = AutoRechargePolicy.cap(
@@ -138,9 +144,9 @@ public struct AutoRecharges: Sendable {
                 : "USD \(price) more would pass the limit of USD \(settings.maxSpendPerMonth) a month"
             return try await end(
                 .capped,
-                result: "capped",
+                result: .capped,
                 reason: reason,
-                notify: [("recharge_capped", "An automatic recharge of \(recharge.credits) credits was not bought: \(reason).")]
+                notify: [(.rechargeCapped, "An automatic recharge of \(recharge.credits) credits was not bought: \(reason).")]
             )
         }
         let attempt = recharge.attempts + 1
@@ -193,7 +199,7 @@ public struct AutoRecharges: Sendable {
             reason: nil,
             settledDay: PacificDay.of(now),
             amount: intent.amount,
-            lastResult: "succeeded"
+            lastResult: .succeeded
         )
         do {
             _ = try await purchases.settle(
@@ -210,7 +216,7 @@ public struct AutoRecharges: Sendable {
                     .recharge(succeeded),
                     .notification(
                         notification(
-                            "recharge_succeeded",
+                            .rechargeSucceeded,
                             "Auto-recharge added \(intent.credits) credits for USD \(intent.amount)\(card).",
                             account: account
                         )
@@ -258,9 +264,9 @@ public struct AutoRecharges: Sendable {
         let account = recharge.accountID
         let attempt = recharge.attempts + 1
         let final = attempt >= AutoRechargePolicy.maximumAttempts
-        var kinds = [("recharge_failed", message)]
+        var kinds: [(NotificationKind, String)] = [(.rechargeFailed, message)]
         if final {
-            kinds.append(("recharge_disabled", "Auto-recharge was switched off after \(attempt) failed payments."))
+            kinds.append((.rechargeDisabled, "Auto-recharge was switched off after \(attempt) failed payments."))
         }
         let update = RechargeUpdate(
             rechargeID: recharge.id,
@@ -268,7 +274,7 @@ public struct AutoRecharges: Sendable {
             attempts: attempt,
             nextAttemptAt: now.addingTimeInterval(TimeInterval(AutoRechargePolicy.retryDelaySeconds(afterAttempt: attempt))),
             reason: reason,
-            lastResult: final ? "disabled" : "failed",
+            lastResult: final ? .disabled : .failed,
             disable: final
         )
         try await store.updateRecharge(
@@ -279,7 +285,7 @@ public struct AutoRecharges: Sendable {
         )
     }
 
-    func notification(_ kind: String, _ message: String, account: AccountID) -> TallyStore.Notification {
+    func notification(_ kind: NotificationKind, _ message: String, account: AccountID) -> TallyStore.Notification {
         Notification(id: ids.make("ntf"), accountID: account, kind: kind, message: message, createdAt: time.now())
     }
 }

@@ -193,7 +193,7 @@ public struct Webhooks: Sendable {
     static func payload(_ notification: TallyStore.Notification) -> [UInt8] {
         let data = (try? JSONSerialization.jsonObject(with: Data(notification.data.utf8))) ?? [String: Any]()
         let object: [String: Any] = [
-            "id": notification.id, "kind": notification.kind, "message": notification.message,
+            "id": notification.id, "kind": notification.kind.rawValue, "message": notification.message,
             "accountId": notification.accountID.rawValue,
             "createdAt": ISO8601DateFormatter().string(from: notification.createdAt), "data": data,
         ]

@@ -22,7 +22,7 @@ public enum LogItem: Sendable, Encodable, Hashable {
         public var credits: Credits
         @Nullable public var event: String?
         /// `sent`, `failed`, or `refused` (not enough credits).
-        public var status: String
+        public var status: UsageResult
         /// When the carrier reported the message sent; for a message not sent, when it was tried.
         public var sentAt: Date
     }
@@ -32,7 +32,7 @@ public enum LogItem: Sendable, Encodable, Hashable {
         @Nullable public var contactName: String?
         @Nullable public var email: String?
         /// `valid`, `invalid`, or `refused` (not enough credits).
-        public var result: String
+        public var result: UsageResult
         public var credits: Credits
         public var createdAt: Date
     }
@@ -42,7 +42,7 @@ public enum LogItem: Sendable, Encodable, Hashable {
         @Nullable public var contactName: String?
         @Nullable public var phone: String?
         @Nullable public var iso: String?
-        public var result: String
+        public var result: UsageResult
         /// The line's type as the phone provider named it (`mobile`, `landline`, …); null from the sandbox.
         @Nullable public var lineType: String?
         public var credits: Credits
@@ -58,9 +58,9 @@ public enum LogItem: Sendable, Encodable, Hashable {
         @Nullable public var creditScore: Int?
         @Nullable public var dtiPercent: Int?
         /// `completed`, `skipped`, `blocked`, `failed`, or `refused` (not enough credits).
-        public var status: String
+        public var status: UsageResult
         /// The same as `status`: the value the log's `result` filter matches.
-        public var result: String
+        public var result: UsageResult
         @Nullable public var reason: String?
         /// The check's own price: 15 or 24 when it completed, else 0.
         public var credits: Credits
@@ -159,24 +159,24 @@ public enum LogItem: Sendable, Encodable, Hashable {
         case .sms(let line):
             [
                 PacificDay.timestamp(line.sentAt), line.email ?? "", line.phone ?? "", line.country ?? line.iso ?? "",
-                line.segments.map(String.init) ?? "", line.credits.description, line.event ?? "", line.status, line.id,
+                line.segments.map(String.init) ?? "", line.credits.description, line.event ?? "", line.status.rawValue, line.id,
             ]
         case .emailValidation(let line):
             [
-                PacificDay.timestamp(line.createdAt), line.contactName ?? "", line.email ?? "", line.result,
+                PacificDay.timestamp(line.createdAt), line.contactName ?? "", line.email ?? "", line.result.rawValue,
                 line.credits.description, line.id,
             ]
         case .phoneValidation(let line):
             [
                 PacificDay.timestamp(line.createdAt), line.contactName ?? "", line.phone ?? "",
-                line.iso.flatMap(Catalog.smsRate(iso:))?.country ?? line.iso ?? "", line.result,
+                line.iso.flatMap(Catalog.smsRate(iso:))?.country ?? line.iso ?? "", line.result.rawValue,
                 line.credits.description, line.id,
             ]
         case .creditCheck(let line):
             [
                 PacificDay.timestamp(line.createdAt), line.contactName ?? "", line.phone ?? "",
                 line.kind == .dti ? "DTI" : "Credit score", line.creditScore.map(String.init) ?? "",
-                line.dtiPercent.map(String.init) ?? "", line.result, line.credits.description,
+                line.dtiPercent.map(String.init) ?? "", line.result.rawValue, line.credits.description,
                 line.totalCredits.description, line.id,
             ]
         }

@@ -295,8 +295,12 @@ public struct Reports: Sendable {
     func logQuery(_ log: FeatureLog, _ request: LogRequest) throws -> LogQuery {
         let range = try dateRange(from: request.from, to: request.to)
         let limit = try Paging.size(request.limit, default: Self.defaultPageSize)
-        if let result = request.result, !log.results.contains(result) {
-            throw TallyError.invalid("result", "must be one of: " + log.results.joined(separator: ", "))
+        var result: UsageResult?
+        if let typed = request.result {
+            guard let known = log.results.first(where: { $0.rawValue == typed }) else {
+                throw TallyError.invalid("result", "must be one of: " + log.results.map(\.rawValue).joined(separator: ", "))
+            }
+            result = known
         }
         if let lineType = request.lineType {
             guard log == .phoneValidation else { throw TallyError.invalid("lineType", "only the phone_validation log has line types") }
@@ -312,7 +316,7 @@ public struct Reports: Sendable {
         return LogQuery(
             log: log,
             range: range,
-            result: request.result,
+            result: result,
             lineType: request.lineType,
             search: LogSearch(request.q),
             after: after,

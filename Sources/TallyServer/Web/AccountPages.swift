@@ -43,9 +43,9 @@ extension WebRoutes {
                 let items = try await tally.notifications.list(of: visit.manager).map { item in
                     NotificationRow(
                         date: WebFormat.pacific(item.createdAt),
-                        kind: item.kind.replacingOccurrences(of: "_", with: " ").capitalized,
+                        kind: item.kind.rawValue.replacingOccurrences(of: "_", with: " ").capitalized,
                         message: item.message,
-                        tone: Self.tone(of: item.kind)
+                        tone: Self.tone(of: item.kind.rawValue)
                     )
                 }
                 let model = NotificationsModel(items: items)
@@ -72,7 +72,7 @@ extension WebRoutes {
             pausedAt: WebFormat.pacific(current.pausedAt),
             values: values,
             checked: values["enabled"] == "on",
-            errors: form?.errors.byField ?? [:],
+            errors: form?.errors.byField.texts ?? [:],
             csrf: visit.csrf,
             windows: [("60", "1 minute"), ("3600", "1 hour"), ("86400", "1 day"), ("604800", "7 days"), ("2592000", "30 days")].map {
                 WindowChoice(seconds: $0.0, label: $0.1)
@@ -95,12 +95,12 @@ extension WebRoutes {
                 feature: feature.rawValue,
                 name: SpendCapWords.name(feature).prefix(1).uppercased() + SpendCapWords.name(feature).dropFirst(),
                 day: day.value,
-                dayNote: day.note,
+                dayNote: Text(day.note),
                 month: month.value,
-                monthNote: month.note
+                monthNote: Text(month.note)
             )
         }
-        model.capsError = capsForm?.errors.byField.values.sorted().joined(separator: "; ") ?? ""
+        model.capsError = Text(capsForm?.errors.byField.values.sorted().joined(separator: "; ") ?? "")
         let status: HTTPResponse.Status = form == nil && capsForm == nil ? .ok : .unprocessableContent
         return WebResponse.html(
             views.page("usage-guard", model, title: "Usage guard & caps", section: .usageGuard, visit: visit),
@@ -162,21 +162,21 @@ struct UsageGuardModel {
     let pausedAt: String
     let values: [String: String]
     let checked: Bool
-    let errors: [String: String]
+    let errors: [String: Text]
     let csrf: String
     let windows: [WindowChoice]
     /// The spend caps, a row per feature.
     var caps: [CapRow] = []
-    var capsError = ""
+    var capsError: Text = ""
 }
 
 struct CapRow {
     let feature: String
     let name: String
     let day: String
-    let dayNote: String
+    let dayNote: Text
     let month: String
-    let monthNote: String
+    let monthNote: Text
 }
 
 struct WindowChoice {

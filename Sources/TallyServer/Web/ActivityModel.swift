@@ -9,7 +9,7 @@ struct ActivityRow {
     /// What happened: `Credit score`, `Bought 1,000 credits`, `Auto-recharge`, `Expired`.
     let title: String
     /// Who or what it was about: a contact, a card, a reason. Empty when nothing more is known.
-    let detail: String
+    let detail: Text
     /// The change to available credits, signed.
     let change: String
     let positive: Bool
@@ -165,7 +165,7 @@ enum RecentActivity {
             ActivityRow(
                 date: WebFormat.pacific(entry.createdAt),
                 title: title,
-                detail: detail,
+                detail: Text(detail),
                 change: (change.isPositive ? "+" : "") + change.description,
                 positive: change.isPositive,
                 balanceAfter: entry.balanceAfter.description,
@@ -238,9 +238,9 @@ enum RecentActivity {
     /// A credit check or message that did not go as asked, in a word.
     static func outcome(_ line: UsageLogEntry) -> String? {
         switch line.status {
-        case "skipped": "skipped"
-        case "failed": line.feature == .sms ? "not sent" : "failed"
-        case "blocked": "blocked by the usage guard"
+        case .skipped: "skipped"
+        case .failed: line.feature == .sms ? "not sent" : "failed"
+        case .blocked: "blocked by the usage guard"
         default: nil
         }
     }

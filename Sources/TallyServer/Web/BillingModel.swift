@@ -27,8 +27,8 @@ struct BillingModel {
         let status: String
         let succeeded: Bool
         let origin: String
-        let card: String
-        let reason: String
+        let card: Text
+        let reason: Text
     }
 
     struct Bundle {
@@ -42,7 +42,7 @@ struct BillingModel {
     /// Used and Total: the figures the Credit usage page shows beside Available.
     let summaryFigures: [Figure]
     /// Where a successful purchase from the dialog lands: Billing unless set.
-    var returnTo = ""
+    var returnTo: Text = ""
     let availableCredits: String
     let availableMoney: String
     let depleted: Bool
@@ -50,7 +50,7 @@ struct BillingModel {
     let thresholdCredits: String
     let autoRechargeOn: Bool
     let autoRechargeStatus: String
-    let autoRechargeLast: String
+    let autoRechargeLast: Text
     let cards: [Card]
     let hasCards: Bool
     let purchases: [PurchaseRow]
@@ -61,21 +61,21 @@ struct BillingModel {
     let buyOpen: Bool
     let bundles: [Bundle]
     let buyValues: [String: String]
-    let buyErrors: [String: String]
+    let buyErrors: [String: Text]
     let buyNewCard: Bool
     let buyPrice: String
-    let purchaseError: String
+    let purchaseError: Text
     let idempotencyKey: String
     let centsPerCredit: String
     let minimumCredits: String
     let maximumCredits: String
     // Auto-recharge and the add-card form.
     let autoValues: [String: String]
-    let autoErrors: [String: String]
+    let autoErrors: [String: Text]
     let autoEnabled: Bool
     let autoCards: [Card]
     let cardValues: [String: String]
-    let cardErrors: [String: String]
+    let cardErrors: [String: Text]
     /// Balance alerts: each threshold and whether it fired; the form's value and its error.
     struct AlertRow {
         let credits: String
@@ -89,11 +89,11 @@ struct BillingModel {
     }
     var hasAlerts = false
     var alertValue = ""
-    var alertError = ""
+    var alertError: Text = ""
     /// The wallet's forecast in words (``ForecastSentence``): the pace and when credits run out.
-    var forecast = ""
+    var forecast: Text = ""
     /// The soonest credits to expire: "120.000 credits expire on Dec 31, 2026".
-    let nextExpiry: String
+    let nextExpiry: Text
     /// Payments go to Stripe: no card field; a new card and a card to add go to Stripe Checkout.
     var onStripe = false
     /// The add-card form's key, so a double click opens one Checkout page.
@@ -117,7 +117,7 @@ struct BillingModel {
         summaryFigures = figures.filter { $0.test != "held" }
         availableCredits = wallet.available.description
         availableMoney = WebFormat.dollars(Catalog.value(of: wallet.available))
-        nextExpiry = wallet.nextExpiry.map { "\($0.credits) credits expire on \(WebFormat.pacific($0.at))" } ?? ""
+        nextExpiry = Text(wallet.nextExpiry.map { "\($0.credits) credits expire on \(WebFormat.pacific($0.at))" } ?? "")
         let recharge = wallet.autoRecharge
         depleted = !wallet.available.isPositive
         lowBalance = !depleted && recharge.enabled && recharge.thresholdCredits.map { wallet.available < $0 } ?? false
@@ -126,13 +126,13 @@ struct BillingModel {
         autoRechargeStatus = recharge.enabled ? "On" : "Off"
         var last = ""
         if let result = recharge.lastResult {
-            last = "Last recharge: \(result.replacingOccurrences(of: "_", with: " "))"
+            last = "Last recharge: \(result.rawValue.replacingOccurrences(of: "_", with: " "))"
             if let reason = recharge.lastReason, !reason.isEmpty { last += " — \(reason)" }
             if let at = recharge.lastResultAt { last += ", \(WebFormat.pacific(at))" }
         } else if recharge.enabled {
             last = "No recharge yet"
         }
-        autoRechargeLast = last
+        autoRechargeLast = Text(last)
         // The most recent card is the default choice.
         let newest = cards.last?.id.rawValue
         self.cards = cards.reversed().map { Self.card($0, selected: $0.id.rawValue == (state.buy.values["paymentMethodId"] ?? newest)) }
@@ -147,14 +147,14 @@ struct BillingModel {
                 status: standing.status,
                 succeeded: standing.good,
                 origin: purchase.origin == .recharge ? "Auto-recharge" : "Purchase",
-                card: purchase.paymentMethodId.flatMap { cardLabels[$0.rawValue] } ?? "",
-                reason: standing.note
+                card: Text(purchase.paymentMethodId.flatMap { cardLabels[$0.rawValue] } ?? ""),
+                reason: Text(standing.note)
             )
         }
         self.csrf = csrf
         // The dialog.
         buyOpen = state.buyOpen
-        buyErrors = state.buy.errors.byField
+        buyErrors = state.buy.errors.byField.texts
         let chosenMethod = state.buy.values["paymentMethodId"] ?? (newest ?? "new")
         buyNewCard = cards.isEmpty || chosenMethod == "new" || chosenMethod.isEmpty
         let typed = state.buy.values["credits"] ?? "1000"
@@ -175,7 +175,7 @@ struct BillingModel {
             buyPrice = "—"
         }
         buyValues = values
-        purchaseError = state.purchaseError
+        purchaseError = Text(state.purchaseError)
         idempotencyKey = WebSession.randomToken()
         centsPerCredit = String(Catalog.centsPerCredit)
         minimumCredits = WebFormat.shortCredits(Catalog.minimumPurchase)
@@ -190,12 +190,12 @@ struct BillingModel {
             "enabled": recharge.enabled ? "on" : "",
         ]
         autoValues = state.autoRecharge?.values ?? saved
-        autoErrors = state.autoRecharge?.errors.byField ?? [:]
+        autoErrors = state.autoRecharge?.errors.byField.texts ?? [:]
         autoEnabled = (autoValues["enabled"] ?? "") == "on"
         let autoMethod = autoValues["paymentMethodId"] ?? ""
         autoCards = cards.reversed().map { Self.card($0, selected: $0.id.rawValue == autoMethod) }
         cardValues = state.card.values
-        cardErrors = state.card.errors.byField
+        cardErrors = state.card.errors.byField.texts
     }
 
     /// A purchase's pill and note: paid, declined (with the reason), or disputed — a

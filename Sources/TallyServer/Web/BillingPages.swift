@@ -68,10 +68,10 @@ extension WebRoutes {
         }
         model.alertValue = state.alerts?.values["thresholds"] ?? alerts.thresholds.map { WebFormat.shortCredits($0.credits) }.joined(separator: ", ")
         // A threshold that is no number is named by its place ("thresholds[1]"): shown on the one field.
-        model.alertError = (state.alerts?.errors.byField ?? [:]).filter { $0.key.hasPrefix("thresholds") }.map(\.value).sorted().joined(
-            separator: "; "
+        model.alertError = Text(
+            (state.alerts?.errors.byField ?? [:]).filter { $0.key.hasPrefix("thresholds") }.map(\.value).sorted().joined(separator: "; ")
         )
-        model.forecast = ForecastSentence.of(wallet, today: today)
+        model.forecast = Text(ForecastSentence.of(wallet, today: today))
         return WebResponse.html(views.page("billing", model, title: "Billing", section: .billing, visit: visit), status: state.status)
     }
 

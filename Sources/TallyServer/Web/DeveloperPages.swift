@@ -87,9 +87,9 @@ extension WebRoutes {
             webhooks: hooks,
             csrf: visit.csrf,
             keyValues: keyForm?.values ?? [:],
-            keyErrors: keyForm?.errors.byField ?? [:],
+            keyErrors: keyForm?.errors.byField.texts ?? [:],
             hookValues: hookForm?.values ?? [:],
-            hookErrors: hookForm?.errors.byField ?? [:],
+            hookErrors: hookForm?.errors.byField.texts ?? [:],
             accountID: visit.manager.accountID.rawValue
         )
         let status: HTTPResponse.Status = keyForm == nil && hookForm == nil ? .ok : .unprocessableContent
@@ -124,8 +124,8 @@ struct DevelopersModel {
     let webhooks: [WebhookRow]
     let csrf: String
     let keyValues: [String: String]
-    let keyErrors: [String: String]
+    let keyErrors: [String: Text]
     let hookValues: [String: String]
-    let hookErrors: [String: String]
+    let hookErrors: [String: Text]
     let accountID: String
 }

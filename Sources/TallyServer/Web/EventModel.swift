@@ -6,7 +6,7 @@ struct EventEditorModel {
     struct Choice {
         let value: String
         let label: String
-        let price: String
+        let price: Text
         let selected: Bool
     }
 
@@ -21,7 +21,7 @@ struct EventEditorModel {
     let id: String
     let action: String
     let isNew: Bool
-    let name: String
+    let name: Text
     let emailValidation: Bool
     let phoneValidation: Bool
     let creditChecks: [Choice]
@@ -32,7 +32,7 @@ struct EventEditorModel {
     let maxDtiPercent: String
     let routes: [Route]
     let defaultRoute: String
-    let errors: [String: String]
+    let errors: [String: Text]
     let csrf: String
     let emailPrice: String
     let phonePrice: String
@@ -47,7 +47,7 @@ struct EventEditorModel {
         var rows: [[String]]
         let check: String
         if let (form, errors) = form {
-            name = form["name"] ?? ""
+            name = Text(form["name"] ?? "")
             emailValidation = form.checked("emailValidation")
             phoneValidation = form.checked("phoneValidation")
             check = form["creditCheck"] ?? "none"
@@ -57,10 +57,10 @@ struct EventEditorModel {
             maxDtiPercent = form["maxDtiPercent"] ?? ""
             rows = WebRoutes.routeRows(form).filter { !$0.allSatisfy(\.isEmpty) }
             defaultRoute = form["defaultRoute"] ?? ""
-            self.errors = errors.byField
+            self.errors = errors.byField.texts
         } else {
             let config = config ?? EventConfig(name: id)
-            name = config.name
+            name = Text(config.name)
             emailValidation = config.emailValidation
             phoneValidation = config.phoneValidation
             check = config.creditCheck.rawValue
@@ -79,8 +79,8 @@ struct EventEditorModel {
         }
         creditChecks = [
             Choice(value: "none", label: "No credit check", price: "", selected: check == "none"),
-            Choice(value: "credit_score", label: "Credit score", price: Self.price(.creditScore), selected: check == "credit_score"),
-            Choice(value: "dti", label: "Debt-to-income (includes the score)", price: Self.price(.dti), selected: check == "dti"),
+            Choice(value: "credit_score", label: "Credit score", price: Text(Self.price(.creditScore)), selected: check == "credit_score"),
+            Choice(value: "dti", label: "Debt-to-income (includes the score)", price: Text(Self.price(.dti)), selected: check == "dti"),
         ]
         creditCheckOn = check != "none"
         // Two blank rows to add routes without JavaScript.

@@ -64,8 +64,8 @@ struct ExplanationModel {
     let balanceAfter: String
     let date: String
     let reference: String
-    let feature: String
-    let idempotencyKey: String
+    let feature: Text
+    let idempotencyKey: Text
     let hold: [Field]
     let hasHold: Bool
     let lots: [Lot]
@@ -84,8 +84,8 @@ struct ExplanationModel {
         balanceAfter = entry.balanceAfter.description
         date = WebFormat.pacific(entry.createdAt)
         reference = entry.reference
-        feature = view.feature ?? ""
-        idempotencyKey = view.idempotencyKey ?? ""
+        feature = Text(view.feature ?? "")
+        idempotencyKey = Text(view.idempotencyKey ?? "")
         hold =
             view.hold.map {
                 [

@@ -14,7 +14,7 @@ struct IntegrationsModel {
         let mode: String
         /// `sandbox`, `test` or `live`: the pill's class.
         let modeClass: String
-        let note: String
+        let note: Text
         let logLabel: String
         let logHref: String
     }
@@ -41,7 +41,7 @@ struct IntegrationsModel {
                 provider: Self.providerLabel(role == .phone && provider == "twilio" ? "twilio_lookup" : provider),
                 mode: mode.label,
                 modeClass: mode.className,
-                note: sandbox ? Self.sandboxNote(role) : "",
+                note: Text(sandbox ? Self.sandboxNote(role) : ""),
                 logLabel: Self.logLabel(role),
                 logHref: Self.logHref(role)
             )

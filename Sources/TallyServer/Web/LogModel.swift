@@ -39,11 +39,11 @@ struct LogModel {
     let hasRows: Bool
     let showTable: Bool
     let total: String
-    let sentTotal: String
+    let sentTotal: Text
     let isSMS: Bool
-    let nextHref: String
+    let nextHref: Text
     let csvHref: String
-    let errors: [String: String]
+    let errors: [String: Text]
 
     static func title(_ log: FeatureLog) -> String {
         switch log {
@@ -78,7 +78,7 @@ struct LogModel {
         }
         results =
             [Choice(value: "", label: "All results", selected: request.result == nil)]
-            + log.results.map { Choice(value: $0, label: $0.capitalized, selected: request.result == $0) }
+            + log.results.map { Choice(value: $0.rawValue, label: $0.rawValue.capitalized, selected: request.result == $0.rawValue) }
         columns = Self.columns(log).map { Cell(text: $0.0, className: $0.1) }
         rows = (page?.items ?? []).map {
             Row(cells: Self.cells($0), href: "/app/logs/\(log.rawValue)/\(WebSession.percentEncoded(Self.id(of: $0)))")
@@ -87,8 +87,8 @@ struct LogModel {
         showTable = page != nil
         if let page {
             total = "\(WebFormat.count(page.total)) \(page.total == 1 ? "line" : "lines") · \(page.totalCredits) credits"
-            sentTotal = page.totalSent.map { WebFormat.count($0) } ?? ""
-            nextHref = page.nextCursor.map { "/app/logs/\(log.rawValue)" + query(filters + [("cursor", $0)]) } ?? ""
+            sentTotal = Text(page.totalSent.map { WebFormat.count($0) } ?? "")
+            nextHref = Text(page.nextCursor.map { "/app/logs/\(log.rawValue)" + query(filters + [("cursor", $0)]) } ?? "")
         } else {
             total = ""
             sentTotal = ""
@@ -96,7 +96,7 @@ struct LogModel {
         }
         isSMS = log == .sms
         csvHref = "/app/logs/\(log.rawValue).csv" + query(filters)
-        self.errors = errors
+        self.errors = errors.texts
     }
 
     static func columns(_ log: FeatureLog) -> [(String, String)] {
@@ -136,7 +136,7 @@ struct LogModel {
     static func cells(_ item: LogItem) -> [Cell] {
         func text(_ value: String?) -> Cell { Cell(text: value ?? "—", className: "") }
         func num(_ value: String) -> Cell { Cell(text: value, className: "num") }
-        func result(_ value: String) -> Cell { Cell(text: value, className: "result \(value)") }
+        func result(_ value: UsageResult) -> Cell { Cell(text: value.rawValue, className: "result \(value.rawValue)") }
         func time(_ date: Date) -> Cell { Cell(text: WebFormat.pacific(date), className: "nowrap") }
         switch item {
         case .sms(let line):

@@ -58,8 +58,8 @@ struct UsageModel {
         let credits: String
         let money: String
         /// The row's log with the same range; empty for the platform's own holds, which have none.
-        let href: String
-        let note: String
+        let href: Text
+        let note: Text
     }
 
     struct Legend {
@@ -79,7 +79,7 @@ struct UsageModel {
     /// The wallet's forecast in words (``ForecastSentence``), whatever range is shown.
     let forecast: String
     let values: [String: String]
-    let errors: [String: String]
+    let errors: [String: Text]
     /// The wallet summary at the top, and the Buy credits dialog it opens.
     let wallet: BillingModel
 
@@ -138,6 +138,6 @@ struct UsageModel {
             + (report.holds.isEmpty ? [] : [Legend(label: "Your platform's holds", swatch: FeatureStyle.holdsSwatchClass)])
         self.forecast = forecast
         self.values = values.isEmpty ? ["from": report.from, "to": report.to] : values
-        self.errors = errors
+        self.errors = errors.texts
     }
 }

@@ -138,7 +138,7 @@ public struct WebRoutes: Sendable {
             test: "forbidden",
             link: "",
             linkLabel: "",
-            csrf: csrf
+            csrf: Text(csrf)
         )
         return WebResponse.html(views.bare("message", model, title: "Not allowed"), status: .forbidden)
     }
@@ -160,7 +160,7 @@ public struct WebRoutes: Sendable {
         let csrf: String
         let next: String
         let email: String
-        let error: String
+        let error: Text
     }
 
     func addLogin(to router: Router<TallyRequestContext>) {
@@ -217,7 +217,7 @@ public struct WebRoutes: Sendable {
     func loginPage(_ request: Request, next: String, email: String, error: String, status: HTTPResponse.Status) -> Response {
         let browser = LoginForm.browserValue(request.cookies[LoginForm.cookieName(settings)]?.value)
         let csrf = settings.loginForm.token(browser: browser.value, now: tally.time.now())
-        let model = LoginModel(csrf: csrf, next: next, email: email, error: error)
+        let model = LoginModel(csrf: csrf, next: next, email: email, error: Text(error))
         var response = WebResponse.html(views.bare("login", model, title: "Sign in"), status: status)
         // The same value again when the browser had one: the forms of its other login pages keep working.
         response.setCookie(

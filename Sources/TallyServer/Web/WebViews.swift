@@ -58,9 +58,9 @@ struct WebViews: Sendable {
             userName: visit.manager.user.name,
             userEmail: visit.manager.user.email,
             csrf: visit.csrf,
-            flash: visit.flash ?? "",
-            flashTone: visit.flashTone.rawValue,
-            secret: visit.secret ?? "",
+            flash: Text(visit.flash ?? ""),
+            flashTone: Text(visit.flashTone.rawValue),
+            secret: Text(visit.secret ?? ""),
             testMode: testMode
         )
         return render(layout, "layout")
@@ -133,10 +133,10 @@ struct LayoutModel {
     let userName: String
     let userEmail: String
     let csrf: String
-    let flash: String
+    let flash: Text
     /// `waiting` or `problem`: a class on the flash; empty when done.
-    let flashTone: String
-    let secret: String
+    let flashTone: Text
+    let secret: Text
     let testMode: Bool
 }
 
@@ -145,15 +145,8 @@ struct MessageModel {
     let heading: String
     let text: String
     let test: String
-    let link: String
+    let link: Text
     let linkLabel: String
     /// The session's token, for a Log out button on the forbidden page; empty elsewhere.
-    var csrf: String = ""
-}
-
-/// An empty text is "nothing" to a template, as in most Mustache implementations:
-/// `{{#flash}}…{{/flash}}` renders only when there is a flash.
-extension String: @retroactive MustacheCustomRenderable {
-    public var renderText: String { self }
-    public var isNull: Bool { isEmpty }
+    var csrf: Text = ""
 }

@@ -90,7 +90,7 @@ extension PostgresStore: UsageLoading {
         for (index, line) in lines.enumerated() {
             let values = [
                 statement.bind(line.id), statement.bind(line.accountID.rawValue), statement.bind(line.feature.rawValue),
-                statement.bind(line.log.rawValue), statement.bind(line.status), statement.bind(line.credits.thousandths),
+                statement.bind(line.log.rawValue), statement.bind(line.status.rawValue), statement.bind(line.credits.thousandths),
                 statement.bind(line.totalCredits?.thousandths), statement.bind(line.day),
                 statement.bind(line.createdAt.storedMilliseconds), statement.bind(line.contactName),
                 statement.bind(line.contactEmail), statement.bind(line.phone), statement.bind(line.email),

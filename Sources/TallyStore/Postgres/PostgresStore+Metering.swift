@@ -114,7 +114,7 @@ extension PostgresStore {
             bindings.append(entry.accountID.rawValue)
             bindings.append(entry.feature.rawValue)
             bindings.append(entry.log.rawValue)
-            bindings.append(entry.status)
+            bindings.append(entry.status.rawValue)
             bindings.append(entry.credits.thousandths)
             bindings.append(entry.totalCredits?.thousandths)
             bindings.append(entry.day)
@@ -144,7 +144,7 @@ extension PostgresStore {
         """
         WITH notification AS (
             INSERT INTO notifications (id, account_id, kind, message, data, created_at)
-            VALUES (\(notification.id), \(notification.accountID.rawValue), \(notification.kind),
+            VALUES (\(notification.id), \(notification.accountID.rawValue), \(notification.kind.rawValue),
                 \(notification.message), \(notification.data), \(notification.createdAt.storedMilliseconds))
             RETURNING id, account_id, created_at
         )
@@ -289,7 +289,7 @@ extension PostgresStore {
             id: "",
             accountID: account,
             feature: feature,
-            status: "",
+            status: .pending,
             credits: .zero,
             day: "",
             createdAt: Date(timeIntervalSince1970: 0)
@@ -299,7 +299,7 @@ extension PostgresStore {
             switch column {
             case .id: entry.id = try cells.next()
             case .feature: entry.feature = Feature(rawValue: try cells.next(String.self)) ?? feature
-            case .status: entry.status = try cells.next()
+            case .status: entry.status = try UsageResult(stored: cells.next(), column: "status")
             case .credits: entry.credits = Credits(thousandths: try cells.next())
             case .createdAt: entry.createdAt = Date(storedMilliseconds: try cells.next())
             case .contactName: entry.contactName = try cells.next()

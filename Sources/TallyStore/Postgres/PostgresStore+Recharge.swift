@@ -236,7 +236,7 @@ extension PostgresStore {
                 notification: Notification(
                     id: delivery.notificationID,
                     accountID: AccountID(columns["account_id"].decode(String.self)),
-                    kind: columns["kind"].decode(String.self),
+                    kind: NotificationKind(stored: columns["kind"].decode(String.self), column: "kind"),
                     message: columns["message"].decode(String.self),
                     data: columns["data"].decode(String.self),
                     createdAt: Date(storedMilliseconds: columns["n_created_at"].decode(Int64.self))

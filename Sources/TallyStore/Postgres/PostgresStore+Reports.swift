@@ -75,7 +75,7 @@ extension PostgresStore {
 
     public func logSummary(account: AccountID, query: LogQuery) async throws -> LogSummary {
         var statement = PostgresStatement()
-        let sent = statement.bind(FeatureLog.sentResult)
+        let sent = statement.bind(FeatureLog.sentResult.rawValue)
         if !query.isCountedByDay {
             let contacts = try await searchedContacts(account: account, query: query)
             statement.append(
@@ -97,7 +97,7 @@ extension PostgresStore {
                     AND day <= \(statement.bind(query.range.to.description))
                 """
             )
-            if let result = query.result { statement.append(" AND status = \(statement.bind(result))") }
+            if let result = query.result { statement.append(" AND status = \(statement.bind(result.rawValue))") }
         }
         guard let row = try await rows(statement.query).first else { return LogSummary(lines: 0, credits: .zero, sent: 0) }
         let (lines, credits, sentLines) = try row.decode((Int64, Int64, Int64).self)
@@ -139,7 +139,7 @@ extension PostgresStore {
                 AND created_at < \(statement.bind(query.range.end.storedMilliseconds))
             """
         )
-        if let result = query.result { statement.append(" AND status = \(statement.bind(result))") }
+        if let result = query.result { statement.append(" AND status = \(statement.bind(result.rawValue))") }
         if let lineType = query.lineType { statement.append(" AND line_type = \(statement.bind(lineType))") }
         if let search = query.search {
             if let contacts { statement.append(" AND contact_id = ANY(\(statement.bind(contacts)))") }

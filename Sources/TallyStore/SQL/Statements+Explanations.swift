@@ -115,7 +115,7 @@ extension UsageLogEntry {
             id: try row.text("id"),
             accountID: AccountID(try row.text("account_id")),
             feature: known,
-            status: try row.text("status"),
+            status: try row.word("status"),
             credits: Credits(thousandths: try row.integer("credits")),
             day: try row.text("day"),
             createdAt: try row.date("created_at"),

@@ -106,7 +106,7 @@ extension Statements {
 
         static func outcomeValues(_ update: RechargeUpdate, account: AccountID, at: Date) -> KeyValuePairs<String, SQLValue> {
             [
-                "result": .text(update.lastResult), "reason": .text(update.reason), "at": .integer(at.storedMilliseconds),
+                "result": .text(update.lastResult.rawValue), "reason": .text(update.reason), "at": .integer(at.storedMilliseconds),
                 "disable": .boolean(update.disable), "account": .text(account.rawValue),
             ]
         }
@@ -217,7 +217,7 @@ extension AutoRechargeState {
                 maxRechargesPerDay: Int(try row.integer("max_per_day")),
                 maxSpendPerMonth: Money(cents: try row.integer("max_spend_month_cents"))
             ),
-            lastResult: try row.optionalText("last_result"),
+            lastResult: try row.optionalText("last_result").map { try RechargeResult(stored: $0, column: "last_result") },
             lastReason: try row.optionalText("last_reason"),
             lastResultAt: try row.optionalDate("last_result_at"),
             rechargeArmed: try row.boolean("recharge_armed")

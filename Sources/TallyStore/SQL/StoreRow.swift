@@ -22,6 +22,34 @@ extension StoreRow {
     }
 
     func optionalInt(_ column: String) throws -> Int? { try optionalInteger(column).map(Int.init) }
+
+    /// A column holding one of a closed set of words, read as its enum.
+    func word<Word: RawRepresentable<String>>(_ column: String, as type: Word.Type = Word.self) throws -> Word {
+        try Word(stored: try text(column), column: column)
+    }
+}
+
+/// A stored word that is none of the values its column may hold: a row written by a newer
+/// Tally, or by hand. Reading the row fails with this error, naming the column and the word,
+/// rather than guessing a value.
+public struct UnknownStoredWord: Error, Sendable, Hashable, CustomStringConvertible {
+    public var column: String
+    public var word: String
+
+    public init(column: String, word: String) {
+        self.column = column
+        self.word = word
+    }
+
+    public var description: String { "\(column) holds \"\(word)\", which is none of the values Tally writes there" }
+}
+
+extension RawRepresentable<String> {
+    /// The value `text` stands for, as `column` stores it.
+    init(stored text: String, column: String) throws(UnknownStoredWord) {
+        guard let value = Self(rawValue: text) else { throw UnknownStoredWord(column: column, word: text) }
+        self = value
+    }
 }
 
 /// SQLite's rows, through GRDB.

@@ -71,7 +71,7 @@ extension SQLiteStore {
                 """
         ).execute(
             arguments: [
-                entry.id, entry.accountID.rawValue, entry.feature.rawValue, entry.log.rawValue, entry.status,
+                entry.id, entry.accountID.rawValue, entry.feature.rawValue, entry.log.rawValue, entry.status.rawValue,
                 entry.credits.thousandths, entry.totalCredits?.thousandths, entry.day,
                 entry.createdAt.storedMilliseconds, entry.contactName, entry.contactEmail, entry.phone, entry.email,
                 entry.iso, entry.segments, entry.encoding, entry.event, entry.creditScore, entry.dtiPercent,
@@ -88,7 +88,7 @@ extension SQLiteStore {
                 """
         ).execute(
             arguments: [
-                entry.accountID.rawValue, entry.log.rawValue, entry.day, entry.status, entry.credits.thousandths,
+                entry.accountID.rawValue, entry.log.rawValue, entry.day, entry.status.rawValue, entry.credits.thousandths,
             ]
         )
         // Reports read only the rollups, kept in the same transaction as the charge.
@@ -133,7 +133,7 @@ extension SQLiteStore {
                 VALUES (?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                notification.id, notification.accountID.rawValue, notification.kind, notification.message,
+                notification.id, notification.accountID.rawValue, notification.kind.rawValue, notification.message,
                 notification.data, notification.createdAt.storedMilliseconds,
             ]
         )
@@ -202,12 +202,12 @@ extension SQLiteStore {
         segments, encoding, event, credit_score, dti_percent, reason, total_credits, sent_at, carrier_segments, line_type
         """
 
-    static func usageLogEntry(_ row: Row, feature: Feature) -> UsageLogEntry {
+    static func usageLogEntry(_ row: Row, feature: Feature) throws -> UsageLogEntry {
         UsageLogEntry(
             id: row[0],
             accountID: AccountID(row[1]),
             feature: Feature(rawValue: row[2]) ?? feature,
-            status: row[3],
+            status: try UsageResult(stored: row[3], column: "status"),
             credits: Credits(thousandths: row[4]),
             day: row[5],
             createdAt: Date(storedMilliseconds: row[6]),

@@ -196,7 +196,7 @@ extension SQLiteStore {
                     notification: Notification(
                         id: row["notification_id"],
                         accountID: AccountID(row["account_id"]),
-                        kind: row["kind"],
+                        kind: try NotificationKind(stored: row["kind"], column: "kind"),
                         message: row["message"],
                         data: row["data"],
                         createdAt: Date(storedMilliseconds: row["n_created_at"])

@@ -35,7 +35,7 @@ extension SQLiteStore {
             sql += " ORDER BY created_at DESC, id DESC LIMIT \(query.limit)"
             // A cursor decodes each row straight from the statement, with no copy of the row.
             return try Array(
-                SQLRequest<Row>(literal: sql).fetchCursor(db).map { Self.usageLogEntry($0, feature: query.log.features[0]) }
+                SQLRequest<Row>(literal: sql).fetchCursor(db).map { try Self.usageLogEntry($0, feature: query.log.features[0]) }
             )
         }
     }
@@ -45,7 +45,7 @@ extension SQLiteStore {
             guard !query.isCountedByDay else { return try Self.daySummary(account: account, query: query, db) }
             var sql: SQL = """
                 SELECT COUNT(*) AS lines, COALESCE(SUM(credits), 0) AS credits,
-                    COALESCE(SUM(status = \(FeatureLog.sentResult)), 0) AS sent
+                    COALESCE(SUM(status = \(FeatureLog.sentResult.rawValue)), 0) AS sent
                 FROM\u{20}
                 """
             let source = try Self.searchedLines(account: account, query: query, db)
@@ -61,12 +61,12 @@ extension SQLiteStore {
     static func daySummary(account: AccountID, query: LogQuery, _ db: Database) throws -> LogSummary {
         var sql: SQL = """
             SELECT COALESCE(SUM(lines), 0) AS lines, COALESCE(SUM(credits), 0) AS credits,
-                COALESCE(SUM(CASE WHEN status = \(FeatureLog.sentResult) THEN lines ELSE 0 END), 0) AS sent
+                COALESCE(SUM(CASE WHEN status = \(FeatureLog.sentResult.rawValue) THEN lines ELSE 0 END), 0) AS sent
             FROM usage_log_days
             WHERE account_id = \(account.rawValue) AND log = \(query.log.rawValue)
                 AND day >= \(query.range.from.description) AND day <= \(query.range.to.description)
             """
-        if let result = query.result { sql += " AND status = \(result)" }
+        if let result = query.result { sql += " AND status = \(result.rawValue)" }
         return try summary(try SQLRequest<Row>(literal: sql).fetchOne(db))
     }
 
@@ -168,7 +168,7 @@ extension SQLiteStore {
             // Keyset: strictly after the cursor in (created_at DESC, id DESC) order.
             sql += " AND (created_at < \(after.createdAtMilliseconds) OR id < \(after.id))"
         }
-        if let result = query.result { sql += " AND status = \(result)" }
+        if let result = query.result { sql += " AND status = \(result.rawValue)" }
         if let lineType = query.lineType { sql += " AND line_type = \(lineType)" }
         if let search = query.search {
             // SQLite's LIKE ignores ASCII case.

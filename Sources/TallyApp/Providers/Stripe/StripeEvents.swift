@@ -253,7 +253,7 @@ public struct StripeEvents: Sendable {
                     records: [
                         .closeReversal(dispute.id, status: won ? .won : .lost, at: now),
                         .providerEventApplied(provider: Self.provider, id: event.id),
-                        .notification(notification(won ? "dispute_won" : "dispute_lost", message, account: purchase.accountID)),
+                        .notification(notification(won ? .disputeWon : .disputeLost, message, account: purchase.accountID)),
                     ],
                     at: now
                 )
@@ -316,7 +316,7 @@ public struct StripeEvents: Sendable {
                 .reversal(reversal),
                 .notification(
                     notification(
-                        kind == .dispute ? "dispute_opened" : "refund_outside",
+                        kind == .dispute ? .disputeOpened : .refundOutside,
                         "\(what) took back \(taken) credits (USD \(Money(cents: cents)))\(shortfall).",
                         account: purchase.accountID
                     )
@@ -355,7 +355,7 @@ public struct StripeEvents: Sendable {
         throw StoreError.conflict("the credits of purchase \(purchase.id) kept changing while a dispute took them back")
     }
 
-    func notification(_ kind: String, _ message: String, account: AccountID) -> TallyStore.Notification {
+    func notification(_ kind: NotificationKind, _ message: String, account: AccountID) -> TallyStore.Notification {
         TallyStore.Notification(id: ids.make("ntf"), accountID: account, kind: kind, message: message, createdAt: time.now())
     }
 }
