@@ -204,19 +204,12 @@ struct TestAccount: Sendable {
     }
 
     func notificationKinds() async throws -> [String] {
-        let reply = try await get("/notifications")
-        return try #require(try? reply.items(), "\(reply)").compactMap { $0["kind"] as? String }
+        try await notifications().map(\.kind)
     }
 
     /// Buys credits with the sandbox's good card.
     func buy(_ credits: Int, card: String = "4242424242424242", key: String? = nil) async throws -> Reply {
-        try await harness.call(
-            .post,
-            "/v1/accounts/\(id)/purchases",
-            token: ownerToken,
-            json: #"{"credits":\#(credits),"card":{"number":"\#(card)","expMonth":12,"expYear":2035,"cvc":"123"}}"#,
-            headers: key.map { ["Idempotency-Key": $0] } ?? [:]
-        )
+        try await send(PurchaseRequest(credits: credits, card: CardBody(number: card)), key: key)
     }
 
     func wallet(token: String? = nil) async throws -> Reply {
@@ -295,8 +288,7 @@ extension TestAccount {
 
     /// The wallet's figures as strings: available, held, used, total.
     func figures() async throws -> [String] {
-        let wallet = try await wallet().object
-        return ["available", "held", "used", "total"].map { wallet[$0] as? String ?? "?" }
+        try await walletAnswer().figures
     }
 
     func creditCheck(
