@@ -32,31 +32,28 @@ struct Harness: Sendable {
         _ body: @Sendable (Harness) async throws -> Void
     ) async throws {
         // SQLite, or a PostgreSQL copy of the migrated template: TALLY_TEST_BACKEND picks.
-        let store = FaultyStore(try await TestBackend.selected().makeStore(name: "tally-http"))
-        var logger = Logger(label: "tally-test")
-        logger.logLevel = .warning
-        let tally = Tally(
-            store: store,
-            logger: logger,
-            operatorToken: operatorToken,
-            time: time,
-            providers: providers ?? Providers(payments: gateway),
-            deadlines: deadlines,
-            passwords: passwords,
-            loginRateLimit: loginRateLimit,
-            webhookAddresses: webhookAddresses
-        )
-        // Background services stay off: tests drive the sweeper themselves, with their own clock.
-        let app = buildApplication(tally: tally, host: "127.0.0.1", port: 0, background: false, limits: limits)
-        do {
+        // Closed, and a SQLite file removed, when the test ends.
+        try await TestBackend.selected().withStore(name: "tally-http") { base in
+            let store = FaultyStore(base)
+            var logger = Logger(label: "tally-test")
+            logger.logLevel = .warning
+            let tally = Tally(
+                store: store,
+                logger: logger,
+                operatorToken: operatorToken,
+                time: time,
+                providers: providers ?? Providers(payments: gateway),
+                deadlines: deadlines,
+                passwords: passwords,
+                loginRateLimit: loginRateLimit,
+                webhookAddresses: webhookAddresses
+            )
+            // Background services stay off: tests drive the sweeper themselves, with their own clock.
+            let app = buildApplication(tally: tally, host: "127.0.0.1", port: 0, background: false, limits: limits)
             try await app.test(.live) { client in
                 try await body(Harness(tally: tally, port: client.port ?? 0, client: client))
             }
-        } catch {
-            try? await store.close()
-            throw error
         }
-        try await store.close()
     }
 
     /// Sends one request and reads the whole answer.
