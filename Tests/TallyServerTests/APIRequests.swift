@@ -60,6 +60,14 @@ struct PhoneValidationRequest: AccountRequest {
     private enum CodingKeys: String, CodingKey { case phone, contact }
 }
 
+/// `POST …/credit-checks`: `credit_score` or `dti`, for a contact with an email and a phone.
+struct CreditCheckRequest: AccountRequest {
+    var kind: String
+    var contact: ContactBody
+    var path: String { "/credit-checks" }
+    private enum CodingKeys: String, CodingKey { case kind, contact }
+}
+
 /// `POST …/sms`.
 struct SMSRequest: AccountRequest {
     var to: String

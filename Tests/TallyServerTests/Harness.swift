@@ -294,10 +294,6 @@ extension TestAccount {
         email: String = "lead@example.com",
         key: String? = nil
     ) async throws -> Reply {
-        try await post(
-            "/credit-checks",
-            #"{"kind":"\#(kind)","contact":{"name":"Lee Lead","email":"\#(email)","phone":"\#(phone)"}}"#,
-            key: key
-        )
+        try await send(CreditCheckRequest(kind: kind, contact: ContactBody(name: "Lee Lead", email: email, phone: phone)), key: key)
     }
 }
