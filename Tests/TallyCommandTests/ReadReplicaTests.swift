@@ -98,11 +98,12 @@ struct ReadReplicaTests {
         }
         /// Polls the reports for at most 30 seconds until they count `uses`.
         func waitForReports(counting uses: Int) async throws {
-            let deadline = ContinuousClock.now + .seconds(30)
-            while ContinuousClock.now < deadline {
-                if let counted = try? await reported(), counted == (uses, uses) { return }
-                try await Task.sleep(for: .milliseconds(100))
+            let counted = try await eventually(every: .milliseconds(100)) {
+                try? await reported()
+            } until: {
+                $0.map { $0 == (uses, uses) } ?? false
             }
+            if let counted, counted == (uses, uses) { return }
             Issue.record("the reports did not count \(uses) validations within 30 seconds: \(String(describing: try? await reported()))")
         }
 
@@ -116,13 +117,12 @@ struct ReadReplicaTests {
         try await PostgresTestDatabase.withClient(replicaConfiguration) { client in
             _ = try await client.query("SELECT pg_wal_replay_pause()").collect()
             do {
-                let deadline = ContinuousClock.now + .seconds(30)
-                while try await client.query("SELECT pg_get_wal_replay_pause_state()").collect().first?
-                    .decode(String.self) != "paused"
-                {
-                    try #require(ContinuousClock.now < deadline, "the replica did not pause")
-                    try await Task.sleep(for: .milliseconds(50))
+                let state = try await eventually(every: .milliseconds(50)) {
+                    try await client.query("SELECT pg_get_wal_replay_pause_state()").collect().first?.decode(String.self)
+                } until: {
+                    $0 == "paused"
                 }
+                try #require(state == "paused", "the replica did not pause")
                 try await validate("bob@example.com")
                 let wallet = try await http.call(base, "GET", "\(account)/wallet", token: token)
                 #expect(try wallet.string("used") == "1.000", "\(wallet)")

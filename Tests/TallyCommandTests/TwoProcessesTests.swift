@@ -248,13 +248,10 @@ struct TwoProcessesTests {
 
     /// Polls `body` every 100 ms until it returns a value, for at most `seconds`.
     func poll<T>(seconds: Double, _ body: () async throws -> T?) async throws -> T {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline {
-            if let value = try await body() { return value }
-            try await Task.sleep(for: .milliseconds(100))
+        guard let value = try await eventually(within: .seconds(seconds), every: .milliseconds(100), body) else {
+            throw TestFailure("nothing after \(seconds) seconds")
         }
-        if let value = try await body() { return value }
-        throw TestFailure("nothing after \(seconds) seconds")
+        return value
     }
 }
 
@@ -424,9 +421,10 @@ struct TallyExecutable: Sendable {
 
 /// Waits for `process` to exit, at most `seconds`; kills it after that. Its exit status, or -1 if killed.
 func waitForExit(_ process: ChildProcess, seconds: Double) async -> Int32 {
-    let deadline = ContinuousClock.now + .seconds(seconds)
-    while process.isRunning && ContinuousClock.now < deadline {
-        try? await Task.sleep(for: .milliseconds(50))
+    _ = try? await eventually(within: .seconds(seconds), every: .milliseconds(50)) {
+        process.isRunning
+    } until: {
+        !$0
     }
     guard !process.isRunning else {
         kill(process.processIdentifier, SIGKILL)
@@ -464,15 +462,14 @@ final class ServeProcess: @unchecked Sendable {
 
     /// Polls `/health` every 100 ms for at most 30 seconds.
     func waitUntilHealthy(_ http: HTTPClient) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
+        let healthy = try await eventually(every: .milliseconds(100)) { () -> Bool? in
             guard process.isRunning else {
                 throw TestFailure("tally serve exited: \((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")")
             }
-            if let reply = try? await http.call(base, "GET", "/health"), reply.status == 200 { return }
-            try await Task.sleep(for: .milliseconds(100))
+            guard let reply = try? await http.call(base, "GET", "/health"), reply.status == 200 else { return nil }
+            return true
         }
-        throw TestFailure("tally serve at \(base) not healthy after 30 seconds; log \(logPath)")
+        if healthy == nil { throw TestFailure("tally serve at \(base) not healthy after 30 seconds; log \(logPath)") }
     }
 
     /// SIGTERM, then its exit status (at most 30 seconds later).

@@ -1,6 +1,7 @@
 import Foundation
 import TallyApp
 import TallyCore
+import TallyTestSupport
 import Testing
 
 /// The example bridge a platform can start from (`scripts/bureau-bridge-example`), as
@@ -32,12 +33,11 @@ struct BureauBridgeExampleTests {
             try? handle.close()
             try? FileManager.default.removeItem(at: log)
         }
-        var port: Int?
-        for _ in 0..<100 where port == nil {
+        // The bridge prints its port once it listens.
+        let port = try await eventually(every: .milliseconds(100)) {
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            port = text.split(separator: "\n").first { $0.hasPrefix("BUREAU_BRIDGE_PORT=") }
+            return text.split(separator: "\n").first { $0.hasPrefix("BUREAU_BRIDGE_PORT=") }
                 .flatMap { Int($0.dropFirst("BUREAU_BRIDGE_PORT=".count)) }
-            if port == nil { try await Task.sleep(for: .milliseconds(100)) }
         }
         let listening = try #require(port, "the example bridge did not start")
         try await body(URL(string: "http://127.0.0.1:\(listening)/")!)

@@ -23,60 +23,60 @@ struct CreditLotsTests {
             try #require(bought.status == 201, "\(bought)")
             let purchaseID = try bought.string("id")
             let expiry = Self.start.addingTimeInterval(30 * 86_400)
-            let body = #"{"credits":50,"reason":"  welcome bonus  ","expiresAt":"\#(iso(expiry))","priority":10}"#
+            let body = GrantRequest(credits: 50, reason: "  welcome bonus  ", expiresAt: iso(expiry), priority: 10)
 
             // Only the operator grants; nothing is written otherwise.
             let before = try await books(of: account)
-            #expect(try await account.post("/grants", body).status == 403)
-            #expect(try await account.post("/grants", body, token: try await account.apiKey()).status == 403)
+            #expect(try await account.send(body).status == 403)
+            #expect(try await account.send(body, token: try await account.apiKey()).status == 403)
             #expect(try await books(of: account) == before)
 
-            let granted = try await account.post("/grants", body, token: Harness.operatorToken)
+            let granted = try await account.send(body, token: Harness.operatorToken)
             #expect(granted.status == 201, "\(granted)")
-            let grant = try granted.object
-            let grantID = try granted.string("id")
+            let grant = try granted.decode(LotAnswer.self)
+            let grantID = grant.id
             #expect(grantID.hasPrefix("lot_"))
-            #expect(grant["credits"] as? String == "50.000")
-            #expect(grant["remaining"] as? String == "50.000")
-            #expect(grant["reason"] as? String == "welcome bonus")
-            #expect(grant["expiresAt"] as? String == iso(expiry))
-            #expect(grant["priority"] as? Int == 10)
-            #expect(grant["createdAt"] as? String == iso(Self.start))
+            #expect(grant.credits == "50.000")
+            #expect(grant.remaining == "50.000")
+            #expect(grant.reason == "welcome bonus")
+            #expect(grant.expiresAt == iso(expiry))
+            #expect(grant.priority == 10)
+            #expect(grant.createdAt == iso(Self.start))
             #expect(try await account.figures() == ["150.000", "0.000", "0.000", "150.000"])
 
             // The grant's lot, free, is listed before the purchase's: it is drawn first.
-            let lots = try await account.get("/lots").items()
+            let lots = try await account.lots()
             let purchaseLotID = try purchaseLot(purchaseID, in: lots)
-            #expect(lots.map { $0["id"] as? String } == [grantID, purchaseLotID])
-            #expect(lots.first?["source"] as? String == "grant")
-            #expect(lots.first?["costCents"] as? Int == 0)
-            #expect(lots.first?["remaining"] as? String == "50.000")
-            #expect(lots.first?["expiresAt"] as? String == iso(expiry))
-            #expect(lots.first?["priority"] as? Int == 10)
-            #expect(lots.last?["source"] as? String == "purchase")
-            #expect(lots.last?["costCents"] as? Int == 2_000)
-            #expect(lots.last?["priority"] as? Int == 100)
-            let grantEntry = try #require(try await account.get("/ledger").items().first)
-            #expect(grantEntry["kind"] as? String == "grant")
-            #expect(grantEntry["credits"] as? String == "50.000")
-            #expect(movements(grantEntry) == [grantID: ["50.000", "0.000"]])
+            #expect(lots.map { $0.id } == [grantID, purchaseLotID])
+            #expect(lots.first?.source == "grant")
+            #expect(lots.first?.costCents == 0)
+            #expect(lots.first?.remaining == "50.000")
+            #expect(lots.first?.expiresAt == iso(expiry))
+            #expect(lots.first?.priority == 10)
+            #expect(lots.last?.source == "purchase")
+            #expect(lots.last?.costCents == 2_000)
+            #expect(lots.last?.priority == 100)
+            let grantEntry = try #require(try await account.ledger().first)
+            #expect(grantEntry.kind == "grant")
+            #expect(grantEntry.credits == "50.000")
+            #expect(grantEntry.movements == [grantID: ["50.000", "0.000"]])
 
             // A charge draws from the grant alone.
-            let validated = try await account.post("/validations/email", #"{"email":"lee@example.com","contact":{"name":"Lee"}}"#)
+            let validated = try await account.send(EmailValidationRequest(email: "lee@example.com", contact: ContactBody(name: "Lee")))
             #expect(validated.status == 200, "\(validated)")
-            let charge = try #require(try await account.get("/ledger").items().first)
-            #expect(charge["kind"] as? String == "charge")
-            #expect(movements(charge) == [grantID: ["-0.500", "0.000"]])
+            let charge = try #require(try await account.ledger().first)
+            #expect(charge.kind == "charge")
+            #expect(charge.movements == [grantID: ["-0.500", "0.000"]])
 
             // A hold takes what is left of the grant, then the purchase's lot.
-            let hold = try await account.post("/holds", #"{"feature":"calls","credits":60}"#)
+            let hold = try await account.send(HoldRequest(feature: "calls", credits: 60))
             #expect(hold.status == 201, "\(hold)")
-            let held = try #require(try await account.get("/ledger").items().first)
-            #expect(held["kind"] as? String == "hold")
-            #expect(movements(held) == [grantID: ["-49.500", "49.500"], purchaseLotID: ["-10.500", "10.500"]])
-            let whileHeld = try await account.get("/lots").items()
+            let held = try #require(try await account.ledger().first)
+            #expect(held.kind == "hold")
+            #expect(held.movements == [grantID: ["-49.500", "49.500"], purchaseLotID: ["-10.500", "10.500"]])
+            let whileHeld = try await account.lots()
             #expect(
-                whileHeld.map { [$0["id"] as? String, $0["remaining"] as? String, $0["held"] as? String] } == [
+                whileHeld.map { [$0.id, $0.remaining, $0.held] } == [
                     [grantID, "0.000", "49.500"], [purchaseLotID, "89.500", "10.500"],
                 ]
             )
@@ -86,8 +86,8 @@ struct CreditLotsTests {
             // Without expiry or priority: never expires, priority 100.
             let plain = try await account.post("/grants", #"{"credits":"5","reason":"sorry"}"#, token: Harness.operatorToken)
             #expect(plain.status == 201, "\(plain)")
-            #expect(try plain.object["expiresAt"] is NSNull)
-            #expect(try plain.object["priority"] as? Int == 100)
+            #expect(try plain.isNull("expiresAt"))
+            #expect(try plain.decode(LotAnswer.self).priority == 100)
             #expect(try await account.figures()[0] == "154.500")
             try await expectBooksAgree(harness)
         }
@@ -121,9 +121,9 @@ struct CreditLotsTests {
                 #expect(try reply.errorFields() == [field], "\(body): \(reply)")
             }
             #expect(try await books(of: account) == before)
-            #expect(try await account.get("/lots").items().count == 1)
+            #expect(try await account.lots().count == 1)
             // The largest grant is allowed.
-            #expect(try await account.post("/grants", #"{"credits":1000000,"reason":"r"}"#, token: Harness.operatorToken).status == 201)
+            #expect(try await account.send(GrantRequest(credits: 1_000_000, reason: "r"), token: Harness.operatorToken).status == 201)
             #expect(try await account.figures()[0] == "1000100.000")
             try await expectBooksAgree(harness)
         }
@@ -142,32 +142,30 @@ struct CreditLotsTests {
             #expect(bought.status == 201, "\(bought)")
             var grants: [String] = []
             for priority in [10, 20, 30] {
-                let granted = try await account.post(
-                    "/grants",
-                    #"{"credits":5,"reason":"bonus","priority":\#(priority)}"#,
-                    token: Harness.operatorToken
-                )
+                let granted = try await account.send(GrantRequest(credits: 5, reason: "bonus", priority: priority), token: Harness.operatorToken)
                 #expect(granted.status == 201, "\(granted)")
                 grants.append(try granted.string("id"))
             }
             // Spent, the first grant goes last.
-            let adjusted = try await account.post("/adjustments", #"{"credits":-5,"reason":"r"}"#, token: Harness.operatorToken)
+            let adjusted = try await account.send(AdjustmentRequest(credits: -5, reason: "r"), token: Harness.operatorToken)
             #expect(adjusted.status == 201, "\(adjusted)")
             let whole = try await account.get("/lots")
             #expect(whole.status == 200, "\(whole)")
-            #expect(try whole.object["nextCursor"] is NSNull, "\(whole)")
-            let purchaseLotID = try purchaseLot(try bought.string("id"), in: try whole.items())
+            #expect(try whole.isNull("nextCursor"), "\(whole)")
+            let wholeLots = try whole.decode(Page<LotAnswer>.self).items
+            let purchaseLotID = try purchaseLot(try bought.string("id"), in: wholeLots)
             let expected = [grants[1], grants[2], purchaseLotID, grants[0]]
-            #expect(try whole.items().map { $0["id"] as? String } == expected)
+            #expect(wholeLots.map(\.id) == expected)
 
             for size in [1, 3] {
-                var listed: [String?] = []
+                var listed: [String] = []
                 var path = "/lots?limit=\(size)"
                 for _ in 0..<10 {
                     let page = try await account.get(path)
                     #expect(page.status == 200, "\(page)")
-                    listed += try page.items().map { $0["id"] as? String }
-                    guard let next = try page.object["nextCursor"] as? String else { break }
+                    let lots = try page.decode(Page<LotAnswer>.self)
+                    listed += lots.items.map(\.id)
+                    guard let next = lots.nextCursor else { break }
                     path = "/lots?limit=\(size)&cursor=\(next)"
                 }
                 #expect(listed == expected, "pages of \(size)")
@@ -194,7 +192,7 @@ struct CreditLotsTests {
 
             // An API key reads them too.
             let key = try await account.apiKey()
-            #expect(try await account.get("/lots?limit=2", token: key).items().count == 2)
+            #expect(try await account.lots("?limit=2", token: key).count == 2)
 
             for bad in ["limit=0", "limit=501", "limit=x", "cursor=nope", "cursor=12"] {
                 let reply = try await account.get("/lots?\(bad)")
@@ -205,7 +203,7 @@ struct CreditLotsTests {
             let purchases = try await account.buy(100)
             #expect(purchases.status == 201, "\(purchases)")
             let purchasePage = try await account.get("/purchases?limit=1")
-            let purchaseCursor = try #require(try purchasePage.object["nextCursor"] as? String)
+            let purchaseCursor = try #require(try purchasePage.decode(Page<PurchaseAnswer>.self).nextCursor)
             #expect(try await account.get("/lots?cursor=\(purchaseCursor)").status == 422)
         }
     }
@@ -216,18 +214,18 @@ struct CreditLotsTests {
         try await Harness.run(time: clock) { harness in
             let account = try await harness.makeAccount()
             for _ in 0..<101 {
-                let granted = try await account.post("/grants", #"{"credits":1,"reason":"r"}"#, token: Harness.operatorToken)
+                let granted = try await account.send(GrantRequest(credits: 1, reason: "r"), token: Harness.operatorToken)
                 try #require(granted.status == 201, "\(granted)")
             }
-            let first = try await account.get("/lots")
-            #expect(try first.items().count == 100)
-            let next = try #require(try first.object["nextCursor"] as? String)
+            let first = try await account.get("/lots").decode(Page<LotAnswer>.self)
+            #expect(first.items.count == 100)
+            let next = try #require(first.nextCursor)
             let rest = try await account.get("/lots?cursor=\(next)")
-            #expect(try rest.items().count == 1)
-            #expect(try rest.object["nextCursor"] is NSNull)
-            let all = try await account.get("/lots?limit=500")
-            #expect(try all.items().count == 101)
-            #expect(Set(try all.items().compactMap { $0["id"] as? String }).count == 101)
+            #expect(try rest.decode(Page<LotAnswer>.self).items.count == 1)
+            #expect(try rest.isNull("nextCursor"))
+            let all = try await account.lots("?limit=500")
+            #expect(all.count == 101)
+            #expect(Set(all.map(\.id)).count == 101)
         }
     }
 
@@ -242,17 +240,13 @@ struct CreditLotsTests {
             let account = try await harness.makeAccount()
             #expect(try await account.buy(100).status == 201)
             let expiry = Self.start.addingTimeInterval(3_600)
-            let granted = try await account.post(
-                "/grants",
-                #"{"credits":50,"reason":"trial","expiresAt":"\#(iso(expiry))"}"#,
-                token: Harness.operatorToken
-            )
+            let granted = try await account.send(GrantRequest(credits: 50, reason: "trial", expiresAt: iso(expiry)), token: Harness.operatorToken)
             #expect(granted.status == 201, "\(granted)")
             let grantID = try granted.string("id")
             // The soonest expiry is drawn first, even at the same priority.
-            #expect(try await account.post("/validations/email", #"{"email":"lee@example.com"}"#).status == 200)
-            let charge = try #require(try await account.get("/ledger").items().first)
-            #expect(movements(charge) == [grantID: ["-0.500", "0.000"]])
+            #expect(try await account.send(EmailValidationRequest(email: "lee@example.com")).status == 200)
+            let charge = try #require(try await account.ledger().first)
+            #expect(charge.movements == [grantID: ["-0.500", "0.000"]])
 
             // Before the expiry: announced once, nothing removed.
             #expect(try await harness.tally.lots.expire() == 1)
@@ -260,11 +254,11 @@ struct CreditLotsTests {
             let expiring = try await creditNotices(account)
             #expect(expiring.map { $0.kind } == ["credits_expiring"])
             #expect(expiring.first?.message.contains("49.500") == true, "\(expiring)")
-            let nextExpiry = try #require(try await account.wallet().object["nextExpiry"] as? [String: Any])
-            #expect(nextExpiry["credits"] as? String == "49.500")
-            #expect(nextExpiry["at"] as? String == iso(expiry))
+            let nextExpiry = try #require(try await account.walletAnswer().nextExpiry)
+            #expect(nextExpiry.credits == "49.500")
+            #expect(nextExpiry.at == iso(expiry))
             #expect(try await account.figures() == ["149.500", "0.000", "0.500", "150.000"])
-            #expect(try await account.get("/ledger").items().contains(where: { $0["kind"] as? String == "expiry" }) == false)
+            #expect(try await account.ledger().contains(where: { $0.kind == "expiry" }) == false)
 
             // After it: exactly the lot's remaining credits leave, once.
             clock.advance(seconds: 3_600 + 30)
@@ -272,19 +266,19 @@ struct CreditLotsTests {
             async let second = harness.tally.lots.expire()
             let runs = try await first + second
             #expect(runs == 1)
-            let ledger = try await account.get("/ledger").items()
-            let expired = ledger.filter { $0["kind"] as? String == "expiry" }
+            let ledger = try await account.ledger()
+            let expired = ledger.filter { $0.kind == "expiry" }
             #expect(expired.count == 1)
-            #expect(expired.first?["credits"] as? String == "-49.500")
-            #expect(expired.first?["total"] as? String == "-49.500")
-            #expect(expired.first?["reference"] as? String == grantID)
-            #expect(expired.first.map(movements) == [grantID: ["-49.500", "0.000"]])
+            #expect(expired.first?.credits == "-49.500")
+            #expect(expired.first?.total == "-49.500")
+            #expect(expired.first?.reference == grantID)
+            #expect(expired.first?.movements == [grantID: ["-49.500", "0.000"]])
             #expect(try await creditNotices(account).map { $0.kind } == ["credits_expired", "credits_expiring"])
             #expect(try await creditNotices(account).first?.message.contains("49.500") == true)
-            #expect(try await account.wallet().object["nextExpiry"] is NSNull)
+            #expect(try await account.wallet().isNull("nextExpiry"))
             #expect(try await account.figures() == ["100.000", "0.000", "0.500", "100.500"])
-            let lot = try #require(try await account.get("/lots").items().first(where: { $0["id"] as? String == grantID }))
-            #expect(lot["remaining"] as? String == "0.000")
+            let lot = try #require(try await account.lots().first(where: { $0.id == grantID }))
+            #expect(lot.remaining == "0.000")
 
             // Running again changes nothing.
             let after = try await books(of: account)
@@ -305,17 +299,13 @@ struct CreditLotsTests {
             let email = "owner-\(UUID().uuidString.prefix(8))@example.com"
             let account = try await harness.makeAccount(owner: email)
             let expiry = Self.start.addingTimeInterval(8 * 86_400)
-            let granted = try await account.post(
-                "/grants",
-                #"{"credits":20,"reason":"trial","expiresAt":"\#(iso(expiry))"}"#,
-                token: Harness.operatorToken
-            )
+            let granted = try await account.send(GrantRequest(credits: 20, reason: "trial", expiresAt: iso(expiry)), token: Harness.operatorToken)
             #expect(granted.status == 201, "\(granted)")
             #expect(try await harness.tally.lots.expire() == 0)
             #expect(try await creditNotices(account).isEmpty)
-            let nextExpiry = try #require(try await account.wallet().object["nextExpiry"] as? [String: Any])
-            #expect(nextExpiry["credits"] as? String == "20.000")
-            #expect(nextExpiry["at"] as? String == iso(expiry))
+            let nextExpiry = try #require(try await account.walletAnswer().nextExpiry)
+            #expect(nextExpiry.credits == "20.000")
+            #expect(nextExpiry.at == iso(expiry))
 
             clock.advance(seconds: 86_400 + 60)
             // The first session has ended by now.
@@ -337,38 +327,37 @@ struct CreditLotsTests {
         try await Harness.run(time: clock) { harness in
             let account = try await harness.makeAccount()
             let expiry = Self.start.addingTimeInterval(3_600)
-            let granted = try await account.post(
-                "/grants",
-                #"{"credits":10,"reason":"trial","expiresAt":"\#(iso(expiry))","priority":10}"#,
+            let granted = try await account.send(
+                GrantRequest(credits: 10, reason: "trial", expiresAt: iso(expiry), priority: 10),
                 token: Harness.operatorToken
             )
             #expect(granted.status == 201, "\(granted)")
             let grantID = try granted.string("id")
-            #expect(try await account.post("/validations/email", #"{"email":"lee@example.com"}"#).status == 200)
-            #expect(movements(try #require(try await account.get("/ledger").items().first)) == [grantID: ["-0.500", "0.000"]])
+            #expect(try await account.send(EmailValidationRequest(email: "lee@example.com")).status == 200)
+            #expect(try #require(try await account.ledger().first).movements == [grantID: ["-0.500", "0.000"]])
 
             // At the expiry, before the worker has run.
             clock.advance(seconds: 3_600)
             let before = try await books(of: account)
-            let refused = try await account.post("/validations/email", #"{"email":"kim@example.com"}"#)
+            let refused = try await account.send(EmailValidationRequest(email: "kim@example.com"))
             #expect(refused.status == 402, "\(refused)")
-            #expect(try refused.object["available"] as? String == "0.000", "\(refused)")
-            let hold = try await account.post("/holds", #"{"feature":"calls","credits":1}"#)
+            #expect(try refused.string("available") == "0.000", "\(refused)")
+            let hold = try await account.send(HoldRequest(feature: "calls", credits: 1))
             #expect(hold.status == 402, "\(hold)")
             #expect(try await books(of: account) == before)
 
             // Beside a purchase, a charge draws the purchase's lot alone.
             let bought = try await account.buy(100)
             #expect(bought.status == 201, "\(bought)")
-            let purchaseLotID = try purchaseLot(try bought.string("id"), in: try await account.get("/lots").items())
-            #expect(try await account.post("/validations/email", #"{"email":"kim@example.com"}"#).status == 200)
-            #expect(movements(try #require(try await account.get("/ledger").items().first)) == [purchaseLotID: ["-0.500", "0.000"]])
+            let purchaseLotID = try purchaseLot(try bought.string("id"), in: try await account.lots())
+            #expect(try await account.send(EmailValidationRequest(email: "kim@example.com")).status == 200)
+            #expect(try #require(try await account.ledger().first).movements == [purchaseLotID: ["-0.500", "0.000"]])
 
             // The worker takes the grant's 9.5, once.
             #expect(try await harness.tally.lots.expire() == 1)
             #expect(try await harness.tally.lots.expire() == 0)
             #expect(try await account.figures() == ["99.500", "0.000", "1.000", "100.500"])
-            #expect(try await account.wallet().object["nextExpiry"] is NSNull)
+            #expect(try await account.wallet().isNull("nextExpiry"))
             try await expectBooksAgree(harness)
         }
     }
@@ -384,17 +373,16 @@ struct CreditLotsTests {
             let bought = try await account.buy(100)
             #expect(bought.status == 201, "\(bought)")
             let expiry = Self.start.addingTimeInterval(3_600)
-            let granted = try await account.post(
-                "/grants",
-                #"{"credits":50,"reason":"trial","expiresAt":"\#(iso(expiry))","priority":10}"#,
+            let granted = try await account.send(
+                GrantRequest(credits: 50, reason: "trial", expiresAt: iso(expiry), priority: 10),
                 token: Harness.operatorToken
             )
             #expect(granted.status == 201, "\(granted)")
             let grantID = try granted.string("id")
-            let purchaseLotID = try purchaseLot(try bought.string("id"), in: try await account.get("/lots").items())
-            let hold = try await account.post("/holds", #"{"feature":"calls","credits":30,"ttlSeconds":7200}"#)
+            let purchaseLotID = try purchaseLot(try bought.string("id"), in: try await account.lots())
+            let hold = try await account.send(HoldRequest(feature: "calls", credits: 30, ttlSeconds: 7200))
             #expect(hold.status == 201, "\(hold)")
-            #expect(movements(try #require(try await account.get("/ledger").items().first)) == [grantID: ["-30.000", "30.000"]])
+            #expect(try #require(try await account.ledger().first).movements == [grantID: ["-30.000", "30.000"]])
 
             // The grant expires; the worker takes its 20 spendable credits.
             clock.advance(seconds: 3_600 + 1)
@@ -403,24 +391,24 @@ struct CreditLotsTests {
 
             // Released: the 30 go back to the grant's lot and leave it at once.
             #expect(try await account.post("/holds/\(try hold.string("id"))/release", "").status == 200)
-            let ledger = try await account.get("/ledger").items()
-            #expect(ledger.prefix(2).map { $0["kind"] as? String } == ["expiry", "release"])
-            #expect(ledger[0]["credits"] as? String == "-30.000")
-            #expect(ledger[0]["total"] as? String == "-30.000")
-            #expect(ledger[0]["reference"] as? String == grantID)
-            #expect(movements(ledger[0]) == [grantID: ["-30.000", "0.000"]])
-            #expect(movements(ledger[1]) == [grantID: ["30.000", "-30.000"]])
+            let ledger = try await account.ledger()
+            #expect(ledger.prefix(2).map { $0.kind } == ["expiry", "release"])
+            #expect(ledger[0].credits == "-30.000")
+            #expect(ledger[0].total == "-30.000")
+            #expect(ledger[0].reference == grantID)
+            #expect(ledger[0].movements == [grantID: ["-30.000", "0.000"]])
+            #expect(ledger[1].movements == [grantID: ["30.000", "-30.000"]])
             #expect(try await account.figures() == ["100.000", "0.000", "0.000", "100.000"])
-            #expect(try await account.wallet().object["nextExpiry"] is NSNull)
+            #expect(try await account.wallet().isNull("nextExpiry"))
 
             // Nothing is left to expire, and charges draw the purchase's lot.
             clock.advance(seconds: 60)
             #expect(try await harness.tally.lots.expire() == 0)
-            #expect(try await account.get("/ledger").items().filter { $0["kind"] as? String == "expiry" }.count == 2)
-            #expect(try await account.post("/validations/email", #"{"email":"lee@example.com"}"#).status == 200)
-            #expect(movements(try #require(try await account.get("/ledger").items().first)) == [purchaseLotID: ["-0.500", "0.000"]])
-            let lot = try #require(try await account.get("/lots").items().first(where: { $0["id"] as? String == grantID }))
-            #expect(lot["remaining"] as? String == "0.000" && lot["held"] as? String == "0.000")
+            #expect(try await account.ledger().filter { $0.kind == "expiry" }.count == 2)
+            #expect(try await account.send(EmailValidationRequest(email: "lee@example.com")).status == 200)
+            #expect(try #require(try await account.ledger().first).movements == [purchaseLotID: ["-0.500", "0.000"]])
+            let lot = try #require(try await account.lots().first(where: { $0.id == grantID }))
+            #expect(lot.remaining == "0.000" && lot.held == "0.000")
             try await expectBooksAgree(harness)
         }
     }
@@ -436,36 +424,36 @@ struct CreditLotsTests {
         try await Harness.run(gateway: gateway, time: clock) { harness in
             let account = try await harness.makeAccount()
             let method = try await account.saveCard()
-            let bought = try await account.post("/purchases", #"{"credits":100,"paymentMethodId":"\#(method)"}"#)
+            let bought = try await account.send(PurchaseRequest(credits: 100, paymentMethodId: method))
             #expect(bought.status == 201, "\(bought)")
             #expect(try bought.string("amount") == "20.00")
             let purchaseID = try bought.string("id")
-            let lotID = try purchaseLot(purchaseID, in: try await account.get("/lots").items())
+            let lotID = try purchaseLot(purchaseID, in: try await account.lots())
             // Spend 20 of the purchase.
-            let hold = try await account.post("/holds", #"{"feature":"calls","credits":20}"#)
+            let hold = try await account.send(HoldRequest(feature: "calls", credits: 20))
             #expect(try await account.post("/holds/\(try hold.string("id"))/capture", "").status == 200)
             #expect(try await account.figures() == ["80.000", "0.000", "20.000", "100.000"])
 
             let refunded = try await refund(account, purchaseID, 30, key: "refund-1")
             #expect(refunded.status == 201, "\(refunded)")
-            let answer = try refunded.object
-            let refundID = try refunded.string("id")
+            let answer = try refunded.decode(RefundAnswer.self)
+            let refundID = answer.id
             #expect(refundID.hasPrefix("re_"))
-            #expect(answer["purchaseId"] as? String == purchaseID)
-            #expect(answer["credits"] as? String == "30.000")
-            #expect(answer["amount"] as? String == share(of: 2_000, 100, before: 0, refunding: 30))
-            #expect(answer["amount"] as? String == "6.00")
-            #expect(answer["currency"] as? String == "USD")
-            #expect(answer["status"] as? String == "succeeded")
+            #expect(answer.purchaseId == purchaseID)
+            #expect(answer.credits == "30.000")
+            #expect(answer.amount == share(of: 2_000, 100, before: 0, refunding: 30))
+            #expect(answer.amount == "6.00")
+            #expect(answer.currency == "USD")
+            #expect(answer.status == "succeeded")
             #expect(try await account.figures() == ["50.000", "0.000", "20.000", "70.000"])
-            let entry = try #require(try await account.get("/ledger").items().first)
-            #expect(entry["kind"] as? String == "refund")
-            #expect(entry["credits"] as? String == "-30.000")
-            #expect(entry["reference"] as? String == refundID)
-            #expect(movements(entry) == [lotID: ["-30.000", "0.000"]])
+            let entry = try #require(try await account.ledger().first)
+            #expect(entry.kind == "refund")
+            #expect(entry.credits == "-30.000")
+            #expect(entry.reference == refundID)
+            #expect(entry.movements == [lotID: ["-30.000", "0.000"]])
             var purchase = try await purchaseAnswer(account, purchaseID)
-            #expect(purchase["refundedCredits"] as? String == "30.000")
-            #expect(purchase["refundedAmount"] as? String == "6.00")
+            #expect(purchase.refundedCredits == "30.000")
+            #expect(purchase.refundedAmount == "6.00")
             #expect(await gateway.refunds.count == 1)
 
             // A replay answers the same and moves nothing.
@@ -488,7 +476,7 @@ struct CreditLotsTests {
             let tooMany = try await refund(account, purchaseID, 41)
             #expect(tooMany.status == 422, "\(tooMany)")
             #expect(try tooMany.errorFields() == ["credits"])
-            for credits in ["0", "-5"] {
+            for credits in [0, -5] {
                 let bad = try await refund(account, purchaseID, credits)
                 #expect(bad.status == 422, "\(bad)")
                 #expect(try bad.errorFields() == ["credits"])
@@ -511,10 +499,8 @@ struct CreditLotsTests {
 
             // A declined purchase paid nothing: nothing to refund.
             #expect(try await account.buy(100, card: SandboxPaymentGateway.declinedCard).status == 402)
-            let declined = try #require(
-                try await account.get("/purchases").items().first(where: { $0["status"] as? String == "declined" })
-            )
-            let declinedID = try #require(declined["id"] as? String)
+            let declined = try #require(try await account.purchases().first(where: { $0.status == "declined" }))
+            let declinedID = declined.id
             before = try await books(of: account)
             let notPaid = try await refund(account, declinedID, 10)
             #expect(notPaid.status == 422, "\(notPaid)")
@@ -522,8 +508,8 @@ struct CreditLotsTests {
             #expect(try await books(of: account) == before)
 
             purchase = try await purchaseAnswer(account, purchaseID)
-            #expect(purchase["refundedCredits"] as? String == "45.000")
-            #expect(purchase["refundedAmount"] as? String == "9.00")
+            #expect(purchase.refundedCredits == "45.000")
+            #expect(purchase.refundedAmount == "9.00")
             #expect(try await account.figures() == ["35.000", "0.000", "20.000", "55.000"])
             #expect(await gateway.refunds.count == 3)
             try await expectBooksAgree(harness)
@@ -540,7 +526,7 @@ struct CreditLotsTests {
             let bought = try await account.buy(100, card: SandboxPaymentGateway.refundFailsCard)
             #expect(bought.status == 201, "\(bought)")
             let purchaseID = try bought.string("id")
-            let lotID = try purchaseLot(purchaseID, in: try await account.get("/lots").items())
+            let lotID = try purchaseLot(purchaseID, in: try await account.lots())
 
             let refused = try await refund(account, purchaseID, 30)
             #expect(refused.status == 402, "\(refused)")
@@ -548,17 +534,17 @@ struct CreditLotsTests {
             #expect(try refused.string("type").hasSuffix("refund-declined"))
             #expect(try refused.string("declineCode") == "refund_failed")
             #expect(try await account.figures() == ["100.000", "0.000", "0.000", "100.000"])
-            let lots = try await account.get("/lots").items()
-            #expect(lots.first?["id"] as? String == lotID)
-            #expect(lots.first?["remaining"] as? String == "100.000")
+            let lots = try await account.lots()
+            #expect(lots.first?.id == lotID)
+            #expect(lots.first?.remaining == "100.000")
             let purchase = try await purchaseAnswer(account, purchaseID)
-            #expect(purchase["refundedCredits"] as? String == "0.000")
-            #expect(purchase["refundedAmount"] as? String == "0.00")
+            #expect(purchase.refundedCredits == "0.000")
+            #expect(purchase.refundedAmount == "0.00")
             // Out and back in, on the same lot.
-            let ledger = try await account.get("/ledger").items()
-            #expect(ledger.map { $0["kind"] as? String } == ["refund", "refund", "purchase"])
-            #expect(ledger.prefix(2).map { $0["credits"] as? String } == ["30.000", "-30.000"])
-            #expect(ledger.prefix(2).map(movements) == [[lotID: ["30.000", "0.000"]], [lotID: ["-30.000", "0.000"]]])
+            let ledger = try await account.ledger()
+            #expect(ledger.map { $0.kind } == ["refund", "refund", "purchase"])
+            #expect(ledger.prefix(2).map { $0.credits } == ["30.000", "-30.000"])
+            #expect(ledger.prefix(2).map(\.movements) == [[lotID: ["30.000", "0.000"]], [lotID: ["-30.000", "0.000"]]])
             #expect(await gateway.refunds.isEmpty)
             try await expectBooksAgree(harness)
         }
@@ -586,7 +572,7 @@ struct CreditLotsTests {
             #expect(lost.status == 502, "\(lost)")
             #expect(try lost.string("type").hasSuffix("refund-unsettled"))
             #expect(try await account.figures() == ["70.000", "0.000", "0.000", "70.000"])
-            #expect(try await purchaseAnswer(account, purchaseID)["refundedCredits"] as? String == "0.000")
+            #expect(try await purchaseAnswer(account, purchaseID).refundedCredits == "0.000")
 
             let retried = try await refund(account, purchaseID, 30, key: "refund-lost")
             #expect(retried.status == 201, "\(retried)")
@@ -595,10 +581,10 @@ struct CreditLotsTests {
             #expect(try retried.string("amount") == "6.00")
             #expect(try await refund(account, purchaseID, 30, key: "refund-lost").body == retried.body)
             #expect(try await account.figures() == ["70.000", "0.000", "0.000", "70.000"])
-            #expect(try await refundEntries(account).map { $0["credits"] as? String } == ["-30.000"])
+            #expect(try await refundEntries(account).map { $0.credits } == ["-30.000"])
             var purchase = try await purchaseAnswer(account, purchaseID)
-            #expect(purchase["refundedCredits"] as? String == "30.000")
-            #expect(purchase["refundedAmount"] as? String == "6.00")
+            #expect(purchase.refundedCredits == "30.000")
+            #expect(purchase.refundedAmount == "6.00")
             #expect(await gateway.refunds.count == 1)
 
             // Without a key, the reconciler settles it.
@@ -609,8 +595,8 @@ struct CreditLotsTests {
             #expect(try await harness.tally.lots.reconcileRefunds(olderThanSeconds: 0) == 1)
             #expect(try await harness.tally.lots.reconcileRefunds(olderThanSeconds: 0) == 0)
             purchase = try await purchaseAnswer(account, purchaseID)
-            #expect(purchase["refundedCredits"] as? String == "50.000")
-            #expect(purchase["refundedAmount"] as? String == "10.00")
+            #expect(purchase.refundedCredits == "50.000")
+            #expect(purchase.refundedAmount == "10.00")
             #expect(try await account.figures() == ["50.000", "0.000", "0.000", "50.000"])
             #expect(try await refundEntries(account).count == 2)
             #expect(await gateway.refunds.count == 2)
@@ -628,35 +614,33 @@ struct CreditLotsTests {
             let account = try await harness.makeAccount()
             #expect(try await account.buy(100).status == 201)
 
-            let added = try await account.post("/adjustments", #"{"credits":25,"reason":"goodwill"}"#, token: Harness.operatorToken)
+            let added = try await account.send(AdjustmentRequest(credits: 25, reason: "goodwill"), token: Harness.operatorToken)
             #expect(added.status == 201, "\(added)")
             let adjustmentID = try added.string("id")
             #expect(try added.string("credits") == "25.000")
             #expect(try added.string("reason") == "goodwill")
             #expect(try added.string("createdAt") == iso(Self.start))
-            let lot = try #require(
-                try await account.get("/lots").items().first(where: { $0["source"] as? String == "adjustment" })
-            )
-            #expect(lot["sourceId"] as? String == adjustmentID)
-            #expect(lot["credits"] as? String == "25.000")
-            #expect(lot["remaining"] as? String == "25.000")
-            #expect(lot["costCents"] as? Int == 0)
-            var entry = try #require(try await account.get("/ledger").items().first)
-            #expect(entry["kind"] as? String == "adjustment")
-            #expect(entry["credits"] as? String == "25.000")
-            #expect(entry["reference"] as? String == adjustmentID)
-            let adjustmentLot = try #require(lot["id"] as? String)
-            #expect(movements(entry) == [adjustmentLot: ["25.000", "0.000"]])
+            let lot = try #require(try await account.lots().first(where: { $0.source == "adjustment" }))
+            #expect(lot.sourceId == adjustmentID)
+            #expect(lot.credits == "25.000")
+            #expect(lot.remaining == "25.000")
+            #expect(lot.costCents == 0)
+            var entry = try #require(try await account.ledger().first)
+            #expect(entry.kind == "adjustment")
+            #expect(entry.credits == "25.000")
+            #expect(entry.reference == adjustmentID)
+            let adjustmentLot = lot.id
+            #expect(entry.movements == [adjustmentLot: ["25.000", "0.000"]])
 
-            let removed = try await account.post("/adjustments", #"{"credits":-10,"reason":"double credit"}"#, token: Harness.operatorToken)
+            let removed = try await account.send(AdjustmentRequest(credits: -10, reason: "double credit"), token: Harness.operatorToken)
             #expect(removed.status == 201, "\(removed)")
             #expect(try removed.string("credits") == "-10.000")
-            entry = try #require(try await account.get("/ledger").items().first)
-            #expect(entry["kind"] as? String == "adjustment")
-            #expect(entry["credits"] as? String == "-10.000")
-            #expect(entry["total"] as? String == "-10.000")
+            entry = try #require(try await account.ledger().first)
+            #expect(entry.kind == "adjustment")
+            #expect(entry.credits == "-10.000")
+            #expect(entry.total == "-10.000")
             // Taken from one lot: the first in draw order keeps more than 10.
-            #expect(Array(movements(entry).values) == [["-10.000", "0.000"]])
+            #expect(Array(entry.movements.values) == [["-10.000", "0.000"]])
             #expect(try await account.figures() == ["115.000", "0.000", "0.000", "115.000"])
 
             // Refused, naming the field, and nothing written.
@@ -679,10 +663,10 @@ struct CreditLotsTests {
             #expect(try await books(of: account) == before)
 
             // Held credits are not available: they cannot be adjusted away.
-            let hold = try await account.post("/holds", #"{"feature":"calls","credits":100}"#)
+            let hold = try await account.send(HoldRequest(feature: "calls", credits: 100))
             #expect(hold.status == 201, "\(hold)")
             before = try await books(of: account)
-            let underHeld = try await account.post("/adjustments", #"{"credits":-20,"reason":"r"}"#, token: Harness.operatorToken)
+            let underHeld = try await account.send(AdjustmentRequest(credits: -20, reason: "r"), token: Harness.operatorToken)
             #expect(underHeld.status == 422, "\(underHeld)")
             #expect(try underHeld.errorFields() == ["credits"])
             #expect(try await books(of: account) == before)
@@ -695,25 +679,9 @@ struct CreditLotsTests {
 
 // MARK: Helpers
 
-/// How API answers write a time (whole seconds, UTC).
-private func iso(_ date: Date) -> String {
-    ISO8601DateFormatter().string(from: date)
-}
-
-/// What a ledger entry did to each lot: lot id → [credits, held].
-private func movements(_ entry: [String: Any]) -> [String: [String]] {
-    let lots = entry["lots"] as? [[String: Any]] ?? []
-    var moved: [String: [String]] = [:]
-    for movement in lots {
-        moved[movement["lot"] as? String ?? "?"] = [movement["credits"] as? String ?? "?", movement["held"] as? String ?? "?"]
-    }
-    return moved
-}
-
 /// The id of the lot a purchase's credits became.
-private func purchaseLot(_ purchaseID: String, in lots: [[String: Any]]) throws -> String {
-    let lot = try #require(lots.first(where: { $0["sourceId"] as? String == purchaseID }), "no lot of \(purchaseID)")
-    return try #require(lot["id"] as? String)
+private func purchaseLot(_ purchaseID: String, in lots: [LotAnswer]) throws -> String {
+    try #require(lots.first(where: { $0.sourceId == purchaseID }), "no lot of \(purchaseID)").id
 }
 
 /// What a refund gives back, as the API writes it, for a purchase of `credits` at `cents`.
@@ -739,33 +707,24 @@ private func books(of account: TestAccount) async throws -> [String] {
 
 /// The account's notifications about expiring credits, newest first.
 private func creditNotices(_ account: TestAccount, token: String? = nil) async throws -> [(kind: String, message: String)] {
-    let reply = try await account.get("/notifications", token: token)
-    return try reply.items().compactMap { item in
-        guard let kind = item["kind"] as? String, kind.hasPrefix("credits_") else { return nil }
-        return (kind, item["message"] as? String ?? "")
+    try await account.notifications(token: token).compactMap { notification in
+        guard notification.kind.hasPrefix("credits_") else { return nil }
+        return (notification.kind, notification.message ?? "")
     }
 }
 
-private func refund(
-    _ account: TestAccount,
-    _ purchaseID: String,
-    _ credits: some CustomStringConvertible,
-    token: String? = nil,
-    key: String? = nil
-)
-    async throws -> Reply
-{
-    try await account.post("/purchases/\(purchaseID)/refunds", #"{"credits":\#(credits)}"#, token: token, key: key)
+private func refund(_ account: TestAccount, _ purchaseID: String, _ credits: Int, token: String? = nil, key: String? = nil) async throws -> Reply {
+    try await account.send(RefundRequest(purchase: purchaseID, credits: credits), token: token, key: key)
 }
 
 /// The account's `refund` ledger entries, newest first.
-private func refundEntries(_ account: TestAccount) async throws -> [[String: Any]] {
-    try await account.get("/ledger").items().filter { $0["kind"] as? String == "refund" }
+private func refundEntries(_ account: TestAccount) async throws -> [LedgerEntryAnswer] {
+    try await account.ledger().filter { $0.kind == "refund" }
 }
 
-private func purchaseAnswer(_ account: TestAccount, _ purchaseID: String) async throws -> [String: Any] {
-    let purchases = try await account.get("/purchases").items()
-    return try #require(purchases.first(where: { $0["id"] as? String == purchaseID }), "no purchase \(purchaseID)")
+private func purchaseAnswer(_ account: TestAccount, _ purchaseID: String) async throws -> PurchaseAnswer {
+    let purchases = try await account.purchases()
+    return try #require(purchases.first(where: { $0.id == purchaseID }), "no purchase \(purchaseID)")
 }
 
 /// The lots agree with their wallets and their movements, and the wallets with their ledgers.
@@ -777,7 +736,6 @@ private func expectBooksAgree(_ harness: Harness) async throws {
 extension TestAccount {
     /// The wallet's figures, read with `token`: available, held, used, total.
     fileprivate func figures(token: String) async throws -> [String] {
-        let wallet = try await self.wallet(token: token).object
-        return ["available", "held", "used", "total"].map { wallet[$0] as? String ?? "?" }
+        try await walletAnswer(token: token).figures
     }
 }

@@ -32,31 +32,28 @@ struct Harness: Sendable {
         _ body: @Sendable (Harness) async throws -> Void
     ) async throws {
         // SQLite, or a PostgreSQL copy of the migrated template: TALLY_TEST_BACKEND picks.
-        let store = FaultyStore(try await TestBackend.selected().makeStore(name: "tally-http"))
-        var logger = Logger(label: "tally-test")
-        logger.logLevel = .warning
-        let tally = Tally(
-            store: store,
-            logger: logger,
-            operatorToken: operatorToken,
-            time: time,
-            providers: providers ?? Providers(payments: gateway),
-            deadlines: deadlines,
-            passwords: passwords,
-            loginRateLimit: loginRateLimit,
-            webhookAddresses: webhookAddresses
-        )
-        // Background services stay off: tests drive the sweeper themselves, with their own clock.
-        let app = buildApplication(tally: tally, host: "127.0.0.1", port: 0, background: false, limits: limits)
-        do {
+        // Closed, and a SQLite file removed, when the test ends.
+        try await TestBackend.selected().withStore(name: "tally-http") { base in
+            let store = FaultyStore(base)
+            var logger = Logger(label: "tally-test")
+            logger.logLevel = .warning
+            let tally = Tally(
+                store: store,
+                logger: logger,
+                operatorToken: operatorToken,
+                time: time,
+                providers: providers ?? Providers(payments: gateway),
+                deadlines: deadlines,
+                passwords: passwords,
+                loginRateLimit: loginRateLimit,
+                webhookAddresses: webhookAddresses
+            )
+            // Background services stay off: tests drive the sweeper themselves, with their own clock.
+            let app = buildApplication(tally: tally, host: "127.0.0.1", port: 0, background: false, limits: limits)
             try await app.test(.live) { client in
                 try await body(Harness(tally: tally, port: client.port ?? 0, client: client))
             }
-        } catch {
-            try? await store.close()
-            throw error
         }
-        try await store.close()
     }
 
     /// Sends one request and reads the whole answer.
@@ -204,19 +201,12 @@ struct TestAccount: Sendable {
     }
 
     func notificationKinds() async throws -> [String] {
-        let reply = try await get("/notifications")
-        return try #require(try? reply.items(), "\(reply)").compactMap { $0["kind"] as? String }
+        try await notifications().map(\.kind)
     }
 
     /// Buys credits with the sandbox's good card.
     func buy(_ credits: Int, card: String = "4242424242424242", key: String? = nil) async throws -> Reply {
-        try await harness.call(
-            .post,
-            "/v1/accounts/\(id)/purchases",
-            token: ownerToken,
-            json: #"{"credits":\#(credits),"card":{"number":"\#(card)","expMonth":12,"expYear":2035,"cvc":"123"}}"#,
-            headers: key.map { ["Idempotency-Key": $0] } ?? [:]
-        )
+        try await send(PurchaseRequest(credits: credits, card: CardBody(number: card)), key: key)
     }
 
     func wallet(token: String? = nil) async throws -> Reply {
@@ -295,8 +285,7 @@ extension TestAccount {
 
     /// The wallet's figures as strings: available, held, used, total.
     func figures() async throws -> [String] {
-        let wallet = try await wallet().object
-        return ["available", "held", "used", "total"].map { wallet[$0] as? String ?? "?" }
+        try await walletAnswer().figures
     }
 
     func creditCheck(
@@ -305,10 +294,6 @@ extension TestAccount {
         email: String = "lead@example.com",
         key: String? = nil
     ) async throws -> Reply {
-        try await post(
-            "/credit-checks",
-            #"{"kind":"\#(kind)","contact":{"name":"Lee Lead","email":"\#(email)","phone":"\#(phone)"}}"#,
-            key: key
-        )
+        try await send(CreditCheckRequest(kind: kind, contact: ContactBody(name: "Lee Lead", email: email, phone: phone)), key: key)
     }
 }

@@ -22,88 +22,87 @@ struct LedgerExplanationTests {
             try #require(bought.status == 201, "\(bought)")
             let purchaseID = try bought.string("id")
 
-            let purchase = try await explain(account, try #require(try await newest(account)["id"] as? String))
-            #expect(purchase["kind"] as? String == "purchase")
-            #expect((purchase["explanation"] as? String)?.hasPrefix("100.000 credits bought for USD 20.00") == true, "\(purchase)")
-            #expect(purchase["balanceBefore"] as? String == "0.000")
-            #expect(purchase["idempotencyKey"] as? String == "buy-1")
-            #expect(purchase["hold"] is NSNull)
-            #expect(purchase["logLine"] is NSNull)
+            let purchaseReply = try await explanation(account, try await newest(account).id)
+            let purchase = try purchaseReply.decode(ExplanationAnswer.self)
+            #expect(purchase.kind == "purchase")
+            #expect(purchase.explanation?.hasPrefix("100.000 credits bought for USD 20.00") == true, "\(purchaseReply)")
+            #expect(purchase.balanceBefore == "0.000")
+            #expect(purchase.idempotencyKey == "buy-1")
+            #expect(try purchaseReply.isNull("hold"))
+            #expect(try purchaseReply.isNull("logLine"))
 
             // A validation is charged at once: its rule, its log line and its request's key.
-            let validated = try await account.post(
-                "/validations/email",
-                #"{"email":"lee@example.com","contact":{"name":"Lee"}}"#,
+            let validated = try await account.send(
+                EmailValidationRequest(email: "lee@example.com", contact: ContactBody(name: "Lee")),
                 key: "email-1"
             )
             #expect(validated.status == 200, "\(validated)")
-            let charge = try await explain(account, try #require(try await newest(account)["id"] as? String))
-            #expect(charge["kind"] as? String == "charge")
-            #expect(charge["explanation"] as? String == "email validation 0.500")
-            #expect(charge["feature"] as? String == "email_validation")
-            #expect(charge["idempotencyKey"] as? String == "email-1")
-            let line = try #require(charge["logLine"] as? [String: Any])
-            #expect(line["log"] as? String == "email_validation")
-            #expect(line["id"] as? String == (try validated.string("id")))
-            #expect(charge["balanceBefore"] as? String == "100.000")
-            #expect(charge["balanceAfter"] as? String == "99.500")
+            let charge = try await explain(account, try await newest(account).id)
+            #expect(charge.kind == "charge")
+            #expect(charge.explanation == "email validation 0.500")
+            #expect(charge.feature == "email_validation")
+            #expect(charge.idempotencyKey == "email-1")
+            let line = try #require(charge.logLine)
+            #expect(line.log == "email_validation")
+            #expect(line.id == (try validated.string("id")))
+            #expect(charge.balanceBefore == "100.000")
+            #expect(charge.balanceAfter == "99.500")
 
             // A credit check: its hold says what the whole price was made of.
             let checked = try await account.creditCheck(key: "check-1")
             #expect(checked.status == 200, "\(checked)")
             #expect(try checked.string("status") == "completed")
-            let ledger = try await account.get("/ledger").items()
-            let holdEntry = try #require(ledger.first { $0["kind"] as? String == "hold" })
-            let hold = try await explain(account, try #require(holdEntry["id"] as? String))
+            let ledger = try await account.ledger()
+            let holdEntry = try #require(ledger.first { $0.kind == "hold" })
+            let hold = try await explain(account, holdEntry.id)
             let rule = "credit score 15.000 + email validation 0.500 + phone validation 1.500"
-            #expect(hold["explanation"] as? String == "\(rule), held until the action completes")
-            #expect(hold["idempotencyKey"] as? String == "check-1")
-            #expect(hold["feature"] as? String == "credit_score")
-            #expect((hold["hold"] as? [String: Any])?["credits"] as? String == "17.000")
-            let checkCapture = try #require(ledger.first { $0["reference"] as? String == (try? checked.string("id")) })
-            let capture = try await explain(account, try #require(checkCapture["id"] as? String))
-            #expect(capture["kind"] as? String == "capture")
-            #expect(capture["explanation"] as? String == "credit score 15.000, one part of \(rule)")
-            #expect((capture["logLine"] as? [String: Any])?["log"] as? String == "credit_checks")
-            #expect((capture["hold"] as? [String: Any])?["id"] as? String == holdEntry["reference"] as? String)
+            #expect(hold.explanation == "\(rule), held until the action completes")
+            #expect(hold.idempotencyKey == "check-1")
+            #expect(hold.feature == "credit_score")
+            #expect(hold.hold?.credits == "17.000")
+            let checkCapture = try #require(ledger.first { $0.reference == (try? checked.string("id")) })
+            let capture = try await explain(account, checkCapture.id)
+            #expect(capture.kind == "capture")
+            #expect(capture.explanation == "credit score 15.000, one part of \(rule)")
+            #expect(capture.logLine?.log == "credit_checks")
+            #expect(capture.hold?.id == holdEntry.reference)
 
             // A platform's own hold, captured in part: the rest is released.
-            let held = try await account.post("/holds", #"{"feature":"video_render","credits":5,"reference":"job-42"}"#)
+            let held = try await account.send(HoldRequest(feature: "video_render", credits: 5, reference: "job-42"))
             #expect(held.status == 201, "\(held)")
             let holdID = try held.string("id")
-            let captured = try await account.post("/holds/\(holdID)/capture", #"{"credits":3}"#, key: "capture-1")
+            let captured = try await account.send(CaptureRequest(hold: holdID, credits: 3), key: "capture-1")
             #expect(captured.status == 200, "\(captured)")
-            let release = try await explain(account, try #require(try await newest(account)["id"] as? String))
-            #expect(release["kind"] as? String == "release")
-            #expect(release["explanation"] as? String == "video_render 2.000 released, not charged")
-            #expect(release["idempotencyKey"] as? String == "capture-1")
+            let release = try await explain(account, try await newest(account).id)
+            #expect(release.kind == "release")
+            #expect(release.explanation == "video_render 2.000 released, not charged")
+            #expect(release.idempotencyKey == "capture-1")
 
             // The operator's grant (expiring) and adjustment, an owner's refund.
             let expiry = Self.start.addingTimeInterval(3_600)
-            let granted = try await account.post(
-                "/grants",
-                #"{"credits":10,"reason":"trial <b>bonus</b>","expiresAt":"\#(ISO8601DateFormatter().string(from: expiry))","priority":200}"#,
+            let granted = try await account.send(
+                GrantRequest(credits: 10, reason: "trial <b>bonus</b>", expiresAt: iso(expiry), priority: 200),
                 token: Harness.operatorToken
             )
             #expect(granted.status == 201, "\(granted)")
-            let grant = try await explain(account, try #require(try await newest(account)["id"] as? String))
-            #expect((grant["explanation"] as? String)?.hasPrefix("10.000 credits granted: trial <b>bonus</b>") == true, "\(grant)")
-            let adjusted = try await account.post("/adjustments", #"{"credits":-2,"reason":"typo"}"#, token: Harness.operatorToken)
+            let grant = try await explain(account, try await newest(account).id)
+            #expect(grant.explanation?.hasPrefix("10.000 credits granted: trial <b>bonus</b>") == true, "\(grant)")
+            let adjusted = try await account.send(AdjustmentRequest(credits: -2, reason: "typo"), token: Harness.operatorToken)
             #expect(adjusted.status == 201, "\(adjusted)")
-            let adjustment = try await explain(account, try #require(try await newest(account)["id"] as? String))
-            #expect(adjustment["explanation"] as? String == "Adjustment of -2.000 credits: typo")
-            let refunded = try await account.post("/purchases/\(purchaseID)/refunds", #"{"credits":10}"#)
+            let adjustment = try await explain(account, try await newest(account).id)
+            #expect(adjustment.explanation == "Adjustment of -2.000 credits: typo")
+            let refunded = try await account.send(RefundRequest(purchase: purchaseID, credits: 10))
             #expect(refunded.status == 201, "\(refunded)")
-            let refund = try await explain(account, try #require(try await newest(account)["id"] as? String))
-            #expect(refund["kind"] as? String == "refund")
-            #expect(refund["explanation"] as? String == "10.000 unused credits of purchase \(purchaseID) refunded, USD 2.00 back to the card")
+            let refund = try await explain(account, try await newest(account).id)
+            #expect(refund.kind == "refund")
+            #expect(refund.explanation == "10.000 unused credits of purchase \(purchaseID) refunded, USD 2.00 back to the card")
 
             // The grant's credits expire.
             clock.advance(seconds: 3_600 + 30)
             #expect(try await harness.tally.lots.expire() >= 1)
-            let expired = try await explain(account, try #require(try await newest(account)["id"] as? String))
-            #expect(expired["kind"] as? String == "expiry")
-            #expect((expired["explanation"] as? String)?.hasPrefix("10.000 credits of lot ") == true, "\(expired)")
+            let expired = try await explain(account, try await newest(account).id)
+            #expect(expired.kind == "expiry")
+            #expect(expired.explanation?.hasPrefix("10.000 credits of lot ") == true, "\(expired)")
 
             // Every entry of the ledger adds up.
             let kinds = try await expectEveryEntryAddsUp(account)
@@ -121,23 +120,23 @@ struct LedgerExplanationTests {
             let account = try await harness.makeAccount()
             #expect(try await account.buy(100).status == 201)
             let body = String(repeating: "Привет ", count: 12)
-            let sent = try await account.post("/sms", #"{"to":"+44 7700 900123","body":"\#(body)"}"#, key: "sms-1")
+            let sent = try await account.send(SMSRequest(to: "+44 7700 900123", body: body), key: "sms-1")
             #expect(sent.status == 200, "\(sent)")
             #expect(try sent.string("status") == "sent")
-            #expect(try sent.object["segments"] as? Int == 2)
+            #expect(try sent.decode(SMSAnswer.self).segments == 2)
             let pricing = try await harness.call(.get, "/v1/pricing", token: account.ownerToken).object
             let rates = try #require(pricing["sms"] as? [[String: Any]])
             let rate = try #require(rates.first { $0["iso"] as? String == "GB" }?["creditsPerSegment"] as? String)
 
-            let capture = try await explain(account, try #require(try await newest(account)["id"] as? String))
-            #expect(capture["kind"] as? String == "capture")
-            #expect(capture["explanation"] as? String == "SMS to GB, UCS-2, 2 segments × \(rate)")
-            #expect(capture["feature"] as? String == "sms")
-            #expect(capture["idempotencyKey"] as? String == "sms-1")
-            let line = try #require(capture["logLine"] as? [String: Any])
-            #expect(line["log"] as? String == "sms")
-            #expect(line["segments"] as? Int == 2)
-            #expect(line["status"] as? String == "sent")
+            let capture = try await explain(account, try await newest(account).id)
+            #expect(capture.kind == "capture")
+            #expect(capture.explanation == "SMS to GB, UCS-2, 2 segments × \(rate)")
+            #expect(capture.feature == "sms")
+            #expect(capture.idempotencyKey == "sms-1")
+            let line = try #require(capture.logLine)
+            #expect(line.log == "sms")
+            #expect(line.segments == 2)
+            #expect(line.status == "sent")
             _ = try await expectEveryEntryAddsUp(account)
         }
     }
@@ -151,11 +150,11 @@ struct LedgerExplanationTests {
             // Available (100) is below the new threshold: the save makes a recharge due at once.
             #expect(try await account.autoRecharge(threshold: 200, credits: 150, method: method).status == 200)
             #expect(try await harness.tally.autoRecharges.runDue() == 1)
-            let recharge = try await explain(account, try #require(try await newest(account)["id"] as? String))
-            #expect(recharge["kind"] as? String == "recharge", "\(recharge)")
-            #expect((recharge["explanation"] as? String)?.isEmpty == false, "\(recharge)")
-            #expect(recharge["balanceBefore"] as? String == "100.000")
-            #expect(recharge["balanceAfter"] as? String == "250.000")
+            let recharge = try await explain(account, try await newest(account).id)
+            #expect(recharge.kind == "recharge", "\(recharge)")
+            #expect(recharge.explanation?.isEmpty == false, "\(recharge)")
+            #expect(recharge.balanceBefore == "100.000")
+            #expect(recharge.balanceAfter == "250.000")
             let kinds = try await expectEveryEntryAddsUp(account)
             #expect(kinds == ["purchase", "recharge"], "\(kinds)")
         }
@@ -167,7 +166,7 @@ struct LedgerExplanationTests {
         try await Harness.run { harness in
             let account = try await harness.makeAccount()
             #expect(try await account.buy(100).status == 201)
-            let id = try #require(try await newest(account)["id"] as? String)
+            let id = try await newest(account).id
             #expect(try await account.get("/ledger/\(id)", token: try await account.apiKey()).status == 200)
             #expect(try await account.get("/ledger/\(id)", token: try await account.person("super_admin")).status == 200)
             #expect(try await account.get("/ledger/\(id)", token: try await account.person("admin")).status == 403)
@@ -185,22 +184,59 @@ struct LedgerExplanationTests {
 
 // MARK: Helpers
 
-/// The newest entry of the account's ledger.
-private func newest(_ account: TestAccount) async throws -> [String: Any] {
-    try #require(try await account.get("/ledger?limit=1").items().first)
+/// `GET …/ledger/{id}`: the entry as the ledger lists it, and what explains it.
+private struct ExplanationAnswer: Decodable {
+    struct HoldPart: Decodable {
+        var id: String?
+        var credits: String?
+    }
+
+    struct LogLinePart: Decodable {
+        var log: String?
+        var id: String?
+        var segments: Int?
+        var status: String?
+    }
+
+    var id: String
+    var kind: String?
+    var credits: String?
+    var held: String?
+    var balanceBefore: String?
+    var balanceAfter: String?
+    var explanation: String?
+    var feature: String?
+    var idempotencyKey: String?
+    var hold: HoldPart?
+    var logLine: LogLinePart?
+    var lots: [LedgerEntryAnswer.Movement]?
 }
 
-private func explain(_ account: TestAccount, _ id: String) async throws -> [String: Any] {
+/// The answer of `POST …/sms`, as far as these tests read it.
+private struct SMSAnswer: Decodable {
+    var segments: Int?
+}
+
+/// The newest entry of the account's ledger.
+private func newest(_ account: TestAccount) async throws -> LedgerEntryAnswer {
+    try #require(try await account.ledger("?limit=1").first)
+}
+
+/// The explanation of entry `id`, as written.
+private func explanation(_ account: TestAccount, _ id: String) async throws -> Reply {
     let reply = try await account.get("/ledger/\(id)")
     try #require(reply.status == 200, "\(reply)")
-    let explanation = try reply.object
-    #expect(explanation["id"] as? String == id)
-    return explanation
+    #expect(try reply.decode(ExplanationAnswer.self).id == id)
+    return reply
+}
+
+private func explain(_ account: TestAccount, _ id: String) async throws -> ExplanationAnswer {
+    try await explanation(account, id).decode(ExplanationAnswer.self)
 }
 
 /// Thousandths of a credit from the API's three-decimal text.
-private func thousandths(_ value: Any?) -> Int64? {
-    guard let text = value as? String, case .success(let credits) = Credits.parse(text) else { return nil }
+private func thousandths(_ text: String?) -> Int64? {
+    guard let text, case .success(let credits) = Credits.parse(text) else { return nil }
     return credits.thousandths
 }
 
@@ -209,24 +245,27 @@ private func thousandths(_ value: Any?) -> Int64? {
 /// the balance after. Answers the kinds seen.
 private func expectEveryEntryAddsUp(_ account: TestAccount) async throws -> Set<String> {
     var kinds: Set<String> = []
-    for item in try await account.get("/ledger?limit=500").items() {
-        let entry = try await explain(account, try #require(item["id"] as? String))
-        let kind = entry["kind"] as? String ?? "?"
+    let listed = try await account.get("/ledger?limit=500")
+    for (item, listedItem) in zip(try listed.decode(Page<LedgerEntryAnswer>.self).items, try listed.items()) {
+        let reply = try await explanation(account, item.id)
+        let entry = try reply.decode(ExplanationAnswer.self)
+        let kind = entry.kind ?? "?"
         kinds.insert(kind)
-        let lots = entry["lots"] as? [[String: Any]] ?? []
+        let lots = entry.lots ?? []
         #expect(!lots.isEmpty, "\(kind) names no lot")
-        let drawn = lots.compactMap { thousandths($0["credits"]) }.reduce(0, +)
-        let held = lots.compactMap { thousandths($0["held"]) }.reduce(0, +)
-        #expect(drawn == thousandths(entry["credits"]), "\(kind): lots \(drawn) against \(entry)")
-        #expect(held == thousandths(entry["held"]), "\(kind): held \(held) against \(entry)")
-        let before = try #require(thousandths(entry["balanceBefore"]))
-        let change = try #require(thousandths(entry["credits"]))
-        #expect(before + change == thousandths(entry["balanceAfter"]), "\(kind): \(entry)")
-        #expect((entry["explanation"] as? String)?.isEmpty == false, "\(kind): \(entry)")
-        for field in ["feature", "hold", "logLine", "idempotencyKey"] { #expect(entry.keys.contains(field), "\(kind) lacks \(field)") }
-        // The entry as the ledger lists it, unchanged.
+        let drawn = lots.compactMap { thousandths($0.credits) }.reduce(0, +)
+        let held = lots.compactMap { thousandths($0.held) }.reduce(0, +)
+        #expect(drawn == thousandths(entry.credits), "\(kind): lots \(drawn) against \(reply)")
+        #expect(held == thousandths(entry.held), "\(kind): held \(held) against \(reply)")
+        let before = try #require(thousandths(entry.balanceBefore))
+        let change = try #require(thousandths(entry.credits))
+        #expect(before + change == thousandths(entry.balanceAfter), "\(kind): \(reply)")
+        #expect(entry.explanation?.isEmpty == false, "\(kind): \(reply)")
+        // Written on every entry, null or not, and the entry as the ledger lists it, unchanged.
+        let written = try reply.object
+        for field in ["feature", "hold", "logLine", "idempotencyKey"] { #expect(written.keys.contains(field), "\(kind) lacks \(field)") }
         for field in ["kind", "credits", "held", "used", "total", "balanceAfter", "reference", "createdAt"] {
-            #expect("\(entry[field] ?? "")" == "\(item[field] ?? "")", "\(kind): \(field)")
+            #expect("\(written[field] ?? "")" == "\(listedItem[field] ?? "")", "\(kind): \(field)")
         }
     }
     return kinds

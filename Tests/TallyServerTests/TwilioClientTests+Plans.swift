@@ -36,7 +36,7 @@ extension TwilioClientTests {
         try await Self.withTwilio { client, fake, receiver in
             await fake.holdCallbacks()
             let message = try await client.send(to: Self.to, body: "Hello", statusCallback: receiver.url("sms_8"))
-            let delivered = try await Self.eventually {
+            let delivered = try await eventually {
                 try await client.message(sid: message.sid)
             } until: {
                 $0?.status == "delivered"
@@ -77,7 +77,7 @@ extension TwilioClientTests {
                 _ = try await client.send(to: Self.to, body: "n\(index)", statusCallback: receiver.url("p\(index)"))
             }
             // Listed once every message was sent: the list filters on the date sent.
-            _ = try await Self.eventually {
+            _ = try await eventually {
                 await fake.messages()
             } until: {
                 $0.count == 105 && $0.allSatisfy { $0.dateSent != nil }
@@ -108,7 +108,7 @@ extension TwilioClientTests {
             let message = try await client.send(to: Self.to, body: "Hello", statusCallback: receiver.url("sms_9"))
             #expect(message.numSegments == 4)
             #expect(try await client.lookup(Self.to)?.lineType == "landline")
-            _ = try await Self.eventually {
+            _ = try await eventually {
                 try await client.message(sid: message.sid)
             } until: {
                 $0?.status == "failed"

@@ -46,18 +46,6 @@ struct TwilioClientTests {
         }
     }
 
-    /// `read`'s answer once `done` holds, or its last answer after two seconds: the fake
-    /// moves a message on shortly after answering.
-    static func eventually<T>(_ read: () async throws -> T, until done: (T) -> Bool) async throws -> T {
-        let end = ContinuousClock.now + .seconds(15)
-        var answer = try await read()
-        while !done(answer), ContinuousClock.now < end {
-            try await Task.sleep(for: .milliseconds(20))
-            answer = try await read()
-        }
-        return answer
-    }
-
     // MARK: - Sending
 
     @Test func aSendIsQueuedWithItsSidAndTheSegmentsTwilioCounted() async throws {
@@ -237,7 +225,7 @@ struct TwilioClientTests {
             await fake.plan(Self.to, .silent)
             let sent = try await client.send(to: Self.to, body: "Hello", statusCallback: receiver.url("sms_5"))
             let fetched = try #require(
-                try await Self.eventually {
+                try await eventually {
                     try await client.message(sid: sent.sid)
                 } until: {
                     $0?.status == "sent"
@@ -259,7 +247,7 @@ struct TwilioClientTests {
                 sids.append(try await client.send(to: Self.to, body: "n\(index)", statusCallback: receiver.url("l\(index)")).sid)
             }
             _ = try await client.send(to: "+14155550888", body: "other", statusCallback: receiver.url("other"))
-            let today = try await Self.eventually {
+            let today = try await eventually {
                 try await client.messages(to: Self.to, since: Date())
             } until: {
                 $0.count == 3

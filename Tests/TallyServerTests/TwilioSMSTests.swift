@@ -67,11 +67,7 @@ import Testing
 
     /// Waits until the message's line is in the log (its status callback settled it).
     static func settledLine(_ account: TestAccount, _ id: String) async throws -> [String: Any] {
-        let end = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < end {
-            if let line = try await line(account, id) { return line }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        if let line = try await eventually(every: .milliseconds(50), { try await line(account, id) }) { return line }
         Issue.record("message \(id) was never settled")
         return [:]
     }
@@ -101,7 +97,12 @@ import Testing
             #expect(parameters["From"] == "+15017122661")
             #expect(parameters["StatusCallback"] == Self.publicURL + "/v1/providers/twilio/status/" + id)
 
-            try await Task.sleep(for: .milliseconds(300))
+            // Twilio moves the message on (sent, then delivered) shortly after answering.
+            _ = try await eventually {
+                await fake.heldCallbacks()
+            } until: {
+                $0.count == 2
+            }
             let callbacks = await fake.releaseCallbacks()
             #expect(callbacks.map(\.status) == ["sent", "delivered"])
             #expect(callbacks.allSatisfy { $0.httpStatus == 200 }, "\(callbacks.map(\.httpStatus))")
@@ -218,7 +219,11 @@ import Testing
             let retried = try await Self.send(account, to: "+33 6 12 34 56 76", key: "crash-1")
             #expect(retried.status == 502, "\(retried)")
             #expect(await Self.sends(fake).count == 1)
-            try await Task.sleep(for: .milliseconds(300))
+            _ = try await eventually {
+                await fake.heldCallbacks()
+            } until: {
+                $0.count == 2
+            }
             #expect(await fake.releaseCallbacks().map(\.httpStatus) == [200, 200])
             #expect(try await account.figures() == ["99.550", "0.000", "0.450", "100.000"])
             let answered = try await Self.send(account, to: "+33 6 12 34 56 76", key: "crash-1")

@@ -6,8 +6,8 @@ import Testing
 
 /// SPEC "Usage and logs", API.md "Usage and logs": the Credit usage page's API.
 /// Thousandths of a credit written as the API writes credits (`"0.500"`).
-func thousandths(_ value: Any?) -> Int64 {
-    (try? Credits.parse(value as? String ?? "").get().thousandths) ?? Int64.min
+func thousandths(_ value: String?) -> Int64 {
+    (try? Credits.parse(value ?? "").get().thousandths) ?? Int64.min
 }
 
 @Suite("Usage and logs")
@@ -23,9 +23,9 @@ struct UsageAndLogsTests {
         let key: String
         let clock: ManualTime
 
-        func at(_ date: Date, _ path: String, _ json: String) async throws -> Reply {
+        func at(_ date: Date, _ request: some AccountRequest) async throws -> Reply {
             clock.set(date)
-            let reply = try await harness.call(.post, "/v1/accounts/\(account.id)\(path)", token: key, json: json)
+            let reply = try await account.send(request, token: key)
             #expect(reply.status == 200, "\(reply)")
             return reply
         }
@@ -60,25 +60,25 @@ struct UsageAndLogsTests {
             for (index, moment) in Self.moments.enumerated() {
                 switch index % 3 {
                 case 0:
-                    _ = try await scene.at(moment, "/validations/email", #"{"email":"lee\#(index)@example.com","contact":{"name":"Lee"}}"#)
+                    _ = try await scene.at(moment, EmailValidationRequest(email: "lee\(index)@example.com", contact: ContactBody(name: "Lee")))
                 case 1:
-                    _ = try await scene.at(moment, "/validations/phone", #"{"phone":"+1 201 555 01\#(10 + index)","contact":{"name":"Lee"}}"#)
+                    _ = try await scene.at(moment, PhoneValidationRequest(phone: "+1 201 555 01\(10 + index)", contact: ContactBody(name: "Lee")))
                 default:
-                    _ = try await scene.at(moment, "/sms", #"{"to":"+33 6 12 34 56 78","body":"hello","contact":{"email":"lee@example.com"}}"#)
+                    _ = try await scene.at(moment, SMSRequest(to: "+33 6 12 34 56 78", body: "hello", contact: ContactBody(email: "lee@example.com")))
                 }
             }
             scene.clock.set(PacificDate("2026-11-29")!.start)
             // What the ledger charged, per Pacific day of each entry.
-            var ledger = try await scene.get("/ledger?limit=500").items()
+            var ledger = try await scene.account.ledger("?limit=500", token: scene.key)
             // A validation is one charge, an SMS a hold and its capture, and the purchase.
             #expect(ledger.count == Self.moments.count / 3 * 4 + 1)
             var usedByDay = [String: Int64]()
             let dates = ISO8601DateFormatter()
             dates.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
             for entry in ledger {
-                let text = entry["createdAt"] as! String
-                let at = dates.date(from: text) ?? ISO8601DateFormatter().date(from: text)!
-                usedByDay[PacificDay.of(at), default: 0] += thousandths(entry["used"])
+                let text = try #require(entry.createdAt)
+                let at = try #require(dates.date(from: text) ?? ISO8601DateFormatter().date(from: text))
+                usedByDay[PacificDay.of(at), default: 0] += thousandths(entry.used)
             }
             ledger.removeAll()
             let days = usedByDay.keys.sorted()
@@ -87,21 +87,23 @@ struct UsageAndLogsTests {
             for _ in 0..<12 {
                 let from = first.adding(days: Int.random(in: 0..<250, using: &generator))
                 let to = from.adding(days: Int.random(in: 0..<30, using: &generator))
-                let usage = try await scene.get("/usage?from=\(from)&to=\(to)").object
+                let usage = try await scene.get("/usage?from=\(from)&to=\(to)").decode(UsageAnswer.self)
                 let expected = usedByDay.filter { $0.key >= from.description && $0.key <= to.description }.values.reduce(0, +)
-                #expect(thousandths(usage["totalCredits"]) == expected, "\(from)…\(to)")
-                let series = usage["days"] as! [[String: Any]]
-                #expect(series.count == from.days(to: to) + 1)
-                #expect(series.map { thousandths($0["credits"]) }.reduce(0, +) == expected)
+                #expect(thousandths(usage.totalCredits) == expected, "\(from)…\(to)")
+                #expect(usage.days.count == from.days(to: to) + 1)
+                #expect(usage.days.map { thousandths($0.credits) }.reduce(0, +) == expected)
             }
             // The day of the spring change alone: three uses, each on its own Pacific day.
-            let march8 = try await scene.get("/usage?from=2026-03-08&to=2026-03-08").object
-            let features = march8["features"] as! [[String: Any]]
-            #expect(features.map { $0["feature"] as? String } == ["email_validation", "phone_validation", "credit_score", "dti", "sms"])
-            #expect(features.map { $0["uses"] as? Int } == [1, 1, 0, 0, 1])
-            #expect(features.map { $0["costPerUse"] as? String } == ["0.500", "1.500", "15.000", "24.000", nil])
-            #expect(features[4].keys.contains("costPerUse"))
-            #expect(march8["totalCredits"] as? String == "2.450")
+            let march8Reply = try await scene.get("/usage?from=2026-03-08&to=2026-03-08")
+            let march8 = try march8Reply.decode(UsageAnswer.self)
+            let features = march8.features
+            #expect(features.map(\.feature) == ["email_validation", "phone_validation", "credit_score", "dti", "sms"])
+            #expect(features.map(\.uses) == [1, 1, 0, 0, 1])
+            #expect(features.map(\.costPerUse) == ["0.500", "1.500", "15.000", "24.000", nil])
+            // The SMS has no one cost per use, and says so with null.
+            let rawFeatures = try #require(try march8Reply.object["features"] as? [[String: Any]])
+            #expect(rawFeatures[4].keys.contains("costPerUse"))
+            #expect(march8.totalCredits == "2.450")
         }
     }
 
@@ -116,23 +118,24 @@ struct UsageAndLogsTests {
                 json: #"{"kind":"credit_score","contact":{"name":"Lee Lead","email":"lee@example.com","phone":"+1 201 555 0123"}}"#
             )
             #expect(check.status == 200, "\(check)")
-            let usage = try await scene.get("/usage?from=2026-03-01&to=2026-03-01").object
-            let uses = Dictionary(
-                uniqueKeysWithValues: (usage["features"] as! [[String: Any]]).map { ($0["feature"] as! String, $0["uses"] as! Int) }
-            )
+            let usage = try await scene.get("/usage?from=2026-03-01&to=2026-03-01").decode(UsageAnswer.self)
+            let uses = Dictionary(uniqueKeysWithValues: try usage.features.map { ($0.feature, try #require($0.uses)) })
             #expect(uses == ["email_validation": 1, "phone_validation": 1, "credit_score": 1, "dti": 0, "sms": 0])
-            #expect(usage["totalCredits"] as? String == "17.000")
-            let log = try await scene.get("/logs/credit_checks?from=2026-03-01&to=2026-03-01").object
-            let line = try #require((log["items"] as? [[String: Any]])?.first)
-            #expect(line["kind"] as? String == "credit_score")
-            #expect(line["status"] as? String == "completed" && line["result"] as? String == "completed")
-            #expect(line["credits"] as? String == "15.000" && line["totalCredits"] as? String == "17.000")
-            #expect(line["contactName"] as? String == "Lee Lead" && line["creditScore"] is Int)
-            #expect(line.keys.contains("dtiPercent"))
-            #expect(log["total"] as? Int == 1 && log["totalCredits"] as? String == "15.000")
-            #expect(log["totalSent"] == nil)
-            let emails = try await scene.get("/logs/email_validation?from=2026-03-01&to=2026-03-01").items()
-            #expect(emails.map { $0["email"] as? String } == ["lee@example.com"])
+            #expect(usage.totalCredits == "17.000")
+            let logReply = try await scene.get("/logs/credit_checks?from=2026-03-01&to=2026-03-01")
+            let log = try logReply.decode(LogPage.self)
+            let line = try #require(log.items.first)
+            #expect(line.kind == "credit_score")
+            #expect(line.status == "completed" && line.result == "completed")
+            #expect(line.credits == "15.000" && line.totalCredits == "17.000")
+            #expect(line.contactName == "Lee Lead" && line.creditScore != nil)
+            // Keys the API writes even when null, or never writes: asked of the raw answer.
+            let rawLine = try #require(try logReply.items().first)
+            #expect(rawLine.keys.contains("dtiPercent"))
+            #expect(log.total == 1 && log.totalCredits == "15.000")
+            #expect(try logReply.object["totalSent"] == nil)
+            let emails = try await scene.get("/logs/email_validation?from=2026-03-01&to=2026-03-01").decode(LogPage.self).items
+            #expect(emails.map(\.email) == ["lee@example.com"])
         }
     }
 
@@ -143,39 +146,39 @@ struct UsageAndLogsTests {
                 let to = index % 3 == 2 ? "+1 201 555 0000" : "+1 201 555 01\(10 + index)"
                 _ = try await scene.at(
                     Self.start.addingTimeInterval(Double(index) * 3_600 * 8),
-                    "/sms",
-                    #"{"to":"\#(to)","body":"hi","contact":{"email":"pat\#(index)@example.com"},"event":"reminder"}"#
+                    SMSRequest(to: to, body: "hi", contact: ContactBody(email: "pat\(index)@example.com"), event: "reminder")
                 )
             }
-            let all = try await scene.get("/logs/sms?from=2026-03-01&to=2026-03-31").object
-            #expect(all["total"] as? Int == 7 && all["totalSent"] as? Int == 5)
-            #expect(all["totalCredits"] as? String == "0.250")
-            let first = try #require((all["items"] as? [[String: Any]])?.first)
-            #expect(first["email"] as? String == "pat6@example.com")
-            #expect(first["country"] as? String == "United States" && first["iso"] as? String == "US")
-            #expect(first["event"] as? String == "reminder" && first["segments"] as? Int == 1 && first["sentAt"] is String)
+            let all = try await scene.get("/logs/sms?from=2026-03-01&to=2026-03-31").decode(LogPage.self)
+            #expect(all.total == 7 && all.totalSent == 5)
+            #expect(all.totalCredits == "0.250")
+            let first = try #require(all.items.first)
+            #expect(first.email == "pat6@example.com")
+            #expect(first.country == "United States" && first.iso == "US")
+            #expect(first.event == "reminder" && first.segments == 1 && first.sentAt != nil)
 
-            let failed = try await scene.get("/logs/sms?from=2026-03-01&to=2026-03-31&result=failed").object
-            #expect((failed["items"] as? [[String: Any]])?.map { $0["status"] as? String } == ["failed", "failed"])
-            #expect(failed["total"] as? Int == 2 && failed["totalSent"] as? Int == 0)
+            let failed = try await scene.get("/logs/sms?from=2026-03-01&to=2026-03-31&result=failed").decode(LogPage.self)
+            #expect(failed.items.map(\.status) == ["failed", "failed"])
+            #expect(failed.total == 2 && failed.totalSent == 0)
 
             // Pages of 3: every line once, newest first, then no cursor.
             var seen = [String]()
             var cursor: String?
             repeat {
                 let path = "/logs/sms?from=2026-03-01&to=2026-03-31&limit=3" + (cursor.map { "&cursor=\($0)" } ?? "")
-                let page = try await scene.get(path).object
-                seen += (page["items"] as! [[String: Any]]).map { $0["id"] as! String }
-                cursor = page["nextCursor"] as? String
-                #expect(page.keys.contains("nextCursor"))
+                let reply = try await scene.get(path)
+                let page = try reply.decode(LogPage.self)
+                seen += page.items.map(\.id)
+                cursor = page.nextCursor
+                #expect(try reply.object.keys.contains("nextCursor"))
             } while cursor != nil
-            #expect(seen == (all["items"] as! [[String: Any]]).map { $0["id"] as! String })
+            #expect(seen == all.items.map(\.id))
 
-            let search = try await scene.get("/logs/sms?from=2026-03-01&to=2026-03-31&q=PAT3%40example").object
-            #expect((search["items"] as? [[String: Any]])?.map { $0["email"] as? String } == ["pat3@example.com"])
-            #expect(search["total"] as? Int == 1)
-            let day = try await scene.get("/logs/sms?from=2026-03-02&to=2026-03-02").object
-            #expect(day["total"] as? Int == 3)
+            let search = try await scene.get("/logs/sms?from=2026-03-01&to=2026-03-31&q=PAT3%40example").decode(LogPage.self)
+            #expect(search.items.map(\.email) == ["pat3@example.com"])
+            #expect(search.total == 1)
+            let day = try await scene.get("/logs/sms?from=2026-03-02&to=2026-03-02").decode(LogPage.self)
+            #expect(day.total == 3)
         }
     }
 
@@ -183,8 +186,8 @@ struct UsageAndLogsTests {
         try await withScene { scene in
             // 2026-03-01 09:14:03 PST.
             let at = PacificDate("2026-03-01")!.start.addingTimeInterval(9 * 3_600 + 14 * 60 + 3)
-            _ = try await scene.at(at, "/validations/email", #"{"email":"=cmd@example.com","contact":{"name":"Smith, \"Jo\""}}"#)
-            _ = try await scene.at(at.addingTimeInterval(60), "/validations/email", #"{"email":"jo@example.invalid","contact":{"name":"Jo"}}"#)
+            _ = try await scene.at(at, EmailValidationRequest(email: "=cmd@example.com", contact: ContactBody(name: #"Smith, "Jo""#)))
+            _ = try await scene.at(at.addingTimeInterval(60), EmailValidationRequest(email: "jo@example.invalid", contact: ContactBody(name: "Jo")))
             for path in ["/logs/email_validation?from=2026-03-01&to=2026-03-01&format=csv"] {
                 let reply = try await scene.get(path)
                 #expect(reply.status == 200)

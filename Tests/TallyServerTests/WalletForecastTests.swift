@@ -20,7 +20,7 @@ struct WalletForecastTests {
             try #require(try await account.buy(1_000).status == 201)
             // An API key does the spending, so no session expires while the clock moves.
             let key = try await account.apiKey()
-            func wallet() async throws -> [String: Any] { try await account.wallet(token: key).object }
+            func wallet() async throws -> WalletAnswer { try await account.walletAnswer(token: key) }
             func capture(_ credits: String, at date: Date) async throws {
                 clock.set(date)
                 let hold = try await account.post("/holds", #"{"feature":"calls","credits":"\#(credits)"}"#, token: key)
@@ -33,11 +33,11 @@ struct WalletForecastTests {
             #expect(try await account.wallet(token: key).body.contains(#""forecast":null"#))
             // Spent today only: today is not over, so it is not in the pace yet.
             try await capture("100", at: Self.noon("2026-11-19"))
-            #expect(try await wallet()["forecast"] is NSNull)
+            #expect(try await account.wallet(token: key).isNull("forecast"))
 
             // The window for 2026-12-20 is 2026-11-20 ... 2026-12-19: its first minutes and last.
             clock.set(PacificDate("2026-11-20")!.start.addingTimeInterval(600))
-            let email = try await account.post("/validations/email", #"{"email":"lee@example.com"}"#, token: key)
+            let email = try await account.send(EmailValidationRequest(email: "lee@example.com"), token: key)
             try #require(email.status == 200, "\(email)")
             try await capture("50", at: PacificDate("2026-11-20")!.start.addingTimeInterval(900))
             try await capture("24.9", at: PacificDate("2026-12-20")!.start.addingTimeInterval(-600))
@@ -47,29 +47,31 @@ struct WalletForecastTests {
             // By hand: 0.5 + 50 + 24.9 = 75.4 credits over 30 days is 2.51333…, rounded down to
             // 2.513 a day. Available: 1,000 − 100 − 0.5 − 50 − 24.9 − 30 = 794.6, which lasts
             // floor(794.6 / 2.513) = 316 whole days: 2026-12-20 + 316 days = 2027-11-01.
-            let spending = try await wallet()
-            #expect(spending["available"] as? String == "794.600")
-            let forecast = try #require(spending["forecast"] as? [String: Any], "\(spending)")
-            #expect(forecast["creditsPerDay"] as? String == "2.513")
-            #expect(forecast["runsOutOn"] as? String == "2027-11-01")
-            #expect(forecast["rechargesEveryDays"] is NSNull)
+            let spendingReply = try await account.wallet(token: key)
+            let spending = try spendingReply.decode(WalletAnswer.self)
+            #expect(spending.available == "794.600")
+            let forecast = try #require(spending.forecast, "\(spendingReply)")
+            #expect(forecast.creditsPerDay == "2.513")
+            #expect(forecast.runsOutOn == "2027-11-01")
+            #expect(try forecastIsNull("rechargesEveryDays", spendingReply))
 
             // The next day the window moves: 2026-11-20 drops out, 2026-12-20 comes in.
             // 24.9 + 30 = 54.9 → 1.830 a day; 794.6 / 1.830 = 434.2… → 434 days from 2026-12-21.
             clock.set(Self.noon("2026-12-21"))
-            let moved = try #require(try await wallet()["forecast"] as? [String: Any])
-            #expect(moved["creditsPerDay"] as? String == "1.830")
-            #expect(moved["runsOutOn"] as? String == "2028-02-28")
+            let moved = try #require(try await wallet().forecast)
+            #expect(moved.creditsPerDay == "1.830")
+            #expect(moved.runsOutOn == "2028-02-28")
 
             // Auto-recharge on: the balance does not run out while recharges succeed; 100
             // credits last floor(100 / 1.830) = 54 days.
             let owner = TestAccount(id: account.id, ownerToken: try await harness.login(Self.email, "correct horse"), harness: harness)
             let on = try await owner.autoRecharge(threshold: 50, credits: 100, method: method)
             try #require(on.status == 200, "\(on)")
-            let recharging = try #require(try await wallet()["forecast"] as? [String: Any])
-            #expect(recharging["creditsPerDay"] as? String == "1.830")
-            #expect(recharging["runsOutOn"] is NSNull)
-            #expect(recharging["rechargesEveryDays"] as? Int == 54)
+            let rechargingReply = try await account.wallet(token: key)
+            let recharging = try #require(try rechargingReply.decode(WalletAnswer.self).forecast)
+            #expect(recharging.creditsPerDay == "1.830")
+            #expect(try forecastIsNull("runsOutOn", rechargingReply))
+            #expect(recharging.rechargesEveryDays == 54)
 
             // Billing and Credit usage word the same forecast.
             let cookies = ["tally_session": owner.ownerToken]
@@ -98,4 +100,9 @@ struct WalletForecastTests {
             )
         }
     }
+}
+
+/// True when the wallet's forecast writes `key`, and writes it as null.
+private func forecastIsNull(_ key: String, _ wallet: Reply) throws -> Bool {
+    try #require(try wallet.object["forecast"] as? [String: Any])[key] is NSNull
 }

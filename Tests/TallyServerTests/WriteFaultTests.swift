@@ -13,11 +13,10 @@ import Testing
 /// the charge without its answer, and the retry charges again.
 @Suite("A fault at every write")
 struct WriteFaultTests {
-    /// One money request: where it goes and what it sends.
+    /// One money request: what it sends, and with whose token.
     struct Request: CustomStringConvertible {
         var name: String
-        var path: String
-        var json: String
+        var body: any AccountRequest
         var token: String?
         var description: String { name }
         /// The name as a key's part.
@@ -38,34 +37,22 @@ struct WriteFaultTests {
                 json: #"{"usBusinessEntity":true}"#
             )
 
+            let ann = ContactBody(name: "Ann")
             var requests = [
-                Request(name: "email validation", path: "/validations/email", json: #"{"email":"ann@example.com","contact":{"name":"Ann"}}"#),
-                Request(name: "phone validation", path: "/validations/phone", json: #"{"phone":"+1 415 867 5309","contact":{"name":"Ann"}}"#),
-                Request(name: "hold", path: "/holds", json: #"{"feature":"calls","credits":2,"ttlSeconds":86400}"#),
-                Request(name: "purchase", path: "/purchases", json: #"{"credits":100,"paymentMethodId":"\#(card)"}"#),
+                Request(name: "email validation", body: EmailValidationRequest(email: "ann@example.com", contact: ann)),
+                Request(name: "phone validation", body: PhoneValidationRequest(phone: "+1 415 867 5309", contact: ann)),
+                Request(name: "hold", body: HoldRequest(feature: "calls", credits: 2, ttlSeconds: 86_400)),
+                Request(name: "purchase", body: PurchaseRequest(credits: 100, paymentMethodId: card)),
                 Request(
                     name: "credit check",
-                    path: "/credit-checks",
-                    json: #"{"kind":"dti","contact":{"name":"Ann","email":"ann@example.com","phone":"+1 415 867 5309"}}"#
+                    body: CreditCheckRequest(kind: "dti", contact: ContactBody(name: "Ann", email: "ann@example.com", phone: "+1 415 867 5309"))
                 ),
-                Request(
-                    name: "grant",
-                    path: "/grants",
-                    json: #"{"credits":5,"reason":"goodwill"}"#,
-                    token: Harness.operatorToken
-                ),
-                Request(
-                    name: "adjustment",
-                    path: "/adjustments",
-                    json: #"{"credits":-1,"reason":"correction"}"#,
-                    token: Harness.operatorToken
-                ),
+                Request(name: "grant", body: GrantRequest(credits: 5, reason: "goodwill"), token: Harness.operatorToken),
+                Request(name: "adjustment", body: AdjustmentRequest(credits: -1, reason: "correction"), token: Harness.operatorToken),
             ]
             let purchase = try await account.buy(1_000)
             try #require(purchase.status == 201, "\(purchase)")
-            requests.append(
-                Request(name: "refund", path: "/purchases/\(try purchase.string("id"))/refunds", json: #"{"credits":1}"#)
-            )
+            requests.append(Request(name: "refund", body: RefundRequest(purchase: try purchase.string("id"), credits: 1)))
 
             defer { print("write-fault sweep: \(faults.thrownWriteFaults) writes failed across \(requests.count) kinds of request") }
             for request in requests {
@@ -146,6 +133,6 @@ struct WriteFaultTests {
     }
 
     func send(_ request: Request, account: TestAccount, key: String) async throws -> Reply {
-        try await account.post(request.path, request.json, token: request.token, key: key)
+        try await account.send(request.body, token: request.token, key: key)
     }
 }

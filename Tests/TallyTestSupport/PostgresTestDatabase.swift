@@ -127,19 +127,56 @@ public enum TestBackend: String, Sendable {
     }
 
     /// A new, migrated, empty store. `maximumConnections` bounds a PostgreSQL store's
-    /// pool: tests run in parallel, each with its own.
+    /// pool: tests run in parallel, each with its own. The caller closes it; `withStore`
+    /// also cleans up after it.
     public func makeStore(name: String = "tally-test", maximumConnections: Int = 6) async throws -> any Store {
+        try await open(name: name, maximumConnections: maximumConnections).store
+    }
+
+    /// Runs `body` with a new, migrated, empty store, then closes it, whether `body`
+    /// returned or threw, and removes a SQLite store's files (the database, its WAL and
+    /// shared memory). A PostgreSQL copy stays for `scripts/postgres clean`, which drops
+    /// them all in one go between runs.
+    public func withStore<T>(
+        name: String = "tally-test",
+        maximumConnections: Int = 6,
+        _ body: (any Store) async throws -> T
+    ) async throws -> T {
+        let (store, files) = try await open(name: name, maximumConnections: maximumConnections)
+        defer {
+            for file in files { try? FileManager.default.removeItem(atPath: file) }
+        }
+        let value: T
+        do {
+            value = try await body(store)
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        try await store.close()
+        return value
+    }
+
+    /// A new, migrated, empty store and the files it keeps on disk (none for PostgreSQL).
+    private func open(name: String, maximumConnections: Int) async throws -> (store: any Store, files: [String]) {
         switch self {
         case .sqlite:
             let path = FileManager.default.temporaryDirectory
                 .appendingPathComponent("\(name)-\(UUID().uuidString).sqlite").path
+            let files = [path, path + "-wal", path + "-shm"]
             let store = try SQLiteStore(path: path)
-            try await store.migrate()
-            return store
+            do {
+                try await store.migrate()
+            } catch {
+                try? await store.close()
+                for file in files { try? FileManager.default.removeItem(atPath: file) }
+                throw error
+            }
+            return (store, files)
         case .postgres:
             var configuration = try await PostgresTestDatabase.make()
             configuration.options.maximumConnections = maximumConnections
-            return PostgresStore(configuration: configuration)
+            return (PostgresStore(configuration: configuration), [])
         }
     }
 }

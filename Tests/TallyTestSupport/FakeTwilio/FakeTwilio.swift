@@ -73,6 +73,9 @@ public final class FakeTwilio: Sendable {
     /// Every callback posted so far, oldest first, with what the endpoint answered.
     public func callbacks() async -> [FakeTwilioCallback] { await api.posted }
 
+    /// The callbacks waiting for `releaseCallbacks`, oldest first.
+    public func heldCallbacks() async -> [FakeTwilioCallback] { await api.held }
+
     /// Every message made, oldest first.
     public func messages() async -> [FakeTwilioMessage] { await api.messages }
 
@@ -81,12 +84,7 @@ public final class FakeTwilio: Sendable {
 
     /// Waits until `count` callbacks have been posted (or `timeout` passed); what was posted.
     public func callbacks(count: Int, timeout: Duration = .seconds(30)) async -> [FakeTwilioCallback] {
-        let end = ContinuousClock.now + timeout
-        while ContinuousClock.now < end {
-            let posted = await api.posted
-            if posted.count >= count { return posted }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        if let posted = try? await eventually(within: timeout, { await api.posted }, until: { $0.count >= count }) { return posted }
         return await api.posted
     }
 

@@ -37,11 +37,11 @@ public final class FakeTwilioStatusReceiver: Sendable {
 
     /// Waits until `count` callbacks have arrived (or `timeout` passed); what arrived.
     public func received(count: Int, timeout: Duration = .seconds(30)) async -> [Delivery] {
-        let end = ContinuousClock.now + timeout
-        while ContinuousClock.now < end, received.count < count {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return received
+        (try? await eventually(within: timeout) {
+            received
+        } until: {
+            $0.count >= count
+        }) ?? received
     }
 
     public static func run<T: Sendable>(_ body: @escaping @Sendable (FakeTwilioStatusReceiver) async throws -> T) async throws -> T {
