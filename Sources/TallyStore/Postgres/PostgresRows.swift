@@ -25,7 +25,7 @@ extension PostgresStore {
             sequence: row["sequence"].decode(Int64.self),
             id: LedgerEntryID(row["id"].decode(String.self)),
             accountID: AccountID(row["account_id"].decode(String.self)),
-            kind: LedgerKind(rawValue: row["kind"].decode(String.self)) ?? .adjustment,
+            kind: LedgerKind(stored: row["kind"].decode(String.self), column: "kind"),
             change: WalletChange(
                 available: change.available,
                 held: change.held,

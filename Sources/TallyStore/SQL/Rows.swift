@@ -12,7 +12,7 @@ extension User {
             accountID: AccountID(try row.text("account_id")),
             email: try row.text("email"),
             name: try row.text("name"),
-            role: Role(rawValue: try row.text("role")) ?? .member,
+            role: try row.word("role", as: Role.self),
             passwordHash: try row.text("password_hash"),
             createdAt: try row.date("created_at")
         )
@@ -41,7 +41,7 @@ extension Hold {
             feature: try row.text("feature"),
             credits: Credits(thousandths: try row.integer("credits")),
             reference: try row.text("reference"),
-            status: HoldStatus(rawValue: try row.text("status")) ?? .active,
+            status: try row.word("status", as: HoldStatus.self),
             capturedCredits: Credits(thousandths: try row.integer("captured_credits")),
             createdAt: try row.date("created_at"),
             expiresAt: try row.date("expires_at")
@@ -74,8 +74,8 @@ extension Purchase {
             accountID: AccountID(try row.text("account_id")),
             credits: Credits(thousandths: try row.integer("credits")),
             amount: Money(cents: try row.integer("amount_cents")),
-            status: PurchaseStatus(rawValue: try row.text("status")) ?? .declined,
-            origin: PurchaseOrigin(rawValue: try row.text("origin")) ?? .purchase,
+            status: try row.word("status", as: PurchaseStatus.self),
+            origin: try row.word("origin", as: PurchaseOrigin.self),
             paymentMethodID: try row.optionalText("payment_method_id").map(PaymentMethodID.init),
             paymentReference: try row.optionalText("payment_reference"),
             failureReason: try row.optionalText("failure_reason"),
@@ -97,7 +97,7 @@ extension Refund {
             lotID: LotID(try row.text("lot_id")),
             credits: Credits(thousandths: try row.integer("credits")),
             amount: Money(cents: try row.integer("amount_cents")),
-            status: RefundStatus(rawValue: try row.text("status")) ?? .pending,
+            status: try row.word("status", as: RefundStatus.self),
             gatewayReference: try row.optionalText("gateway_reference"),
             failureReason: try row.optionalText("failure_reason"),
             createdAt: try row.date("created_at")
@@ -111,7 +111,7 @@ extension CreditLot {
         self.init(
             id: LotID(try row.text("id")),
             accountID: AccountID(try row.text("account_id")),
-            source: LotSource(rawValue: try row.text("source")) ?? .adjustment,
+            source: try row.word("source", as: LotSource.self),
             sourceID: try row.text("source_id"),
             credits: Credits(thousandths: try row.integer("credits")),
             remaining: Credits(thousandths: try row.integer("remaining")),

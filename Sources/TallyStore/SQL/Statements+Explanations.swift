@@ -65,7 +65,7 @@ extension LedgerEntry {
             sequence: try row.integer("sequence"),
             id: LedgerEntryID(try row.text("id")),
             accountID: AccountID(try row.text("account_id")),
-            kind: LedgerKind(rawValue: try row.text("kind")) ?? .adjustment,
+            kind: try row.word("kind", as: LedgerKind.self),
             change: WalletChange(
                 available: Credits(thousandths: try row.integer("available")),
                 held: Credits(thousandths: try row.integer("held")),

@@ -160,14 +160,14 @@ extension Reversal {
     init(_ row: some StoreRow) throws {
         self.init(
             id: try row.text("id"),
-            kind: Reversal.Kind(rawValue: try row.text("kind")) ?? .dispute,
+            kind: try row.word("kind", as: Reversal.Kind.self),
             accountID: AccountID(try row.text("account_id")),
             purchaseID: PurchaseID(try row.text("purchase_id")),
             lotID: LotID(try row.text("lot_id")),
             amountCents: try row.integer("amount_cents"),
             creditsTaken: Credits(thousandths: try row.integer("credits_taken")),
             shortfall: Credits(thousandths: try row.integer("shortfall")),
-            status: Reversal.Status(rawValue: try row.text("status")) ?? .open,
+            status: try row.word("status", as: Reversal.Status.self),
             reason: try row.text("reason"),
             createdAt: try row.date("created_at"),
             closedAt: try row.optionalDate("closed_at")

@@ -169,7 +169,7 @@ extension WebhookDelivery {
             id: try row.text("id"),
             webhookID: try row.text("webhook_id"),
             notificationID: try row.text("notification_id"),
-            status: DeliveryStatus(rawValue: try row.text("status")) ?? .pending,
+            status: try row.word("status", as: DeliveryStatus.self),
             attempts: Int(try row.integer("attempts")),
             lastStatusCode: try row.optionalInt("last_status_code"),
             nextAttemptAt: try row.optionalDate("next_attempt_at"),
@@ -184,7 +184,7 @@ extension Recharge {
         self.init(
             id: try row.text("id"),
             accountID: AccountID(try row.text("account_id")),
-            status: RechargeStatus(rawValue: try row.text("status")) ?? .pending,
+            status: try row.word("status", as: RechargeStatus.self),
             credits: Credits(thousandths: try row.integer("credits")),
             attempts: Int(try row.integer("attempts")),
             nextAttemptAt: try row.date("next_attempt_at"),

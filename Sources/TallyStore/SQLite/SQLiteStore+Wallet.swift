@@ -279,7 +279,7 @@ extension SQLiteStore {
                 sequence: row["sequence"],
                 id: LedgerEntryID(row["id"]),
                 accountID: AccountID(row["account_id"]),
-                kind: LedgerKind(rawValue: row["kind"]) ?? .adjustment,
+                kind: try LedgerKind(stored: row["kind"], column: "kind"),
                 change: WalletChange(
                     available: Credits(thousandths: row["available"]),
                     held: Credits(thousandths: row["held"]),
