@@ -15,22 +15,18 @@ struct BureauBridgeExampleTests {
         let script = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("scripts/bureau-bridge-example")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, "--port", "0"]
-        process.environment = ["TALLY_BUREAU_SECRET": secret, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"]
-        // What it prints goes to a file, read until it says where it listens.
+        // What it prints goes to a file, read until it says where it listens. Spawned
+        // directly: Foundation's Process.run has crashed in full runs (see ChildProcess).
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("bureau-bridge-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let bridge = try ChildProcess(
+            executable: "/usr/bin/env",
+            arguments: ["python3", script.path, "--port", "0"],
+            environment: ["TALLY_BUREAU_SECRET": secret, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"],
+            log: log.path
+        )
         defer {
-            // Foundation starts children with SIGTERM blocked: only SIGKILL stops them.
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            try? handle.close()
+            kill(bridge.processIdentifier, SIGKILL)
+            bridge.waitUntilExit()
             try? FileManager.default.removeItem(at: log)
         }
         // The bridge prints its port once it listens.

@@ -1,6 +1,7 @@
 import Foundation
 import TallyApp
 import TallyCore
+import TallyTestSupport
 import Testing
 
 /// Email validation by DNS (PROVIDERS.md "Email validation: DNS") against a real DNS
@@ -193,28 +194,29 @@ struct DNSTestServer: Sendable {
 
     static func run<T: Sendable>(_ body: (DNSTestServer) async throws -> T) async throws -> T {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("tally-dns-\(UUID().uuidString).log")
-        let process = Process()
-        process.executableURL = root.appendingPathComponent("scripts/dns-test-server")
-        process.arguments = ["--log", log.path]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
+        let name = "tally-dns-\(UUID().uuidString)"
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent(name + ".log")
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent(name + ".out")
+        // Spawned directly: Foundation's Process.run has crashed in full runs (see ChildProcess).
+        let server = try ChildProcess(
+            executable: root.appendingPathComponent("scripts/dns-test-server").path,
+            arguments: ["--log", log.path],
+            environment: ProcessInfo.processInfo.environment,
+            log: output.path
+        )
         defer {
-            // SIGKILL: a child of a thread whose mask blocks SIGTERM may not hear it.
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
             try? FileManager.default.removeItem(at: log)
+            try? FileManager.default.removeItem(at: output)
         }
-        // The first line is the port.
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { break }
-            line.append(chunk)
+        // It prints its port on a line of its own once it listens (its warnings, if any, beside it).
+        let printed = try await eventually(every: .milliseconds(50)) { () -> Int? in
+            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+            return lines.lazy.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.first
         }
-        let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        let port = try #require(Int(text), "scripts/dns-test-server printed \(text)")
+        let port = try #require(printed, "scripts/dns-test-server printed no port: \((try? String(contentsOf: output, encoding: .utf8)) ?? "")")
         return try await body(DNSTestServer(port: port, log: log))
     }
 }

@@ -7,18 +7,19 @@ import Glibc
 import Darwin
 #endif
 
-/// A `tally` process the tests start, spawned with `posix_spawn` itself.
+/// A process the tests start (`tally serve`, the DNS test server, the example bridge),
+/// spawned with `posix_spawn` itself.
 ///
 /// Foundation's `Process.run` crashed inside (a bad read while copying) in full
 /// runs where tests launch servers while others work on other threads; spawning
 /// directly leaves nothing shared to race on. The child writes its standard
 /// output and error to `log`, reads nothing, and inherits no other descriptor.
-final class ChildProcess: Sendable {
-    let processIdentifier: pid_t
+public final class ChildProcess: Sendable {
+    public let processIdentifier: pid_t
     /// The exit status once it is known (a signal's death reads as -1).
     private let exit = Mutex<Int32?>(nil)
 
-    init(executable: String, arguments: [String], environment: [String: String], log: String) throws {
+    public init(executable: String, arguments: [String], environment: [String: String], log: String) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -36,7 +37,7 @@ final class ChildProcess: Sendable {
         var pid: pid_t = 0
         let status = posix_spawn(&pid, executable, &actions, nil, argv, envp)
         guard status == 0 else {
-            throw TestFailure("posix_spawn \(executable): \(String(cString: strerror(status)))")
+            throw SpawnFailure(description: "posix_spawn \(executable): \(String(cString: strerror(status)))")
         }
         processIdentifier = pid
     }
@@ -64,17 +65,22 @@ final class ChildProcess: Sendable {
         }
     }
 
-    var isRunning: Bool { reap(blocking: false) == nil }
+    public var isRunning: Bool { reap(blocking: false) == nil }
 
     /// Its exit status; -1 while it runs or when a signal ended it.
-    var terminationStatus: Int32 { reap(blocking: false) ?? -1 }
+    public var terminationStatus: Int32 { reap(blocking: false) ?? -1 }
 
     /// SIGTERM.
-    func terminate() {
+    public func terminate() {
         if isRunning { kill(processIdentifier, SIGTERM) }
     }
 
-    func waitUntilExit() {
+    public func waitUntilExit() {
         while reap(blocking: true) == nil {}
     }
+}
+
+/// A child that could not be started.
+public struct SpawnFailure: Error, CustomStringConvertible {
+    public var description: String
 }
