@@ -107,33 +107,10 @@ extension Adjustment {
 }
 
 extension UsageLogEntry {
-    /// A row of `usage_log`, read by column name.
+    /// A row of `usage_log`, read by column name; a feature Tally does not know is not found.
     init(_ row: some StoreRow) throws {
         let feature = try row.text("feature")
         guard let known = Feature(rawValue: feature) else { throw StoreError.notFound("feature \(feature)") }
-        self.init(
-            id: try row.text("id"),
-            accountID: AccountID(try row.text("account_id")),
-            feature: known,
-            status: try row.word("status"),
-            credits: Credits(thousandths: try row.integer("credits")),
-            day: try row.text("day"),
-            createdAt: try row.date("created_at"),
-            contactName: try row.optionalText("contact_name"),
-            contactEmail: try row.optionalText("contact_email"),
-            phone: try row.optionalText("phone"),
-            email: try row.optionalText("email"),
-            iso: try row.optionalText("iso"),
-            segments: try row.optionalInt("segments"),
-            encoding: try row.optionalText("encoding"),
-            event: try row.optionalText("event"),
-            creditScore: try row.optionalInt("credit_score"),
-            dtiPercent: try row.optionalInt("dti_percent"),
-            reason: try row.optionalText("reason"),
-            totalCredits: try row.optionalInteger("total_credits").map(Credits.init(thousandths:)),
-            sentAt: try row.optionalDate("sent_at"),
-            carrierSegments: try row.optionalInt("carrier_segments"),
-            lineType: try row.optionalText("line_type")
-        )
+        try self.init(row, feature: known)
     }
 }

@@ -125,7 +125,7 @@ extension UsageLogEntry {
             id: try row.text("id"),
             accountID: AccountID(try row.text("account_id")),
             feature: Feature(rawValue: try row.text("feature")) ?? feature,
-            status: try UsageResult(stored: try row.text("status"), column: "status"),
+            status: try row.word("status"),
             credits: Credits(thousandths: try row.integer("credits")),
             day: try row.text("day"),
             createdAt: try row.date("created_at"),
@@ -162,7 +162,7 @@ extension Notification {
         self.init(
             id: try row.text("id"),
             accountID: AccountID(try row.text("account_id")),
-            kind: try NotificationKind(stored: try row.text("kind"), column: "kind"),
+            kind: try row.word("kind"),
             message: try row.text("message"),
             data: try row.text("data"),
             createdAt: try row.date("created_at")
