@@ -223,13 +223,7 @@ import Testing
             #expect(asked.status == 202)
             let intent = try #require(await fake.ids(prefix: "pi_").first)
             #expect(await fake.authenticate(intent, succeeded: true) != nil)
-            let object = try #require(await fake.object(intent))
-            let event: [String: Any] = [
-                "id": "evt_twice_\(UUID().uuidString.prefix(8))", "object": "event", "type": "payment_intent.succeeded",
-                "created": Int(Date().timeIntervalSince1970), "api_version": StripeClient.apiVersion, "livemode": false,
-                "pending_webhooks": 1, "request": ["id": NSNull(), "idempotency_key": NSNull()], "data": ["object": object],
-            ]
-            let body = try JSONSerialization.data(withJSONObject: event)
+            let body = try Self.event("payment_intent.succeeded", object: try #require(await fake.object(intent)))
             let url = "http://127.0.0.1:\(harness.port)/v1/providers/stripe/events"
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<2 {
@@ -458,16 +452,23 @@ import Testing
         return try JSONSerialization.data(withJSONObject: event)
     }
 
+    /// A 3-D Secure purchase of 1,000 credits the cardholder completed while no event came:
+    /// Stripe has the money, Tally has credited nothing yet.
+    static func paidWithoutAnEvent(_ harness: Harness, _ fake: FakeStripe) async throws -> (TestAccount, String) {
+        let account = try await harness.makeAccount()
+        await fake.clearWebhook()
+        let asked = try await account.post("/purchases", #"{"credits":"1000","stripePaymentMethod":"pm_card_authenticationRequired"}"#)
+        #expect(asked.status == 202, "\(asked)")
+        let intent = try #require(await fake.ids(prefix: "pi_").first)
+        #expect(await fake.authenticate(intent, succeeded: true) != nil)
+        return (account, intent)
+    }
+
     /// Credits follow the money actually received: a payment Stripe says succeeded for less
     /// than the purchase's dollars adds nothing, records why, and tells the account.
     @Test func aPaymentForLessThanThePurchaseAddsNothingAndSaysSo() async throws {
         try await Self.withStripe { harness, fake in
-            let account = try await harness.makeAccount()
-            await fake.clearWebhook()
-            let asked = try await account.post("/purchases", #"{"credits":"1000","stripePaymentMethod":"pm_card_authenticationRequired"}"#)
-            #expect(asked.status == 202, "\(asked)")
-            let intent = try #require(await fake.ids(prefix: "pi_").first)
-            #expect(await fake.authenticate(intent, succeeded: true) != nil)
+            let (account, intent) = try await Self.paidWithoutAnEvent(harness, fake)
             var object = try #require(await fake.object(intent))
             let cents = try #require(object["amount"] as? Int)
             object["amount_received"] = cents - 100
@@ -492,12 +493,7 @@ import Testing
     /// by `tally providers check` — never dropped in silence, never half applied.
     @Test func anEventTallyCannotReadIsKeptAnswered500AndNamedByTheCheck() async throws {
         try await Self.withStripe { harness, fake in
-            let account = try await harness.makeAccount()
-            await fake.clearWebhook()
-            let asked = try await account.post("/purchases", #"{"credits":"1000","stripePaymentMethod":"pm_card_authenticationRequired"}"#)
-            #expect(asked.status == 202, "\(asked)")
-            let intent = try #require(await fake.ids(prefix: "pi_").first)
-            #expect(await fake.authenticate(intent, succeeded: true) != nil)
+            let (account, intent) = try await Self.paidWithoutAnEvent(harness, fake)
             let body = try Self.event(
                 "payment_intent.succeeded",
                 object: ["id": intent, "object": "payment_intent", "amount": "a lot"],
