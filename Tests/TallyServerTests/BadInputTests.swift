@@ -1,7 +1,7 @@
 import Foundation
-import Glibc
 import TallyApp
 import TallyServer
+import TallyTestSupport
 import Testing
 
 /// API.md "Errors": every bad request is a problem+json 4xx naming the field, never a 500.
@@ -121,35 +121,11 @@ struct BadInputTests {
             let head =
                 "POST /v1/accounts HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                 + "Content-Length: 100000000\r\n\r\n{"
-            let answer = try RawHTTP.send(head, port: harness.port, timeoutSeconds: 5)
+            let answer = try await RawConnection.onThread(port: harness.port) { connection in
+                try connection.write(head)
+                return try connection.readSome(timeoutSeconds: 5)
+            }
             #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer)")
         }
-    }
-}
-
-/// One request written byte for byte on a socket, for what an HTTP client would not send.
-enum RawHTTP {
-    struct Failure: Error { let reason: String }
-
-    static func send(_ text: String, port: Int, timeoutSeconds: Int) throws -> String {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw Failure(reason: "socket") }
-        defer { close(socket) }
-        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw Failure(reason: "connect") }
-        let bytes = Array(text.utf8)
-        guard write(socket, bytes, bytes.count) == bytes.count else { throw Failure(reason: "write") }
-        var buffer = [UInt8](repeating: 0, count: 4_096)
-        let count = read(socket, &buffer, buffer.count)
-        guard count > 0 else { throw Failure(reason: "no answer within \(timeoutSeconds) s") }
-        return String(decoding: buffer[0..<count], as: UTF8.self)
     }
 }
