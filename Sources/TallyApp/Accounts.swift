@@ -203,7 +203,9 @@ public struct Accounts: Sendable {
             data: #"{"email":\#(Self.jsonString(email)),"attempts":\#(Self.maximumLoginFailures),"windowSeconds":\#(Self.loginWindowSeconds)}"#,
             createdAt: now
         )
-        _ = try await store.commit(WalletTransaction(accountID: user.accountID, postings: [], records: [.notification(notification)], at: now))
+        _ = try await store.commit(
+            WalletTransaction(accountID: user.accountID, postings: [], records: [.notification(notification)], request: nil, at: now)
+        )
     }
 
     static func jsonString(_ text: String) -> String {

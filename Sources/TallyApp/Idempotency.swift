@@ -35,6 +35,13 @@ public enum APIEncoding {
     }
 }
 
+extension RequestClaim {
+    /// The stored form of the request's answer, fenced by the claim as it stands now.
+    public func response(_ answer: Answer) -> IdempotentResponse {
+        response(status: answer.status, body: answer.body)
+    }
+}
+
 /// An `Idempotency-Key` and the request it was sent with.
 public struct IdempotencyRequest: Sendable, Hashable {
     public var key: String
@@ -85,7 +92,8 @@ public struct Idempotency: Sendable {
     public var waitSeconds: TimeInterval = 30
 
     /// Runs `operation` once for `request`'s key; replays get the first answer.
-    /// The operation receives the key to complete inside its own transaction.
+    /// The operation receives the claim it works under, to hand to every wallet transaction
+    /// it commits and to fence the answer it completes inside its own transaction.
     ///
     /// `unsettled` tells a replay that has waited a second why its first request's claim is
     /// still held — work a reconciler will answer (a message with the carrier) — so the
@@ -102,15 +110,13 @@ public struct Idempotency: Sendable {
         request: IdempotencyRequest?,
         claimingWithFirstWrite: Bool = false,
         unsettled: (@Sendable (_ key: String) async throws -> TallyError?)? = nil,
-        _ operation: @Sendable (_ key: String?) async throws -> Answer
+        _ operation: @Sendable (_ claim: RequestClaim?) async throws -> Answer
     ) async throws -> Answer {
         guard let request else { return try await operation(nil) }
         if claimingWithFirstWrite, try await !store.idempotencyKeyExists(request.key, account: account) {
             let claim = FirstWriteClaim(key: request.key, requestHash: request.requestHash, leaseUntil: lease().until)
             do {
-                return try await IdempotencyFence.$firstWriteClaim.withValue(claim) {
-                    try await answer(account: account, key: request.key, claim: claim, operation)
-                }
+                return try await answer(account: account, claim: .byFirstWrite(claim), operation)
             } catch StoreError.idempotencyKeyTaken {
                 // Another request claimed the key first and nothing of this one was written:
                 // go the long way, which answers with its answer (or waits for it).
@@ -141,10 +147,8 @@ public struct Idempotency: Sendable {
                 }
                 try await Task.sleep(for: .milliseconds(20))
             case .claimed:
-                let token = IdempotencyFence.token(claimedAt: claimedAt)
-                return try await IdempotencyFence.$claimToken.withValue(token) {
-                    try await answer(account: account, key: request.key, claim: nil, operation)
-                }
+                let token = RequestClaim.token(claimedAt: claimedAt)
+                return try await answer(account: account, claim: .claimed(key: request.key, token: token), operation)
             }
         }
     }
@@ -167,29 +171,27 @@ public struct Idempotency: Sendable {
         }
     }
 
-    /// Runs the operation under a claim: the fencing token's (`IdempotencyFence.claimToken`),
-    /// or `claim`, which the operation's first write takes (with no write yet, the answer of
-    /// an error claims it as it is stored).
+    /// Runs the operation under `claim`: taken already, or to be taken by the operation's
+    /// first write (with no write yet, the answer of an error claims it as it is stored).
     private func answer(
         account: AccountID,
-        key: String,
-        claim: FirstWriteClaim?,
-        _ operation: @Sendable (_ key: String?) async throws -> Answer
+        claim: RequestClaim,
+        _ operation: @Sendable (_ claim: RequestClaim?) async throws -> Answer
     ) async throws -> Answer {
-        var token: Int64? { IdempotencyFence.currentToken }
+        let key = claim.key
+        var token: Int64? { claim.token }
         /// A first-write claim no commit has made yet: there is no claim of this request to release.
-        var unclaimed: Bool { claim != nil && token == nil }
+        var unclaimed: Bool { token == nil }
         let renewal = renewLease(of: key, account: account)
         defer { renewal.cancel() }
         do {
-            return try await IdempotencyFence.$requestKey.withValue(key) { try await operation(key) }
+            return try await operation(claim)
         } catch let error as TallyError where error.isFinalAnswer {
-            let answer = Answer(error)
-            let response = IdempotentResponse(key: key, status: answer.status, body: answer.body, claimToken: token)
+            let response = claim.response(Answer(error))
             if unclaimed {
                 // Nothing written yet: the answer claims the key (or finds it taken).
                 _ = try await store.commit(
-                    WalletTransaction(accountID: account, postings: [], idempotency: response, claim: claim, at: time.now())
+                    WalletTransaction(accountID: account, postings: [], idempotency: response, request: claim, at: time.now())
                 )
             } else {
                 try await store.completeIdempotencyKey(response, account: account, at: time.now())

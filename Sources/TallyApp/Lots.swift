@@ -149,7 +149,8 @@ public struct Lots: Sendable {
                             lot: granted
                         )
                     ],
-                    idempotency: completing.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
+                    idempotency: completing?.response(answer),
+                    request: completing,
                     at: now
                 )
             )
@@ -202,7 +203,8 @@ public struct Lots: Sendable {
                         accountID: account,
                         postings: [posting],
                         records: [.adjustment(adjustment)],
-                        idempotency: completing.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
+                        idempotency: completing?.response(answer),
+                        request: completing,
                         at: now
                     )
                 )
@@ -243,7 +245,7 @@ public struct Lots: Sendable {
             }
             // Keyed requests get a refund id derived from their key, so a retry asks the
             // gateway with the same refund key and cannot refund twice.
-            let id = RefundID(completing.map { "re_" + String("\(account)\n\($0)".sha256Hex.prefix(26)) } ?? ids.make("re"))
+            let id = RefundID(completing.map { "re_" + String("\(account)\n\($0.key)".sha256Hex.prefix(26)) } ?? ids.make("re"))
             if let existing = try await store.refund(id, account: account) {
                 return try await finish(existing, payment: payment, completing: completing)
             }
@@ -279,6 +281,7 @@ public struct Lots: Sendable {
                             oneLot(.refund, .remove(request.credits), reference: id.rawValue, lot: lot.id)
                         ],
                         records: [.refund(refund)],
+                        request: completing,
                         at: now
                     )
                 )
@@ -293,10 +296,10 @@ public struct Lots: Sendable {
 
     /// Asks the gateway about a pending refund and records its outcome; a settled refund
     /// answers what it came to.
-    private func finish(_ refund: Refund, payment: String, completing key: String?) async throws -> Answer {
+    private func finish(_ refund: Refund, payment: String, completing claim: RequestClaim?) async throws -> Answer {
         switch refund.status {
         case .succeeded:
-            return try await complete(Answer(status: 201, Self.view(refund)), key: key, account: refund.accountID)
+            return try await complete(Answer(status: 201, Self.view(refund)), claim: claim, account: refund.accountID)
         case .failed:
             throw TallyError.refundDeclined(code: "refund_failed", reason: refund.failureReason ?? "the refund was refused")
         case .pending:
@@ -311,25 +314,21 @@ public struct Lots: Sendable {
             } catch {
                 throw TallyError.refundUnsettled(refund.id)
             }
-            return try await settle(refund, outcome: outcome, completing: key)
+            return try await settle(refund, outcome: outcome, completing: claim)
         }
     }
 
     /// Stores an answer for a key whose refund was settled before (by the reconciler).
-    private func complete(_ answer: Answer, key: String?, account: AccountID) async throws -> Answer {
-        if let key {
-            try? await store.completeIdempotencyKey(
-                IdempotentResponse(key: key, status: answer.status, body: answer.body),
-                account: account,
-                at: time.now()
-            )
+    private func complete(_ answer: Answer, claim: RequestClaim?, account: AccountID) async throws -> Answer {
+        if let claim {
+            try? await store.completeIdempotencyKey(claim.response(answer), account: account, at: time.now())
         }
         return answer
     }
 
     /// Records the gateway's answer to a refund: succeeded, or refused with its credits
     /// back in their lot — once, whoever settles it first.
-    func settle(_ refund: Refund, outcome: RefundOutcome, completing key: String?) async throws -> Answer {
+    func settle(_ refund: Refund, outcome: RefundOutcome, completing claim: RequestClaim?) async throws -> Answer {
         let now = time.now()
         var settled = refund
         switch outcome {
@@ -337,7 +336,7 @@ public struct Lots: Sendable {
             // Accepted, not given back yet: its credits stay out of the wallet until the
             // processor's event (or the reconciler, asking by its id) says how it ended.
             try await store.setRefundReference(reference, refund: refund.id, account: refund.accountID)
-            return try await complete(Answer(status: 202, Self.view(refund)), key: key, account: refund.accountID)
+            return try await complete(Answer(status: 202, Self.view(refund)), claim: claim, account: refund.accountID)
         case .succeeded(let reference):
             settled.status = .succeeded
             settled.gatewayReference = reference
@@ -348,7 +347,8 @@ public struct Lots: Sendable {
                         accountID: refund.accountID,
                         postings: [],
                         records: [.settleRefund(refund.id, status: .succeeded, gatewayReference: reference, failureReason: nil)],
-                        idempotency: key.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
+                        idempotency: claim?.response(answer),
+                        request: claim,
                         at: now
                     )
                 )
@@ -356,7 +356,7 @@ public struct Lots: Sendable {
                 guard let recorded = try await store.refund(refund.id, account: refund.accountID), recorded.status != .pending else {
                     throw StoreError.conflict("refund \(refund.id)")
                 }
-                return try await finish(recorded, payment: "", completing: key)
+                return try await finish(recorded, payment: "", completing: claim)
             }
             return answer
         case .declined(let code, let reason):
@@ -368,6 +368,7 @@ public struct Lots: Sendable {
                             oneLot(.refund, .add(refund.credits), reference: refund.id.rawValue, lot: refund.lotID)
                         ],
                         records: [.settleRefund(refund.id, status: .failed, gatewayReference: nil, failureReason: reason)],
+                        request: claim,
                         at: now
                     )
                 )
@@ -431,6 +432,7 @@ public struct Lots: Sendable {
                                 )
                             ),
                         ],
+                        request: nil,
                         at: now
                     )
                 )
@@ -463,6 +465,7 @@ public struct Lots: Sendable {
                                     )
                                 )
                             ],
+                            request: nil,
                             at: now
                         )
                     )

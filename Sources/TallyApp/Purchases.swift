@@ -242,7 +242,7 @@ public struct Purchases: Sendable {
             // Keyed requests get a purchase id derived from their key, so a retry after a
             // crash asks the gateway with the same payment key and cannot pay twice.
             let purchaseID = PurchaseID(
-                completing.map { "pur_" + String("\(account)\n\($0)".sha256Hex.prefix(26)) } ?? ids.make("pur")
+                completing.map { "pur_" + String("\(account)\n\($0.key)".sha256Hex.prefix(26)) } ?? ids.make("pur")
             )
             return try await pay(
                 purchaseID,
@@ -266,7 +266,7 @@ public struct Purchases: Sendable {
         method: PaymentMethod,
         account: AccountID,
         origin: PurchaseOrigin,
-        completing key: String?,
+        completing claim: RequestClaim?,
         with extra: [WalletRecord] = [],
         methodKept: Bool = true
     ) async throws -> Answer {
@@ -303,12 +303,8 @@ public struct Purchases: Sendable {
                         throw TallyError.paymentDeclined(code: "card_declined", reason: settled.failureReason ?? "the card was declined")
                     }
                     let answer = try Answer(status: 201, Self.view(settled))
-                    if let key {
-                        try await store.completeIdempotencyKey(
-                            IdempotentResponse(key: key, status: answer.status, body: answer.body, claimToken: IdempotencyFence.currentToken),
-                            account: account,
-                            at: time.now()
-                        )
+                    if let claim {
+                        try await store.completeIdempotencyKey(claim.response(answer), account: account, at: time.now())
                     }
                     return answer
                 }
@@ -334,7 +330,7 @@ public struct Purchases: Sendable {
             account: account,
             origin: origin,
             intent: intent,
-            completing: key,
+            completing: claim,
             with: extra
         )
     }
@@ -349,7 +345,7 @@ public struct Purchases: Sendable {
         account: AccountID,
         origin: PurchaseOrigin,
         intent: Bool,
-        completing key: String?,
+        completing claim: RequestClaim?,
         with extra: [WalletRecord] = [],
         also marks: [WalletRecord] = []
     ) async throws -> Answer {
@@ -385,12 +381,8 @@ public struct Purchases: Sendable {
                     nextActionUrl: nextActionURL
                 )
             )
-            if let key {
-                try await store.completeIdempotencyKey(
-                    IdempotentResponse(key: key, status: answer.status, body: answer.body, claimToken: IdempotencyFence.currentToken),
-                    account: account,
-                    at: now
-                )
+            if let claim {
+                try await store.completeIdempotencyKey(claim.response(answer), account: account, at: now)
             }
             return answer
         case .declined(let code, let reason):
@@ -412,7 +404,7 @@ public struct Purchases: Sendable {
                 )
             }
             do {
-                _ = try await store.commit(WalletTransaction(accountID: account, postings: [], records: records, at: now))
+                _ = try await store.commit(WalletTransaction(accountID: account, postings: [], records: records, request: claim, at: now))
             } catch StoreError.duplicate {
                 // Already recorded by an attempt that crashed before answering.
             } catch StoreError.conflict {
@@ -442,7 +434,8 @@ public struct Purchases: Sendable {
                             )
                         ],
                         records: settling + [.purchase(purchase)] + extra,
-                        idempotency: key.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
+                        idempotency: claim?.response(answer),
+                        request: claim,
                         at: now
                     )
                 )
@@ -450,12 +443,8 @@ public struct Purchases: Sendable {
                 // The reconciler credited it first: answer with what it recorded.
                 guard let settled = try await store.purchase(id, account: account) else { throw StoreError.conflict("payment \(id)") }
                 let answer = try Answer(status: 201, Self.view(settled))
-                if let key {
-                    try? await store.completeIdempotencyKey(
-                        IdempotentResponse(key: key, status: answer.status, body: answer.body),
-                        account: account,
-                        at: now
-                    )
+                if let claim {
+                    try? await store.completeIdempotencyKey(claim.response(answer), account: account, at: now)
                 }
                 return answer
             }

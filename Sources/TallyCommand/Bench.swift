@@ -49,6 +49,7 @@ struct Bench: AsyncParsableCommand {
                                 postings: [
                                     Posting(id: LedgerEntryID("led_" + UUID().uuidString), kind: .charge, change: .charge(price), reference: "bench")
                                 ],
+                                request: nil,
                                 at: Date()
                             )
                         )
@@ -84,6 +85,7 @@ struct Bench: AsyncParsableCommand {
                 postings: [
                     Posting(id: LedgerEntryID("led_" + UUID().uuidString), kind: .purchase, change: .add(credits), reference: reference)
                 ],
+                request: nil,
                 at: now
             )
         )

@@ -529,7 +529,7 @@ public struct IdempotentResponse: Sendable, Hashable {
     /// transaction it rides in, are refused if the claim was taken over meanwhile.
     public var claimToken: Int64?
 
-    public init(key: String, status: Int, body: [UInt8], claimToken: Int64? = IdempotencyFence.currentToken) {
+    public init(key: String, status: Int, body: [UInt8], claimToken: Int64?) {
         self.key = key
         self.status = status
         self.body = body
@@ -537,22 +537,46 @@ public struct IdempotentResponse: Sendable, Hashable {
     }
 }
 
-/// The fencing token of the idempotency claim the current task works under.
+/// How the request a piece of work answers holds its `Idempotency-Key`: handed by the
+/// idempotency runner to the operation, and by the operation to every wallet transaction
+/// and answer it writes. Nothing reaches them from the task's context: work done for no
+/// request (a sweep, a provider's event) names none.
 ///
 /// A claim left in progress may be taken over once it is stale; if the first request
-/// was only slow, not dead, its late answer must not land. Each claim's token is the
-/// time it was taken (stored as `claimed_at`); answers carry the token, and storing
+/// was only slow, not dead, its late answer must not land. Each claim's fencing token is
+/// the time it was taken (stored as `claimed_at`); answers carry the token, and storing
 /// one whose claim was taken over fails — and with it the charge it completes.
-public enum IdempotencyFence {
-    @TaskLocal public static var claimToken: Int64?
-    /// The key of a request that claims it with its first write (see `FirstWriteClaim`).
-    @TaskLocal public static var firstWriteClaim: FirstWriteClaim?
-    /// The `Idempotency-Key` of the request the current task answers, however it was
-    /// claimed: the ledger entries it writes keep it, so each can name its request.
-    @TaskLocal public static var requestKey: String?
+public enum RequestClaim: Sendable, Hashable {
+    /// Claimed by a commit of its own, at the time `token` stands for.
+    case claimed(key: String, token: Int64)
+    /// To be claimed by the request's first wallet transaction (see `FirstWriteClaim`).
+    case byFirstWrite(FirstWriteClaim)
 
-    /// The token of the claim the current task works under: taken the long way, or by its first write.
-    public static var currentToken: Int64? { claimToken ?? firstWriteClaim?.token }
+    /// The request's `Idempotency-Key`.
+    public var key: String {
+        switch self {
+        case .claimed(let key, _): key
+        case .byFirstWrite(let claim): claim.key
+        }
+    }
+
+    /// The fencing token: the claim's, or its first write's once that committed (`nil` before).
+    public var token: Int64? {
+        switch self {
+        case .claimed(_, let token): token
+        case .byFirstWrite(let claim): claim.token
+        }
+    }
+
+    /// The claim a wallet transaction may have to take with its own commit.
+    public var firstWrite: FirstWriteClaim? {
+        if case .byFirstWrite(let claim) = self { claim } else { nil }
+    }
+
+    /// The stored answer of the request, fenced by the claim as it stands now.
+    public func response(status: Int, body: [UInt8]) -> IdempotentResponse {
+        IdempotentResponse(key: key, status: status, body: body, claimToken: token)
+    }
 
     /// The token of a claim taken at `date`.
     public static func token(claimedAt date: Date) -> Int64 { date.storedMilliseconds }
@@ -624,8 +648,7 @@ public struct WalletTransaction: Sendable, Hashable {
         idempotency: IdempotentResponse? = nil,
         guardedRequest: Bool = false,
         cappedFeatures: [Feature] = [],
-        claim: FirstWriteClaim? = IdempotencyFence.firstWriteClaim,
-        requestKey: String? = IdempotencyFence.requestKey,
+        request: RequestClaim?,
         at: Date
     ) {
         self.accountID = accountID
@@ -634,8 +657,8 @@ public struct WalletTransaction: Sendable, Hashable {
         self.idempotency = idempotency
         self.guardedRequest = guardedRequest
         self.cappedFeatures = cappedFeatures
-        self.claim = claim
-        self.requestKey = requestKey ?? idempotency?.key ?? claim?.key
+        self.claim = request?.firstWrite
+        self.requestKey = request?.key ?? idempotency?.key
         self.at = at
     }
 

@@ -136,6 +136,7 @@ struct MessageRecoveryTests {
                         ),
                         .smsSend(SMSSend(holdID: hold, accountID: accountID, idempotencyKey: "lost-1", line: line, createdAt: clock.now())),
                     ],
+                    request: nil,
                     at: clock.now()
                 )
             )

@@ -234,7 +234,7 @@ struct UsageAndLogsTests {
                     )
                 )
             }
-            _ = try await store.commit(WalletTransaction(accountID: account, postings: [], records: records, at: Self.start))
+            _ = try await store.commit(WalletTransaction(accountID: account, postings: [], records: records, request: nil, at: Self.start))
             let csv = try await scene.get("/logs/phone_validation?from=2026-03-01&to=2026-03-01&format=csv")
             let rows = csv.body.components(separatedBy: "\r\n").filter { !$0.isEmpty }
             #expect(rows.count == 2_346)

@@ -42,7 +42,7 @@ extension ContractFixtures {
     /// Adds credits as a purchase would.
     func credit(_ store: any Store, _ account: AccountID, _ credits: Credits) async throws {
         _ = try await store.commit(
-            WalletTransaction(accountID: account, postings: [posting(.purchase, .add(credits))], at: now)
+            WalletTransaction(accountID: account, postings: [posting(.purchase, .add(credits))], request: nil, at: now)
         )
     }
 }

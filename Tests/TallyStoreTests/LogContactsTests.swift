@@ -127,7 +127,7 @@ import Testing
             contactName: "Ann Lee",
             email: "ann@lee.example"
         )
-        _ = try await store.commit(WalletTransaction(accountID: account, postings: [], records: [.usage(later)], at: now))
+        _ = try await store.commit(WalletTransaction(accountID: account, postings: [], records: [.usage(later)], request: nil, at: now))
         #expect(try await store.logLines(account: account, query: ann).map(\.id) == ["use_e", "use_b", "use_a"])
     }
 }

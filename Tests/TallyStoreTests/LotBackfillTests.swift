@@ -87,6 +87,7 @@ import Testing
                     )
                 ],
                 records: [.settleHold(HoldID("hold_old"), status: .released, capturedCredits: .zero)],
+                request: nil,
                 at: now
             )
         )
@@ -94,6 +95,7 @@ import Testing
             WalletTransaction(
                 accountID: account,
                 postings: [Posting(id: LedgerEntryID("led_after"), kind: .charge, change: .charge(Credits(whole: 25)), reference: "log_2")],
+                request: nil,
                 at: now
             )
         )

@@ -73,6 +73,7 @@ struct LotsContractTests: ContractFixtures {
                 accountID: account,
                 postings: [Posting(id: ledgerID(), kind: kind, change: .add(credits), reference: reference, lot: lot)],
                 records: records,
+                request: nil,
                 at: at ?? now
             )
         )
@@ -107,6 +108,7 @@ struct LotsContractTests: ContractFixtures {
             WalletTransaction(
                 accountID: account,
                 postings: [Posting(id: id ?? ledgerID(), kind: .charge, change: .charge(credits), reference: "test")],
+                request: nil,
                 at: now
             )
         )
@@ -125,7 +127,7 @@ struct LotsContractTests: ContractFixtures {
         records: [WalletRecord] = [],
         at: Date? = nil
     ) async throws -> WalletBalance {
-        try await store.commit(WalletTransaction(accountID: account, postings: postings, records: records, at: at ?? now))
+        try await store.commit(WalletTransaction(accountID: account, postings: postings, records: records, request: nil, at: at ?? now))
     }
 
     /// Commits a transaction racing others: a refusal is an outcome, any other error fails the test.
@@ -343,6 +345,7 @@ struct LotsContractTests: ContractFixtures {
                         WalletTransaction(
                             accountID: account,
                             postings: [posting(.charge, .charge(Credits(thousandths: 1_500)))],
+                            request: nil,
                             at: now
                         )
                     )
@@ -520,13 +523,13 @@ struct LotsContractTests: ContractFixtures {
             for index in 0..<10 {
                 if index == 3 {
                     group.addTask {
-                        let outcome = try await attempt(store, WalletTransaction(accountID: account, postings: [expiry], at: now))
+                        let outcome = try await attempt(store, WalletTransaction(accountID: account, postings: [expiry], request: nil, at: now))
                         return (true, outcome)
                     }
                 }
                 group.addTask {
                     let charge = posting(.charge, .charge(Credits(thousandths: 2_500)))
-                    let outcome = try await attempt(store, WalletTransaction(accountID: account, postings: [charge], at: now))
+                    let outcome = try await attempt(store, WalletTransaction(accountID: account, postings: [charge], request: nil, at: now))
                     return (false, outcome)
                 }
             }
@@ -794,12 +797,13 @@ struct LotsContractTests: ContractFixtures {
             accountID: account,
             postings: [fromLot(.refund, .remove(refund.credits), bought.id)],
             records: [.refund(refund)],
+            request: nil,
             at: now
         )
         let (refunded, charged) = try await withThrowingTaskGroup(of: (Bool, Outcome).self) { group in
             group.addTask {
                 let charge = posting(.charge, .charge(.whole(50)))
-                let outcome = try await attempt(store, WalletTransaction(accountID: account, postings: [charge], at: now))
+                let outcome = try await attempt(store, WalletTransaction(accountID: account, postings: [charge], request: nil, at: now))
                 return (false, outcome)
             }
             group.addTask {
@@ -808,7 +812,7 @@ struct LotsContractTests: ContractFixtures {
             }
             group.addTask {
                 let charge = posting(.charge, .charge(.whole(50)))
-                let outcome = try await attempt(store, WalletTransaction(accountID: account, postings: [charge], at: now))
+                let outcome = try await attempt(store, WalletTransaction(accountID: account, postings: [charge], request: nil, at: now))
                 return (false, outcome)
             }
             var refundOutcome: Outcome?
@@ -887,6 +891,7 @@ struct LotsContractTests: ContractFixtures {
             accountID: account,
             postings: [],
             records: [.settleRefund(refund.id, status: .succeeded, gatewayReference: "re_1", failureReason: nil)],
+            request: nil,
             at: stale
         )
         _ = try await store.commit(settle)

@@ -34,6 +34,7 @@ struct MeteringContractTests: ContractFixtures {
                 postings: [posting(.hold, .hold(hold.credits), reference: hold.id.rawValue)],
                 records: [.hold(hold)],
                 guardedRequest: guarded,
+                request: nil,
                 at: at ?? now
             )
         )
@@ -98,6 +99,7 @@ struct MeteringContractTests: ContractFixtures {
                 accountID: account,
                 postings: [posting(.capture, .capture(first.credits), reference: "hld_first")],
                 records: [.settleHold(first.id, status: .captured, capturedCredits: first.credits)],
+                request: nil,
                 at: now.addingTimeInterval(1)
             )
         )
@@ -116,6 +118,7 @@ struct MeteringContractTests: ContractFixtures {
                         .settleHold(first.id, status: .captured, capturedCredits: Credits(whole: 2)),
                         .notification(notification(account, "ntf_rolled_back")),
                     ],
+                    request: nil,
                     at: now.addingTimeInterval(2)
                 )
             )
@@ -136,6 +139,7 @@ struct MeteringContractTests: ContractFixtures {
                 accountID: account,
                 postings: [posting(.release, .release(second.credits), reference: "hld_second")],
                 records: [.settleHold(second.id, status: .released, capturedCredits: .zero)],
+                request: nil,
                 at: now
             )
         )
@@ -162,6 +166,7 @@ struct MeteringContractTests: ContractFixtures {
                 accountID: account,
                 postings: [posting(.release, .release(settled.credits))],
                 records: [.settleHold(settled.id, status: .released, capturedCredits: .zero)],
+                request: nil,
                 at: now
             )
         )
@@ -214,7 +219,7 @@ struct MeteringContractTests: ContractFixtures {
             // A charged line with its charge; a refused one on its own.
             let postings = line.credits.isPositive ? [posting(.charge, .charge(line.credits), reference: line.id)] : []
             _ = try await store.commit(
-                WalletTransaction(accountID: line.accountID, postings: postings, records: [.usage(line)], at: now)
+                WalletTransaction(accountID: line.accountID, postings: postings, records: [.usage(line)], request: nil, at: now)
             )
         }
 
@@ -398,7 +403,7 @@ struct MeteringContractTests: ContractFixtures {
         ]
         for note in written {
             _ = try await store.commit(
-                WalletTransaction(accountID: note.accountID, postings: [], records: [.notification(note)], at: now)
+                WalletTransaction(accountID: note.accountID, postings: [], records: [.notification(note)], request: nil, at: now)
             )
         }
         // With a charge, in the same transaction.
@@ -408,6 +413,7 @@ struct MeteringContractTests: ContractFixtures {
                 accountID: account,
                 postings: [posting(.charge, .charge(Credits(whole: 1)))],
                 records: [.notification(charged)],
+                request: nil,
                 at: now
             )
         )
@@ -434,6 +440,7 @@ struct MeteringContractTests: ContractFixtures {
                 accountID: account,
                 postings: [posting(.charge, .charge(line.credits), reference: line.id)],
                 records: [.usage(line), .notification(note)],
+                request: nil,
                 at: now
             )
         )
@@ -469,6 +476,7 @@ struct MeteringContractTests: ContractFixtures {
                 accountID: account,
                 postings: [posting(.hold, .hold(hold.credits))],
                 records: [.hold(hold)],
+                request: nil,
                 at: now
             )
         )

@@ -20,7 +20,7 @@ import Testing
         let store = PostgresStore(configuration: configuration)
         let account = try await makeAccount(store)
         let purchase = posting(.purchase, .add(Credits(whole: 10)))
-        _ = try await store.commit(WalletTransaction(accountID: account, postings: [purchase], at: now))
+        _ = try await store.commit(WalletTransaction(accountID: account, postings: [purchase], request: nil, at: now))
         // 40 charges of half a credit against 10 credits, and among them 8 purchases that
         // reuse the first purchase's ledger id. A duplicate fails in the database, which
         // aborts the transaction it runs in: unless its savepoint alone is rolled back, the
@@ -34,7 +34,7 @@ import Testing
                         ? posting(.purchase, .add(Credits(whole: 1)), id: purchase.id.rawValue)
                         : posting(.charge, .charge(Credits(thousandths: 500)))
                     do {
-                        _ = try await store.commit(WalletTransaction(accountID: account, postings: [entry], at: now))
+                        _ = try await store.commit(WalletTransaction(accountID: account, postings: [entry], request: nil, at: now))
                         return .charged
                     } catch StoreError.insufficientCredits {
                         return .refused

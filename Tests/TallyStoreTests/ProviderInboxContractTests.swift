@@ -46,6 +46,7 @@ struct ProviderInboxContractTests: ContractFixtures {
                 accountID: account,
                 postings: [Posting(id: ledgerID(), kind: .purchase, change: .add(credits), reference: id, lot: lot)],
                 records: [.purchase(purchase)],
+                request: nil,
                 at: now
             )
         )
@@ -129,6 +130,7 @@ struct ProviderInboxContractTests: ContractFixtures {
                 accountID: account,
                 postings: [posting(.purchase, .add(Credits(whole: 100)))],
                 records: [.providerEventApplied(provider: "stripe", id: event)],
+                request: nil,
                 at: now.addingTimeInterval(5)
             )
         }
@@ -165,6 +167,7 @@ struct ProviderInboxContractTests: ContractFixtures {
                     accountID: account,
                     postings: [posting(.purchase, .add(Credits(whole: 10)))],
                     records: [.providerEventApplied(provider: "stripe", id: "evt_done")],
+                    request: nil,
                     at: now
                 )
             )
@@ -232,11 +235,11 @@ struct ProviderInboxContractTests: ContractFixtures {
         let account = try await makeAccount(store)
         let (purchase, lot) = try await buy(store, account, "pur_disputed", credits: Credits(whole: 100), cents: 2_000)
         _ = try await store.commit(
-            WalletTransaction(accountID: account, postings: [posting(.charge, .charge(Credits(whole: 30)))], at: now)
+            WalletTransaction(accountID: account, postings: [posting(.charge, .charge(Credits(whole: 30)))], request: nil, at: now)
         )
         let opened = dispute("dp_1", purchase, lot: lot, taken: Credits(whole: 70), shortfall: Credits(whole: 30))
         let taking = fromLot(.dispute, .remove(opened.creditsTaken), lot, reference: opened.id)
-        _ = try await store.commit(WalletTransaction(accountID: account, postings: [taking], records: [.reversal(opened)], at: now))
+        _ = try await store.commit(WalletTransaction(accountID: account, postings: [taking], records: [.reversal(opened)], request: nil, at: now))
 
         #expect(try await store.wallet(account: account)?.available == .zero)
         #expect(try await store.lot(lot, account: account)?.remaining == .zero)
@@ -255,6 +258,7 @@ struct ProviderInboxContractTests: ContractFixtures {
                 accountID: account,
                 postings: [fromLot(.dispute, .add(opened.creditsTaken), lot, reference: opened.id)],
                 records: [.closeReversal("dp_1", status: .won, at: closedAt)],
+                request: nil,
                 at: closedAt
             )
         }
@@ -288,11 +292,12 @@ struct ProviderInboxContractTests: ContractFixtures {
                 accountID: account,
                 postings: [fromLot(.dispute, .remove(opened.creditsTaken), lot, reference: opened.id)],
                 records: [.reversal(opened)],
+                request: nil,
                 at: now
             )
         )
         _ = try await store.commit(
-            WalletTransaction(accountID: account, postings: [], records: [.closeReversal("dp_lost", status: .lost, at: now)], at: now)
+            WalletTransaction(accountID: account, postings: [], records: [.closeReversal("dp_lost", status: .lost, at: now)], request: nil, at: now)
         )
         #expect(try await store.reversal("dp_lost", account: account)?.status == .lost)
         #expect(try await store.purchase(purchase.id, account: account)?.dispute == .lost)
@@ -326,6 +331,7 @@ struct ProviderInboxContractTests: ContractFixtures {
                 accountID: account,
                 postings: [fromLot(.refund, .remove(refund.creditsTaken), lot, reference: refund.id)],
                 records: [.reversal(refund)],
+                request: nil,
                 at: now
             )
         }
@@ -341,7 +347,13 @@ struct ProviderInboxContractTests: ContractFixtures {
         // An outside refund is closed already: there is nothing to close.
         await expect(.conflict) {
             _ = try await store.commit(
-                WalletTransaction(accountID: account, postings: [], records: [.closeReversal(refund.id, status: .won, at: now)], at: now)
+                WalletTransaction(
+                    accountID: account,
+                    postings: [],
+                    records: [.closeReversal(refund.id, status: .won, at: now)],
+                    request: nil,
+                    at: now
+                )
             )
         }
         try await expectVerified(store)
@@ -361,6 +373,7 @@ struct ProviderInboxContractTests: ContractFixtures {
                     accountID: account,
                     postings: [fromLot(.dispute, .remove(stray.creditsTaken), lot, reference: stray.id)],
                     records: [.reversal(stray)],
+                    request: nil,
                     at: now
                 )
             )
@@ -395,6 +408,7 @@ struct ProviderInboxContractTests: ContractFixtures {
                 accountID: account,
                 postings: [posting(.purchase, .add(intent.credits))],
                 records: [.settlePaymentIntent(intent.purchaseID)],
+                request: nil,
                 at: now
             )
         )

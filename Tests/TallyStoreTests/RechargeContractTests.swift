@@ -22,7 +22,7 @@ struct RechargeContractTests: ContractFixtures {
         async throws -> WalletBalance
     {
         try await store.commit(
-            WalletTransaction(accountID: account, postings: [posting(.charge, .charge(credits), id: id)], at: now)
+            WalletTransaction(accountID: account, postings: [posting(.charge, .charge(credits), id: id)], request: nil, at: now)
         )
     }
 
@@ -171,6 +171,7 @@ struct RechargeContractTests: ContractFixtures {
             WalletTransaction(
                 accountID: account,
                 postings: [posting(.hold, .hold(Credits(whole: 20)), id: "led_all")],
+                request: nil,
                 at: now
             )
         )
@@ -190,6 +191,7 @@ struct RechargeContractTests: ContractFixtures {
                 WalletTransaction(
                     accountID: account,
                     postings: [posting(.charge, .charge(Credits(whole: 10))), posting(.charge, .charge(Credits(whole: 10)))],
+                    request: nil,
                     at: now
                 )
             )
@@ -211,7 +213,7 @@ struct RechargeContractTests: ContractFixtures {
     )
         async throws -> WalletBalance
     {
-        try await store.commit(WalletTransaction(accountID: account, postings: [posting(kind, .remove(credits), id: id)], at: now))
+        try await store.commit(WalletTransaction(accountID: account, postings: [posting(kind, .remove(credits), id: id)], request: nil, at: now))
     }
 
     func owed(_ store: any Store, _ account: AccountID) async throws -> Bool {
@@ -528,6 +530,7 @@ struct RechargeContractTests: ContractFixtures {
                             )
                         )
                     ],
+                    request: nil,
                     at: now
                 )
             )
@@ -597,6 +600,7 @@ struct RechargeContractTests: ContractFixtures {
                             )
                         )
                     ],
+                    request: nil,
                     at: now
                 )
             )
@@ -626,12 +630,13 @@ struct RechargeContractTests: ContractFixtures {
                 accountID: account,
                 postings: [posting(.hold, .hold(hold.credits))],
                 records: [.hold(hold)],
+                request: nil,
                 at: now
             )
         )
         // Another account cannot settle it, even with held credits of its own to release.
         _ = try await store.commit(
-            WalletTransaction(accountID: other, postings: [posting(.hold, .hold(Credits(whole: 2)))], at: now)
+            WalletTransaction(accountID: other, postings: [posting(.hold, .hold(Credits(whole: 2)))], request: nil, at: now)
         )
         await #expect(throws: StoreError.self) {
             _ = try await store.commit(
@@ -639,6 +644,7 @@ struct RechargeContractTests: ContractFixtures {
                     accountID: other,
                     postings: [posting(.release, .release(Credits(whole: 2)))],
                     records: [.settleHold(hold.id, status: .released, capturedCredits: .zero)],
+                    request: nil,
                     at: now
                 )
             )
@@ -742,7 +748,7 @@ struct RechargeContractTests: ContractFixtures {
             Webhook(id: "whk_new", accountID: account, url: "https://example.com/new", secret: "s", createdAt: now)
         )
         _ = try await store.commit(
-            WalletTransaction(accountID: account, postings: [], records: [.notification(notification(account, "ntf_plain"))], at: now)
+            WalletTransaction(accountID: account, postings: [], records: [.notification(notification(account, "ntf_plain"))], request: nil, at: now)
         )
         #expect(try await store.deliveries(webhook: "whk_new", account: account, limit: 10).map(\.notificationID) == ["ntf_plain"])
         #expect(
@@ -766,6 +772,7 @@ struct RechargeContractTests: ContractFixtures {
                     accountID: account,
                     postings: [],
                     records: [.notification(notification(account, "ntf_\(index)"))],
+                    request: nil,
                     at: now
                 )
             )

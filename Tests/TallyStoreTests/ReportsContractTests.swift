@@ -40,7 +40,7 @@ struct ReportsContractTests: ContractFixtures {
         for line in lines {
             let postings = line.credits.isPositive ? [posting(.charge, .charge(line.credits), reference: line.id)] : []
             _ = try await store.commit(
-                WalletTransaction(accountID: line.accountID, postings: postings, records: [.usage(line)], at: line.createdAt)
+                WalletTransaction(accountID: line.accountID, postings: postings, records: [.usage(line)], request: nil, at: line.createdAt)
             )
         }
     }
@@ -285,6 +285,7 @@ struct ReportsContractTests: ContractFixtures {
                         )
                     ],
                     records: [.hold(hold)],
+                    request: nil,
                     at: at
                 )
             )
@@ -316,6 +317,7 @@ struct ReportsContractTests: ContractFixtures {
                         .settleHold(hold.id, status: .captured, capturedCredits: Credits(whole: Int64(captured))),
                         .heldUsage(HeldUsage(feature: feature, day: PacificDay.of(at), credits: Credits(whole: Int64(captured)))),
                     ],
+                    request: nil,
                     at: at
                 )
             )
@@ -343,6 +345,7 @@ struct ReportsContractTests: ContractFixtures {
                 WalletTransaction(
                     accountID: account,
                     postings: [posting(.charge, .charge(Credits(whole: 1)))],
+                    request: nil,
                     at: now.addingTimeInterval(hours * 3_600)
                 )
             )

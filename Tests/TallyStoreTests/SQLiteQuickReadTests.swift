@@ -19,6 +19,7 @@ import Testing
                     WalletTransaction(
                         accountID: account,
                         postings: [posting(.purchase, .add(Credits(thousandths: 1_500)))],
+                        request: nil,
                         at: now
                     )
                 )

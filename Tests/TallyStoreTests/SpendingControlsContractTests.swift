@@ -99,7 +99,13 @@ struct SpendingControlsContractTests: ContractFixtures {
 
     func charge(_ store: any Store, _ account: AccountID, _ credits: Credits) async throws {
         _ = try await store.commit(
-            WalletTransaction(accountID: account, postings: [posting(.charge, .charge(credits))], cappedFeatures: [.emailValidation], at: now)
+            WalletTransaction(
+                accountID: account,
+                postings: [posting(.charge, .charge(credits))],
+                cappedFeatures: [.emailValidation],
+                request: nil,
+                at: now
+            )
         )
     }
 
@@ -120,6 +126,7 @@ struct SpendingControlsContractTests: ContractFixtures {
                 postings: [posting(.hold, .hold(credits), reference: hold.id.rawValue)],
                 records: [.hold(hold)],
                 cappedFeatures: [.sms],
+                request: nil,
                 at: now
             )
         )

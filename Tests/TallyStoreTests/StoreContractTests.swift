@@ -44,6 +44,7 @@ struct StoreContractTests: ContractFixtures {
                     posting(.capture, .capture(Credits(whole: 15))),
                     posting(.release, .release(Credits(whole: 2))),
                 ],
+                request: nil,
                 at: now
             )
         )
@@ -85,6 +86,7 @@ struct StoreContractTests: ContractFixtures {
                         posting(.charge, .charge(Credits(whole: 7))),
                     ],
                     records: [.purchase(purchase)],
+                    request: nil,
                     at: now
                 )
             )
@@ -107,6 +109,7 @@ struct StoreContractTests: ContractFixtures {
                             WalletTransaction(
                                 accountID: account,
                                 postings: [posting(.charge, .charge(Credits(thousandths: 500)))],
+                                request: nil,
                                 at: now
                             )
                         )
@@ -131,7 +134,7 @@ struct StoreContractTests: ContractFixtures {
         try await credit(store, account, Credits(whole: 10))
         await #expect(throws: StoreError.self) {
             _ = try await store.commit(
-                WalletTransaction(accountID: account, postings: [posting(.capture, .capture(Credits(whole: 1)))], at: now)
+                WalletTransaction(accountID: account, postings: [posting(.capture, .capture(Credits(whole: 1)))], request: nil, at: now)
             )
         }
         #expect(try await store.wallet(account: account)?.held == .zero)
@@ -147,12 +150,13 @@ struct StoreContractTests: ContractFixtures {
         #expect(try await claim("h1", now) == .claimed)
         #expect(try await claim("h1", now) == .inProgress)
         #expect(try await claim("h2", now) == .mismatch)
-        let response = IdempotentResponse(key: "k1", status: 201, body: Array("{}".utf8))
+        let response = IdempotentResponse(key: "k1", status: 201, body: Array("{}".utf8), claimToken: nil)
         _ = try await store.commit(
             WalletTransaction(
                 accountID: account,
                 postings: [posting(.purchase, .add(Credits(whole: 100)))],
                 idempotency: response,
+                request: nil,
                 at: now
             )
         )
@@ -164,6 +168,7 @@ struct StoreContractTests: ContractFixtures {
                     accountID: account,
                     postings: [posting(.purchase, .add(Credits(whole: 100)))],
                     idempotency: response,
+                    request: nil,
                     at: now
                 )
             )
@@ -200,7 +205,7 @@ struct StoreContractTests: ContractFixtures {
                     accountID: account,
                     postings: [posting(.charge, .charge(Credits(whole: 1)))],
                     idempotency: answer,
-                    claim: claim,
+                    request: .byFirstWrite(claim),
                     at: now
                 )
             )
@@ -265,7 +270,7 @@ struct StoreContractTests: ContractFixtures {
         try await store.releaseIdempotencyKey("k", account: account)
         #expect(try await store.claimIdempotencyKey("k", requestHash: "h2", account: account, at: later, staleAfter: 30) == .claimed)
         try await store.completeIdempotencyKey(
-            IdempotentResponse(key: "k", status: 402, body: [1, 2]),
+            IdempotentResponse(key: "k", status: 402, body: [1, 2], claimToken: nil),
             account: account,
             at: later
         )
@@ -292,15 +297,16 @@ struct StoreContractTests: ContractFixtures {
                     accountID: account,
                     postings: [posting(.charge, .charge(Credits(whole: 1)))],
                     idempotency: IdempotentResponse(key: "slow", status: 200, body: [1], claimToken: token),
+                    request: nil,
                     at: second
                 )
             )
         }
-        await #expect(throws: StoreError.self) { _ = try await charge(IdempotencyFence.token(claimedAt: first)) }
+        await #expect(throws: StoreError.self) { _ = try await charge(RequestClaim.token(claimedAt: first)) }
         // The stale request cannot free the key either.
-        try await store.releaseIdempotencyKey("slow", account: account, claimToken: IdempotencyFence.token(claimedAt: first))
+        try await store.releaseIdempotencyKey("slow", account: account, claimToken: RequestClaim.token(claimedAt: first))
         #expect(try await store.wallet(account: account)?.available == Credits(whole: 10))
-        _ = try await charge(IdempotencyFence.token(claimedAt: second))
+        _ = try await charge(RequestClaim.token(claimedAt: second))
         #expect(try await store.wallet(account: account)?.available == Credits(whole: 9))
         #expect(
             try await store.claimIdempotencyKey("slow", requestHash: "h", account: account, at: second, staleAfter: 660)
@@ -345,7 +351,7 @@ struct StoreContractTests: ContractFixtures {
         let open = FirstWriteClaim(key: "first", requestHash: "h", leaseUntil: wall.addingTimeInterval(15))
         try await credit(store, account, Credits(whole: 10))
         _ = try await store.commit(
-            WalletTransaction(accountID: account, postings: [posting(.charge, .charge(Credits(whole: 1)))], claim: open, at: now)
+            WalletTransaction(accountID: account, postings: [posting(.charge, .charge(Credits(whole: 1)))], request: .byFirstWrite(open), at: now)
         )
         #expect(try await claim("first", at: 10) == .inProgress)
         #expect(try await claim("first", at: 20) == .claimed)
@@ -454,6 +460,7 @@ struct StoreContractTests: ContractFixtures {
             accountID: account,
             postings: [posting(.purchase, .add(intent.credits))],
             records: [.settlePaymentIntent(intent.purchaseID)],
+            request: nil,
             at: later
         )
         _ = try await store.commit(settle)

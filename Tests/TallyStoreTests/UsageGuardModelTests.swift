@@ -43,7 +43,7 @@ struct UsageGuardModelTests: ContractFixtures {
                 let expected = !settings.enabled || (!paused && inWindow < settings.maxRequests)
                 var actual = true
                 do {
-                    _ = try await store.commit(WalletTransaction(accountID: account, postings: [], guardedRequest: true, at: at))
+                    _ = try await store.commit(WalletTransaction(accountID: account, postings: [], guardedRequest: true, request: nil, at: at))
                 } catch is UsageGuardRefusal {
                     actual = false
                 }

@@ -59,21 +59,8 @@ public struct CreditChecks: Sendable {
         // Before its first write (the hold, or a line saying why nothing ran) a check only
         // reads: that write claims its key. The bureau is asked only after the hold.
         return try await idempotency.run(account: caller.accountID, request: key, claimingWithFirstWrite: true) { completing in
-            let outcome = try await perform(
-                request.kind,
-                lead: lead,
-                account: caller.accountID,
-                complete: completing.map(Self.answering)
-            )
+            let outcome = try await perform(request.kind, lead: lead, account: caller.accountID, request: completing)
             return try Answer(status: 200, outcome)
-        }
-    }
-
-    /// Stores the outcome itself as the idempotent answer under `key`.
-    static func answering(_ key: String) -> @Sendable (Outcome) throws -> IdempotentResponse {
-        { outcome in
-            let answer = try Answer(status: 200, outcome)
-            return IdempotentResponse(key: key, status: answer.status, body: answer.body)
         }
     }
 
@@ -86,13 +73,20 @@ public struct CreditChecks: Sendable {
         return Lead(name: name, email: email, phone: phone)
     }
 
-    /// Runs one credit check; `complete` makes the idempotent answer stored with its last transaction.
+    /// Runs one credit check under `request`'s claim: its first write claims the key, and
+    /// what `answering` makes of the outcome (the outcome itself, unless the check is part
+    /// of a larger request) is stored as the answer with its last transaction.
     func perform(
         _ kind: CreditCheckKind,
         lead: Lead,
         account: AccountID,
-        complete: (@Sendable (Outcome) throws -> IdempotentResponse)?
+        request: RequestClaim?,
+        answering: (Outcome) throws -> Answer = { try Answer(status: 200, $0) }
     ) async throws -> Outcome {
+        /// The request's stored answer, once the outcome is known.
+        func answer(_ outcome: Outcome) throws -> IdempotentResponse? {
+            try request.map { $0.response(try answering(outcome)) }
+        }
         let checkPrice = Catalog.price(of: kind.feature)!
         let emailPrice = Catalog.price(of: .emailValidation)!
         let phonePrice = Catalog.price(of: .phoneValidation)!
@@ -127,7 +121,8 @@ public struct CreditChecks: Sendable {
                     accountID: account,
                     postings: [],
                     records: [.usage(entry)],
-                    idempotency: try complete.map { try $0(outcome) },
+                    idempotency: try answer(outcome),
+                    request: request,
                     at: entry.createdAt
                 )
             )
@@ -138,7 +133,7 @@ public struct CreditChecks: Sendable {
         let now = entry.createdAt
         let holdID: HoldID
         do {
-            holdID = try await meter.hold(total, for: entry, guarded: true)
+            holdID = try await meter.hold(total, for: entry, guarded: true, request: request)
         } catch let refusal as UsageGuardRefusal {
             if refusal == .limitReached { try await usageGuard.pause(account: account) }
             outcome.reason = "credit checks are paused by the usage guard until a super admin resumes them"
@@ -149,16 +144,17 @@ public struct CreditChecks: Sendable {
                     accountID: account,
                     postings: [],
                     records: [.usage(entry)],
-                    idempotency: try complete.map { try $0(outcome) },
+                    idempotency: try answer(outcome),
+                    request: request,
                     at: now
                 )
             )
             return outcome
         } catch StoreError.insufficientCredits(let available) {
-            try await meter.refuse(entry, available: available, price: total)
+            try await meter.refuse(entry, available: available, price: total, request: request)
         } catch let reached as SpendCapReached {
             // Blocked, as the seed words a check that costs nothing.
-            try await meter.refuse(entry, reached: reached, status: .blocked)
+            try await meter.refuse(entry, reached: reached, status: .blocked, request: request)
         }
 
         // 2. The validations a credit check requires, then the check where it may run.
@@ -197,6 +193,7 @@ public struct CreditChecks: Sendable {
                     accountID: account,
                     postings: [Posting(id: meter.ledgerID(), kind: .release, change: .release(total), reference: holdID.rawValue, hold: holdID)],
                     records: [.settleHold(holdID, status: .released, capturedCredits: .zero), .usage(entry)],
+                    request: request,
                     at: meter.time.now()
                 )
             )
@@ -235,7 +232,8 @@ public struct CreditChecks: Sendable {
                         .settleHold(holdID, status: .captured, capturedCredits: outcome.totalCredits),
                         .usage(emailEntry), .usage(phoneEntry), .usage(entry),
                     ],
-                    idempotency: try complete.map { try $0(outcome) },
+                    idempotency: try answer(outcome),
+                    request: request,
                     at: meter.time.now()
                 )
             )
@@ -251,6 +249,7 @@ public struct CreditChecks: Sendable {
                         Posting(id: meter.ledgerID(), kind: .release, change: .release(total), reference: holdID.rawValue, hold: holdID)
                     ],
                     records: [.settleHold(holdID, status: .released, capturedCredits: .zero)],
+                    request: request,
                     at: meter.time.now()
                 )
             )

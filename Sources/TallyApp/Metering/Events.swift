@@ -106,11 +106,10 @@ public struct Events: Sendable {
                     kind,
                     lead: CreditChecks.Lead(name: name ?? "", email: email ?? "", phone: phone ?? "", event: id),
                     account: account,
-                    complete: completing.map { key in
-                        { @Sendable outcome in try Self.finish(view, config: config, outcome: outcome).idempotent(key) }
-                    }
+                    request: completing,
+                    answering: { outcome in try Self.finish(view, config: config, outcome: outcome) }
                 )
-                return try Self.finish(view, config: config, outcome: outcome).answer
+                return try Self.finish(view, config: config, outcome: outcome)
             }
             var results = LeadCheckResults()
             var postings = [Posting]()
@@ -128,7 +127,7 @@ public struct Events: Sendable {
             )
             refusal.event = id
             refusal.contactName = name
-            try await meter.requireAvailable(price, account: account, refusal: refusal)
+            try await meter.requireAvailable(price, account: account, refusal: refusal, request: completing)
             if config.emailValidation, let email {
                 let check = try await validations.checkEmail(email, id: meter.ids.make("ev"))
                 view.checks.email = check
@@ -180,15 +179,16 @@ public struct Events: Sendable {
                             accountID: account,
                             postings: postings,
                             records: records,
-                            idempotency: completing.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
+                            idempotency: completing?.response(answer),
                             cappedFeatures: Array(Set(entries.map(\.feature))).sorted { $0.rawValue < $1.rawValue },
+                            request: completing,
                             at: meter.time.now()
                         )
                     )
                 } catch StoreError.insufficientCredits(let available) {
-                    try await meter.refuse(refusal, available: available, price: price)
+                    try await meter.refuse(refusal, available: available, price: price, request: completing)
                 } catch let reached as SpendCapReached {
-                    try await meter.refuse(refusal, reached: reached)
+                    try await meter.refuse(refusal, reached: reached, request: completing)
                 }
             }
             return answer
@@ -196,7 +196,7 @@ public struct Events: Sendable {
     }
 
     /// The lead's answer once its credit check (with its validations) is done.
-    static func finish(_ view: LeadView, config: EventConfig, outcome: CreditChecks.Outcome) throws -> LeadAnswer {
+    static func finish(_ view: LeadView, config: EventConfig, outcome: CreditChecks.Outcome) throws -> Answer {
         var view = view
         view.checks = ChecksView(email: outcome.validations.email, phone: outcome.validations.phone, creditCheck: outcome)
         let completed = outcome.status == .completed
@@ -213,15 +213,7 @@ public struct Events: Sendable {
         view.disqualifiedBy = decision.disqualifiedBy
         view.route = decision.route
         view.credits = outcome.status == .blocked ? .zero : outcome.totalCredits
-        return LeadAnswer(answer: try Answer(status: 200, view))
-    }
-
-    struct LeadAnswer {
-        let answer: Answer
-
-        func idempotent(_ key: String) -> IdempotentResponse {
-            IdempotentResponse(key: key, status: answer.status, body: answer.body)
-        }
+        return try Answer(status: 200, view)
     }
 }
 

@@ -77,7 +77,8 @@ public struct Holds: Sendable {
                             Posting(id: meter.ledgerID(), kind: .hold, change: .hold(hold.credits), reference: hold.id.rawValue, hold: hold.id)
                         ],
                         records: [.hold(hold)],
-                        idempotency: completing.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
+                        idempotency: completing?.response(answer),
+                        request: completing,
                         at: now
                     )
                 )
@@ -138,7 +139,8 @@ public struct Holds: Sendable {
                         accountID: caller.accountID,
                         postings: Self.postings(for: hold, ids: meter),
                         records: records,
-                        idempotency: completing.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
+                        idempotency: completing?.response(answer),
+                        request: completing,
                         at: now
                     )
                 )
@@ -162,6 +164,7 @@ public struct Holds: Sendable {
                             Posting(id: meter.ledgerID(), kind: .release, change: .release(hold.credits), reference: hold.id.rawValue, hold: hold.id)
                         ],
                         records: [.settleHold(hold.id, status: .expired, capturedCredits: .zero)],
+                        request: nil,
                         at: now
                     )
                 )

@@ -14,27 +14,35 @@ struct Meter: Sendable {
 
     /// Refuses early, before a paid provider is called, when the price is clearly not
     /// available. The conditional update in the charge transaction stays the real check.
-    func requireAvailable(_ price: Credits, account: AccountID, refusal: UsageLogEntry) async throws {
+    func requireAvailable(_ price: Credits, account: AccountID, refusal: UsageLogEntry, request: RequestClaim?) async throws {
         let available = try await store.wallet(account: account)?.available ?? .zero
         guard available >= price else {
-            try await refuse(refusal, available: available, price: price)
+            try await refuse(refusal, available: available, price: price, request: request)
         }
     }
 
     /// Logs a refusal for insufficient credits (nothing charged) and throws the 402.
-    func refuse(_ entry: UsageLogEntry, available: Credits, price: Credits) async throws -> Never {
+    /// Under `request`'s claim: the line may be the write that claims its key.
+    func refuse(_ entry: UsageLogEntry, available: Credits, price: Credits, request: RequestClaim?) async throws -> Never {
         var entry = entry
         entry.status = .refused
         entry.credits = .zero
         entry.reason = "insufficient credits: \(price) needed, \(available) available"
-        _ = try await store.commit(WalletTransaction(accountID: entry.accountID, postings: [], records: [.usage(entry)], at: entry.createdAt))
+        _ = try await store.commit(
+            WalletTransaction(accountID: entry.accountID, postings: [], records: [.usage(entry)], request: request, at: entry.createdAt)
+        )
         throw TallyError.insufficientCredits(available: available, required: price)
     }
 
     /// Logs a charge a spend cap refused (nothing charged; a credit check's line says
     /// `blocked`, the seed's word for a check that costs nothing), tells the account's super
     /// admins once per cap and period, and throws the 402.
-    func refuse(_ entry: UsageLogEntry, reached: SpendCapReached, status: UsageResult = .refused) async throws -> Never {
+    func refuse(
+        _ entry: UsageLogEntry,
+        reached: SpendCapReached,
+        status: UsageResult = .refused,
+        request: RequestClaim?
+    ) async throws -> Never {
         var entry = entry
         entry.status = status
         entry.credits = .zero
@@ -56,23 +64,28 @@ struct Meter: Sendable {
                     accountID: entry.accountID,
                     postings: [],
                     records: [.usage(entry), .notification(notification)],
+                    request: request,
                     at: entry.createdAt
                 )
             )
         } catch StoreError.duplicate {
             // Told already this period: the line alone.
-            _ = try await store.commit(WalletTransaction(accountID: entry.accountID, postings: [], records: [.usage(entry)], at: entry.createdAt))
+            _ = try await store.commit(
+                WalletTransaction(accountID: entry.accountID, postings: [], records: [.usage(entry)], request: request, at: entry.createdAt)
+            )
         }
         throw TallyError.spendCapReached(reached)
     }
 
     /// Holds `price` for the action logged by `entry`, in one transaction with its
-    /// ledger entry (and, for a credit check, the usage guard's admission).
+    /// ledger entry (and, for a credit check, the usage guard's admission), under
+    /// `request`'s claim (the hold may be the write that claims its key).
     /// Throws `StoreError.insufficientCredits`, `UsageGuardRefusal` or `SpendCapReached`, writing nothing.
     func hold(
         _ price: Credits,
         for entry: UsageLogEntry,
         guarded: Bool = false,
+        request: RequestClaim?,
         with records: (HoldID) -> [WalletRecord] = { _ in [] }
     ) async throws -> HoldID {
         let id = HoldID(ids.make("hold"))
@@ -96,6 +109,7 @@ struct Meter: Sendable {
                 ] + records(id),
                 guardedRequest: guarded,
                 cappedFeatures: [entry.feature],
+                request: request,
                 at: now
             )
         )

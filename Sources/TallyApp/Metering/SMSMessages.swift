@@ -101,7 +101,7 @@ public struct SMSMessages: Sendable {
             return TallyError.messageUnsettled(send.line.id)
         }
         return try await idempotency.run(account: account, request: key, unsettled: unsettled) { completing in
-            if let completing, let earlier = try await meter.store.smsSend(account: account, idempotencyKey: completing) {
+            if let completing, let earlier = try await meter.store.smsSend(account: account, idempotencyKey: completing.key) {
                 // This key handed its message to the carrier already: never again.
                 throw TallyError.messageUnsettled(earlier.line.id)
             }
@@ -118,20 +118,20 @@ public struct SMSMessages: Sendable {
             var send = SMSSend(
                 holdID: HoldID(""),
                 accountID: account,
-                idempotencyKey: completing,
+                idempotencyKey: completing?.key,
                 line: entry,
                 bodyDigest: attempt.bodyDigest,
                 createdAt: entry.createdAt
             )
             do {
-                send.holdID = try await meter.hold(price, for: entry) {
+                send.holdID = try await meter.hold(price, for: entry, request: completing) {
                     send.holdID = $0
                     return [.smsSend(send)]
                 }
             } catch StoreError.insufficientCredits(let available) {
-                try await meter.refuse(entry, available: available, price: price)
+                try await meter.refuse(entry, available: available, price: price, request: completing)
             } catch let reached as SpendCapReached {
-                try await meter.refuse(entry, reached: reached)
+                try await meter.refuse(entry, reached: reached, request: completing)
             } catch StoreError.duplicate(field: "idempotency_key") {
                 throw TallyError.messageUnsettled(entry.id)
             }
@@ -153,7 +153,7 @@ public struct SMSMessages: Sendable {
             }
             do {
                 if case .queued(let carrierID, let segments) = delivery {
-                    return try await queued(send, carrierID: carrierID, segments: segments, price: price, key: completing)
+                    return try await queued(send, carrierID: carrierID, segments: segments, price: price, claim: completing)
                 }
                 let outcome = Self.outcome(delivery)
                 if try await meter.store.recordSMSOutcome(outcome, hold: send.holdID, account: account, at: meter.time.now()) {
@@ -162,7 +162,7 @@ public struct SMSMessages: Sendable {
                     // The carrier's status report came first and wrote the outcome.
                     send = recorded
                 }
-                let (transaction, answer) = try settlement(of: send, price: price, answerClaim: completing.map { ($0, IdempotencyFence.claimToken) })
+                let (transaction, answer) = try settlement(of: send, price: price, answerClaim: completing.map { ($0.key, $0.token) })
                 do {
                     _ = try await meter.store.commit(transaction)
                     return answer
@@ -183,20 +183,16 @@ public struct SMSMessages: Sendable {
     /// A message the carrier queued: its hold waits for the carrier's report (a status
     /// callback, or the reconciler asking), and the request is answered `queued` with the
     /// credits held — the answer its key keeps, so a retry never sends it again.
-    private func queued(_ send: SMSSend, carrierID: String?, segments: Int?, price: Credits, key: String?) async throws -> Answer {
+    private func queued(_ send: SMSSend, carrierID: String?, segments: Int?, price: Credits, claim: RequestClaim?) async throws -> Answer {
         if let carrierID {
             _ = try await meter.store.recordSMSCarrier(carrierID, segments: segments, hold: send.holdID, account: send.accountID)
         }
         var view = Self.view(of: send.line, credits: price)
         view.status = .queued
         let answer = try Answer(status: 200, view)
-        if let key {
+        if let claim {
             do {
-                try await meter.store.completeIdempotencyKey(
-                    IdempotentResponse(key: key, status: answer.status, body: answer.body, claimToken: IdempotencyFence.claimToken),
-                    account: send.accountID,
-                    at: meter.time.now()
-                )
+                try await meter.store.completeIdempotencyKey(claim.response(answer), account: send.accountID, at: meter.time.now())
             } catch StoreError.conflict {
                 // The carrier's report came first and settled the message with its key's
                 // answer: a retry gets that one; this answer was true when it was given.
@@ -256,6 +252,8 @@ public struct SMSMessages: Sendable {
             idempotency: answerClaim.map {
                 IdempotentResponse(key: $0.key, status: answer.status, body: answer.body, claimToken: $0.token)
             },
+            // The request, when one is answered, is named by its answer's key.
+            request: nil,
             at: meter.time.now()
         )
         return (transaction, answer)

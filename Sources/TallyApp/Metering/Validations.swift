@@ -107,29 +107,30 @@ public struct Validations: Sendable {
             var entry = meter.logEntry(meter.ids.make(prefix), account: caller.accountID, feature: feature, status: .pending, credits: price)
             entry.contactName = contactName
             if feature == .emailValidation { entry.email = typed } else { entry.phone = typed }
-            try await meter.requireAvailable(price, account: caller.accountID, refusal: entry)
+            try await meter.requireAvailable(price, account: caller.accountID, refusal: entry, request: completing)
             let answer = try await check(&entry)
-            try await charge(price, entry: entry, answer: answer, completing: completing)
+            try await charge(price, entry: entry, answer: answer, request: completing)
             return answer
         }
     }
 
-    private func charge(_ price: Credits, entry: UsageLogEntry, answer: Answer, completing: String?) async throws {
+    private func charge(_ price: Credits, entry: UsageLogEntry, answer: Answer, request: RequestClaim?) async throws {
         do {
             _ = try await meter.store.commit(
                 WalletTransaction(
                     accountID: entry.accountID,
                     postings: [Posting(id: meter.ledgerID(), kind: .charge, change: .charge(price), reference: entry.id)],
                     records: [.usage(entry)],
-                    idempotency: completing.map { IdempotentResponse(key: $0, status: answer.status, body: answer.body) },
+                    idempotency: request?.response(answer),
                     cappedFeatures: [entry.feature],
+                    request: request,
                     at: entry.createdAt
                 )
             )
         } catch StoreError.insufficientCredits(let available) {
-            try await meter.refuse(entry, available: available, price: price)
+            try await meter.refuse(entry, available: available, price: price, request: request)
         } catch let reached as SpendCapReached {
-            try await meter.refuse(entry, reached: reached)
+            try await meter.refuse(entry, reached: reached, request: request)
         }
     }
 

@@ -255,6 +255,7 @@ public struct StripeEvents: Sendable {
                         .providerEventApplied(provider: Self.provider, id: event.id),
                         .notification(notification(won ? .disputeWon : .disputeLost, message, account: purchase.accountID)),
                     ],
+                    request: nil,
                     at: now
                 )
             )
@@ -338,6 +339,7 @@ public struct StripeEvents: Sendable {
                                 )
                             ] : [],
                         records: records,
+                        request: nil,
                         at: now
                     )
                 )
