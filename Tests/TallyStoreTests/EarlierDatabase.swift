@@ -21,10 +21,14 @@ struct EarlierDatabase {
         _ postgres: Int,
         rows: [String]
     ) async throws -> EarlierDatabase {
+        guard let made = MadeStores.current else {
+            preconditionFailure("an earlier database is made only in a suite marked .closesItsStores")
+        }
         switch backend {
         case .sqlite:
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("tally-upgrade-\(UUID().uuidString).sqlite").path
             let store = try SQLiteStore(path: path)
+            made.add(store, files: ["", "-wal", "-shm"].map { path + $0 })
             try store.migrate(upTo: sqlite)
             let queue = try DatabaseQueue(path: path)
             try await queue.write { db in
@@ -41,6 +45,7 @@ struct EarlierDatabase {
             var configuration = database.configuration
             configuration.options.maximumConnections = 4
             let store = PostgresStore(configuration: configuration)
+            made.add(store, files: [])
             try await store.migrate(through: postgres)
             try await PostgresTestDatabase.withClient(database.configuration) { client in
                 for statement in rows {

@@ -10,7 +10,7 @@ import Testing
 /// A log line names its contact, the text it is searched by: a search reads the lines of
 /// the few contacts it matches, or the log's range when it matches many. Both routes
 /// answer the same lines and totals, and an upgraded database gives its lines contacts.
-@Suite struct LogContactsTests: ContractFixtures {
+@Suite(.closesItsStores) struct LogContactsTests: ContractFixtures {
     /// 2026-11-20 12:00 Pacific (20:00Z).
     let now = Date(timeIntervalSince1970: 1_795_204_800)
 

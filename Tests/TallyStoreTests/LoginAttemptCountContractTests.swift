@@ -5,7 +5,7 @@ import Testing
 /// The store contract for counting every address's login attempts at one email: atomic
 /// under concurrency and never locking, so the delay grows with each attempt across
 /// every Tally process on one database.
-@Suite("Login attempt count contract")
+@Suite("Login attempt count contract", .closesItsStores)
 struct LoginAttemptCountContractTests {
     let now = Date(timeIntervalSince1970: 1_790_000_000)
 

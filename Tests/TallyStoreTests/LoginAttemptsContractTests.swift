@@ -5,7 +5,7 @@ import Testing
 
 /// The store contract for counting login attempts: atomic under concurrency, so the
 /// limit holds across every Tally process on one database.
-@Suite("Login attempts contract")
+@Suite("Login attempts contract", .closesItsStores)
 struct LoginAttemptsContractTests {
     let now = Date(timeIntervalSince1970: 1_790_000_000)
 

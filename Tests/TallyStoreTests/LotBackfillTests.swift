@@ -9,7 +9,7 @@ import Testing
 
 /// Upgrading a database an earlier Tally made (before lots existed) gives every
 /// wallet lots that hold exactly its credits, so an upgrade loses nothing.
-@Suite struct LotBackfillTests {
+@Suite(.closesItsStores) struct LotBackfillTests {
     let now = Date(timeIntervalSince1970: 1_790_000_000)
 
     /// The rows an earlier Tally wrote for one account: a purchase of 100 credits, a

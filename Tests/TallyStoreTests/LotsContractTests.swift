@@ -6,7 +6,7 @@ import Testing
 /// The store contract for credit lots: every credit added is a lot, every debit draws
 /// lots in `LotOrder` (or from one named lot), and the lots always add up to their
 /// wallet and to their ledger movements. Every conformance of `Store` must pass these.
-@Suite("Lots contract")
+@Suite("Lots contract", .closesItsStores)
 struct LotsContractTests: ContractFixtures {
     let now = Date(timeIntervalSince1970: 1_790_000_000)
     let day: TimeInterval = 86_400

@@ -5,7 +5,7 @@ import Testing
 
 /// The store contract for metered features: holds, usage logs and rollups, events,
 /// the usage guard and notifications. Every conformance of `Store` must pass these.
-@Suite("Metering contract")
+@Suite("Metering contract", .closesItsStores)
 struct MeteringContractTests: ContractFixtures {
     let now = Date(timeIntervalSince1970: 1_790_000_000)
 

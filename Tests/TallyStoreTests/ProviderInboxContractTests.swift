@@ -8,7 +8,7 @@ import Testing
 /// credits; a dispute or an outside refund is a reversal of its purchase whose credits the
 /// transaction's own postings move; an account keeps one gateway customer. Every
 /// conformance of `Store` must pass these.
-@Suite("Provider inbox contract")
+@Suite("Provider inbox contract", .closesItsStores)
 struct ProviderInboxContractTests: ContractFixtures {
     let now = Date(timeIntervalSince1970: 1_790_000_000)
 

@@ -7,7 +7,7 @@ import Testing
 /// debit that sets them off, one pending recharge per wallet, leased claims that never
 /// hand a row to two workers, recharge caps and the webhook outbox. Every conformance
 /// of `Store` must pass these.
-@Suite("Recharge contract")
+@Suite("Recharge contract", .closesItsStores)
 struct RechargeContractTests: ContractFixtures {
     let now = Date(timeIntervalSince1970: 1_790_000_000)
 

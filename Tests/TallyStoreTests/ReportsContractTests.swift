@@ -5,7 +5,7 @@ import Testing
 
 /// The store contract for usage reports and feature logs: pages in log order found by
 /// a keyset cursor, filters, totals, and the daily rollups. Every conformance must pass.
-@Suite("Reports contract")
+@Suite("Reports contract", .closesItsStores)
 struct ReportsContractTests: ContractFixtures {
     /// 2026-11-20 12:00 Pacific (20:00Z).
     let now = Date(timeIntervalSince1970: 1_795_204_800)

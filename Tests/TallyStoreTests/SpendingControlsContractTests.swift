@@ -7,7 +7,7 @@ import Testing
 /// charge reads the alerts and caps only when they exist. Each test here fails when the
 /// flag is not kept in step with the alerts and caps saved: alerts or caps that stop
 /// working, or removed ones that keep working.
-@Suite("Store contract: spending controls")
+@Suite("Store contract: spending controls", .closesItsStores)
 struct SpendingControlsContractTests: ContractFixtures {
     let now = Date(timeIntervalSince1970: 1_790_000_000)
 

@@ -4,7 +4,7 @@ import TallyStore
 import Testing
 
 /// The store contract: every conformance of `Store` must pass these, unchanged.
-@Suite("Store contract")
+@Suite("Store contract", .closesItsStores)
 struct StoreContractTests: ContractFixtures {
     let now = Date(timeIntervalSince1970: 1_790_000_000)
 

@@ -8,7 +8,7 @@ import Testing
 /// guarded request is admitted exactly when the guard is off, or on, not paused, and
 /// fewer than `maxRequests` requests were admitted in the `windowSeconds` before it.
 /// Seeded random request times, limits, windows and pauses; a failure names its seed.
-@Suite("Usage guard against its model")
+@Suite("Usage guard against its model", .closesItsStores)
 struct UsageGuardModelTests: ContractFixtures {
     let now = Date(timeIntervalSince1970: 1_790_000_000)
     static let seed: UInt64 = ProcessInfo.processInfo.environment["TALLY_PROPERTY_SEED"].flatMap { UInt64($0) } ?? 20_261_130
