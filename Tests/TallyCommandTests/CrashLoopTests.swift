@@ -285,7 +285,7 @@ struct CrashLoop: Sendable {
                 name: "crash",
                 environment: ["TALLY_SETTLE_SECONDS": "2"]
             )
-            try await server.waitUntilHealthy(http)
+            try await server.waitUntilHealthy()
             let probe = try await http.call(server.base, "GET", "/v1/pricing", token: CrashLoopTests.operatorToken)
             if probe.status == 200 && server.process.isRunning { return server }
             server.kill()

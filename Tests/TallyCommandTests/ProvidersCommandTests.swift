@@ -168,7 +168,7 @@ struct ProvidersCommandTests {
     }
 
     static func expectTheProviders(of server: ServeProcess, bridge: FakeBureauBridge) async throws {
-        try await server.waitUntilHealthy(HTTPClient())
+        try await server.waitUntilHealthy()
         let log = (try? String(contentsOfFile: server.logPath, encoding: .utf8)) ?? ""
         #expect(
             log.contains(

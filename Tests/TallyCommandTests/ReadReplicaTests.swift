@@ -41,7 +41,7 @@ struct ReadReplicaTests {
         )
         defer { server.kill() }
         let http = HTTPClient()
-        try await server.waitUntilHealthy(http)
+        try await server.waitUntilHealthy()
         let base = server.base
 
         let email = "owner-\(UUID().uuidString.prefix(8))@example.com"

@@ -84,7 +84,7 @@ struct SecureWebServeTests {
         let environment = ["TALLY_SECURE_COOKIES": "1"]
         let first = try ServeProcess(tally: tally, database: database, token: Self.operatorToken, name: "secure-a", environment: environment)
         defer { first.kill() }
-        try await first.waitUntilHealthy(HTTPClient())
+        try await first.waitUntilHealthy()
         let email = "owner-\(UUID().uuidString.prefix(8))@example.com"
         let created = try await send(
             first.base,
@@ -109,7 +109,7 @@ struct SecureWebServeTests {
 
         let second = try ServeProcess(tally: tally, database: database, token: Self.operatorToken, name: "secure-b", environment: environment)
         defer { second.kill() }
-        try await second.waitUntilHealthy(HTTPClient())
+        try await second.waitUntilHealthy()
         let signedIn = try await send(
             second.base,
             "POST",

@@ -10,7 +10,7 @@ struct ServeCommandTests {
         let tally = try TallyExecutable.locate()
         let database = FileManager.default.temporaryDirectory.appendingPathComponent("tally-serve-\(UUID().uuidString).sqlite").path
         let server = try ServeProcess(tally: tally, database: database, token: "serve-test", name: "sigterm")
-        try await server.waitUntilHealthy(HTTPClient())
+        try await server.waitUntilHealthy()
         // Let every worker reach its sleep, the payment reconciler's 10 s one included.
         try await Task.sleep(for: .milliseconds(1_500))
         let started = ContinuousClock.now

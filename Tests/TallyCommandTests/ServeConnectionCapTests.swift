@@ -17,7 +17,7 @@ struct ServeConnectionCapTests {
             arguments: ["--max-connections", "3", "--idle-timeout", "2", "--header-timeout", "1"]
         )
         defer { server.kill() }
-        try await server.waitUntilHealthy(HTTPClient())
+        try await server.waitUntilHealthy()
         // The health check's own keep-alive connection is closed by the idle timeout first.
         try await Task.sleep(for: .milliseconds(2_500))
         let port = try #require(server.base.port)

@@ -324,7 +324,7 @@ struct StripeCrashLoop: Sendable {
                 ]
             )
             do {
-                try await server.waitUntilHealthy(http)
+                try await server.waitUntilHealthy()
             } catch {
                 // Another test's server took the port meanwhile: this one could not listen.
                 server.kill()

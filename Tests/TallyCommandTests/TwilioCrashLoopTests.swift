@@ -362,7 +362,7 @@ struct TwilioCrashLoop: Sendable {
                 ]
             )
             do {
-                try await server.waitUntilHealthy(http)
+                try await server.waitUntilHealthy()
             } catch {
                 // Another test's server took the port meanwhile: this one could not listen.
                 server.kill()

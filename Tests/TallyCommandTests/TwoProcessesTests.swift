@@ -58,8 +58,8 @@ struct TwoProcessesTests {
             }
         }
         let http = HTTPClient()
-        try await first.waitUntilHealthy(http)
-        try await second.waitUntilHealthy(http)
+        try await first.waitUntilHealthy()
+        try await second.waitUntilHealthy()
         let servers = [first.base, second.base]
 
         // An account, its owner, a card and a first purchase, through both processes.
@@ -347,9 +347,9 @@ struct HTTPReply: Sendable, CustomStringConvertible {
 struct HTTPClient: Sendable {
     let session: URLSession
 
-    init() {
+    init(requestTimeout: TimeInterval = 60) {
         let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 60
+        configuration.timeoutIntervalForRequest = requestTimeout
         configuration.httpMaximumConnectionsPerHost = 32
         session = URLSession(configuration: configuration)
     }
@@ -460,8 +460,10 @@ final class ServeProcess: @unchecked Sendable {
         )
     }
 
-    /// Polls `/health` every 100 ms for at most 30 seconds.
-    func waitUntilHealthy(_ http: HTTPClient) async throws {
+    /// Polls `/health` every 100 ms for at most 30 seconds, each ask given up after 2 s: a
+    /// request sent while the server was still starting is asked again, not waited on.
+    func waitUntilHealthy() async throws {
+        let http = HTTPClient(requestTimeout: 2)
         let healthy = try await eventually(every: .milliseconds(100)) { () -> Bool? in
             guard process.isRunning else {
                 throw TestFailure("tally serve exited: \((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")")

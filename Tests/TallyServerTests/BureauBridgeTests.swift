@@ -10,7 +10,7 @@ import Testing
 @Suite("Bureau bridge")
 struct BureauBridgeTests {
     /// Short enough for a bridge that never answers, long enough for one that does.
-    static let deadlines = ProviderDeadlines(payments: .seconds(3), features: .seconds(2))
+    static let deadlines = ProviderDeadlines(payments: .seconds(3), features: .seconds(5))
 
     /// A live Tally whose bureau is `bridge` (signing with `secret`), and an account able to run checks.
     static func withBridge(
@@ -95,7 +95,7 @@ struct BureauBridgeTests {
         ("5000", "the credit bureau failed (HTTP 500)"),
         ("5001", "the credit bureau's answer could not be read"),
         ("5002", "the credit bureau answered a score outside 300–850"),
-        ("9000", "the credit bureau did not answer within 2 s"),
+        ("9000", "the credit bureau did not answer within 5 s"),
     ])
     func aFailingBridgeChargesNothingForTheCheck(lastFour: String, reason: String) async throws {
         try await FakeBureauBridge.run { bridge in

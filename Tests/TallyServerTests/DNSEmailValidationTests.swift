@@ -11,7 +11,7 @@ import Testing
 @Suite("DNS email validation", .serialized)
 struct DNSEmailValidationTests {
     /// Short enough for the silent server's test, long enough for loopback answers.
-    static let deadlines = ProviderDeadlines(payments: .seconds(5), features: .seconds(2))
+    static let deadlines = ProviderDeadlines(payments: .seconds(5), features: .seconds(5))
 
     struct Case: Sendable, CustomStringConvertible {
         var domain: String
@@ -57,7 +57,7 @@ struct DNSEmailValidationTests {
             let reply = try await account.post("/validations/email", #"{"email":"lee@\#(domain)"}"#)
             #expect(reply.status == 502, "\(reply)")
             #expect(reply.body.contains("provider-failed"), "\(reply)")
-            #expect(ContinuousClock.now - started < .seconds(4), "the deadline holds even while the query blocks")
+            #expect(ContinuousClock.now - started < .seconds(10), "the deadline holds even while the query blocks")
             #expect(try await account.figures() == ["100.000", "0.000", "0.000", "100.000"])
         }
     }
