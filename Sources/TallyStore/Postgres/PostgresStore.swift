@@ -94,22 +94,6 @@ public final class PostgresStore: Store {
         }
     }
 
-    public func account(_ id: AccountID) async throws -> Account? {
-        try await rows(Statements.Accounts.account, ["id": .text(id.rawValue)]).first.map(Account.init)
-    }
-
-    public func setUSBusinessEntity(_ verified: Bool, account: AccountID) async throws -> Bool {
-        try await rows(Statements.Accounts.setUSBusinessEntity, ["verified": .boolean(verified), "id": .text(account.rawValue)]).count == 1
-    }
-
-    public func createUser(_ user: User) async throws {
-        _ = try await rows(Self.insert(user))
-    }
-
-    public func user(email: String) async throws -> User? {
-        try await rows(Statements.Accounts.userByEmail, ["email": .text(email)]).first.map(User.init)
-    }
-
     public func createSession(_ session: Session) async throws {
         _ = try await rows(
             """
@@ -130,10 +114,6 @@ public final class PostgresStore: Store {
         ).first.map(Self.user)
     }
 
-    public func createAPIKey(_ key: APIKey) async throws {
-        _ = try await rows(Statements.Accounts.insertAPIKey, Statements.Accounts.apiKeyValues(key))
-    }
-
     /// Every API request's first read, prepared once per connection.
     public func apiKey(keyHash: String) async throws -> APIKey? {
         try await rows(Prepared<APIKeyShape>(["keyHash": .text(keyHash)])).first.map { try APIKey($0.makeRandomAccess()) }
@@ -142,18 +122,6 @@ public final class PostgresStore: Store {
     enum APIKeyShape: PreparedShape {
         static let statement = Statements.Accounts.apiKey
         static let types: [String: PostgresDataType] = ["keyHash": .text]
-    }
-
-    public func apiKeys(account: AccountID) async throws -> [APIKey] {
-        try await rows(Statements.Accounts.apiKeys, ["account": .text(account.rawValue)]).map(APIKey.init)
-    }
-
-    public func revokeAPIKey(_ id: APIKeyID, account: AccountID, at: Date) async throws -> Bool {
-        try await rows(Statements.Accounts.revokeAPIKey, Statements.Accounts.revokeValues(id, account: account, at: at)).count == 1
-    }
-
-    public func deleteSession(tokenHash: String) async throws {
-        _ = try await rows(Statements.Accounts.deleteSession, ["tokenHash": .text(tokenHash)])
     }
 
     static func insert(_ user: User) -> PostgresQuery {

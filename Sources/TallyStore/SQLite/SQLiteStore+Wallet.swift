@@ -23,116 +23,12 @@ extension SQLiteStore {
         try rows(Statements.Purchases.savePaymentMethod, Statements.Purchases.methodValues(method, maximum: maximum), in: db).count == 1
     }
 
-    public func paymentMethod(fingerprint: String, account: AccountID) async throws -> PaymentMethod? {
-        try await pool.read { db in try Self.paymentMethod(fingerprint: fingerprint, account: account, db) }
-    }
-
     static func paymentMethod(fingerprint: String, account: AccountID, _ db: Database) throws -> PaymentMethod? {
         try rows(
             Statements.Purchases.paymentMethodByFingerprint,
             ["account": .text(account.rawValue), "fingerprint": .text(fingerprint)],
             in: db
         ).first.map(PaymentMethod.init)
-    }
-
-    public func paymentMethods(account: AccountID) async throws -> [PaymentMethod] {
-        try await pool.read { db in
-            try Self.rows(Statements.Purchases.paymentMethods, ["account": .text(account.rawValue)], in: db).map(PaymentMethod.init)
-        }
-    }
-
-    public func paymentMethod(_ id: PaymentMethodID, account: AccountID) async throws -> PaymentMethod? {
-        try await pool.read { db in
-            try Self.rows(Statements.Purchases.paymentMethod, Statements.Purchases.idValues(id.rawValue, account: account), in: db)
-                .first.map(PaymentMethod.init)
-        }
-    }
-
-    public func deletePaymentMethod(_ id: PaymentMethodID, account: AccountID, at: Date) async throws -> Bool {
-        try await write { db in
-            try Self.rows(
-                Statements.Purchases.deletePaymentMethod,
-                ["at": .integer(at.storedMilliseconds), "id": .text(id.rawValue), "account": .text(account.rawValue)],
-                in: db
-            ).count == 1
-        }
-    }
-
-    public func recordPurchase(_ purchase: Purchase) async throws {
-        try await write { db in try Self.insert(purchase, db) }
-    }
-
-    public func purchases(account: AccountID, limit: Int, after: LogCursor?) async throws -> [Purchase] {
-        try await pool.read { db in
-            try Self.rows(Statements.Purchases.purchases, Statements.Purchases.pageValues(account: account, limit: limit, after: after), in: db)
-                .map(Purchase.init)
-        }
-    }
-
-    public func purchase(_ id: PurchaseID, account: AccountID) async throws -> Purchase? {
-        try await pool.read { db in
-            try Self.rows(Statements.Purchases.purchase, Statements.Purchases.idValues(id.rawValue, account: account), in: db)
-                .first.map(Purchase.init)
-        }
-    }
-
-    public func recordPaymentIntent(_ intent: PaymentIntent) async throws {
-        try await write { db in
-            _ = try Self.rows(Statements.Purchases.insertPaymentIntent, Statements.Purchases.intentValues(intent), in: db)
-        }
-    }
-
-    public func claimStalePaymentIntents(
-        createdBefore: Date,
-        at: Date,
-        leaseSeconds: Int,
-        limit: Int
-    ) async throws
-        -> [PaymentIntent]
-    {
-        try await write { db in
-            try Self.rows(
-                Statements.Purchases.claimStalePaymentIntents,
-                Statements.Purchases.staleValues(createdBefore: createdBefore, at: at, leaseSeconds: leaseSeconds, limit: limit),
-                in: db
-            ).map(PaymentIntent.init)
-        }
-    }
-
-    public func rechargeIntent(recharge: String, account: AccountID) async throws -> PaymentIntent? {
-        try await pool.read { db in
-            try Self.rows(
-                Statements.Purchases.rechargeIntent,
-                ["recharge": .text(recharge), "account": .text(account.rawValue)],
-                in: db
-            ).first.map(PaymentIntent.init)
-        }
-    }
-
-    public func releaseRechargeIntent(_ id: PurchaseID, account: AccountID) async throws {
-        try await write { db in
-            _ = try Self.rows(Statements.Purchases.releaseRechargeIntent, Statements.Purchases.idValues(id.rawValue, account: account), in: db)
-        }
-    }
-
-    public func setRefundReference(_ reference: String, refund: RefundID, account: AccountID) async throws {
-        try await write { db in
-            _ = try Self.rows(
-                Statements.Purchases.setRefundReference,
-                Statements.Purchases.referenceValues(reference, id: refund.rawValue, account: account),
-                in: db
-            )
-        }
-    }
-
-    public func setPaymentIntentReference(_ reference: String, purchase: PurchaseID, account: AccountID) async throws {
-        try await write { db in
-            _ = try Self.rows(
-                Statements.Purchases.setPaymentIntentReference,
-                Statements.Purchases.referenceValues(reference, id: purchase.rawValue, account: account),
-                in: db
-            )
-        }
     }
 
     static func insert(_ purchase: Purchase, _ db: Database) throws {

@@ -73,29 +73,6 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func account(_ id: AccountID) async throws -> Account? {
-        try await pool.read { db in
-            try Self.rows(Statements.Accounts.account, ["id": .text(id.rawValue)], in: db).first.map(Account.init)
-        }
-    }
-
-    public func setUSBusinessEntity(_ verified: Bool, account: AccountID) async throws -> Bool {
-        try await write { db in
-            try Self.rows(Statements.Accounts.setUSBusinessEntity, ["verified": .boolean(verified), "id": .text(account.rawValue)], in: db)
-                .count == 1
-        }
-    }
-
-    public func createUser(_ user: User) async throws {
-        try await write { db in try Self.insert(user, db) }
-    }
-
-    public func user(email: String) async throws -> User? {
-        try await pool.read { db in
-            try Self.rows(Statements.Accounts.userByEmail, ["email": .text(email)], in: db).first.map(User.init)
-        }
-    }
-
     public func createSession(_ session: Session) async throws {
         try await write { db in
             try db.execute(
@@ -122,33 +99,9 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func createAPIKey(_ key: APIKey) async throws {
-        try await write { db in
-            _ = try Self.rows(Statements.Accounts.insertAPIKey, Statements.Accounts.apiKeyValues(key), in: db)
-        }
-    }
-
     public func apiKey(keyHash: String) async throws -> APIKey? {
         try await quickRead { db in
             try Self.rows(Statements.Accounts.apiKey, ["keyHash": .text(keyHash)], in: db).first.map(APIKey.init)
-        }
-    }
-
-    public func apiKeys(account: AccountID) async throws -> [APIKey] {
-        try await pool.read { db in
-            try Self.rows(Statements.Accounts.apiKeys, ["account": .text(account.rawValue)], in: db).map(APIKey.init)
-        }
-    }
-
-    public func revokeAPIKey(_ id: APIKeyID, account: AccountID, at: Date) async throws -> Bool {
-        try await write { db in
-            try Self.rows(Statements.Accounts.revokeAPIKey, Statements.Accounts.revokeValues(id, account: account, at: at), in: db).count == 1
-        }
-    }
-
-    public func deleteSession(tokenHash: String) async throws {
-        try await write { db in
-            _ = try Self.rows(Statements.Accounts.deleteSession, ["tokenHash": .text(tokenHash)], in: db)
         }
     }
 
