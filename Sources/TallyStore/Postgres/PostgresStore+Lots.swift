@@ -361,29 +361,6 @@ extension PostgresStore {
 
     // MARK: Reading lots
 
-    public func lots(account: AccountID, limit: Int, after: LotCursor?) async throws -> [CreditLot] {
-        let limit = max(0, limit)
-        let lots = try await rows(Statements.Lots.page, Statements.Lots.pageValues(account: account, limit: limit, after: after))
-            .map(CreditLot.init)
-        return Statements.Lots.page(lots, limit: limit)
-    }
-
-    public func lot(_ id: LotID, account: AccountID) async throws -> CreditLot? {
-        try await rows(Statements.Lots.lot, ["id": .text(id.rawValue), "account": .text(account.rawValue)])
-            .first.map(CreditLot.init)
-    }
-
-    public func lot(purchase: PurchaseID, account: AccountID) async throws -> CreditLot? {
-        try await rows(Statements.Lots.lotOfPurchase, ["account": .text(account.rawValue), "purchase": .text(purchase.rawValue)])
-            .first.map(CreditLot.init)
-    }
-
-    public func nextExpiry(account: AccountID) async throws -> (credits: Credits, at: Date)? {
-        try await rows(Statements.Lots.nextExpiry, ["account": .text(account.rawValue)]).first.map { row in
-            (Credits(thousandths: try row.integer("credits")), try row.date("expires_at"))
-        }
-    }
-
     /// Leases lots whose expiry has come, soonest first, as `claimDueRecharges` leases
     /// recharges. Per engine: PostgreSQL skips the rows other processes are leasing.
     public func claimExpiredLots(at: Date, leaseSeconds: Int, limit: Int) async throws -> [CreditLot] {
@@ -403,23 +380,6 @@ extension PostgresStore {
             SELECT * FROM claimed ORDER BY expires_at, id COLLATE "C"
             """
         ).map { try CreditLot($0.makeRandomAccess()) }
-    }
-
-    public func lotsExpiring(at: Date, before: Date, limit: Int) async throws -> [CreditLot] {
-        try await rows(
-            Statements.Lots.expiring,
-            ["at": .integer(at.storedMilliseconds), "before": .integer(before.storedMilliseconds), "limit": .integer(limit)]
-        ).map(CreditLot.init)
-    }
-
-    public func refund(_ id: RefundID, account: AccountID) async throws -> Refund? {
-        try await rows(Statements.Lots.refund, ["id": .text(id.rawValue), "account": .text(account.rawValue)])
-            .first.map(Refund.init)
-    }
-
-    public func refunds(purchase: PurchaseID, account: AccountID) async throws -> [Refund] {
-        try await rows(Statements.Lots.refundsOfPurchase, ["account": .text(account.rawValue), "purchase": .text(purchase.rawValue)])
-            .map(Refund.init)
     }
 
     /// Leases stale pending refunds, oldest first; per engine as `claimExpiredLots` is.

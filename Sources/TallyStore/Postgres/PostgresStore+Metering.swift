@@ -184,43 +184,8 @@ extension PostgresStore {
 
     // MARK: Reads and settings
 
-    public func hold(_ id: HoldID, account: AccountID) async throws -> Hold? {
-        try await rows(Statements.Metering.hold, ["id": .text(id.rawValue), "account": .text(account.rawValue)])
-            .first.map(Hold.init)
-    }
-
-    public func expiredHolds(at: Date, limit: Int) async throws -> [Hold] {
-        try await rows(Statements.Metering.expired, ["at": .integer(at.storedMilliseconds), "limit": .integer(limit)]).map(Hold.init)
-    }
-
-    public func usageLog(account: AccountID, feature: Feature, limit: Int) async throws -> [UsageLogEntry] {
-        try await rows(Statements.Metering.usageLog, Statements.Metering.usageLogValues(account: account, feature: feature, limit: limit))
-            .map { try UsageLogEntry($0, feature: feature) }
-    }
-
-    public func usageRollup(account: AccountID, from: String, to: String) async throws -> [FeatureUsage] {
-        // SUM of BIGINT is NUMERIC in PostgreSQL: the statement casts it back.
-        try await rows(Statements.Metering.usageRollup, ["account": .text(account.rawValue), "from": .text(from), "to": .text(to)])
-            .compactMap(FeatureUsage.init)
-    }
-
-    public func putEvent(_ id: String, config: String, account: AccountID, at: Date) async throws {
-        _ = try await rows(
-            Statements.Metering.putEvent,
-            ["account": .text(account.rawValue), "id": .text(id), "config": .text(config), "at": .integer(at.storedMilliseconds)]
-        )
-    }
-
-    public func event(_ id: String, account: AccountID) async throws -> String? {
-        try await rows(Statements.Metering.event, ["account": .text(account.rawValue), "id": .text(id)]).first?.text("config")
-    }
-
     public func usageGuard(account: AccountID) async throws -> UsageGuardSettings {
         try await rows(Statements.UsageGuard.settings, ["account": .text(account.rawValue)]).first.map(UsageGuardSettings.init) ?? .off
-    }
-
-    public func setUsageGuard(_ settings: UsageGuardSettings, account: AccountID) async throws {
-        _ = try await rows(Statements.UsageGuard.set, Statements.UsageGuard.setValues(settings, account: account))
     }
 
     public func pauseUsageGuard(account: AccountID, at: Date, notification: Notification) async throws -> Bool {
@@ -244,11 +209,6 @@ extension PostgresStore {
             try await connection.run(Self.insert(notification), logger)
             return true
         }
-    }
-
-    public func notifications(account: AccountID, limit: Int) async throws -> [Notification] {
-        try await rows(Statements.Metering.notifications, ["account": .text(account.rawValue), "limit": .integer(limit)])
-            .map(Notification.init)
     }
 
     // MARK: Rows

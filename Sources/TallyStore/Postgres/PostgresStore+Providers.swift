@@ -8,30 +8,7 @@ import TallyCore
 extension PostgresStore {
     // MARK: Payment intents by purchase
 
-    public func paymentIntent(_ id: PurchaseID, account: AccountID) async throws -> PaymentIntent? {
-        try await rows(
-            Statements.Providers.unsettledPaymentIntent,
-            ["purchase": .text(id.rawValue), "account": .text(account.rawValue)]
-        ).first.map(PaymentIntent.init)
-    }
-
     // MARK: Gateway customers
-
-    public func gatewayCustomer(account: AccountID) async throws -> String? {
-        try await rows(Statements.Providers.gatewayCustomer, ["account": .text(account.rawValue)])
-            .first?.optionalText("gateway_customer")
-    }
-
-    /// One statement: of two processes keeping a customer at once, the second waits on the
-    /// row lock and then finds the first one's customer kept.
-    public func keepGatewayCustomer(_ customer: String, account: AccountID) async throws -> String {
-        let kept = try await rows(
-            Statements.Providers.keepGatewayCustomer,
-            ["customer": .text(customer), "account": .text(account.rawValue)]
-        ).first?.text("gateway_customer")
-        guard let kept else { throw StoreError.notFound("account \(account)") }
-        return kept
-    }
 
     // MARK: The provider inbox
 
@@ -80,11 +57,6 @@ extension PostgresStore {
         }
     }
 
-    public func unappliedProviderEvents(provider: String, limit: Int) async throws -> [ProviderEvent] {
-        try await rows(Statements.Providers.unapplied, ["provider": .text(provider), "limit": .integer(max(0, limit))])
-            .map(ProviderEvent.init)
-    }
-
     static func providerEvent(
         provider: String,
         id: String,
@@ -96,18 +68,6 @@ extension PostgresStore {
     }
 
     // MARK: Reversals
-
-    public func reversal(_ id: String, account: AccountID) async throws -> Reversal? {
-        try await rows(Statements.Providers.reversal, ["id": .text(id), "account": .text(account.rawValue)])
-            .first.map(Reversal.init)
-    }
-
-    public func reversals(purchase: PurchaseID, account: AccountID) async throws -> [Reversal] {
-        try await rows(
-            Statements.Providers.reversalsOfPurchase,
-            ["account": .text(account.rawValue), "purchase": .text(purchase.rawValue)]
-        ).map(Reversal.init)
-    }
 
     // MARK: Records of providers
 

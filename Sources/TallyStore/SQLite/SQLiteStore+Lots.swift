@@ -251,37 +251,6 @@ extension SQLiteStore {
 
     // MARK: Reading lots
 
-    public func lots(account: AccountID, limit: Int, after: LotCursor?) async throws -> [CreditLot] {
-        let limit = max(0, limit)
-        let lots = try await pool.read { db in
-            try Self.rows(Statements.Lots.page, Statements.Lots.pageValues(account: account, limit: limit, after: after), in: db)
-                .map(CreditLot.init)
-        }
-        return Statements.Lots.page(lots, limit: limit)
-    }
-
-    public func lot(_ id: LotID, account: AccountID) async throws -> CreditLot? {
-        try await pool.read { db in
-            try Self.rows(Statements.Lots.lot, ["id": .text(id.rawValue), "account": .text(account.rawValue)], in: db)
-                .first.map(CreditLot.init)
-        }
-    }
-
-    public func lot(purchase: PurchaseID, account: AccountID) async throws -> CreditLot? {
-        try await pool.read { db in
-            try Self.rows(Statements.Lots.lotOfPurchase, ["account": .text(account.rawValue), "purchase": .text(purchase.rawValue)], in: db)
-                .first.map(CreditLot.init)
-        }
-    }
-
-    public func nextExpiry(account: AccountID) async throws -> (credits: Credits, at: Date)? {
-        try await pool.read { db in
-            try Self.rows(Statements.Lots.nextExpiry, ["account": .text(account.rawValue)], in: db).first.map { row in
-                (Credits(thousandths: try row.integer("credits")), try row.date("expires_at"))
-            }
-        }
-    }
-
     /// Leases lots whose expiry has come, soonest first. Per engine: SQLite's one writer is
     /// the lease's lock, where PostgreSQL skips the rows other processes are leasing.
     public func claimExpiredLots(at: Date, leaseSeconds: Int, limit: Int) async throws -> [CreditLot] {
@@ -302,36 +271,6 @@ extension SQLiteStore {
         }
         // RETURNING answers in no particular order.
         return lots.sorted { ($0.expiresAt ?? .distantFuture, $0.id.rawValue) < ($1.expiresAt ?? .distantFuture, $1.id.rawValue) }
-    }
-
-    public func lotsExpiring(at: Date, before: Date, limit: Int) async throws -> [CreditLot] {
-        try await pool.read { db in
-            try Self.rows(
-                Statements.Lots.expiring,
-                [
-                    "at": .integer(at.storedMilliseconds), "before": .integer(before.storedMilliseconds),
-                    "limit": .integer(limit),
-                ],
-                in: db
-            ).map(CreditLot.init)
-        }
-    }
-
-    public func refund(_ id: RefundID, account: AccountID) async throws -> Refund? {
-        try await pool.read { db in
-            try Self.rows(Statements.Lots.refund, ["id": .text(id.rawValue), "account": .text(account.rawValue)], in: db)
-                .first.map(Refund.init)
-        }
-    }
-
-    public func refunds(purchase: PurchaseID, account: AccountID) async throws -> [Refund] {
-        try await pool.read { db in
-            try Self.rows(
-                Statements.Lots.refundsOfPurchase,
-                ["account": .text(account.rawValue), "purchase": .text(purchase.rawValue)],
-                in: db
-            ).map(Refund.init)
-        }
     }
 
     /// Leases stale pending refunds, oldest first; per engine as `claimExpiredLots` is.

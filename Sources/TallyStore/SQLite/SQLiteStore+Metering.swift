@@ -174,27 +174,6 @@ extension SQLiteStore {
 
     // MARK: Reads and settings
 
-    public func hold(_ id: HoldID, account: AccountID) async throws -> Hold? {
-        try await pool.read { db in
-            try Self.rows(Statements.Metering.hold, ["id": .text(id.rawValue), "account": .text(account.rawValue)], in: db)
-                .first.map(Hold.init)
-        }
-    }
-
-    public func expiredHolds(at: Date, limit: Int) async throws -> [Hold] {
-        try await pool.read { db in
-            try Self.rows(Statements.Metering.expired, ["at": .integer(at.storedMilliseconds), "limit": .integer(limit)], in: db)
-                .map(Hold.init)
-        }
-    }
-
-    public func usageLog(account: AccountID, feature: Feature, limit: Int) async throws -> [UsageLogEntry] {
-        try await pool.read { db in
-            try Self.rows(Statements.Metering.usageLog, Statements.Metering.usageLogValues(account: account, feature: feature, limit: limit), in: db)
-                .map { try UsageLogEntry($0, feature: feature) }
-        }
-    }
-
     /// The columns `usageLogEntry` reads, in its order: rows are read by position,
     /// since a log export reads millions of them.
     static let usageLogColumns = """
@@ -229,44 +208,8 @@ extension SQLiteStore {
         )
     }
 
-    public func usageRollup(account: AccountID, from: String, to: String) async throws -> [FeatureUsage] {
-        try await pool.read { db in
-            try Self.rows(
-                Statements.Metering.usageRollup,
-                ["account": .text(account.rawValue), "from": .text(from), "to": .text(to)],
-                in: db
-            ).compactMap(FeatureUsage.init)
-        }
-    }
-
-    public func putEvent(_ id: String, config: String, account: AccountID, at: Date) async throws {
-        try await write { db in
-            _ = try Self.rows(
-                Statements.Metering.putEvent,
-                [
-                    "account": .text(account.rawValue), "id": .text(id), "config": .text(config),
-                    "at": .integer(at.storedMilliseconds),
-                ],
-                in: db
-            )
-        }
-    }
-
-    public func event(_ id: String, account: AccountID) async throws -> String? {
-        try await pool.read { db in
-            try Self.rows(Statements.Metering.event, ["account": .text(account.rawValue), "id": .text(id)], in: db)
-                .first?.text("config")
-        }
-    }
-
     public func usageGuard(account: AccountID) async throws -> UsageGuardSettings {
         try await pool.read { db in try Self.usageGuard(account, db) ?? .off }
-    }
-
-    public func setUsageGuard(_ settings: UsageGuardSettings, account: AccountID) async throws {
-        try await write { db in
-            _ = try Self.rows(Statements.UsageGuard.set, Statements.UsageGuard.setValues(settings, account: account), in: db)
-        }
     }
 
     public func pauseUsageGuard(account: AccountID, at: Date, notification: Notification) async throws -> Bool {
@@ -292,10 +235,4 @@ extension SQLiteStore {
         }
     }
 
-    public func notifications(account: AccountID, limit: Int) async throws -> [Notification] {
-        try await pool.read { db in
-            try Self.rows(Statements.Metering.notifications, ["account": .text(account.rawValue), "limit": .integer(limit)], in: db)
-                .map(Notification.init)
-        }
-    }
 }

@@ -7,37 +7,7 @@ import TallyCore
 extension SQLiteStore {
     // MARK: Payment intents by purchase
 
-    public func paymentIntent(_ id: PurchaseID, account: AccountID) async throws -> PaymentIntent? {
-        try await pool.read { db in
-            try Self.rows(
-                Statements.Providers.unsettledPaymentIntent,
-                ["purchase": .text(id.rawValue), "account": .text(account.rawValue)],
-                in: db
-            ).first.map(PaymentIntent.init)
-        }
-    }
-
     // MARK: Gateway customers
-
-    public func gatewayCustomer(account: AccountID) async throws -> String? {
-        try await pool.read { db in
-            try Self.rows(Statements.Providers.gatewayCustomer, ["account": .text(account.rawValue)], in: db)
-                .first?.optionalText("gateway_customer")
-        }
-    }
-
-    /// One statement: the customer kept already stays, whoever asks second.
-    public func keepGatewayCustomer(_ customer: String, account: AccountID) async throws -> String {
-        try await write { db in
-            let kept = try Self.rows(
-                Statements.Providers.keepGatewayCustomer,
-                ["customer": .text(customer), "account": .text(account.rawValue)],
-                in: db
-            ).first?.text("gateway_customer")
-            guard let kept else { throw StoreError.notFound("account \(account)") }
-            return kept
-        }
-    }
 
     // MARK: The provider inbox
 
@@ -84,35 +54,11 @@ extension SQLiteStore {
         }
     }
 
-    public func unappliedProviderEvents(provider: String, limit: Int) async throws -> [ProviderEvent] {
-        try await pool.read { db in
-            try Self.rows(Statements.Providers.unapplied, ["provider": .text(provider), "limit": .integer(max(0, limit))], in: db)
-                .map(ProviderEvent.init)
-        }
-    }
-
     static func providerEvent(provider: String, id: String, _ db: Database) throws -> ProviderEvent? {
         try rows(Statements.Providers.event, ["provider": .text(provider), "id": .text(id)], in: db).first.map(ProviderEvent.init)
     }
 
     // MARK: Reversals
-
-    public func reversal(_ id: String, account: AccountID) async throws -> Reversal? {
-        try await pool.read { db in
-            try Self.rows(Statements.Providers.reversal, ["id": .text(id), "account": .text(account.rawValue)], in: db)
-                .first.map(Reversal.init)
-        }
-    }
-
-    public func reversals(purchase: PurchaseID, account: AccountID) async throws -> [Reversal] {
-        try await pool.read { db in
-            try Self.rows(
-                Statements.Providers.reversalsOfPurchase,
-                ["account": .text(account.rawValue), "purchase": .text(purchase.rawValue)],
-                in: db
-            ).map(Reversal.init)
-        }
-    }
 
     // MARK: Records of providers
 
