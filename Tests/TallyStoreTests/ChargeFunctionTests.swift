@@ -218,3 +218,26 @@ struct ChargeFunctionTests: ContractFixtures {
         try await store.close()
     }
 }
+
+/// What the store remembers of an account's last charges, to try the right way first.
+@Suite struct ChargeRoutesTests {
+    @Test func anAccountWithAlertsOrCapsIsAskedAgainAfterAWhile() {
+        let routes = ChargeRoutes()
+        let account = AccountID("acct_1")
+        #expect(routes.next(account) == nil)
+        routes.remember(account, .statementByStatement)
+        for _ in 0..<ChargeRoutes.statementsBeforeAsking {
+            #expect(routes.next(account) == .statementByStatement)
+        }
+        #expect(routes.next(account) == nil)
+    }
+
+    @Test func anAccountWithEffectsStaysSoUntilACallSaysOtherwise() {
+        let routes = ChargeRoutes()
+        let account = AccountID("acct_1")
+        routes.remember(account, .withEffects)
+        for _ in 0..<100 { #expect(routes.next(account) == .withEffects) }
+        routes.remember(account, nil)
+        #expect(routes.next(account) == nil)
+    }
+}

@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import NIOCore
 import PostgresNIO
-import Synchronization
 import TallyCore
 
 /// The common charge in one round trip: a wallet transaction of one debit and at most one
@@ -97,34 +96,38 @@ extension PostgresStore {
 
     /// Commits one transaction that waited on no other. A charge `tally_charge` can write
     /// whole is one statement on its own (autocommit): one round trip. One that may set
-    /// off balance effects calls it inside a transaction and applies them after it (an
-    /// account whose last charge had some goes there first); anything else is applied
-    /// statement by statement, as before.
+    /// off balance effects calls it inside a transaction and applies them after it; one
+    /// of an account with alerts or caps is applied statement by statement, as is every
+    /// other transaction. An account's last charges say which to try first (`ChargeRoutes`).
     func commitAlone(_ transaction: WalletTransaction) async throws -> WalletBalance {
         guard let charge = OneCallCharge(transaction) else {
             return try await self.transaction { connection in try await Self.apply(transaction, connection, logger) }
         }
         let account = transaction.accountID
-        if !accountsWithEffects.contains(account) {
+        var route = chargeRoutes.next(account)
+        if route == nil {
             switch try await pooled({ connection in try await Self.call(charge, effectsAfter: false, connection, logger) }) {
             case .charged(let balance, _, _): return balance
             case .refused(let error): throw error
-            case .leftToStatements:
-                return try await self.transaction { connection in try await Self.apply(transaction, connection, logger) }
-            case .leftForEffects: break
+            case .leftToStatements: route = .statementByStatement
+            case .leftForEffects: route = .withEffects
             }
         }
-        return try await self.transaction { connection in
-            switch try await Self.call(charge, effectsAfter: true, connection, logger) {
-            case .charged(let balance, let before, let effects):
-                accountsWithEffects.remember(account, effects)
-                if effects {
-                    try await Self.applyBalanceEffects(transaction, before: before, after: balance.available, connection, logger)
+        return try await self.transaction { [route] connection in
+            if route == .withEffects {
+                switch try await Self.call(charge, effectsAfter: true, connection, logger) {
+                case .charged(let balance, let before, let effects):
+                    chargeRoutes.remember(account, effects ? .withEffects : nil)
+                    if effects {
+                        try await Self.applyBalanceEffects(transaction, before: before, after: balance.available, connection, logger)
+                    }
+                    return balance
+                case .refused(let error): throw error
+                case .leftToStatements, .leftForEffects: break
                 }
-                return balance
-            case .refused(let error): throw error
-            case .leftToStatements, .leftForEffects: return try await Self.apply(transaction, connection, logger)
             }
+            chargeRoutes.remember(account, .statementByStatement)
+            return try await Self.apply(transaction, connection, logger)
         }
     }
 
@@ -189,30 +192,6 @@ extension PostgresStore {
             bindings.append(!transaction.cappedFeatures.isEmpty)
             bindings.append(effectsAfter)
             bindings.append(Catalog.cheapestUse.thousandths)
-        }
-    }
-}
-
-/// The accounts whose last charge may have set off balance effects (they have auto-recharge
-/// settings, or their wallet is nearly empty): their next charge calls `tally_charge` in a
-/// transaction at once, rather than alone only to learn that again. A guess the call
-/// corrects each time; at most `limit` accounts are remembered.
-final class AccountsWithEffects: Sendable {
-    static let limit = 10_000
-    private let accounts = Mutex<Set<AccountID>>([])
-
-    func contains(_ account: AccountID) -> Bool {
-        accounts.withLock { $0.contains(account) }
-    }
-
-    func remember(_ account: AccountID, _ effects: Bool) {
-        accounts.withLock { accounts in
-            guard effects else {
-                accounts.remove(account)
-                return
-            }
-            if accounts.count >= Self.limit { accounts.removeAll(keepingCapacity: true) }
-            accounts.insert(account)
         }
     }
 }

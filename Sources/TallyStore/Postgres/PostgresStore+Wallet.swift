@@ -155,10 +155,13 @@ extension PostgresStore {
         }
         do {
             return try await transaction { connection in
+                // One account's: an account with alerts or caps skips the calls.
+                let account = transactions[0].accountID
+                var oneCall = chargeRoutes.next(account) != .statementByStatement
                 var results: [Result<WalletBalance, any Error>] = []
                 results.reserveCapacity(transactions.count)
                 for transaction in transactions {
-                    if let charge = OneCallCharge(transaction) {
+                    if oneCall, let charge = OneCallCharge(transaction) {
                         switch try await Self.callTogether(charge, connection, logger) {
                         case .charged(let balance, _, _):
                             results.append(.success(balance))
@@ -167,7 +170,8 @@ extension PostgresStore {
                             results.append(.failure(error))
                             continue
                         case .leftToStatements, .leftForEffects:
-                            break
+                            chargeRoutes.remember(account, .statementByStatement)
+                            oneCall = false
                         }
                     }
                     results.append(try await Self.applyInSavepoint(transaction, connection, logger))
