@@ -217,6 +217,24 @@ struct ChargeFunctionTests: ContractFixtures {
         #expect(try await store.wallet(account: account)?.available == Credits(thousandths: 9_500))
         try await store.close()
     }
+
+    @Test func anAccountWithAlertsGoesStatementByStatementUntilTheCallIsAskedAgain() async throws {
+        let (store, account) = try await charged(Credits(whole: 100))
+        let spend: @Sendable () async throws -> Void = {
+            let debit = posting(.charge, .charge(Credits(thousandths: 500)))
+            _ = try await store.commit(WalletTransaction(accountID: account, postings: [debit], at: now))
+        }
+        _ = try await store.setBalanceAlerts([Credits(whole: 5)], account: account, origin: "test", at: now)
+        try await spend()
+        #expect(store.chargeRoutes.next(account) == .statementByStatement)
+        _ = try await store.setBalanceAlerts([], account: account, origin: "test", at: now)
+        for _ in 0..<ChargeRoutes.statementsBeforeAsking { try await spend() }
+        // The last of them asked the call again, which wrote it alone.
+        #expect(store.chargeRoutes.next(account) == nil)
+        #expect(try await store.wallet(account: account)?.available == Credits(thousandths: 83_500))
+        #expect(try await store.verifyWallets().isEmpty)
+        try await store.close()
+    }
 }
 
 /// What the store remembers of an account's last charges, to try the right way first.

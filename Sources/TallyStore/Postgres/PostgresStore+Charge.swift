@@ -109,7 +109,9 @@ extension PostgresStore {
             switch try await pooled({ connection in try await Self.call(charge, effectsAfter: false, connection, logger) }) {
             case .charged(let balance, _, _): return balance
             case .refused(let error): throw error
-            case .leftToStatements: route = .statementByStatement
+            case .leftToStatements:
+                chargeRoutes.remember(account, .statementByStatement)
+                route = .statementByStatement
             case .leftForEffects: route = .withEffects
             }
         }
@@ -123,10 +125,9 @@ extension PostgresStore {
                     }
                     return balance
                 case .refused(let error): throw error
-                case .leftToStatements, .leftForEffects: break
+                case .leftToStatements, .leftForEffects: chargeRoutes.remember(account, .statementByStatement)
                 }
             }
-            chargeRoutes.remember(account, .statementByStatement)
             return try await Self.apply(transaction, connection, logger)
         }
     }
