@@ -55,4 +55,41 @@ import Testing
         #expect(store.walletTransactionsCommittedTogether > 0)
         try await store.close()
     }
+
+    /// A charge written in one call (`tally_charge`) that fails in the database — its ledger
+    /// id is taken — aborts the batch it runs in: the batch is applied again, each in its
+    /// savepoint, and only the duplicate fails.
+    @Test(.enabled(if: PostgresTestDatabase.serverURL != nil, "needs TALLY_TEST_POSTGRES_URL"))
+    func aChargeThatFailsInTheDatabaseFailsAlone() async throws {
+        let database = try await PostgresTestDatabase.make()
+        var configuration = database
+        configuration.options.maximumConnections = 4
+        let store = PostgresStore(configuration: configuration)
+        let account = try await makeAccount(store)
+        _ = try await store.commit(WalletTransaction(accountID: account, postings: [posting(.purchase, .add(Credits(whole: 100)))], at: now))
+        let first = posting(.charge, .charge(Credits(thousandths: 500)))
+        _ = try await store.commit(WalletTransaction(accountID: account, postings: [first], at: now))
+        let outcomes = try await withThrowingTaskGroup(of: Outcome.self) { group in
+            for index in 0..<48 {
+                group.addTask {
+                    let entry = posting(.charge, .charge(Credits(thousandths: 500)), id: index % 6 == 0 ? first.id.rawValue : "led_\(UUID())")
+                    do {
+                        _ = try await store.commit(WalletTransaction(accountID: account, postings: [entry], at: now))
+                        return .charged
+                    } catch StoreError.duplicate(field: "id") {
+                        return .duplicate
+                    }
+                }
+            }
+            return try await group.reduce(into: [Outcome]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == .charged }.count == 40)
+        #expect(outcomes.filter { $0 == .duplicate }.count == 8)
+        let wallet = try #require(try await store.wallet(account: account))
+        #expect(wallet.used == Credits(thousandths: 20_500))
+        #expect(try await store.verifyWallets().isEmpty)
+        #expect(try await store.verifyLots().isEmpty)
+        #expect(store.walletTransactionsCommittedTogether > 0)
+        try await store.close()
+    }
 }

@@ -22,7 +22,7 @@ enum PostgresMigrations {
         accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents, apiKeyRevocation, usageLogs, loginAttempts,
         cardFingerprints, logSearch, smsSends, rechargeIntents, creditLots, logContacts, accountKeys,
         sessionAndDeliveryAccounts, claimLeases, rechargeArmed, providerInbox, carrierReports, spendingControl,
-        ledgerRequestKeys,
+        ledgerRequestKeys, chargeInOneCall,
     ]
 
     static let accountsWalletsLedger = PostgresMigration(
@@ -797,5 +797,14 @@ enum PostgresMigrations {
             "ALTER TABLE ledger ADD COLUMN idempotency_key TEXT",
             "CREATE INDEX ledger_reference ON ledger(account_id, reference)",
         ]
+    )
+
+    /// A charge in one call, PostgreSQL's own (SQLite runs its statements in its writer
+    /// without a round trip each): `PostgresStore.ChargeCall` explains what it does and
+    /// when the store uses it. Versioned with the schema it writes.
+    static let chargeInOneCall = PostgresMigration(
+        version: 22,
+        name: "charge-in-one-call",
+        statements: [PostgresQuery(unsafeSQL: ChargeFunction.create)]
     )
 }

@@ -62,37 +62,105 @@ extension PostgresStore {
         return balance
     }
 
-    /// Applies wallet transactions of one account in one database transaction, each in its
-    /// own savepoint when there are several: one's refusal or error rolls back its own
-    /// writes only. The results are in the transactions' order; if the commit fails, every
-    /// one of them has failed.
+    /// Applies wallet transactions of one account in one database transaction: a charge
+    /// `tally_charge` writes whole is one statement (its refusal undoes its own writes),
+    /// anything else is applied in its own savepoint when there are several, so one's
+    /// refusal or error rolls back its own writes only. The results are in the
+    /// transactions' order; if the commit fails, every one of them has failed.
     func commitTogether(_ transactions: [WalletTransaction]) async -> [Result<WalletBalance, any Error>] {
         guard transactions.count > 1 else {
             do {
-                return [.success(try await transaction { connection in try await Self.apply(transactions[0], connection, logger) })]
+                return [.success(try await commitAlone(transactions[0]))]
             } catch {
                 return [.failure(error)]
             }
         }
         do {
             return try await transaction { connection in
+                // One account's: an account with alerts or caps skips the calls.
+                let account = transactions[0].accountID
+                var oneCall = chargeRoutes.next(account) != .statementByStatement
                 var results: [Result<WalletBalance, any Error>] = []
                 results.reserveCapacity(transactions.count)
                 for transaction in transactions {
-                    try await connection.run("SAVEPOINT wallet_transaction", logger)
-                    do {
-                        let balance = try await Self.apply(transaction, connection, logger)
-                        try await connection.run("RELEASE SAVEPOINT wallet_transaction", logger)
-                        results.append(.success(balance))
-                    } catch {
-                        try await connection.run("ROLLBACK TO SAVEPOINT wallet_transaction", logger)
-                        results.append(.failure(Self.storeError(error)))
+                    if oneCall, let charge = OneCallCharge(transaction) {
+                        switch try await Self.callTogether(charge, connection, logger) {
+                        case .charged(let balance, _, _):
+                            results.append(.success(balance))
+                            continue
+                        case .refused(let error):
+                            results.append(.failure(error))
+                            continue
+                        case .leftToStatements, .leftForEffects:
+                            chargeRoutes.remember(account, .statementByStatement)
+                            oneCall = false
+                        }
                     }
+                    results.append(try await Self.applyInSavepoint(transaction, connection, logger))
+                }
+                return results
+            }
+        } catch is CommitInSavepoints {
+            return await commitInSavepoints(transactions)
+        } catch {
+            return Array(repeating: .failure(error), count: transactions.count)
+        }
+    }
+
+    /// A call of `tally_charge` failed inside a batch and so aborted its database
+    /// transaction (a duplicate ledger id, say): nothing of the batch was committed, and
+    /// the batch is applied again with each transaction in its savepoint, as before.
+    struct CommitInSavepoints: Error {}
+
+    /// One charge of a batch in one call, with its balance effects after it when it may
+    /// have set some off.
+    private static func callTogether(
+        _ charge: OneCallCharge,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws -> ChargeOutcome {
+        do {
+            let outcome = try await call(charge, effectsAfter: true, connection, logger)
+            if case .charged(let balance, let before, effects: true) = outcome {
+                try await applyBalanceEffects(charge.transaction, before: before, after: balance.available, connection, logger)
+            }
+            return outcome
+        } catch {
+            throw CommitInSavepoints()
+        }
+    }
+
+    /// The batch with each transaction in its own savepoint, statement by statement.
+    private func commitInSavepoints(_ transactions: [WalletTransaction]) async -> [Result<WalletBalance, any Error>] {
+        do {
+            return try await transaction { connection in
+                var results: [Result<WalletBalance, any Error>] = []
+                results.reserveCapacity(transactions.count)
+                for transaction in transactions {
+                    results.append(try await Self.applyInSavepoint(transaction, connection, logger))
                 }
                 return results
             }
         } catch {
             return Array(repeating: .failure(error), count: transactions.count)
+        }
+    }
+
+    /// Applies a transaction statement by statement in its own savepoint: its refusal or
+    /// error rolls back its own writes only and is its result.
+    private static func applyInSavepoint(
+        _ transaction: WalletTransaction,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws -> Result<WalletBalance, any Error> {
+        try await connection.run("SAVEPOINT wallet_transaction", logger)
+        do {
+            let balance = try await apply(transaction, connection, logger)
+            try await connection.run("RELEASE SAVEPOINT wallet_transaction", logger)
+            return .success(balance)
+        } catch {
+            try await connection.run("ROLLBACK TO SAVEPOINT wallet_transaction", logger)
+            return .failure(storeError(error))
         }
     }
 

@@ -15,6 +15,8 @@ public final class PostgresStore: Store {
     let logger: Logger
     /// Wallet transactions waiting on a busy wallet, committed together.
     let walletQueue = PostgresWalletQueue()
+    /// How each account's next charge is best written, learnt from its last ones.
+    let chargeRoutes = ChargeRoutes()
 
     /// How many wallet transactions this store has committed together with others, each in
     /// its own savepoint, since it opened.

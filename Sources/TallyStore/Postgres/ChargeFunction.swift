@@ -1,0 +1,197 @@
+/// `tally_charge`, the PL/pgSQL function that writes the common charge in one call: what
+/// `PostgresStore.apply` does with its statements for a transaction of one debit and at
+/// most one usage line, without a round trip for each of them.
+///
+/// In one subtransaction (the `BEGIN … EXCEPTION` block) it moves the wallet exactly as
+/// `PostStatement` does (the credits of lots whose expiry has come are no debit's), writes
+/// the ledger entry, draws the lots in `LotOrder` (priority, soonest expiry, oldest, id),
+/// writes the usage line with its contact, day count and rollup, and claims or answers
+/// the request's `Idempotency-Key` as `insert(_:answer:…)` and `complete(…)` do. A refusal
+/// undoes every write of the call and is answered in `refusal`:
+///
+/// - `missing`: the account has no wallet;
+/// - `insufficient`: credits are short; `refused_credits` is the available figure the
+///   Swift path reports (the wallet's, less expired lots' credits; or the lots' own);
+/// - `conflict`: held or used credits would go below zero;
+/// - `lot`: lot `refused_lot` could not give `refused_credits`;
+/// - `taken`: another request holds the key; `fenced`: the key is no longer this
+///   request's claim to answer (answered, or taken over);
+/// - `controls`: the account has balance alerts, or spend caps the transaction must
+///   stay within: the store applies it statement by statement instead;
+/// - `effects`: the debit may set off balance effects (the account has auto-recharge
+///   settings, or available fell below `p_floor`, the cheapest use) and the caller did
+///   not ask to apply them after the call (`p_effects_after`).
+///
+/// Which notices and recharges a debit sets off is not decided here: `balance_effects`
+/// only says the store must ask `AutoRechargePolicy` in the same transaction.
+enum ChargeFunction {
+    static let create = """
+        CREATE FUNCTION tally_charge(
+            p_account TEXT, p_at BIGINT,
+            p_entry TEXT, p_kind TEXT, p_available BIGINT, p_used BIGINT, p_total BIGINT, p_reference TEXT,
+            p_request_key TEXT,
+            p_line TEXT, p_feature TEXT, p_log TEXT, p_status TEXT, p_credits BIGINT, p_total_credits BIGINT,
+            p_day TEXT, p_created_at BIGINT, p_contact_name TEXT, p_contact_email TEXT, p_phone TEXT, p_email TEXT,
+            p_iso TEXT, p_segments BIGINT, p_encoding TEXT, p_event TEXT, p_credit_score BIGINT,
+            p_dti_percent BIGINT, p_reason TEXT, p_contact TEXT, p_sent_at BIGINT, p_carrier_segments BIGINT,
+            p_line_type TEXT,
+            p_claim BOOLEAN, p_key TEXT, p_request_hash TEXT, p_lease_until BIGINT, p_status_code BIGINT,
+            p_body BYTEA, p_token BIGINT,
+            p_capped BOOLEAN, p_effects_after BOOLEAN, p_floor BIGINT,
+            OUT after_available BIGINT, OUT after_held BIGINT, OUT after_used BIGINT, OUT after_total BIGINT,
+            OUT wallet_controls INTEGER, OUT available_before BIGINT, OUT balance_effects BOOLEAN,
+            OUT refusal TEXT, OUT refused_credits BIGINT, OUT refused_lot TEXT)
+        LANGUAGE plpgsql AS $charge$
+        DECLARE
+            v_wallet RECORD;
+            v_expired BIGINT;
+            v_lot RECORD;
+            v_left BIGINT;
+            v_taken BIGINT;
+            v_spendable BIGINT := 0;
+        BEGIN
+            BEGIN
+                -- The balance check is the conditional update itself; refused, the row is
+                -- locked to learn why, and the update tried once more if it fits by then.
+                FOR v_attempt IN 1..2 LOOP
+                    UPDATE wallets SET available = available + p_available, used = used + p_used, total = total + p_total
+                    WHERE account_id = p_account AND held >= 0 AND used + p_used >= 0
+                        AND available + p_available >= (
+                            SELECT COALESCE(SUM(remaining), 0) FROM lots
+                            WHERE account_id = p_account AND remaining > 0 AND expires_at <= p_at)
+                    RETURNING available, held, used, total, controls
+                    INTO after_available, after_held, after_used, after_total, wallet_controls;
+                    EXIT WHEN FOUND;
+                    IF v_attempt = 2 THEN
+                        refusal := 'conflict';
+                        RAISE EXCEPTION USING ERRCODE = 'TY001';
+                    END IF;
+                    SELECT available, held, used, total INTO v_wallet FROM wallets WHERE account_id = p_account FOR UPDATE;
+                    IF NOT FOUND THEN
+                        refusal := 'missing';
+                        RAISE EXCEPTION USING ERRCODE = 'TY001';
+                    END IF;
+                    SELECT COALESCE(SUM(remaining), 0) INTO v_expired FROM lots
+                    WHERE account_id = p_account AND remaining > 0 AND expires_at <= p_at;
+                    IF v_wallet.available - v_expired + p_available < 0 THEN
+                        refusal := 'insufficient';
+                        refused_credits := v_wallet.available - v_expired;
+                        RAISE EXCEPTION USING ERRCODE = 'TY001';
+                    END IF;
+                    IF v_wallet.available + p_available < 0 OR v_wallet.held < 0 OR v_wallet.used + p_used < 0
+                        OR v_wallet.available + p_available + v_wallet.held + v_wallet.used + p_used <> v_wallet.total + p_total
+                    THEN
+                        refusal := 'conflict';
+                        RAISE EXCEPTION USING ERRCODE = 'TY001';
+                    END IF;
+                END LOOP;
+                INSERT INTO ledger (id, account_id, kind, available, held, used, total, available_after,
+                    reference, created_at, idempotency_key)
+                VALUES (p_entry, p_account, p_kind, p_available, 0, p_used, p_total, after_available,
+                    p_reference, p_at, p_request_key);
+                available_before := after_available - p_available;
+
+                IF wallet_controls & 1 <> 0 OR (wallet_controls & 2 <> 0 AND p_capped) THEN
+                    refusal := 'controls';
+                    RAISE EXCEPTION USING ERRCODE = 'TY001';
+                END IF;
+                balance_effects := after_available < p_floor
+                    OR EXISTS (SELECT 1 FROM auto_recharges WHERE account_id = p_account);
+                IF balance_effects AND NOT p_effects_after THEN
+                    refusal := 'effects';
+                    RAISE EXCEPTION USING ERRCODE = 'TY001';
+                END IF;
+
+                -- The lots, in draw order, never one whose expiry has come.
+                v_left := -p_available;
+                FOR v_lot IN
+                    SELECT id, remaining FROM lots
+                    WHERE account_id = p_account AND remaining > 0 AND (expires_at IS NULL OR expires_at > p_at)
+                    ORDER BY priority, expires_at NULLS LAST, created_at, id COLLATE "C"
+                LOOP
+                    EXIT WHEN v_left = 0;
+                    v_spendable := v_spendable + v_lot.remaining;
+                    v_taken := LEAST(v_left, v_lot.remaining);
+                    UPDATE lots SET remaining = remaining - v_taken
+                    WHERE id = v_lot.id AND account_id = p_account AND remaining - v_taken >= 0 AND held >= 0
+                        AND remaining - v_taken + held <= credits;
+                    IF NOT FOUND THEN
+                        refusal := 'lot';
+                        refused_lot := v_lot.id;
+                        refused_credits := v_taken;
+                        RAISE EXCEPTION USING ERRCODE = 'TY001';
+                    END IF;
+                    INSERT INTO ledger_lots (ledger_id, lot_id, account_id, hold_id, available, held)
+                    VALUES (p_entry, v_lot.id, p_account, NULL, -v_taken, 0);
+                    v_left := v_left - v_taken;
+                END LOOP;
+                IF v_left > 0 THEN
+                    refusal := 'insufficient';
+                    refused_credits := v_spendable;
+                    RAISE EXCEPTION USING ERRCODE = 'TY001';
+                END IF;
+
+                -- The usage line, as `UsageLineStatement` writes it.
+                IF p_line IS NOT NULL THEN
+                    WITH known AS (
+                        SELECT id FROM usage_log_contacts
+                        WHERE account_id = p_account AND md5(text) = md5(p_contact) AND text = p_contact
+                    ), added AS (
+                        INSERT INTO usage_log_contacts (account_id, text)
+                        SELECT p_account, p_contact WHERE p_contact IS NOT NULL AND NOT EXISTS (SELECT 1 FROM known)
+                        ON CONFLICT (account_id, md5(text)) DO UPDATE SET text = usage_log_contacts.text
+                        RETURNING id
+                    ), counted AS (
+                        INSERT INTO usage_log_days (account_id, log, day, status, lines, credits)
+                        VALUES (p_account, p_log, p_day, p_status, 1, p_credits)
+                        ON CONFLICT (account_id, log, day, status)
+                        DO UPDATE SET lines = usage_log_days.lines + 1, credits = usage_log_days.credits + excluded.credits
+                    ), rolled AS (
+                        INSERT INTO usage_rollups (account_id, day, feature, uses, credits)
+                        SELECT p_account, p_day, p_feature, 1, p_credits WHERE p_credits > 0
+                        ON CONFLICT (account_id, day, feature)
+                        DO UPDATE SET uses = usage_rollups.uses + 1, credits = usage_rollups.credits + excluded.credits
+                    )
+                    INSERT INTO usage_log (id, account_id, feature, log, status, credits, total_credits, day, created_at,
+                        contact_name, contact_email, phone, email, iso, segments, encoding, event, credit_score,
+                        dti_percent, reason, contact_id, sent_at, carrier_segments, line_type)
+                    VALUES (p_line, p_account, p_feature, p_log, p_status, p_credits, p_total_credits, p_day,
+                        p_created_at, p_contact_name, p_contact_email, p_phone, p_email, p_iso, p_segments, p_encoding,
+                        p_event, p_credit_score, p_dti_percent, p_reason,
+                        (SELECT id FROM known UNION ALL SELECT id FROM added LIMIT 1), p_sent_at, p_carrier_segments,
+                        p_line_type);
+                END IF;
+
+                -- The key: claimed by this write (answered when the answer rides with it), or
+                -- the claim this request holds answered, only while it is still its claim.
+                IF p_claim THEN
+                    INSERT INTO idempotency_keys (account_id, key, request_hash, claimed_at, status, body, completed_at,
+                        lease_until)
+                    VALUES (p_account, p_key, p_request_hash, p_at, p_status_code, p_body,
+                        CASE WHEN p_status_code IS NULL THEN NULL ELSE p_at END, p_lease_until)
+                    ON CONFLICT (account_id, key) DO NOTHING;
+                    IF NOT FOUND THEN
+                        refusal := 'taken';
+                        RAISE EXCEPTION USING ERRCODE = 'TY001';
+                    END IF;
+                ELSIF p_key IS NOT NULL THEN
+                    UPDATE idempotency_keys SET status = p_status_code, body = p_body, completed_at = p_at
+                    WHERE account_id = p_account AND key = p_key AND status IS NULL
+                        AND (p_token IS NULL OR claimed_at = p_token);
+                    IF NOT FOUND THEN
+                        refusal := 'fenced';
+                        RAISE EXCEPTION USING ERRCODE = 'TY001';
+                    END IF;
+                END IF;
+            EXCEPTION WHEN SQLSTATE 'TY001' THEN
+                -- Refused: the block's writes are undone; `refusal` says why.
+                after_available := NULL;
+                after_held := NULL;
+                after_used := NULL;
+                after_total := NULL;
+                available_before := NULL;
+            END;
+        END
+        $charge$
+        """
+}

@@ -1,0 +1,261 @@
+import Foundation
+import PostgresNIO
+import TallyCore
+import TallyTestSupport
+import Testing
+
+@testable import TallyStore
+
+/// `tally_charge`, PostgreSQL's charge in one call (`ChargeFunction`), called directly: it
+/// writes what the statement-by-statement path writes, and a refusal leaves nothing written.
+/// The store's own use of it is proven by the whole contract suite on PostgreSQL.
+@Suite(.enabled(if: PostgresTestDatabase.serverURL != nil, "needs TALLY_TEST_POSTGRES_URL"))
+struct ChargeFunctionTests: ContractFixtures {
+    let now = Date(timeIntervalSince1970: 1_790_000_000)
+
+    /// A store on a new database, an account, and `credits` in one lot.
+    func charged(_ credits: Credits) async throws -> (PostgresStore, AccountID) {
+        var configuration = try await PostgresTestDatabase.make()
+        configuration.options.maximumConnections = 4
+        let store = PostgresStore(configuration: configuration)
+        let account = try await makeAccount(store)
+        try await credit(store, account, credits)
+        return (store, account)
+    }
+
+    func validation(_ account: AccountID, credits: Credits = Credits(thousandths: 500)) -> UsageLogEntry {
+        UsageLogEntry(
+            id: "use_\(UUID().uuidString)",
+            accountID: account,
+            feature: .emailValidation,
+            status: .valid,
+            credits: credits,
+            day: PacificDay.of(now),
+            createdAt: now,
+            contactName: "Ada",
+            email: "ada@example.com"
+        )
+    }
+
+    func charge(
+        _ account: AccountID,
+        _ credits: Credits = Credits(thousandths: 500),
+        line: UsageLogEntry? = nil,
+        answer: IdempotentResponse? = nil,
+        claim: FirstWriteClaim? = nil
+    ) -> PostgresStore.OneCallCharge {
+        let transaction = WalletTransaction(
+            accountID: account,
+            postings: [posting(.charge, .charge(credits))],
+            records: line.map { [.usage($0)] } ?? [],
+            idempotency: answer,
+            claim: claim,
+            at: now
+        )
+        return PostgresStore.OneCallCharge(transaction)!
+    }
+
+    func call(
+        _ store: PostgresStore,
+        _ charge: PostgresStore.OneCallCharge,
+        effectsAfter: Bool = false
+    ) async throws
+        -> PostgresStore.ChargeOutcome
+    {
+        try await store.pooled { connection in try await PostgresStore.call(charge, effectsAfter: effectsAfter, connection, store.logger) }
+    }
+
+    /// A validation that claims key `k` with its first write, answered.
+    func validationClaimingKey(_ account: AccountID) -> PostgresStore.OneCallCharge {
+        charge(
+            account,
+            line: validation(account),
+            answer: IdempotentResponse(key: "k", status: 200, body: [], claimToken: nil),
+            claim: FirstWriteClaim(key: "k", requestHash: "h")
+        )
+    }
+
+    /// Why the call refused `charge`; a charge it wrote is an issue of the test.
+    func refusal(_ store: PostgresStore, _ charge: PostgresStore.OneCallCharge) async throws -> (any Error)? {
+        let outcome = try await call(store, charge)
+        guard case .refused(let error) = outcome else {
+            Issue.record("not refused: \(outcome)")
+            return nil
+        }
+        return error
+    }
+
+    func count(_ store: PostgresStore, _ table: String, _ account: AccountID) async throws -> Int64 {
+        try await store.rows(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table) WHERE account_id = $1", binds: binds(account)))
+            .first!.decode(Int64.self)
+    }
+
+    func binds(_ account: AccountID) -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(account.rawValue)
+        return bindings
+    }
+
+    @Test func theCallIsPlannedLikeEveryStatement() async throws {
+        let (store, _) = try await charged(.zero)
+        var nulls = PostgresBindings(capacity: 42)
+        for _ in 0..<42 { nulls.appendNull() }
+        let plan = try await store.rows(PostgresQuery(unsafeSQL: "EXPLAIN " + PostgresStore.ChargeCall.sql, binds: nulls))
+        #expect(!plan.isEmpty)
+        try await store.close()
+    }
+
+    @Test func aChargeWritesItsEntryLotsLineAndAnsweredKeyInOneCall() async throws {
+        let (store, account) = try await charged(Credits(whole: 10))
+        let line = validation(account)
+        let claim = FirstWriteClaim(key: "k1", requestHash: "h1")
+        let outcome = try await call(
+            store,
+            charge(account, line: line, answer: IdempotentResponse(key: "k1", status: 200, body: [1, 2], claimToken: nil), claim: claim)
+        )
+        guard case .charged(let balance, let before, let effects) = outcome else {
+            Issue.record("refused: \(outcome)")
+            return
+        }
+        #expect(
+            balance == WalletBalance(available: Credits(thousandths: 9_500), held: .zero, used: Credits(thousandths: 500), total: Credits(whole: 10))
+        )
+        #expect(before == Credits(whole: 10))
+        #expect(effects == false)
+        #expect(try await store.wallet(account: account) == balance)
+        let entries = try await store.ledger(account: account, limit: 10, before: nil)
+        #expect(entries.map(\.kind) == [.charge, .purchase])
+        #expect(entries.first?.availableAfter == Credits(thousandths: 9_500))
+        #expect(entries.first?.lots.map(\.available) == [Credits(thousandths: -500)])
+        #expect(try await store.usageLog(account: account, feature: .emailValidation, limit: 10).map(\.id) == [line.id])
+        #expect(try await store.usageRollup(account: account, from: line.day, to: line.day).map(\.credits) == [Credits(thousandths: 500)])
+        #expect(try await count(store, "usage_log_days", account) == 1)
+        #expect(try await count(store, "usage_log_contacts", account) == 1)
+        #expect(
+            try await store.claimIdempotencyKey("k1", requestHash: "h1", account: account, at: now, staleAfter: 30)
+                == .replay(status: 200, body: [1, 2])
+        )
+        #expect(try await store.verifyWallets().isEmpty)
+        #expect(try await store.verifyLots().isEmpty)
+        try await store.close()
+    }
+
+    @Test func aRefusalWritesNothingAndReportsWhatTheStatementsReport() async throws {
+        let (store, account) = try await charged(Credits(thousandths: 300))
+        let error = try await refusal(store, validationClaimingKey(account))
+        #expect(error as? StoreError == .insufficientCredits(available: Credits(thousandths: 300)))
+        #expect(try await store.wallet(account: account)?.available == Credits(thousandths: 300))
+        #expect(try await store.ledger(account: account, limit: 10, before: nil).count == 1)
+        #expect(try await count(store, "usage_log", account) == 0)
+        #expect(try await count(store, "usage_log_days", account) == 0)
+        #expect(try await store.idempotencyKeyExists("k", account: account) == false)
+        try await store.close()
+    }
+
+    @Test func aTakenKeyRefusesTheWholeCharge() async throws {
+        let (store, account) = try await charged(Credits(whole: 10))
+        #expect(try await store.claimIdempotencyKey("k", requestHash: "h", account: account, at: now, staleAfter: 30) == .claimed)
+        let error = try await refusal(store, validationClaimingKey(account))
+        #expect(error as? StoreError == .idempotencyKeyTaken)
+        #expect(try await store.wallet(account: account)?.available == Credits(whole: 10))
+        #expect(try await count(store, "ledger_lots", account) == 1)
+        #expect(try await count(store, "usage_log", account) == 0)
+        #expect(try await count(store, "usage_rollups", account) == 0)
+        try await store.close()
+    }
+
+    @Test func anAnswerUnderATakenOverClaimIsFencedOff() async throws {
+        let (store, account) = try await charged(Credits(whole: 10))
+        #expect(try await store.claimIdempotencyKey("k", requestHash: "h", account: account, at: now, staleAfter: 30) == .claimed)
+        let token = IdempotencyFence.token(claimedAt: now)
+        let late = charge(account, answer: IdempotentResponse(key: "k", status: 200, body: [1], claimToken: token - 1))
+        let error = try await refusal(store, late)
+        #expect(error as? StoreError == .conflict("idempotency key k is not claimed by this request or already answered"))
+        #expect(try await store.wallet(account: account)?.available == Credits(whole: 10))
+        #expect(try await store.ledger(account: account, limit: 10, before: nil).count == 1)
+        // The claim's own request answers it with its charge.
+        let own = try await call(store, charge(account, answer: IdempotentResponse(key: "k", status: 200, body: [2], claimToken: token)))
+        guard case .charged(let balance, _, _) = own else {
+            Issue.record("refused: \(own)")
+            return
+        }
+        #expect(balance.available == Credits(thousandths: 9_500))
+        #expect(
+            try await store.claimIdempotencyKey("k", requestHash: "h", account: account, at: now, staleAfter: 30) == .replay(status: 200, body: [2])
+        )
+        try await store.close()
+    }
+
+    @Test func whatOnlyTheStatementsDoIsLeftToThemWithNothingWritten() async throws {
+        let (store, account) = try await charged(Credits(whole: 10))
+        // Auto-recharge settings: the debit's effects are the store's to decide, after the call.
+        let settings = AutoRechargeSettings(
+            enabled: true,
+            thresholdCredits: Credits(whole: 2),
+            rechargeCredits: Credits(whole: 50),
+            paymentMethodID: "pm_1",
+            maxRechargesPerDay: 3,
+            maxSpendPerMonth: Money(cents: 10_000)
+        )
+        try await store.setAutoRecharge(settings, account: account, recharge: nil)
+        guard case .leftForEffects = try await call(store, charge(account, line: validation(account))) else {
+            Issue.record("written although its effects were left to no one")
+            return
+        }
+        #expect(try await store.wallet(account: account)?.available == Credits(whole: 10))
+        #expect(try await count(store, "usage_log", account) == 0)
+        guard case .charged(_, _, effects: true) = try await call(store, charge(account), effectsAfter: true) else {
+            Issue.record("not charged with its effects to apply")
+            return
+        }
+        // Balance alerts: read and fired statement by statement.
+        _ = try await store.setBalanceAlerts([Credits(whole: 5)], account: account, origin: "test", at: now)
+        guard case .leftToStatements = try await call(store, charge(account), effectsAfter: true) else {
+            Issue.record("written although the account has alerts")
+            return
+        }
+        #expect(try await store.wallet(account: account)?.available == Credits(thousandths: 9_500))
+        try await store.close()
+    }
+
+    @Test func anAccountWithAlertsGoesStatementByStatementUntilTheCallIsAskedAgain() async throws {
+        let (store, account) = try await charged(Credits(whole: 100))
+        let spend: @Sendable () async throws -> Void = {
+            let debit = posting(.charge, .charge(Credits(thousandths: 500)))
+            _ = try await store.commit(WalletTransaction(accountID: account, postings: [debit], at: now))
+        }
+        _ = try await store.setBalanceAlerts([Credits(whole: 5)], account: account, origin: "test", at: now)
+        try await spend()
+        #expect(store.chargeRoutes.next(account) == .statementByStatement)
+        _ = try await store.setBalanceAlerts([], account: account, origin: "test", at: now)
+        for _ in 0..<ChargeRoutes.statementsBeforeAsking { try await spend() }
+        // The last of them asked the call again, which wrote it alone.
+        #expect(store.chargeRoutes.next(account) == nil)
+        #expect(try await store.wallet(account: account)?.available == Credits(thousandths: 83_500))
+        #expect(try await store.verifyWallets().isEmpty)
+        try await store.close()
+    }
+}
+
+/// What the store remembers of an account's last charges, to try the right way first.
+@Suite struct ChargeRoutesTests {
+    @Test func anAccountWithAlertsOrCapsIsAskedAgainAfterAWhile() {
+        let routes = ChargeRoutes()
+        let account = AccountID("acct_1")
+        #expect(routes.next(account) == nil)
+        routes.remember(account, .statementByStatement)
+        for _ in 0..<ChargeRoutes.statementsBeforeAsking {
+            #expect(routes.next(account) == .statementByStatement)
+        }
+        #expect(routes.next(account) == nil)
+    }
+
+    @Test func anAccountWithEffectsStaysSoUntilACallSaysOtherwise() {
+        let routes = ChargeRoutes()
+        let account = AccountID("acct_1")
+        routes.remember(account, .withEffects)
+        for _ in 0..<100 { #expect(routes.next(account) == .withEffects) }
+        routes.remember(account, nil)
+        #expect(routes.next(account) == nil)
+    }
+}
