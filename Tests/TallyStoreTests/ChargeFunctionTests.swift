@@ -49,7 +49,7 @@ struct ChargeFunctionTests: ContractFixtures {
             postings: [posting(.charge, .charge(credits))],
             records: line.map { [.usage($0)] } ?? [],
             idempotency: answer,
-            claim: claim,
+            request: claim.map { .byFirstWrite($0) },
             at: now
         )
         return PostgresStore.OneCallCharge(transaction)!
@@ -167,7 +167,7 @@ struct ChargeFunctionTests: ContractFixtures {
     @Test func anAnswerUnderATakenOverClaimIsFencedOff() async throws {
         let (store, account) = try await charged(Credits(whole: 10))
         #expect(try await store.claimIdempotencyKey("k", requestHash: "h", account: account, at: now, staleAfter: 30) == .claimed)
-        let token = IdempotencyFence.token(claimedAt: now)
+        let token = RequestClaim.token(claimedAt: now)
         let late = charge(account, answer: IdempotentResponse(key: "k", status: 200, body: [1], claimToken: token - 1))
         let error = try await refusal(store, late)
         #expect(error as? StoreError == .conflict("idempotency key k is not claimed by this request or already answered"))
@@ -222,7 +222,7 @@ struct ChargeFunctionTests: ContractFixtures {
         let (store, account) = try await charged(Credits(whole: 100))
         let spend: @Sendable () async throws -> Void = {
             let debit = posting(.charge, .charge(Credits(thousandths: 500)))
-            _ = try await store.commit(WalletTransaction(accountID: account, postings: [debit], at: now))
+            _ = try await store.commit(WalletTransaction(accountID: account, postings: [debit], request: nil, at: now))
         }
         _ = try await store.setBalanceAlerts([Credits(whole: 5)], account: account, origin: "test", at: now)
         try await spend()

@@ -66,15 +66,17 @@ import Testing
         configuration.options.maximumConnections = 4
         let store = PostgresStore(configuration: configuration)
         let account = try await makeAccount(store)
-        _ = try await store.commit(WalletTransaction(accountID: account, postings: [posting(.purchase, .add(Credits(whole: 100)))], at: now))
+        _ = try await store.commit(
+            WalletTransaction(accountID: account, postings: [posting(.purchase, .add(Credits(whole: 100)))], request: nil, at: now)
+        )
         let first = posting(.charge, .charge(Credits(thousandths: 500)))
-        _ = try await store.commit(WalletTransaction(accountID: account, postings: [first], at: now))
+        _ = try await store.commit(WalletTransaction(accountID: account, postings: [first], request: nil, at: now))
         let outcomes = try await withThrowingTaskGroup(of: Outcome.self) { group in
             for index in 0..<48 {
                 group.addTask {
                     let entry = posting(.charge, .charge(Credits(thousandths: 500)), id: index % 6 == 0 ? first.id.rawValue : "led_\(UUID())")
                     do {
-                        _ = try await store.commit(WalletTransaction(accountID: account, postings: [entry], at: now))
+                        _ = try await store.commit(WalletTransaction(accountID: account, postings: [entry], request: nil, at: now))
                         return .charged
                     } catch StoreError.duplicate(field: "id") {
                         return .duplicate
