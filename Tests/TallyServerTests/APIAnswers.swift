@@ -54,6 +54,7 @@ struct WalletAnswer: Decodable {
     var total: String
     var nextExpiry: Expiry?
     var forecast: Forecast?
+    var autoRecharge: AutoRechargeAnswer?
 
     /// Available, held, used and total, as the API writes them.
     var figures: [String] { [available, held, used, total] }
@@ -211,4 +212,66 @@ extension TestAccount {
     func walletAnswer(token: String? = nil) async throws -> WalletAnswer {
         try await wallet(token: token).decode(WalletAnswer.self)
     }
+}
+
+/// The wallet's `autoRecharge`: its settings and how its last attempt went.
+struct AutoRechargeAnswer: Decodable {
+    var enabled: Bool
+    var status: String?
+    var lastResult: String?
+    var lastReason: String?
+}
+
+/// An event's settings (`PUT`, `GET …/events/{event}`).
+struct EventAnswer: Decodable {
+    var emailValidation: Bool
+    var phoneValidation: Bool
+    var creditCheck: String
+}
+
+/// A lead's answer (`POST …/events/{event}/leads`): its checks, the decision, the credits.
+struct LeadAnswer: Decodable {
+    struct Check: Decodable {
+        var status: String?
+        var result: String?
+        var creditScore: Int?
+        var dtiPercent: Int?
+    }
+
+    struct Checks: Decodable {
+        var email: Check?
+        var phone: Check?
+        var creditCheck: Check?
+    }
+
+    var qualified: Bool
+    var disqualifiedBy: [String]
+    var route: String?
+    var checks: Checks
+    var credits: String
+}
+
+/// The usage guard as it stands (`GET …/usage-guard`, `POST …/usage-guard/resume`).
+struct UsageGuardAnswer: Decodable {
+    var paused: Bool
+}
+
+/// `GET, PUT …/spend-caps`: each cap with what its period has spent and when it resets.
+struct SpendCapsAnswer: Decodable {
+    struct Cap: Decodable {
+        var feature: String
+        var period: String
+        var spent: String?
+        var resetsAt: String?
+    }
+
+    var caps: [Cap]
+}
+
+/// The problem of a charge a spend cap refused (402 `spend-cap-reached`).
+struct SpendCapProblem: Decodable {
+    var type: String
+    var feature: String
+    var period: String
+    var resetsAt: String
 }

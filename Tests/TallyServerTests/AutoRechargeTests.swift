@@ -91,10 +91,9 @@ struct AutoRechargeTests {
             #expect(try await harness.tally.store.recharges(account: AccountID(account.id), limit: 10).map(\.status) == [.succeeded])
             #expect(await gateway.payments.count == 2)
             #expect(try await account.notificationKinds() == ["recharge_succeeded", "low_balance"])
-            let wallet = try await account.wallet().object
-            let autoRecharge = try #require(wallet["autoRecharge"] as? [String: Any])
-            #expect(autoRecharge["status"] as? String == "on")
-            #expect(autoRecharge["lastResult"] as? String == "succeeded")
+            let autoRecharge = try #require(try await account.wallet().decode(WalletAnswer.self).autoRecharge)
+            #expect(autoRecharge.status == "on")
+            #expect(autoRecharge.lastResult == "succeeded")
             let purchases = try await account.get("/purchases").items()
             #expect(purchases.first?["origin"] as? String == "recharge")
             #expect(try await harness.tally.store.verifyWallets().isEmpty)
@@ -219,10 +218,10 @@ struct AutoRechargeTests {
                     == ["recharge_disabled", "recharge_failed", "recharge_failed", "recharge_failed"]
             )
             #expect(try await account.figures()[3] == "100.000")
-            let autoRecharge = try #require(try await account.wallet().object["autoRecharge"] as? [String: Any])
-            #expect(autoRecharge["enabled"] as? Bool == false)
-            #expect(autoRecharge["lastResult"] as? String == "disabled")
-            #expect(autoRecharge["lastReason"] as? String == "the card was declined")
+            let autoRecharge = try #require(try await account.wallet().decode(WalletAnswer.self).autoRecharge)
+            #expect(!autoRecharge.enabled)
+            #expect(autoRecharge.lastResult == "disabled")
+            #expect(autoRecharge.lastReason == "the card was declined")
             let declined = try await account.get("/purchases").items().filter { $0["status"] as? String == "declined" }
             #expect(declined.count == 3)
         }
@@ -330,10 +329,10 @@ struct AutoRechargeTests {
             let kinds = try await account.notificationKinds()
             #expect(kinds.filter { $0 == "recharge_failed" }.count == 3)
             #expect(kinds.contains("recharge_disabled"))
-            let autoRecharge = try #require(try await account.wallet().object["autoRecharge"] as? [String: Any])
-            #expect(autoRecharge["enabled"] as? Bool == false)
-            #expect(autoRecharge["lastResult"] as? String == "disabled")
-            #expect(autoRecharge["lastReason"] as? String == "the card processor could not be reached")
+            let autoRecharge = try #require(try await account.wallet().decode(WalletAnswer.self).autoRecharge)
+            #expect(!autoRecharge.enabled)
+            #expect(autoRecharge.lastResult == "disabled")
+            #expect(autoRecharge.lastReason == "the card processor could not be reached")
             // Every attempt asked with the one key: the payment's outcome is still unknown, so
             // the payment reconciler keeps asking — and credits it once the processor answers.
             #expect(Set(processor.keys).count == 1)

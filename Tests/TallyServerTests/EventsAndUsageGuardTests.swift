@@ -20,12 +20,12 @@ struct EventsAndUsageGuardTests {
                 json: #"{"name":"Demo","creditCheck":"credit_score"}"#
             )
             #expect(reply.status == 200, "\(reply)")
-            let config = try reply.object
-            #expect(config["emailValidation"] as? Bool == true)
-            #expect(config["phoneValidation"] as? Bool == true)
+            let config = try reply.decode(EventAnswer.self)
+            #expect(config.emailValidation)
+            #expect(config.phoneValidation)
             let stored = try await account.get("/events/demo")
             #expect(stored.status == 200)
-            #expect(try stored.object["creditCheck"] as? String == "credit_score")
+            #expect(try stored.decode(EventAnswer.self).creditCheck == "credit_score")
             #expect(try await account.get("/events/nope").status == 404)
         }
     }
@@ -39,15 +39,14 @@ struct EventsAndUsageGuardTests {
             #expect(put.status == 200, "\(put)")
             let lead = try await account.post("/events/demo/leads", #"{"name":"Lee","email":"lee@example.com","phone":"+1 201 555 0123"}"#)
             #expect(lead.status == 200, "\(lead)")
-            let answer = try lead.object
-            #expect(answer["qualified"] as? Bool == true)
-            #expect(answer["credits"] as? String == "26.000")
-            let checks = try #require(answer["checks"] as? [String: Any])
-            let credit = try #require(checks["creditCheck"] as? [String: Any])
-            let score = try #require(credit["creditScore"] as? Int)
-            let dti = try #require(credit["dtiPercent"] as? Int)
+            let answer = try lead.decode(LeadAnswer.self)
+            #expect(answer.qualified)
+            #expect(answer.credits == "26.000")
+            let credit = try #require(answer.checks.creditCheck)
+            let score = try #require(credit.creditScore)
+            let dti = try #require(credit.dtiPercent)
             let expected = score >= 700 ? "prime" : (dti <= 60 ? "standard" : "review")
-            #expect(answer["route"] as? String == expected)
+            #expect(answer.route == expected)
             #expect(try await account.figures()[2] == "26.000")
         }
     }
@@ -57,14 +56,14 @@ struct EventsAndUsageGuardTests {
             let account = try await harness.makeAccount()
             _ = try await account.buy(100)
             _ = try await harness.call(.put, "/v1/accounts/\(account.id)/events/demo", token: account.ownerToken, json: dtiEvent)
-            let answer = try await account.post("/events/demo/leads", #"{"name":"Lee","email":"lee@example.com","phone":"+1 201 555 0123"}"#).object
-            let checks = try #require(answer["checks"] as? [String: Any])
-            #expect((checks["creditCheck"] as? [String: Any])?["status"] as? String == "skipped")
-            #expect((checks["email"] as? [String: Any])?["result"] as? String == "valid")
-            #expect(answer["credits"] as? String == "2.000")
+            let answer = try await account.post("/events/demo/leads", #"{"name":"Lee","email":"lee@example.com","phone":"+1 201 555 0123"}"#)
+                .decode(LeadAnswer.self)
+            #expect(answer.checks.creditCheck?.status == "skipped")
+            #expect(answer.checks.email?.result == "valid")
+            #expect(answer.credits == "2.000")
             // The score rules could not be measured: the lead is not disqualified by them.
-            #expect(answer["qualified"] as? Bool == true)
-            #expect(answer["route"] as? String == "review")
+            #expect(answer.qualified)
+            #expect(answer.route == "review")
         }
     }
 
@@ -79,11 +78,11 @@ struct EventsAndUsageGuardTests {
                 json: #"{"name":"Webinar","emailValidation":true,"phoneValidation":true,"disqualify":{"invalidEmail":true},"defaultRoute":"sales"}"#
             )
             let lead = try await account.post("/events/webinar/leads", #"{"name":"Lee","email":"lee@nowhere.invalid","phone":"+33612345678"}"#)
-            let answer = try lead.object
-            #expect(answer["qualified"] as? Bool == false)
-            #expect(answer["disqualifiedBy"] as? [String] == ["invalid_email"])
-            #expect(answer["route"] is NSNull)
-            #expect(answer["credits"] as? String == "2.000")
+            let answer = try lead.decode(LeadAnswer.self)
+            #expect(!answer.qualified)
+            #expect(answer.disqualifiedBy == ["invalid_email"])
+            #expect(try lead.isNull("route"))
+            #expect(answer.credits == "2.000")
             #expect(try await account.figures() == ["98.000", "0.000", "2.000", "100.000"])
         }
     }
@@ -139,8 +138,7 @@ struct EventsAndUsageGuardTests {
             #expect(statuses.filter { $0 == "completed" }.count == 5)
             #expect(statuses.filter { $0 == "blocked" }.count == 7)
             #expect(try await account.figures()[2] == "85.000")
-            let guardState = try await account.get("/usage-guard").object
-            #expect(guardState["paused"] as? Bool == true)
+            #expect(try await account.get("/usage-guard").decode(UsageGuardAnswer.self).paused)
             let notifications = try await account.get("/notifications").items()
             #expect(notifications.map { $0["kind"] as? String } == ["usage_guard_paused"])
             // While paused every check is blocked, logged and free.
@@ -180,7 +178,7 @@ struct EventsAndUsageGuardTests {
             )
             let superAdmin = try await account.person("super_admin")
             let resumed = try await account.post("/usage-guard/resume", "", token: superAdmin)
-            #expect(try resumed.object["paused"] as? Bool == false)
+            #expect(try !resumed.decode(UsageGuardAnswer.self).paused)
             #expect(try await account.creditCheck().string("status") == "completed")
             let kinds = try await account.get("/notifications").items().map { $0["kind"] as? String }
             #expect(kinds == ["usage_guard_resumed", "usage_guard_paused"])

@@ -30,14 +30,14 @@ struct SpendCapTests {
             #expect(replies.filter { $0.status == 200 }.count == 20)
             let refused = replies.filter { $0.status == 402 }
             #expect(refused.count == 180, "\(Set(replies.map(\.status)))")
-            let problem = try #require(refused.first).object
-            #expect((problem["type"] as? String)?.hasSuffix("spend-cap-reached") == true, "\(problem)")
-            #expect(problem["feature"] as? String == "phone_validation")
-            #expect(problem["period"] as? String == "day")
-            #expect(problem["resetsAt"] as? String != nil)
+            let problem = try #require(refused.first).decode(SpendCapProblem.self)
+            #expect(problem.type.hasSuffix("spend-cap-reached"), "\(problem)")
+            #expect(problem.feature == "phone_validation")
+            #expect(problem.period == "day")
+            #expect(!problem.resetsAt.isEmpty)
             #expect(try await account.figures() == ["970.000", "0.000", "30.000", "1000.000"])
-            let caps = try await account.get("/spend-caps").object["caps"] as? [[String: Any]]
-            #expect(caps?.first?["spent"] as? String == "30.000", "\(caps ?? [])")
+            let caps = try await account.get("/spend-caps").decode(SpendCapsAnswer.self).caps
+            #expect(caps.first?.spent == "30.000", "\(caps)")
             let lines = try await account.get("/logs/phone_validation?limit=500").items()
             #expect(lines.filter { $0["result"] as? String == "refused" }.count == 180)
             #expect(lines.filter { $0["result"] as? String != "refused" }.count == 20)
@@ -70,13 +70,13 @@ struct SpendCapTests {
             #expect(try await validate(account, 2).status == 200)
             let third = try await validate(account, 3)
             #expect(third.status == 402)
-            #expect(try third.object["resetsAt"] as? String == times.2)
+            #expect(try third.decode(SpendCapProblem.self).resetsAt == times.2)
             clock.set(lastMoment)
             #expect(try await validate(account, 4).status == 402, "still the same Pacific day")
             clock.set(midnight)
             #expect(try await validate(account, 5).status == 200, "a new Pacific day")
-            let caps = try await account.get("/spend-caps", token: key).object["caps"] as? [[String: Any]]
-            #expect(caps?.first?["spent"] as? String == "1.500")
+            let caps = try await account.get("/spend-caps", token: key).decode(SpendCapsAnswer.self).caps
+            #expect(caps.first?.spent == "1.500")
             #expect(midnight > start)
         }
     }
@@ -99,12 +99,12 @@ struct SpendCapTests {
                 #expect(refused.status == 422, "\(body): \(refused)")
                 #expect(try refused.errorFields() == [field], "\(body): \(refused)")
             }
-            #expect((try await account.get("/spend-caps").object["caps"] as? [Any])?.isEmpty == true)
+            #expect(try await account.get("/spend-caps").decode(SpendCapsAnswer.self).caps.isEmpty)
 
             let set = try await putCaps(account, harness, #"[{"feature":"credit_score","period":"month","credits":"20"}]"#)
-            let caps = try set.object["caps"] as? [[String: Any]]
+            let caps = try set.decode(SpendCapsAnswer.self).caps
             // March 2026 ends at Pacific midnight, 07:00Z on April 1st (PDT).
-            #expect(caps?.first?["resetsAt"] as? String == "2026-04-01T07:00:00Z", "\(set)")
+            #expect(caps.first?.resetsAt == "2026-04-01T07:00:00Z", "\(set)")
             #expect(try await account.creditCheck().string("status") == "completed")
             let before = try await account.figures()
             let blocked = try await account.creditCheck()
