@@ -489,6 +489,9 @@ public enum WalletRecord: Sendable, Hashable {
     /// The capture of a platform's own hold, added to the day's usage rollup.
     case heldUsage(HeldUsage)
     case notification(Notification)
+    /// A notification told once: written unless one with its id is written already (then
+    /// nothing is written for it, and nothing fails).
+    case notificationOnce(Notification)
     /// Settles a recharge (paid and credited) in the same transaction as its credits.
     case recharge(RechargeUpdate)
     /// Settles a payment intent; throws `StoreError.conflict` (rolling back) when it was settled already.

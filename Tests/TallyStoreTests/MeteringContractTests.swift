@@ -77,6 +77,30 @@ struct MeteringContractTests: ContractFixtures {
         )
     }
 
+    /// A notification told once (a spend cap's, per cap and period) is written by the first
+    /// transaction that carries it; a later one with the same id writes the rest of its
+    /// rows and nothing for it, without failing.
+    @Test(arguments: StoreBackend.enabled)
+    func aNotificationToldOnceIsWrittenOnceAndRefusesNothing(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        try await credit(store, account, Credits(whole: 10))
+        for second in 0..<3 {
+            _ = try await store.commit(
+                WalletTransaction(
+                    accountID: account,
+                    postings: [posting(.charge, .charge(Credits(whole: 1)))],
+                    records: [.notificationOnce(notification(account, "ntf_cap_once", kind: .spendCapReached, at: TimeInterval(second)))],
+                    request: nil,
+                    at: now.addingTimeInterval(TimeInterval(second))
+                )
+            )
+        }
+        let told = try await store.notifications(account: account, limit: 10).filter { $0.kind == .spendCapReached }
+        #expect(told.map(\.id) == ["ntf_cap_once"])
+        #expect(try await store.wallet(account: account)?.used == Credits(whole: 3))
+    }
+
     @Test(arguments: StoreBackend.enabled)
     func aHoldIsCapturedOnceAndASecondSettlementRollsBack(backend: StoreBackend) async throws {
         let store = try await backend.makeStore().store

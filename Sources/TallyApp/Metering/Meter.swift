@@ -58,22 +58,16 @@ struct Meter: Sendable {
             data: #"{"feature":"\#(reached.cap.feature.rawValue)","period":"\#(reached.cap.period.rawValue)","credits":"\#(reached.cap.credits)"}"#,
             createdAt: entry.createdAt
         )
-        do {
-            _ = try await store.commit(
-                WalletTransaction(
-                    accountID: entry.accountID,
-                    postings: [],
-                    records: [.usage(entry), .notification(notification)],
-                    request: request,
-                    at: entry.createdAt
-                )
+        // Told once per cap and period: a later refusal writes its line alone.
+        _ = try await store.commit(
+            WalletTransaction(
+                accountID: entry.accountID,
+                postings: [],
+                records: [.usage(entry), .notificationOnce(notification)],
+                request: request,
+                at: entry.createdAt
             )
-        } catch StoreError.duplicate {
-            // Told already this period: the line alone.
-            _ = try await store.commit(
-                WalletTransaction(accountID: entry.accountID, postings: [], records: [.usage(entry)], request: request, at: entry.createdAt)
-            )
-        }
+        )
         throw TallyError.spendCapReached(reached)
     }
 

@@ -45,6 +45,8 @@ extension PostgresStore {
             )
         case .notification(let notification):
             try await connection.run(insert(notification), logger)
+        case .notificationOnce(let notification):
+            try await connection.run(insert(notification, once: true), logger)
         case .recharge(let update):
             try await settle(update, account: account, at: at, connection, logger)
         case .settlePaymentIntent(let id):
@@ -139,20 +141,23 @@ extension PostgresStore {
 
     /// Writes a notification and, in the same statement, its delivery to every live
     /// webhook of the account: the outbox a restart resumes from. (The deliveries'
-    /// foreign key is checked at the end of the statement, after the notification.)
-    static func insert(_ notification: Notification) -> PostgresQuery {
-        """
-        WITH notification AS (
-            INSERT INTO notifications (id, account_id, kind, message, data, created_at)
-            VALUES (\(notification.id), \(notification.accountID.rawValue), \(notification.kind.rawValue),
-                \(notification.message), \(notification.data), \(notification.createdAt.storedMilliseconds))
-            RETURNING id, account_id, created_at
-        )
-        INSERT INTO webhook_deliveries (id, account_id, webhook_id, notification_id, status, next_attempt_at, created_at)
-        SELECT 'dlv_' || n.id || '_' || w.id, n.account_id, w.id, n.id, 'pending', n.created_at, n.created_at
-        FROM notification n JOIN webhooks w ON w.account_id = n.account_id AND w.deleted_at IS NULL
-        ORDER BY w.created_at, w.id COLLATE "C"
-        """
+    /// foreign key is checked at the end of the statement, after the notification.) `once`:
+    /// nothing is written when a notification with its id is written already.
+    static func insert(_ notification: Notification, once: Bool = false) -> PostgresQuery {
+        let conflict = once ? "ON CONFLICT DO NOTHING" : ""
+        return """
+            WITH notification AS (
+                INSERT INTO notifications (id, account_id, kind, message, data, created_at)
+                VALUES (\(notification.id), \(notification.accountID.rawValue), \(notification.kind.rawValue),
+                    \(notification.message), \(notification.data), \(notification.createdAt.storedMilliseconds))
+                \(unescaped: conflict)
+                RETURNING id, account_id, created_at
+            )
+            INSERT INTO webhook_deliveries (id, account_id, webhook_id, notification_id, status, next_attempt_at, created_at)
+            SELECT 'dlv_' || n.id || '_' || w.id, n.account_id, w.id, n.id, 'pending', n.created_at, n.created_at
+            FROM notification n JOIN webhooks w ON w.account_id = n.account_id AND w.deleted_at IS NULL
+            ORDER BY w.created_at, w.id COLLATE "C"
+            """
     }
 
     /// Counts the request against the usage guard's sliding window (`UsageGuardRule`),

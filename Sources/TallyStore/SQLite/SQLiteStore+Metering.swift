@@ -33,6 +33,8 @@ extension SQLiteStore {
             )
         case .notification(let notification):
             try insert(notification, db)
+        case .notificationOnce(let notification):
+            try insert(notification, db, once: true)
         case .recharge(let update):
             try settle(update, account: account, at: at, db)
         case .settlePaymentIntent(let id):
@@ -125,18 +127,20 @@ extension SQLiteStore {
     }
 
     /// Writes a notification and, in the same transaction, its delivery to every
-    /// webhook of the account: the outbox a restart resumes from.
-    static func insert(_ notification: Notification, _ db: Database) throws {
+    /// webhook of the account: the outbox a restart resumes from. `once`: nothing is
+    /// written when a notification with its id is written already.
+    static func insert(_ notification: Notification, _ db: Database, once: Bool = false) throws {
         try db.execute(
             sql: """
                 INSERT INTO notifications (id, account_id, kind, message, data, created_at)
                 VALUES (?, ?, ?, ?, ?, ?)
-                """,
+                """ + (once ? " ON CONFLICT DO NOTHING" : ""),
             arguments: [
                 notification.id, notification.accountID.rawValue, notification.kind.rawValue, notification.message,
                 notification.data, notification.createdAt.storedMilliseconds,
             ]
         )
+        guard db.changesCount == 1 else { return }
         try db.execute(
             sql: """
                 INSERT INTO webhook_deliveries (id, webhook_id, notification_id, status, next_attempt_at, created_at)
