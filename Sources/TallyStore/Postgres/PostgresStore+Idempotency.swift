@@ -25,29 +25,12 @@ extension PostgresStore {
             let claim = Statements.Idempotency.claimValues(key, requestHash: requestHash, account: account, at: at, leaseUntil: leaseUntil)
             if try await !rows(Prepared<ClaimShape>(claim)).isEmpty { return .claimed }
             // Released since the insert: claim it again.
-            guard let existing = try await rows(Statements.Idempotency.find, keyValues).first else { continue }
-            guard try existing["request_hash"].decode(String.self) == requestHash else { return .mismatch }
-            if let status = try existing["status"].decode(Int?.self) {
-                let body = try existing["body"].decode(ByteBuffer?.self)
-                return .replay(status: status, body: body.map { Array($0.readableBytesView) } ?? [])
-            }
-            let claimedAt = try existing["claimed_at"].decode(Int64.self)
-            let heldUntil = try existing["lease_until"].decode(Int64?.self).map { Date(storedMilliseconds: $0) }
-            let abandoned = IdempotencyClaim.isAbandoned(
-                claimedAt: Date(storedMilliseconds: claimedAt),
-                leaseUntil: heldUntil,
-                at: at,
-                staleAfter: staleAfter,
-                lease: lease
-            )
-            guard abandoned else { return .inProgress }
+            guard let existing = try await rows(Statements.Idempotency.find, keyValues).first.map(StoredClaim.init) else { continue }
+            if let found = existing.finding(for: requestHash, at: at, staleAfter: staleAfter, lease: lease) { return found }
             // A claim left by a crash: only the request that still finds it stale takes it over.
             let takenOver = try await rows(
                 Statements.Idempotency.takeOver,
-                [
-                    "claimedAt": .integer(at.storedMilliseconds), "leaseUntil": .integer(leaseUntil),
-                    "account": .text(account.rawValue), "key": .text(key), "wasClaimedAt": .integer(claimedAt),
-                ]
+                Statements.Idempotency.takeOverValues(key, account: account, at: at, leaseUntil: leaseUntil, wasClaimedAt: existing.claimedAt)
             )
             if !takenOver.isEmpty { return .claimed }
         }

@@ -100,6 +100,20 @@ extension Statements {
             ]
         }
 
+        /// Takes over the claim found `claimedAt`, only while it is still that claim.
+        static func takeOverValues(
+            _ key: String,
+            account: AccountID,
+            at: Date,
+            leaseUntil: Int64?,
+            wasClaimedAt: Int64
+        ) -> KeyValuePairs<String, SQLValue> {
+            [
+                "claimedAt": .integer(at.storedMilliseconds), "leaseUntil": .integer(leaseUntil),
+                "account": .text(account.rawValue), "key": .text(key), "wasClaimedAt": .integer(wasClaimedAt),
+            ]
+        }
+
         static func keyValues(_ key: String, account: AccountID) -> KeyValuePairs<String, SQLValue> {
             ["account": .text(account.rawValue), "key": .text(key)]
         }
@@ -110,5 +124,39 @@ extension Statements {
                 "account": .text(account.rawValue), "key": .text(response.key), "token": .integer(response.claimToken),
             ]
         }
+    }
+}
+
+/// A key's row as a claim finds it (`Statements.Idempotency.find`), read the same on both engines.
+struct StoredClaim {
+    let requestHash: String
+    let status: Int?
+    let body: [UInt8]
+    /// The claim's fencing token.
+    let claimedAt: Int64
+    let leaseUntil: Date?
+
+    init(_ row: some StoreRow) throws {
+        requestHash = try row.text("request_hash")
+        status = try row.optionalInt("status")
+        body = try row.bytes("body")
+        claimedAt = try row.integer("claimed_at")
+        leaseUntil = try row.optionalDate("lease_until")
+    }
+
+    /// What the key means for a request with `requestHash`: another request's (mismatch),
+    /// answered (replay), still being answered; `nil` when its claim is abandoned and may be
+    /// taken over (`IdempotencyClaim.isAbandoned`).
+    func finding(for requestHash: String, at: Date, staleAfter: TimeInterval, lease: ClaimLease?) -> IdempotencyClaim? {
+        guard requestHash == self.requestHash else { return .mismatch }
+        if let status { return .replay(status: status, body: body) }
+        let abandoned = IdempotencyClaim.isAbandoned(
+            claimedAt: Date(storedMilliseconds: claimedAt),
+            leaseUntil: leaseUntil,
+            at: at,
+            staleAfter: staleAfter,
+            lease: lease
+        )
+        return abandoned ? nil : .inProgress
     }
 }

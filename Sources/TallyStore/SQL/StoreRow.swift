@@ -10,6 +10,7 @@ protocol StoreRow {
     func integer(_ column: String) throws -> Int64
     func optionalInteger(_ column: String) throws -> Int64?
     func boolean(_ column: String) throws -> Bool
+    /// A blob; NULL reads as no bytes.
     func bytes(_ column: String) throws -> [UInt8]
 }
 
@@ -69,5 +70,5 @@ extension PostgresRandomAccessRow: StoreRow {
     func integer(_ column: String) throws -> Int64 { try self[column].decode(Int64.self) }
     func optionalInteger(_ column: String) throws -> Int64? { try self[column].decode(Int64?.self) }
     func boolean(_ column: String) throws -> Bool { try self[column].decode(Bool.self) }
-    func bytes(_ column: String) throws -> [UInt8] { Array(try self[column].decode(ByteBuffer.self).readableBytesView) }
+    func bytes(_ column: String) throws -> [UInt8] { (try self[column].decode(ByteBuffer?.self)).map { Array($0.readableBytesView) } ?? [] }
 }

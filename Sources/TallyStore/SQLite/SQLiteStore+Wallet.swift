@@ -257,32 +257,18 @@ extension SQLiteStore {
         let leaseUntil = lease?.until.storedMilliseconds
         return try await write { db in
             // One writer: what this transaction reads stays so until it commits.
-            guard let existing = try Self.rows(Statements.Idempotency.find, Statements.Idempotency.keyValues(key, account: account), in: db).first
+            guard
+                let existing = try Self.rows(Statements.Idempotency.find, Statements.Idempotency.keyValues(key, account: account), in: db)
+                    .first.map(StoredClaim.init)
             else {
                 let claim = Statements.Idempotency.claimValues(key, requestHash: requestHash, account: account, at: at, leaseUntil: leaseUntil)
                 _ = try Self.rows(Statements.Idempotency.claim, claim, in: db)
                 return .claimed
             }
-            guard existing["request_hash"] == requestHash else { return .mismatch }
-            if let status: Int = existing["status"] {
-                return .replay(status: status, body: [UInt8](existing["body"] as Data? ?? Data()))
-            }
-            let claimedAt: Int64 = existing["claimed_at"]
-            let heldUntil = (existing["lease_until"] as Int64?).map { Date(storedMilliseconds: $0) }
-            let abandoned = IdempotencyClaim.isAbandoned(
-                claimedAt: Date(storedMilliseconds: claimedAt),
-                leaseUntil: heldUntil,
-                at: at,
-                staleAfter: staleAfter,
-                lease: lease
-            )
-            guard abandoned else { return .inProgress }
+            if let found = existing.finding(for: requestHash, at: at, staleAfter: staleAfter, lease: lease) { return found }
             _ = try Self.rows(
                 Statements.Idempotency.takeOver,
-                [
-                    "claimedAt": .integer(at.storedMilliseconds), "leaseUntil": .integer(leaseUntil),
-                    "account": .text(account.rawValue), "key": .text(key), "wasClaimedAt": .integer(claimedAt),
-                ],
+                Statements.Idempotency.takeOverValues(key, account: account, at: at, leaseUntil: leaseUntil, wasClaimedAt: existing.claimedAt),
                 in: db
             )
             return .claimed
