@@ -25,14 +25,15 @@ public struct Answer: Sendable, Hashable {
     }
 }
 
-/// The JSON encoding every answer uses: RFC 3339 times, stable key order.
+/// The JSON encoding every answer uses: RFC 3339 times, stable key order. One encoder,
+/// made once and never changed, serves every request.
 public enum APIEncoding {
-    public static var encoder: JSONEncoder {
+    public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
-    }
+    }()
 }
 
 extension RequestClaim {
@@ -90,6 +91,8 @@ public struct Idempotency: Sendable {
     public var wallClock: @Sendable () -> Date = { Date() }
     /// How long a replay waits for the first request to finish.
     public var waitSeconds: TimeInterval = 30
+    /// The claims this process's requests are answering, renewed together.
+    let renewals = ClaimRenewals()
 
     /// Runs `operation` once for `request`'s key; replays get the first answer.
     /// The operation receives the claim it works under, to hand to every wallet transaction
@@ -113,8 +116,14 @@ public struct Idempotency: Sendable {
         _ operation: @Sendable (_ claim: RequestClaim?) async throws -> Answer
     ) async throws -> Answer {
         guard let request else { return try await operation(nil) }
-        if claimingWithFirstWrite, try await !store.idempotencyKeyExists(request.key, account: account) {
-            let claim = FirstWriteClaim(key: request.key, requestHash: request.requestHash, leaseUntil: lease().until)
+        // The key's lookup reads the balance too: the request's pre-check takes it from the claim.
+        if claimingWithFirstWrite, case let lookup = try await store.idempotencyKeyLookup(request.key, account: account), !lookup.taken {
+            let claim = FirstWriteClaim(
+                key: request.key,
+                requestHash: request.requestHash,
+                leaseUntil: lease().until,
+                available: lookup.available ?? .zero
+            )
             do {
                 return try await answer(account: account, claim: .byFirstWrite(claim), operation)
             } catch StoreError.idempotencyKeyTaken {
@@ -159,15 +168,12 @@ public struct Idempotency: Sendable {
         return ClaimLease(now: now, until: now.addingTimeInterval(leaseSeconds))
     }
 
-    /// Renews the claim's lease while its request runs (cancelled when it is answered):
-    /// a request that outlives a lease keeps its claim; most are answered before the first renewal.
-    private func renewLease(of key: String, account: AccountID) -> Task<Void, Never> {
-        Task { [store, renewEverySeconds] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(renewEverySeconds))
-                guard !Task.isCancelled else { return }
-                try? await store.renewIdempotencyClaim(key, account: account, until: lease().until)
-            }
+    /// Renews the claim's lease while its request runs (until the returned registration is
+    /// removed, when it is answered): a request that outlives a lease keeps its claim; most
+    /// are answered before the first renewal.
+    private func renewLease(of key: String, account: AccountID) -> ClaimRenewals.Registration {
+        renewals.add(key: key, account: account, every: .seconds(renewEverySeconds)) { [store, self] key, account in
+            try? await store.renewIdempotencyClaim(key, account: account, until: lease().until)
         }
     }
 
@@ -183,7 +189,7 @@ public struct Idempotency: Sendable {
         /// A first-write claim no commit has made yet: there is no claim of this request to release.
         var unclaimed: Bool { token == nil }
         let renewal = renewLease(of: key, account: account)
-        defer { renewal.cancel() }
+        defer { renewals.remove(renewal) }
         do {
             return try await operation(claim)
         } catch let error as TallyError where error.isFinalAnswer {

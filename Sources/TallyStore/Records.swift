@@ -598,14 +598,22 @@ public final class FirstWriteClaim: Sendable, Hashable {
     public let requestHash: String
     /// Until when (wall clock) the claim is known to be alive; see `ClaimLease`.
     public let leaseUntil: Date?
+    /// The account's available credits, read with the key's lookup before any work (`nil`
+    /// when not read): the balance the request's pre-check may take instead of reading it
+    /// again, until the request's first write (`availableBeforeAnyWrite`).
+    public let available: Credits?
     /// `claimed_at` of the committed claim in milliseconds; 0 until then.
     private let claimedAt = Atomic<Int64>(0)
 
-    public init(key: String, requestHash: String, leaseUntil: Date? = nil) {
+    public init(key: String, requestHash: String, leaseUntil: Date? = nil, available: Credits? = nil) {
         self.key = key
         self.requestHash = requestHash
         self.leaseUntil = leaseUntil
+        self.available = available
     }
+
+    /// `available`, while nothing of this request is written (no write has claimed the key).
+    public var availableBeforeAnyWrite: Credits? { token == nil ? available : nil }
 
     /// The committed claim's fencing token, `nil` while no write has claimed the key.
     public var token: Int64? {
@@ -620,6 +628,19 @@ public final class FirstWriteClaim: Sendable, Hashable {
 
     public static func == (left: FirstWriteClaim, right: FirstWriteClaim) -> Bool { left === right }
     public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+}
+
+/// Whether an `Idempotency-Key` is taken on an account, and the account's available
+/// credits, read together (`Store.idempotencyKeyLookup`).
+public struct KeyLookup: Sendable, Hashable {
+    public var taken: Bool
+    /// `nil` when the account has no wallet.
+    public var available: Credits?
+
+    public init(taken: Bool, available: Credits?) {
+        self.taken = taken
+        self.available = available
+    }
 }
 
 /// One money decision: every posting, every row that goes with them, and the

@@ -277,6 +277,9 @@ public protocol IdempotencyStore: Sendable {
     func renewIdempotencyClaim(_ key: String, account: AccountID, until: Date) async throws
     /// Whether `key` was claimed (answered or not) by any request of the account.
     func idempotencyKeyExists(_ key: String, account: AccountID) async throws -> Bool
+    /// Whether `key` was claimed by any request of the account, and the account's available
+    /// credits, in one read: a first write's lookup and its request's balance pre-check.
+    func idempotencyKeyLookup(_ key: String, account: AccountID) async throws -> KeyLookup
     /// Stores the answer of a request that moved nothing.
     func completeIdempotencyKey(_ response: IdempotentResponse, account: AccountID, at: Date) async throws
     /// Forgets a claim whose request failed before answering, so it can be retried;

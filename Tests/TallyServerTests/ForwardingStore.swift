@@ -354,6 +354,10 @@ extension ForwardingStore {
         try await base.idempotencyKeyExists(key, account: account)
     }
 
+    func idempotencyKeyLookup(_ key: String, account: AccountID) async throws -> KeyLookup {
+        try await base.idempotencyKeyLookup(key, account: account)
+    }
+
     func completeIdempotencyKey(_ response: IdempotentResponse, account: AccountID, at: Date) async throws {
         try await base.completeIdempotencyKey(response, account: account, at: at)
     }

@@ -15,7 +15,13 @@ struct Meter: Sendable {
     /// Refuses early, before a paid provider is called, when the price is clearly not
     /// available. The conditional update in the charge transaction stays the real check.
     func requireAvailable(_ price: Credits, account: AccountID, refusal: UsageLogEntry, request: RequestClaim?) async throws {
-        let available = try await store.wallet(account: account)?.available ?? .zero
+        // Read with the request's key when it is claimed by its first write and nothing is written yet.
+        let available: Credits
+        if let known = request?.firstWrite?.availableBeforeAnyWrite {
+            available = known
+        } else {
+            available = try await store.wallet(account: account)?.available ?? .zero
+        }
         guard available >= price else {
             try await refuse(refusal, available: available, price: price, request: request)
         }

@@ -16,8 +16,11 @@ struct ControlCharacterMiddleware: RouterMiddleware {
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         // No id of Tally's holds a control character: such a path names nothing.
+        // Decoded only when it holds an escape (Foundation's decoding costs more than the
+        // rest of this check on every request).
         let path = request.uri.path
-        if Self.containsRefusedControl(path.removingPercentEncoding ?? path) {
+        let decoded = path.utf8.contains(UInt8(ascii: "%")) ? (path.removingPercentEncoding ?? path) : path
+        if Self.containsRefusedControl(decoded) {
             throw TallyError.notFound("no such resource: the path holds a control character")
         }
         if let field = Self.firstRefusedField(query: request.uri.queryParameters) {

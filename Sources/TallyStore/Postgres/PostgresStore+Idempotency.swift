@@ -61,6 +61,11 @@ extension PostgresStore {
         try await !rows(Prepared<KeyExistsShape>(Statements.Idempotency.keyValues(key, account: account))).isEmpty
     }
 
+    public func idempotencyKeyLookup(_ key: String, account: AccountID) async throws -> KeyLookup {
+        let rows = try await rows(Prepared<KeyLookupShape>(Statements.Idempotency.keyValues(key, account: account)))
+        return try rows.first.map { try KeyLookup($0.makeRandomAccess()) } ?? KeyLookup(taken: false, available: nil)
+    }
+
     /// Claims a `FirstWriteClaim`'s key in the transaction that writes first, answered
     /// when `answer` is given; `StoreError.idempotencyKeyTaken` when another request has it
     /// (one still being committed is waited for: its key is taken once it commits).
@@ -102,6 +107,11 @@ extension PostgresStore {
 
     enum KeyExistsShape: PreparedShape {
         static let statement = Statements.Idempotency.exists
+        static let types: [String: PostgresDataType] = ["account": .text, "key": .text]
+    }
+
+    enum KeyLookupShape: PreparedShape {
+        static let statement = Statements.Idempotency.lookup
         static let types: [String: PostgresDataType] = ["account": .text, "key": .text]
     }
 

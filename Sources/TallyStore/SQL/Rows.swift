@@ -32,6 +32,13 @@ extension APIKey {
     }
 }
 
+extension KeyLookup {
+    /// The row of `Statements.Idempotency.lookup`.
+    init(_ row: some StoreRow) throws {
+        self.init(taken: try row.boolean("found"), available: try row.optionalInteger("available").map(Credits.init(thousandths:)))
+    }
+}
+
 extension Hold {
     /// A row of `holds`.
     init(_ row: some StoreRow) throws {

@@ -91,9 +91,11 @@ public struct Statement: Sendable, CustomStringConvertible {
         }
     }
 
-    /// The values as SQLite binds them.
+    /// The values as SQLite binds them. (GRDB's initializer for a sequence of one concrete
+    /// type maps it through a key path it makes anew on every call; the one for optional
+    /// existentials maps with a closure.)
     func sqliteArguments(_ given: KeyValuePairs<String, SQLValue>) -> StatementArguments {
-        StatementArguments(ordered(given).map(\.databaseValue))
+        StatementArguments(ordered(given).map { $0.databaseValue as (any DatabaseValueConvertible)? })
     }
 
     /// The text and values as PostgreSQL runs them.

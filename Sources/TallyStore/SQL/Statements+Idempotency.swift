@@ -37,6 +37,15 @@ extension Statements {
             "idempotency.exists",
             "SELECT 1 AS found FROM idempotency_keys WHERE account_id = :account AND key = :key"
         )
+        /// A first write's key looked up together with the balance its request is checked
+        /// against before any work: one read instead of two.
+        static let lookup = Statement(
+            "idempotency.lookup",
+            """
+            SELECT EXISTS (SELECT 1 FROM idempotency_keys WHERE account_id = :account AND key = :key) AS found,
+                (SELECT available FROM wallets WHERE account_id = :account) AS available
+            """
+        )
         /// A claim left by a crash: only the request that still finds it as it was takes it over.
         static let takeOver = Statement(
             "idempotency.takeOver",
@@ -71,7 +80,7 @@ extension Statements {
             """
         )
 
-        static let all = [claim, claimWithFirstWrite, find, exists, takeOver, renew, complete, release]
+        static let all = [claim, claimWithFirstWrite, find, exists, lookup, takeOver, renew, complete, release]
 
         static func claimValues(
             _ key: String,

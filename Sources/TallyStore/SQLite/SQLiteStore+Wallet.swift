@@ -305,6 +305,13 @@ extension SQLiteStore {
         }
     }
 
+    public func idempotencyKeyLookup(_ key: String, account: AccountID) async throws -> KeyLookup {
+        try await quickRead { db in
+            try Self.rows(Statements.Idempotency.lookup, Statements.Idempotency.keyValues(key, account: account), in: db)
+                .first.map { try KeyLookup($0) } ?? KeyLookup(taken: false, available: nil)
+        }
+    }
+
     /// Claims a `FirstWriteClaim`'s key in the transaction that writes first, answered
     /// when `answer` is given; `StoreError.idempotencyKeyTaken` when another request has it.
     static func insert(_ claim: FirstWriteClaim, answer: IdempotentResponse?, account: AccountID, at: Date, _ db: Database) throws {
