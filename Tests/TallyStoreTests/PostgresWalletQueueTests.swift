@@ -56,6 +56,57 @@ import Testing
         try await store.close()
     }
 
+    /// Charges of the common shape that wait on a busy wallet are committed together, each a
+    /// call of `tally_charge` in the batch's transaction: each is refused or charged as it
+    /// would be alone, and once the wallet is nearly empty (the calls set off balance
+    /// effects) each is followed by its effects.
+    @Test(.enabled(if: PostgresTestDatabase.serverURL != nil, "needs TALLY_TEST_POSTGRES_URL"))
+    func chargesCommittedTogetherAreEachChargedOrRefusedAsAlone() async throws {
+        let database = try await PostgresTestDatabase.make()
+        var configuration = database
+        configuration.options.maximumConnections = 4
+        let store = PostgresStore(configuration: configuration)
+        let account = try await makeAccount(store)
+        _ = try await store.commit(
+            WalletTransaction(accountID: account, postings: [posting(.purchase, .add(Credits(whole: 30)))], request: nil, at: now)
+        )
+        // 40 charges of half a credit leave 10 credits: none sets anything off. Then 30 more
+        // against those 10: the wallet nearly empty, the last calls set effects off.
+        let charges: @Sendable (Int) async throws -> [Outcome] = { count in
+            try await withThrowingTaskGroup(of: Outcome.self) { group in
+                for _ in 0..<count {
+                    group.addTask {
+                        do {
+                            _ = try await store.commit(
+                                WalletTransaction(
+                                    accountID: account,
+                                    postings: [posting(.charge, .charge(Credits(thousandths: 500)))],
+                                    request: nil,
+                                    at: now
+                                )
+                            )
+                            return .charged
+                        } catch StoreError.insufficientCredits {
+                            return .refused
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Outcome]()) { $0.append($1) }
+            }
+        }
+        #expect(try await charges(40).allSatisfy { $0 == .charged })
+        #expect(store.walletTransactionsCommittedTogether > 0)
+        #expect(try await store.wallet(account: account)?.available == Credits(whole: 10))
+        let last = try await charges(30)
+        #expect(last.filter { $0 == .charged }.count == 20)
+        #expect(last.filter { $0 == .refused }.count == 10)
+        let wallet = try #require(try await store.wallet(account: account))
+        #expect(wallet == WalletBalance(available: .zero, held: .zero, used: Credits(whole: 30), total: Credits(whole: 30)))
+        #expect(try await store.verifyWallets().isEmpty)
+        #expect(try await store.verifyLots().isEmpty)
+        try await store.close()
+    }
+
     /// A charge written in one call (`tally_charge`) that fails in the database — its ledger
     /// id is taken — aborts the batch it runs in: the batch is applied again, each in its
     /// savepoint, and only the duplicate fails.
