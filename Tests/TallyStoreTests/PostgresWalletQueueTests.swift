@@ -12,15 +12,21 @@ import Testing
 
     enum Outcome: Sendable { case charged, refused, duplicate }
 
-    @Test(.enabled(if: PostgresTestDatabase.serverURL != nil, "needs TALLY_TEST_POSTGRES_URL"))
-    func waitingTransactionsCommitTogetherEachOnItsOwn() async throws {
-        let database = try await PostgresTestDatabase.make()
-        var configuration = database
+    /// A store of four connections on a database of its own, and an account that bought
+    /// its credits with `purchase`.
+    func walletBought(with purchase: Posting) async throws -> (PostgresStore, AccountID) {
+        var configuration = try await PostgresTestDatabase.make()
         configuration.options.maximumConnections = 4
         let store = PostgresStore(configuration: configuration)
         let account = try await makeAccount(store)
-        let purchase = posting(.purchase, .add(Credits(whole: 10)))
         _ = try await store.commit(WalletTransaction(accountID: account, postings: [purchase], request: nil, at: now))
+        return (store, account)
+    }
+
+    @Test(.enabled(if: PostgresTestDatabase.serverURL != nil, "needs TALLY_TEST_POSTGRES_URL"))
+    func waitingTransactionsCommitTogetherEachOnItsOwn() async throws {
+        let purchase = posting(.purchase, .add(Credits(whole: 10)))
+        let (store, account) = try await walletBought(with: purchase)
         // 40 charges of half a credit against 10 credits, and among them 8 purchases that
         // reuse the first purchase's ledger id. A duplicate fails in the database, which
         // aborts the transaction it runs in: unless its savepoint alone is rolled back, the
@@ -62,14 +68,7 @@ import Testing
     /// effects) each is followed by its effects.
     @Test(.enabled(if: PostgresTestDatabase.serverURL != nil, "needs TALLY_TEST_POSTGRES_URL"))
     func chargesCommittedTogetherAreEachChargedOrRefusedAsAlone() async throws {
-        let database = try await PostgresTestDatabase.make()
-        var configuration = database
-        configuration.options.maximumConnections = 4
-        let store = PostgresStore(configuration: configuration)
-        let account = try await makeAccount(store)
-        _ = try await store.commit(
-            WalletTransaction(accountID: account, postings: [posting(.purchase, .add(Credits(whole: 30)))], request: nil, at: now)
-        )
+        let (store, account) = try await walletBought(with: posting(.purchase, .add(Credits(whole: 30))))
         // 40 charges of half a credit leave 10 credits: none sets anything off. Then 30 more
         // against those 10: the wallet nearly empty, the last calls set effects off.
         let charges: @Sendable (Int) async throws -> [Outcome] = { count in
@@ -112,14 +111,7 @@ import Testing
     /// savepoint, and only the duplicate fails.
     @Test(.enabled(if: PostgresTestDatabase.serverURL != nil, "needs TALLY_TEST_POSTGRES_URL"))
     func aChargeThatFailsInTheDatabaseFailsAlone() async throws {
-        let database = try await PostgresTestDatabase.make()
-        var configuration = database
-        configuration.options.maximumConnections = 4
-        let store = PostgresStore(configuration: configuration)
-        let account = try await makeAccount(store)
-        _ = try await store.commit(
-            WalletTransaction(accountID: account, postings: [posting(.purchase, .add(Credits(whole: 100)))], request: nil, at: now)
-        )
+        let (store, account) = try await walletBought(with: posting(.purchase, .add(Credits(whole: 100))))
         let first = posting(.charge, .charge(Credits(thousandths: 500)))
         _ = try await store.commit(WalletTransaction(accountID: account, postings: [first], request: nil, at: now))
         let outcomes = try await withThrowingTaskGroup(of: Outcome.self) { group in
