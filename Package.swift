@@ -94,7 +94,11 @@ let package = Package(
         // The executable: a one-line shim over TallyCommand.
         .executableTarget(
             name: "tally",
-            dependencies: ["TallyCommand"],
+            dependencies: [
+                "TallyCommand",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Test databases shared by the test targets: PostgreSQL copies of a migrated

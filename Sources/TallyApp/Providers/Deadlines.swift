@@ -1,3 +1,6 @@
+import NIOCore
+import NIOPosix
+import Synchronization
 import TallyCore
 
 /// Every call to a provider ends within its deadline: past it the call is cancelled and
@@ -17,21 +20,40 @@ public struct ProviderDeadlines: Sendable, Hashable {
     }
 
     /// Runs `call`, or throws `ProviderFailure` once `limit` has passed without an answer.
+    ///
+    /// The call runs as a task of its own, and a timer on an event loop cancels it at the
+    /// deadline; the timer is taken off the loop as soon as the call answers. (A sleeping
+    /// task as the timer would stay queued in the system's timers for the whole deadline
+    /// after every call, however quick.)
     static func run<T: Sendable>(
         _ provider: String,
         within limit: Duration,
         _ call: @escaping @Sendable () async throws -> T
     ) async throws -> T {
-        try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await call() }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                throw ProviderFailure("\(provider) did not answer within \(limit.components.seconds) s")
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next() else { throw ProviderFailure("\(provider) did not answer") }
-            return first
+        let running = Task { try await call() }
+        let expired = Expiry()
+        let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: TimeAmount(limit)) {
+            expired.expire()
+            running.cancel()
         }
+        defer { timer.cancel() }
+        do {
+            return try await withTaskCancellationHandler {
+                try await running.value
+            } onCancel: {
+                running.cancel()
+            }
+        } catch {
+            guard expired.happened else { throw error }
+            throw ProviderFailure("\(provider) did not answer within \(limit.components.seconds) s")
+        }
+    }
+
+    /// Whether a call's deadline passed.
+    private final class Expiry: Sendable {
+        private let passed = Atomic<Bool>(false)
+        var happened: Bool { passed.load(ordering: .acquiring) }
+        func expire() { passed.store(true, ordering: .releasing) }
     }
 }
 
