@@ -60,6 +60,39 @@ extension PostgresStore {
         guard let row = try await connection.rows(statement, logger).first?.makeRandomAccess() else {
             throw StoreError.conflict("tally_charge answered no row")
         }
+        return try outcome(of: charge, row)
+    }
+
+    /// Calls `tally_charge` for each of `charges` in one statement, one after the other in
+    /// their order, inside the caller's transaction: one round trip for a busy wallet's
+    /// batch. Each call sees the writes of those before it, as separate calls would. None
+    /// sets off balance effects: a debit that may is not written (`.leftForEffects`) and is
+    /// the caller's to call again, after these.
+    static func callEach(
+        _ charges: [OneCallCharge],
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws -> [ChargeOutcome] {
+        var bindings = PostgresBindings(capacity: charges.count * ChargeCall.bindingDataTypes.count)
+        for charge in charges { ChargeCall.append(charge, effectsAfter: false, to: &bindings) }
+        let rows = try await connection.rows(PostgresQuery(unsafeSQL: ChargeCall.sql(calls: charges.count), binds: bindings), logger)
+        var outcomes = [ChargeOutcome?](repeating: nil, count: charges.count)
+        for row in rows {
+            let row = row.makeRandomAccess()
+            let index = Int(try row["call"].decode(Int32.self)) - 1
+            guard outcomes.indices.contains(index), outcomes[index] == nil else {
+                throw StoreError.conflict("tally_charge answered call \(index + 1) of \(charges.count) out of turn")
+            }
+            outcomes[index] = try outcome(of: charges[index], row)
+        }
+        return try outcomes.map { outcome in
+            guard let outcome else { throw StoreError.conflict("tally_charge answered fewer rows than calls") }
+            return outcome
+        }
+    }
+
+    /// What one row of `tally_charge` says of `charge`.
+    private static func outcome(of charge: OneCallCharge, _ row: PostgresRandomAccessRow) throws -> ChargeOutcome {
         let account = charge.transaction.accountID
         if let refusal = try row["refusal"].decode(String?.self) {
             let credits = Credits(thousandths: try row["refused_credits"].decode(Int64?.self) ?? 0)
@@ -145,6 +178,23 @@ extension PostgresStore {
         var bindings = PostgresBindings(capacity: 42)
 
         init(_ charge: OneCallCharge, effectsAfter: Bool) {
+            Self.append(charge, effectsAfter: effectsAfter, to: &bindings)
+        }
+
+        /// `calls` calls of `tally_charge` as one statement, their values numbered on from
+        /// one call to the next, each typed as the prepared call is; every row is marked
+        /// with its call's place (`call`, from 1). A `UNION ALL` runs its parts in order.
+        static func sql(calls: Int) -> String {
+            let count = bindingDataTypes.count
+            let types = bindingDataTypes.map { $0 == .int8 ? "BIGINT" : $0 == .bool ? "BOOLEAN" : $0 == .bytea ? "BYTEA" : "TEXT" }
+            return (0..<calls).map { call in
+                let values = types.enumerated().map { "$\(call * count + $0.offset + 1)::\($0.element)" }
+                return "SELECT \(call + 1)::INTEGER AS call, * FROM tally_charge(\(values.joined(separator: ", ")))"
+            }.joined(separator: " UNION ALL ")
+        }
+
+        /// Appends the values of `charge`'s call, in the order of the function's parameters.
+        static func append(_ charge: OneCallCharge, effectsAfter: Bool, to bindings: inout PostgresBindings) {
             let transaction = charge.transaction
             let posting = charge.posting
             bindings.append(transaction.accountID.rawValue)

@@ -80,25 +80,53 @@ extension PostgresStore {
                 // One account's: an account with alerts or caps skips the calls.
                 let account = transactions[0].accountID
                 var oneCall = chargeRoutes.next(account) != .statementByStatement
-                var results: [Result<WalletBalance, any Error>] = []
-                results.reserveCapacity(transactions.count)
-                for transaction in transactions {
+                var results: [Result<WalletBalance, any Error>?] = Array(repeating: nil, count: transactions.count)
+                /// One transaction alone: in one call while the account's charges take it,
+                /// else statement by statement in its savepoint.
+                func applyOne(_ position: Int) async throws {
+                    let transaction = transactions[position]
                     if oneCall, let charge = OneCallCharge(transaction) {
                         switch try await Self.callTogether(charge, connection, logger) {
                         case .charged(let balance, _, _):
-                            results.append(.success(balance))
-                            continue
+                            results[position] = .success(balance)
+                            return
                         case .refused(let error):
-                            results.append(.failure(error))
-                            continue
+                            results[position] = .failure(error)
+                            return
                         case .leftToStatements, .leftForEffects:
                             chargeRoutes.remember(account, .statementByStatement)
                             oneCall = false
                         }
                     }
-                    results.append(try await Self.applyInSavepoint(transaction, connection, logger))
+                    results[position] = try await Self.applyInSavepoint(transaction, connection, logger)
                 }
-                return results
+                var position = 0
+                while position < transactions.count {
+                    // A run of charges the function writes whole: all in one statement.
+                    var run: [OneCallCharge] = []
+                    while oneCall, position + run.count < transactions.count,
+                        let charge = OneCallCharge(transactions[position + run.count])
+                    {
+                        run.append(charge)
+                    }
+                    guard run.count > 1 else {
+                        try await applyOne(position)
+                        position += 1
+                        continue
+                    }
+                    let outcomes = try await Self.callEachTogether(run, connection, logger)
+                    for (offset, outcome) in outcomes.enumerated() {
+                        switch outcome {
+                        case .charged(let balance, _, _): results[position + offset] = .success(balance)
+                        case .refused(let error): results[position + offset] = .failure(error)
+                        // Nothing of it written: called again now, with its balance effects,
+                        // or statement by statement.
+                        case .leftForEffects, .leftToStatements: try await applyOne(position + offset)
+                        }
+                    }
+                    position += run.count
+                }
+                return results.map { $0! }
             }
         } catch is CommitInSavepoints {
             return await commitInSavepoints(transactions)
@@ -111,6 +139,20 @@ extension PostgresStore {
     /// transaction (a duplicate ledger id, say): nothing of the batch was committed, and
     /// the batch is applied again with each transaction in its savepoint, as before.
     struct CommitInSavepoints: Error {}
+
+    /// A run of a batch's charges in one statement (`callEach`). A failure aborts the
+    /// database transaction, as a single call's does.
+    private static func callEachTogether(
+        _ charges: [OneCallCharge],
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws -> [ChargeOutcome] {
+        do {
+            return try await callEach(charges, connection, logger)
+        } catch {
+            throw CommitInSavepoints()
+        }
+    }
 
     /// One charge of a batch in one call, with its balance effects after it when it may
     /// have set some off.
