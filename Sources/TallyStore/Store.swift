@@ -275,8 +275,6 @@ public protocol IdempotencyStore: Sendable {
     ) async throws -> IdempotencyClaim
     /// Extends the lease of `key`'s claim while its request is still being answered.
     func renewIdempotencyClaim(_ key: String, account: AccountID, until: Date) async throws
-    /// Whether `key` was claimed (answered or not) by any request of the account.
-    func idempotencyKeyExists(_ key: String, account: AccountID) async throws -> Bool
     /// Whether `key` was claimed by any request of the account, and the account's available
     /// credits, in one read: a first write's lookup and its request's balance pre-check.
     func idempotencyKeyLookup(_ key: String, account: AccountID) async throws -> KeyLookup

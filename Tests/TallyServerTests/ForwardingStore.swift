@@ -350,10 +350,6 @@ extension ForwardingStore {
         try await base.renewIdempotencyClaim(key, account: account, until: until)
     }
 
-    func idempotencyKeyExists(_ key: String, account: AccountID) async throws -> Bool {
-        try await base.idempotencyKeyExists(key, account: account)
-    }
-
     func idempotencyKeyLookup(_ key: String, account: AccountID) async throws -> KeyLookup {
         try await base.idempotencyKeyLookup(key, account: account)
     }

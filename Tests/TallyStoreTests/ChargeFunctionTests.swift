@@ -148,7 +148,7 @@ struct ChargeFunctionTests: ContractFixtures {
         #expect(try await store.ledger(account: account, limit: 10, before: nil).count == 1)
         #expect(try await count(store, "usage_log", account) == 0)
         #expect(try await count(store, "usage_log_days", account) == 0)
-        #expect(try await store.idempotencyKeyExists("k", account: account) == false)
+        #expect(try await store.idempotencyKeyLookup("k", account: account).taken == false)
         try await store.close()
     }
 

@@ -210,7 +210,7 @@ struct StoreContractTests: ContractFixtures {
                 )
             )
         }
-        #expect(try await store.idempotencyKeyExists("fw", account: account) == false)
+        #expect(try await store.idempotencyKeyLookup("fw", account: account).taken == false)
         // The lookup reads the balance with the key, in one statement.
         #expect(try await store.idempotencyKeyLookup("fw", account: account) == KeyLookup(taken: false, available: Credits(whole: 10)))
         #expect(try await store.idempotencyKeyLookup("fw", account: AccountID("acct_none")) == KeyLookup(taken: false, available: nil))
@@ -220,7 +220,7 @@ struct StoreContractTests: ContractFixtures {
         #expect(first.token == now.storedMilliseconds)
         // Once the request has written, the balance read before is no longer its own.
         #expect(first.availableBeforeAnyWrite == nil)
-        #expect(try await store.idempotencyKeyExists("fw", account: account))
+        #expect(try await store.idempotencyKeyLookup("fw", account: account).taken)
         #expect(try await store.idempotencyKeyLookup("fw", account: account) == KeyLookup(taken: true, available: Credits(whole: 9)))
         #expect(
             try await store.claimIdempotencyKey("fw", requestHash: "h", account: account, at: now, staleAfter: 30) == .replay(status: 200, body: [7])

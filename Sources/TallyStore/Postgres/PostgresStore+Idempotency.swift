@@ -57,10 +57,6 @@ extension PostgresStore {
         )
     }
 
-    public func idempotencyKeyExists(_ key: String, account: AccountID) async throws -> Bool {
-        try await !rows(Prepared<KeyExistsShape>(Statements.Idempotency.keyValues(key, account: account))).isEmpty
-    }
-
     public func idempotencyKeyLookup(_ key: String, account: AccountID) async throws -> KeyLookup {
         let rows = try await rows(Prepared<KeyLookupShape>(Statements.Idempotency.keyValues(key, account: account)))
         return try rows.first.map { try KeyLookup($0.makeRandomAccess()) } ?? KeyLookup(taken: false, available: nil)
@@ -103,11 +99,6 @@ extension PostgresStore {
         static let types: [String: PostgresDataType] = [
             "account": .text, "key": .text, "requestHash": .text, "claimedAt": .int8, "leaseUntil": .int8,
         ]
-    }
-
-    enum KeyExistsShape: PreparedShape {
-        static let statement = Statements.Idempotency.exists
-        static let types: [String: PostgresDataType] = ["account": .text, "key": .text]
     }
 
     enum KeyLookupShape: PreparedShape {

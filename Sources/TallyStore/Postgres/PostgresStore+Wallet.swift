@@ -63,9 +63,10 @@ extension PostgresStore {
     }
 
     /// Applies wallet transactions of one account in one database transaction: a charge
-    /// `tally_charge` writes whole is one statement (its refusal undoes its own writes),
-    /// anything else is applied in its own savepoint when there are several, so one's
-    /// refusal or error rolls back its own writes only. The results are in the
+    /// `tally_charge` writes whole is one call (its refusal undoes its own writes), and a
+    /// run of such charges one statement of calls; anything else is applied in its own
+    /// savepoint when there are several, so one's refusal or error rolls back its own
+    /// writes only. The results are in the
     /// transactions' order; if the commit fails, every one of them has failed.
     func commitTogether(_ transactions: [WalletTransaction]) async -> [Result<WalletBalance, any Error>] {
         guard transactions.count > 1 else {

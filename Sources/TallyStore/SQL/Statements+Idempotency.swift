@@ -33,10 +33,6 @@ extension Statements {
             WHERE account_id = :account AND key = :key
             """
         )
-        static let exists = Statement(
-            "idempotency.exists",
-            "SELECT 1 AS found FROM idempotency_keys WHERE account_id = :account AND key = :key"
-        )
         /// A first write's key looked up together with the balance its request is checked
         /// against before any work: one read instead of two.
         static let lookup = Statement(
@@ -80,7 +76,7 @@ extension Statements {
             """
         )
 
-        static let all = [claim, claimWithFirstWrite, find, exists, lookup, takeOver, renew, complete, release]
+        static let all = [claim, claimWithFirstWrite, find, lookup, takeOver, renew, complete, release]
 
         static func claimValues(
             _ key: String,

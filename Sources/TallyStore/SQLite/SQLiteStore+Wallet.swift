@@ -299,12 +299,6 @@ extension SQLiteStore {
         }
     }
 
-    public func idempotencyKeyExists(_ key: String, account: AccountID) async throws -> Bool {
-        try await quickRead { db in
-            try !Self.rows(Statements.Idempotency.exists, Statements.Idempotency.keyValues(key, account: account), in: db).isEmpty
-        }
-    }
-
     public func idempotencyKeyLookup(_ key: String, account: AccountID) async throws -> KeyLookup {
         try await quickRead { db in
             try Self.rows(Statements.Idempotency.lookup, Statements.Idempotency.keyValues(key, account: account), in: db)
