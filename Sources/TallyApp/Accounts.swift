@@ -290,11 +290,24 @@ public struct Accounts: Sendable {
         try await store.deleteSession(tokenHash: token.sha256Hex)
     }
 
+    /// Who a bearer token belongs to, or `nil` when it is nobody's. An API key comes with
+    /// `idempotencyKey` looked up in its account in the same read, when there is one.
+    public func authenticate(bearer token: String, idempotencyKey: String?) async throws -> (Principal, KeyLookedUp?)? {
+        guard let idempotencyKey, token.hasPrefix(Self.apiKeyPrefix), !isOperator(token) else {
+            return try await authenticate(bearer: token).map { ($0, nil) }
+        }
+        guard let (key, lookup) = try await store.apiKey(keyHash: token.sha256Hex, lookingUp: idempotencyKey) else { return nil }
+        return (.apiKey(key), KeyLookedUp(account: key.accountID, key: idempotencyKey, lookup: lookup))
+    }
+
+    private func isOperator(_ token: String) -> Bool {
+        guard let operatorToken, !operatorToken.isEmpty else { return false }
+        return Self.constantTimeEqual(token, operatorToken)
+    }
+
     /// Who a bearer token belongs to, or `nil` when it is nobody's.
     public func authenticate(bearer token: String) async throws -> Principal? {
-        if let operatorToken, !operatorToken.isEmpty, Self.constantTimeEqual(token, operatorToken) {
-            return .operator
-        }
+        if isOperator(token) { return .operator }
         if token.hasPrefix(Self.apiKeyPrefix) {
             return try await store.apiKey(keyHash: token.sha256Hex).map(Principal.apiKey)
         }

@@ -48,6 +48,8 @@ public struct IdempotencyRequest: Sendable, Hashable {
     public var key: String
     /// SHA-256 of the method, path and body: the same key with another request is a 409.
     public var requestHash: String
+    /// The key already looked up with the API key that sent it, when it was.
+    public var lookedUp: KeyLookedUp?
     public static let maximumKeyLength = 255
 
     /// Checks the header's value and fingerprints the request.
@@ -62,6 +64,15 @@ public struct IdempotencyRequest: Sendable, Hashable {
         self.key = key
         self.requestHash = (Array("\(method) \(path)\n".utf8) + body).sha256Hex
     }
+}
+
+/// An `Idempotency-Key` looked up in the same read as the API key that sent it
+/// (`Accounts.authenticate(bearer:idempotencyKey:)`): the read a first write makes before
+/// its work (`Idempotency.run`), made with the request's first.
+public struct KeyLookedUp: Sendable, Hashable {
+    public let account: AccountID
+    public let key: String
+    public let lookup: KeyLookup
 }
 
 /// Lets a request that moves credits or money run once per idempotency key.
@@ -108,6 +119,13 @@ public struct Idempotency: Sendable {
     /// commit, not two. Only for operations whose work before their first write may run
     /// again unharmed (reads, lookups such as an address check): two requests racing on
     /// one new key may both do that work, and exactly one of them writes and answers.
+    /// `request`'s key in `account`, taken from the read that found the API key when it
+    /// looked up this key in this account, read now otherwise.
+    private func lookUp(_ request: IdempotencyRequest, account: AccountID) async throws -> KeyLookup {
+        if let ahead = request.lookedUp, ahead.account == account, ahead.key == request.key { return ahead.lookup }
+        return try await store.idempotencyKeyLookup(request.key, account: account)
+    }
+
     public func run(
         account: AccountID,
         request: IdempotencyRequest?,
@@ -117,7 +135,7 @@ public struct Idempotency: Sendable {
     ) async throws -> Answer {
         guard let request else { return try await operation(nil) }
         // The key's lookup reads the balance too: the request's pre-check takes it from the claim.
-        if claimingWithFirstWrite, case let lookup = try await store.idempotencyKeyLookup(request.key, account: account), !lookup.taken {
+        if claimingWithFirstWrite, case let lookup = try await lookUp(request, account: account), !lookup.taken {
             let claim = FirstWriteClaim(
                 key: request.key,
                 requestHash: request.requestHash,

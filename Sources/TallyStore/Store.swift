@@ -37,6 +37,9 @@ public protocol AccountsStore: Sendable {
     func createAPIKey(_ key: APIKey) async throws
     /// The key with this hash, unless it was revoked.
     func apiKey(keyHash: String) async throws -> APIKey?
+    /// The key with this hash, unless it was revoked, with `idempotencyKey` looked up in its
+    /// account as `idempotencyKeyLookup` does, in one read.
+    func apiKey(keyHash: String, lookingUp idempotencyKey: String) async throws -> (APIKey, KeyLookup)?
     /// The account's unrevoked API keys, oldest first.
     func apiKeys(account: AccountID) async throws -> [APIKey]
     /// Revokes a key for good; false when there is no such live key in the account.

@@ -40,6 +40,9 @@ extension ForwardingStore {
     func deleteSession(tokenHash: String) async throws { try await base.deleteSession(tokenHash: tokenHash) }
     func createAPIKey(_ key: APIKey) async throws { try await base.createAPIKey(key) }
     func apiKey(keyHash: String) async throws -> APIKey? { try await base.apiKey(keyHash: keyHash) }
+    func apiKey(keyHash: String, lookingUp idempotencyKey: String) async throws -> (APIKey, KeyLookup)? {
+        try await base.apiKey(keyHash: keyHash, lookingUp: idempotencyKey)
+    }
     func apiKeys(account: AccountID) async throws -> [APIKey] { try await base.apiKeys(account: account) }
 
     func revokeAPIKey(_ id: APIKeyID, account: AccountID, at: Date) async throws -> Bool {

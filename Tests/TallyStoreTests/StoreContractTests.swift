@@ -192,6 +192,30 @@ struct StoreContractTests: ContractFixtures {
         #expect(claims.filter { $0 == .inProgress }.count == 15)
     }
 
+    /// An API request's first read finds its key and looks up its `Idempotency-Key` in the
+    /// key's own account, as the two reads apart would; a revoked or unknown key finds nothing.
+    @Test(arguments: StoreBackend.enabled)
+    func anAPIKeyIsReadWithItsRequestsIdempotencyKey(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        try await credit(store, account, Credits(whole: 10))
+        let other = try await makeAccount(store)
+        let key = APIKey(id: APIKeyID("key_contract"), accountID: account, name: "server", keyHash: "hash-contract", createdAt: now)
+        try await store.createAPIKey(key)
+        // The other account's claim of the same key is not this account's.
+        _ = try await store.claimIdempotencyKey("k1", requestHash: "h", account: other, at: now, staleAfter: 30)
+        let found = try #require(try await store.apiKey(keyHash: "hash-contract", lookingUp: "k1"))
+        #expect(found.0 == key)
+        #expect(found.1 == KeyLookup(taken: false, available: Credits(whole: 10)))
+        #expect(found.1 == (try await store.idempotencyKeyLookup("k1", account: account)))
+        _ = try await store.claimIdempotencyKey("k1", requestHash: "h", account: account, at: now, staleAfter: 30)
+        #expect(try await store.apiKey(keyHash: "hash-contract", lookingUp: "k1")?.1 == KeyLookup(taken: true, available: Credits(whole: 10)))
+        #expect(try await store.apiKey(keyHash: "hash-unknown", lookingUp: "k1") == nil)
+        #expect(try await store.revokeAPIKey(key.id, account: account, at: now))
+        #expect(try await store.apiKey(keyHash: "hash-contract", lookingUp: "k1") == nil)
+        #expect(try await store.apiKey(keyHash: "hash-contract") == nil)
+    }
+
     /// A key claimed by the request's first write: inserted by that transaction (answered
     /// when it carries the answer), refused whole when another request holds the key.
     @Test(arguments: StoreBackend.enabled)

@@ -18,6 +18,8 @@ struct AccountRequestContext: ChildRequestContext {
     let account: AccountID
     /// The client's IP address, as the connection shows it.
     let remoteAddress: String?
+    /// The request's `Idempotency-Key`, looked up with its API key.
+    let keyLookedUp: KeyLookedUp?
 
     var maxUploadSize: Int { TallyRequestContext.maximumBodyBytes }
 
@@ -27,6 +29,7 @@ struct AccountRequestContext: ChildRequestContext {
         caller = try context.caller()
         account = AccountID(try context.parameters.require("account"))
         remoteAddress = context.remoteAddress
+        keyLookedUp = context.keyLookedUp
     }
 
     /// The caller as one who may use the account's metered features.

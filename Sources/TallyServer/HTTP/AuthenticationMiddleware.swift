@@ -18,11 +18,16 @@ struct AuthenticationMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         let parts = header.split(separator: " ", maxSplits: 1)
+        // A write's `Idempotency-Key` is looked up with the API key, in one read.
         guard parts.count == 2, parts[0].lowercased() == "bearer",
-            let principal = try await accounts.authenticate(bearer: String(parts[1]))
+            let (principal, lookedUp) = try await accounts.authenticate(
+                bearer: String(parts[1]),
+                idempotencyKey: request.method == .post ? request.idempotencyKey : nil
+            )
         else { throw TallyError.unauthenticated }
         var context = context
         context.principal = principal
+        context.keyLookedUp = lookedUp
         return try await next(request, context)
     }
 }

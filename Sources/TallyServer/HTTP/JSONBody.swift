@@ -83,11 +83,15 @@ struct JSONBody<Value: Decodable & Sendable>: Sendable {
 }
 
 extension Request {
-    /// The `Idempotency-Key` of a request whose body is `body`, fingerprinted.
-    func idempotency(body: [UInt8]) throws -> IdempotencyRequest? {
-        guard let key = headers.first(where: { $0.name.canonicalName == "idempotency-key" })?.value else {
-            return nil
-        }
-        return try IdempotencyRequest(key: key, method: method.rawValue, path: uri.path, body: body)
+    /// The `Idempotency-Key` header's value, as sent.
+    var idempotencyKey: String? { headers.first(where: { $0.name.canonicalName == "idempotency-key" })?.value }
+
+    /// The `Idempotency-Key` of a request whose body is `body`, fingerprinted, with the
+    /// lookup made with its API key (`lookedUp`) when there was one.
+    func idempotency(body: [UInt8], lookedUp: KeyLookedUp? = nil) throws -> IdempotencyRequest? {
+        guard let key = idempotencyKey else { return nil }
+        var request = try IdempotencyRequest(key: key, method: method.rawValue, path: uri.path, body: body)
+        request.lookedUp = lookedUp
+        return request
     }
 }

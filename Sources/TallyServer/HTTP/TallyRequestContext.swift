@@ -7,6 +7,8 @@ public struct TallyRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The caller, or `nil` when the request carried no credentials.
     public var principal: Principal?
+    /// The request's `Idempotency-Key`, looked up with its API key.
+    public var keyLookedUp: KeyLookedUp?
     /// The client's IP address, as the connection shows it.
     public let remoteAddress: String?
 
@@ -17,6 +19,7 @@ public struct TallyRequestContext: RequestContext {
     public init(source: Source) {
         coreContext = .init(source: source)
         principal = nil
+        keyLookedUp = nil
         remoteAddress = source.channel.remoteAddress?.ipAddress
     }
 

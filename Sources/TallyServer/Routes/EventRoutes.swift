@@ -26,7 +26,7 @@ struct EventRoutes {
                     body.value,
                     event: event,
                     by: caller,
-                    idempotency: try request.idempotency(body: body.bytes)
+                    idempotency: try request.idempotency(body: body.bytes, lookedUp: context.keyLookedUp)
                 )
             )
         }

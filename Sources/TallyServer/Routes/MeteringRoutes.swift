@@ -14,7 +14,7 @@ struct MeteringRoutes {
                 answer: try await tally.validations.validateEmail(
                     body.value,
                     by: caller,
-                    idempotency: try request.idempotency(body: body.bytes)
+                    idempotency: try request.idempotency(body: body.bytes, lookedUp: context.keyLookedUp)
                 )
             )
         }
@@ -25,7 +25,7 @@ struct MeteringRoutes {
                 answer: try await tally.validations.validatePhone(
                     body.value,
                     by: caller,
-                    idempotency: try request.idempotency(body: body.bytes)
+                    idempotency: try request.idempotency(body: body.bytes, lookedUp: context.keyLookedUp)
                 )
             )
         }
@@ -36,7 +36,7 @@ struct MeteringRoutes {
                 answer: try await tally.creditChecks.run(
                     body.value,
                     by: caller,
-                    idempotency: try request.idempotency(body: body.bytes)
+                    idempotency: try request.idempotency(body: body.bytes, lookedUp: context.keyLookedUp)
                 )
             )
         }

@@ -126,6 +126,19 @@ public final class PostgresStore: Store {
         static let types: [String: PostgresDataType] = ["keyHash": .text]
     }
 
+    /// An API request's first read with its `Idempotency-Key`'s lookup, prepared once per connection.
+    public func apiKey(keyHash: String, lookingUp idempotencyKey: String) async throws -> (APIKey, KeyLookup)? {
+        try await rows(Prepared<APIKeyLookupShape>(["keyHash": .text(keyHash), "key": .text(idempotencyKey)])).first.map {
+            let row = $0.makeRandomAccess()
+            return (try APIKey(row), try KeyLookup(row))
+        }
+    }
+
+    enum APIKeyLookupShape: PreparedShape {
+        static let statement = Statements.Accounts.apiKeyWithLookup
+        static let types: [String: PostgresDataType] = ["keyHash": .text, "key": .text]
+    }
+
     static func insert(_ user: User) -> PostgresQuery {
         Statements.Accounts.insertUser.postgresQuery(Statements.Accounts.userValues(user))
     }

@@ -41,6 +41,18 @@ extension Statements {
             "accounts.apiKey",
             "SELECT id, account_id, name, key_hash, created_at FROM api_keys WHERE key_hash = :keyHash AND revoked_at IS NULL"
         )
+        /// An API request's first read with the read its first write would make next: the
+        /// key, and its account's `Idempotency-Key` looked up as `Idempotency.lookup` does.
+        static let apiKeyWithLookup = Statement(
+            "accounts.apiKeyWithLookup",
+            """
+            SELECT id, account_id, name, key_hash, created_at,
+                EXISTS (SELECT 1 FROM idempotency_keys
+                    WHERE idempotency_keys.account_id = api_keys.account_id AND idempotency_keys.key = :key) AS found,
+                (SELECT available FROM wallets WHERE wallets.account_id = api_keys.account_id) AS available
+            FROM api_keys WHERE key_hash = :keyHash AND revoked_at IS NULL
+            """
+        )
         static let apiKeys = Statement(
             "accounts.apiKeys",
             """
@@ -59,7 +71,7 @@ extension Statements {
         static let deleteSession = Statement("accounts.deleteSession", "DELETE FROM sessions WHERE token_hash = :tokenHash")
 
         static let all = [
-            insertAccount, insertWallet, account, setUSBusinessEntity, insertUser, userByEmail, insertAPIKey, apiKey, apiKeys,
+            insertAccount, insertWallet, account, setUSBusinessEntity, insertUser, userByEmail, insertAPIKey, apiKey, apiKeyWithLookup, apiKeys,
             revokeAPIKey, deleteSession,
         ]
 

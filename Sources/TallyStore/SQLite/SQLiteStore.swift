@@ -105,6 +105,13 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func apiKey(keyHash: String, lookingUp idempotencyKey: String) async throws -> (APIKey, KeyLookup)? {
+        try await quickRead { db in
+            try Self.rows(Statements.Accounts.apiKeyWithLookup, ["keyHash": .text(keyHash), "key": .text(idempotencyKey)], in: db)
+                .first.map { (try APIKey($0), try KeyLookup($0)) }
+        }
+    }
+
     static func insert(_ user: User, _ db: Database) throws {
         _ = try rows(Statements.Accounts.insertUser, Statements.Accounts.userValues(user), in: db)
     }
