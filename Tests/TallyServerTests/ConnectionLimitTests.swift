@@ -22,8 +22,11 @@ struct ConnectionLimitTests {
                 }
                 return nil
             }
+            // Only the header deadline (1 s) can close it: a line every 300 ms keeps the idle
+            // timeout (2 s) from firing. Closed well before 6 s is that deadline, even when a
+            // busy machine (every test starting at once) is late to act on it.
             let seconds = try #require(closedAfter, "the slow client still had its connection after 6 s")
-            #expect(seconds < .milliseconds(2_500), "closed after \(seconds)")
+            #expect(seconds < .seconds(5), "closed after \(seconds)")
         }
     }
 
