@@ -132,7 +132,11 @@ public final class FakeTwilio: Sendable {
             request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
             request.setValue(callback.signature, forHTTPHeaderField: "X-Twilio-Signature")
             request.setValue("TwilioProxy/1.1", forHTTPHeaderField: "User-Agent")
-            if let (_, response) = try? await Self.callbackSession.data(for: request) {
+            // Sent from a task of its own, which the end of a test does not cancel: Foundation
+            // on Linux can deadlock cancelling a URLSession request while another is starting
+            // (both of Swift's threads were found waiting on the session's queue).
+            let sending = Task { [request] in try await Self.callbackSession.data(for: request) }
+            if let (_, response) = try? await sending.value {
                 done.httpStatus = (response as? HTTPURLResponse)?.statusCode ?? 0
             }
         }
