@@ -105,6 +105,13 @@ public struct Idempotency: Sendable {
     /// The claims this process's requests are answering, renewed together.
     let renewals = ClaimRenewals()
 
+    /// `request`'s key in `account`, taken from the read that found the API key when it
+    /// looked up this key in this account, read now otherwise.
+    private func lookUp(_ request: IdempotencyRequest, account: AccountID) async throws -> KeyLookup {
+        if let ahead = request.lookedUp, ahead.account == account, ahead.key == request.key { return ahead.lookup }
+        return try await store.idempotencyKeyLookup(request.key, account: account)
+    }
+
     /// Runs `operation` once for `request`'s key; replays get the first answer.
     /// The operation receives the claim it works under, to hand to every wallet transaction
     /// it commits and to fence the answer it completes inside its own transaction.
@@ -119,13 +126,6 @@ public struct Idempotency: Sendable {
     /// commit, not two. Only for operations whose work before their first write may run
     /// again unharmed (reads, lookups such as an address check): two requests racing on
     /// one new key may both do that work, and exactly one of them writes and answers.
-    /// `request`'s key in `account`, taken from the read that found the API key when it
-    /// looked up this key in this account, read now otherwise.
-    private func lookUp(_ request: IdempotencyRequest, account: AccountID) async throws -> KeyLookup {
-        if let ahead = request.lookedUp, ahead.account == account, ahead.key == request.key { return ahead.lookup }
-        return try await store.idempotencyKeyLookup(request.key, account: account)
-    }
-
     public func run(
         account: AccountID,
         request: IdempotencyRequest?,
