@@ -152,6 +152,7 @@ let package = Package(
                 "TallyCommand",
                 "TallyTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),

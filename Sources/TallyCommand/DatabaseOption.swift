@@ -22,11 +22,12 @@ struct DatabaseOption: ParsableArguments {
     var isPostgres: Bool { database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") }
 
     /// Opens and migrates the database. A command that only reads (`creating: false`)
-    /// refuses a SQLite file that does not exist rather than making an empty one.
-    func openStore(creating: Bool = true) async throws -> any Store {
+    /// refuses a SQLite file that does not exist rather than making an empty one. A server
+    /// keeps `connections` to PostgreSQL open while it runs (`PostgresStore(url:keepingOpen:)`).
+    func openStore(creating: Bool = true, keepingOpen connections: Int? = nil) async throws -> any Store {
         let store: any Store
         if isPostgres {
-            store = try PostgresStore(url: database)
+            store = try PostgresStore(url: database, keepingOpen: connections)
         } else {
             let path = database.hasPrefix("sqlite:") ? String(database.dropFirst("sqlite:".count)) : database
             guard creating || FileManager.default.fileExists(atPath: path) else {

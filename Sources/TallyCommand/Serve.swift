@@ -44,6 +44,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Connections open at once; more wait until one closes.")
     var maxConnections = ConnectionLimits().maximumConnections
 
+    @Option(help: "Connections to PostgreSQL, opened at start and kept open; requests beyond them wait for one.")
+    var postgresConnections = 20
+
     @Option(
         help: """
             A read-only PostgreSQL replica of --database (postgres://user@host:port/db): usage reports, feature \
@@ -54,8 +57,8 @@ struct Serve: AsyncParsableCommand {
     var readDatabase: String?
 
     func validate() throws {
-        guard headerTimeout > 0, idleTimeout > 0, maxConnections > 0 else {
-            throw ValidationError("--header-timeout, --idle-timeout and --max-connections must be positive whole numbers")
+        guard headerTimeout > 0, idleTimeout > 0, maxConnections > 0, postgresConnections > 0 else {
+            throw ValidationError("--header-timeout, --idle-timeout, --max-connections and --postgres-connections must be positive whole numbers")
         }
         guard let readDatabase else { return }
         guard readDatabase.hasPrefix("postgres://") || readDatabase.hasPrefix("postgresql://") else {
@@ -88,7 +91,7 @@ struct Serve: AsyncParsableCommand {
             expiryNotice = .seconds(days * 86_400)
         }
         logger.info("\(providers.summary)")
-        let store = try await database.openStore()
+        let store = try await database.openStore(keepingOpen: postgresConnections)
         let reportStore = try readDatabase.map { try PostgresStore(url: $0) }
         let tally = Tally(
             store: store,
