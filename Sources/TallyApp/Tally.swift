@@ -20,7 +20,7 @@ public struct Providers: Sendable {
         phoneVerifier: any PhoneVerifier = SandboxPhoneVerifier(),
         creditBureau: any CreditBureau = SandboxCreditBureau(),
         sms: any SMSGateway = SandboxSMSGateway(),
-        webhooks: any WebhookTransport = URLSessionWebhookTransport()
+        webhooks: any WebhookTransport = HTTPWebhookTransport()
     ) {
         self.payments = payments
         self.emailVerifier = emailVerifier

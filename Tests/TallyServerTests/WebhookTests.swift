@@ -99,6 +99,47 @@ struct WebhookTests {
         }
     }
 
+    /// A redirect is the endpoint's answer, not a second address: the delivery stays
+    /// pending with the 3xx, and the address it pointed at gets nothing.
+    @Test func aRedirectIsNotFollowed() async throws {
+        let receiver = Receiver()
+        await receiver.comeUp()
+        let router = Router()
+        router.post("/moved") { _, _ -> Response in
+            Response(status: .temporaryRedirect, headers: [.location: "/hooks"])
+        }
+        router.post("/hooks") { request, _ -> Response in
+            var request = request
+            let body = try await request.collectBody(upTo: 1 << 20)
+            _ = await receiver.receive(signature: "", body: Data(buffer: body))
+            return Response(status: .ok)
+        }
+        try await Application(router: router).test(.live) { receiverClient in
+            let port = try #require(receiverClient.port)
+            try await Harness.run { harness in
+                let account = try await harness.makeAccount()
+                let created = try await account.post("/webhooks", #"{"url":"http://127.0.0.1:\#(port)/moved"}"#)
+                #expect(created.status == 201, "\(created)")
+                let webhookID = try created.string("id")
+                try await account.verifyUS()
+                _ = try await harness.call(
+                    .put,
+                    "/v1/accounts/\(account.id)/usage-guard",
+                    token: account.ownerToken,
+                    json: #"{"enabled":true,"maxRequests":1,"windowSeconds":60}"#
+                )
+                _ = try await account.buy(100)
+                _ = try await account.creditCheck()
+                _ = try await account.creditCheck()
+                #expect(try await harness.tally.webhooks.deliverDue() == 1)
+                let pending = try await account.get("/webhooks/\(webhookID)/deliveries").items()
+                #expect(pending.map { $0["status"] as? String } == ["pending"])
+                #expect(pending.first?["lastStatusCode"] as? Int == 307, "\(pending)")
+                #expect(await receiver.requests.isEmpty)
+            }
+        }
+    }
+
     @Test(arguments: ["ftp://example.com/hook", "not a url", "", "mailto:a@example.com"])
     func aWebhookURLMustBeHTTP(url: String) async throws {
         try await Harness.run { harness in

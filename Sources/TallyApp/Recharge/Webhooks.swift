@@ -1,49 +1,33 @@
+import AsyncHTTPClient
 import Crypto
 import Foundation
+import NIOCore
+import NIOHTTP1
 import TallyCore
 import TallyStore
-
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Sends one signed webhook request; answers the HTTP status, or throws when nothing answered.
 public protocol WebhookTransport: Sendable {
     func post(url: URL, body: [UInt8], headers: [String: String]) async throws -> Int
 }
 
-/// Real HTTP with the system's client. Redirects are not followed: a 3xx is the
-/// endpoint's answer (not a 2xx, so the delivery is retried), never a second address.
-public struct URLSessionWebhookTransport: WebhookTransport {
-    public static let timeoutSeconds: TimeInterval = 10
+/// Real HTTP, on the client the provider adapters use (`ProviderHTTP.client`: its own
+/// event loops, no redirects). A 3xx is the endpoint's answer (not a 2xx, so the delivery
+/// is retried), never a second address. The answer's body is read (at most 64 KiB, more
+/// is left unread) only so that the connection can carry the next delivery.
+public struct HTTPWebhookTransport: WebhookTransport {
+    public static let timeoutSeconds: Int64 = 10
 
     public init() {}
 
-    private static let session = URLSession(
-        configuration: .ephemeral,
-        delegate: NoRedirects(),
-        delegateQueue: nil
-    )
-
     public func post(url: URL, body: [UInt8], headers: [String: String]) async throws -> Int {
-        var request = URLRequest(url: url, timeoutInterval: Self.timeoutSeconds)
-        request.httpMethod = "POST"
-        request.httpBody = Data(body)
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (_, response) = try await Self.session.data(for: request)
-        return (response as? HTTPURLResponse)?.statusCode ?? 0
-    }
-
-    final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
-        func urlSession(
-            _ session: URLSession,
-            task: URLSessionTask,
-            willPerformHTTPRedirection response: HTTPURLResponse,
-            newRequest request: URLRequest,
-            completionHandler: @escaping @Sendable (URLRequest?) -> Void
-        ) {
-            completionHandler(nil)
-        }
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = .POST
+        request.headers = HTTPHeaders(headers.map { ($0.key, $0.value) })
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await ProviderHTTP.client.execute(request, timeout: .seconds(Self.timeoutSeconds))
+        _ = try? await response.body.collect(upTo: 65_536)
+        return Int(response.status.code)
     }
 }
 
