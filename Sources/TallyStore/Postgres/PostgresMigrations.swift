@@ -22,7 +22,7 @@ enum PostgresMigrations {
         accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents, apiKeyRevocation, usageLogs, loginAttempts,
         cardFingerprints, logSearch, smsSends, rechargeIntents, creditLots, logContacts, accountKeys,
         sessionAndDeliveryAccounts, claimLeases, rechargeArmed, providerInbox, carrierReports, spendingControl,
-        ledgerRequestKeys, chargeInOneCall,
+        ledgerRequestKeys, chargeInOneCall, ledgerKeyOnce,
     ]
 
     static let accountsWalletsLedger = PostgresMigration(
@@ -806,5 +806,15 @@ enum PostgresMigrations {
         version: 22,
         name: "charge-in-one-call",
         statements: [PostgresQuery(unsafeSQL: ChargeFunction.create)]
+    )
+
+    /// The ledger's index by account and sequence, kept once: since "account-keys" made
+    /// `(account_id, sequence)` the primary key, `ledger_account` repeated it, and every
+    /// entry written paid for both. (SQLite keys its ledger by `sequence` alone and keeps
+    /// its `ledger_account`.)
+    static let ledgerKeyOnce = PostgresMigration(
+        version: 23,
+        name: "ledger-key-once",
+        statements: ["DROP INDEX ledger_account"]
     )
 }
