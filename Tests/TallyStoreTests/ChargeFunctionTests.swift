@@ -140,6 +140,62 @@ struct ChargeFunctionTests: ContractFixtures {
         try await store.close()
     }
 
+    /// A busy wallet's batch (`callEach`, one statement): each call in order, each seeing
+    /// the ones before it, its values (a line or none, a key answered with a body or none)
+    /// each its own, and a refused call writes nothing while those after it are charged.
+    @Test func aBatchCallsEachInOrderWithItsOwnValues() async throws {
+        let (store, account) = try await charged(Credits(whole: 2))
+        let first = validation(account, credits: Credits(whole: 1))
+        let last = validation(account, credits: Credits(thousandths: 500))
+        let batch = [
+            charge(
+                account,
+                Credits(whole: 1),
+                line: first,
+                answer: IdempotentResponse(key: "k1", status: 200, body: [1, 2, 3], claimToken: nil),
+                claim: FirstWriteClaim(key: "k1", requestHash: "h1")
+            ),
+            charge(account, Credits(thousandths: 250)),
+            // More than is left after the two before it: refused, with what was left.
+            charge(
+                account,
+                Credits(whole: 1),
+                line: validation(account, credits: Credits(whole: 1)),
+                answer: IdempotentResponse(key: "k2", status: 200, body: [9], claimToken: nil),
+                claim: FirstWriteClaim(key: "k2", requestHash: "h2")
+            ),
+            charge(
+                account,
+                Credits(thousandths: 500),
+                line: last,
+                answer: IdempotentResponse(key: "k3", status: 201, body: [], claimToken: nil),
+                claim: FirstWriteClaim(key: "k3", requestHash: "h3")
+            ),
+        ]
+        let outcomes = try await store.transaction { connection in try await PostgresStore.callEach(batch, connection, store.logger) }
+        let available = outcomes.map { outcome -> Int64? in
+            guard case .charged(let balance, _, _) = outcome else { return nil }
+            return balance.available.thousandths
+        }
+        #expect(available == [1_000, 750, nil, 250])
+        guard case .refused(let error) = outcomes[2] else {
+            Issue.record("not refused: \(outcomes[2])")
+            return
+        }
+        #expect(error as? StoreError == .insufficientCredits(available: Credits(thousandths: 750)))
+        #expect(Set(try await store.usageLog(account: account, feature: .emailValidation, limit: 10).map(\.id)) == [last.id, first.id])
+        #expect(try await store.ledger(account: account, limit: 10, before: nil).count == 4)
+        let replays = [
+            try await store.claimIdempotencyKey("k1", requestHash: "h1", account: account, at: now, staleAfter: 30),
+            try await store.claimIdempotencyKey("k2", requestHash: "h2", account: account, at: now, staleAfter: 30),
+            try await store.claimIdempotencyKey("k3", requestHash: "h3", account: account, at: now, staleAfter: 30),
+        ]
+        #expect(replays == [.replay(status: 200, body: [1, 2, 3]), .claimed, .replay(status: 201, body: [])])
+        #expect(try await store.verifyWallets().isEmpty)
+        #expect(try await store.verifyLots().isEmpty)
+        try await store.close()
+    }
+
     @Test func aRefusalWritesNothingAndReportsWhatTheStatementsReport() async throws {
         let (store, account) = try await charged(Credits(thousandths: 300))
         let error = try await refusal(store, validationClaimingKey(account))
