@@ -17,6 +17,7 @@ struct Serve: AsyncParsableCommand {
             TALLY_WEB_SECRET keys the login form's CSRF tokens (else derived from TALLY_OPERATOR_TOKEN; \
             every process behind one address needs the same); \
             TALLY_EXPIRY_NOTICE_DAYS=N tells accounts N days before their credits expire (7 by default); \
+            TALLY_LOG_LEVEL=debug logs every request (method, path, request id) besides what info logs; \
             TALLY_BUREAU_URL and TALLY_BUREAU_SECRET turn on the bureau bridge for credit checks; \
             TALLY_PUBLIC_URL is the address the outside world reaches Tally at; \
             TALLY_SETTLE_SECONDS=N makes the reconcilers settle orphaned payments, refunds and messages after N \
@@ -73,6 +74,12 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "tally")
         logger.logLevel = .info
         let environment = ProcessInfo.processInfo.environment
+        if let text = environment["TALLY_LOG_LEVEL"] {
+            guard let level = Logger.Level(rawValue: text) else {
+                throw ValidationError("TALLY_LOG_LEVEL must be trace, debug, info, notice, warning, error or critical")
+            }
+            logger.logLevel = level
+        }
         // Which provider each role uses: a misconfigured one stops Tally here, in one line.
         let providers = try ProviderConfiguration(environment: environment)
         guard let webhookAddresses = WebhookAddressPolicy.fromEnvironment(environment) else {

@@ -7,7 +7,9 @@ import TallyApp
 public func buildRouter(tally: Tally) -> Router<TallyRequestContext> {
     let router = Router(context: TallyRequestContext.self)
     let metrics = TallyMetrics.registry
-    router.add(middleware: LogRequestsMiddleware(.info))
+    // A line per request at debug (TALLY_LOG_LEVEL=debug): written to the log as it
+    // happens, it cost a busy server a write to its log for every charge.
+    router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ProblemMiddleware())

@@ -400,9 +400,9 @@ struct TallyExecutable: Sendable {
     }
 
     /// Runs `tally arguments` to the end, for at most `seconds`.
-    func run(_ arguments: [String], seconds: Double) async throws -> (status: Int32, output: String) {
+    func run(_ arguments: [String], seconds: Double, environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("tally-\(UUID().uuidString).log")
-        let process = try launch(arguments, log: log, environment: [:])
+        let process = try launch(arguments, log: log, environment: environment)
         let status = await waitForExit(process, seconds: seconds)
         let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         try? FileManager.default.removeItem(at: log)
