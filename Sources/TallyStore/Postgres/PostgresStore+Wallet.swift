@@ -66,8 +66,8 @@ extension PostgresStore {
     /// `tally_charge` writes whole is one call (its refusal undoes its own writes), and a
     /// run of such charges one statement of calls; anything else is applied in its own
     /// savepoint when there are several, so one's refusal or error rolls back its own
-    /// writes only. The results are in the
-    /// transactions' order; if the commit fails, every one of them has failed.
+    /// writes only. The results are in the transactions' order; if the commit fails, every
+    /// one of them has failed.
     func commitTogether(_ transactions: [WalletTransaction]) async -> [Result<WalletBalance, any Error>] {
         guard transactions.count > 1 else {
             do {
@@ -115,7 +115,7 @@ extension PostgresStore {
                         position += 1
                         continue
                     }
-                    let outcomes = try await Self.callEachTogether(run, connection, logger)
+                    let outcomes = try await Self.abortingTheBatch { try await Self.callEach(run, connection, logger) }
                     for (offset, outcome) in outcomes.enumerated() {
                         switch outcome {
                         case .charged(let balance, _, _): results[position + offset] = .success(balance)
@@ -141,15 +141,11 @@ extension PostgresStore {
     /// the batch is applied again with each transaction in its savepoint, as before.
     struct CommitInSavepoints: Error {}
 
-    /// A run of a batch's charges in one statement (`callEach`). A failure aborts the
-    /// database transaction, as a single call's does.
-    private static func callEachTogether(
-        _ charges: [OneCallCharge],
-        _ connection: PostgresConnection,
-        _ logger: Logger
-    ) async throws -> [ChargeOutcome] {
+    /// Runs calls of `tally_charge` inside a batch: any failure (a duplicate ledger id, say)
+    /// aborted the database transaction, and the batch is applied again in savepoints.
+    private static func abortingTheBatch<T>(_ body: () async throws -> T) async throws -> T {
         do {
-            return try await callEach(charges, connection, logger)
+            return try await body()
         } catch {
             throw CommitInSavepoints()
         }
@@ -162,14 +158,12 @@ extension PostgresStore {
         _ connection: PostgresConnection,
         _ logger: Logger
     ) async throws -> ChargeOutcome {
-        do {
+        try await abortingTheBatch {
             let outcome = try await call(charge, effectsAfter: true, connection, logger)
             if case .charged(let balance, let before, effects: true) = outcome {
                 try await applyBalanceEffects(charge.transaction, before: before, after: balance.available, connection, logger)
             }
             return outcome
-        } catch {
-            throw CommitInSavepoints()
         }
     }
 
