@@ -256,9 +256,7 @@ extension PostgresStore {
                 CROSS JOIN LATERAL tally_charge(\(names.map { "a.\($0)" }.joined(separator: ", "))) AS c
                 """
         }()
-        static let bindingDataTypes: [PostgresDataType] = ChargeCall.bindingDataTypes.map {
-            $0 == .int8 ? .int8Array : $0 == .bool ? .boolArray : $0 == .bytea ? .byteaArray : .textArray
-        }
+        static let bindingDataTypes = ChargeCall.bindingDataTypes.map(ValueArray.arrayType)
         let bindings: PostgresBindings
 
         init(_ charges: [OneCallCharge]) {
@@ -309,7 +307,10 @@ struct ValueArray: PostgresDynamicTypeEncodable {
         self.element = element
     }
 
-    var psqlType: PostgresDataType {
+    var psqlType: PostgresDataType { Self.arrayType(of: element) }
+
+    /// The array type of `element`, one of the types a charge's values have.
+    static func arrayType(of element: PostgresDataType) -> PostgresDataType {
         switch element {
         case .int8: .int8Array
         case .bool: .boolArray

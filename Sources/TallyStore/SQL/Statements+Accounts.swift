@@ -45,13 +45,9 @@ extension Statements {
         /// key, and its account's `Idempotency-Key` looked up as `Idempotency.lookup` does.
         static let apiKeyWithLookup = Statement(
             "accounts.apiKeyWithLookup",
-            """
-            SELECT id, account_id, name, key_hash, created_at,
-                EXISTS (SELECT 1 FROM idempotency_keys
-                    WHERE idempotency_keys.account_id = api_keys.account_id AND idempotency_keys.key = :key) AS found,
-                (SELECT available FROM wallets WHERE wallets.account_id = api_keys.account_id) AS available
-            FROM api_keys WHERE key_hash = :keyHash AND revoked_at IS NULL
-            """
+            "SELECT id, account_id, name, key_hash, created_at, "
+                + Statements.Idempotency.lookupColumns(account: "api_keys.account_id")
+                + " FROM api_keys WHERE key_hash = :keyHash AND revoked_at IS NULL"
         )
         static let apiKeys = Statement(
             "accounts.apiKeys",

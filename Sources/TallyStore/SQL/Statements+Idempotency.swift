@@ -35,13 +35,17 @@ extension Statements {
         )
         /// A first write's key looked up together with the balance its request is checked
         /// against before any work: one read instead of two.
-        static let lookup = Statement(
-            "idempotency.lookup",
+        static let lookup = Statement("idempotency.lookup", "SELECT " + lookupColumns(account: ":account"))
+        /// What a lookup reads (`KeyLookup`), for the account `account` names (a value, or
+        /// a column of the statement it is part of): whether `:key` is taken there, and the
+        /// account's available credits.
+        static func lookupColumns(account: String) -> String {
             """
-            SELECT EXISTS (SELECT 1 FROM idempotency_keys WHERE account_id = :account AND key = :key) AS found,
-                (SELECT available FROM wallets WHERE account_id = :account) AS available
+            EXISTS (SELECT 1 FROM idempotency_keys
+                    WHERE idempotency_keys.account_id = \(account) AND idempotency_keys.key = :key) AS found,
+                (SELECT available FROM wallets WHERE wallets.account_id = \(account)) AS available
             """
-        )
+        }
         /// A claim left by a crash: only the request that still finds it as it was takes it over.
         static let takeOver = Statement(
             "idempotency.takeOver",
