@@ -196,6 +196,38 @@ struct ChargeFunctionTests: ContractFixtures {
         try await store.close()
     }
 
+    /// A draw changes no column a lot index names (migration "lot-flags"): PostgreSQL
+    /// updates the lot in place, writing no index entry, until the lot runs out, which
+    /// takes it out of the spendable index. Counted in the transaction that draws.
+    @Test func aDrawUpdatesTheLotInPlaceUntilItRunsOut() async throws {
+        let (store, account) = try await charged(Credits(whole: 2))
+        let counts = try await store.transaction { connection -> [Int64] in
+            for _ in 0..<3 {
+                guard case .charged = try await PostgresStore.call(charge(account), effectsAfter: false, connection, store.logger) else {
+                    Issue.record("a draw was refused")
+                    return []
+                }
+            }
+            // The last 500 empties the lot: its flag changes, so that update is not in place.
+            // (Available then falls below the cheapest use: effects to apply after the call.)
+            guard case .charged = try await PostgresStore.call(charge(account), effectsAfter: true, connection, store.logger) else {
+                Issue.record("the last draw was refused")
+                return []
+            }
+            let row = try await connection.rows(
+                "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relname = 'lots'",
+                store.logger
+            ).first!
+            let (updated, inPlace) = try row.decode((Int64, Int64).self)
+            return [updated, inPlace]
+        }
+        #expect(counts == [4, 3])
+        #expect(try await store.lots(account: account, limit: 10).map(\.remaining) == [.zero])
+        #expect(try await refusal(store, charge(account)) as? StoreError == .insufficientCredits(available: .zero))
+        #expect(try await store.verifyLots().isEmpty)
+        try await store.close()
+    }
+
     @Test func aRefusalWritesNothingAndReportsWhatTheStatementsReport() async throws {
         let (store, account) = try await charged(Credits(thousandths: 300))
         let error = try await refusal(store, validationClaimingKey(account))

@@ -26,7 +26,7 @@
 /// only says the store must ask `AutoRechargePolicy` in the same transaction.
 enum ChargeFunction {
     static let create = """
-        CREATE FUNCTION tally_charge(
+        CREATE OR REPLACE FUNCTION tally_charge(
             p_account TEXT, p_at BIGINT,
             p_entry TEXT, p_kind TEXT, p_available BIGINT, p_used BIGINT, p_total BIGINT, p_reference TEXT,
             p_request_key TEXT,
@@ -58,7 +58,7 @@ enum ChargeFunction {
                     WHERE account_id = p_account AND held >= 0 AND used + p_used >= 0
                         AND available + p_available >= (
                             SELECT COALESCE(SUM(remaining), 0) FROM lots
-                            WHERE account_id = p_account AND remaining > 0 AND expires_at <= p_at)
+                            WHERE account_id = p_account AND has_remaining AND expires_at <= p_at)
                     RETURNING available, held, used, total, controls
                     INTO after_available, after_held, after_used, after_total, wallet_controls;
                     EXIT WHEN FOUND;
@@ -72,7 +72,7 @@ enum ChargeFunction {
                         RAISE EXCEPTION USING ERRCODE = 'TY001';
                     END IF;
                     SELECT COALESCE(SUM(remaining), 0) INTO v_expired FROM lots
-                    WHERE account_id = p_account AND remaining > 0 AND expires_at <= p_at;
+                    WHERE account_id = p_account AND has_remaining AND expires_at <= p_at;
                     IF v_wallet.available - v_expired + p_available < 0 THEN
                         refusal := 'insufficient';
                         refused_credits := v_wallet.available - v_expired;
@@ -106,7 +106,7 @@ enum ChargeFunction {
                 v_left := -p_available;
                 FOR v_lot IN
                     SELECT id, remaining FROM lots
-                    WHERE account_id = p_account AND remaining > 0 AND (expires_at IS NULL OR expires_at > p_at)
+                    WHERE account_id = p_account AND has_remaining AND (expires_at IS NULL OR expires_at > p_at)
                     ORDER BY priority, expires_at NULLS LAST, created_at, id COLLATE "C"
                 LOOP
                     EXIT WHEN v_left = 0;

@@ -22,7 +22,7 @@ enum PostgresMigrations {
         accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents, apiKeyRevocation, usageLogs, loginAttempts,
         cardFingerprints, logSearch, smsSends, rechargeIntents, creditLots, logContacts, accountKeys,
         sessionAndDeliveryAccounts, claimLeases, rechargeArmed, providerInbox, carrierReports, spendingControl,
-        ledgerRequestKeys, chargeInOneCall, ledgerKeyOnce,
+        ledgerRequestKeys, chargeInOneCall, ledgerKeyOnce, lotFlags,
     ]
 
     static let accountsWalletsLedger = PostgresMigration(
@@ -801,7 +801,8 @@ enum PostgresMigrations {
 
     /// A charge in one call, PostgreSQL's own (SQLite runs its statements in its writer
     /// without a round trip each): `PostgresStore.ChargeCall` explains what it does and
-    /// when the store uses it. Versioned with the schema it writes.
+    /// when the store uses it. Versioned with the schema it writes: `ChargeFunction.create`
+    /// is its current text, created again by each migration that changes it.
     static let chargeInOneCall = PostgresMigration(
         version: 22,
         name: "charge-in-one-call",
@@ -816,5 +817,30 @@ enum PostgresMigrations {
         version: 23,
         name: "ledger-key-once",
         statements: ["DROP INDEX ledger_account"]
+    )
+
+    /// A lot drawn from is updated in place. Its indexes' conditions named `remaining` and
+    /// `held`, which every draw, hold and release changes, so each of them wrote a new copy
+    /// of the lot into every one of its indexes, and a busy wallet's lot left a trail of
+    /// dead entries for the next charge's scan to skip. The conditions now name flags that
+    /// change only when a lot runs out or stops holding (generated, so no statement can set
+    /// them wrong), and the lot's pages keep room for its new versions (`fillfactor`):
+    /// PostgreSQL's update in place, which writes no index. Adding the columns rewrites the
+    /// table once. `tally_charge` reads the flags from now on.
+    static let lotFlags = PostgresMigration(
+        version: 24,
+        name: "lot-flags",
+        statements: [
+            "ALTER TABLE lots ADD COLUMN has_remaining BOOLEAN GENERATED ALWAYS AS (remaining > 0) STORED",
+            "ALTER TABLE lots ADD COLUMN has_held BOOLEAN GENERATED ALWAYS AS (held > 0) STORED",
+            "ALTER TABLE lots SET (fillfactor = 80)",
+            "DROP INDEX lots_spendable",
+            "DROP INDEX lots_held",
+            "DROP INDEX lots_expiry",
+            "CREATE INDEX lots_spendable ON lots(account_id) WHERE has_remaining",
+            "CREATE INDEX lots_held ON lots(account_id) WHERE has_held",
+            "CREATE INDEX lots_expiry ON lots(expires_at, sequence) WHERE has_remaining AND expires_at IS NOT NULL",
+            PostgresQuery(unsafeSQL: ChargeFunction.create),
+        ]
     )
 }

@@ -371,7 +371,7 @@ extension PostgresStore {
             WITH claimed AS (
                 UPDATE lots SET lease_until = \(leaseUntil)
                 WHERE (account_id, id) IN (
-                    SELECT account_id, id FROM lots WHERE remaining > 0 AND expires_at IS NOT NULL AND expires_at <= \(now)
+                    SELECT account_id, id FROM lots WHERE has_remaining AND expires_at IS NOT NULL AND expires_at <= \(now)
                         AND (lease_until IS NULL OR lease_until <= \(now))
                     ORDER BY expires_at, id COLLATE "C" LIMIT \(limit)
                     FOR UPDATE SKIP LOCKED)

@@ -300,7 +300,7 @@ extension PostgresStore {
                 WHERE account_id = $1 AND held + $3 >= 0 AND used + $4 >= 0
                     AND available + $2 >= CASE WHEN $10 THEN (
                         SELECT COALESCE(SUM(remaining), 0) FROM lots
-                        WHERE account_id = $1 AND remaining > 0 AND expires_at <= $9) ELSE 0 END
+                        WHERE account_id = $1 AND has_remaining AND expires_at <= $9) ELSE 0 END
                 RETURNING available, held, used, total, controls
             ), entry AS (
                 INSERT INTO ledger (id, account_id, kind, available, held, used, total, available_after,

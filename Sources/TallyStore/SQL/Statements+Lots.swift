@@ -46,7 +46,7 @@ extension Statements {
         /// on each connection: it is on the charge path).
         static let spendable = Statement(
             "lots.spendable",
-            "SELECT id, priority, expires_at, created_at, remaining AS offered FROM lots WHERE account_id = :account AND remaining > 0"
+            "SELECT id, priority, expires_at, created_at, remaining AS offered FROM lots WHERE account_id = :account AND has_remaining"
         )
         /// The lots a hold drew and still holds of, as `LotPosition`s offering what the hold
         /// holds of each (at most the lot's held credits).
@@ -63,7 +63,7 @@ extension Statements {
         /// Every lot with held credits, for a hold made before lots existed.
         static let held = Statement(
             "lots.held",
-            "SELECT id, priority, expires_at, created_at, held AS offered FROM lots WHERE account_id = :account AND held > 0"
+            "SELECT id, priority, expires_at, created_at, held AS offered FROM lots WHERE account_id = :account AND has_held"
         )
         /// The spendable credits of an account's lots whose expiry has come by `at`. (A SUM
         /// of BIGINT is NUMERIC on PostgreSQL: cast back.)
@@ -71,7 +71,7 @@ extension Statements {
             "lots.expiredCredits",
             """
             SELECT CAST(COALESCE(SUM(remaining), 0) AS BIGINT) AS credits FROM lots
-            WHERE account_id = :account AND remaining > 0 AND expires_at <= :at
+            WHERE account_id = :account AND has_remaining AND expires_at <= :at
             """
         )
         /// Whether the expiry worker's `expiry` entry of a lot (the one naming no hold) is written.
@@ -139,7 +139,7 @@ extension Statements {
             """
             SELECT * FROM (
                 SELECT * FROM lots
-                WHERE account_id = :account AND (remaining > 0 OR held > 0) AND :inLive
+                WHERE account_id = :account AND (has_remaining OR has_held) AND :inLive
                     AND (:fromStart OR (priority, COALESCE(expires_at, 9223372036854775807), created_at, id {bytewise})
                         > (:priority, :expiresAt, :createdAt, :id))
                 ORDER BY priority, COALESCE(expires_at, 9223372036854775807), created_at, id {bytewise} LIMIT :limit
@@ -166,7 +166,7 @@ extension Statements {
             "lots.nextExpiry",
             """
             SELECT expires_at, CAST(SUM(remaining) AS BIGINT) AS credits FROM lots
-            WHERE account_id = :account AND remaining > 0 AND expires_at IS NOT NULL
+            WHERE account_id = :account AND has_remaining AND expires_at IS NOT NULL
             GROUP BY expires_at ORDER BY expires_at LIMIT 1
             """
         )
@@ -174,7 +174,7 @@ extension Statements {
         static let expiring = Statement(
             "lots.expiring",
             """
-            SELECT * FROM lots WHERE remaining > 0 AND expires_at IS NOT NULL AND expires_at > :at AND expires_at <= :before
+            SELECT * FROM lots WHERE has_remaining AND expires_at IS NOT NULL AND expires_at > :at AND expires_at <= :before
                 AND expiry_noticed_at IS NULL
             ORDER BY expires_at, id {bytewise} LIMIT :limit
             """

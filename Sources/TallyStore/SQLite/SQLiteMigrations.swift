@@ -70,8 +70,26 @@ enum SQLiteMigrations {
         migrator.registerMigration("21-spending-controls") { db in
             try db.execute(sql: spendingControls)
         }
+        migrator.registerMigration("22-lot-flags") { db in
+            try db.execute(sql: lotFlags)
+        }
         return migrator
     }
+
+    /// Whether a lot has credits left (`has_remaining`) and holds any (`has_held`), as
+    /// columns the lot indexes' conditions name, as on PostgreSQL, where a charge's draw
+    /// then changes no indexed column and updates the lot in place
+    /// (`PostgresMigrations.lotFlags`). The same statements read both engines.
+    static let lotFlags = """
+        ALTER TABLE lots ADD COLUMN has_remaining INTEGER GENERATED ALWAYS AS (remaining > 0) VIRTUAL;
+        ALTER TABLE lots ADD COLUMN has_held INTEGER GENERATED ALWAYS AS (held > 0) VIRTUAL;
+        DROP INDEX lots_spendable;
+        DROP INDEX lots_held;
+        DROP INDEX lots_expiry;
+        CREATE INDEX lots_spendable ON lots(account_id) WHERE has_remaining;
+        CREATE INDEX lots_held ON lots(account_id) WHERE has_held;
+        CREATE INDEX lots_expiry ON lots(expires_at) WHERE has_remaining AND expires_at IS NOT NULL;
+        """
 
     /// Which spending controls an account has (`SpendingControls`: 1 its balance alerts,
     /// 2 its spend caps), kept on its wallet row as on PostgreSQL, so that the posting that

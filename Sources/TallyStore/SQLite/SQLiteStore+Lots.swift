@@ -261,7 +261,7 @@ extension SQLiteStore {
                 sql: """
                     UPDATE lots SET lease_until = ?
                     WHERE id IN (
-                        SELECT id FROM lots WHERE remaining > 0 AND expires_at IS NOT NULL AND expires_at <= ?
+                        SELECT id FROM lots WHERE has_remaining AND expires_at IS NOT NULL AND expires_at <= ?
                             AND (lease_until IS NULL OR lease_until <= ?)
                         ORDER BY expires_at, id LIMIT ?)
                     RETURNING *

@@ -81,7 +81,7 @@ extension SQLiteStore {
                         WHERE account_id = ? AND held + ? >= 0 AND used + ? >= 0
                             AND available + ? >= CASE WHEN ? THEN (
                                 SELECT COALESCE(SUM(remaining), 0) FROM lots
-                                WHERE account_id = ? AND remaining > 0 AND expires_at <= ?) ELSE 0 END
+                                WHERE account_id = ? AND has_remaining AND expires_at <= ?) ELSE 0 END
                         RETURNING available, held, used, total, controls
                         """
                 ),
