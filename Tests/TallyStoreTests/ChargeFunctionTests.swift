@@ -49,6 +49,7 @@ struct ChargeFunctionTests: ContractFixtures {
             postings: [posting(.charge, .charge(credits))],
             records: line.map { [.usage($0)] } ?? [],
             idempotency: answer,
+            cappedFeatures: line.map { [$0.feature] } ?? [],
             request: claim.map { .byFirstWrite($0) },
             at: now
         )
@@ -296,26 +297,75 @@ struct ChargeFunctionTests: ContractFixtures {
             Issue.record("not charged with its effects to apply")
             return
         }
-        // Balance alerts: read and fired statement by statement.
+        // Balance alerts: the call writes a debit that fires none, and leaves the one that
+        // fires one (or re-arms one) to the statements, which tell of it.
         _ = try await store.setBalanceAlerts([Credits(whole: 5)], account: account, origin: "test", at: now)
-        guard case .leftToStatements = try await call(store, charge(account), effectsAfter: true) else {
-            Issue.record("written although the account has alerts")
+        guard case .charged(let balance, _, _) = try await call(store, charge(account), effectsAfter: true) else {
+            Issue.record("not written although no alert fires")
             return
         }
-        #expect(try await store.wallet(account: account)?.available == Credits(thousandths: 9_500))
+        #expect(balance.available == Credits(whole: 9))
+        _ = try await store.setBalanceAlerts([Credits(thousandths: 8_800)], account: account, origin: "test", at: now)
+        guard case .leftForAlerts = try await call(store, charge(account), effectsAfter: true) else {
+            Issue.record("written although it fires an alert")
+            return
+        }
+        #expect(try await store.wallet(account: account)?.available == Credits(whole: 9))
+        // Spend caps: read and counted statement by statement.
+        _ = try await store.setBalanceAlerts([], account: account, origin: "test", at: now)
+        try await store.setSpendCaps([SpendCap(feature: .emailValidation, period: .day, credits: Credits(whole: 100))], account: account, at: now)
+        guard case .leftToStatements = try await call(store, charge(account, line: validation(account)), effectsAfter: true) else {
+            Issue.record("written although the account caps the feature")
+            return
+        }
+        #expect(try await store.wallet(account: account)?.available == Credits(whole: 9))
+        #expect(try await count(store, "usage_log", account) == 0)
         try await store.close()
     }
 
-    @Test func anAccountWithAlertsGoesStatementByStatementUntilTheCallIsAskedAgain() async throws {
+    /// Through the store: the debit that fires an alert is written statement by statement,
+    /// the alert fired with it, and the account's next charge is called again.
+    @Test func theChargeThatFiresAnAlertGoesByTheStatementsAndTheNextByTheCall() async throws {
+        let (store, account) = try await charged(Credits(whole: 10))
+        let spend: @Sendable () async throws -> WalletBalance = {
+            let debit = posting(.charge, .charge(Credits(thousandths: 500)))
+            return try await store.commit(WalletTransaction(accountID: account, postings: [debit], request: nil, at: now))
+        }
+        _ = try await store.setBalanceAlerts([Credits(whole: 9)], account: account, origin: "test", at: now)
+        #expect(try await spend().available == Credits(thousandths: 9_500))
+        #expect(try await spend().available == Credits(whole: 9))
+        #expect(try await store.balanceAlerts(account: account).map(\.isFired) == [false])
+        #expect(try await spend().available == Credits(thousandths: 8_500))
+        #expect(try await store.balanceAlerts(account: account).map(\.isFired) == [true])
+        #expect(store.chargeRoutes.next(account) == nil)
+        #expect(try await spend().available == Credits(whole: 8))
+        #expect(try await store.balanceAlerts(account: account).map(\.isFired) == [true])
+        #expect(try await store.verifyWallets().isEmpty)
+        #expect(try await store.verifyLots().isEmpty)
+        try await store.close()
+    }
+
+    @Test func anAccountWithCapsGoesStatementByStatementUntilTheCallIsAskedAgain() async throws {
         let (store, account) = try await charged(Credits(whole: 100))
         let spend: @Sendable () async throws -> Void = {
             let debit = posting(.charge, .charge(Credits(thousandths: 500)))
-            _ = try await store.commit(WalletTransaction(accountID: account, postings: [debit], request: nil, at: now))
+            let line = validation(account)
+            _ = try await store.commit(
+                WalletTransaction(
+                    accountID: account,
+                    postings: [debit],
+                    records: [.usage(line)],
+                    cappedFeatures: [line.feature],
+                    request: nil,
+                    at: now
+                )
+            )
         }
-        _ = try await store.setBalanceAlerts([Credits(whole: 5)], account: account, origin: "test", at: now)
+        let cap = SpendCap(feature: .emailValidation, period: .month, credits: Credits(whole: 1_000))
+        try await store.setSpendCaps([cap], account: account, at: now)
         try await spend()
         #expect(store.chargeRoutes.next(account) == .statementByStatement)
-        _ = try await store.setBalanceAlerts([], account: account, origin: "test", at: now)
+        try await store.setSpendCaps([], account: account, at: now)
         for _ in 0..<ChargeRoutes.statementsBeforeAsking { try await spend() }
         // The last of them asked the call again, which wrote it alone.
         #expect(store.chargeRoutes.next(account) == nil)
@@ -327,7 +377,7 @@ struct ChargeFunctionTests: ContractFixtures {
 
 /// What the store remembers of an account's last charges, to try the right way first.
 @Suite struct ChargeRoutesTests {
-    @Test func anAccountWithAlertsOrCapsIsAskedAgainAfterAWhile() {
+    @Test func anAccountWithCapsIsAskedAgainAfterAWhile() {
         let routes = ChargeRoutes()
         let account = AccountID("acct_1")
         #expect(routes.next(account) == nil)

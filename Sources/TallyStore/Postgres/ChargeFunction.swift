@@ -16,8 +16,11 @@
 /// - `lot`: lot `refused_lot` could not give `refused_credits`;
 /// - `taken`: another request holds the key; `fenced`: the key is no longer this
 ///   request's claim to answer (answered, or taken over);
-/// - `controls`: the account has balance alerts, or spend caps the transaction must
-///   stay within: the store applies it statement by statement instead;
+/// - `controls`: the account has spend caps the transaction must stay within: the store
+///   applies it statement by statement instead;
+/// - `alerts`: one of the account's balance alerts fires or re-arms with this debit: the
+///   store applies it statement by statement, which tells of it; the alerts of an
+///   account are otherwise no reason to leave the call;
 /// - `effects`: the debit may set off balance effects (the account has auto-recharge
 ///   settings, or available fell below `p_floor`, the cheapest use) and the caller did
 ///   not ask to apply them after the call (`p_effects_after`).
@@ -91,8 +94,18 @@ enum ChargeFunction {
                     p_reference, p_at, p_request_key);
                 available_before := after_available - p_available;
 
-                IF wallet_controls & 1 <> 0 OR (wallet_controls & 2 <> 0 AND p_capped) THEN
+                IF wallet_controls & 2 <> 0 AND p_capped THEN
                     refusal := 'controls';
+                    RAISE EXCEPTION USING ERRCODE = 'TY001';
+                END IF;
+                -- Balance alerts, as `BalanceAlertRule.changes` decides on the state left:
+                -- an armed one above available fires, a fired one at or below it re-arms.
+                IF wallet_controls & 1 <> 0 AND EXISTS (
+                    SELECT 1 FROM balance_alerts WHERE account_id = p_account
+                        AND ((fired_at IS NULL AND after_available < threshold)
+                            OR (fired_at IS NOT NULL AND after_available >= threshold))
+                ) THEN
+                    refusal := 'alerts';
                     RAISE EXCEPTION USING ERRCODE = 'TY001';
                 END IF;
                 balance_effects := after_available < p_floor

@@ -12,12 +12,12 @@ final class ChargeRoutes: Sendable {
         /// settings, or its wallet is nearly empty): the call runs in a transaction and the
         /// effects are applied after it. Each such call says whether that still holds.
         case withEffects
-        /// The account has balance alerts or spend caps: statement by statement.
+        /// The account has spend caps: statement by statement.
         case statementByStatement
     }
 
-    /// Charges an account with alerts or caps goes statement by statement before one asks
-    /// the call again (the alerts or caps may have been removed meanwhile).
+    /// Charges an account with caps goes statement by statement before one asks the call
+    /// again (the caps may have been removed meanwhile).
     static let statementsBeforeAsking = 32
     /// Accounts remembered at most; past it, all are forgotten and learnt again.
     static let limit = 10_000

@@ -22,7 +22,7 @@ enum PostgresMigrations {
         accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents, apiKeyRevocation, usageLogs, loginAttempts,
         cardFingerprints, logSearch, smsSends, rechargeIntents, creditLots, logContacts, accountKeys,
         sessionAndDeliveryAccounts, claimLeases, rechargeArmed, providerInbox, carrierReports, spendingControl,
-        ledgerRequestKeys, chargeInOneCall, ledgerKeyOnce, lotFlags,
+        ledgerRequestKeys, chargeInOneCall, ledgerKeyOnce, lotFlags, chargeWithAlerts,
     ]
 
     static let accountsWalletsLedger = PostgresMigration(
@@ -842,5 +842,13 @@ enum PostgresMigrations {
             "CREATE INDEX lots_expiry ON lots(expires_at, sequence) WHERE has_remaining AND expires_at IS NOT NULL",
             PostgresQuery(unsafeSQL: ChargeFunction.create),
         ]
+    )
+
+    /// An account's balance alerts no longer send its charges statement by statement:
+    /// `tally_charge` leaves to the statements only the debit that fires or re-arms one.
+    static let chargeWithAlerts = PostgresMigration(
+        version: 25,
+        name: "charge-with-alerts",
+        statements: [PostgresQuery(unsafeSQL: ChargeFunction.create)]
     )
 }

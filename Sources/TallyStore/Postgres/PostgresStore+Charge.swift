@@ -39,9 +39,12 @@ extension PostgresStore {
         case charged(WalletBalance, before: Credits, effects: Bool)
         /// Refused, nothing written: the caller's answer.
         case refused(any Error)
-        /// Nothing written: the account has balance alerts, or spend caps the transaction
-        /// must stay within, which only the statement-by-statement path applies.
+        /// Nothing written: the account has spend caps the transaction must stay within,
+        /// which only the statement-by-statement path applies.
         case leftToStatements
+        /// Nothing written: the debit fires or re-arms a balance alert, which only the
+        /// statement-by-statement path tells of. Its next charges are called again.
+        case leftForAlerts
         /// Nothing written: the debit may set off balance effects and the call was alone.
         case leftForEffects
     }
@@ -107,6 +110,7 @@ extension PostgresStore {
                 let key = charge.transaction.idempotency?.key ?? ""
                 return .refused(StoreError.conflict("idempotency key \(key) is not claimed by this request or already answered"))
             case "controls": return .leftToStatements
+            case "alerts": return .leftForAlerts
             case "effects": return .leftForEffects
             default: throw StoreError.conflict("tally_charge refused for a reason Tally does not know: \(refusal)")
             }
@@ -128,8 +132,8 @@ extension PostgresStore {
     /// Commits one transaction that waited on no other. A charge `tally_charge` can write
     /// whole is one statement on its own (autocommit): one round trip. One that may set
     /// off balance effects calls it inside a transaction and applies them after it; one
-    /// of an account with alerts or caps is applied statement by statement, as is every
-    /// other transaction. An account's last charges say which to try first (`ChargeRoutes`).
+    /// of an account with spend caps, or one that fires or re-arms a balance alert, is
+    /// applied statement by statement, as is every other transaction. An account's last charges say which to try first (`ChargeRoutes`).
     func commitAlone(_ transaction: WalletTransaction) async throws -> WalletBalance {
         guard let charge = OneCallCharge(transaction) else {
             return try await self.transaction { connection in try await Self.apply(transaction, connection, logger) }
@@ -143,6 +147,7 @@ extension PostgresStore {
             case .leftToStatements:
                 chargeRoutes.remember(account, .statementByStatement)
                 route = .statementByStatement
+            case .leftForAlerts: route = .statementByStatement
             case .leftForEffects: route = .withEffects
             }
         }
@@ -157,6 +162,7 @@ extension PostgresStore {
                     return balance
                 case .refused(let error): throw error
                 case .leftToStatements, .leftForEffects: chargeRoutes.remember(account, .statementByStatement)
+                case .leftForAlerts: break
                 }
             }
             return try await Self.apply(transaction, connection, logger)

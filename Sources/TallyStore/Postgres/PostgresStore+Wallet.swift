@@ -78,7 +78,7 @@ extension PostgresStore {
         }
         do {
             return try await transaction { connection in
-                // One account's: an account with alerts or caps skips the calls.
+                // One account's: an account with caps skips the calls.
                 let account = transactions[0].accountID
                 var oneCall = chargeRoutes.next(account) != .statementByStatement
                 var results: [Result<WalletBalance, any Error>?] = Array(repeating: nil, count: transactions.count)
@@ -97,6 +97,7 @@ extension PostgresStore {
                         case .leftToStatements, .leftForEffects:
                             chargeRoutes.remember(account, .statementByStatement)
                             oneCall = false
+                        case .leftForAlerts: break
                         }
                     }
                     results[position] = try await Self.applyInSavepoint(transaction, connection, logger)
@@ -122,7 +123,7 @@ extension PostgresStore {
                         case .refused(let error): results[position + offset] = .failure(error)
                         // Nothing of it written: called again now, with its balance effects,
                         // or statement by statement.
-                        case .leftForEffects, .leftToStatements: try await applyOne(position + offset)
+                        case .leftForEffects, .leftToStatements, .leftForAlerts: try await applyOne(position + offset)
                         }
                     }
                     position += run.count
