@@ -311,15 +311,33 @@ struct ChargeFunctionTests: ContractFixtures {
             return
         }
         #expect(try await store.wallet(account: account)?.available == Credits(whole: 9))
-        // Spend caps: read and counted statement by statement.
+        // Spend caps: counted in the call; the charge that passes one is left to the
+        // statements, which refuse it with the cap's figures.
         _ = try await store.setBalanceAlerts([], account: account, origin: "test", at: now)
-        try await store.setSpendCaps([SpendCap(feature: .emailValidation, period: .day, credits: Credits(whole: 100))], account: account, at: now)
+        let perDay = SpendCap(feature: .emailValidation, period: .day, credits: Credits(whole: 1))
+        try await store.setSpendCaps([perDay, SpendCap(feature: .sms, period: .day, credits: Credits(thousandths: 1))], account: account, at: now)
+        for _ in 0..<2 {
+            guard case .charged = try await call(store, charge(account, line: validation(account)), effectsAfter: true) else {
+                Issue.record("not written although within its cap")
+                return
+            }
+        }
         guard case .leftToStatements = try await call(store, charge(account, line: validation(account)), effectsAfter: true) else {
-            Issue.record("written although the account caps the feature")
+            Issue.record("written although it passes its cap")
             return
         }
-        #expect(try await store.wallet(account: account)?.available == Credits(whole: 9))
-        #expect(try await count(store, "usage_log", account) == 0)
+        #expect(try await store.wallet(account: account)?.available == Credits(whole: 8))
+        #expect(try await count(store, "usage_log", account) == 2)
+        // A month's cap counts every day of the month.
+        try await store.setSpendCaps(
+            [SpendCap(feature: .emailValidation, period: .month, credits: Credits(thousandths: 1_200))],
+            account: account,
+            at: now
+        )
+        guard case .leftToStatements = try await call(store, charge(account, line: validation(account)), effectsAfter: true) else {
+            Issue.record("written although it passes the month's cap")
+            return
+        }
         try await store.close()
     }
 
@@ -345,7 +363,7 @@ struct ChargeFunctionTests: ContractFixtures {
         try await store.close()
     }
 
-    @Test func anAccountWithCapsGoesStatementByStatementUntilTheCallIsAskedAgain() async throws {
+    @Test func anAccountAtACapGoesStatementByStatementUntilTheCallIsAskedAgain() async throws {
         let (store, account) = try await charged(Credits(whole: 100))
         let spend: @Sendable () async throws -> Void = {
             let debit = posting(.charge, .charge(Credits(thousandths: 500)))
@@ -361,15 +379,15 @@ struct ChargeFunctionTests: ContractFixtures {
                 )
             )
         }
-        let cap = SpendCap(feature: .emailValidation, period: .month, credits: Credits(whole: 1_000))
+        let cap = SpendCap(feature: .emailValidation, period: .month, credits: Credits(thousandths: 400))
         try await store.setSpendCaps([cap], account: account, at: now)
-        try await spend()
+        await #expect(throws: SpendCapReached.self) { try await spend() }
         #expect(store.chargeRoutes.next(account) == .statementByStatement)
         try await store.setSpendCaps([], account: account, at: now)
         for _ in 0..<ChargeRoutes.statementsBeforeAsking { try await spend() }
         // The last of them asked the call again, which wrote it alone.
         #expect(store.chargeRoutes.next(account) == nil)
-        #expect(try await store.wallet(account: account)?.available == Credits(thousandths: 83_500))
+        #expect(try await store.wallet(account: account)?.available == Credits(whole: 84))
         #expect(try await store.verifyWallets().isEmpty)
         try await store.close()
     }

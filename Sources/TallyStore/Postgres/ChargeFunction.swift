@@ -16,8 +16,9 @@
 /// - `lot`: lot `refused_lot` could not give `refused_credits`;
 /// - `taken`: another request holds the key; `fenced`: the key is no longer this
 ///   request's claim to answer (answered, or taken over);
-/// - `controls`: the account has spend caps the transaction must stay within: the store
-///   applies it statement by statement instead;
+/// - `controls`: the charge passes one of the spend caps of its line's feature
+///   (`p_capped`, the line's day its Pacific day): the store applies it statement by
+///   statement, which refuses it with the cap's figures;
 /// - `alerts`: one of the account's balance alerts fires or re-arms with this debit: the
 ///   store applies it statement by statement, which tells of it; the alerts of an
 ///   account are otherwise no reason to leave the call;
@@ -94,10 +95,6 @@ enum ChargeFunction {
                     p_reference, p_at, p_request_key);
                 available_before := after_available - p_available;
 
-                IF wallet_controls & 2 <> 0 AND p_capped THEN
-                    refusal := 'controls';
-                    RAISE EXCEPTION USING ERRCODE = 'TY001';
-                END IF;
                 -- Balance alerts, as `BalanceAlertRule.changes` decides on the state left:
                 -- an armed one above available fires, a fired one at or below it re-arms.
                 IF wallet_controls & 1 <> 0 AND EXISTS (
@@ -173,6 +170,25 @@ enum ChargeFunction {
                         p_event, p_credit_score, p_dti_percent, p_reason,
                         (SELECT id FROM known UNION ALL SELECT id FROM added LIMIT 1), p_sent_at, p_carrier_segments,
                         p_line_type);
+                END IF;
+
+                -- Spend caps, counted as `checkSpendCaps` counts them: the feature's spending in
+                -- each cap's Pacific day or month, this line and the feature's open holds
+                -- included, may not pass the cap (`SpendCapRule.passes`). One passed: the
+                -- statements refuse the charge, with the figures.
+                IF p_capped AND wallet_controls & 2 <> 0 AND EXISTS (
+                    SELECT 1 FROM spend_caps c
+                    WHERE c.account_id = p_account AND c.feature = p_feature
+                        AND (SELECT COALESCE(SUM(r.credits), 0) FROM usage_rollups r
+                                WHERE r.account_id = p_account AND r.feature = p_feature
+                                    AND r.day >= CASE c.period WHEN 'day' THEN p_day ELSE left(p_day, 8) || '01' END
+                                    AND r.day <= CASE c.period WHEN 'day' THEN p_day ELSE left(p_day, 8) || '31' END)
+                            + (SELECT COALESCE(SUM(h.credits), 0) FROM holds h
+                                WHERE h.account_id = p_account AND h.feature = p_feature AND h.status = 'active')
+                            > c.credits
+                ) THEN
+                    refusal := 'controls';
+                    RAISE EXCEPTION USING ERRCODE = 'TY001';
                 END IF;
 
                 -- The key: claimed by this write (answered when the answer rides with it), or

@@ -12,12 +12,13 @@ final class ChargeRoutes: Sendable {
         /// settings, or its wallet is nearly empty): the call runs in a transaction and the
         /// effects are applied after it. Each such call says whether that still holds.
         case withEffects
-        /// The account has spend caps: statement by statement.
+        /// The account's last charge passed a spend cap: statement by statement, which
+        /// refuses each with the cap's figures while it stays passed.
         case statementByStatement
     }
 
-    /// Charges an account with caps goes statement by statement before one asks the call
-    /// again (the caps may have been removed meanwhile).
+    /// Charges an account at a cap goes statement by statement before one asks the call
+    /// again (the period may have ended, or the cap been raised, meanwhile).
     static let statementsBeforeAsking = 32
     /// Accounts remembered at most; past it, all are forgotten and learnt again.
     static let limit = 10_000

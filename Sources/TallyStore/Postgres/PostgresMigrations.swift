@@ -22,7 +22,7 @@ enum PostgresMigrations {
         accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents, apiKeyRevocation, usageLogs, loginAttempts,
         cardFingerprints, logSearch, smsSends, rechargeIntents, creditLots, logContacts, accountKeys,
         sessionAndDeliveryAccounts, claimLeases, rechargeArmed, providerInbox, carrierReports, spendingControl,
-        ledgerRequestKeys, chargeInOneCall, ledgerKeyOnce, lotFlags, chargeWithAlerts,
+        ledgerRequestKeys, chargeInOneCall, ledgerKeyOnce, lotFlags, chargeWithControls,
     ]
 
     static let accountsWalletsLedger = PostgresMigration(
@@ -844,11 +844,13 @@ enum PostgresMigrations {
         ]
     )
 
-    /// An account's balance alerts no longer send its charges statement by statement:
-    /// `tally_charge` leaves to the statements only the debit that fires or re-arms one.
-    static let chargeWithAlerts = PostgresMigration(
+    /// An account's balance alerts and spend caps no longer send its charges statement by
+    /// statement: `tally_charge` checks them, and leaves to the statements only the debit
+    /// that fires or re-arms an alert (which they tell of) or passes a cap (which they
+    /// refuse, with its figures).
+    static let chargeWithControls = PostgresMigration(
         version: 25,
-        name: "charge-with-alerts",
+        name: "charge-with-controls",
         statements: [PostgresQuery(unsafeSQL: ChargeFunction.create)]
     )
 }

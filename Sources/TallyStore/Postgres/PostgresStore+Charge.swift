@@ -11,7 +11,9 @@ import TallyCore
 extension PostgresStore {
     /// A wallet transaction `tally_charge` can write: one posting that spends available
     /// credits from the lots in draw order (a charge; not a hold, not one lot's), at most
-    /// one usage line of its own account and no other record, and no usage guard to ask.
+    /// one usage line of its own account and no other record, no usage guard to ask, and
+    /// no spend cap but its line's feature's, counted in its line's day (the Pacific day
+    /// of the transaction, as `SpendCapRule.window` counts).
     struct OneCallCharge {
         let transaction: WalletTransaction
         let posting: Posting
@@ -26,6 +28,11 @@ extension PostgresStore {
                 guard case .usage(let entry) = record, line == nil, entry.accountID == transaction.accountID else { return nil }
                 line = entry
             }
+            if !transaction.cappedFeatures.isEmpty {
+                guard let line, transaction.cappedFeatures.allSatisfy({ $0 == line.feature }),
+                    line.day == PacificDay.of(transaction.at)
+                else { return nil }
+            }
             self.transaction = transaction
             self.posting = posting
             self.line = line
@@ -39,8 +46,8 @@ extension PostgresStore {
         case charged(WalletBalance, before: Credits, effects: Bool)
         /// Refused, nothing written: the caller's answer.
         case refused(any Error)
-        /// Nothing written: the account has spend caps the transaction must stay within,
-        /// which only the statement-by-statement path applies.
+        /// Nothing written: the transaction passes one of the account's spend caps, which
+        /// the statement-by-statement path refuses with the cap's figures.
         case leftToStatements
         /// Nothing written: the debit fires or re-arms a balance alert, which only the
         /// statement-by-statement path tells of. Its next charges are called again.
@@ -132,8 +139,8 @@ extension PostgresStore {
     /// Commits one transaction that waited on no other. A charge `tally_charge` can write
     /// whole is one statement on its own (autocommit): one round trip. One that may set
     /// off balance effects calls it inside a transaction and applies them after it; one
-    /// of an account with spend caps, or one that fires or re-arms a balance alert, is
-    /// applied statement by statement, as is every other transaction. An account's last charges say which to try first (`ChargeRoutes`).
+    /// that passes a spend cap, or fires or re-arms a balance alert, is applied statement
+    /// by statement, as is every other transaction. An account's last charges say which to try first (`ChargeRoutes`).
     func commitAlone(_ transaction: WalletTransaction) async throws -> WalletBalance {
         guard let charge = OneCallCharge(transaction) else {
             return try await self.transaction { connection in try await Self.apply(transaction, connection, logger) }

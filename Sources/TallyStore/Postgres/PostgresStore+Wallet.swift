@@ -78,7 +78,7 @@ extension PostgresStore {
         }
         do {
             return try await transaction { connection in
-                // One account's: an account with caps skips the calls.
+                // One account's: an account at a spend cap skips the calls.
                 let account = transactions[0].accountID
                 var oneCall = chargeRoutes.next(account) != .statementByStatement
                 var results: [Result<WalletBalance, any Error>?] = Array(repeating: nil, count: transactions.count)
