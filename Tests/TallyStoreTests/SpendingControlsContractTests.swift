@@ -71,6 +71,35 @@ struct SpendingControlsContractTests: ContractFixtures {
         #expect(try await alertNotices(store, account) == ["balance_below"])
     }
 
+    /// A month's cap counts the month's earlier days and the feature's open holds: a charge
+    /// within it is written (on PostgreSQL by `tally_charge`, which counts the cap itself),
+    /// the one past it refused with the same figures on both engines. A day's cap of the
+    /// same feature counts today alone.
+    @Test(arguments: StoreBackend.enabled)
+    func aChargesCapsCountTheirPeriodAndOpenHolds(backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let account = try await makeAccount(store)
+        try await credit(store, account, Credits(whole: 100))
+        let month = SpendCap(feature: .emailValidation, period: .month, credits: Credits(whole: 3))
+        let day = SpendCap(feature: .emailValidation, period: .day, credits: Credits(thousandths: 2_500))
+        try await store.setSpendCaps([month, day], account: account, at: now)
+        try await hold(store, account, Credits(whole: 1), feature: .emailValidation)
+        let yesterday = now.addingTimeInterval(-86_400)
+        #expect(PacificDay.of(yesterday).prefix(7) == PacificDay.of(now).prefix(7))
+        try await validation(store, account, Credits(whole: 1), at: yesterday)
+        try await validation(store, account, Credits(whole: 1), at: now)
+        do {
+            try await validation(store, account, Credits(thousandths: 1), at: now)
+            Issue.record("a charge past the month's cap was written")
+        } catch let reached as SpendCapReached {
+            #expect(reached.cap == month)
+            #expect(reached.spent == Credits(whole: 3))
+        }
+        #expect(try await store.wallet(account: account)?.available == Credits(whole: 97))
+        #expect(try await store.usageLog(account: account, feature: .emailValidation, limit: 10).count == 2)
+        try await store.close()
+    }
+
     /// SQLite learnt the flag in a migration (PostgreSQL had it with the tables): the
     /// upgrade sets it from the alerts and caps each account already saved.
     @Test func alertsAndCapsSavedBeforeTheUpgradeKeepWorking() async throws {
@@ -110,11 +139,11 @@ struct SpendingControlsContractTests: ContractFixtures {
     }
 
     /// Holds credits for an SMS, as `Meter.hold` does: a transaction its caps must admit.
-    func hold(_ store: any Store, _ account: AccountID, _ credits: Credits) async throws {
+    func hold(_ store: any Store, _ account: AccountID, _ credits: Credits, feature: Feature = .sms) async throws {
         let hold = Hold(
             id: HoldID("hld_\(UUID().uuidString)"),
             accountID: account,
-            feature: Feature.sms.rawValue,
+            feature: feature.rawValue,
             credits: credits,
             reference: "sms",
             createdAt: now,
@@ -125,9 +154,34 @@ struct SpendingControlsContractTests: ContractFixtures {
                 accountID: account,
                 postings: [posting(.hold, .hold(credits), reference: hold.id.rawValue)],
                 records: [.hold(hold)],
-                cappedFeatures: [.sms],
+                cappedFeatures: [feature],
                 request: nil,
                 at: now
+            )
+        )
+    }
+
+    /// Charges an email validation with its line at `at`, as `Validations` does: one
+    /// debit, one line, its feature's caps to stay within.
+    func validation(_ store: any Store, _ account: AccountID, _ credits: Credits, at: Date) async throws {
+        let line = UsageLogEntry(
+            id: "ev_\(UUID().uuidString)",
+            accountID: account,
+            feature: .emailValidation,
+            status: .valid,
+            credits: credits,
+            day: PacificDay.of(at),
+            createdAt: at,
+            email: "ada@example.com"
+        )
+        _ = try await store.commit(
+            WalletTransaction(
+                accountID: account,
+                postings: [posting(.charge, .charge(credits), reference: line.id)],
+                records: [.usage(line)],
+                cappedFeatures: [.emailValidation],
+                request: nil,
+                at: at
             )
         )
     }
