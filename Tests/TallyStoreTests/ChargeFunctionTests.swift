@@ -276,9 +276,10 @@ struct ChargeFunctionTests: ContractFixtures {
     }
 
     @Test func whatOnlyTheStatementsDoIsLeftToThemWithNothingWritten() async throws {
-        let (store, account) = try await charged(Credits(whole: 10))
-        // Auto-recharge settings: the debit's effects are the store's to decide, after the call.
-        let settings = AutoRechargeSettings(
+        let (store, account) = try await charged(Credits(thousandths: 10_500))
+        // Auto-recharge settings: above their threshold, with no recharge owed, a debit sets
+        // off nothing and is written alone.
+        var settings = AutoRechargeSettings(
             enabled: true,
             thresholdCredits: Credits(whole: 2),
             rechargeCredits: Credits(whole: 50),
@@ -286,6 +287,13 @@ struct ChargeFunctionTests: ContractFixtures {
             maxRechargesPerDay: 3,
             maxSpendPerMonth: Money(cents: 10_000)
         )
+        try await store.setAutoRecharge(settings, account: account, recharge: nil)
+        guard case .charged(_, _, effects: false) = try await call(store, charge(account)) else {
+            Issue.record("not written alone above the auto-recharge threshold")
+            return
+        }
+        // Below it, the debit's effects are the store's to decide, after the call.
+        settings.thresholdCredits = Credits(thousandths: 9_800)
         try await store.setAutoRecharge(settings, account: account, recharge: nil)
         guard case .leftForEffects = try await call(store, charge(account, line: validation(account))) else {
             Issue.record("written although its effects were left to no one")
@@ -297,6 +305,8 @@ struct ChargeFunctionTests: ContractFixtures {
             Issue.record("not charged with its effects to apply")
             return
         }
+        settings.thresholdCredits = Credits(whole: 2)
+        try await store.setAutoRecharge(settings, account: account, recharge: nil)
         // Balance alerts: the call writes a debit that fires none, and leaves the one that
         // fires one (or re-arms one) to the statements, which tell of it.
         _ = try await store.setBalanceAlerts([Credits(whole: 5)], account: account, origin: "test", at: now)

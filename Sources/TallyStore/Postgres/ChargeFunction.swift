@@ -22,9 +22,10 @@
 /// - `alerts`: one of the account's balance alerts fires or re-arms with this debit: the
 ///   store applies it statement by statement, which tells of it; the alerts of an
 ///   account are otherwise no reason to leave the call;
-/// - `effects`: the debit may set off balance effects (the account has auto-recharge
-///   settings, or available fell below `p_floor`, the cheapest use) and the caller did
-///   not ask to apply them after the call (`p_effects_after`).
+/// - `effects`: the debit may set off balance effects (available fell below `p_floor`,
+///   the cheapest use, or below the account's auto-recharge threshold, or a recharge is
+///   owed to its next spending) and the caller did not ask to apply them after the call
+///   (`p_effects_after`).
 ///
 /// Which notices and recharges a debit sets off is not decided here: `balance_effects`
 /// only says the store must ask `AutoRechargePolicy` in the same transaction.
@@ -105,8 +106,13 @@ enum ChargeFunction {
                     refusal := 'alerts';
                     RAISE EXCEPTION USING ERRCODE = 'TY001';
                 END IF;
+                -- What `AutoRechargePolicy.effects` may make of a debit: below the cheapest
+                -- use, a notice; below the auto-recharge threshold (switched on or off), a
+                -- notice or a recharge; with a recharge owed to the next spending, that.
+                -- At or above the threshold with none owed, auto-recharge settings do nothing.
                 balance_effects := after_available < p_floor
-                    OR EXISTS (SELECT 1 FROM auto_recharges WHERE account_id = p_account);
+                    OR EXISTS (SELECT 1 FROM auto_recharges WHERE account_id = p_account
+                        AND (after_available < threshold OR recharge_armed));
                 IF balance_effects AND NOT p_effects_after THEN
                     refusal := 'effects';
                     RAISE EXCEPTION USING ERRCODE = 'TY001';

@@ -847,7 +847,8 @@ enum PostgresMigrations {
     /// An account's balance alerts and spend caps no longer send its charges statement by
     /// statement: `tally_charge` checks them, and leaves to the statements only the debit
     /// that fires or re-arms an alert (which they tell of) or passes a cap (which they
-    /// refuse, with its figures).
+    /// refuse, with its figures). And auto-recharge settings ask for balance effects only
+    /// below their threshold or with a recharge owed: above it, a charge is one call alone.
     static let chargeWithControls = PostgresMigration(
         version: 25,
         name: "charge-with-controls",
