@@ -8,9 +8,10 @@ import TallyCore
 /// whatever it cannot write alone, whatever was guessed.
 final class ChargeRoutes: Sendable {
     enum Route: Sendable, Equatable {
-        /// The account's charges may set off balance effects (it has auto-recharge
-        /// settings, or its wallet is nearly empty): the call runs in a transaction and the
-        /// effects are applied after it. Each such call says whether that still holds.
+        /// The account's charges may set off balance effects (its wallet is below its
+        /// auto-recharge threshold or nearly empty, or a recharge is owed): the call runs
+        /// in a transaction and the effects are applied after it. Each such call says
+        /// whether that still holds.
         case withEffects
         /// The account's last charge passed a spend cap: statement by statement, which
         /// refuses each with the cap's figures while it stays passed.

@@ -140,7 +140,8 @@ extension PostgresStore {
     /// whole is one statement on its own (autocommit): one round trip. One that may set
     /// off balance effects calls it inside a transaction and applies them after it; one
     /// that passes a spend cap, or fires or re-arms a balance alert, is applied statement
-    /// by statement, as is every other transaction. An account's last charges say which to try first (`ChargeRoutes`).
+    /// by statement, as is every other transaction. An account's last charges say which to
+    /// try first (`ChargeRoutes`).
     func commitAlone(_ transaction: WalletTransaction) async throws -> WalletBalance {
         guard let charge = OneCallCharge(transaction) else {
             return try await self.transaction { connection in try await Self.apply(transaction, connection, logger) }
