@@ -56,96 +56,18 @@ enum ChargeFunction {
             v_spendable BIGINT := 0;
         BEGIN
             BEGIN
-                -- The balance check is the conditional update itself; refused, the row is
-                -- locked to learn why, and the update tried once more if it fits by then.
-                FOR v_attempt IN 1..2 LOOP
-                    UPDATE wallets SET available = available + p_available, used = used + p_used, total = total + p_total
-                    WHERE account_id = p_account AND held >= 0 AND used + p_used >= 0
-                        AND available + p_available >= (
-                            SELECT COALESCE(SUM(remaining), 0) FROM lots
-                            WHERE account_id = p_account AND has_remaining AND expires_at <= p_at)
-                    RETURNING available, held, used, total, controls
-                    INTO after_available, after_held, after_used, after_total, wallet_controls;
-                    EXIT WHEN FOUND;
-                    IF v_attempt = 2 THEN
-                        refusal := 'conflict';
-                        RAISE EXCEPTION USING ERRCODE = 'TY001';
-                    END IF;
-                    SELECT available, held, used, total INTO v_wallet FROM wallets WHERE account_id = p_account FOR UPDATE;
-                    IF NOT FOUND THEN
-                        refusal := 'missing';
-                        RAISE EXCEPTION USING ERRCODE = 'TY001';
-                    END IF;
-                    SELECT COALESCE(SUM(remaining), 0) INTO v_expired FROM lots
-                    WHERE account_id = p_account AND has_remaining AND expires_at <= p_at;
-                    IF v_wallet.available - v_expired + p_available < 0 THEN
-                        refusal := 'insufficient';
-                        refused_credits := v_wallet.available - v_expired;
-                        RAISE EXCEPTION USING ERRCODE = 'TY001';
-                    END IF;
-                    IF v_wallet.available + p_available < 0 OR v_wallet.held < 0 OR v_wallet.used + p_used < 0
-                        OR v_wallet.available + p_available + v_wallet.held + v_wallet.used + p_used <> v_wallet.total + p_total
-                    THEN
-                        refusal := 'conflict';
-                        RAISE EXCEPTION USING ERRCODE = 'TY001';
-                    END IF;
-                END LOOP;
+                \(moveWallet(available: "p_available", held: "0", used: "p_used", total: "p_total"))
                 INSERT INTO ledger (id, account_id, kind, available, held, used, total, available_after,
                     reference, created_at, idempotency_key)
                 VALUES (p_entry, p_account, p_kind, p_available, 0, p_used, p_total, after_available,
                     p_reference, p_at, p_request_key);
                 available_before := after_available - p_available;
 
-                -- Balance alerts, as `BalanceAlertRule.changes` decides on the state left:
-                -- an armed one above available fires, a fired one at or below it re-arms.
-                IF wallet_controls & 1 <> 0 AND EXISTS (
-                    SELECT 1 FROM balance_alerts WHERE account_id = p_account
-                        AND ((fired_at IS NULL AND after_available < threshold)
-                            OR (fired_at IS NOT NULL AND after_available >= threshold))
-                ) THEN
-                    refusal := 'alerts';
-                    RAISE EXCEPTION USING ERRCODE = 'TY001';
-                END IF;
-                -- What `AutoRechargePolicy.effects` may make of a debit: below the cheapest
-                -- use, a notice; below the auto-recharge threshold (switched on or off), a
-                -- notice or a recharge; with a recharge owed to the next spending, that.
-                -- At or above the threshold with none owed, auto-recharge settings do nothing.
-                balance_effects := after_available < p_floor
-                    OR EXISTS (SELECT 1 FROM auto_recharges WHERE account_id = p_account
-                        AND (after_available < threshold OR recharge_armed));
-                IF balance_effects AND NOT p_effects_after THEN
-                    refusal := 'effects';
-                    RAISE EXCEPTION USING ERRCODE = 'TY001';
-                END IF;
+                \(alertsStep)
+                \(effectsStep)
 
                 -- The lots, in draw order, never one whose expiry has come.
-                v_left := -p_available;
-                FOR v_lot IN
-                    SELECT id, remaining FROM lots
-                    WHERE account_id = p_account AND has_remaining AND (expires_at IS NULL OR expires_at > p_at)
-                    ORDER BY priority, expires_at NULLS LAST, created_at, id COLLATE "C"
-                LOOP
-                    EXIT WHEN v_left = 0;
-                    v_spendable := v_spendable + v_lot.remaining;
-                    v_taken := LEAST(v_left, v_lot.remaining);
-                    UPDATE lots SET remaining = remaining - v_taken
-                    WHERE id = v_lot.id AND account_id = p_account AND remaining - v_taken >= 0 AND held >= 0
-                        AND remaining - v_taken + held <= credits;
-                    IF NOT FOUND THEN
-                        refusal := 'lot';
-                        refused_lot := v_lot.id;
-                        refused_credits := v_taken;
-                        RAISE EXCEPTION USING ERRCODE = 'TY001';
-                    END IF;
-                    INSERT INTO ledger_lots (ledger_id, lot_id, account_id, hold_id, available, held)
-                    VALUES (p_entry, v_lot.id, p_account, NULL, -v_taken, 0);
-                    v_left := v_left - v_taken;
-                END LOOP;
-                IF v_left > 0 THEN
-                    refusal := 'insufficient';
-                    refused_credits := v_spendable;
-                    RAISE EXCEPTION USING ERRCODE = 'TY001';
-                END IF;
+                \(drawLots("-p_available", heldUnder: nil))
 
                 -- The usage line, as `UsageLineStatement` writes it.
                 IF p_line IS NOT NULL THEN
@@ -197,36 +119,156 @@ enum ChargeFunction {
                     RAISE EXCEPTION USING ERRCODE = 'TY001';
                 END IF;
 
-                -- The key: claimed by this write (answered when the answer rides with it), or
-                -- the claim this request holds answered, only while it is still its claim.
-                IF p_claim THEN
-                    INSERT INTO idempotency_keys (account_id, key, request_hash, claimed_at, status, body, completed_at,
-                        lease_until)
-                    VALUES (p_account, p_key, p_request_hash, p_at, p_status_code, p_body,
-                        CASE WHEN p_status_code IS NULL THEN NULL ELSE p_at END, p_lease_until)
-                    ON CONFLICT (account_id, key) DO NOTHING;
-                    IF NOT FOUND THEN
-                        refusal := 'taken';
-                        RAISE EXCEPTION USING ERRCODE = 'TY001';
-                    END IF;
-                ELSIF p_key IS NOT NULL THEN
-                    UPDATE idempotency_keys SET status = p_status_code, body = p_body, completed_at = p_at
-                    WHERE account_id = p_account AND key = p_key AND status IS NULL
-                        AND (p_token IS NULL OR claimed_at = p_token);
-                    IF NOT FOUND THEN
-                        refusal := 'fenced';
-                        RAISE EXCEPTION USING ERRCODE = 'TY001';
-                    END IF;
-                END IF;
-            EXCEPTION WHEN SQLSTATE 'TY001' THEN
-                -- Refused: the block's writes are undone; `refusal` says why.
-                after_available := NULL;
-                after_held := NULL;
-                after_used := NULL;
-                after_total := NULL;
-                available_before := NULL;
-            END;
+                \(keyStep)
+            \(refusedStep)
         END
         $charge$
+        """
+
+    /// The wallet moved by four SQL expressions (`available`, `held`, `used`, `total`),
+    /// as `PostStatement` moves it for a posting that draws lots. The balance check is the
+    /// conditional update itself: the credits of lots whose expiry has come are no
+    /// debit's. Refused, the row is locked to learn why (`missing`, `insufficient` with
+    /// the figure the Swift path reports, or `conflict`), and the update tried once more
+    /// if it fits by then.
+    static func moveWallet(available: String, held: String, used: String, total: String) -> String {
+        """
+        FOR v_attempt IN 1..2 LOOP
+            UPDATE wallets SET available = available + \(available), held = held + \(held), used = used + \(used),
+                total = total + \(total)
+            WHERE account_id = p_account AND held + \(held) >= 0 AND used + \(used) >= 0
+                AND available + \(available) >= (
+                    SELECT COALESCE(SUM(remaining), 0) FROM lots
+                    WHERE account_id = p_account AND has_remaining AND expires_at <= p_at)
+            RETURNING available, held, used, total, controls
+            INTO after_available, after_held, after_used, after_total, wallet_controls;
+            EXIT WHEN FOUND;
+            IF v_attempt = 2 THEN
+                refusal := 'conflict';
+                RAISE EXCEPTION USING ERRCODE = 'TY001';
+            END IF;
+            SELECT available, held, used, total INTO v_wallet FROM wallets WHERE account_id = p_account FOR UPDATE;
+            IF NOT FOUND THEN
+                refusal := 'missing';
+                RAISE EXCEPTION USING ERRCODE = 'TY001';
+            END IF;
+            SELECT COALESCE(SUM(remaining), 0) INTO v_expired FROM lots
+            WHERE account_id = p_account AND has_remaining AND expires_at <= p_at;
+            IF v_wallet.available - v_expired + \(available) < 0 THEN
+                refusal := 'insufficient';
+                refused_credits := v_wallet.available - v_expired;
+                RAISE EXCEPTION USING ERRCODE = 'TY001';
+            END IF;
+            IF v_wallet.available + \(available) < 0 OR v_wallet.held + \(held) < 0 OR v_wallet.used + \(used) < 0
+                OR v_wallet.available + \(available) + v_wallet.held + \(held) + v_wallet.used + \(used)
+                    <> v_wallet.total + \(total)
+            THEN
+                refusal := 'conflict';
+                RAISE EXCEPTION USING ERRCODE = 'TY001';
+            END IF;
+        END LOOP;
+        """
+    }
+
+    /// `amount` (an SQL expression) drawn from the spendable lots in `LotOrder` (priority,
+    /// soonest expiry, oldest, id), never from one whose expiry has come, each draw
+    /// recorded under `p_entry`; held under `hold` (an SQL expression) when given, else
+    /// spent. Lots short of it: `insufficient`, with what they offered.
+    static func drawLots(_ amount: String, heldUnder hold: String?) -> String {
+        let held = hold == nil ? "0" : "v_taken"
+        return """
+            v_left := \(amount);
+            FOR v_lot IN
+                SELECT id, remaining FROM lots
+                WHERE account_id = p_account AND has_remaining AND (expires_at IS NULL OR expires_at > p_at)
+                ORDER BY priority, expires_at NULLS LAST, created_at, id COLLATE "C"
+            LOOP
+                EXIT WHEN v_left = 0;
+                v_spendable := v_spendable + v_lot.remaining;
+                v_taken := LEAST(v_left, v_lot.remaining);
+                UPDATE lots SET remaining = remaining - v_taken, held = held + \(held)
+                WHERE id = v_lot.id AND account_id = p_account AND remaining - v_taken >= 0 AND held + \(held) >= 0
+                    AND remaining - v_taken + held + \(held) <= credits;
+                IF NOT FOUND THEN
+                    refusal := 'lot';
+                    refused_lot := v_lot.id;
+                    refused_credits := v_taken;
+                    RAISE EXCEPTION USING ERRCODE = 'TY001';
+                END IF;
+                INSERT INTO ledger_lots (ledger_id, lot_id, account_id, hold_id, available, held)
+                VALUES (p_entry, v_lot.id, p_account, \(hold ?? "NULL"), -v_taken, \(held));
+                v_left := v_left - v_taken;
+            END LOOP;
+            IF v_left > 0 THEN
+                refusal := 'insufficient';
+                refused_credits := v_spendable;
+                RAISE EXCEPTION USING ERRCODE = 'TY001';
+            END IF;
+            """
+    }
+
+    /// The key: claimed by this write (answered when the answer rides with it), or the
+    /// claim this request holds answered, only while it is still its claim. A step of
+    /// every wallet function (`tally_charge`, `tally_hold`, `tally_settle`).
+    static let keyStep = """
+        IF p_claim THEN
+            INSERT INTO idempotency_keys (account_id, key, request_hash, claimed_at, status, body, completed_at,
+                lease_until)
+            VALUES (p_account, p_key, p_request_hash, p_at, p_status_code, p_body,
+                CASE WHEN p_status_code IS NULL THEN NULL ELSE p_at END, p_lease_until)
+            ON CONFLICT (account_id, key) DO NOTHING;
+            IF NOT FOUND THEN
+                refusal := 'taken';
+                RAISE EXCEPTION USING ERRCODE = 'TY001';
+            END IF;
+        ELSIF p_key IS NOT NULL THEN
+            UPDATE idempotency_keys SET status = p_status_code, body = p_body, completed_at = p_at
+            WHERE account_id = p_account AND key = p_key AND status IS NULL
+                AND (p_token IS NULL OR claimed_at = p_token);
+            IF NOT FOUND THEN
+                refusal := 'fenced';
+                RAISE EXCEPTION USING ERRCODE = 'TY001';
+            END IF;
+        END IF;
+        """
+
+    /// Balance alerts, as `BalanceAlertRule.changes` decides on the state left: an armed
+    /// one above available fires, a fired one at or below it re-arms. Either leaves the
+    /// change to the statements, which tell of it.
+    static let alertsStep = """
+        IF wallet_controls & 1 <> 0 AND EXISTS (
+            SELECT 1 FROM balance_alerts WHERE account_id = p_account
+                AND ((fired_at IS NULL AND after_available < threshold)
+                    OR (fired_at IS NOT NULL AND after_available >= threshold))
+        ) THEN
+            refusal := 'alerts';
+            RAISE EXCEPTION USING ERRCODE = 'TY001';
+        END IF;
+        """
+
+    /// What `AutoRechargePolicy.effects` may make of a debit: below the cheapest use, a
+    /// notice; below the auto-recharge threshold (switched on or off), a notice or a
+    /// recharge; with a recharge owed to the next spending, that. At or above the
+    /// threshold with none owed, auto-recharge settings do nothing.
+    static let effectsStep = """
+        balance_effects := after_available < p_floor
+            OR EXISTS (SELECT 1 FROM auto_recharges WHERE account_id = p_account
+                AND (after_available < threshold OR recharge_armed));
+        IF balance_effects AND NOT p_effects_after THEN
+            refusal := 'effects';
+            RAISE EXCEPTION USING ERRCODE = 'TY001';
+        END IF;
+        """
+
+    /// The end of a wallet function's block: refused, the block's writes are undone and
+    /// `refusal` says why.
+    static let refusedStep = """
+        EXCEPTION WHEN SQLSTATE 'TY001' THEN
+            after_available := NULL;
+            after_held := NULL;
+            after_used := NULL;
+            after_total := NULL;
+            available_before := NULL;
+        END;
         """
 }

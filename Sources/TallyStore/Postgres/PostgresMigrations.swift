@@ -22,7 +22,7 @@ enum PostgresMigrations {
         accountsWalletsLedger, metering, rechargesWebhooks, paymentIntents, apiKeyRevocation, usageLogs, loginAttempts,
         cardFingerprints, logSearch, smsSends, rechargeIntents, creditLots, logContacts, accountKeys,
         sessionAndDeliveryAccounts, claimLeases, rechargeArmed, providerInbox, carrierReports, spendingControl,
-        ledgerRequestKeys, chargeInOneCall, ledgerKeyOnce, lotFlags, chargeWithControls,
+        ledgerRequestKeys, chargeInOneCall, ledgerKeyOnce, lotFlags, chargeWithControls, holdsInOneCall,
     ]
 
     static let accountsWalletsLedger = PostgresMigration(
@@ -853,5 +853,13 @@ enum PostgresMigrations {
         version: 25,
         name: "charge-with-controls",
         statements: [PostgresQuery(unsafeSQL: ChargeFunction.create)]
+    )
+
+    /// A hold of the API placed, and captured, released or expired, in one call each, as a
+    /// charge is (`HoldFunctions`): each was a transaction of a statement per row.
+    static let holdsInOneCall = PostgresMigration(
+        version: 26,
+        name: "holds-in-one-call",
+        statements: [PostgresQuery(unsafeSQL: HoldFunctions.createHold), PostgresQuery(unsafeSQL: HoldFunctions.createSettle)]
     )
 }

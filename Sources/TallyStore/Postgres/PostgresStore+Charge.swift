@@ -54,6 +54,9 @@ extension PostgresStore {
         case leftForAlerts
         /// Nothing written: the debit may set off balance effects and the call was alone.
         case leftForEffects
+        /// Nothing written: a settlement gives credits back to a lot whose expiry has come,
+        /// or its hold's own lots do not hold its credits; the statements move them.
+        case leftForLots
     }
 
     /// Calls `tally_charge` for `charge` on `connection`: alone (autocommit) or inside the
@@ -66,11 +69,27 @@ extension PostgresStore {
         _ connection: PostgresConnection,
         _ logger: Logger
     ) async throws -> ChargeOutcome {
-        let statement = ChargeCall(charge, effectsAfter: effectsAfter)
-        guard let row = try await connection.rows(statement, logger).first?.makeRandomAccess() else {
-            throw StoreError.conflict("tally_charge answered no row")
+        try await call(.charge(charge), effectsAfter: effectsAfter, connection, logger)
+    }
+
+    /// Calls the function that writes `call` (`tally_charge`, `tally_hold` or
+    /// `tally_settle`) on `connection`, as `call(_:effectsAfter:…)` of a charge does.
+    static func call(
+        _ call: OneCall,
+        effectsAfter: Bool,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws -> ChargeOutcome {
+        let rows =
+            switch call {
+            case .charge(let charge): try await connection.rows(ChargeCall(charge, effectsAfter: effectsAfter), logger)
+            case .hold(let hold): try await connection.rows(HoldCall(hold, effectsAfter: effectsAfter), logger)
+            case .settle(let settle): try await connection.rows(SettleCall(settle), logger)
+            }
+        guard let row = rows.first?.makeRandomAccess() else {
+            throw StoreError.conflict("\(call.function) answered no row")
         }
-        return try outcome(of: charge, row)
+        return try outcome(of: call.transaction, row)
     }
 
     /// Calls `tally_charge` for each of `charges` in one statement, one after the other in
@@ -91,7 +110,7 @@ extension PostgresStore {
             guard outcomes.indices.contains(index), outcomes[index] == nil else {
                 throw StoreError.conflict("tally_charge answered call \(index + 1) of \(charges.count) out of turn")
             }
-            outcomes[index] = try outcome(of: charges[index], row)
+            outcomes[index] = try outcome(of: charges[index].transaction, row)
         }
         return try outcomes.map { outcome in
             guard let outcome else { throw StoreError.conflict("tally_charge answered fewer rows than calls") }
@@ -99,27 +118,32 @@ extension PostgresStore {
         }
     }
 
-    /// What one row of `tally_charge` says of `charge`.
-    private static func outcome(of charge: OneCallCharge, _ row: PostgresRandomAccessRow) throws -> ChargeOutcome {
-        let account = charge.transaction.accountID
+    /// What one row of `tally_charge`, `tally_hold` or `tally_settle` says of `transaction`.
+    private static func outcome(of transaction: WalletTransaction, _ row: PostgresRandomAccessRow) throws -> ChargeOutcome {
+        let account = transaction.accountID
         if let refusal = try row["refusal"].decode(String?.self) {
             let credits = Credits(thousandths: try row["refused_credits"].decode(Int64?.self) ?? 0)
             switch refusal {
             case "missing": return .refused(StoreError.notFound("wallet of account \(account)"))
             case "insufficient": return .refused(StoreError.insufficientCredits(available: credits))
             case "conflict":
-                return .refused(StoreError.conflict("the \(charge.posting.kind.rawValue) would take held or used credits below zero"))
+                let kind = transaction.postings.first?.kind.rawValue ?? "posting"
+                return .refused(StoreError.conflict("the \(kind) would take held or used credits below zero"))
             case "lot":
                 let movement = LotMovement(lot: LotID(try row["refused_lot"].decode(String.self)), available: -credits, held: .zero)
                 return .refused(StoreError.conflict("lot \(movement.lot) cannot move \(movement.available) and \(movement.held)"))
+            case "hold":
+                let hold = transaction.postings.first?.hold?.rawValue ?? ""
+                return .refused(StoreError.conflict("hold \(hold) is no longer active"))
             case "taken": return .refused(StoreError.idempotencyKeyTaken)
             case "fenced":
-                let key = charge.transaction.idempotency?.key ?? ""
+                let key = transaction.idempotency?.key ?? ""
                 return .refused(StoreError.conflict("idempotency key \(key) is not claimed by this request or already answered"))
             case "controls": return .leftToStatements
             case "alerts": return .leftForAlerts
             case "effects": return .leftForEffects
-            default: throw StoreError.conflict("tally_charge refused for a reason Tally does not know: \(refusal)")
+            case "lots": return .leftForLots
+            default: throw StoreError.conflict("a wallet function refused for a reason Tally does not know: \(refusal)")
             }
         }
         let balance = WalletBalance(
@@ -136,32 +160,33 @@ extension PostgresStore {
         )
     }
 
-    /// Commits one transaction that waited on no other. A charge `tally_charge` can write
-    /// whole is one statement on its own (autocommit): one round trip. One that may set
-    /// off balance effects calls it inside a transaction and applies them after it; one
-    /// that passes a spend cap, or fires or re-arms a balance alert, is applied statement
-    /// by statement, as is every other transaction. An account's last charges say which to
-    /// try first (`ChargeRoutes`).
+    /// Commits one transaction that waited on no other. A charge, hold or settlement a
+    /// function writes whole (`OneCall`) is one statement on its own (autocommit): one
+    /// round trip. One that may set off balance effects calls it inside a transaction and
+    /// applies them after it; one that passes a spend cap, fires or re-arms a balance
+    /// alert, or moves lots only the statements move, is applied statement by statement,
+    /// as is every other transaction. An account's last charges say which to try first
+    /// (`ChargeRoutes`); a settlement, which sets off no effects, is always called alone.
     func commitAlone(_ transaction: WalletTransaction) async throws -> WalletBalance {
-        guard let charge = OneCallCharge(transaction) else {
+        guard let call = OneCall(transaction) else {
             return try await self.transaction { connection in try await Self.apply(transaction, connection, logger) }
         }
         let account = transaction.accountID
-        var route = chargeRoutes.next(account)
+        var route = call.isSettlement ? nil : chargeRoutes.next(account)
         if route == nil {
-            switch try await pooled({ connection in try await Self.call(charge, effectsAfter: false, connection, logger) }) {
+            switch try await pooled({ connection in try await Self.call(call, effectsAfter: false, connection, logger) }) {
             case .charged(let balance, _, _): return balance
             case .refused(let error): throw error
             case .leftToStatements:
                 chargeRoutes.remember(account, .statementByStatement)
                 route = .statementByStatement
-            case .leftForAlerts: route = .statementByStatement
+            case .leftForAlerts, .leftForLots: route = .statementByStatement
             case .leftForEffects: route = .withEffects
             }
         }
         return try await self.transaction { [route] connection in
             if route == .withEffects {
-                switch try await Self.call(charge, effectsAfter: true, connection, logger) {
+                switch try await Self.call(call, effectsAfter: true, connection, logger) {
                 case .charged(let balance, let before, let effects):
                     chargeRoutes.remember(account, effects ? .withEffects : nil)
                     if effects {
@@ -170,7 +195,7 @@ extension PostgresStore {
                     return balance
                 case .refused(let error): throw error
                 case .leftToStatements, .leftForEffects: chargeRoutes.remember(account, .statementByStatement)
-                case .leftForAlerts: break
+                case .leftForAlerts, .leftForLots: break
                 }
             }
             return try await Self.apply(transaction, connection, logger)
@@ -180,13 +205,12 @@ extension PostgresStore {
     /// `SELECT * FROM tally_charge(…)`, prepared once per connection.
     struct ChargeCall: PreparedStatement {
         static let sql = "SELECT * FROM tally_charge(" + (1...42).map { "$\($0)" }.joined(separator: ", ") + ")"
-        static let bindingDataTypes: [PostgresDataType] = [
-            .text, .int8, .text, .text, .int8, .int8, .int8, .text, .text,
-            .text, .text, .text, .text, .int8, .int8, .text, .int8, .text, .text, .text, .text, .text, .int8, .text, .text,
-            .int8, .int8, .text, .text, .int8, .int8, .text,
-            .bool, .text, .text, .int8, .int8, .bytea, .int8,
-            .bool, .bool, .int8,
-        ]
+        static let bindingDataTypes: [PostgresDataType] =
+            [
+                .text, .int8, .text, .text, .int8, .int8, .int8, .text, .text,
+                .text, .text, .text, .text, .int8, .int8, .text, .int8, .text, .text, .text, .text, .text, .int8, .text, .text,
+                .int8, .int8, .text, .text, .int8, .int8, .text,
+            ] + KeyValues.dataTypes + [.bool, .bool, .int8]
         var bindings = PostgresBindings(capacity: 42)
 
         init(_ charge: OneCallCharge, effectsAfter: Bool) {
@@ -230,16 +254,7 @@ extension PostgresStore {
             values.add(line?.sentAt?.storedMilliseconds)
             values.add(line?.carrierSegments)
             values.add(line?.lineType)
-            // The key: inserted by this write while unclaimed, else the claim answered.
-            let claim = transaction.unclaimed
-            let answer = transaction.idempotency
-            values.add(claim != nil)
-            values.add(claim?.key ?? answer?.key)
-            values.add(claim?.requestHash)
-            values.add(claim?.leaseUntil?.storedMilliseconds)
-            values.add(answer.map { Int64($0.status) })
-            values.add(answer.map { ByteBuffer(bytes: $0.body) })
-            values.add(claim == nil ? answer?.claimToken : nil)
+            KeyValues.append(transaction, to: &values)
             values.add(!transaction.cappedFeatures.isEmpty)
             values.add(effectsAfter)
             values.add(Catalog.cheapestUse.thousandths)

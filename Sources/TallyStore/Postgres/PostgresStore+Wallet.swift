@@ -62,11 +62,11 @@ extension PostgresStore {
         return balance
     }
 
-    /// Applies wallet transactions of one account in one database transaction: a charge
-    /// `tally_charge` writes whole is one call (its refusal undoes its own writes), and a
-    /// run of such charges one statement of calls; anything else is applied in its own
-    /// savepoint when there are several, so one's refusal or error rolls back its own
-    /// writes only. The results are in the transactions' order; if the commit fails, every
+    /// Applies wallet transactions of one account in one database transaction: a charge,
+    /// hold or settlement a function writes whole (`OneCall`) is one call (its refusal
+    /// undoes its own writes), and a run of such charges one statement of calls; anything
+    /// else is applied in its own savepoint when there are several, so one's refusal or
+    /// error rolls back its own writes only. The results are in the transactions' order; if the commit fails, every
     /// one of them has failed.
     func commitTogether(_ transactions: [WalletTransaction]) async -> [Result<WalletBalance, any Error>] {
         guard transactions.count > 1 else {
@@ -86,8 +86,8 @@ extension PostgresStore {
                 /// else statement by statement in its savepoint.
                 func applyOne(_ position: Int) async throws {
                     let transaction = transactions[position]
-                    if oneCall, let charge = OneCallCharge(transaction) {
-                        switch try await Self.callTogether(charge, connection, logger) {
+                    if oneCall, let call = OneCall(transaction) {
+                        switch try await Self.callTogether(call, connection, logger) {
                         case .charged(let balance, _, _):
                             results[position] = .success(balance)
                             return
@@ -97,7 +97,7 @@ extension PostgresStore {
                         case .leftToStatements, .leftForEffects:
                             chargeRoutes.remember(account, .statementByStatement)
                             oneCall = false
-                        case .leftForAlerts: break
+                        case .leftForAlerts, .leftForLots: break
                         }
                     }
                     results[position] = try await Self.applyInSavepoint(transaction, connection, logger)
@@ -123,7 +123,7 @@ extension PostgresStore {
                         case .refused(let error): results[position + offset] = .failure(error)
                         // Nothing of it written: called again now, with its balance effects,
                         // or statement by statement.
-                        case .leftForEffects, .leftToStatements, .leftForAlerts: try await applyOne(position + offset)
+                        case .leftForEffects, .leftToStatements, .leftForAlerts, .leftForLots: try await applyOne(position + offset)
                         }
                     }
                     position += run.count
@@ -152,17 +152,17 @@ extension PostgresStore {
         }
     }
 
-    /// One charge of a batch in one call, with its balance effects after it when it may
-    /// have set some off.
+    /// One charge, hold or settlement of a batch in one call, with its balance effects
+    /// after it when it may have set some off.
     private static func callTogether(
-        _ charge: OneCallCharge,
+        _ call: OneCall,
         _ connection: PostgresConnection,
         _ logger: Logger
     ) async throws -> ChargeOutcome {
         try await abortingTheBatch {
-            let outcome = try await call(charge, effectsAfter: true, connection, logger)
+            let outcome = try await Self.call(call, effectsAfter: true, connection, logger)
             if case .charged(let balance, let before, effects: true) = outcome {
-                try await applyBalanceEffects(charge.transaction, before: before, after: balance.available, connection, logger)
+                try await applyBalanceEffects(call.transaction, before: before, after: balance.available, connection, logger)
             }
             return outcome
         }

@@ -1,0 +1,198 @@
+/// `tally_hold` and `tally_settle`, the PL/pgSQL functions that write a hold placed, and a
+/// hold captured, released or expired, in one call each: what `PostgresStore.apply` does
+/// with its statements for the holds of the API (`POST /v1/accounts/{account}/holds` and
+/// its `capture` and `release`) and the sweeper's expiries, without a round trip for each
+/// row. Both answer the columns `tally_charge` answers (`ChargeFunction`), with its
+/// refusals, and undo every write of a refused call (their `BEGIN … EXCEPTION` block).
+///
+/// `tally_hold` moves the wallet as `PostStatement` does for a hold (available to held; the
+/// credits of lots whose expiry has come are no debit's), writes the ledger entry, draws
+/// the lots in `LotOrder` into held credits under the hold, writes the hold, and claims or
+/// answers the request's key. Like `tally_charge` it leaves to the statements a debit that
+/// fires or re-arms a balance alert (`alerts`) or may set off balance effects the caller
+/// does not apply after it (`effects`).
+///
+/// `tally_settle` moves the wallet once for the capture and the release together, writes
+/// the capture's entry and then the release's, ends the hold while it is active (refusal
+/// `hold`: it is not, so nothing was captured), takes the held credits from the lots the
+/// hold drew in `LotOrder` (`LotOrder.heldDraws`), the capture's first, adds the capture
+/// to the day's rollup, and claims or answers the key. Two cases are the statements'
+/// (refusal `lots`, nothing written): credits going back to a lot whose expiry has come
+/// (the statements expire them again at once), and a hold whose own lots do not hold its
+/// credits (one made before lots existed). A release that re-arms an alert is left too
+/// (`alerts`). A settlement only ever raises available credits, so it sets off no effects.
+///
+/// Both lock the wallet first, as every wallet transaction does, then the rows under it.
+enum HoldFunctions {
+    static let createHold = """
+        CREATE OR REPLACE FUNCTION tally_hold(
+            p_account TEXT, p_at BIGINT,
+            p_entry TEXT, p_credits BIGINT, p_reference TEXT, p_request_key TEXT,
+            p_hold TEXT, p_feature TEXT, p_hold_reference TEXT, p_created_at BIGINT, p_expires_at BIGINT,
+            p_claim BOOLEAN, p_key TEXT, p_request_hash TEXT, p_lease_until BIGINT, p_status_code BIGINT,
+            p_body BYTEA, p_token BIGINT,
+            p_effects_after BOOLEAN, p_floor BIGINT,
+            OUT after_available BIGINT, OUT after_held BIGINT, OUT after_used BIGINT, OUT after_total BIGINT,
+            OUT wallet_controls INTEGER, OUT available_before BIGINT, OUT balance_effects BOOLEAN,
+            OUT refusal TEXT, OUT refused_credits BIGINT, OUT refused_lot TEXT)
+        LANGUAGE plpgsql AS $hold$
+        DECLARE
+            v_wallet RECORD;
+            v_expired BIGINT;
+            v_lot RECORD;
+            v_left BIGINT;
+            v_taken BIGINT;
+            v_spendable BIGINT := 0;
+        BEGIN
+            BEGIN
+                \(ChargeFunction.moveWallet(available: "(-p_credits)", held: "p_credits", used: "0", total: "0"))
+                INSERT INTO ledger (id, account_id, kind, available, held, used, total, available_after,
+                    reference, created_at, idempotency_key)
+                VALUES (p_entry, p_account, 'hold', -p_credits, p_credits, 0, 0, after_available,
+                    p_reference, p_at, p_request_key);
+                available_before := after_available + p_credits;
+
+                -- Balance alerts and effects, as `tally_charge` decides them.
+                \(ChargeFunction.alertsStep)
+                \(ChargeFunction.effectsStep)
+
+                -- The lots, in draw order, never one whose expiry has come: their spendable
+                -- credits become held under the hold.
+                \(ChargeFunction.drawLots("p_credits", heldUnder: "p_hold"))
+
+                INSERT INTO holds (id, account_id, feature, credits, reference, status, captured_credits, created_at,
+                    expires_at)
+                VALUES (p_hold, p_account, p_feature, p_credits, p_hold_reference, 'active', 0, p_created_at, p_expires_at);
+
+                -- The key, as `tally_charge` claims or answers it.
+                \(ChargeFunction.keyStep)
+            \(ChargeFunction.refusedStep)
+        END
+        $hold$
+        """
+
+    static let createSettle = """
+        CREATE OR REPLACE FUNCTION tally_settle(
+            p_account TEXT, p_at BIGINT, p_hold TEXT, p_status TEXT, p_reference TEXT, p_request_key TEXT,
+            p_capture_entry TEXT, p_capture BIGINT, p_release_entry TEXT, p_release BIGINT,
+            p_day TEXT, p_rollup_feature TEXT,
+            p_claim BOOLEAN, p_key TEXT, p_request_hash TEXT, p_lease_until BIGINT, p_status_code BIGINT,
+            p_body BYTEA, p_token BIGINT,
+            OUT after_available BIGINT, OUT after_held BIGINT, OUT after_used BIGINT, OUT after_total BIGINT,
+            OUT wallet_controls INTEGER, OUT available_before BIGINT, OUT balance_effects BOOLEAN,
+            OUT refusal TEXT, OUT refused_credits BIGINT, OUT refused_lot TEXT)
+        LANGUAGE plpgsql AS $settle$
+        DECLARE
+            v_lot RECORD;
+            v_capture BIGINT;
+            v_release BIGINT;
+            v_capture_left BIGINT := p_capture;
+            v_release_left BIGINT := p_release;
+        BEGIN
+            BEGIN
+                -- The capture and the release together: held credits become used and available.
+                UPDATE wallets SET available = available + p_release, held = held - p_capture - p_release,
+                    used = used + p_capture
+                WHERE account_id = p_account AND held - p_capture - p_release >= 0 AND used + p_capture >= 0
+                    AND available + p_release >= 0
+                RETURNING available, held, used, total, controls
+                INTO after_available, after_held, after_used, after_total, wallet_controls;
+                IF NOT FOUND THEN
+                    refusal := CASE WHEN EXISTS (SELECT 1 FROM wallets WHERE account_id = p_account)
+                        THEN 'conflict' ELSE 'missing' END;
+                    RAISE EXCEPTION USING ERRCODE = 'TY001';
+                END IF;
+                available_before := after_available - p_release;
+                balance_effects := FALSE;
+                IF p_capture > 0 THEN
+                    INSERT INTO ledger (id, account_id, kind, available, held, used, total, available_after,
+                        reference, created_at, idempotency_key)
+                    VALUES (p_capture_entry, p_account, 'capture', 0, -p_capture, p_capture, 0, available_before,
+                        p_reference, p_at, p_request_key);
+                END IF;
+                IF p_release > 0 THEN
+                    INSERT INTO ledger (id, account_id, kind, available, held, used, total, available_after,
+                        reference, created_at, idempotency_key)
+                    VALUES (p_release_entry, p_account, 'release', p_release, -p_release, 0, 0, after_available,
+                        p_reference, p_at, p_request_key);
+                END IF;
+
+                -- The hold, while it is active (as `Statements.Metering.settleHold`).
+                UPDATE holds SET status = p_status, captured_credits = p_capture, settled_at = p_at
+                WHERE id = p_hold AND account_id = p_account AND status = 'active';
+                IF NOT FOUND THEN
+                    refusal := 'hold';
+                    RAISE EXCEPTION USING ERRCODE = 'TY001';
+                END IF;
+
+                -- A release may re-arm alerts, as `tally_charge` decides them.
+                IF p_release > 0 THEN
+                    \(ChargeFunction.alertsStep)
+                END IF;
+
+                -- The lots the hold drew, each offering what the hold still holds of it, in draw
+                -- order: the capture takes first, the release what is left.
+                FOR v_lot IN
+                    SELECT l.id, l.expires_at, LEAST(l.held, s.held) AS offered
+                    FROM (
+                        SELECT lot_id, SUM(held) AS held FROM ledger_lots
+                        WHERE hold_id = p_hold AND account_id = p_account GROUP BY lot_id
+                    ) s
+                    JOIN lots l ON l.account_id = p_account AND l.id = s.lot_id
+                    WHERE s.held > 0
+                    ORDER BY l.priority, l.expires_at NULLS LAST, l.created_at, l.id COLLATE "C"
+                LOOP
+                    EXIT WHEN v_capture_left = 0 AND v_release_left = 0;
+                    CONTINUE WHEN v_lot.offered <= 0;
+                    v_capture := LEAST(v_capture_left, v_lot.offered);
+                    v_release := LEAST(v_release_left, v_lot.offered - v_capture);
+                    -- Credits given back to a lot whose expiry has come (or was taken) are expired
+                    -- again at once: the statements' work.
+                    IF v_release > 0 AND v_lot.expires_at IS NOT NULL AND (v_lot.expires_at <= p_at OR EXISTS (
+                        SELECT 1 FROM ledger_lots m JOIN ledger e ON e.account_id = m.account_id AND e.id = m.ledger_id
+                        WHERE m.account_id = p_account AND m.lot_id = v_lot.id AND m.hold_id IS NULL
+                            AND e.kind = 'expiry'))
+                    THEN
+                        refusal := 'lots';
+                        RAISE EXCEPTION USING ERRCODE = 'TY001';
+                    END IF;
+                    UPDATE lots SET remaining = remaining + v_release, held = held - v_capture - v_release
+                    WHERE id = v_lot.id AND account_id = p_account AND held - v_capture - v_release >= 0
+                        AND remaining + held - v_capture <= credits;
+                    IF NOT FOUND THEN
+                        refusal := 'lot';
+                        refused_lot := v_lot.id;
+                        refused_credits := v_capture + v_release;
+                        RAISE EXCEPTION USING ERRCODE = 'TY001';
+                    END IF;
+                    IF v_capture > 0 THEN
+                        INSERT INTO ledger_lots (ledger_id, lot_id, account_id, hold_id, available, held)
+                        VALUES (p_capture_entry, v_lot.id, p_account, p_hold, 0, -v_capture);
+                    END IF;
+                    IF v_release > 0 THEN
+                        INSERT INTO ledger_lots (ledger_id, lot_id, account_id, hold_id, available, held)
+                        VALUES (p_release_entry, v_lot.id, p_account, p_hold, v_release, -v_release);
+                    END IF;
+                    v_capture_left := v_capture_left - v_capture;
+                    v_release_left := v_release_left - v_release;
+                END LOOP;
+                IF v_capture_left > 0 OR v_release_left > 0 THEN
+                    refusal := 'lots';
+                    RAISE EXCEPTION USING ERRCODE = 'TY001';
+                END IF;
+
+                -- What is captured is one use of the hold's feature in the day's rollup.
+                IF p_capture > 0 AND p_rollup_feature IS NOT NULL THEN
+                    INSERT INTO usage_rollups (account_id, day, feature, uses, credits)
+                    VALUES (p_account, p_day, p_rollup_feature, 1, p_capture)
+                    ON CONFLICT (account_id, day, feature)
+                    DO UPDATE SET uses = usage_rollups.uses + 1, credits = usage_rollups.credits + excluded.credits;
+                END IF;
+
+                -- The key, as `tally_charge` claims or answers it.
+                \(ChargeFunction.keyStep)
+            \(ChargeFunction.refusedStep)
+        END
+        $settle$
+        """
+}

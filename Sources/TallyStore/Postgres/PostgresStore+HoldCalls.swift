@@ -1,0 +1,201 @@
+import Foundation
+import NIOCore
+import PostgresNIO
+import TallyCore
+
+/// Holds in one round trip: a hold placed is one call of `tally_hold`, a hold captured,
+/// released or expired one call of `tally_settle` (`HoldFunctions`), where the statements
+/// took a round trip for each row. What they refuse is the statements' refusal.
+extension PostgresStore {
+    /// A wallet transaction one function call writes whole.
+    enum OneCall {
+        case charge(OneCallCharge)
+        case hold(OneCallHold)
+        case settle(OneCallSettle)
+
+        init?(_ transaction: WalletTransaction) {
+            if let charge = OneCallCharge(transaction) {
+                self = .charge(charge)
+            } else if let hold = OneCallHold(transaction) {
+                self = .hold(hold)
+            } else if let settle = OneCallSettle(transaction) {
+                self = .settle(settle)
+            } else {
+                return nil
+            }
+        }
+
+        var transaction: WalletTransaction {
+            switch self {
+            case .charge(let charge): charge.transaction
+            case .hold(let hold): hold.transaction
+            case .settle(let settle): settle.transaction
+            }
+        }
+
+        /// A settlement only raises available credits: it sets off no balance effects.
+        var isSettlement: Bool {
+            if case .settle = self { true } else { false }
+        }
+
+        /// The function's name, for what it answers.
+        var function: String {
+            switch self {
+            case .charge: "tally_charge"
+            case .hold: "tally_hold"
+            case .settle: "tally_settle"
+            }
+        }
+    }
+
+    /// A hold `tally_hold` can write: one `hold` posting of the hold its one record writes,
+    /// active, of the posting's credits, in its own account; no usage guard to ask and no
+    /// spend cap (the holds of the API; a feature's own hold goes by the statements).
+    struct OneCallHold {
+        let transaction: WalletTransaction
+        let posting: Posting
+        let hold: Hold
+
+        init?(_ transaction: WalletTransaction) {
+            guard !transaction.guardedRequest, transaction.cappedFeatures.isEmpty, transaction.postings.count == 1,
+                transaction.records.count == 1, let posting = transaction.postings.first, posting.kind == .hold,
+                posting.lot == nil, posting.fromLot == nil, posting.change.held.isPositive,
+                posting.change == .hold(posting.change.held), case .hold(let hold)? = transaction.records.first,
+                posting.hold == hold.id, hold.accountID == transaction.accountID, hold.status == .active,
+                hold.capturedCredits == .zero, hold.credits == posting.change.held
+            else { return nil }
+            self.transaction = transaction
+            self.posting = posting
+            self.hold = hold
+        }
+    }
+
+    /// A settlement `tally_settle` can write: the capture and then the release of one hold
+    /// (either may be absent, not both), its `settleHold` record ending it with what the
+    /// capture takes, and the capture's `heldUsage` when it takes any; no other record.
+    /// The holds of the API, captured or released, and the sweeper's expiries.
+    struct OneCallSettle {
+        let transaction: WalletTransaction
+        let hold: HoldID
+        let status: HoldStatus
+        let reference: String
+        let capture: Posting?
+        let release: Posting?
+        let usage: HeldUsage?
+
+        init?(_ transaction: WalletTransaction) {
+            guard !transaction.guardedRequest, transaction.cappedFeatures.isEmpty,
+                (1...2).contains(transaction.postings.count), (1...2).contains(transaction.records.count),
+                case .settleHold(let hold, let status, let captured)? = transaction.records.first, status != .active
+            else { return nil }
+            let reference = transaction.postings[0].reference
+            var capture: Posting?
+            var release: Posting?
+            for posting in transaction.postings {
+                guard posting.hold == hold, posting.reference == reference, posting.lot == nil, posting.fromLot == nil
+                else { return nil }
+                if posting.kind == .capture, capture == nil, release == nil, posting.change.used.isPositive,
+                    posting.change == .capture(posting.change.used)
+                {
+                    capture = posting
+                } else if posting.kind == .release, release == nil, posting.change.available.isPositive,
+                    posting.change == .release(posting.change.available)
+                {
+                    release = posting
+                } else {
+                    return nil
+                }
+            }
+            let taken = capture?.change.used ?? .zero
+            guard taken == captured, (status == .captured) == taken.isPositive else { return nil }
+            var usage: HeldUsage?
+            if transaction.records.count == 2 {
+                guard case .heldUsage(let held) = transaction.records[1], held.credits == taken, taken.isPositive else { return nil }
+                usage = held
+            }
+            self.transaction = transaction
+            self.hold = hold
+            self.status = status
+            self.reference = reference
+            self.capture = capture
+            self.release = release
+            self.usage = usage
+        }
+    }
+
+    /// `SELECT * FROM tally_hold(…)`, prepared once per connection.
+    struct HoldCall: PreparedStatement {
+        static let sql = "SELECT * FROM tally_hold(" + (1...20).map { "$\($0)" }.joined(separator: ", ") + ")"
+        static let bindingDataTypes: [PostgresDataType] =
+            [
+                .text, .int8, .text, .int8, .text, .text,
+                .text, .text, .text, .int8, .int8,
+            ] + KeyValues.dataTypes + [.bool, .int8]
+        var bindings = PostgresBindings(capacity: 20)
+
+        init(_ call: OneCallHold, effectsAfter: Bool) {
+            let transaction = call.transaction
+            bindings.append(transaction.accountID.rawValue)
+            bindings.append(transaction.at.storedMilliseconds)
+            bindings.append(call.posting.id.rawValue)
+            bindings.append(call.hold.credits.thousandths)
+            bindings.append(call.posting.reference)
+            bindings.append(transaction.requestKey)
+            bindings.append(call.hold.id.rawValue)
+            bindings.append(call.hold.feature)
+            bindings.append(call.hold.reference)
+            bindings.append(call.hold.createdAt.storedMilliseconds)
+            bindings.append(call.hold.expiresAt.storedMilliseconds)
+            KeyValues.append(transaction, to: &bindings)
+            bindings.append(effectsAfter)
+            bindings.append(Catalog.cheapestUse.thousandths)
+        }
+    }
+
+    /// `SELECT * FROM tally_settle(…)`, prepared once per connection.
+    struct SettleCall: PreparedStatement {
+        static let sql = "SELECT * FROM tally_settle(" + (1...19).map { "$\($0)" }.joined(separator: ", ") + ")"
+        static let bindingDataTypes: [PostgresDataType] =
+            [
+                .text, .int8, .text, .text, .text, .text,
+                .text, .int8, .text, .int8,
+                .text, .text,
+            ] + KeyValues.dataTypes
+        var bindings = PostgresBindings(capacity: 19)
+
+        init(_ call: OneCallSettle) {
+            let transaction = call.transaction
+            bindings.append(transaction.accountID.rawValue)
+            bindings.append(transaction.at.storedMilliseconds)
+            bindings.append(call.hold.rawValue)
+            bindings.append(call.status.rawValue)
+            bindings.append(call.reference)
+            bindings.append(transaction.requestKey)
+            bindings.append(call.capture?.id.rawValue)
+            bindings.append(call.capture?.change.used.thousandths ?? 0)
+            bindings.append(call.release?.id.rawValue)
+            bindings.append(call.release?.change.available.thousandths ?? 0)
+            bindings.append(call.usage?.day)
+            bindings.append(call.usage.map { UsageFeature.held($0.feature).stored })
+            KeyValues.append(transaction, to: &bindings)
+        }
+    }
+
+    /// The request's key as the functions take it: claimed by this write while unclaimed
+    /// (answered when the answer rides with it), or the claim answered, fenced by its token.
+    enum KeyValues {
+        static let dataTypes: [PostgresDataType] = [.bool, .text, .text, .int8, .int8, .bytea, .int8]
+
+        static func append(_ transaction: WalletTransaction, to values: inout some ChargeValues) {
+            let claim = transaction.unclaimed
+            let answer = transaction.idempotency
+            values.add(claim != nil)
+            values.add(claim?.key ?? answer?.key)
+            values.add(claim?.requestHash)
+            values.add(claim?.leaseUntil?.storedMilliseconds)
+            values.add(answer.map { Int64($0.status) })
+            values.add(answer.map { ByteBuffer(bytes: $0.body) })
+            values.add(claim == nil ? answer?.claimToken : nil)
+        }
+    }
+}
