@@ -40,12 +40,9 @@ enum ChargeFunction {
             p_iso TEXT, p_segments BIGINT, p_encoding TEXT, p_event TEXT, p_credit_score BIGINT,
             p_dti_percent BIGINT, p_reason TEXT, p_contact TEXT, p_sent_at BIGINT, p_carrier_segments BIGINT,
             p_line_type TEXT,
-            p_claim BOOLEAN, p_key TEXT, p_request_hash TEXT, p_lease_until BIGINT, p_status_code BIGINT,
-            p_body BYTEA, p_token BIGINT,
+            \(keyParameters),
             p_capped BOOLEAN, p_effects_after BOOLEAN, p_floor BIGINT,
-            OUT after_available BIGINT, OUT after_held BIGINT, OUT after_used BIGINT, OUT after_total BIGINT,
-            OUT wallet_controls INTEGER, OUT available_before BIGINT, OUT balance_effects BOOLEAN,
-            OUT refusal TEXT, OUT refused_credits BIGINT, OUT refused_lot TEXT)
+            \(answerColumns))
         LANGUAGE plpgsql AS $charge$
         DECLARE
             v_wallet RECORD;
@@ -206,6 +203,20 @@ enum ChargeFunction {
             END IF;
             """
     }
+
+    /// What every wallet function answers: the wallet after it and before it, whether balance
+    /// effects are to be asked for, or why it refused (`PostgresStore.outcome(of:_:)`).
+    static let answerColumns = """
+        OUT after_available BIGINT, OUT after_held BIGINT, OUT after_used BIGINT, OUT after_total BIGINT,
+        OUT wallet_controls INTEGER, OUT available_before BIGINT, OUT balance_effects BOOLEAN,
+        OUT refusal TEXT, OUT refused_credits BIGINT, OUT refused_lot TEXT
+        """
+
+    /// The request's key as every wallet function takes it (`PostgresStore.KeyValues`).
+    static let keyParameters = """
+        p_claim BOOLEAN, p_key TEXT, p_request_hash TEXT, p_lease_until BIGINT, p_status_code BIGINT,
+        p_body BYTEA, p_token BIGINT
+        """
 
     /// The key: claimed by this write (answered when the answer rides with it), or the
     /// claim this request holds answered, only while it is still its claim. A step of

@@ -22,19 +22,21 @@
 /// credits (one made before lots existed). A release that re-arms an alert is left too
 /// (`alerts`). A settlement only ever raises available credits, so it sets off no effects.
 ///
-/// Both lock the wallet first, as every wallet transaction does, then the rows under it.
+/// `tally_credit` writes a purchase's credit step: the credits added to the wallet with
+/// their entry and their own lot, the payment intent settled once (refusal `intent`: it
+/// was settled already, by the reconciler or another request), the purchase, and the key.
+/// Credits added may re-arm an alert (`alerts`); they set off no balance effects.
+///
+/// All three lock the wallet first, as every wallet transaction does, then the rows under it.
 enum HoldFunctions {
     static let createHold = """
         CREATE OR REPLACE FUNCTION tally_hold(
             p_account TEXT, p_at BIGINT,
             p_entry TEXT, p_credits BIGINT, p_reference TEXT, p_request_key TEXT,
             p_hold TEXT, p_feature TEXT, p_hold_reference TEXT, p_created_at BIGINT, p_expires_at BIGINT,
-            p_claim BOOLEAN, p_key TEXT, p_request_hash TEXT, p_lease_until BIGINT, p_status_code BIGINT,
-            p_body BYTEA, p_token BIGINT,
+            \(ChargeFunction.keyParameters),
             p_effects_after BOOLEAN, p_floor BIGINT,
-            OUT after_available BIGINT, OUT after_held BIGINT, OUT after_used BIGINT, OUT after_total BIGINT,
-            OUT wallet_controls INTEGER, OUT available_before BIGINT, OUT balance_effects BOOLEAN,
-            OUT refusal TEXT, OUT refused_credits BIGINT, OUT refused_lot TEXT)
+            \(ChargeFunction.answerColumns))
         LANGUAGE plpgsql AS $hold$
         DECLARE
             v_wallet RECORD;
@@ -76,11 +78,8 @@ enum HoldFunctions {
             p_account TEXT, p_at BIGINT, p_hold TEXT, p_status TEXT, p_reference TEXT, p_request_key TEXT,
             p_capture_entry TEXT, p_capture BIGINT, p_release_entry TEXT, p_release BIGINT,
             p_day TEXT, p_rollup_feature TEXT,
-            p_claim BOOLEAN, p_key TEXT, p_request_hash TEXT, p_lease_until BIGINT, p_status_code BIGINT,
-            p_body BYTEA, p_token BIGINT,
-            OUT after_available BIGINT, OUT after_held BIGINT, OUT after_used BIGINT, OUT after_total BIGINT,
-            OUT wallet_controls INTEGER, OUT available_before BIGINT, OUT balance_effects BOOLEAN,
-            OUT refusal TEXT, OUT refused_credits BIGINT, OUT refused_lot TEXT)
+            \(ChargeFunction.keyParameters),
+            \(ChargeFunction.answerColumns))
         LANGUAGE plpgsql AS $settle$
         DECLARE
             v_lot RECORD;
@@ -91,19 +90,7 @@ enum HoldFunctions {
         BEGIN
             BEGIN
                 -- The capture and the release together: held credits become used and available.
-                UPDATE wallets SET available = available + p_release, held = held - p_capture - p_release,
-                    used = used + p_capture
-                WHERE account_id = p_account AND held - p_capture - p_release >= 0 AND used + p_capture >= 0
-                    AND available + p_release >= 0
-                RETURNING available, held, used, total, controls
-                INTO after_available, after_held, after_used, after_total, wallet_controls;
-                IF NOT FOUND THEN
-                    refusal := CASE WHEN EXISTS (SELECT 1 FROM wallets WHERE account_id = p_account)
-                        THEN 'conflict' ELSE 'missing' END;
-                    RAISE EXCEPTION USING ERRCODE = 'TY001';
-                END IF;
-                available_before := after_available - p_release;
-                balance_effects := FALSE;
+                \(addToWallet(available: "p_release", held: "(-p_capture - p_release)", used: "p_capture", total: "0"))
                 IF p_capture > 0 THEN
                     INSERT INTO ledger (id, account_id, kind, available, held, used, total, available_after,
                         reference, created_at, idempotency_key)
@@ -195,4 +182,79 @@ enum HoldFunctions {
         END
         $settle$
         """
+
+    static let createCredit = """
+        CREATE OR REPLACE FUNCTION tally_credit(
+            p_account TEXT, p_at BIGINT, p_entry TEXT, p_kind TEXT, p_credits BIGINT, p_reference TEXT, p_request_key TEXT,
+            p_lot TEXT, p_lot_source TEXT, p_lot_source_id TEXT, p_lot_cost_cents BIGINT, p_lot_expires_at BIGINT,
+            p_lot_priority BIGINT, p_lot_reason TEXT, p_lot_created_by TEXT,
+            p_settle_intent BOOLEAN,
+            p_purchase TEXT, p_purchase_credits BIGINT, p_amount_cents BIGINT, p_currency TEXT, p_purchase_status TEXT,
+            p_origin TEXT, p_payment_method TEXT, p_payment_reference TEXT, p_failure_reason TEXT,
+            p_purchase_created_at BIGINT,
+            \(ChargeFunction.keyParameters),
+            \(ChargeFunction.answerColumns))
+        LANGUAGE plpgsql AS $credit$
+        BEGIN
+            BEGIN
+                -- The purchase's credits added, as `PostStatement` adds them.
+                \(addToWallet(available: "p_credits", held: "0", used: "0", total: "p_credits"))
+                INSERT INTO ledger (id, account_id, kind, available, held, used, total, available_after,
+                    reference, created_at, idempotency_key)
+                VALUES (p_entry, p_account, p_kind, p_credits, 0, 0, p_credits, after_available,
+                    p_reference, p_at, p_request_key);
+
+                -- They become a lot of their own (`Statements.Lots.insert`), moved by the entry.
+                INSERT INTO lots (id, account_id, source, source_id, credits, remaining, held, cost_cents, expires_at,
+                    priority, reason, created_by, created_at)
+                VALUES (p_lot, p_account, p_lot_source, p_lot_source_id, p_credits, p_credits, 0, p_lot_cost_cents,
+                    p_lot_expires_at, p_lot_priority, p_lot_reason, p_lot_created_by, p_at);
+                INSERT INTO ledger_lots (ledger_id, lot_id, account_id, hold_id, available, held)
+                VALUES (p_entry, p_lot, p_account, NULL, p_credits, 0);
+
+                -- The payment intent settled, once (`Statements.Providers.settlePaymentIntent`),
+                -- and the purchase written (`Statements.Purchases.insertPurchase`).
+                IF p_settle_intent THEN
+                    UPDATE payment_intents SET settled_at = p_at, lease_until = NULL
+                    WHERE id = p_purchase AND account_id = p_account AND settled_at IS NULL;
+                    IF NOT FOUND THEN
+                        refusal := 'intent';
+                        RAISE EXCEPTION USING ERRCODE = 'TY001';
+                    END IF;
+                END IF;
+                INSERT INTO purchases (id, account_id, credits, amount_cents, currency, status, origin,
+                    payment_method_id, payment_reference, failure_reason, created_at)
+                VALUES (p_purchase, p_account, p_purchase_credits, p_amount_cents, p_currency, p_purchase_status, p_origin,
+                    p_payment_method, p_payment_reference, p_failure_reason, p_purchase_created_at);
+
+                -- Credits added may re-arm alerts, as `tally_charge` decides them.
+                \(ChargeFunction.alertsStep)
+
+                -- The key, as `tally_charge` claims or answers it.
+                \(ChargeFunction.keyStep)
+            \(ChargeFunction.refusedStep)
+        END
+        $credit$
+        """
+
+    /// The wallet moved by four SQL expressions that never lower available credits (a
+    /// settlement, credits added), as `PostStatement` moves it for a posting that draws no
+    /// lots: refused (`missing` or `conflict`) when a figure would go below zero. Such a
+    /// move sets off no balance effects.
+    static func addToWallet(available: String, held: String, used: String, total: String) -> String {
+        """
+        UPDATE wallets SET available = available + \(available), held = held + \(held), used = used + \(used),
+            total = total + \(total)
+        WHERE account_id = p_account AND held + \(held) >= 0 AND used + \(used) >= 0 AND available + \(available) >= 0
+        RETURNING available, held, used, total, controls
+        INTO after_available, after_held, after_used, after_total, wallet_controls;
+        IF NOT FOUND THEN
+            refusal := CASE WHEN EXISTS (SELECT 1 FROM wallets WHERE account_id = p_account)
+                THEN 'conflict' ELSE 'missing' END;
+            RAISE EXCEPTION USING ERRCODE = 'TY001';
+        END IF;
+        available_before := after_available - \(available);
+        balance_effects := FALSE;
+        """
+    }
 }

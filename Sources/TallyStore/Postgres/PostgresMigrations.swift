@@ -855,11 +855,15 @@ enum PostgresMigrations {
         statements: [PostgresQuery(unsafeSQL: ChargeFunction.create)]
     )
 
-    /// A hold of the API placed, and captured, released or expired, in one call each, as a
-    /// charge is (`HoldFunctions`): each was a transaction of a statement per row.
+    /// A hold of the API placed, and captured, released or expired, and a purchase's credit
+    /// step, in one call each, as a charge is (`HoldFunctions`): each was a transaction of a
+    /// statement per row.
     static let holdsInOneCall = PostgresMigration(
         version: 26,
         name: "holds-in-one-call",
-        statements: [PostgresQuery(unsafeSQL: HoldFunctions.createHold), PostgresQuery(unsafeSQL: HoldFunctions.createSettle)]
+        statements: [
+            PostgresQuery(unsafeSQL: HoldFunctions.createHold), PostgresQuery(unsafeSQL: HoldFunctions.createSettle),
+            PostgresQuery(unsafeSQL: HoldFunctions.createCredit),
+        ]
     )
 }

@@ -85,6 +85,7 @@ extension PostgresStore {
             case .charge(let charge): try await connection.rows(ChargeCall(charge, effectsAfter: effectsAfter), logger)
             case .hold(let hold): try await connection.rows(HoldCall(hold, effectsAfter: effectsAfter), logger)
             case .settle(let settle): try await connection.rows(SettleCall(settle), logger)
+            case .credit(let credit): try await connection.rows(CreditCall(credit), logger)
             }
         guard let row = rows.first?.makeRandomAccess() else {
             throw StoreError.conflict("\(call.function) answered no row")
@@ -135,6 +136,9 @@ extension PostgresStore {
             case "hold":
                 let hold = transaction.postings.first?.hold?.rawValue ?? ""
                 return .refused(StoreError.conflict("hold \(hold) is no longer active"))
+            case "intent":
+                let purchase = transaction.postings.first?.reference ?? ""
+                return .refused(StoreError.conflict("payment \(purchase) is settled already"))
             case "taken": return .refused(StoreError.idempotencyKeyTaken)
             case "fenced":
                 let key = transaction.idempotency?.key ?? ""
@@ -160,19 +164,20 @@ extension PostgresStore {
         )
     }
 
-    /// Commits one transaction that waited on no other. A charge, hold or settlement a
-    /// function writes whole (`OneCall`) is one statement on its own (autocommit): one
-    /// round trip. One that may set off balance effects calls it inside a transaction and
+    /// Commits one transaction that waited on no other. A charge, hold, settlement or
+    /// purchase's credit step a function writes whole (`OneCall`) is one statement on its
+    /// own (autocommit): one round trip. One that may set off balance effects calls it inside a transaction and
     /// applies them after it; one that passes a spend cap, fires or re-arms a balance
     /// alert, or moves lots only the statements move, is applied statement by statement,
     /// as is every other transaction. An account's last charges say which to try first
-    /// (`ChargeRoutes`); a settlement, which sets off no effects, is always called alone.
+    /// (`ChargeRoutes`); a settlement or a credit step, which sets off no effects, is
+    /// always called alone.
     func commitAlone(_ transaction: WalletTransaction) async throws -> WalletBalance {
         guard let call = OneCall(transaction) else {
             return try await self.transaction { connection in try await Self.apply(transaction, connection, logger) }
         }
         let account = transaction.accountID
-        var route = call.isSettlement ? nil : chargeRoutes.next(account)
+        var route = call.setsOffNoEffects ? nil : chargeRoutes.next(account)
         if route == nil {
             switch try await pooled({ connection in try await Self.call(call, effectsAfter: false, connection, logger) }) {
             case .charged(let balance, _, _): return balance

@@ -12,6 +12,7 @@ extension PostgresStore {
         case charge(OneCallCharge)
         case hold(OneCallHold)
         case settle(OneCallSettle)
+        case credit(OneCallCredit)
 
         init?(_ transaction: WalletTransaction) {
             if let charge = OneCallCharge(transaction) {
@@ -20,6 +21,8 @@ extension PostgresStore {
                 self = .hold(hold)
             } else if let settle = OneCallSettle(transaction) {
                 self = .settle(settle)
+            } else if let credit = OneCallCredit(transaction) {
+                self = .credit(credit)
             } else {
                 return nil
             }
@@ -30,12 +33,17 @@ extension PostgresStore {
             case .charge(let charge): charge.transaction
             case .hold(let hold): hold.transaction
             case .settle(let settle): settle.transaction
+            case .credit(let credit): credit.transaction
             }
         }
 
-        /// A settlement only raises available credits: it sets off no balance effects.
-        var isSettlement: Bool {
-            if case .settle = self { true } else { false }
+        /// A settlement or a purchase's credit step only raises available credits: it sets off
+        /// no balance effects.
+        var setsOffNoEffects: Bool {
+            switch self {
+            case .charge, .hold: false
+            case .settle, .credit: true
+            }
         }
 
         /// The function's name, for what it answers.
@@ -44,6 +52,7 @@ extension PostgresStore {
             case .charge: "tally_charge"
             case .hold: "tally_hold"
             case .settle: "tally_settle"
+            case .credit: "tally_credit"
             }
         }
     }
@@ -120,6 +129,84 @@ extension PostgresStore {
             self.capture = capture
             self.release = release
             self.usage = usage
+        }
+    }
+
+    /// A purchase's credit step `tally_credit` can write: one `purchase` or `recharge`
+    /// posting adding credits as the lot it names, the purchase it pays for (its reference)
+    /// and, before it, that purchase's payment intent settled; no other record. A card
+    /// saved with the purchase, a recharge's own records or a provider event's mark go by
+    /// the statements.
+    struct OneCallCredit {
+        let transaction: WalletTransaction
+        let posting: Posting
+        let lot: NewLot
+        let purchase: Purchase
+        let settlesIntent: Bool
+
+        init?(_ transaction: WalletTransaction) {
+            guard !transaction.guardedRequest, transaction.cappedFeatures.isEmpty, transaction.postings.count == 1,
+                let posting = transaction.postings.first, posting.kind == .purchase || posting.kind == .recharge,
+                let lot = posting.lot, posting.fromLot == nil, posting.hold == nil, posting.change.available.isPositive,
+                posting.change == .add(posting.change.available), case .purchase(let purchase)? = transaction.records.last,
+                purchase.accountID == transaction.accountID, purchase.id.rawValue == posting.reference
+            else { return nil }
+            switch transaction.records.count {
+            case 1: settlesIntent = false
+            case 2:
+                guard case .settlePaymentIntent(let intent) = transaction.records[0], intent == purchase.id else { return nil }
+                settlesIntent = true
+            default: return nil
+            }
+            self.transaction = transaction
+            self.posting = posting
+            self.lot = lot
+            self.purchase = purchase
+        }
+    }
+
+    /// `SELECT * FROM tally_credit(…)`, prepared once per connection.
+    struct CreditCall: PreparedStatement {
+        static let sql = "SELECT * FROM tally_credit(" + (1...33).map { "$\($0)" }.joined(separator: ", ") + ")"
+        static let bindingDataTypes: [PostgresDataType] =
+            [
+                .text, .int8, .text, .text, .int8, .text, .text,
+                .text, .text, .text, .int8, .int8, .int8, .text, .text,
+                .bool,
+                .text, .int8, .int8, .text, .text, .text, .text, .text, .text, .int8,
+            ] + KeyValues.dataTypes
+        var bindings = PostgresBindings(capacity: 33)
+
+        init(_ call: OneCallCredit) {
+            let transaction = call.transaction
+            let purchase = call.purchase
+            bindings.append(transaction.accountID.rawValue)
+            bindings.append(transaction.at.storedMilliseconds)
+            bindings.append(call.posting.id.rawValue)
+            bindings.append(call.posting.kind.rawValue)
+            bindings.append(call.posting.change.available.thousandths)
+            bindings.append(call.posting.reference)
+            bindings.append(transaction.requestKey)
+            bindings.append(call.lot.id.rawValue)
+            bindings.append(call.lot.source.rawValue)
+            bindings.append(call.lot.sourceID)
+            bindings.append(call.lot.costCents)
+            bindings.append(call.lot.expiresAt?.storedMilliseconds)
+            bindings.append(Int64(call.lot.priority))
+            bindings.append(call.lot.reason)
+            bindings.append(call.lot.createdBy)
+            bindings.append(call.settlesIntent)
+            bindings.append(purchase.id.rawValue)
+            bindings.append(purchase.credits.thousandths)
+            bindings.append(purchase.amount.cents)
+            bindings.append(Money.currency)
+            bindings.append(purchase.status.rawValue)
+            bindings.append(purchase.origin.rawValue)
+            bindings.append(purchase.paymentMethodID?.rawValue)
+            bindings.append(purchase.paymentReference)
+            bindings.append(purchase.failureReason)
+            bindings.append(purchase.createdAt.storedMilliseconds)
+            KeyValues.append(transaction, to: &bindings)
         }
     }
 

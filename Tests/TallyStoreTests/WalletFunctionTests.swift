@@ -6,13 +6,13 @@ import Testing
 
 @testable import TallyStore
 
-/// `tally_hold` and `tally_settle` (`HoldFunctions`), called directly: a hold placed, then
-/// captured and released, writes exactly what the statements write for the same
-/// transactions on another database; a refusal writes nothing; what only the statements
-/// do is left to them. The store's own use of them is proven by the contract suite on
-/// PostgreSQL, whose holds go through them.
+/// `tally_hold`, `tally_settle` and `tally_credit` (`HoldFunctions`), called directly: a
+/// hold placed, then captured and released, and a purchase's credits write exactly what
+/// the statements write for the same transactions on another database; a refusal writes
+/// nothing; what only the statements do is left to them. The store's own use of them is
+/// proven by the contract suite on PostgreSQL, whose holds and purchases go through them.
 @Suite(.enabled(if: PostgresTestDatabase.serverURL != nil, "needs TALLY_TEST_POSTGRES_URL"))
-struct HoldFunctionTests: ContractFixtures {
+struct WalletFunctionTests: ContractFixtures {
     let now = Date(timeIntervalSince1970: 1_790_000_000)
     let account = AccountID("acct_holds")
     let hold = HoldID("hld_1")
@@ -226,6 +226,89 @@ struct HoldFunctionTests: ContractFixtures {
         try await store.close()
     }
 
+    /// A purchase's credits, as `Purchases` writes them: added as a lot of their own, with
+    /// the purchase and (when it was asked of the gateway first) its payment intent settled.
+    func buying(_ id: String, _ credits: Credits, settlingIntent: Bool) -> WalletTransaction {
+        let purchase = Purchase(
+            id: PurchaseID(id),
+            accountID: account,
+            credits: credits,
+            amount: Money(cents: credits.thousandths / 50),
+            status: .succeeded,
+            origin: .purchase,
+            paymentMethodID: PaymentMethodID("pm_1"),
+            paymentReference: "pi_\(id)",
+            failureReason: nil,
+            createdAt: now
+        )
+        let lot = NewLot(id: LotID("lot_\(id)"), source: .purchase, sourceID: id, costCents: purchase.amount.cents)
+        return WalletTransaction(
+            accountID: account,
+            postings: [Posting(id: LedgerEntryID("led_\(id)"), kind: .purchase, change: .add(credits), reference: id, lot: lot)],
+            records: (settlingIntent ? [.settlePaymentIntent(PurchaseID(id))] : []) + [.purchase(purchase)],
+            idempotency: IdempotentResponse(key: "k_\(id)", status: 201, body: [3], claimToken: nil),
+            request: .byFirstWrite(FirstWriteClaim(key: "k_\(id)", requestHash: "h")),
+            at: now
+        )
+    }
+
+    func recordIntent(_ store: PostgresStore, _ id: String, _ credits: Credits) async throws {
+        try await store.recordPaymentIntent(
+            PaymentIntent(
+                purchaseID: PurchaseID(id),
+                accountID: account,
+                credits: credits,
+                amount: Money(cents: credits.thousandths / 50),
+                paymentMethodID: PaymentMethodID("pm_1"),
+                gatewayToken: "tok_1",
+                createdAt: now
+            )
+        )
+    }
+
+    @Test func aPurchasesCreditsWriteWhatTheStatementsWrite() async throws {
+        let called = try await store()
+        let written = try await store()
+        for store in [called, written] { try await recordIntent(store, "pur_2", .whole(50)) }
+        for transaction in [buying("pur_1", .whole(20), settlingIntent: false), buying("pur_2", .whole(50), settlingIntent: true)] {
+            let outcome = try await call(called, transaction)
+            guard case .charged(let balance, _, effects: false) = outcome else {
+                Issue.record("not written by the call: \(outcome)")
+                return
+            }
+            #expect(balance == (try await called.wallet(account: account)))
+            try await statements(written, transaction)
+        }
+        #expect(try await everything(called) == (try await everything(written)))
+        for id in ["pur_1", "pur_2"] {
+            #expect(try await called.purchase(PurchaseID(id), account: account) == (try await written.purchase(PurchaseID(id), account: account)))
+            let key = "k_\(id)"
+            #expect(
+                try await called.claimIdempotencyKey(key, requestHash: "h", account: account, at: now, staleAfter: 30)
+                    == .replay(status: 201, body: [3])
+            )
+        }
+        #expect(try await called.wallet(account: account)?.available == .whole(100))
+        #expect(try await called.lot(LotID("lot_pur_2"), account: account)?.costCents == 1_000)
+        #expect(try await called.paymentIntent(PurchaseID("pur_2"), account: account) == nil)
+        // Its intent settled, the same payment is not credited twice: nothing is written.
+        var again = buying("pur_2", .whole(50), settlingIntent: true)
+        again.postings[0].id = LedgerEntryID("led_again")
+        again.postings[0].lot?.id = LotID("lot_again")
+        again.idempotency = nil
+        again.claim = nil
+        guard case .refused(let error) = try await call(called, again) else {
+            Issue.record("credited twice")
+            return
+        }
+        #expect(error as? StoreError == .conflict("payment pur_2 is settled already"))
+        #expect(try await called.wallet(account: account)?.available == .whole(100))
+        #expect(try await called.verifyWallets().isEmpty)
+        #expect(try await called.verifyLots().isEmpty)
+        try await called.close()
+        try await written.close()
+    }
+
     /// Which transactions the functions write whole: the API's holds and settlements and
     /// the sweeper's expiries; not a feature's own hold (capped, guarded or with its
     /// message), nor a capture or release on its own.
@@ -235,6 +318,7 @@ struct HoldFunctionTests: ContractFixtures {
             case .charge: "charge"
             case .hold: "hold"
             case .settle: "settle"
+            case .credit: "credit"
             case nil: nil
             }
         }
@@ -251,6 +335,11 @@ struct HoldFunctionTests: ContractFixtures {
             at: now
         )
         #expect(kind(expiry) == "settle")
+        #expect(kind(buying("pur_1", .whole(1), settlingIntent: true)) == "credit")
+        #expect(kind(buying("pur_1", .whole(1), settlingIntent: false)) == "credit")
+        var withAnother = buying("pur_1", .whole(1), settlingIntent: false)
+        withAnother.records.insert(.settleSMS(hold), at: 0)
+        #expect(kind(withAnother) == nil)
 
         var capped = placing(.whole(2))
         capped.cappedFeatures = [.sms]
