@@ -226,6 +226,122 @@ struct WalletFunctionTests: ContractFixtures {
         try await store.close()
     }
 
+    /// A message's hold and its record, as `Meter.hold` writes them for `SMSMessages.send`
+    /// (statement by statement: the record rides with the hold), and its settlement:
+    /// captured with its log line when `sent`, else released.
+    func message(_ id: String, _ price: Credits) -> (hold: WalletTransaction, line: UsageLogEntry) {
+        let holdID = HoldID("hld_\(id)")
+        var line = UsageLogEntry(
+            id: id,
+            accountID: account,
+            feature: .sms,
+            status: .pending,
+            credits: .zero,
+            day: PacificDay.of(now),
+            createdAt: now,
+            contactEmail: "ada@example.com",
+            phone: "+33612345678"
+        )
+        line.iso = "FR"
+        line.segments = 1
+        line.encoding = "gsm7"
+        let held = Hold(
+            id: holdID,
+            accountID: account,
+            feature: Feature.sms.rawValue,
+            credits: price,
+            reference: id,
+            createdAt: now,
+            expiresAt: now.addingTimeInterval(600)
+        )
+        let send = SMSSend(holdID: holdID, accountID: account, idempotencyKey: "k_\(id)", line: line, createdAt: now)
+        let hold = WalletTransaction(
+            accountID: account,
+            postings: [Posting(id: LedgerEntryID("led_\(id)"), kind: .hold, change: .hold(price), reference: holdID.rawValue, hold: holdID)],
+            records: [.hold(held), .smsSend(send)],
+            cappedFeatures: [.sms],
+            request: nil,
+            at: now
+        )
+        return (hold, line)
+    }
+
+    func settlingMessage(_ id: String, _ price: Credits, sent: Bool) -> WalletTransaction {
+        let holdID = HoldID("hld_\(id)")
+        var line = message(id, price).line
+        let posting: Posting
+        if sent {
+            posting = Posting(id: LedgerEntryID("led_cap_\(id)"), kind: .capture, change: .capture(price), reference: id, hold: holdID)
+            line.status = .sent
+            line.credits = price
+            line.sentAt = now
+        } else {
+            posting = Posting(id: LedgerEntryID("led_rel_\(id)"), kind: .release, change: .release(price), reference: holdID.rawValue, hold: holdID)
+            line.status = .failed
+            line.reason = "the carrier never got the message"
+        }
+        return WalletTransaction(
+            accountID: account,
+            postings: [posting],
+            records: [
+                .settleHold(holdID, status: sent ? .captured : .released, capturedCredits: sent ? price : .zero), .usage(line),
+                .settleSMS(holdID),
+            ],
+            idempotency: IdempotentResponse(key: "k_\(id)", status: 200, body: [4], claimToken: nil),
+            request: nil,
+            at: now
+        )
+    }
+
+    @Test func aMessagesSettlementWritesWhatTheStatementsWrite() async throws {
+        let called = try await store()
+        let written = try await store()
+        for store in [called, written] {
+            for id in ["sms_1", "sms_2"] {
+                #expect(try await store.claimIdempotencyKey("k_\(id)", requestHash: "h", account: account, at: now, staleAfter: 30) == .claimed)
+                _ = try await store.commit(message(id, .whole(2)).hold)
+            }
+        }
+        for settlement in [settlingMessage("sms_1", .whole(2), sent: true), settlingMessage("sms_2", .whole(2), sent: false)] {
+            let outcome = try await call(called, settlement)
+            guard case .charged = outcome else {
+                Issue.record("not written by the call: \(outcome)")
+                return
+            }
+            try await statements(written, settlement)
+        }
+        #expect(try await everything(called) == (try await everything(written)))
+        let lines = try await called.usageLog(account: account, feature: .sms, limit: 10)
+        #expect(lines == (try await written.usageLog(account: account, feature: .sms, limit: 10)))
+        #expect(Set(lines.map(\.status)) == [.sent, .failed])
+        for id in ["sms_1", "sms_2"] {
+            #expect(try await called.smsSend(messageID: id)?.settledAt == now)
+            #expect(
+                try await called.claimIdempotencyKey("k_\(id)", requestHash: "h", account: account, at: now, staleAfter: 30)
+                    == .replay(status: 200, body: [4])
+            )
+        }
+        #expect(try await called.wallet(account: account) == WalletBalance(available: .whole(28), held: .zero, used: .whole(2), total: .whole(30)))
+        // Settled once: the message's second settlement is refused and writes nothing.
+        #expect(try await called.claimIdempotencyKey("k_sms_3", requestHash: "h", account: account, at: now, staleAfter: 30) == .claimed)
+        _ = try await called.commit(message("sms_3", .whole(2)).hold)
+        _ = try await called.commit(settlingMessage("sms_3", .whole(2), sent: false))
+        var again = settlingMessage("sms_3", .whole(2), sent: false)
+        again.postings[0].id = LedgerEntryID("led_again")
+        again.records[0] = .settleHold(HoldID("hld_sms_3"), status: .released, capturedCredits: .zero)
+        again.idempotency = nil
+        guard case .refused(let error) = try await call(called, again) else {
+            Issue.record("settled twice")
+            return
+        }
+        #expect(error is StoreError)
+        #expect(try await called.wallet(account: account)?.available == .whole(28))
+        #expect(try await called.verifyWallets().isEmpty)
+        #expect(try await called.verifyLots().isEmpty)
+        try await called.close()
+        try await written.close()
+    }
+
     /// A purchase's credits, as `Purchases` writes them: added as a lot of their own, with
     /// the purchase and (when it was asked of the gateway first) its payment intent settled.
     func buying(_ id: String, _ credits: Credits, settlingIntent: Bool) -> WalletTransaction {
@@ -340,6 +456,12 @@ struct WalletFunctionTests: ContractFixtures {
         var withAnother = buying("pur_1", .whole(1), settlingIntent: false)
         withAnother.records.insert(.settleSMS(hold), at: 0)
         #expect(kind(withAnother) == nil)
+        #expect(kind(settlingMessage("sms_1", .whole(1), sent: true)) == "settle")
+        #expect(kind(settlingMessage("sms_1", .whole(1), sent: false)) == "settle")
+        #expect(kind(message("sms_1", .whole(1)).hold) == nil)
+        var marked = settlingMessage("sms_1", .whole(1), sent: true)
+        marked.records.append(.settleSMS(hold))
+        #expect(kind(marked) == nil)
 
         var capped = placing(.whole(2))
         capped.cappedFeatures = [.sms]

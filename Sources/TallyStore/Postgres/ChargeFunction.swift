@@ -35,11 +35,7 @@ enum ChargeFunction {
             p_account TEXT, p_at BIGINT,
             p_entry TEXT, p_kind TEXT, p_available BIGINT, p_used BIGINT, p_total BIGINT, p_reference TEXT,
             p_request_key TEXT,
-            p_line TEXT, p_feature TEXT, p_log TEXT, p_status TEXT, p_credits BIGINT, p_total_credits BIGINT,
-            p_day TEXT, p_created_at BIGINT, p_contact_name TEXT, p_contact_email TEXT, p_phone TEXT, p_email TEXT,
-            p_iso TEXT, p_segments BIGINT, p_encoding TEXT, p_event TEXT, p_credit_score BIGINT,
-            p_dti_percent BIGINT, p_reason TEXT, p_contact TEXT, p_sent_at BIGINT, p_carrier_segments BIGINT,
-            p_line_type TEXT,
+            \(lineParameters),
             \(keyParameters),
             p_capped BOOLEAN, p_effects_after BOOLEAN, p_floor BIGINT,
             \(answerColumns))
@@ -67,35 +63,7 @@ enum ChargeFunction {
                 \(drawLots("-p_available", heldUnder: nil))
 
                 -- The usage line, as `UsageLineStatement` writes it.
-                IF p_line IS NOT NULL THEN
-                    WITH known AS (
-                        SELECT id FROM usage_log_contacts
-                        WHERE account_id = p_account AND md5(text) = md5(p_contact) AND text = p_contact
-                    ), added AS (
-                        INSERT INTO usage_log_contacts (account_id, text)
-                        SELECT p_account, p_contact WHERE p_contact IS NOT NULL AND NOT EXISTS (SELECT 1 FROM known)
-                        ON CONFLICT (account_id, md5(text)) DO UPDATE SET text = usage_log_contacts.text
-                        RETURNING id
-                    ), counted AS (
-                        INSERT INTO usage_log_days (account_id, log, day, status, lines, credits)
-                        VALUES (p_account, p_log, p_day, p_status, 1, p_credits)
-                        ON CONFLICT (account_id, log, day, status)
-                        DO UPDATE SET lines = usage_log_days.lines + 1, credits = usage_log_days.credits + excluded.credits
-                    ), rolled AS (
-                        INSERT INTO usage_rollups (account_id, day, feature, uses, credits)
-                        SELECT p_account, p_day, p_feature, 1, p_credits WHERE p_credits > 0
-                        ON CONFLICT (account_id, day, feature)
-                        DO UPDATE SET uses = usage_rollups.uses + 1, credits = usage_rollups.credits + excluded.credits
-                    )
-                    INSERT INTO usage_log (id, account_id, feature, log, status, credits, total_credits, day, created_at,
-                        contact_name, contact_email, phone, email, iso, segments, encoding, event, credit_score,
-                        dti_percent, reason, contact_id, sent_at, carrier_segments, line_type)
-                    VALUES (p_line, p_account, p_feature, p_log, p_status, p_credits, p_total_credits, p_day,
-                        p_created_at, p_contact_name, p_contact_email, p_phone, p_email, p_iso, p_segments, p_encoding,
-                        p_event, p_credit_score, p_dti_percent, p_reason,
-                        (SELECT id FROM known UNION ALL SELECT id FROM added LIMIT 1), p_sent_at, p_carrier_segments,
-                        p_line_type);
-                END IF;
+                \(usageLineStep)
 
                 -- Spend caps, counted as `checkSpendCaps` counts them: the feature's spending in
                 -- each cap's Pacific day or month, this line and the feature's open holds
@@ -203,6 +171,50 @@ enum ChargeFunction {
             END IF;
             """
     }
+
+    /// A usage line as a wallet function takes it (`PostgresStore.LineValues`): absent when
+    /// `p_line` is `NULL`.
+    static let lineParameters = """
+        p_line TEXT, p_feature TEXT, p_log TEXT, p_status TEXT, p_credits BIGINT, p_total_credits BIGINT,
+        p_day TEXT, p_created_at BIGINT, p_contact_name TEXT, p_contact_email TEXT, p_phone TEXT, p_email TEXT,
+        p_iso TEXT, p_segments BIGINT, p_encoding TEXT, p_event TEXT, p_credit_score BIGINT,
+        p_dti_percent BIGINT, p_reason TEXT, p_contact TEXT, p_sent_at BIGINT, p_carrier_segments BIGINT,
+        p_line_type TEXT
+        """
+
+    /// The usage line, as `UsageLineStatement` writes it: its contact (added the first
+    /// time it is seen), its day count, its rollup when it charged, and the line.
+    static let usageLineStep = """
+        IF p_line IS NOT NULL THEN
+            WITH known AS (
+                SELECT id FROM usage_log_contacts
+                WHERE account_id = p_account AND md5(text) = md5(p_contact) AND text = p_contact
+            ), added AS (
+                INSERT INTO usage_log_contacts (account_id, text)
+                SELECT p_account, p_contact WHERE p_contact IS NOT NULL AND NOT EXISTS (SELECT 1 FROM known)
+                ON CONFLICT (account_id, md5(text)) DO UPDATE SET text = usage_log_contacts.text
+                RETURNING id
+            ), counted AS (
+                INSERT INTO usage_log_days (account_id, log, day, status, lines, credits)
+                VALUES (p_account, p_log, p_day, p_status, 1, p_credits)
+                ON CONFLICT (account_id, log, day, status)
+                DO UPDATE SET lines = usage_log_days.lines + 1, credits = usage_log_days.credits + excluded.credits
+            ), rolled AS (
+                INSERT INTO usage_rollups (account_id, day, feature, uses, credits)
+                SELECT p_account, p_day, p_feature, 1, p_credits WHERE p_credits > 0
+                ON CONFLICT (account_id, day, feature)
+                DO UPDATE SET uses = usage_rollups.uses + 1, credits = usage_rollups.credits + excluded.credits
+            )
+            INSERT INTO usage_log (id, account_id, feature, log, status, credits, total_credits, day, created_at,
+                contact_name, contact_email, phone, email, iso, segments, encoding, event, credit_score,
+                dti_percent, reason, contact_id, sent_at, carrier_segments, line_type)
+            VALUES (p_line, p_account, p_feature, p_log, p_status, p_credits, p_total_credits, p_day,
+                p_created_at, p_contact_name, p_contact_email, p_phone, p_email, p_iso, p_segments, p_encoding,
+                p_event, p_credit_score, p_dti_percent, p_reason,
+                (SELECT id FROM known UNION ALL SELECT id FROM added LIMIT 1), p_sent_at, p_carrier_segments,
+                p_line_type);
+        END IF;
+        """
 
     /// What every wallet function answers: the wallet after it and before it, whether balance
     /// effects are to be asked for, or why it refused (`PostgresStore.outcome(of:_:)`).

@@ -16,7 +16,8 @@
 /// the capture's entry and then the release's, ends the hold while it is active (refusal
 /// `hold`: it is not, so nothing was captured), takes the held credits from the lots the
 /// hold drew in `LotOrder` (`LotOrder.heldDraws`), the capture's first, adds the capture
-/// to the day's rollup, and claims or answers the key. Two cases are the statements'
+/// to the day's rollup (a hold of the API), or writes the log line and settles the record
+/// of a message (refusal `message`: settled already), and claims or answers the key. Two cases are the statements'
 /// (refusal `lots`, nothing written): credits going back to a lot whose expiry has come
 /// (the statements expire them again at once), and a hold whose own lots do not hold its
 /// credits (one made before lots existed). A release that re-arms an alert is left too
@@ -75,9 +76,11 @@ enum HoldFunctions {
 
     static let createSettle = """
         CREATE OR REPLACE FUNCTION tally_settle(
-            p_account TEXT, p_at BIGINT, p_hold TEXT, p_status TEXT, p_reference TEXT, p_request_key TEXT,
+            p_account TEXT, p_at BIGINT, p_hold TEXT, p_hold_status TEXT, p_reference TEXT, p_request_key TEXT,
             p_capture_entry TEXT, p_capture BIGINT, p_release_entry TEXT, p_release BIGINT,
-            p_day TEXT, p_rollup_feature TEXT,
+            p_held_day TEXT, p_held_feature TEXT,
+            \(ChargeFunction.lineParameters),
+            p_settle_message BOOLEAN,
             \(ChargeFunction.keyParameters),
             \(ChargeFunction.answerColumns))
         LANGUAGE plpgsql AS $settle$
@@ -105,7 +108,7 @@ enum HoldFunctions {
                 END IF;
 
                 -- The hold, while it is active (as `Statements.Metering.settleHold`).
-                UPDATE holds SET status = p_status, captured_credits = p_capture, settled_at = p_at
+                UPDATE holds SET status = p_hold_status, captured_credits = p_capture, settled_at = p_at
                 WHERE id = p_hold AND account_id = p_account AND status = 'active';
                 IF NOT FOUND THEN
                     refusal := 'hold';
@@ -169,11 +172,23 @@ enum HoldFunctions {
                 END IF;
 
                 -- What is captured is one use of the hold's feature in the day's rollup.
-                IF p_capture > 0 AND p_rollup_feature IS NOT NULL THEN
+                IF p_capture > 0 AND p_held_feature IS NOT NULL THEN
                     INSERT INTO usage_rollups (account_id, day, feature, uses, credits)
-                    VALUES (p_account, p_day, p_rollup_feature, 1, p_capture)
+                    VALUES (p_account, p_held_day, p_held_feature, 1, p_capture)
                     ON CONFLICT (account_id, day, feature)
                     DO UPDATE SET uses = usage_rollups.uses + 1, credits = usage_rollups.credits + excluded.credits;
+                END IF;
+
+                -- A message's settlement: its log line (as `tally_charge` writes one), and its
+                -- record settled once (`Statements.Messages.settle`).
+                \(ChargeFunction.usageLineStep)
+                IF p_settle_message THEN
+                    UPDATE sms_sends SET settled_at = p_at
+                    WHERE hold_id = p_hold AND account_id = p_account AND settled_at IS NULL;
+                    IF NOT FOUND THEN
+                        refusal := 'message';
+                        RAISE EXCEPTION USING ERRCODE = 'TY001';
+                    END IF;
                 END IF;
 
                 -- The key, as `tally_charge` claims or answers it.

@@ -136,6 +136,9 @@ extension PostgresStore {
             case "hold":
                 let hold = transaction.postings.first?.hold?.rawValue ?? ""
                 return .refused(StoreError.conflict("hold \(hold) is no longer active"))
+            case "message":
+                let hold = transaction.postings.first?.hold?.rawValue ?? ""
+                return .refused(StoreError.conflict("message \(hold) is settled already"))
             case "intent":
                 let purchase = transaction.postings.first?.reference ?? ""
                 return .refused(StoreError.conflict("payment \(purchase) is settled already"))
@@ -211,11 +214,8 @@ extension PostgresStore {
     struct ChargeCall: PreparedStatement {
         static let sql = "SELECT * FROM tally_charge(" + (1...42).map { "$\($0)" }.joined(separator: ", ") + ")"
         static let bindingDataTypes: [PostgresDataType] =
-            [
-                .text, .int8, .text, .text, .int8, .int8, .int8, .text, .text,
-                .text, .text, .text, .text, .int8, .int8, .text, .int8, .text, .text, .text, .text, .text, .int8, .text, .text,
-                .int8, .int8, .text, .text, .int8, .int8, .text,
-            ] + KeyValues.dataTypes + [.bool, .bool, .int8]
+            [.text, .int8, .text, .text, .int8, .int8, .int8, .text, .text] + LineValues.dataTypes + KeyValues.dataTypes
+            + [.bool, .bool, .int8]
         var bindings = PostgresBindings(capacity: 42)
 
         init(_ charge: OneCallCharge, effectsAfter: Bool) {
@@ -235,30 +235,7 @@ extension PostgresStore {
             values.add(posting.change.total.thousandths)
             values.add(posting.reference)
             values.add(transaction.requestKey)
-            let line = charge.line
-            values.add(line?.id)
-            values.add(line?.feature.rawValue)
-            values.add(line?.log.rawValue)
-            values.add(line?.status.rawValue)
-            values.add(line?.credits.thousandths)
-            values.add(line?.totalCredits?.thousandths)
-            values.add(line?.day)
-            values.add(line?.createdAt.storedMilliseconds)
-            values.add(line?.contactName)
-            values.add(line?.contactEmail)
-            values.add(line?.phone)
-            values.add(line?.email)
-            values.add(line?.iso)
-            values.add(line?.segments)
-            values.add(line?.encoding)
-            values.add(line?.event)
-            values.add(line?.creditScore)
-            values.add(line?.dtiPercent)
-            values.add(line?.reason)
-            values.add(line?.contactText)
-            values.add(line?.sentAt?.storedMilliseconds)
-            values.add(line?.carrierSegments)
-            values.add(line?.lineType)
+            LineValues.append(charge.line, to: &values)
             KeyValues.append(transaction, to: &values)
             values.add(!transaction.cappedFeatures.isEmpty)
             values.add(effectsAfter)

@@ -81,8 +81,9 @@ extension PostgresStore {
 
     /// A settlement `tally_settle` can write: the capture and then the release of one hold
     /// (either may be absent, not both), its `settleHold` record ending it with what the
-    /// capture takes, and the capture's `heldUsage` when it takes any; no other record.
-    /// The holds of the API, captured or released, and the sweeper's expiries.
+    /// capture takes, and then either the capture's `heldUsage` when it takes any (a hold
+    /// of the API, captured or released, or the sweeper's expiry) or a message's log line
+    /// and its `settleSMS` (a message sent or failed); no other record.
     struct OneCallSettle {
         let transaction: WalletTransaction
         let hold: HoldID
@@ -91,10 +92,11 @@ extension PostgresStore {
         let capture: Posting?
         let release: Posting?
         let usage: HeldUsage?
+        let line: UsageLogEntry?
 
         init?(_ transaction: WalletTransaction) {
             guard !transaction.guardedRequest, transaction.cappedFeatures.isEmpty,
-                (1...2).contains(transaction.postings.count), (1...2).contains(transaction.records.count),
+                (1...2).contains(transaction.postings.count), (1...3).contains(transaction.records.count),
                 case .settleHold(let hold, let status, let captured)? = transaction.records.first, status != .active
             else { return nil }
             let reference = transaction.postings[0].reference
@@ -118,9 +120,17 @@ extension PostgresStore {
             let taken = capture?.change.used ?? .zero
             guard taken == captured, (status == .captured) == taken.isPositive else { return nil }
             var usage: HeldUsage?
-            if transaction.records.count == 2 {
+            var line: UsageLogEntry?
+            switch transaction.records.count {
+            case 1: break
+            case 2:
                 guard case .heldUsage(let held) = transaction.records[1], held.credits == taken, taken.isPositive else { return nil }
                 usage = held
+            default:
+                guard case .usage(let entry) = transaction.records[1], entry.accountID == transaction.accountID,
+                    case .settleSMS(let message) = transaction.records[2], message == hold
+                else { return nil }
+                line = entry
             }
             self.transaction = transaction
             self.hold = hold
@@ -129,6 +139,7 @@ extension PostgresStore {
             self.capture = capture
             self.release = release
             self.usage = usage
+            self.line = line
         }
     }
 
@@ -241,14 +252,11 @@ extension PostgresStore {
 
     /// `SELECT * FROM tally_settle(…)`, prepared once per connection.
     struct SettleCall: PreparedStatement {
-        static let sql = "SELECT * FROM tally_settle(" + (1...19).map { "$\($0)" }.joined(separator: ", ") + ")"
         static let bindingDataTypes: [PostgresDataType] =
-            [
-                .text, .int8, .text, .text, .text, .text,
-                .text, .int8, .text, .int8,
-                .text, .text,
-            ] + KeyValues.dataTypes
-        var bindings = PostgresBindings(capacity: 19)
+            [.text, .int8, .text, .text, .text, .text, .text, .int8, .text, .int8, .text, .text] + LineValues.dataTypes
+            + [.bool] + KeyValues.dataTypes
+        static let sql = "SELECT * FROM tally_settle(" + bindingDataTypes.indices.map { "$\($0 + 1)" }.joined(separator: ", ") + ")"
+        var bindings = PostgresBindings(capacity: 43)
 
         init(_ call: OneCallSettle) {
             let transaction = call.transaction
@@ -264,7 +272,44 @@ extension PostgresStore {
             bindings.append(call.release?.change.available.thousandths ?? 0)
             bindings.append(call.usage?.day)
             bindings.append(call.usage.map { UsageFeature.held($0.feature).stored })
+            LineValues.append(call.line, to: &bindings)
+            bindings.append(call.line != nil)
             KeyValues.append(transaction, to: &bindings)
+        }
+    }
+
+    /// A usage line as the functions take it (`ChargeFunction.lineParameters`): every
+    /// value `NULL` when there is none.
+    enum LineValues {
+        static let dataTypes: [PostgresDataType] = [
+            .text, .text, .text, .text, .int8, .int8, .text, .int8, .text, .text, .text, .text, .text, .int8, .text, .text,
+            .int8, .int8, .text, .text, .int8, .int8, .text,
+        ]
+
+        static func append(_ line: UsageLogEntry?, to values: inout some ChargeValues) {
+            values.add(line?.id)
+            values.add(line?.feature.rawValue)
+            values.add(line?.log.rawValue)
+            values.add(line?.status.rawValue)
+            values.add(line?.credits.thousandths)
+            values.add(line?.totalCredits?.thousandths)
+            values.add(line?.day)
+            values.add(line?.createdAt.storedMilliseconds)
+            values.add(line?.contactName)
+            values.add(line?.contactEmail)
+            values.add(line?.phone)
+            values.add(line?.email)
+            values.add(line?.iso)
+            values.add(line?.segments)
+            values.add(line?.encoding)
+            values.add(line?.event)
+            values.add(line?.creditScore)
+            values.add(line?.dtiPercent)
+            values.add(line?.reason)
+            values.add(line?.contactText)
+            values.add(line?.sentAt?.storedMilliseconds)
+            values.add(line?.carrierSegments)
+            values.add(line?.lineType)
         }
     }
 
