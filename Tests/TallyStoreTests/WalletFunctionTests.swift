@@ -299,8 +299,16 @@ struct WalletFunctionTests: ContractFixtures {
         for store in [called, written] {
             for id in ["sms_1", "sms_2"] {
                 #expect(try await store.claimIdempotencyKey("k_\(id)", requestHash: "h", account: account, at: now, staleAfter: 30) == .claimed)
-                _ = try await store.commit(message(id, .whole(2)).hold)
             }
+        }
+        for id in ["sms_1", "sms_2"] {
+            guard case .charged = try await call(called, message(id, .whole(2)).hold) else {
+                Issue.record("the message's hold was not placed by the call")
+                return
+            }
+            try await statements(written, message(id, .whole(2)).hold)
+            #expect(try await called.smsSend(messageID: id) == (try await written.smsSend(messageID: id)))
+            #expect(try await called.hold(HoldID("hld_\(id)"), account: account) == (try await written.hold(HoldID("hld_\(id)"), account: account)))
         }
         for settlement in [settlingMessage("sms_1", .whole(2), sent: true), settlingMessage("sms_2", .whole(2), sent: false)] {
             let outcome = try await call(called, settlement)
@@ -340,6 +348,26 @@ struct WalletFunctionTests: ContractFixtures {
         #expect(try await called.verifyLots().isEmpty)
         try await called.close()
         try await written.close()
+    }
+
+    /// A message's hold counts against its feature's caps, with the feature's other open
+    /// holds: the hold that passes one is left to the statements, which refuse it with the
+    /// cap's figures.
+    @Test func aMessagesHoldPastItsCapIsLeftToTheStatements() async throws {
+        let store = try await store()
+        try await store.setSpendCaps([SpendCap(feature: .sms, period: .day, credits: .whole(3))], account: account, at: now)
+        guard case .charged = try await call(store, message("sms_1", .whole(2)).hold) else {
+            Issue.record("the hold within its cap was not placed")
+            return
+        }
+        guard case .leftToStatements = try await call(store, message("sms_2", .whole(2)).hold) else {
+            Issue.record("the hold past its cap was placed")
+            return
+        }
+        #expect(try await store.smsSend(messageID: "sms_2") == nil)
+        await #expect(throws: SpendCapReached.self) { _ = try await store.commit(message("sms_2", .whole(2)).hold) }
+        #expect(try await store.wallet(account: account)?.held == .whole(2))
+        try await store.close()
     }
 
     /// A purchase's credits, as `Purchases` writes them: added as a lot of their own, with
@@ -458,7 +486,7 @@ struct WalletFunctionTests: ContractFixtures {
         #expect(kind(withAnother) == nil)
         #expect(kind(settlingMessage("sms_1", .whole(1), sent: true)) == "settle")
         #expect(kind(settlingMessage("sms_1", .whole(1), sent: false)) == "settle")
-        #expect(kind(message("sms_1", .whole(1)).hold) == nil)
+        #expect(kind(message("sms_1", .whole(1)).hold) == "hold")
         var marked = settlingMessage("sms_1", .whole(1), sent: true)
         marked.records.append(.settleSMS(hold))
         #expect(kind(marked) == nil)

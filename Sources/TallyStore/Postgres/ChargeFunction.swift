@@ -65,24 +65,7 @@ enum ChargeFunction {
                 -- The usage line, as `UsageLineStatement` writes it.
                 \(usageLineStep)
 
-                -- Spend caps, counted as `checkSpendCaps` counts them: the feature's spending in
-                -- each cap's Pacific day or month, this line and the feature's open holds
-                -- included, may not pass the cap (`SpendCapRule.passes`). One passed: the
-                -- statements refuse the charge, with the figures.
-                IF p_capped AND wallet_controls & 2 <> 0 AND EXISTS (
-                    SELECT 1 FROM spend_caps c
-                    WHERE c.account_id = p_account AND c.feature = p_feature
-                        AND (SELECT COALESCE(SUM(r.credits), 0) FROM usage_rollups r
-                                WHERE r.account_id = p_account AND r.feature = p_feature
-                                    AND r.day >= CASE c.period WHEN 'day' THEN p_day ELSE left(p_day, 8) || '01' END
-                                    AND r.day <= CASE c.period WHEN 'day' THEN p_day ELSE left(p_day, 8) || '31' END)
-                            + (SELECT COALESCE(SUM(h.credits), 0) FROM holds h
-                                WHERE h.account_id = p_account AND h.feature = p_feature AND h.status = 'active')
-                            > c.credits
-                ) THEN
-                    refusal := 'controls';
-                    RAISE EXCEPTION USING ERRCODE = 'TY001';
-                END IF;
+                \(capsStep)
 
                 \(keyStep)
             \(refusedStep)
@@ -213,6 +196,27 @@ enum ChargeFunction {
                 p_event, p_credit_score, p_dti_percent, p_reason,
                 (SELECT id FROM known UNION ALL SELECT id FROM added LIMIT 1), p_sent_at, p_carrier_segments,
                 p_line_type);
+        END IF;
+        """
+
+    /// Spend caps, counted as `checkSpendCaps` counts them: the spending on `p_feature` in
+    /// each cap's Pacific day or month (`p_day`'s), this line and the feature's open holds
+    /// (this one's) included, may not pass the cap (`SpendCapRule.passes`). One passed: the
+    /// statements refuse the debit, with the figures.
+    static let capsStep = """
+        IF p_capped AND wallet_controls & 2 <> 0 AND EXISTS (
+            SELECT 1 FROM spend_caps c
+            WHERE c.account_id = p_account AND c.feature = p_feature
+                AND (SELECT COALESCE(SUM(r.credits), 0) FROM usage_rollups r
+                        WHERE r.account_id = p_account AND r.feature = p_feature
+                            AND r.day >= CASE c.period WHEN 'day' THEN p_day ELSE left(p_day, 8) || '01' END
+                            AND r.day <= CASE c.period WHEN 'day' THEN p_day ELSE left(p_day, 8) || '31' END)
+                    + (SELECT COALESCE(SUM(h.credits), 0) FROM holds h
+                        WHERE h.account_id = p_account AND h.feature = p_feature AND h.status = 'active')
+                    > c.credits
+        ) THEN
+            refusal := 'controls';
+            RAISE EXCEPTION USING ERRCODE = 'TY001';
         END IF;
         """
 

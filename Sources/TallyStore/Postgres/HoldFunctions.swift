@@ -8,9 +8,10 @@
 /// `tally_hold` moves the wallet as `PostStatement` does for a hold (available to held; the
 /// credits of lots whose expiry has come are no debit's), writes the ledger entry, draws
 /// the lots in `LotOrder` into held credits under the hold, writes the hold, and claims or
-/// answers the request's key. Like `tally_charge` it leaves to the statements a debit that
-/// fires or re-arms a balance alert (`alerts`) or may set off balance effects the caller
-/// does not apply after it (`effects`).
+/// answers the request's key; a message's hold also writes the message's record. Like
+/// `tally_charge` it leaves to the statements a hold that passes a spend cap of its
+/// feature (`controls`), fires or re-arms a balance alert (`alerts`), or may set off
+/// balance effects the caller does not apply after it (`effects`).
 ///
 /// `tally_settle` moves the wallet once for the capture and the release together, writes
 /// the capture's entry and then the release's, ends the hold while it is active (refusal
@@ -35,6 +36,8 @@ enum HoldFunctions {
             p_account TEXT, p_at BIGINT,
             p_entry TEXT, p_credits BIGINT, p_reference TEXT, p_request_key TEXT,
             p_hold TEXT, p_feature TEXT, p_hold_reference TEXT, p_created_at BIGINT, p_expires_at BIGINT,
+            p_capped BOOLEAN, p_day TEXT,
+            p_message TEXT, p_message_key TEXT, p_message_line TEXT, p_message_digest TEXT,
             \(ChargeFunction.keyParameters),
             p_effects_after BOOLEAN, p_floor BIGINT,
             \(ChargeFunction.answerColumns))
@@ -66,6 +69,17 @@ enum HoldFunctions {
                 INSERT INTO holds (id, account_id, feature, credits, reference, status, captured_credits, created_at,
                     expires_at)
                 VALUES (p_hold, p_account, p_feature, p_credits, p_hold_reference, 'active', 0, p_created_at, p_expires_at);
+
+                -- A message's record, written with its hold before the carrier is asked
+                -- (`Statements.Messages.add`); a second message under one key is refused by
+                -- its unique index, as the statements' insert is.
+                IF p_message IS NOT NULL THEN
+                    INSERT INTO sms_sends (hold_id, account_id, idempotency_key, line, created_at, message_id, body_digest)
+                    VALUES (p_hold, p_account, p_message_key, p_message_line, p_created_at, p_message, p_message_digest);
+                END IF;
+
+                -- The hold counts among the feature's open holds against its caps.
+                \(ChargeFunction.capsStep)
 
                 -- The key, as `tally_charge` claims or answers it.
                 \(ChargeFunction.keyStep)

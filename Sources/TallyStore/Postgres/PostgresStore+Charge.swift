@@ -83,7 +83,7 @@ extension PostgresStore {
         let rows =
             switch call {
             case .charge(let charge): try await connection.rows(ChargeCall(charge, effectsAfter: effectsAfter), logger)
-            case .hold(let hold): try await connection.rows(HoldCall(hold, effectsAfter: effectsAfter), logger)
+            case .hold(let hold): try await connection.rows(try HoldCall(hold, effectsAfter: effectsAfter), logger)
             case .settle(let settle): try await connection.rows(SettleCall(settle), logger)
             case .credit(let credit): try await connection.rows(CreditCall(credit), logger)
             }

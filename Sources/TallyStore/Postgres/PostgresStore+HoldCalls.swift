@@ -57,25 +57,36 @@ extension PostgresStore {
         }
     }
 
-    /// A hold `tally_hold` can write: one `hold` posting of the hold its one record writes,
-    /// active, of the posting's credits, in its own account; no usage guard to ask and no
-    /// spend cap (the holds of the API; a feature's own hold goes by the statements).
+    /// A hold `tally_hold` can write: one `hold` posting of the hold its first record writes,
+    /// active, of the posting's credits, in its own account, and at most a message's record
+    /// under it; no usage guard to ask, and no spend cap but the hold's feature's. The
+    /// holds of the API and a message's; a credit check's (guarded) goes by the statements.
     struct OneCallHold {
         let transaction: WalletTransaction
         let posting: Posting
         let hold: Hold
+        let message: SMSSend?
 
         init?(_ transaction: WalletTransaction) {
-            guard !transaction.guardedRequest, transaction.cappedFeatures.isEmpty, transaction.postings.count == 1,
-                transaction.records.count == 1, let posting = transaction.postings.first, posting.kind == .hold,
+            guard !transaction.guardedRequest, transaction.postings.count == 1, (1...2).contains(transaction.records.count),
+                let posting = transaction.postings.first, posting.kind == .hold,
                 posting.lot == nil, posting.fromLot == nil, posting.change.held.isPositive,
                 posting.change == .hold(posting.change.held), case .hold(let hold)? = transaction.records.first,
                 posting.hold == hold.id, hold.accountID == transaction.accountID, hold.status == .active,
-                hold.capturedCredits == .zero, hold.credits == posting.change.held
+                hold.capturedCredits == .zero, hold.credits == posting.change.held,
+                transaction.cappedFeatures.allSatisfy({ $0.rawValue == hold.feature })
             else { return nil }
+            var message: SMSSend?
+            if transaction.records.count == 2 {
+                guard case .smsSend(let send) = transaction.records[1], send.holdID == hold.id,
+                    send.accountID == transaction.accountID, send.createdAt == hold.createdAt
+                else { return nil }
+                message = send
+            }
             self.transaction = transaction
             self.posting = posting
             self.hold = hold
+            self.message = message
         }
     }
 
@@ -223,15 +234,17 @@ extension PostgresStore {
 
     /// `SELECT * FROM tally_hold(…)`, prepared once per connection.
     struct HoldCall: PreparedStatement {
-        static let sql = "SELECT * FROM tally_hold(" + (1...20).map { "$\($0)" }.joined(separator: ", ") + ")"
         static let bindingDataTypes: [PostgresDataType] =
             [
                 .text, .int8, .text, .int8, .text, .text,
                 .text, .text, .text, .int8, .int8,
+                .bool, .text,
+                .text, .text, .text, .text,
             ] + KeyValues.dataTypes + [.bool, .int8]
-        var bindings = PostgresBindings(capacity: 20)
+        static let sql = "SELECT * FROM tally_hold(" + bindingDataTypes.indices.map { "$\($0 + 1)" }.joined(separator: ", ") + ")"
+        var bindings = PostgresBindings(capacity: 26)
 
-        init(_ call: OneCallHold, effectsAfter: Bool) {
+        init(_ call: OneCallHold, effectsAfter: Bool) throws {
             let transaction = call.transaction
             bindings.append(transaction.accountID.rawValue)
             bindings.append(transaction.at.storedMilliseconds)
@@ -244,6 +257,12 @@ extension PostgresStore {
             bindings.append(call.hold.reference)
             bindings.append(call.hold.createdAt.storedMilliseconds)
             bindings.append(call.hold.expiresAt.storedMilliseconds)
+            bindings.append(!transaction.cappedFeatures.isEmpty)
+            bindings.append(PacificDay.of(transaction.at))
+            bindings.append(call.message?.line.id)
+            bindings.append(call.message?.idempotencyKey)
+            bindings.append(try call.message.map { String(decoding: try JSONEncoder().encode($0.line), as: UTF8.self) })
+            bindings.append(call.message?.bodyDigest)
             KeyValues.append(transaction, to: &bindings)
             bindings.append(effectsAfter)
             bindings.append(Catalog.cheapestUse.thousandths)
