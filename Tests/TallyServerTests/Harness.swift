@@ -23,6 +23,14 @@ struct Harness: Sendable {
     /// The store, faults injectable (see `FaultyStore`).
     var faults: FaultyStore? { tally.store as? FaultyStore }
 
+    /// The server's limits in a test that is not about them: the product's, but a
+    /// connection may stay idle ten minutes, not one. Every HTTP test starts at once, and
+    /// on a busy machine a test can wait its turn longer than a minute between opening
+    /// `patient`'s connection and sending its first request; the server then closed that
+    /// connection as idle, and the test client waited on it for good. The idle timeout
+    /// itself is proven by `ConnectionLimitTests`.
+    static let patientLimits = ConnectionLimits(idleSeconds: 600)
+
     /// Runs `body` against a live server, with its own database.
     static func run(
         gateway: SandboxPaymentGateway = SandboxPaymentGateway(),
@@ -32,7 +40,7 @@ struct Harness: Sendable {
         webhookAddresses: WebhookAddressPolicy = .allowPrivate,
         passwords: PasswordHasher = PasswordHasher(cost: 4),
         loginRateLimit: LoginRateLimit = LoginRateLimit(),
-        limits: ConnectionLimits = ConnectionLimits(),
+        limits: ConnectionLimits = Harness.patientLimits,
         _ body: @Sendable (Harness) async throws -> Void
     ) async throws {
         // SQLite, or a PostgreSQL copy of the migrated template: TALLY_TEST_BACKEND picks.
