@@ -72,8 +72,8 @@ extension PostgresStore {
         try await call(.charge(charge), effectsAfter: effectsAfter, connection, logger)
     }
 
-    /// Calls the function that writes `call` (`tally_charge`, `tally_hold` or
-    /// `tally_settle`) on `connection`, as `call(_:effectsAfter:…)` of a charge does.
+    /// Calls the function that writes `call` (`tally_charge`, `tally_hold`, `tally_settle`
+    /// or `tally_credit`) on `connection`, as `call(_:effectsAfter:…)` of a charge does.
     static func call(
         _ call: OneCall,
         effectsAfter: Bool,
@@ -119,7 +119,7 @@ extension PostgresStore {
         }
     }
 
-    /// What one row of `tally_charge`, `tally_hold` or `tally_settle` says of `transaction`.
+    /// What one row of a wallet function (`ChargeFunction.answerColumns`) says of `transaction`.
     private static func outcome(of transaction: WalletTransaction, _ row: PostgresRandomAccessRow) throws -> ChargeOutcome {
         let account = transaction.accountID
         if let refusal = try row["refusal"].decode(String?.self) {
@@ -169,12 +169,12 @@ extension PostgresStore {
 
     /// Commits one transaction that waited on no other. A charge, hold, settlement or
     /// purchase's credit step a function writes whole (`OneCall`) is one statement on its
-    /// own (autocommit): one round trip. One that may set off balance effects calls it inside a transaction and
-    /// applies them after it; one that passes a spend cap, fires or re-arms a balance
-    /// alert, or moves lots only the statements move, is applied statement by statement,
-    /// as is every other transaction. An account's last charges say which to try first
-    /// (`ChargeRoutes`); a settlement or a credit step, which sets off no effects, is
-    /// always called alone.
+    /// own (autocommit): one round trip. One that may set off balance effects calls it
+    /// inside a transaction and applies them after it; one that passes a spend cap, fires
+    /// or re-arms a balance alert, or moves lots only the statements move, is applied
+    /// statement by statement, as is every other transaction. An account's last charges
+    /// say which to try first (`ChargeRoutes`); a settlement or a credit step, which sets
+    /// off no effects, is always called alone first.
     func commitAlone(_ transaction: WalletTransaction) async throws -> WalletBalance {
         guard let call = OneCall(transaction) else {
             return try await self.transaction { connection in try await Self.apply(transaction, connection, logger) }

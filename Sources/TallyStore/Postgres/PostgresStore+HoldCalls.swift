@@ -3,9 +3,11 @@ import NIOCore
 import PostgresNIO
 import TallyCore
 
-/// Holds in one round trip: a hold placed is one call of `tally_hold`, a hold captured,
-/// released or expired one call of `tally_settle` (`HoldFunctions`), where the statements
-/// took a round trip for each row. What they refuse is the statements' refusal.
+/// Holds, messages and purchases in one round trip: a hold placed (the API's, or a
+/// message's with its record) is one call of `tally_hold`, a hold captured, released or
+/// expired (or a message settled) one call of `tally_settle`, and a purchase's credit step
+/// one call of `tally_credit` (`HoldFunctions`), where the statements took a round trip
+/// for each row. What they refuse is the statements' refusal.
 extension PostgresStore {
     /// A wallet transaction one function call writes whole.
     enum OneCall {
