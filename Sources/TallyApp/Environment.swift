@@ -5,10 +5,15 @@ public protocol TimeSource: Sendable {
     func now() -> Date
 }
 
-/// The machine's clock.
+/// The machine's clock, in whole milliseconds: the instant a request is stamped with is
+/// the instant both stores keep (`storedMilliseconds`), so an answer never names a time
+/// its own record reads back differently (a threshold fired 0.4 ms before a second
+/// answered that second, and was stored as the next).
 public struct SystemTime: TimeSource {
     public init() {}
-    public func now() -> Date { Date() }
+    public func now() -> Date {
+        Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+    }
 }
 
 /// A clock that moves only when told: for tests and replays.

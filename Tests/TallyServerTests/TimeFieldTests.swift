@@ -1,5 +1,6 @@
 import Foundation
 import TallyApp
+import TallyStore
 import Testing
 
 /// API.md "Conventions": times are RFC 3339. A time in a request body is read as exactly
@@ -46,6 +47,18 @@ struct TimeFieldTests {
             let reply = try await account.post("/grants", body, token: Harness.operatorToken)
             #expect(reply.status == 201, "\(expiresAt): \(reply)")
             #expect(try reply.object["expiresAt"] as? String == answered)
+        }
+    }
+}
+
+/// The machine's clock stamps whole milliseconds: what an answer says of an instant is what
+/// its record reads back (a balance alert fired 0.4 ms before a second was answered with
+/// that second and stored as the next).
+@Suite struct SystemTimeTests {
+    @Test func everyInstantIsStoredAsItself() {
+        for _ in 0..<1_000 {
+            let now = SystemTime().now()
+            #expect(Date(storedMilliseconds: now.storedMilliseconds) == now)
         }
     }
 }
