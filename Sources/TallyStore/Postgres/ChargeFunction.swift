@@ -41,12 +41,7 @@ enum ChargeFunction {
             \(answerColumns))
         LANGUAGE plpgsql AS $charge$
         DECLARE
-            v_wallet RECORD;
-            v_expired BIGINT;
-            v_lot RECORD;
-            v_left BIGINT;
-            v_taken BIGINT;
-            v_spendable BIGINT := 0;
+            \(drawVariables)
         BEGIN
             BEGIN
                 \(moveWallet(available: "p_available", held: "0", used: "p_used", total: "p_total"))
@@ -71,6 +66,17 @@ enum ChargeFunction {
             \(refusedStep)
         END
         $charge$
+        """
+
+    /// The variables `moveWallet` and `drawLots` use, declared by each function that
+    /// calls them.
+    static let drawVariables = """
+        v_wallet RECORD;
+        v_expired BIGINT;
+        v_lot RECORD;
+        v_left BIGINT;
+        v_taken BIGINT;
+        v_spendable BIGINT := 0;
         """
 
     /// The wallet moved by four SQL expressions (`available`, `held`, `used`, `total`),

@@ -43,12 +43,7 @@ enum HoldFunctions {
             \(ChargeFunction.answerColumns))
         LANGUAGE plpgsql AS $hold$
         DECLARE
-            v_wallet RECORD;
-            v_expired BIGINT;
-            v_lot RECORD;
-            v_left BIGINT;
-            v_taken BIGINT;
-            v_spendable BIGINT := 0;
+            \(ChargeFunction.drawVariables)
         BEGIN
             BEGIN
                 \(ChargeFunction.moveWallet(available: "(-p_credits)", held: "p_credits", used: "0", total: "0"))
