@@ -11,7 +11,8 @@ import TallyCore
 /// overdraw a wallet: the row lock serialises them and the condition is
 /// re-checked against the row each one finds.
 public final class PostgresStore: Store {
-    let client: PostgresClient
+    /// The connections, a pool on each event loop (`LoopPools`).
+    let pools: LoopPools
     let logger: Logger
     /// Wallet transactions waiting on a busy wallet, committed together.
     let walletQueue = PostgresWalletQueue()
@@ -21,8 +22,8 @@ public final class PostgresStore: Store {
     /// How many wallet transactions this store has committed together with others, each in
     /// its own savepoint, since it opened.
     public var walletTransactionsCommittedTogether: Int { walletQueue.committedTogether }
-    /// Runs the pool's background work until `close()` cancels it.
-    private let running: Task<Void, Never>
+    /// Run each pool's background work until `close()` cancels them.
+    private let running: [Task<Void, Never>]
 
     /// Connects to `url`, `postgres://user[:password]@host[:port]/database`. A server keeps
     /// its pool's connections open (`keepingOpen`); a command that runs once opens them as
@@ -40,14 +41,16 @@ public final class PostgresStore: Store {
     }
 
     public init(configuration: PostgresClient.Configuration, logger: Logger = Logger(label: "tally.postgres")) {
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        self.client = client
+        let pools = LoopPools(configuration: configuration, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        self.pools = pools
         self.logger = logger
-        // Started immediately, so the pool runs before the first query asks for a connection.
-        if #available(macOS 26, *) {
-            running = Task.immediate { await client.run() }
-        } else {
-            running = Task { await client.run() }
+        // Started immediately, so the pools run before the first query asks for a connection.
+        running = pools.clients.map { client in
+            if #available(macOS 26, *) {
+                Task.immediate { await client.run() }
+            } else {
+                Task { await client.run() }
+            }
         }
     }
 
@@ -92,8 +95,8 @@ public final class PostgresStore: Store {
     }
 
     public func close() async throws {
-        running.cancel()
-        await running.value
+        for task in running { task.cancel() }
+        for task in running { await task.value }
     }
 
     // MARK: Accounts and people
@@ -163,7 +166,7 @@ public final class PostgresStore: Store {
     /// Runs `body` on a pooled connection, its errors as callers see them.
     func pooled<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         do {
-            return try await client.withConnection { connection in try await body(connection) }
+            return try await pools.current.withConnection { connection in try await body(connection) }
         } catch {
             throw Self.storeError(error)
         }
@@ -173,7 +176,7 @@ public final class PostgresStore: Store {
     /// returns, rolled back whole when it throws.
     func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         do {
-            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            return try await pools.current.withTransaction(logger: logger) { connection in try await body(connection) }
         } catch {
             throw Self.storeError(error)
         }
